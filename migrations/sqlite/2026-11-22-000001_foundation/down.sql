@@ -1,0 +1,10 @@
+DROP TABLE access_log_head;
+DROP TABLE access_log;
+DROP TABLE sessions;
+DROP TABLE recovery_codes;
+DROP TABLE enrolment_tokens;
+DROP TABLE care_providers;
+DROP TABLE user_roles;
+DROP TABLE user_units;
+DROP TABLE units;
+DROP TABLE users;

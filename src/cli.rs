@@ -1,0 +1,254 @@
+//! The command line: `serve`, `migrate`, `admin create`, `user add`, `audit verify`.
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::db;
+use crate::service::admin::{self, FirstPassword, UserInput};
+use crate::service::{Ctx, ServiceError};
+use crate::web::{self, AppState};
+use clap::{Parser, Subcommand};
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Debug, Parser)]
+#[command(name = "kontosparr", version, about = "Kontospärr – låsning och upplåsning av 1177-inloggning")]
+pub struct Cli {
+    /// A TOML configuration file (environment variables override it).
+    #[arg(long, global = true, env = "KONTOSPARR_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (the default).
+    Serve {
+        /// Address to listen on (default 127.0.0.1:8080).
+        #[arg(long)]
+        bind: Option<String>,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// The first administrator.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Staff accounts, for operators and scripts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// The access log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Create the first administrator and print a one-time link to set password and TOTP.
+    Create {
+        #[arg(long)]
+        hsa_id: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a member of staff; prints a one-time activation link.
+    Add {
+        #[arg(long)]
+        hsa_id: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: String,
+        /// clinician, manager, chief_physician, handler, auditor or admin (repeatable).
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// Unit code (repeatable).
+        #[arg(long = "unit")]
+        units: Vec<String>,
+        /// May sign lock/unlock decisions.
+        #[arg(long)]
+        decider: bool,
+        /// Read a temporary password from standard input instead of printing a link; it must be
+        /// changed at first login.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain of the whole access log; exits 1 at the first broken row.
+    Verify,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Db(#[from] db::DbError),
+    #[error("{0}")]
+    Service(String),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("the access log is broken")]
+    AuditBroken,
+}
+
+impl From<ServiceError> for CliError {
+    fn from(e: ServiceError) -> Self {
+        match e {
+            ServiceError::Invalid(errors) => CliError::Service(
+                errors.0.iter().map(|(f, m)| format!("{f}: {m}")).collect::<Vec<_>>().join("\n"),
+            ),
+            other => CliError::Service(other.to_string().replace("forbidden", "not allowed")),
+        }
+    }
+}
+
+fn cli_ctx() -> Ctx {
+    Ctx { now: SystemClock.now(), client_addr: "kommandoraden".into(), actor: None }
+}
+
+fn open(cfg: &Config) -> Result<db::PooledConn, CliError> {
+    let pool = db::pool(&cfg.database_url, 2)?;
+    let mut conn = pool.get().map_err(db::DbError::from)?;
+    db::migrate(&mut conn)?;
+    Ok(conn)
+}
+
+pub fn init_tracing(cfg: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("KONTOSPARR_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if cfg.log_format == "json" {
+        let _ = builder.json().try_init();
+    } else {
+        let _ = builder.try_init();
+    }
+}
+
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    let mut cfg = Config::load(cli.config.as_deref())?;
+    match cli.command.unwrap_or(Command::Serve { bind: None }) {
+        Command::Serve { bind } => {
+            if let Some(b) = bind {
+                cfg.bind = b;
+            }
+            cfg.check_transport()?;
+            init_tracing(&cfg);
+            serve(cfg)
+        }
+        Command::Migrate => {
+            let pool = db::pool(&cfg.database_url, 1)?;
+            let mut conn = pool.get().map_err(db::DbError::from)?;
+            let n = db::migrate(&mut conn)?;
+            println!("{n} migreringar kördes; databasen är aktuell.");
+            Ok(())
+        }
+        Command::Admin { command: AdminCommand::Create { hsa_id, name, email } } => {
+            let mut conn = open(&cfg)?;
+            let token = admin::create_first_admin(
+                &mut conn,
+                &cli_ctx(),
+                &hsa_id,
+                &name,
+                &email,
+                cfg.enrolment_link_hours,
+            )?;
+            println!("Administratören är skapad. Öppna länken nedan för att välja lösenord och koppla en");
+            println!("autentiseringsapp. Länken fungerar en gång och i {} timmar:\n", cfg.enrolment_link_hours);
+            println!("  {}/aktivera/{token}\n", cfg.public_url());
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::Add { hsa_id, name, email, roles, units, decider, password_stdin },
+        } => {
+            let mut conn = open(&cfg)?;
+            let mut unit_ids = Vec::new();
+            for code in &units {
+                match db::org::unit_by_code(&mut conn, &code.to_ascii_uppercase()).map_err(db::DbError::from)? {
+                    Some(u) => unit_ids.push(u.id.to_string()),
+                    None => return Err(CliError::Service(format!("unit {code:?} does not exist"))),
+                }
+            }
+            let input = UserInput { hsa_id, name, email, roles, units: unit_ids, is_decider: decider, active: true };
+            let mut password = String::new();
+            let first = if password_stdin {
+                std::io::stdin().read_to_string(&mut password)?;
+                FirstPassword::Temporary(password.trim_end_matches(['\n', '\r']))
+            } else {
+                FirstPassword::Link { hours: cfg.enrolment_link_hours }
+            };
+            let created = admin::create_user(&mut conn, &cli_ctx(), &input, first)?;
+            match created.enrolment_token {
+                Some(token) => println!("Användaren är skapad. Aktiveringslänk ({} timmar, en gång):\n\n  {}/aktivera/{token}\n", cfg.enrolment_link_hours, cfg.public_url()),
+                None => println!("Användaren är skapad med ett tillfälligt lösenord som måste bytas vid första inloggningen."),
+            }
+            Ok(())
+        }
+        Command::Audit { command: AuditCommand::Verify } => {
+            let mut conn = open(&cfg)?;
+            let report = db::audit::verify(&mut conn).map_err(db::DbError::from)?;
+            match report.broken {
+                None => {
+                    println!("OK: {} rader i åtkomstloggen, kedjan är obruten.", report.rows);
+                    println!("Senaste hash: {}", report.head_hash);
+                    Ok(())
+                }
+                Some(b) => {
+                    println!("BRUTEN: rad {} – {}.", b.id, b.reason);
+                    println!("{} rader före den är obrutna.", report.rows);
+                    Err(CliError::AuditBroken)
+                }
+            }
+        }
+    }
+}
+
+fn serve(cfg: Config) -> Result<(), CliError> {
+    let pool = db::pool(&cfg.database_url, cfg.pool_size)?;
+    {
+        let mut conn = pool.get().map_err(db::DbError::from)?;
+        let n = db::migrate(&mut conn)?;
+        if n > 0 {
+            tracing::info!(migrations = n, "database migrated");
+        }
+        if admin::user_count(&mut conn)? == 0 {
+            eprintln!();
+            eprintln!("Databasen har inga användare än. Skapa den första administratören med:");
+            eprintln!();
+            eprintln!("  kontosparr admin create --hsa-id SE2321000131-A000000000001 --name \"Förnamn Efternamn\" --email namn@region.se");
+            eprintln!();
+            eprintln!("(med cargo: cargo run -- admin create …). Kommandot skriver ut en engångslänk där");
+            eprintln!("administratören väljer lösenord och kopplar en autentiseringsapp.");
+            eprintln!();
+        }
+    }
+    let bind = cfg.bind.clone();
+    let public = cfg.public_url();
+    let state = actix_web::web::Data::new(AppState::new(pool, cfg, Arc::new(SystemClock)));
+    let rt = actix_web::rt::System::new();
+    rt.block_on(async move {
+        crate::jobs::spawn_session_purge(state.clone());
+        let server = actix_web::HttpServer::new(move || web::build_app(state.clone()))
+            .shutdown_timeout(10)
+            .bind(&bind)?;
+        tracing::info!(bind = %bind, public_url = %public, "Kontospärr listening");
+        server.run().await
+    })?;
+    tracing::info!("stopped");
+    Ok(())
+}

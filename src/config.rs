@@ -1,0 +1,243 @@
+//! Typed configuration from an optional TOML file and `KONTOSPARR_*` environment variables
+//! (`DATABASE_URL` too). Unknown keys are refused with a message naming them.
+
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// `sqlite://PATH` (default `sqlite://./data/kontosparr.db`) or `postgres://…`.
+    pub database_url: String,
+    /// Address `serve` listens on.
+    pub bind: String,
+    /// The address users reach the service at; `https://…` in production. Defaults to
+    /// `http://<bind>`.
+    pub public_url: Option<String>,
+    /// Idle timeout of a login session, minutes.
+    pub session_idle_minutes: i64,
+    /// Absolute lifetime of a login session, hours.
+    pub session_absolute_hours: i64,
+    /// Failed logins before the account is locked.
+    pub lockout_failures: i32,
+    /// How long a locked account stays locked, minutes.
+    pub lockout_minutes: i64,
+    /// Login attempts one client address may make per window.
+    pub login_rate_per_ip: u32,
+    /// The rate-limit window, seconds.
+    pub login_rate_window_seconds: u64,
+    /// Take the client address from `X-Forwarded-For` (only behind a trusted reverse proxy).
+    pub trust_forwarded_for: bool,
+    /// Validity of an enrolment (set password) link, hours.
+    pub enrolment_link_hours: i64,
+    /// `text` or `json`.
+    pub log_format: String,
+    /// Database connections in the pool.
+    pub pool_size: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: "sqlite://./data/kontosparr.db".into(),
+            bind: "127.0.0.1:8080".into(),
+            public_url: None,
+            session_idle_minutes: 15,
+            session_absolute_hours: 10,
+            lockout_failures: 5,
+            lockout_minutes: 15,
+            login_rate_per_ip: 30,
+            login_rate_window_seconds: 300,
+            trust_forwarded_for: false,
+            enrolment_link_hours: 72,
+            log_format: "text".into(),
+            pool_size: 10,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the configuration file {0}: {1}")]
+    Read(PathBuf, std::io::Error),
+    #[error("configuration: {0}")]
+    Parse(String),
+    #[error("unknown environment variable {0}: known KONTOSPARR_ settings are {1}")]
+    UnknownEnv(String, String),
+    #[error("configuration: {0}")]
+    Invalid(String),
+}
+
+const KEYS: &[&str] = &[
+    "database_url",
+    "bind",
+    "public_url",
+    "session_idle_minutes",
+    "session_absolute_hours",
+    "lockout_failures",
+    "lockout_minutes",
+    "login_rate_per_ip",
+    "login_rate_window_seconds",
+    "trust_forwarded_for",
+    "enrolment_link_hours",
+    "log_format",
+    "pool_size",
+];
+
+impl Config {
+    /// Reads the file (when given) and then the environment, which wins.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        Self::load_from(file, std::env::vars())
+    }
+
+    pub fn load_from(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let mut table = match file {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|e| ConfigError::Read(p.into(), e))?;
+                text.parse::<toml::Table>()
+                    .map_err(|e| ConfigError::Parse(format!("{}: {e}", p.display())))?
+            }
+            None => toml::Table::new(),
+        };
+        for (k, v) in env {
+            let key = if k == "DATABASE_URL" {
+                "database_url".to_string()
+            } else if let Some(rest) = k.strip_prefix("KONTOSPARR_") {
+                if rest == "CONFIG" {
+                    continue;
+                }
+                rest.to_ascii_lowercase()
+            } else {
+                continue;
+            };
+            if !KEYS.contains(&key.as_str()) {
+                let known = KEYS
+                    .iter()
+                    .map(|k| format!("KONTOSPARR_{}", k.to_ascii_uppercase()))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                return Err(ConfigError::UnknownEnv(k, known));
+            }
+            let value = if let Ok(i) = v.parse::<i64>() {
+                toml::Value::Integer(i)
+            } else if let Ok(b) = v.parse::<bool>() {
+                toml::Value::Boolean(b)
+            } else {
+                toml::Value::String(v)
+            };
+            table.insert(key, value);
+        }
+        let cfg: Config = table
+            .try_into()
+            .map_err(|e: toml::de::Error| ConfigError::Parse(e.message().to_string()))?;
+        cfg.check()?;
+        Ok(cfg)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let bad = |m: &str| Err(ConfigError::Invalid(m.to_string()));
+        if self.session_idle_minutes < 1 || self.session_absolute_hours < 1 {
+            return bad("session timeouts must be positive");
+        }
+        if self.lockout_failures < 1 || self.lockout_minutes < 1 {
+            return bad("lockout_failures and lockout_minutes must be positive");
+        }
+        if self.log_format != "text" && self.log_format != "json" {
+            return bad("log_format must be \"text\" or \"json\"");
+        }
+        if self.pool_size < 1 {
+            return bad("pool_size must be at least 1");
+        }
+        if let Some(u) = &self.public_url {
+            if !(u.starts_with("https://") || u.starts_with("http://")) {
+                return bad("public_url must start with https:// or http://");
+            }
+        }
+        Ok(())
+    }
+
+    /// The public base URL without a trailing slash.
+    pub fn public_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.bind))
+            .trim_end_matches('/')
+            .to_string()
+    }
+
+    /// Served over TLS (through a proxy or not): Secure `__Host-` cookies and HSTS.
+    pub fn is_https(&self) -> bool {
+        self.public_url().starts_with("https://")
+    }
+
+    /// Plain http is allowed only when the service listens on loopback alone.
+    pub fn check_transport(&self) -> Result<(), ConfigError> {
+        if self.is_https() {
+            return Ok(());
+        }
+        let loopback = self
+            .bind
+            .parse::<SocketAddr>()
+            .map(|a| a.ip().is_loopback())
+            .unwrap_or(self.bind.starts_with("localhost:"));
+        if loopback {
+            Ok(())
+        } else {
+            Err(ConfigError::Invalid(format!(
+                "bind {} is not a loopback address, so public_url must be https://… \
+                 (plain http is only for development on loopback)",
+                self.bind
+            )))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_and_env() {
+        let c = Config::load_from(None, env(&[("PATH", "/bin")])).unwrap_or_default();
+        assert_eq!(c, Config::default());
+        let c = Config::load_from(
+            None,
+            env(&[("DATABASE_URL", "postgres://x/y"), ("KONTOSPARR_SESSION_IDLE_MINUTES", "5")]),
+        );
+        let c = c.unwrap_or_default();
+        assert_eq!(c.database_url, "postgres://x/y");
+        assert_eq!(c.session_idle_minutes, 5);
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let e = Config::load_from(None, env(&[("KONTOSPARR_SESION_IDLE", "5")]));
+        assert!(matches!(e, Err(ConfigError::UnknownEnv(ref k, _)) if k == "KONTOSPARR_SESION_IDLE"));
+        let dir = tempfile::tempdir().ok();
+        let p = dir.as_ref().map(|d| d.path().join("k.toml")).unwrap_or_default();
+        std::fs::write(&p, "bind = \"127.0.0.1:1\"\nbindd = 3\n").ok();
+        let e = Config::load_from(Some(&p), env(&[]));
+        assert!(matches!(e, Err(ConfigError::Parse(ref m)) if m.contains("bindd")), "{e:?}");
+        std::fs::write(&p, "session_idle_minutes = \"many\"\n").ok();
+        assert!(Config::load_from(Some(&p), env(&[])).is_err());
+    }
+
+    #[test]
+    fn plain_http_only_on_loopback() {
+        let mut c = Config::default();
+        assert!(c.check_transport().is_ok());
+        c.bind = "0.0.0.0:8080".into();
+        assert!(c.check_transport().is_err());
+        c.public_url = Some("https://kontosparr.example.se".into());
+        assert!(c.check_transport().is_ok());
+        assert!(c.is_https());
+    }
+}

@@ -1,0 +1,11 @@
+//! Pure types and rules. No I/O.
+
+pub mod audit;
+pub mod hsa;
+pub mod personnummer;
+pub mod role;
+pub mod validate;
+
+pub use hsa::HsaId;
+pub use personnummer::Personnummer;
+pub use role::Role;

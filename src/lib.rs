@@ -1,0 +1,14 @@
+//! Kontospärr: locking and unlocking a citizen's 1177 login on behalf of healthcare staff.
+#![deny(clippy::unwrap_used)]
+
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod messages;
+pub mod jobs;
+pub mod service;
+pub mod web;

@@ -1,0 +1,52 @@
+//! Every message the user reads that is not in a template, in one place (Swedish), so that a
+//! translation can follow.
+
+use crate::domain::hsa::HsaIdError;
+use crate::domain::validate::PasswordProblem;
+
+pub const LOGIN_FAILED: &str = "Inloggningen misslyckades. Kontrollera HSA-id, lösenord och kod. \
+     Efter fem misslyckade försök spärras kontot i 15 minuter.";
+pub const RATE_LIMITED: &str =
+    "För många inloggningsförsök från din dator. Vänta några minuter och försök igen.";
+pub const REQUIRED: &str = "Fyll i fältet.";
+pub const PASSWORD_MISMATCH: &str = "Lösenorden är inte lika. Skriv samma lösenord två gånger.";
+pub const TOTP_WRONG: &str =
+    "Koden stämmer inte. Kontrollera att klockan i telefonen går rätt och skriv den kod som visas nu.";
+pub const LINK_INVALID: &str = "Länken går inte att använda: den är redan använd, har gått ut eller \
+     är felaktig. Be administratören om en ny länk.";
+pub const EMAIL_INVALID: &str = "Skriv en e-postadress, till exempel anna.andersson@vgregion.se.";
+pub const ROLE_REQUIRED: &str = "Välj minst en roll.";
+pub const UNIT_REQUIRED: &str = "Vårdpersonal, verksamhetschefer och chefläkare måste höra till minst en enhet.";
+pub const UNIT_UNKNOWN: &str = "Enheten finns inte.";
+pub const HSA_TAKEN: &str = "Det finns redan en användare med detta HSA-id.";
+pub const UNIT_CODE_INVALID: &str =
+    "Enhetskoden får bara innehålla bokstäver A–Z, siffror och bindestreck (högst 32 tecken).";
+pub const UNIT_CODE_TAKEN: &str = "Det finns redan en enhet med denna kod.";
+pub const MANAGER_INVALID: &str = "Välj en aktiv användare med rollen verksamhetschef.";
+pub const ORG_INVALID: &str =
+    "Skriv ett organisationsnummer med tio siffror, till exempel 556677-8899 (kontrollsiffran stämmer inte annars).";
+pub const ORG_TAKEN: &str = "Vårdgivaren finns redan i listan.";
+
+pub fn too_long(max: usize) -> String {
+    format!("Texten är för lång: högst {max} tecken.")
+}
+
+pub fn hsa_id(e: HsaIdError) -> &'static str {
+    match e {
+        HsaIdError::Empty => "Fyll i HSA-id.",
+        HsaIdError::Format => {
+            "Skriv HSA-id som SE, tio siffror, bindestreck och ett suffix, till exempel SE2321000131-P000000012345."
+        }
+    }
+}
+
+pub fn password(p: PasswordProblem) -> &'static str {
+    match p {
+        PasswordProblem::TooShort => "Lösenordet måste ha minst 12 tecken.",
+        PasswordProblem::TooLong => "Lösenordet får ha högst 128 tecken.",
+        PasswordProblem::Common => {
+            "Lösenordet är för vanligt eller för enkelt. Välj en längre fras som inte är lätt att gissa."
+        }
+        PasswordProblem::ContainsUserId => "Lösenordet får inte innehålla ditt HSA-id.",
+    }
+}

@@ -1,0 +1,487 @@
+//! Administration: staff, units, approved private care providers. Every change is logged.
+
+use super::{Ctx, FieldErrors, ServiceError, text_field};
+use crate::auth::{password, tokens};
+use crate::db::models::{CareProvider, NewUser, Unit, User};
+use crate::db::org::UnitData;
+use crate::db::{self, DbConnection, org, sessions, users};
+use crate::domain::{HsaId, Role, validate};
+use crate::messages;
+use chrono::Duration;
+
+/// The staff form as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct UserInput {
+    #[serde(default)]
+    pub hsa_id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub roles: Vec<String>,
+    #[serde(default)]
+    pub units: Vec<String>,
+    #[serde(default)]
+    pub is_decider: bool,
+    #[serde(default)]
+    pub active: bool,
+}
+
+struct ValidUser {
+    hsa_id: String,
+    name: String,
+    email: String,
+    roles: Vec<Role>,
+    unit_ids: Vec<i64>,
+}
+
+fn validate_user(
+    conn: &mut DbConnection,
+    input: &UserInput,
+    existing_id: Option<i64>,
+) -> Result<ValidUser, ServiceError> {
+    let mut e = FieldErrors::default();
+    let hsa_id = match HsaId::parse(&input.hsa_id) {
+        Ok(h) => {
+            if let Some(other) = users::by_hsa_id(conn, h.as_str())? {
+                if Some(other.id) != existing_id {
+                    e.add("hsa_id", messages::HSA_TAKEN);
+                }
+            }
+            h.to_string()
+        }
+        Err(err) => {
+            e.add("hsa_id", messages::hsa_id(err));
+            input.hsa_id.trim().to_string()
+        }
+    };
+    let name = text_field(&mut e, "name", &input.name, 200, true);
+    let email = text_field(&mut e, "email", &input.email, 254, true);
+    if !email.is_empty() && !validate::email(&email) {
+        e.add("email", messages::EMAIL_INVALID);
+    }
+    let mut roles: Vec<Role> = input.roles.iter().filter_map(|r| r.parse().ok()).collect();
+    roles.sort();
+    roles.dedup();
+    if roles.is_empty() || roles.len() != input.roles.iter().collect::<std::collections::BTreeSet<_>>().len() {
+        e.add("roles", messages::ROLE_REQUIRED);
+    }
+    let mut unit_ids = Vec::new();
+    for u in &input.units {
+        match u.parse::<i64>().ok().map(|id| org::unit(conn, id)).transpose()?.flatten() {
+            Some(unit) => unit_ids.push(unit.id),
+            None => e.add("units", messages::UNIT_UNKNOWN),
+        }
+    }
+    unit_ids.sort();
+    unit_ids.dedup();
+    if roles.iter().any(|r| r.is_unit_bound()) && unit_ids.is_empty() {
+        e.add("units", messages::UNIT_REQUIRED);
+    }
+    e.into_result()?;
+    Ok(ValidUser { hsa_id, name, email, roles, unit_ids })
+}
+
+/// A new enrolment link token valid for `hours`; only its digest is stored.
+fn new_enrolment_token(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    user_id: i64,
+    hours: i64,
+) -> Result<String, ServiceError> {
+    let token = tokens::random_token();
+    let now = db::ts(ctx.now);
+    users::insert_enrolment_token(conn, user_id, &tokens::digest(&token), now + Duration::hours(hours), now)?;
+    Ok(token)
+}
+
+fn admin_of(ctx: &Ctx) -> Result<(), ServiceError> {
+    // The command line (no actor) acts as the operator of the machine.
+    match &ctx.actor {
+        Some(a) => a.require(Role::Admin),
+        None => Ok(()),
+    }
+}
+
+fn describe(v: &ValidUser, is_decider: bool, active: bool) -> String {
+    format!(
+        "roller={}; enheter={:?}; beslutsfattare={}; aktiv={}",
+        v.roles.iter().map(|r| r.code()).collect::<Vec<_>>().join(","),
+        v.unit_ids,
+        if is_decider { "ja" } else { "nej" },
+        if active { "ja" } else { "nej" }
+    )
+}
+
+/// How a new account gets its first password.
+pub enum FirstPassword<'a> {
+    /// A one-time link (the usual way); its token is returned.
+    Link { hours: i64 },
+    /// A temporary password that must be changed at first login (for scripts).
+    Temporary(&'a str),
+}
+
+pub struct Created {
+    pub user_id: i64,
+    pub enrolment_token: Option<String>,
+}
+
+pub fn create_user(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    input: &UserInput,
+    first: FirstPassword<'_>,
+) -> Result<Created, ServiceError> {
+    admin_of(ctx)?;
+    let temp_hash = match &first {
+        FirstPassword::Temporary(p) => {
+            let hsa = input.hsa_id.trim().to_ascii_uppercase();
+            if let Err(problem) = validate::password(p, &hsa) {
+                let mut e = FieldErrors::default();
+                e.add("password", messages::password(problem));
+                return Err(ServiceError::Invalid(e));
+            }
+            Some(password::hash(p)?)
+        }
+        FirstPassword::Link { .. } => None,
+    };
+    db::write_tx(conn, |conn| {
+        let v = validate_user(conn, input, None)?;
+        let now = db::ts(ctx.now);
+        let id = users::insert(
+            conn,
+            &NewUser {
+                hsa_id: &v.hsa_id,
+                name: &v.name,
+                email: &v.email,
+                is_decider: input.is_decider,
+                active: true,
+                password_hash: temp_hash.as_deref(),
+                must_change_password: temp_hash.is_some(),
+                created_at: now,
+                updated_at: now,
+            },
+        )?;
+        users::set_roles(conn, id, &v.roles)?;
+        users::set_units(conn, id, &v.unit_ids)?;
+        let enrolment_token = match first {
+            FirstPassword::Link { hours } => Some(new_enrolment_token(conn, ctx, id, hours)?),
+            FirstPassword::Temporary(_) => None,
+        };
+        let mut e = ctx.entry(Some(Role::Admin), "user_created", Some(format!("user:{}", v.hsa_id)));
+        e.detail = Some(describe(&v, input.is_decider, true));
+        ctx.log(conn, &e)?;
+        Ok(Created { user_id: id, enrolment_token })
+    })
+}
+
+pub fn update_user(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    id: i64,
+    input: &UserInput,
+) -> Result<(), ServiceError> {
+    admin_of(ctx)?;
+    db::write_tx(conn, |conn| {
+        let old = users::by_id(conn, id)?.ok_or(ServiceError::NotFound)?;
+        let mut input = input.clone();
+        input.hsa_id = old.hsa_id.clone(); // the HSA-ID identifies the account; it is not edited
+        let v = validate_user(conn, &input, Some(id))?;
+        if ctx.actor.as_ref().is_some_and(|a| a.user_id == id)
+            && (!input.active || !v.roles.contains(&Role::Admin))
+        {
+            return Err(ServiceError::Refused(
+                "Du kan inte inaktivera dig själv eller ta bort din egen administratörsroll.".into(),
+            ));
+        }
+        users::update_profile(
+            conn,
+            id,
+            &users::ProfileChange {
+                name: &v.name,
+                email: &v.email,
+                is_decider: input.is_decider,
+                active: input.active,
+                updated_at: db::ts(ctx.now),
+            },
+        )?;
+        users::set_roles(conn, id, &v.roles)?;
+        users::set_units(conn, id, &v.unit_ids)?;
+        let action = if old.active && !input.active {
+            // Disabling ends every session of the user at once.
+            sessions::delete_for_user(conn, id)?;
+            "user_disabled"
+        } else {
+            "user_updated"
+        };
+        let mut e = ctx.entry(Some(Role::Admin), action, Some(format!("user:{}", old.hsa_id)));
+        e.detail = Some(describe(&v, input.is_decider, input.active));
+        ctx.log(conn, &e)?;
+        Ok(())
+    })
+}
+
+/// Clears password, TOTP and recovery codes, ends the user's sessions and issues a new link.
+pub fn reset_login(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    id: i64,
+    hours: i64,
+) -> Result<String, ServiceError> {
+    admin_of(ctx)?;
+    db::write_tx(conn, |conn| {
+        let u = users::by_id(conn, id)?.ok_or(ServiceError::NotFound)?;
+        users::set_password(conn, id, None, false, db::ts(ctx.now))?;
+        users::set_totp(conn, id, None, None)?;
+        users::replace_recovery_codes(conn, id, &[])?;
+        users::record_failure(conn, id, 0, None)?;
+        sessions::delete_for_user(conn, id)?;
+        let token = new_enrolment_token(conn, ctx, id, hours)?;
+        ctx.log(conn, &ctx.entry(Some(Role::Admin), "user_login_reset", Some(format!("user:{}", u.hsa_id))))?;
+        Ok(token)
+    })
+}
+
+/// The first administrator, from the command line, only while there is none.
+pub fn create_first_admin(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    hsa_id: &str,
+    name: &str,
+    email: &str,
+    hours: i64,
+) -> Result<String, ServiceError> {
+    if !users::with_role(conn, Role::Admin, 1)?.is_empty() {
+        return Err(ServiceError::Refused(
+            "Det finns redan en administratör. Lägg till fler i webbgränssnittet (Administration → Användare)."
+                .into(),
+        ));
+    }
+    let input = UserInput {
+        hsa_id: hsa_id.into(),
+        name: name.into(),
+        email: email.into(),
+        roles: vec![Role::Admin.code().into()],
+        units: vec![],
+        is_decider: false,
+        active: true,
+    };
+    let created = create_user(conn, ctx, &input, FirstPassword::Link { hours })?;
+    created.enrolment_token.ok_or(ServiceError::NotFound)
+}
+
+pub struct UserDetails {
+    pub user: User,
+    pub roles: Vec<Role>,
+    pub units: Vec<Unit>,
+}
+
+pub fn user_details(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<UserDetails, ServiceError> {
+    admin_of(ctx)?;
+    let user = users::by_id(conn, id)?.ok_or(ServiceError::NotFound)?;
+    let roles = users::roles(conn, id)?;
+    let units = users::units_of(conn, id)?;
+    Ok(UserDetails { user, roles, units })
+}
+
+pub fn users_page(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    query: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<User>, i64), ServiceError> {
+    admin_of(ctx)?;
+    Ok(users::page(conn, query.trim(), limit, offset)?)
+}
+
+/// The unit form as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct UnitInput {
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub manager_user_id: String,
+    #[serde(default)]
+    pub chief_physician_function: String,
+    #[serde(default)]
+    pub chief_physician_email: String,
+    #[serde(default)]
+    pub active: bool,
+}
+
+fn save_unit(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    id: Option<i64>,
+    input: &UnitInput,
+) -> Result<i64, ServiceError> {
+    let mut e = FieldErrors::default();
+    let code = text_field(&mut e, "code", &input.code, 32, true).to_ascii_uppercase();
+    if !code.is_empty()
+        && !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        e.add("code", messages::UNIT_CODE_INVALID);
+    }
+    if let Some(other) = org::unit_by_code(conn, &code)? {
+        if Some(other.id) != id {
+            e.add("code", messages::UNIT_CODE_TAKEN);
+        }
+    }
+    let name = text_field(&mut e, "name", &input.name, 200, true);
+    let manager = match input.manager_user_id.trim() {
+        "" => None,
+        s => {
+            let ok = match s.parse::<i64>() {
+                Ok(uid) => users::by_id(conn, uid)?.filter(|u| u.active).is_some()
+                    && users::roles(conn, uid)?.contains(&Role::Manager),
+                Err(_) => false,
+            };
+            if !ok {
+                e.add("manager_user_id", messages::MANAGER_INVALID);
+            }
+            s.parse::<i64>().ok()
+        }
+    };
+    let function = text_field(&mut e, "chief_physician_function", &input.chief_physician_function, 200, true);
+    let cp_email = text_field(&mut e, "chief_physician_email", &input.chief_physician_email, 254, true);
+    if !cp_email.is_empty() && !validate::email(&cp_email) {
+        e.add("chief_physician_email", messages::EMAIL_INVALID);
+    }
+    e.into_result()?;
+    let data = UnitData {
+        code: &code,
+        name: &name,
+        manager_user_id: manager,
+        chief_physician_function: &function,
+        chief_physician_email: &cp_email,
+        active: input.active || id.is_none(),
+        updated_at: db::ts(ctx.now),
+    };
+    let (id, action) = match id {
+        Some(id) => {
+            org::unit(conn, id)?.ok_or(ServiceError::NotFound)?;
+            org::update_unit(conn, id, &data)?;
+            (id, "unit_updated")
+        }
+        None => (org::insert_unit(conn, &data, db::ts(ctx.now))?, "unit_created"),
+    };
+    let mut entry = ctx.entry(Some(Role::Admin), action, Some(format!("unit:{code}")));
+    entry.unit_code = Some(code.clone());
+    entry.detail = Some(format!(
+        "namn={name}; verksamhetschef={manager:?}; chefläkarfunktion={function}; aktiv={}",
+        data.active
+    ));
+    ctx.log(conn, &entry)?;
+    Ok(id)
+}
+
+pub fn create_unit(conn: &mut DbConnection, ctx: &Ctx, input: &UnitInput) -> Result<i64, ServiceError> {
+    admin_of(ctx)?;
+    db::write_tx(conn, |conn| save_unit(conn, ctx, None, input))
+}
+
+pub fn update_unit(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    id: i64,
+    input: &UnitInput,
+) -> Result<(), ServiceError> {
+    admin_of(ctx)?;
+    db::write_tx(conn, |conn| save_unit(conn, ctx, Some(id), input).map(|_| ()))
+}
+
+pub fn unit(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<Unit, ServiceError> {
+    admin_of(ctx)?;
+    org::unit(conn, id)?.ok_or(ServiceError::NotFound)
+}
+
+pub fn all_units(conn: &mut DbConnection, ctx: &Ctx) -> Result<Vec<Unit>, ServiceError> {
+    admin_of(ctx)?;
+    Ok(org::all_units(conn)?)
+}
+
+pub fn units_page(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Unit>, i64), ServiceError> {
+    admin_of(ctx)?;
+    Ok(org::units_page(conn, limit, offset)?)
+}
+
+pub fn managers(conn: &mut DbConnection, ctx: &Ctx) -> Result<Vec<User>, ServiceError> {
+    admin_of(ctx)?;
+    Ok(users::with_role(conn, Role::Manager, 1000)?)
+}
+
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct ProviderInput {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub org_number: String,
+}
+
+pub fn add_provider(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    input: &ProviderInput,
+) -> Result<i64, ServiceError> {
+    admin_of(ctx)?;
+    db::write_tx(conn, |conn| {
+        let mut e = FieldErrors::default();
+        let name = text_field(&mut e, "name", &input.name, 200, true);
+        let org_nr = validate::org_number(&input.org_number);
+        match &org_nr {
+            None => e.add("org_number", messages::ORG_INVALID),
+            Some(o) => {
+                if org::provider_by_org(conn, o)?.is_some() {
+                    e.add("org_number", messages::ORG_TAKEN);
+                }
+            }
+        }
+        e.into_result()?;
+        let org_nr = org_nr.unwrap_or_default();
+        let id = org::insert_provider(conn, &name, &org_nr, db::ts(ctx.now))?;
+        let mut entry = ctx.entry(Some(Role::Admin), "provider_approved", Some(format!("provider:{org_nr}")));
+        entry.detail = Some(format!("namn={name}"));
+        ctx.log(conn, &entry)?;
+        Ok(id)
+    })
+}
+
+pub fn set_provider_approved(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    id: i64,
+    approved: bool,
+) -> Result<(), ServiceError> {
+    admin_of(ctx)?;
+    db::write_tx(conn, |conn| {
+        let p = org::provider(conn, id)?.ok_or(ServiceError::NotFound)?;
+        org::set_provider_approved(conn, id, approved, db::ts(ctx.now))?;
+        let action = if approved { "provider_approved" } else { "provider_removed" };
+        ctx.log(conn, &ctx.entry(Some(Role::Admin), action, Some(format!("provider:{}", p.org_number))))?;
+        Ok(())
+    })
+}
+
+pub fn providers_page(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<CareProvider>, i64), ServiceError> {
+    admin_of(ctx)?;
+    Ok(org::providers_page(conn, limit, offset)?)
+}
+
+/// Number of staff accounts (a first start has none).
+pub fn user_count(conn: &mut DbConnection) -> Result<i64, ServiceError> {
+    Ok(users::count(conn)?)
+}

@@ -1,0 +1,289 @@
+//! Login, logout and enrolment (password and TOTP).
+
+use super::session::{self, Stage};
+use super::{Ctx, FieldErrors, ServiceError};
+use crate::auth::{password, tokens, totp};
+use crate::db::{self, DbConnection, sessions, users};
+use crate::domain::HsaId;
+use crate::domain::validate;
+use crate::messages;
+use chrono::Duration;
+
+#[derive(Debug, Clone, Copy)]
+pub struct LockoutPolicy {
+    pub failures: i32,
+    pub duration: Duration,
+}
+
+/// Where a successful login leads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedIn {
+    /// The new session cookie value.
+    pub token: String,
+    pub stage: Stage,
+}
+
+enum Attempt {
+    Ok(LoggedIn),
+    Failed,
+}
+
+/// Checks HSA-ID, password and one-time code (or a recovery code). Every failure, whatever its
+/// cause (unknown user, wrong password, wrong or replayed code, locked or disabled account), gives
+/// the same `LoginFailed`. The password check (argon2, slow) runs before the write transaction.
+pub fn login(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    policy: LockoutPolicy,
+    hsa_input: &str,
+    password_input: &str,
+    code_input: &str,
+    old_session_hash: Option<&str>,
+) -> Result<LoggedIn, ServiceError> {
+    let hsa = HsaId::parse(hsa_input).ok();
+    let user = match &hsa {
+        Some(h) => users::by_hsa_id(conn, h.as_str())?,
+        None => None,
+    };
+    let password_ok = match user.as_ref().and_then(|u| u.password_hash.as_deref()) {
+        Some(stored) => password::verify(password_input, stored),
+        None => {
+            password::verify_dummy(password_input);
+            false
+        }
+    };
+    let now = db::ts(ctx.now);
+    let attempt = db::write_tx(conn, |conn| -> Result<Attempt, ServiceError> {
+        let mut entry = ctx.entry(None, "login_failed", None);
+        entry.user_hsa_id = hsa.as_ref().map(|h| h.to_string());
+        let fresh = match &user {
+            Some(u) => users::by_id(conn, u.id)?,
+            None => None,
+        };
+        let Some(u) = fresh else {
+            entry.detail = Some("okänd användare".into());
+            ctx.log(conn, &entry)?;
+            return Ok(Attempt::Failed);
+        };
+        if !u.active {
+            entry.detail = Some("kontot är inaktiverat".into());
+            ctx.log(conn, &entry)?;
+            return Ok(Attempt::Failed);
+        }
+        if u.locked_until.is_some_and(|t| t > now) {
+            entry.action = "login_refused_locked".into();
+            ctx.log(conn, &entry)?;
+            return Ok(Attempt::Failed);
+        }
+        let mut used_recovery = false;
+        let second_ok = match (&u.totp_secret, password_ok) {
+            (_, false) => false,
+            (None, true) => true, // no TOTP yet: the session may only enrol one
+            (Some(secret), true) => {
+                match totp::matching_step(secret, code_input, ctx.now.timestamp()) {
+                    Some(step) => users::claim_totp_step(conn, u.id, step)?,
+                    None if code_input.trim().len() > 6 => {
+                        used_recovery = users::use_recovery_code(
+                            conn,
+                            u.id,
+                            &tokens::recovery_digest(code_input),
+                            now,
+                        )?;
+                        used_recovery
+                    }
+                    None => false,
+                }
+            }
+        };
+        if !(password_ok && second_ok) {
+            let failures = u.failed_logins + 1;
+            entry.detail = Some(if password_ok { "fel kod" } else { "fel lösenord" }.into());
+            ctx.log(conn, &entry)?;
+            if failures >= policy.failures {
+                users::record_failure(conn, u.id, 0, Some(now + policy.duration))?;
+                let mut locked = entry.clone();
+                locked.action = "account_locked".into();
+                locked.detail = Some(format!("{failures} misslyckade försök"));
+                ctx.log(conn, &locked)?;
+            } else {
+                users::record_failure(conn, u.id, failures, None)?;
+            }
+            return Ok(Attempt::Failed);
+        }
+        users::record_login(conn, u.id, now)?;
+        if let Some(old) = old_session_hash {
+            sessions::delete(conn, old)?;
+        }
+        let stage = if u.must_change_password || u.password_hash.is_none() {
+            Stage::ChangePassword
+        } else if u.totp_secret.is_none() {
+            Stage::EnrolTotp
+        } else {
+            Stage::Full
+        };
+        let token = session::create(conn, Some(u.id), stage, ctx.now, &ctx.client_addr)?;
+        let roles = users::roles(conn, u.id)?;
+        entry.action = "login".into();
+        entry.role = Some(roles.iter().map(|r| r.code()).collect::<Vec<_>>().join(","));
+        entry.detail = match (stage, used_recovery) {
+            (Stage::Full, true) => Some("med reservkod".into()),
+            (Stage::Full, false) => None,
+            _ => Some("måste byta lösenord eller registrera tvåfaktorsinloggning".into()),
+        };
+        ctx.log(conn, &entry)?;
+        Ok(Attempt::Ok(LoggedIn { token, stage }))
+    })?;
+    match attempt {
+        Attempt::Ok(l) => Ok(l),
+        Attempt::Failed => Err(ServiceError::LoginFailed),
+    }
+}
+
+pub fn logout(conn: &mut DbConnection, ctx: &Ctx, session_hash: &str) -> Result<(), ServiceError> {
+    db::write_tx(conn, |conn| {
+        sessions::delete(conn, session_hash)?;
+        if ctx.actor.is_some() {
+            ctx.log(conn, &ctx.entry(None, "logout", None))?;
+        }
+        Ok(())
+    })
+}
+
+fn check_new_password(
+    errors: &mut FieldErrors,
+    hsa_id: &str,
+    new: &str,
+    confirm: &str,
+) {
+    if let Err(p) = validate::password(new, hsa_id) {
+        errors.add("password", messages::password(p));
+    } else if new != confirm {
+        errors.add("confirm", messages::PASSWORD_MISMATCH);
+    }
+}
+
+/// Who an enrolment link belongs to (for showing the form), or `LinkInvalid`.
+pub fn enrolment_link_user(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    token: &str,
+) -> Result<String, ServiceError> {
+    let uid = users::enrolment_token_user(conn, &tokens::digest(token), db::ts(ctx.now))?
+        .ok_or(ServiceError::LinkInvalid)?;
+    let u = users::by_id(conn, uid)?.filter(|u| u.active).ok_or(ServiceError::LinkInvalid)?;
+    Ok(u.hsa_id)
+}
+
+/// Sets the password through a one-time enrolment link; the new session must then enrol TOTP.
+pub fn enrol_with_link(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    token: &str,
+    new: &str,
+    confirm: &str,
+    old_session_hash: Option<&str>,
+) -> Result<LoggedIn, ServiceError> {
+    let hsa_id = enrolment_link_user(conn, ctx, token)?;
+    let mut errors = FieldErrors::default();
+    check_new_password(&mut errors, &hsa_id, new, confirm);
+    errors.into_result()?;
+    let hash = password::hash(new)?;
+    let digest = tokens::digest(token);
+    let now = db::ts(ctx.now);
+    db::write_tx(conn, |conn| {
+        let uid = users::enrolment_token_user(conn, &digest, now)?.ok_or(ServiceError::LinkInvalid)?;
+        if !users::use_enrolment_token(conn, &digest, now)? {
+            return Err(ServiceError::LinkInvalid);
+        }
+        users::set_password(conn, uid, Some(&hash), false, now)?;
+        users::set_totp(conn, uid, None, None)?;
+        users::replace_recovery_codes(conn, uid, &[])?;
+        users::record_failure(conn, uid, 0, None)?;
+        sessions::delete_for_user(conn, uid)?;
+        if let Some(old) = old_session_hash {
+            sessions::delete(conn, old)?;
+        }
+        let token = session::create(conn, Some(uid), Stage::EnrolTotp, ctx.now, &ctx.client_addr)?;
+        let mut e = ctx.entry(None, "password_set_by_link", None);
+        e.user_hsa_id = Some(hsa_id.clone());
+        ctx.log(conn, &e)?;
+        Ok(LoggedIn { token, stage: Stage::EnrolTotp })
+    })
+}
+
+/// The forced password change at first login (after a temporary password).
+pub fn change_password(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    session: &session::Session,
+    new: &str,
+    confirm: &str,
+) -> Result<Stage, ServiceError> {
+    let actor = ctx.actor()?;
+    let mut errors = FieldErrors::default();
+    check_new_password(&mut errors, &actor.hsa_id, new, confirm);
+    errors.into_result()?;
+    let u = users::by_id(conn, actor.user_id)?.ok_or(ServiceError::NotFound)?;
+    if u.password_hash.as_deref().is_some_and(|h| password::verify(new, h)) {
+        let mut errors = FieldErrors::default();
+        errors.add("password", "Välj ett annat lösenord än det tillfälliga.");
+        return Err(ServiceError::Invalid(errors));
+    }
+    let hash = password::hash(new)?;
+    db::write_tx(conn, |conn| {
+        users::set_password(conn, actor.user_id, Some(&hash), false, db::ts(ctx.now))?;
+        let next = if u.totp_secret.is_some() { Stage::Full } else { Stage::EnrolTotp };
+        sessions::set_stage(conn, &session.id_hash, next.code())?;
+        ctx.log(conn, &ctx.entry(None, "password_changed", None))?;
+        Ok(next)
+    })
+}
+
+/// The secret being enrolled in this session (made on first call, kept until confirmed).
+pub fn pending_totp_secret(
+    conn: &mut DbConnection,
+    session: &session::Session,
+) -> Result<String, ServiceError> {
+    if let Some(s) = &session.pending_totp_secret {
+        return Ok(s.clone());
+    }
+    let secret = totp::new_secret();
+    db::write_tx(conn, |conn| {
+        sessions::set_pending_totp(conn, &session.id_hash, Some(&secret))?;
+        Ok::<_, ServiceError>(())
+    })?;
+    Ok(secret)
+}
+
+pub struct Enrolled {
+    /// The new session cookie value (a fresh id now that the login is complete).
+    pub token: String,
+    pub recovery_codes: Vec<String>,
+}
+
+/// Confirms TOTP enrolment with a current code; completes the login with a new session id and
+/// hands out ten recovery codes (shown once; only digests are stored).
+pub fn confirm_totp(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    session: &session::Session,
+    code: &str,
+) -> Result<Enrolled, ServiceError> {
+    let actor = ctx.actor()?;
+    let secret = session.pending_totp_secret.clone().ok_or(ServiceError::NotFound)?;
+    let Some(step) = totp::matching_step(&secret, code, ctx.now.timestamp()) else {
+        let mut errors = FieldErrors::default();
+        errors.add("code", messages::TOTP_WRONG);
+        return Err(ServiceError::Invalid(errors));
+    };
+    let codes = tokens::recovery_codes();
+    let digests: Vec<String> = codes.iter().map(|c| tokens::recovery_digest(c)).collect();
+    db::write_tx(conn, |conn| {
+        users::set_totp(conn, actor.user_id, Some(&secret), Some(step))?;
+        users::replace_recovery_codes(conn, actor.user_id, &digests)?;
+        sessions::delete(conn, &session.id_hash)?;
+        let token = session::create(conn, Some(actor.user_id), Stage::Full, ctx.now, &ctx.client_addr)?;
+        ctx.log(conn, &ctx.entry(None, "totp_enrolled", None))?;
+        Ok(Enrolled { token, recovery_codes: codes })
+    })
+}

@@ -1,0 +1,153 @@
+//! Loading the session behind a cookie, with the idle and absolute timeouts.
+
+use super::{Actor, ServiceError, UnitRef};
+use crate::auth::tokens;
+use crate::db::models::SessionRow;
+use crate::db::{self, DbConnection, sessions, users};
+use chrono::{DateTime, Duration, Utc};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Anonymous,
+    ChangePassword,
+    EnrolTotp,
+    Full,
+}
+
+impl Stage {
+    pub fn code(self) -> &'static str {
+        match self {
+            Stage::Anonymous => "anonymous",
+            Stage::ChangePassword => "change_password",
+            Stage::EnrolTotp => "enrol_totp",
+            Stage::Full => "full",
+        }
+    }
+    fn parse(s: &str) -> Stage {
+        match s {
+            "change_password" => Stage::ChangePassword,
+            "enrol_totp" => Stage::EnrolTotp,
+            "full" => Stage::Full,
+            _ => Stage::Anonymous,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    pub idle: Duration,
+    pub absolute: Duration,
+}
+
+/// A live session.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id_hash: String,
+    pub stage: Stage,
+    pub csrf_token: String,
+    pub pending_totp_secret: Option<String>,
+    pub actor: Option<Actor>,
+}
+
+/// Touching `last_seen_at` on every request would make every read a write; once a minute is
+/// precise enough for a 15-minute idle timeout.
+const TOUCH_EVERY: i64 = 60;
+
+pub fn load_actor(conn: &mut DbConnection, user_id: i64) -> Result<Option<Actor>, ServiceError> {
+    let Some(u) = users::by_id(conn, user_id)? else {
+        return Ok(None);
+    };
+    if !u.active {
+        return Ok(None);
+    }
+    let roles = users::roles(conn, u.id)?;
+    let units = users::units_of(conn, u.id)?
+        .into_iter()
+        .map(|x| UnitRef { id: x.id, code: x.code, name: x.name })
+        .collect();
+    Ok(Some(Actor {
+        user_id: u.id,
+        hsa_id: u.hsa_id,
+        name: u.name,
+        roles,
+        units,
+        is_decider: u.is_decider,
+    }))
+}
+
+/// The session for a cookie value, or None when unknown, expired or its user is disabled (an
+/// expired session is removed).
+pub fn load(
+    conn: &mut DbConnection,
+    cookie_value: &str,
+    now: DateTime<Utc>,
+    t: Timeouts,
+) -> Result<Option<Session>, ServiceError> {
+    let id_hash = tokens::digest(cookie_value);
+    let Some(row) = sessions::find(conn, &id_hash)? else {
+        return Ok(None);
+    };
+    let now_ts = db::ts(now);
+    let expired = row.last_seen_at + t.idle < now_ts || row.created_at + t.absolute < now_ts;
+    let actor = match row.user_id {
+        Some(uid) => load_actor(conn, uid)?,
+        None => None,
+    };
+    if expired || (row.user_id.is_some() && actor.is_none()) {
+        sessions::delete(conn, &id_hash)?;
+        return Ok(None);
+    }
+    if (now_ts - row.last_seen_at).num_seconds() >= TOUCH_EVERY {
+        sessions::touch(conn, &id_hash, now_ts)?;
+    }
+    Ok(Some(to_session(row, actor)))
+}
+
+fn to_session(row: SessionRow, actor: Option<Actor>) -> Session {
+    Session {
+        stage: Stage::parse(&row.stage),
+        id_hash: row.id_hash,
+        csrf_token: row.csrf_token,
+        pending_totp_secret: row.pending_totp_secret,
+        actor,
+    }
+}
+
+/// A new session; returns the cookie value (only its digest is stored).
+pub fn create(
+    conn: &mut DbConnection,
+    user_id: Option<i64>,
+    stage: Stage,
+    now: DateTime<Utc>,
+    client_addr: &str,
+) -> Result<String, ServiceError> {
+    let token = tokens::random_token();
+    let csrf = tokens::random_token();
+    sessions::insert(
+        conn,
+        &tokens::digest(&token),
+        user_id,
+        stage.code(),
+        &csrf,
+        db::ts(now),
+        client_addr,
+    )?;
+    Ok(token)
+}
+
+/// A session for a visitor who is not logged in, so that the login form carries a CSRF token.
+pub fn create_anonymous(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    client_addr: &str,
+) -> Result<(String, Session), ServiceError> {
+    let token = create(conn, None, Stage::Anonymous, now, client_addr)?;
+    let row = sessions::find(conn, &tokens::digest(&token))?.ok_or(ServiceError::NotFound)?;
+    Ok((token, to_session(row, None)))
+}
+
+/// Removes expired sessions (run by a job).
+pub fn purge_expired(conn: &mut DbConnection, now: DateTime<Utc>, t: Timeouts) -> Result<usize, ServiceError> {
+    let now = db::ts(now);
+    Ok(sessions::delete_expired(conn, now - t.idle, now - t.absolute)?)
+}

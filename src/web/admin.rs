@@ -1,0 +1,486 @@
+//! Administration pages: staff, units, approved private care providers.
+
+use super::pages::{self, Layout, Pager};
+use super::{AppState, HtmlForm, Staff};
+use crate::db::models::{CareProvider, Unit, User};
+use crate::domain::Role;
+use crate::error::AppError;
+use crate::service::admin::{self, FirstPassword, ProviderInput, UnitInput, UserInput};
+use crate::service::{FieldErrors, ServiceError};
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin", web::get().to(index))
+        .route("/admin/anvandare", web::get().to(users))
+        .route("/admin/anvandare/ny", web::get().to(new_user_form))
+        .route("/admin/anvandare/ny", web::post().to(create_user))
+        .route("/admin/anvandare/{id}", web::get().to(edit_user_form))
+        .route("/admin/anvandare/{id}", web::post().to(update_user))
+        .route("/admin/anvandare/{id}/aterstall", web::post().to(reset_login))
+        .route("/admin/enheter", web::get().to(units))
+        .route("/admin/enheter/ny", web::get().to(new_unit_form))
+        .route("/admin/enheter/ny", web::post().to(create_unit))
+        .route("/admin/enheter/{id}", web::get().to(edit_unit_form))
+        .route("/admin/enheter/{id}", web::post().to(update_unit))
+        .route("/admin/vardgivare", web::get().to(providers))
+        .route("/admin/vardgivare", web::post().to(add_provider))
+        .route("/admin/vardgivare/{id}/godkand", web::post().to(set_provider));
+}
+
+fn admin(staff: &Staff) -> Result<(), AppError> {
+    staff.actor.require(Role::Admin).map_err(AppError::from)
+}
+
+fn see_other(to: String) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((LOCATION, to)).finish()
+}
+
+async fn index(staff: Staff) -> Result<HttpResponse, AppError> {
+    admin(&staff)?;
+    Ok(see_other("/admin/anvandare".into()))
+}
+
+#[derive(serde::Deserialize)]
+struct ListQuery {
+    #[serde(default)]
+    q: String,
+    sida: Option<i64>,
+    sparad: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/users.html")]
+struct UsersPage {
+    l: Layout,
+    q: String,
+    rows: Vec<User>,
+    pager: Pager,
+}
+
+async fn users(
+    state: web::Data<AppState>,
+    staff: Staff,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    admin(&staff)?;
+    let ctx = staff.ctx(&state);
+    let q: String = query.q.chars().take(100).collect();
+    let q2 = q.clone();
+    let offset = Pager::offset(query.sida);
+    let (rows, total) = state
+        .run(move |conn| admin::users_page(conn, &ctx, &q2, pages::PER_PAGE, offset))
+        .await?;
+    let base = if q.is_empty() {
+        String::new()
+    } else {
+        format!("q={}", serde_urlencoded::to_string([("q", &q)]).unwrap_or_default().trim_start_matches("q="))
+    };
+    Ok(pages::ok(&UsersPage {
+        l: staff.layout("Användare"),
+        q,
+        rows,
+        pager: Pager::new(query.sida, total, base),
+    }))
+}
+
+/// A checkbox choice in a form.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/user_form.html")]
+struct UserFormPage {
+    l: Layout,
+    /// None for a new user.
+    id: Option<i64>,
+    form: UserInput,
+    roles: Vec<Choice>,
+    units: Vec<Choice>,
+    errors: FieldErrors,
+    saved: bool,
+    notice: Option<String>,
+}
+
+fn choices(form: &UserInput, all_units: &[Unit]) -> (Vec<Choice>, Vec<Choice>) {
+    let roles = Role::ALL
+        .iter()
+        .map(|r| Choice {
+            value: r.code().into(),
+            label: r.label().into(),
+            checked: form.roles.iter().any(|x| x == r.code()),
+        })
+        .collect();
+    let units = all_units
+        .iter()
+        .map(|u| Choice {
+            value: u.id.to_string(),
+            label: format!("{} ({})", u.name, u.code),
+            checked: form.units.iter().any(|x| *x == u.id.to_string()),
+        })
+        .collect();
+    (roles, units)
+}
+
+async fn user_form(
+    state: &AppState,
+    staff: &Staff,
+    id: Option<i64>,
+    form: UserInput,
+    errors: FieldErrors,
+    saved: bool,
+    notice: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = staff.ctx(state);
+    let all_units = state.run(move |conn| admin::all_units(conn, &ctx)).await?;
+    let (roles, units) = choices(&form, &all_units);
+    let status = if errors.is_empty() && notice.is_none() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let title = if id.is_some() { "Ändra användare" } else { "Ny användare" };
+    Ok(pages::render(
+        status,
+        &UserFormPage { l: staff.layout(title), id, form, roles, units, errors, saved, notice },
+    ))
+}
+
+async fn new_user_form(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, AppError> {
+    admin(&staff)?;
+    let form = UserInput { active: true, ..Default::default() };
+    user_form(&state, &staff, None, form, FieldErrors::default(), false, None).await
+}
+
+#[derive(Template)]
+#[template(path = "admin/link.html")]
+struct LinkPage {
+    l: Layout,
+    user_name: String,
+    hsa_id: String,
+    link: String,
+    hours: i64,
+}
+
+fn link_page(state: &AppState, staff: &Staff, name: &str, hsa_id: &str, token: &str) -> HttpResponse {
+    pages::ok(&LinkPage {
+        l: staff.layout("Aktiveringslänk"),
+        user_name: name.to_string(),
+        hsa_id: hsa_id.to_string(),
+        link: format!("{}/aktivera/{}", state.config.public_url(), token),
+        hours: state.config.enrolment_link_hours,
+    })
+}
+
+async fn create_user(
+    state: web::Data<AppState>,
+    staff: Staff,
+    form: HtmlForm<UserInput>,
+) -> Result<HttpResponse, AppError> {
+    admin(&staff)?;
+    let ctx = staff.ctx(&state);
+    let input = form.0;
+    let i2 = input.clone();
+    let hours = state.config.enrolment_link_hours;
+    match state
+        .run(move |conn| admin::create_user(conn, &ctx, &i2, FirstPassword::Link { hours }))
+        .await
+    {
+        Ok(created) => {
+            let token = created.enrolment_token.unwrap_or_default();
+            Ok(link_page(&state, &staff, &input.name, &input.hsa_id.trim().to_ascii_uppercase(), &token))
+        }
+        Err(AppError::Service(ServiceError::Invalid(errors))) => {
+            user_form(&state, &staff, None, input, errors, false, None).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn edit_user_form(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<i64>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    admin(&staff)?;
+    let ctx = staff.ctx(&state);
+    let id = id.into_inner();
+    let d = state.run(move |conn| admin::user_details(conn, &ctx, id)).await?;
+    let form = UserInput {
+        hsa_id: d.user.hsa_id,
+        name: d.user.name,
+        email: d.user.email,
+        roles: d.roles.iter().map(|r| r.code().to_string()).collect(),
+        units: d.units.iter().map(|u| u.id.to_string()).collect(),
+        is_decider: d.user.is_decider,
+        active: d.user.active,
+    };
+    user_form(&state, &staff, Some(id), form, FieldErrors::default(), query.sparad.is_some(), None).await
+}
+
+async fn update_user(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<i64>,
+    form: HtmlForm<UserInput>,
+) -> Result<HttpResponse, AppError> {
+    admin(&staff)?;
+    let ctx = staff.ctx(&state);
+    let id = id.into_inner();
+    let mut input = form.0;
+    let i2 = input.clone();
+    match state.run(move |conn| admin::update_user(conn, &ctx, id, &i2)).await {
+        Ok(()) => Ok(see_other(format!("/admin/anvandare/{id}?sparad=1"))),
+        Err(AppError::Service(ServiceError::Invalid(errors))) => {
+            let ctx = staff.ctx(&state);
+            let d = state.run(move |conn| admin::user_details(conn, &ctx, id)).await?;
+            input.hsa_id = d.user.hsa_id;
+            user_form(&state, &staff, Some(id), input, errors, false, None).await
+        }
+        Err(AppError::Service(ServiceError::Refused(msg))) => {
+            let ctx = staff.ctx(&state);
+            let d = state.run(move |conn| admin::user_details(conn, &ctx, id)).await?;
+            input.hsa_id = d.user.hsa_id;
+            user_form(&state, &staff, Some(id), input, FieldErrors::default(), false, Some(msg)).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn reset_login(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    admin(&staff)?;
+    let ctx = staff.ctx(&state);
+    let id = id.into_inner();
+    let hours = state.config.enrolment_link_hours;
+    let (token, d) = state
+        .run(move |conn| {
+            let t = admin::reset_login(conn, &ctx, id, hours)?;
+            let d = admin::user_details(conn, &ctx, id)?;
+            Ok((t, d))
+        })
+        .await?;
+    Ok(link_page(&state, &staff, &d.user.name, &d.user.hsa_id, &token))
+}
+
+#[derive(Template)]
+#[template(path = "admin/units.html")]
+struct UnitsPage {
+    l: Layout,
+    rows: Vec<Unit>,
+    pager: Pager,
+}
+
+async fn units(
+    state: web::Data<AppState>,
+    staff: Staff,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    admin(&staff)?;
+    let ctx = staff.ctx(&state);
+    let offset = Pager::offset(query.sida);
+    let (rows, total) = state
+        .run(move |conn| admin::units_page(conn, &ctx, pages::PER_PAGE, offset))
+        .await?;
+    Ok(pages::ok(&UnitsPage {
+        l: staff.layout("Enheter"),
+        rows,
+        pager: Pager::new(query.sida, total, String::new()),
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "admin/unit_form.html")]
+struct UnitFormPage {
+    l: Layout,
+    id: Option<i64>,
+    form: UnitInput,
+    managers: Vec<Choice>,
+    errors: FieldErrors,
+    saved: bool,
+}
+
+async fn unit_form(
+    state: &AppState,
+    staff: &Staff,
+    id: Option<i64>,
+    form: UnitInput,
+    errors: FieldErrors,
+    saved: bool,
+) -> Result<HttpResponse, AppError> {
+    let ctx = staff.ctx(state);
+    let managers = state.run(move |conn| admin::managers(conn, &ctx)).await?;
+    let managers = managers
+        .into_iter()
+        .map(|u| Choice {
+            checked: form.manager_user_id == u.id.to_string(),
+            value: u.id.to_string(),
+            label: format!("{} ({})", u.name, u.hsa_id),
+        })
+        .collect();
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let title = if id.is_some() { "Ändra enhet" } else { "Ny enhet" };
+    Ok(pages::render(
+        status,
+        &UnitFormPage { l: staff.layout(title), id, form, managers, errors, saved },
+    ))
+}
+
+async fn new_unit_form(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, AppError> {
+    admin(&staff)?;
+    let form = UnitInput { active: true, ..Default::default() };
+    unit_form(&state, &staff, None, form, FieldErrors::default(), false).await
+}
+
+async fn create_unit(
+    state: web::Data<AppState>,
+    staff: Staff,
+    form: HtmlForm<UnitInput>,
+) -> Result<HttpResponse, AppError> {
+    admin(&staff)?;
+    let ctx = staff.ctx(&state);
+    let input = form.0;
+    let i2 = input.clone();
+    match state.run(move |conn| admin::create_unit(conn, &ctx, &i2)).await {
+        Ok(id) => Ok(see_other(format!("/admin/enheter/{id}?sparad=1"))),
+        Err(AppError::Service(ServiceError::Invalid(errors))) => {
+            unit_form(&state, &staff, None, input, errors, false).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn edit_unit_form(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<i64>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    admin(&staff)?;
+    let ctx = staff.ctx(&state);
+    let id = id.into_inner();
+    let u = state.run(move |conn| admin::unit(conn, &ctx, id)).await?;
+    let form = UnitInput {
+        code: u.code,
+        name: u.name,
+        manager_user_id: u.manager_user_id.map(|m| m.to_string()).unwrap_or_default(),
+        chief_physician_function: u.chief_physician_function,
+        chief_physician_email: u.chief_physician_email,
+        active: u.active,
+    };
+    unit_form(&state, &staff, Some(id), form, FieldErrors::default(), query.sparad.is_some()).await
+}
+
+async fn update_unit(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<i64>,
+    form: HtmlForm<UnitInput>,
+) -> Result<HttpResponse, AppError> {
+    admin(&staff)?;
+    let ctx = staff.ctx(&state);
+    let id = id.into_inner();
+    let input = form.0;
+    let i2 = input.clone();
+    match state.run(move |conn| admin::update_unit(conn, &ctx, id, &i2)).await {
+        Ok(()) => Ok(see_other(format!("/admin/enheter/{id}?sparad=1"))),
+        Err(AppError::Service(ServiceError::Invalid(errors))) => {
+            unit_form(&state, &staff, Some(id), input, errors, false).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/providers.html")]
+struct ProvidersPage {
+    l: Layout,
+    rows: Vec<CareProvider>,
+    pager: Pager,
+    form: ProviderInput,
+    errors: FieldErrors,
+    saved: bool,
+}
+
+async fn providers_page(
+    state: &AppState,
+    staff: &Staff,
+    page: Option<i64>,
+    form: ProviderInput,
+    errors: FieldErrors,
+    saved: bool,
+) -> Result<HttpResponse, AppError> {
+    let ctx = staff.ctx(state);
+    let offset = Pager::offset(page);
+    let (rows, total) = state
+        .run(move |conn| admin::providers_page(conn, &ctx, pages::PER_PAGE, offset))
+        .await?;
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    Ok(pages::render(
+        status,
+        &ProvidersPage {
+            l: staff.layout("Godkända privata vårdgivare"),
+            rows,
+            pager: Pager::new(page, total, String::new()),
+            form,
+            errors,
+            saved,
+        },
+    ))
+}
+
+async fn providers(
+    state: web::Data<AppState>,
+    staff: Staff,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    admin(&staff)?;
+    providers_page(&state, &staff, query.sida, ProviderInput::default(), FieldErrors::default(), query.sparad.is_some()).await
+}
+
+async fn add_provider(
+    state: web::Data<AppState>,
+    staff: Staff,
+    form: HtmlForm<ProviderInput>,
+) -> Result<HttpResponse, AppError> {
+    admin(&staff)?;
+    let ctx = staff.ctx(&state);
+    let input = form.0;
+    let i2 = input.clone();
+    match state.run(move |conn| admin::add_provider(conn, &ctx, &i2)).await {
+        Ok(_) => Ok(see_other("/admin/vardgivare?sparad=1".into())),
+        Err(AppError::Service(ServiceError::Invalid(errors))) => {
+            providers_page(&state, &staff, None, input, errors, false).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct ApprovedForm {
+    #[serde(default)]
+    approved: bool,
+}
+
+async fn set_provider(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<i64>,
+    form: HtmlForm<ApprovedForm>,
+) -> Result<HttpResponse, AppError> {
+    admin(&staff)?;
+    let ctx = staff.ctx(&state);
+    let id = id.into_inner();
+    let approved = form.0.approved;
+    state.run(move |conn| admin::set_provider_approved(conn, &ctx, id, approved)).await?;
+    Ok(see_other("/admin/vardgivare?sparad=1".into()))
+}

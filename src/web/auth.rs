@@ -1,0 +1,399 @@
+//! Login, logout, enrolment and the start page.
+
+use super::pages::{self, Layout};
+use super::{AppState, Staff, Visitor};
+use crate::error::AppError;
+use crate::service::session::{self, Session, Stage};
+use crate::service::{self, FieldErrors, ServiceError, auth::LockoutPolicy};
+use actix_web::http::StatusCode;
+use actix_web::http::header::LOCATION;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(home))
+        .route("/login", web::get().to(login_form))
+        .route("/login", web::post().to(login))
+        .route("/logout", web::post().to(logout))
+        .route("/aktivera/{token}", web::get().to(link_form))
+        .route("/aktivera/{token}", web::post().to(link_submit))
+        .route("/konto/nytt-losenord", web::get().to(change_form))
+        .route("/konto/nytt-losenord", web::post().to(change_submit))
+        .route("/konto/tvafaktor", web::get().to(totp_form))
+        .route("/konto/tvafaktor", web::post().to(totp_submit))
+        .route("/konto", web::get().to(account));
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    l: Layout,
+    is_admin: bool,
+    units: Vec<String>,
+}
+
+async fn home(staff: Staff) -> HttpResponse {
+    pages::ok(&HomePage {
+        l: staff.layout("Start"),
+        is_admin: staff.actor.has(crate::domain::Role::Admin),
+        units: staff.actor.units.iter().map(|u| format!("{} ({})", u.name, u.code)).collect(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    l: Layout,
+    hsa_id: String,
+    error: Option<&'static str>,
+}
+
+fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther().insert_header((LOCATION, to)).finish()
+}
+
+/// The visitor's session, or a new anonymous one (with its cookie) so the form has a CSRF token.
+async fn session_for_form(
+    state: &AppState,
+    visitor: &Visitor,
+) -> Result<(Session, Option<String>), AppError> {
+    if let Some(s) = visitor.session() {
+        return Ok((s.clone(), None));
+    }
+    let ctx = visitor.ctx(state);
+    let (token, s) = state
+        .run(move |conn| session::create_anonymous(conn, ctx.now, &ctx.client_addr))
+        .await?;
+    Ok((s, Some(token)))
+}
+
+fn with_cookie(state: &AppState, mut res: HttpResponse, token: Option<String>) -> HttpResponse {
+    if let Some(t) = token {
+        if let Err(e) = res.add_cookie(&state.session_cookie(&t)) {
+            tracing::error!(error = %e, "cookie");
+        }
+    }
+    res
+}
+
+async fn login_form(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse, AppError> {
+    if let Some(s) = visitor.session() {
+        match s.stage {
+            Stage::Full => return Ok(redirect("/")),
+            Stage::ChangePassword => return Ok(redirect("/konto/nytt-losenord")),
+            Stage::EnrolTotp => return Ok(redirect("/konto/tvafaktor")),
+            Stage::Anonymous => {}
+        }
+    }
+    let (s, new) = session_for_form(&state, &visitor).await?;
+    let mut l = Layout::public("Logga in");
+    l.csrf = s.csrf_token;
+    let page = LoginPage { l, hsa_id: String::new(), error: None };
+    Ok(with_cookie(&state, pages::ok(&page), new))
+}
+
+#[derive(serde::Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    hsa_id: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    code: String,
+}
+
+const MAX_CREDENTIAL: usize = 256;
+
+async fn login(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let Some(s) = visitor.session().cloned() else {
+        return Err(AppError::Csrf);
+    };
+    let ip = visitor.0.client_addr.parse().unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
+    let failed_page = |status: StatusCode, error: &'static str, hsa: &str| {
+        let mut l = Layout::public("Logga in");
+        l.csrf = s.csrf_token.clone();
+        pages::render(status, &LoginPage { l, hsa_id: hsa.chars().take(64).collect(), error: Some(error) })
+    };
+    if !state.login_limiter.allow(ip) {
+        return Ok(failed_page(StatusCode::TOO_MANY_REQUESTS, crate::messages::RATE_LIMITED, &form.hsa_id));
+    }
+    if form.hsa_id.len() > MAX_CREDENTIAL || form.password.len() > MAX_CREDENTIAL || form.code.len() > MAX_CREDENTIAL {
+        return Ok(failed_page(StatusCode::UNAUTHORIZED, crate::messages::LOGIN_FAILED, ""));
+    }
+    let ctx = visitor.ctx(&state);
+    let policy = LockoutPolicy {
+        failures: state.config.lockout_failures,
+        duration: chrono::Duration::minutes(state.config.lockout_minutes),
+    };
+    let old = s.id_hash.clone();
+    let (hsa, pw, code) = (form.hsa_id.clone(), form.password, form.code);
+    let result = state
+        .run(move |conn| {
+            // The anonymous session that carried the form is replaced by a new one.
+            service::auth::login(conn, &ctx, policy, &hsa, &pw, &code, Some(&old))
+        })
+        .await;
+    match result {
+        Ok(logged_in) => {
+            let to = match logged_in.stage {
+                Stage::Full => "/",
+                Stage::ChangePassword => "/konto/nytt-losenord",
+                _ => "/konto/tvafaktor",
+            };
+            Ok(with_cookie(&state, redirect(to), Some(logged_in.token)))
+        }
+        Err(AppError::Service(ServiceError::LoginFailed)) => {
+            Ok(failed_page(StatusCode::UNAUTHORIZED, crate::messages::LOGIN_FAILED, &form.hsa_id))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "logged_out.html")]
+struct LoggedOutPage {
+    l: Layout,
+}
+
+async fn logout(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse, AppError> {
+    if let Some(s) = visitor.session() {
+        let ctx = visitor.ctx(&state);
+        let hash = s.id_hash.clone();
+        state.run(move |conn| service::auth::logout(conn, &ctx, &hash)).await?;
+    }
+    let mut res = pages::ok(&LoggedOutPage { l: Layout::public("Du är utloggad") });
+    if let Err(e) = res.add_removal_cookie(&state.removal_cookie()) {
+        tracing::error!(error = %e, "cookie");
+    }
+    Ok(res)
+}
+
+#[derive(Template)]
+#[template(path = "set_password.html")]
+struct SetPasswordPage {
+    l: Layout,
+    hsa_id: String,
+    action: String,
+    errors: FieldErrors,
+    first_time: bool,
+}
+
+async fn link_form(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    token: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = visitor.ctx(&state);
+    let t = token.into_inner();
+    let t2 = t.clone();
+    let hsa_id = state.run(move |conn| service::auth::enrolment_link_user(conn, &ctx, &t2)).await?;
+    let (s, new) = session_for_form(&state, &visitor).await?;
+    let mut l = Layout::public("Välj lösenord");
+    l.csrf = s.csrf_token;
+    let page = SetPasswordPage {
+        l,
+        hsa_id,
+        action: format!("/aktivera/{t}"),
+        errors: FieldErrors::default(),
+        first_time: true,
+    };
+    Ok(with_cookie(&state, pages::ok(&page), new))
+}
+
+#[derive(serde::Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+async fn link_submit(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    token: web::Path<String>,
+    form: web::Form<PasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    let Some(s) = visitor.session().cloned() else {
+        return Err(AppError::Csrf);
+    };
+    let ctx = visitor.ctx(&state);
+    let t = token.into_inner();
+    let (t2, f) = (t.clone(), form.into_inner());
+    let old = s.id_hash.clone();
+    let r = state
+        .run(move |conn| service::auth::enrol_with_link(conn, &ctx, &t2, &f.password, &f.confirm, Some(&old)))
+        .await;
+    match r {
+        Ok(l) => Ok(with_cookie(&state, redirect("/konto/tvafaktor"), Some(l.token))),
+        Err(AppError::Service(ServiceError::Invalid(errors))) => {
+            let ctx = visitor.ctx(&state);
+            let t3 = t.clone();
+            let hsa_id = state.run(move |conn| service::auth::enrolment_link_user(conn, &ctx, &t3)).await?;
+            let mut l = Layout::public("Välj lösenord");
+            l.csrf = s.csrf_token;
+            Ok(pages::render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &SetPasswordPage { l, hsa_id, action: format!("/aktivera/{t}"), errors, first_time: true },
+            ))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The session of a user who is half-way through logging in at `stage`.
+fn enrolling(visitor: &Visitor, stage: Stage) -> Result<Session, AppError> {
+    match visitor.session() {
+        Some(s) if s.stage == stage && s.actor.is_some() => Ok(s.clone()),
+        Some(s) if s.stage == Stage::Full => Err(AppError::Redirect("/".into())),
+        _ => Err(AppError::LoginRequired),
+    }
+}
+
+async fn change_form(visitor: Visitor) -> Result<HttpResponse, AppError> {
+    let s = enrolling(&visitor, Stage::ChangePassword)?;
+    let mut l = Layout::public("Byt lösenord");
+    l.csrf = s.csrf_token.clone();
+    let hsa_id = s.actor.map(|a| a.hsa_id).unwrap_or_default();
+    Ok(pages::ok(&SetPasswordPage {
+        l,
+        hsa_id,
+        action: "/konto/nytt-losenord".into(),
+        errors: FieldErrors::default(),
+        first_time: false,
+    }))
+}
+
+async fn change_submit(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    form: web::Form<PasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    let s = enrolling(&visitor, Stage::ChangePassword)?;
+    let ctx = visitor.ctx(&state);
+    let f = form.into_inner();
+    let s2 = s.clone();
+    match state
+        .run(move |conn| service::auth::change_password(conn, &ctx, &s2, &f.password, &f.confirm))
+        .await
+    {
+        Ok(Stage::Full) => Ok(redirect("/")),
+        Ok(_) => Ok(redirect("/konto/tvafaktor")),
+        Err(AppError::Service(ServiceError::Invalid(errors))) => {
+            let mut l = Layout::public("Byt lösenord");
+            l.csrf = s.csrf_token.clone();
+            let hsa_id = s.actor.map(|a| a.hsa_id).unwrap_or_default();
+            Ok(pages::render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &SetPasswordPage { l, hsa_id, action: "/konto/nytt-losenord".into(), errors, first_time: false },
+            ))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "totp.html")]
+struct TotpPage {
+    l: Layout,
+    qr_svg: String,
+    secret: String,
+    errors: FieldErrors,
+}
+
+async fn totp_page(
+    state: &AppState,
+    s: Session,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let s2 = s.clone();
+    let secret = state.run(move |conn| service::auth::pending_totp_secret(conn, &s2)).await?;
+    let account = s.actor.as_ref().map(|a| a.hsa_id.clone()).unwrap_or_default();
+    let uri = crate::auth::totp::otpauth_uri(&account, &secret);
+    let mut l = Layout::public("Tvåfaktorsinloggning");
+    l.csrf = s.csrf_token.clone();
+    Ok(pages::render(
+        status,
+        &TotpPage {
+            l,
+            qr_svg: crate::auth::totp::qr_svg(&uri).unwrap_or_default(),
+            secret: crate::auth::totp::grouped(&secret),
+            errors,
+        },
+    ))
+}
+
+async fn totp_form(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse, AppError> {
+    let s = enrolling(&visitor, Stage::EnrolTotp)?;
+    totp_page(&state, s, FieldErrors::default(), StatusCode::OK).await
+}
+
+#[derive(serde::Deserialize)]
+struct CodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+#[derive(Template)]
+#[template(path = "recovery_codes.html")]
+struct RecoveryPage {
+    l: Layout,
+    codes: Vec<String>,
+}
+
+async fn totp_submit(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    form: web::Form<CodeForm>,
+) -> Result<HttpResponse, AppError> {
+    let s = enrolling(&visitor, Stage::EnrolTotp)?;
+    if s.pending_totp_secret.is_none() {
+        return Ok(redirect("/konto/tvafaktor"));
+    }
+    let ctx = visitor.ctx(&state);
+    let s2 = s.clone();
+    let code = form.into_inner().code;
+    match state.run(move |conn| service::auth::confirm_totp(conn, &ctx, &s2, &code)).await {
+        Ok(enrolled) => {
+            let actor = s.actor.clone().ok_or(AppError::LoginRequired)?;
+            // The new session's CSRF token is not known here; the page only links onward.
+            let mut l = Layout::public("Spara dina reservkoder");
+            l.user_name = Some(actor.name);
+            let page = RecoveryPage { l, codes: enrolled.recovery_codes };
+            Ok(with_cookie(&state, pages::ok(&page), Some(enrolled.token)))
+        }
+        Err(AppError::Service(ServiceError::Invalid(errors))) => {
+            totp_page(&state, s, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    l: Layout,
+    hsa_id: String,
+    name: String,
+    roles: Vec<&'static str>,
+    units: Vec<String>,
+    is_decider: bool,
+}
+
+async fn account(staff: Staff) -> HttpResponse {
+    let a = &staff.actor;
+    pages::ok(&AccountPage {
+        l: staff.layout("Mitt konto"),
+        hsa_id: a.hsa_id.clone(),
+        name: a.name.clone(),
+        roles: a.roles.iter().map(|r| r.label()).collect(),
+        units: a.units.iter().map(|u| format!("{} ({})", u.name, u.code)).collect(),
+        is_decider: a.is_decider,
+    })
+}

@@ -1,0 +1,151 @@
+//! The request guard every request passes: finds the session, checks CSRF and Origin on every
+//! POST, and puts the security headers on every response.
+
+use super::{AppState, ReqInfo};
+use crate::auth::tokens;
+use crate::error::AppError;
+use crate::service::session;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, ResponseError, web};
+use futures_util::StreamExt;
+
+/// The largest form body accepted (case texts are long, but not this long).
+pub const BODY_LIMIT: usize = 256 * 1024;
+
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+pub async fn guard(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+        return Err(AppError::Internal("no state".into()).into());
+    };
+    let is_asset = req.path().starts_with("/static/") || req.path() == "/healthz";
+    let client_addr = client_addr(&req, state.config.trust_forwarded_for);
+    let cookie = req.cookie(state.cookie_name()).map(|c| c.value().to_string());
+
+    let session = match (is_asset, cookie) {
+        (false, Some(value)) if !value.is_empty() => {
+            let now = state.clock.now();
+            let t = state.timeouts();
+            match state.run(move |conn| session::load(conn, &value, now, t)).await {
+                Ok(s) => s,
+                Err(e) => return Ok(finish(req.into_response(e.error_response()), &state, false)),
+            }
+        }
+        _ => None,
+    };
+
+    if req.method() == Method::POST {
+        if let Err(e) = check_post(&mut req, session.as_ref()).await {
+            tracing::warn!(path = req.path(), reason = %e, "refused POST");
+            return Ok(finish(req.into_response(e.error_response()), &state, false));
+        }
+    }
+
+    req.extensions_mut().insert(ReqInfo { client_addr, session });
+    let cacheable = req.path().starts_with("/static/");
+    let res = next.call(req).await?.map_into_boxed_body();
+    Ok(finish(res, &state, cacheable))
+}
+
+async fn check_post(
+    req: &mut ServiceRequest,
+    session: Option<&session::Session>,
+) -> Result<(), AppError> {
+    if !same_origin(req) {
+        return Err(AppError::Csrf);
+    }
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(AppError::Unsupported);
+    }
+    let mut payload = req.take_payload();
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| AppError::BadRequest("body".into()))?;
+        if body.len() + chunk.len() > BODY_LIMIT {
+            return Err(AppError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let body = body.freeze();
+    let sent = serde_html_form::from_bytes::<Vec<(String, String)>>(&body)
+        .ok()
+        .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "csrf_token").map(|(_, v)| v));
+    let ok = match (session, sent) {
+        (Some(s), Some(t)) => tokens::same(&s.csrf_token, &t),
+        _ => false,
+    };
+    req.set_payload(bytes_to_payload(body));
+    if ok { Ok(()) } else { Err(AppError::Csrf) }
+}
+
+fn bytes_to_payload(buf: web::Bytes) -> Payload {
+    let (_, mut pl) = actix_http::h1::Payload::create(true);
+    pl.unread_data(buf);
+    Payload::from(pl)
+}
+
+/// A POST must come from our own pages: `Sec-Fetch-Site` (when sent) must not be cross-site, and
+/// an `Origin` (when it names one; `null` is what browsers send under `no-referrer`) must be this
+/// host.
+fn same_origin(req: &ServiceRequest) -> bool {
+    let h = req.headers();
+    if let Some(site) = h.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        if site == "cross-site" || site == "same-site" {
+            return false;
+        }
+    }
+    match h.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        None | Some("null") => true,
+        Some(origin) => {
+            let host = h.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+            let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or("");
+            !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
+        }
+    }
+}
+
+fn client_addr(req: &ServiceRequest, trust_forwarded: bool) -> String {
+    let info = req.connection_info();
+    let addr = if trust_forwarded { info.realip_remote_addr() } else { info.peer_addr() };
+    let addr = addr.unwrap_or("okänd");
+    // Strip the port: the log wants the address.
+    match addr.parse::<std::net::SocketAddr>() {
+        Ok(sa) => sa.ip().to_string(),
+        Err(_) => addr.to_string(),
+    }
+}
+
+fn finish(mut res: ServiceResponse<BoxBody>, state: &AppState, cacheable: bool) -> ServiceResponse<BoxBody> {
+    let h = res.headers_mut();
+    let mut set = |name: &'static str, value: &'static str| {
+        h.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
+    };
+    set("content-security-policy", CSP);
+    set("x-content-type-options", "nosniff");
+    set("x-frame-options", "DENY");
+    set("referrer-policy", "no-referrer");
+    set("cross-origin-opener-policy", "same-origin");
+    set("permissions-policy", "camera=(), microphone=(), geolocation=()");
+    if cacheable {
+        set("cache-control", "public, max-age=3600");
+    } else {
+        set("cache-control", "no-store");
+    }
+    if state.config.is_https() {
+        set("strict-transport-security", "max-age=31536000; includeSubDomains");
+    }
+    res
+}

@@ -1,0 +1,202 @@
+//! HTTP: parse, authorise, call a service, render. No SQL here.
+
+pub mod admin;
+pub mod assets;
+pub mod auth;
+pub mod guard;
+pub mod pages;
+
+use crate::auth::ratelimit::RateLimiter;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::{DbConnection, Pool};
+use crate::error::AppError;
+use crate::service::session::{Session, Stage, Timeouts};
+use crate::service::{Actor, Ctx, ServiceError};
+use actix_web::body::MessageBody;
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::dev::{Payload, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{App, FromRequest, HttpMessage, HttpRequest, web};
+use std::future::{Ready, ready};
+use std::sync::Arc;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub pool: Pool,
+    pub config: Arc<Config>,
+    pub clock: Arc<dyn Clock>,
+    pub login_limiter: RateLimiter,
+}
+
+impl AppState {
+    pub fn new(pool: Pool, config: Config, clock: Arc<dyn Clock>) -> Self {
+        let login_limiter = RateLimiter::new(
+            config.login_rate_per_ip,
+            std::time::Duration::from_secs(config.login_rate_window_seconds),
+        );
+        AppState { pool, config: Arc::new(config), clock, login_limiter }
+    }
+
+    pub fn timeouts(&self) -> Timeouts {
+        Timeouts {
+            idle: chrono::Duration::minutes(self.config.session_idle_minutes),
+            absolute: chrono::Duration::hours(self.config.session_absolute_hours),
+        }
+    }
+
+    /// The session cookie's name: `__Host-` prefixed (Secure, no Domain, Path=/) over https.
+    pub fn cookie_name(&self) -> &'static str {
+        if self.config.is_https() { "__Host-kontosparr" } else { "kontosparr" }
+    }
+
+    pub fn session_cookie(&self, token: &str) -> Cookie<'static> {
+        Cookie::build(self.cookie_name(), token.to_string())
+            .path("/")
+            .http_only(true)
+            .secure(self.config.is_https())
+            .same_site(SameSite::Strict)
+            .finish()
+    }
+
+    pub fn removal_cookie(&self) -> Cookie<'static> {
+        let mut c = self.session_cookie("");
+        c.make_removal();
+        c
+    }
+
+    /// Runs blocking database work (and argon2) on the blocking pool, never on the executor.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ServiceError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get().map_err(crate::db::DbError::from)?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(AppError::from)
+    }
+}
+
+/// What the guard learned about the request.
+#[derive(Debug, Clone)]
+pub struct ReqInfo {
+    pub client_addr: String,
+    pub session: Option<Session>,
+}
+
+/// The visitor of any page: client address and session (if any).
+pub struct Visitor(pub ReqInfo);
+
+impl Visitor {
+    pub fn ctx(&self, state: &AppState) -> Ctx {
+        Ctx {
+            now: state.clock.now(),
+            client_addr: self.0.client_addr.clone(),
+            actor: self.0.session.as_ref().and_then(|s| s.actor.clone()),
+        }
+    }
+    pub fn session(&self) -> Option<&Session> {
+        self.0.session.as_ref()
+    }
+}
+
+impl FromRequest for Visitor {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(
+            req.extensions()
+                .get::<ReqInfo>()
+                .cloned()
+                .map(Visitor)
+                .ok_or_else(|| AppError::Internal("request guard missing".into())),
+        )
+    }
+}
+
+/// A fully logged-in member of staff (password + TOTP). Anyone else is sent to log in or to
+/// finish enrolment.
+pub struct Staff {
+    pub actor: Actor,
+    pub session: Session,
+    pub client_addr: String,
+}
+
+impl Staff {
+    pub fn ctx(&self, state: &AppState) -> Ctx {
+        Ctx {
+            now: state.clock.now(),
+            client_addr: self.client_addr.clone(),
+            actor: Some(self.actor.clone()),
+        }
+    }
+    pub fn layout(&self, title: &str) -> pages::Layout {
+        pages::Layout::staff(title, &self.actor, &self.session.csrf_token)
+    }
+}
+
+impl FromRequest for Staff {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let info = req.extensions().get::<ReqInfo>().cloned();
+        ready(match info.and_then(|i| i.session.map(|s| (s, i.client_addr))) {
+            Some((s, addr)) => match (s.stage, s.actor.clone()) {
+                (Stage::Full, Some(actor)) => Ok(Staff { actor, session: s, client_addr: addr }),
+                (Stage::ChangePassword, Some(_)) => Err(AppError::Redirect("/konto/nytt-losenord".into())),
+                (Stage::EnrolTotp, Some(_)) => Err(AppError::Redirect("/konto/tvafaktor".into())),
+                _ => Err(AppError::LoginRequired),
+            },
+            None => Err(AppError::LoginRequired),
+        })
+    }
+}
+
+/// A form body that may repeat keys (checkbox lists), parsed with `serde_html_form`.
+pub struct HtmlForm<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + 'static> FromRequest for HtmlForm<T> {
+    type Error = AppError;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, AppError>>>>;
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let bytes = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let b = bytes.await.map_err(|_| AppError::TooLarge)?;
+            serde_html_form::from_bytes::<T>(&b)
+                .map(HtmlForm)
+                .map_err(|e| AppError::BadRequest(e.to_string()))
+        })
+    }
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(assets::healthz))
+        .route("/static/{name}", web::get().to(assets::file));
+    auth::routes(cfg);
+    admin::routes(cfg);
+}
+
+/// The whole application, as `serve` and the tests run it.
+pub fn build_app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(state)
+        .app_data(web::PayloadConfig::new(guard::BODY_LIMIT))
+        .app_data(web::FormConfig::default().limit(guard::BODY_LIMIT))
+        .wrap(actix_web::middleware::from_fn(guard::guard))
+        .configure(routes)
+        .default_service(web::to(pages::not_found))
+}
