@@ -13,7 +13,7 @@ use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionMa
 use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -97,9 +97,10 @@ impl Manager {
             Target::Postgres(url) => Ok(DbConnection::Pg(PgConnection::establish(url)?)),
             Target::Sqlite(path) => {
                 let mut c = SqliteConnection::establish(&path.to_string_lossy())?;
+                // busy_timeout first, so that the other pragmas wait for a busy file too.
                 c.batch_execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                    "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
+                     PRAGMA synchronous = NORMAL;",
                 )?;
                 Ok(DbConnection::Sqlite(c))
             }
@@ -135,6 +136,9 @@ pub fn pool(url: &str, max_size: u32) -> Result<Pool, DbError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| DbError::Directory(dir.to_path_buf(), e))?;
         }
+        // WAL is a property of the file: set it once, before the pool opens its connections.
+        let mut c = SqliteConnection::establish(&path.to_string_lossy())?;
+        c.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")?;
     }
     let p = r2d2::Pool::builder()
         .max_size(max_size)
@@ -199,14 +203,3 @@ pub fn ts(t: DateTime<Utc>) -> NaiveDateTime {
     n.with_nanosecond(n.nanosecond() / 1000 * 1000).unwrap_or(n)
 }
 
-/// True when the SQLite file does not exist yet (a first start).
-pub fn sqlite_path(url: &str) -> Option<PathBuf> {
-    match Target::parse(url) {
-        Ok(Target::Sqlite(p)) => Some(p),
-        _ => None,
-    }
-}
-
-pub fn file_exists(p: &Path) -> bool {
-    p.exists()
-}

@@ -1,0 +1,319 @@
+//! Strong login, sessions, CSRF and headers, on SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use chrono::Duration;
+use common::{PASSWORD, TestApp, field_value};
+use kontosparr::clock::Clock;
+use kontosparr::domain::Role;
+
+dual!(
+    health_redirect_and_headers,
+    login_needs_password_and_current_code,
+    a_code_works_once,
+    five_failures_lock_the_account,
+    unknown_user_and_wrong_password_look_alike,
+    post_without_csrf_token_is_refused,
+    sessions_time_out_and_end_server_side,
+    disabling_a_user_ends_their_sessions,
+    enrolment_link_sets_password_and_totp,
+    temporary_password_must_be_changed,
+    recovery_code_works_once,
+);
+
+async fn health_redirect_and_headers(app: TestApp) {
+    let mut b = app.browser();
+    let h = b.get("/healthz").await;
+    assert_eq!(h.status, 200);
+    let r = b.get("/").await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.location(), Some("/login"));
+    let login = b.get("/login").await;
+    assert_eq!(login.status, 200);
+    assert!(login.body.contains("<html lang=\"sv\">"));
+    assert!(login.body.contains("Logga in"));
+    for page in [&r, &login, &h] {
+        let csp = page.header("content-security-policy").unwrap_or("");
+        assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(!csp.contains("unsafe-inline"));
+        assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
+        assert_eq!(page.header("referrer-policy"), Some("no-referrer"));
+    }
+    assert_eq!(login.header("cache-control"), Some("no-store"));
+    let cookie = login.header("set-cookie").unwrap_or("");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    // No inline script or style anywhere in the page.
+    assert!(!login.body.contains("<script") && !login.body.contains("style="));
+    // Plain http on loopback: no HSTS.
+    assert_eq!(login.header("strict-transport-security"), None);
+}
+
+async fn login_needs_password_and_current_code(app: TestApp) {
+    let u = app.user(&[Role::Handler], &[]);
+    let mut b = app.browser();
+    // Password alone is not enough.
+    let r = b.login(&u, PASSWORD, "").await;
+    assert_eq!(r.status, 401);
+    assert!(r.body.contains("Inloggningen misslyckades"));
+    // A wrong code is refused.
+    let code = app.code(&u);
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    assert_eq!(b.login(&u, PASSWORD, wrong).await.status, 401);
+    // A code from five minutes ago is refused.
+    let old = kontosparr::auth::totp::code_at(&u.secret, kontosparr::auth::totp::step_of(app.clock.now().timestamp()) - 10).unwrap();
+    if old != code {
+        assert_eq!(b.login(&u, PASSWORD, &old).await.status, 401);
+    }
+    // Password and current code: in, with a new session id.
+    let before = b.cookie.clone();
+    let r = b.login(&u, PASSWORD, &code).await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.location(), Some("/"));
+    assert_ne!(b.cookie, before, "a new session id at login");
+    let home = b.get("/").await;
+    assert_eq!(home.status, 200);
+    assert!(home.body.contains(&u.name));
+    let log = app.audit_actions();
+    assert!(log.contains(&"login".to_string()));
+    assert_eq!(log.iter().filter(|a| *a == "login_failed").count(), 3);
+}
+
+async fn a_code_works_once(app: TestApp) {
+    let u = app.user(&[Role::Clinician], &[app.unit("A")]);
+    let code = app.code(&u);
+    let mut first = app.browser();
+    assert_eq!(first.login(&u, PASSWORD, &code).await.status, 303);
+    // The same code again, within its 30 seconds, from another browser: refused.
+    let mut second = app.browser();
+    assert_eq!(second.login(&u, PASSWORD, &code).await.status, 401);
+    // The next step's code works.
+    app.clock.advance(Duration::seconds(30));
+    assert_eq!(second.login(&u, PASSWORD, &app.code(&u)).await.status, 303);
+}
+
+async fn five_failures_lock_the_account(app: TestApp) {
+    let u = app.user(&[Role::Handler], &[]);
+    let mut b = app.browser();
+    for _ in 0..5 {
+        assert_eq!(b.login(&u, "fel lösenord igen", &app.code(&u)).await.status, 401);
+    }
+    // Now even the right password and code are refused, with the same answer.
+    let r = b.login(&u, PASSWORD, &app.code(&u)).await;
+    assert_eq!(r.status, 401);
+    let log = app.audit_actions();
+    assert!(log.contains(&"account_locked".to_string()), "{log:?}");
+    assert!(log.contains(&"login_refused_locked".to_string()));
+    // Fifteen minutes later the account opens again.
+    app.clock.advance(Duration::minutes(15) + Duration::seconds(1));
+    assert_eq!(b.login(&u, PASSWORD, &app.code(&u)).await.status, 303);
+}
+
+fn without_token(body: &str) -> String {
+    match field_value(body, "csrf_token") {
+        Some(t) => body.replace(&t, "TOKEN"),
+        None => body.to_string(),
+    }
+}
+
+async fn unknown_user_and_wrong_password_look_alike(app: TestApp) {
+    let u = app.user(&[Role::Handler], &[]);
+    let mut b = app.browser();
+    let wrong = b.login(&u, "inte rätt lösenord", &app.code(&u)).await;
+    let ghost = common::TestUser { id: 0, hsa_id: u.hsa_id.replace("T0", "X9"), name: String::new(), secret: u.secret.clone() };
+    let unknown = b.login(&ghost, "inte rätt lösenord", &app.code(&u)).await;
+    assert_eq!(wrong.status, unknown.status);
+    // The pages differ only in the echoed HSA-ID.
+    assert_eq!(
+        without_token(&wrong.body).replace(&u.hsa_id, "ID"),
+        without_token(&unknown.body).replace(&ghost.hsa_id, "ID")
+    );
+}
+
+async fn post_without_csrf_token_is_refused(app: TestApp) {
+    let admin = app.user(&[Role::Admin], &[]);
+    let mut b = app.browser();
+    b.get("/login").await;
+    let r = b.post("/login", &[("hsa_id", &admin.hsa_id), ("password", PASSWORD), ("code", &app.code(&admin))]).await;
+    assert_eq!(r.status, 403);
+    assert!(r.body.contains("Formuläret kunde inte skickas"));
+    assert!(r.header("content-security-policy").is_some());
+    app.login(&mut b, &admin).await;
+    // Logged in: admin changes and logout without a token, or with a wrong one, are refused.
+    for (path, fields) in [
+        ("/admin/vardgivare", vec![("name", "Vård AB"), ("org_number", "556677-8899")]),
+        ("/logout", vec![]),
+        ("/admin/anvandare/ny", vec![("hsa_id", "SE2321000131-Z1")]),
+    ] {
+        assert_eq!(b.post(path, &fields).await.status, 403, "{path}");
+        let mut with_wrong = vec![("csrf_token", "forged")];
+        with_wrong.extend(fields.iter().cloned());
+        assert_eq!(b.post(path, &with_wrong).await.status, 403, "{path}");
+    }
+    // Still logged in (the refused logout did nothing).
+    assert_eq!(b.get("/").await.status, 200);
+    // A valid token from a foreign origin is refused too.
+    let token = b.get("/admin/vardgivare").await.csrf();
+    b.origin = Some("https://evil.example".into());
+    let r = b.post("/admin/vardgivare", &[("csrf_token", &token), ("name", "Vård AB"), ("org_number", "556677-8899")]).await;
+    assert_eq!(r.status, 403);
+    b.origin = Some(app.base.clone());
+    let r = b.post("/admin/vardgivare", &[("csrf_token", &token), ("name", "Vård AB"), ("org_number", "556677-8899")]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+}
+
+async fn sessions_time_out_and_end_server_side(app: TestApp) {
+    let u = app.user(&[Role::Auditor], &[]);
+    let mut b = app.browser();
+    app.login(&mut b, &u).await;
+    // Idle for 14 minutes: still in (and the visit counts as activity).
+    app.clock.advance(Duration::minutes(14));
+    assert_eq!(b.get("/").await.status, 200);
+    // Then 16 minutes idle: out.
+    app.clock.advance(Duration::minutes(16));
+    assert_eq!(b.get("/").await.location(), Some("/login"));
+
+    // Absolute limit: active every 10 minutes, still out after 10 hours.
+    app.login(&mut b, &u).await;
+    for _ in 0..59 {
+        app.clock.advance(Duration::minutes(10));
+        assert_eq!(b.get("/").await.status, 200);
+    }
+    app.clock.advance(Duration::minutes(10));
+    assert_eq!(b.get("/").await.location(), Some("/login"));
+
+    // Logout ends the session on the server: the old cookie is worthless.
+    app.login(&mut b, &u).await;
+    let stolen = b.cookie.clone();
+    let token = b.get("/").await.csrf();
+    let r = b.post("/logout", &[("csrf_token", &token)]).await;
+    assert_eq!(r.status, 200);
+    assert!(r.body.contains("Du är utloggad"));
+    b.cookie = stolen;
+    assert_eq!(b.get("/").await.location(), Some("/login"));
+    assert!(app.audit_actions().contains(&"logout".to_string()));
+}
+
+async fn disabling_a_user_ends_their_sessions(app: TestApp) {
+    let unit = app.unit("PSYK");
+    let admin = app.user(&[Role::Admin], &[]);
+    let nurse = app.user(&[Role::Clinician], &[unit]);
+    let mut nb = app.browser();
+    app.login(&mut nb, &nurse).await;
+    let mut ab = app.browser();
+    app.login(&mut ab, &admin).await;
+    let path = format!("/admin/anvandare/{}", nurse.id);
+    let unit_s = unit.to_string();
+    let r = ab
+        .submit(&path, &path, &[("name", &nurse.name), ("email", "n@example.se"), ("roles", "clinician"), ("units", &unit_s)])
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(nb.get("/").await.location(), Some("/login"));
+    assert!(app.audit_actions().contains(&"user_disabled".to_string()));
+    // And the disabled user cannot log in.
+    assert_eq!(nb.login(&nurse, PASSWORD, &app.code(&nurse)).await.status, 401);
+}
+
+async fn enrolment_link_sets_password_and_totp(app: TestApp) {
+    let unit = app.unit("BUP");
+    let admin = app.user(&[Role::Admin], &[]);
+    let mut ab = app.browser();
+    app.login(&mut ab, &admin).await;
+    let unit_s = unit.to_string();
+    // A form with errors comes back with what was typed and the errors beside the fields.
+    let r = ab
+        .submit("/admin/anvandare/ny", "/admin/anvandare/ny", &[
+            ("hsa_id", "SE123"), ("name", "Nora Nyström"), ("email", "nora@"), ("roles", "clinician"), ("is_decider", "true"),
+        ])
+        .await;
+    assert_eq!(r.status, 422);
+    assert!(r.body.contains("Det finns fel i formuläret"));
+    assert!(r.body.contains("value=\"Nora Nyström\""));
+    assert!(r.body.contains("value=\"SE123\""));
+    assert!(r.body.contains("id=\"hsa_id-error\""));
+    assert!(r.body.contains("id=\"email-error\""));
+    assert!(r.body.contains("Vårdpersonal, verksamhetschefer och chefläkare måste höra till minst en enhet"));
+    assert!(r.body.contains("id=\"is_decider\" name=\"is_decider\" value=\"true\" checked"));
+    let r = ab
+        .submit("/admin/anvandare/ny", "/admin/anvandare/ny", &[
+            ("hsa_id", "se2321000131-p000000099999"), ("name", "Nora Nyström"), ("email", "nora@example.se"),
+            ("roles", "clinician"), ("roles", "manager"), ("units", &unit_s), ("is_decider", "true"),
+        ])
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let start = r.body.find("/aktivera/").expect("link");
+    let end = start + r.body[start..].find('<').expect("end");
+    let link = r.body[start..end].to_string();
+
+    let mut nb = app.browser();
+    let page = nb.get(&link).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("SE2321000131-P000000099999"));
+    let short = nb.post(&link, &[("csrf_token", &page.csrf()), ("password", "kort"), ("confirm", "kort")]).await;
+    assert_eq!(short.status, 422);
+    assert!(short.body.contains("minst 12 tecken"));
+    let common = nb.post(&link, &[("csrf_token", &page.csrf()), ("password", "Password1234!"), ("confirm", "Password1234!")]).await;
+    assert!(common.body.contains("för vanligt"));
+    let new_pw = "Kanelbullar på fredag 12";
+    let r = nb.post(&link, &[("csrf_token", &page.csrf()), ("password", new_pw), ("confirm", new_pw)]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.location(), Some("/konto/tvafaktor"));
+    // Not logged in yet: the start page sends to TOTP enrolment.
+    assert_eq!(nb.get("/").await.location(), Some("/konto/tvafaktor"));
+    let totp = nb.get("/konto/tvafaktor").await;
+    assert!(totp.body.contains("<svg"));
+    let s = totp.body.find("<code>").expect("secret") + 6;
+    let secret: String = totp.body[s..s + totp.body[s..].find('<').unwrap()].replace(' ', "");
+    let code = kontosparr::auth::totp::code_at(&secret, kontosparr::auth::totp::step_of(app.clock.now().timestamp())).unwrap();
+    let bad = nb.post("/konto/tvafaktor", &[("csrf_token", &totp.csrf()), ("code", "12")]).await;
+    assert_eq!(bad.status, 422);
+    let done = nb.post("/konto/tvafaktor", &[("csrf_token", &totp.csrf()), ("code", &code)]).await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    assert_eq!(done.body.matches("<li><code>").count(), 10);
+    assert_eq!(nb.get("/").await.status, 200);
+    // The link is used up.
+    assert_eq!(app.browser().get(&link).await.status, 410);
+    let log = app.audit_actions();
+    for a in ["user_created", "password_set_by_link", "totp_enrolled"] {
+        assert!(log.contains(&a.to_string()), "{a} in {log:?}");
+    }
+}
+
+async fn temporary_password_must_be_changed(app: TestApp) {
+    let unit = app.unit("VC");
+    let input = kontosparr::service::admin::UserInput {
+        hsa_id: "SE2321000131-P7".into(),
+        name: "Tora Temp".into(),
+        email: "tora@example.se".into(),
+        roles: vec!["clinician".into()],
+        units: vec![unit.to_string()],
+        is_decider: false,
+        active: true,
+    };
+    let temp = "Tillfälligt lösenord 99";
+    kontosparr::service::admin::create_user(&mut app.conn(), &app.ctx(), &input, kontosparr::service::admin::FirstPassword::Temporary(temp)).unwrap();
+    let u = common::TestUser { id: 0, hsa_id: "SE2321000131-P7".into(), name: String::new(), secret: String::new() };
+    let mut b = app.browser();
+    let r = b.login(&u, temp, "").await;
+    assert_eq!(r.location(), Some("/konto/nytt-losenord"));
+    // Nothing else is reachable before the change.
+    assert_eq!(b.get("/").await.location(), Some("/konto/nytt-losenord"));
+    assert_eq!(b.get("/konto/tvafaktor").await.location(), Some("/login"));
+    let same = b.submit("/konto/nytt-losenord", "/konto/nytt-losenord", &[("password", temp), ("confirm", temp)]).await;
+    assert_eq!(same.status, 422);
+    let mismatch = b.submit("/konto/nytt-losenord", "/konto/nytt-losenord", &[("password", "Ett nytt långt lösen"), ("confirm", "Ett annat långt lösen")]).await;
+    assert!(mismatch.body.contains("inte lika"));
+    let ok = b.submit("/konto/nytt-losenord", "/konto/nytt-losenord", &[("password", "Ett nytt långt lösen"), ("confirm", "Ett nytt långt lösen")]).await;
+    assert_eq!(ok.location(), Some("/konto/tvafaktor"));
+}
+
+async fn recovery_code_works_once(app: TestApp) {
+    let u = app.user(&[Role::Handler], &[]);
+    let codes = kontosparr::auth::tokens::recovery_codes();
+    let digests: Vec<String> = codes.iter().map(|c| kontosparr::auth::tokens::recovery_digest(c)).collect();
+    kontosparr::db::users::replace_recovery_codes(&mut app.conn(), u.id, &digests).unwrap();
+    let mut b = app.browser();
+    assert_eq!(b.login(&u, PASSWORD, &codes[3].to_uppercase()).await.status, 303);
+    let mut c = app.browser();
+    assert_eq!(c.login(&u, PASSWORD, &codes[3]).await.status, 401);
+}

@@ -1,0 +1,326 @@
+//! Test harness: a real database per test (SQLite file or a fresh PostgreSQL database), the app
+//! served in-process on a loopback port, and a small cookie-keeping browser.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use actix_web::web;
+use chrono::{DateTime, TimeZone, Utc};
+use diesel::prelude::*;
+use kontosparr::clock::{Clock, TestClock};
+use kontosparr::config::Config;
+use kontosparr::db::{self, DbConnection, Pool};
+use kontosparr::domain::Role;
+use kontosparr::service::admin::{self, FirstPassword, UserInput};
+use kontosparr::service::Ctx;
+use kontosparr::web::{AppState, build_app};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each named async test function on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! dual {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[actix_web::test]
+            async fn sqlite() {
+                super::$name(crate::common::TestApp::start(crate::common::Backend::Sqlite).await).await
+            }
+            #[actix_web::test]
+            async fn postgres() {
+                super::$name(crate::common::TestApp::start(crate::common::Backend::Postgres).await).await
+            }
+        }
+    )*};
+}
+
+/// The PostgreSQL server the tests create their databases on.
+pub fn pg_admin_url() -> String {
+    std::env::var("KONTOSPARR_TEST_PG")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+/// A database of its own for one test, removed afterwards.
+pub struct TestDb {
+    pub url: String,
+    pub backend: Backend,
+    _dir: Option<tempfile::TempDir>,
+    pg_name: Option<String>,
+}
+
+impl TestDb {
+    pub fn new(backend: Backend) -> TestDb {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("tempdir");
+                let url = format!("sqlite://{}", dir.path().join("test.db").display());
+                TestDb { url, backend, _dir: Some(dir), pg_name: None }
+            }
+            Backend::Postgres => {
+                let admin = pg_admin_url();
+                let name = format!("ks_test_{}", kontosparr::auth::tokens::random_token().to_lowercase().replace(['-', '_'], "")[..16].to_string());
+                let mut c = PgConnection::establish(&admin).unwrap_or_else(|e| {
+                    panic!("PostgreSQL at {admin} is needed for the postgres tests (run scripts/test): {e}")
+                });
+                diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut c).expect("create database");
+                let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).expect("url");
+                TestDb { url: format!("{base}/{name}"), backend, _dir: None, pg_name: Some(name) }
+            }
+        }
+    }
+
+    pub fn pool(&self) -> Pool {
+        db::pool(&self.url, 6).expect("pool")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(name) = &self.pg_name {
+            if let Ok(mut c) = PgConnection::establish(&pg_admin_url()) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c);
+            }
+        }
+    }
+}
+
+pub fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).single().expect("time")
+}
+
+pub const PASSWORD: &str = "Blåbärssylt i juni 7";
+
+/// A member of staff made for a test, with a known password and TOTP secret.
+#[derive(Debug, Clone)]
+pub struct TestUser {
+    pub id: i64,
+    pub hsa_id: String,
+    pub name: String,
+    pub secret: String,
+}
+
+pub struct TestApp {
+    pub db: TestDb,
+    pub pool: Pool,
+    pub clock: Arc<TestClock>,
+    pub state: web::Data<AppState>,
+    pub base: String,
+    server: actix_web::dev::ServerHandle,
+    n_users: std::cell::Cell<u32>,
+}
+
+impl TestApp {
+    pub async fn start(backend: Backend) -> TestApp {
+        Self::start_with(backend, Config::default()).await
+    }
+
+    pub async fn start_with(backend: Backend, mut config: Config) -> TestApp {
+        let db = TestDb::new(backend);
+        config.database_url = db.url.clone();
+        let pool = db.pool();
+        db::migrate(&mut pool.get().expect("conn")).expect("migrate");
+        let clock = Arc::new(TestClock::new(t0()));
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        config.bind = addr.to_string();
+        let state = web::Data::new(AppState::new(pool.clone(), config, clock.clone()));
+        let s2 = state.clone();
+        let server = actix_web::HttpServer::new(move || build_app(s2.clone()))
+            .workers(1)
+            .disable_signals()
+            .listen(listener)
+            .expect("listen")
+            .run();
+        let handle = server.handle();
+        actix_rt::spawn(server);
+        TestApp {
+            db,
+            pool,
+            clock,
+            state,
+            base: format!("http://{addr}"),
+            server: handle,
+            n_users: std::cell::Cell::new(0),
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.db.backend
+    }
+
+    pub fn conn(&self) -> db::PooledConn {
+        self.pool.get().expect("conn")
+    }
+
+    pub fn ctx(&self) -> Ctx {
+        Ctx { now: self.clock.now(), client_addr: "test".into(), actor: None }
+    }
+
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.base)
+    }
+
+    /// A unit with a code, made through the service.
+    pub fn unit(&self, code: &str) -> i64 {
+        let input = admin::UnitInput {
+            code: code.into(),
+            name: format!("Enhet {code}"),
+            manager_user_id: String::new(),
+            chief_physician_function: "Chefläkare Område 1".into(),
+            chief_physician_email: "chefslakare@example.se".into(),
+            active: true,
+        };
+        admin::create_unit(&mut self.conn(), &self.ctx(), &input).expect("unit")
+    }
+
+    /// A fully enrolled user with the given roles.
+    pub fn user(&self, roles: &[Role], units: &[i64]) -> TestUser {
+        let n = self.n_users.get() + 1;
+        self.n_users.set(n);
+        let hsa_id = format!("SE2321000131-T{n:05}");
+        let name = format!("Testa Testsson {n}");
+        let input = UserInput {
+            hsa_id: hsa_id.clone(),
+            name: name.clone(),
+            email: format!("t{n}@example.se"),
+            roles: roles.iter().map(|r| r.code().to_string()).collect(),
+            units: units.iter().map(|u| u.to_string()).collect(),
+            is_decider: false,
+            active: true,
+        };
+        let mut conn = self.conn();
+        let created = admin::create_user(&mut conn, &self.ctx(), &input, FirstPassword::Temporary(PASSWORD)).expect("user");
+        let secret = kontosparr::auth::totp::new_secret();
+        db::users::set_password(&mut conn, created.user_id, Some(&kontosparr::auth::password::hash(PASSWORD).expect("hash")), false, db::ts(t0())).expect("pw");
+        db::users::set_totp(&mut conn, created.user_id, Some(&secret), None).expect("totp");
+        TestUser { id: created.user_id, hsa_id, name, secret }
+    }
+
+    /// The current TOTP code for a user.
+    pub fn code(&self, u: &TestUser) -> String {
+        kontosparr::auth::totp::code_at(&u.secret, kontosparr::auth::totp::step_of(self.clock.now().timestamp())).expect("code")
+    }
+
+    /// Logs in through the form; moves the clock on a step so the next login has a fresh code.
+    pub async fn login(&self, b: &mut Browser, u: &TestUser) {
+        let r = b.login(u, PASSWORD, &self.code(u)).await;
+        assert_eq!(r.status, 303, "login failed: {}", r.body);
+        assert_eq!(r.location(), Some("/"));
+        self.clock.advance(chrono::Duration::seconds(30));
+    }
+
+    pub fn audit_actions(&self) -> Vec<String> {
+        use kontosparr::db::schema::access_log::dsl::*;
+        access_log.order(id.asc()).select(action).load(&mut self.conn() as &mut DbConnection).expect("log")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let h = self.server.clone();
+        actix_rt::spawn(async move { h.stop(false).await });
+    }
+}
+
+/// A response, read whole.
+#[derive(Debug, Clone)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+    pub fn location(&self) -> Option<&str> {
+        self.header("location")
+    }
+    /// The CSRF token of the first form on the page.
+    pub fn csrf(&self) -> String {
+        field_value(&self.body, "csrf_token").unwrap_or_default()
+    }
+}
+
+/// The value of a named input in an HTML page.
+pub fn field_value(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].replace("&#x2F;", "/").replace("&#x3D;", "=").replace("&amp;", "&"))
+}
+
+/// A cookie-keeping client that does not follow redirects.
+pub struct Browser {
+    base: String,
+    client: awc::Client,
+    pub cookie: Option<String>,
+    pub origin: Option<String>,
+}
+
+impl Browser {
+    pub fn new(base: &str) -> Browser {
+        let client = awc::Client::builder().disable_redirects().finish();
+        Browser { base: base.to_string(), client, cookie: None, origin: None }
+    }
+
+    async fn read(&mut self, mut res: awc::ClientResponse<impl futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin>) -> Resp {
+        let headers: Vec<(String, String)> = res
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
+        for (k, v) in &headers {
+            if k == "set-cookie" {
+                let pair = v.split(';').next().unwrap_or("");
+                if let Some((_, val)) = pair.split_once('=') {
+                    self.cookie = if val.is_empty() { None } else { Some(pair.to_string()) };
+                }
+            }
+        }
+        let body = res.body().limit(4 * 1024 * 1024).await.expect("body");
+        Resp { status: res.status().as_u16(), headers, body: String::from_utf8_lossy(&body).into_owned() }
+    }
+
+    pub async fn get(&mut self, path: &str) -> Resp {
+        let mut req = self.client.get(format!("{}{}", self.base, path));
+        if let Some(c) = &self.cookie {
+            req = req.insert_header(("cookie", c.clone()));
+        }
+        let res = req.send().await.expect("GET");
+        self.read(res).await
+    }
+
+    pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Resp {
+        let body = serde_html_form::to_string(form).expect("form");
+        let mut req = self
+            .client
+            .post(format!("{}{}", self.base, path))
+            .insert_header(("content-type", "application/x-www-form-urlencoded"));
+        if let Some(c) = &self.cookie {
+            req = req.insert_header(("cookie", c.clone()));
+        }
+        if let Some(o) = &self.origin {
+            req = req.insert_header(("origin", o.clone()));
+        }
+        let res = req.send_body(body).await.expect("POST");
+        self.read(res).await
+    }
+
+    /// GETs `form_page` for its CSRF token, then POSTs the fields with it.
+    pub async fn submit(&mut self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Resp {
+        let page = self.get(form_page).await;
+        let token = page.csrf();
+        let mut all: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post(action, &all).await
+    }
+
+    pub async fn login(&mut self, u: &TestUser, password: &str, code: &str) -> Resp {
+        self.submit("/login", "/login", &[("hsa_id", &u.hsa_id), ("password", password), ("code", code)]).await
+    }
+}
