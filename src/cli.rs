@@ -12,7 +12,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 #[derive(Debug, Parser)]
-#[command(name = "kontosparr", version, about = "Kontospärr – låsning och upplåsning av 1177-inloggning")]
+#[command(
+    name = "kontosparr",
+    version,
+    about = "Kontospärr – låsning och upplåsning av 1177-inloggning"
+)]
 pub struct Cli {
     /// A TOML configuration file (environment variables override it).
     #[arg(long, global = true, env = "KONTOSPARR_CONFIG")]
@@ -111,7 +115,12 @@ impl From<ServiceError> for CliError {
     fn from(e: ServiceError) -> Self {
         match e {
             ServiceError::Invalid(errors) => CliError::Service(
-                errors.0.iter().map(|(f, m)| format!("{f}: {m}")).collect::<Vec<_>>().join("\n"),
+                errors
+                    .0
+                    .iter()
+                    .map(|(f, m)| format!("{f}: {m}"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
             ),
             other => CliError::Service(other.to_string().replace("forbidden", "not allowed")),
         }
@@ -119,7 +128,11 @@ impl From<ServiceError> for CliError {
 }
 
 fn cli_ctx() -> Ctx {
-    Ctx { now: SystemClock.now(), client_addr: "kommandoraden".into(), actor: None }
+    Ctx {
+        now: SystemClock.now(),
+        client_addr: "kommandoraden".into(),
+        actor: None,
+    }
 }
 
 fn open(cfg: &Config) -> Result<db::PooledConn, CliError> {
@@ -132,7 +145,9 @@ fn open(cfg: &Config) -> Result<db::PooledConn, CliError> {
 pub fn init_tracing(cfg: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("KONTOSPARR_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if cfg.log_format == "json" {
         let _ = builder.json().try_init();
     } else {
@@ -158,7 +173,14 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             println!("{n} migreringar kördes; databasen är aktuell.");
             Ok(())
         }
-        Command::Admin { command: AdminCommand::Create { hsa_id, name, email } } => {
+        Command::Admin {
+            command:
+                AdminCommand::Create {
+                    hsa_id,
+                    name,
+                    email,
+                },
+        } => {
             let mut conn = open(&cfg)?;
             let token = admin::create_first_admin(
                 &mut conn,
@@ -168,43 +190,80 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                 &email,
                 cfg.enrolment_link_hours,
             )?;
-            println!("Administratören är skapad. Öppna länken nedan för att välja lösenord och koppla en");
-            println!("autentiseringsapp. Länken fungerar en gång och i {} timmar:\n", cfg.enrolment_link_hours);
+            println!(
+                "Administratören är skapad. Öppna länken nedan för att välja lösenord och koppla en"
+            );
+            println!(
+                "autentiseringsapp. Länken fungerar en gång och i {} timmar:\n",
+                cfg.enrolment_link_hours
+            );
             println!("  {}/aktivera/{token}\n", cfg.public_url());
             Ok(())
         }
         Command::User {
-            command: UserCommand::Add { hsa_id, name, email, roles, units, decider, password_stdin },
+            command:
+                UserCommand::Add {
+                    hsa_id,
+                    name,
+                    email,
+                    roles,
+                    units,
+                    decider,
+                    password_stdin,
+                },
         } => {
             let mut conn = open(&cfg)?;
             let mut unit_ids = Vec::new();
             for code in &units {
-                match db::org::unit_by_code(&mut conn, &code.to_ascii_uppercase()).map_err(db::DbError::from)? {
+                match db::org::unit_by_code(&mut conn, &code.to_ascii_uppercase())
+                    .map_err(db::DbError::from)?
+                {
                     Some(u) => unit_ids.push(u.id.to_string()),
                     None => return Err(CliError::Service(format!("unit {code:?} does not exist"))),
                 }
             }
-            let input = UserInput { hsa_id, name, email, roles, units: unit_ids, is_decider: decider, active: true };
+            let input = UserInput {
+                hsa_id,
+                name,
+                email,
+                roles,
+                units: unit_ids,
+                is_decider: decider,
+                active: true,
+            };
             let mut password = String::new();
             let first = if password_stdin {
                 std::io::stdin().read_to_string(&mut password)?;
                 FirstPassword::Temporary(password.trim_end_matches(['\n', '\r']))
             } else {
-                FirstPassword::Link { hours: cfg.enrolment_link_hours }
+                FirstPassword::Link {
+                    hours: cfg.enrolment_link_hours,
+                }
             };
             let created = admin::create_user(&mut conn, &cli_ctx(), &input, first)?;
             match created.enrolment_token {
-                Some(token) => println!("Användaren är skapad. Aktiveringslänk ({} timmar, en gång):\n\n  {}/aktivera/{token}\n", cfg.enrolment_link_hours, cfg.public_url()),
-                None => println!("Användaren är skapad med ett tillfälligt lösenord som måste bytas vid första inloggningen."),
+                Some(token) => println!(
+                    "Användaren är skapad. Aktiveringslänk ({} timmar, en gång):\n\n  {}/aktivera/{token}\n",
+                    cfg.enrolment_link_hours,
+                    cfg.public_url()
+                ),
+                None => println!(
+                    "Användaren är skapad med ett tillfälligt lösenord som måste bytas vid första inloggningen."
+                ),
             }
             Ok(())
         }
-        Command::Audit { command: AuditCommand::Verify } => {
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
             let mut conn = open(&cfg)?;
             let report = db::audit::verify(&mut conn).map_err(db::DbError::from)?;
             match report.broken {
                 None => {
-                    println!("OK: {} rader i åtkomstloggen, kedjan är obruten.", report.rows);
+                    println!(
+                        "OK: {} rader i åtkomstloggen, kedjan är obruten.",
+                        report.rows
+                    );
                     println!("Senaste hash: {}", report.head_hash);
                     Ok(())
                 }
@@ -230,9 +289,13 @@ fn serve(cfg: Config) -> Result<(), CliError> {
             eprintln!();
             eprintln!("Databasen har inga användare än. Skapa den första administratören med:");
             eprintln!();
-            eprintln!("  kontosparr admin create --hsa-id SE2321000131-A000000000001 --name \"Förnamn Efternamn\" --email namn@region.se");
+            eprintln!(
+                "  kontosparr admin create --hsa-id SE2321000131-A000000000001 --name \"Förnamn Efternamn\" --email namn@region.se"
+            );
             eprintln!();
-            eprintln!("(med cargo: cargo run -- admin create …). Kommandot skriver ut en engångslänk där");
+            eprintln!(
+                "(med cargo: cargo run -- admin create …). Kommandot skriver ut en engångslänk där"
+            );
             eprintln!("administratören väljer lösenord och kopplar en autentiseringsapp.");
             eprintln!();
         }

@@ -97,7 +97,8 @@ impl Config {
     ) -> Result<Config, ConfigError> {
         let mut table = match file {
             Some(p) => {
-                let text = std::fs::read_to_string(p).map_err(|e| ConfigError::Read(p.into(), e))?;
+                let text =
+                    std::fs::read_to_string(p).map_err(|e| ConfigError::Read(p.into(), e))?;
                 text.parse::<toml::Table>()
                     .map_err(|e| ConfigError::Parse(format!("{}: {e}", p.display())))?
             }
@@ -152,10 +153,10 @@ impl Config {
         if self.pool_size < 1 {
             return bad("pool_size must be at least 1");
         }
-        if let Some(u) = &self.public_url {
-            if !(u.starts_with("https://") || u.starts_with("http://")) {
-                return bad("public_url must start with https:// or http://");
-            }
+        if let Some(u) = &self.public_url
+            && !(u.starts_with("https://") || u.starts_with("http://"))
+        {
+            return bad("public_url must start with https:// or http://");
         }
         Ok(())
     }
@@ -201,7 +202,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -210,7 +214,10 @@ mod tests {
         assert_eq!(c, Config::default());
         let c = Config::load_from(
             None,
-            env(&[("DATABASE_URL", "postgres://x/y"), ("KONTOSPARR_SESSION_IDLE_MINUTES", "5")]),
+            env(&[
+                ("DATABASE_URL", "postgres://x/y"),
+                ("KONTOSPARR_SESSION_IDLE_MINUTES", "5"),
+            ]),
         );
         let c = c.unwrap_or_default();
         assert_eq!(c.database_url, "postgres://x/y");
@@ -220,12 +227,20 @@ mod tests {
     #[test]
     fn unknown_keys_are_refused() {
         let e = Config::load_from(None, env(&[("KONTOSPARR_SESION_IDLE", "5")]));
-        assert!(matches!(e, Err(ConfigError::UnknownEnv(ref k, _)) if k == "KONTOSPARR_SESION_IDLE"));
+        assert!(
+            matches!(e, Err(ConfigError::UnknownEnv(ref k, _)) if k == "KONTOSPARR_SESION_IDLE")
+        );
         let dir = tempfile::tempdir().ok();
-        let p = dir.as_ref().map(|d| d.path().join("k.toml")).unwrap_or_default();
+        let p = dir
+            .as_ref()
+            .map(|d| d.path().join("k.toml"))
+            .unwrap_or_default();
         std::fs::write(&p, "bind = \"127.0.0.1:1\"\nbindd = 3\n").ok();
         let e = Config::load_from(Some(&p), env(&[]));
-        assert!(matches!(e, Err(ConfigError::Parse(ref m)) if m.contains("bindd")), "{e:?}");
+        assert!(
+            matches!(e, Err(ConfigError::Parse(ref m)) if m.contains("bindd")),
+            "{e:?}"
+        );
         std::fs::write(&p, "session_idle_minutes = \"many\"\n").ok();
         assert!(Config::load_from(Some(&p), env(&[])).is_err());
     }

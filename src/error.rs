@@ -45,7 +45,8 @@ impl AppError {
             ),
             AppError::Service(ServiceError::NotFound) => (
                 "Sidan finns inte",
-                "Det du sökte finns inte, eller så har det tagits bort. Kontrollera adressen.".into(),
+                "Det du sökte finns inte, eller så har det tagits bort. Kontrollera adressen."
+                    .into(),
             ),
             AppError::Service(ServiceError::LinkInvalid) => {
                 ("Länken fungerar inte", crate::messages::LINK_INVALID.into())

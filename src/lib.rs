@@ -8,7 +8,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
-pub mod messages;
 pub mod jobs;
+pub mod messages;
 pub mod service;
 pub mod web;

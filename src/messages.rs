@@ -10,21 +10,20 @@ pub const RATE_LIMITED: &str =
     "För många inloggningsförsök från din dator. Vänta några minuter och försök igen.";
 pub const REQUIRED: &str = "Fyll i fältet.";
 pub const PASSWORD_MISMATCH: &str = "Lösenorden är inte lika. Skriv samma lösenord två gånger.";
-pub const TOTP_WRONG: &str =
-    "Koden stämmer inte. Kontrollera att klockan i telefonen går rätt och skriv den kod som visas nu.";
+pub const TOTP_WRONG: &str = "Koden stämmer inte. Kontrollera att klockan i telefonen går rätt och skriv den kod som visas nu.";
 pub const LINK_INVALID: &str = "Länken går inte att använda: den är redan använd, har gått ut eller \
      är felaktig. Be administratören om en ny länk.";
 pub const EMAIL_INVALID: &str = "Skriv en e-postadress, till exempel anna.andersson@vgregion.se.";
 pub const ROLE_REQUIRED: &str = "Välj minst en roll.";
-pub const UNIT_REQUIRED: &str = "Vårdpersonal, verksamhetschefer och chefläkare måste höra till minst en enhet.";
+pub const UNIT_REQUIRED: &str =
+    "Vårdpersonal, verksamhetschefer och chefläkare måste höra till minst en enhet.";
 pub const UNIT_UNKNOWN: &str = "Enheten finns inte.";
 pub const HSA_TAKEN: &str = "Det finns redan en användare med detta HSA-id.";
 pub const UNIT_CODE_INVALID: &str =
     "Enhetskoden får bara innehålla bokstäver A–Z, siffror och bindestreck (högst 32 tecken).";
 pub const UNIT_CODE_TAKEN: &str = "Det finns redan en enhet med denna kod.";
 pub const MANAGER_INVALID: &str = "Välj en aktiv användare med rollen verksamhetschef.";
-pub const ORG_INVALID: &str =
-    "Skriv ett organisationsnummer med tio siffror, till exempel 556677-8899 (kontrollsiffran stämmer inte annars).";
+pub const ORG_INVALID: &str = "Skriv ett organisationsnummer med tio siffror, till exempel 556677-8899 (kontrollsiffran stämmer inte annars).";
 pub const ORG_TAKEN: &str = "Vårdgivaren finns redan i listan.";
 
 pub fn too_long(max: usize) -> String {

@@ -35,14 +35,20 @@ async fn health_redirect_and_headers(app: TestApp) {
     assert!(login.body.contains("Logga in"));
     for page in [&r, &login, &h] {
         let csp = page.header("content-security-policy").unwrap_or("");
-        assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(
+            csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"),
+            "{csp}"
+        );
         assert!(!csp.contains("unsafe-inline"));
         assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
         assert_eq!(page.header("referrer-policy"), Some("no-referrer"));
     }
     assert_eq!(login.header("cache-control"), Some("no-store"));
     let cookie = login.header("set-cookie").unwrap_or("");
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
     // No inline script or style anywhere in the page.
     assert!(!login.body.contains("<script") && !login.body.contains("style="));
     // Plain http on loopback: no HSTS.
@@ -61,7 +67,11 @@ async fn login_needs_password_and_current_code(app: TestApp) {
     let wrong = if code == "000000" { "111111" } else { "000000" };
     assert_eq!(b.login(&u, PASSWORD, wrong).await.status, 401);
     // A code from five minutes ago is refused.
-    let old = kontosparr::auth::totp::code_at(&u.secret, kontosparr::auth::totp::step_of(app.clock.now().timestamp()) - 10).unwrap();
+    let old = kontosparr::auth::totp::code_at(
+        &u.secret,
+        kontosparr::auth::totp::step_of(app.clock.now().timestamp()) - 10,
+    )
+    .unwrap();
     if old != code {
         assert_eq!(b.login(&u, PASSWORD, &old).await.status, 401);
     }
@@ -96,7 +106,10 @@ async fn five_failures_lock_the_account(app: TestApp) {
     let u = app.user(&[Role::Handler], &[]);
     let mut b = app.browser();
     for _ in 0..5 {
-        assert_eq!(b.login(&u, "fel lösenord igen", &app.code(&u)).await.status, 401);
+        assert_eq!(
+            b.login(&u, "fel lösenord igen", &app.code(&u)).await.status,
+            401
+        );
     }
     // Now even the right password and code are refused, with the same answer.
     let r = b.login(&u, PASSWORD, &app.code(&u)).await;
@@ -105,7 +118,8 @@ async fn five_failures_lock_the_account(app: TestApp) {
     assert!(log.contains(&"account_locked".to_string()), "{log:?}");
     assert!(log.contains(&"login_refused_locked".to_string()));
     // Fifteen minutes later the account opens again.
-    app.clock.advance(Duration::minutes(15) + Duration::seconds(1));
+    app.clock
+        .advance(Duration::minutes(15) + Duration::seconds(1));
     assert_eq!(b.login(&u, PASSWORD, &app.code(&u)).await.status, 303);
 }
 
@@ -120,7 +134,12 @@ async fn unknown_user_and_wrong_password_look_alike(app: TestApp) {
     let u = app.user(&[Role::Handler], &[]);
     let mut b = app.browser();
     let wrong = b.login(&u, "inte rätt lösenord", &app.code(&u)).await;
-    let ghost = common::TestUser { id: 0, hsa_id: u.hsa_id.replace("T0", "X9"), name: String::new(), secret: u.secret.clone() };
+    let ghost = common::TestUser {
+        id: 0,
+        hsa_id: u.hsa_id.replace("T0", "X9"),
+        name: String::new(),
+        secret: u.secret.clone(),
+    };
     let unknown = b.login(&ghost, "inte rätt lösenord", &app.code(&u)).await;
     assert_eq!(wrong.status, unknown.status);
     // The pages differ only in the echoed HSA-ID.
@@ -134,14 +153,26 @@ async fn post_without_csrf_token_is_refused(app: TestApp) {
     let admin = app.user(&[Role::Admin], &[]);
     let mut b = app.browser();
     b.get("/login").await;
-    let r = b.post("/login", &[("hsa_id", &admin.hsa_id), ("password", PASSWORD), ("code", &app.code(&admin))]).await;
+    let r = b
+        .post(
+            "/login",
+            &[
+                ("hsa_id", &admin.hsa_id),
+                ("password", PASSWORD),
+                ("code", &app.code(&admin)),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 403);
     assert!(r.body.contains("Formuläret kunde inte skickas"));
     assert!(r.header("content-security-policy").is_some());
     app.login(&mut b, &admin).await;
     // Logged in: admin changes and logout without a token, or with a wrong one, are refused.
     for (path, fields) in [
-        ("/admin/vardgivare", vec![("name", "Vård AB"), ("org_number", "556677-8899")]),
+        (
+            "/admin/vardgivare",
+            vec![("name", "Vård AB"), ("org_number", "556677-8899")],
+        ),
         ("/logout", vec![]),
         ("/admin/anvandare/ny", vec![("hsa_id", "SE2321000131-Z1")]),
     ] {
@@ -155,10 +186,28 @@ async fn post_without_csrf_token_is_refused(app: TestApp) {
     // A valid token from a foreign origin is refused too.
     let token = b.get("/admin/vardgivare").await.csrf();
     b.origin = Some("https://evil.example".into());
-    let r = b.post("/admin/vardgivare", &[("csrf_token", &token), ("name", "Vård AB"), ("org_number", "556677-8899")]).await;
+    let r = b
+        .post(
+            "/admin/vardgivare",
+            &[
+                ("csrf_token", &token),
+                ("name", "Vård AB"),
+                ("org_number", "556677-8899"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 403);
     b.origin = Some(app.base.clone());
-    let r = b.post("/admin/vardgivare", &[("csrf_token", &token), ("name", "Vård AB"), ("org_number", "556677-8899")]).await;
+    let r = b
+        .post(
+            "/admin/vardgivare",
+            &[
+                ("csrf_token", &token),
+                ("name", "Vård AB"),
+                ("org_number", "556677-8899"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 303, "{}", r.body);
 }
 
@@ -205,13 +254,25 @@ async fn disabling_a_user_ends_their_sessions(app: TestApp) {
     let path = format!("/admin/anvandare/{}", nurse.id);
     let unit_s = unit.to_string();
     let r = ab
-        .submit(&path, &path, &[("name", &nurse.name), ("email", "n@example.se"), ("roles", "clinician"), ("units", &unit_s)])
+        .submit(
+            &path,
+            &path,
+            &[
+                ("name", &nurse.name),
+                ("email", "n@example.se"),
+                ("roles", "clinician"),
+                ("units", &unit_s),
+            ],
+        )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(nb.get("/").await.location(), Some("/login"));
     assert!(app.audit_actions().contains(&"user_disabled".to_string()));
     // And the disabled user cannot log in.
-    assert_eq!(nb.login(&nurse, PASSWORD, &app.code(&nurse)).await.status, 401);
+    assert_eq!(
+        nb.login(&nurse, PASSWORD, &app.code(&nurse)).await.status,
+        401
+    );
 }
 
 async fn enrolment_link_sets_password_and_totp(app: TestApp) {
@@ -222,9 +283,17 @@ async fn enrolment_link_sets_password_and_totp(app: TestApp) {
     let unit_s = unit.to_string();
     // A form with errors comes back with what was typed and the errors beside the fields.
     let r = ab
-        .submit("/admin/anvandare/ny", "/admin/anvandare/ny", &[
-            ("hsa_id", "SE123"), ("name", "Nora Nyström"), ("email", "nora@"), ("roles", "clinician"), ("is_decider", "true"),
-        ])
+        .submit(
+            "/admin/anvandare/ny",
+            "/admin/anvandare/ny",
+            &[
+                ("hsa_id", "SE123"),
+                ("name", "Nora Nyström"),
+                ("email", "nora@"),
+                ("roles", "clinician"),
+                ("is_decider", "true"),
+            ],
+        )
         .await;
     assert_eq!(r.status, 422);
     assert!(r.body.contains("Det finns fel i formuläret"));
@@ -232,13 +301,29 @@ async fn enrolment_link_sets_password_and_totp(app: TestApp) {
     assert!(r.body.contains("value=\"SE123\""));
     assert!(r.body.contains("id=\"hsa_id-error\""));
     assert!(r.body.contains("id=\"email-error\""));
-    assert!(r.body.contains("Vårdpersonal, verksamhetschefer och chefläkare måste höra till minst en enhet"));
-    assert!(r.body.contains("id=\"is_decider\" name=\"is_decider\" value=\"true\" checked"));
+    assert!(
+        r.body.contains(
+            "Vårdpersonal, verksamhetschefer och chefläkare måste höra till minst en enhet"
+        )
+    );
+    assert!(
+        r.body
+            .contains("id=\"is_decider\" name=\"is_decider\" value=\"true\" checked")
+    );
     let r = ab
-        .submit("/admin/anvandare/ny", "/admin/anvandare/ny", &[
-            ("hsa_id", "se2321000131-p000000099999"), ("name", "Nora Nyström"), ("email", "nora@example.se"),
-            ("roles", "clinician"), ("roles", "manager"), ("units", &unit_s), ("is_decider", "true"),
-        ])
+        .submit(
+            "/admin/anvandare/ny",
+            "/admin/anvandare/ny",
+            &[
+                ("hsa_id", "se2321000131-p000000099999"),
+                ("name", "Nora Nyström"),
+                ("email", "nora@example.se"),
+                ("roles", "clinician"),
+                ("roles", "manager"),
+                ("units", &unit_s),
+                ("is_decider", "true"),
+            ],
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.body);
     let start = r.body.find("/aktivera/").expect("link");
@@ -249,13 +334,40 @@ async fn enrolment_link_sets_password_and_totp(app: TestApp) {
     let page = nb.get(&link).await;
     assert_eq!(page.status, 200);
     assert!(page.body.contains("SE2321000131-P000000099999"));
-    let short = nb.post(&link, &[("csrf_token", &page.csrf()), ("password", "kort"), ("confirm", "kort")]).await;
+    let short = nb
+        .post(
+            &link,
+            &[
+                ("csrf_token", &page.csrf()),
+                ("password", "kort"),
+                ("confirm", "kort"),
+            ],
+        )
+        .await;
     assert_eq!(short.status, 422);
     assert!(short.body.contains("minst 12 tecken"));
-    let common = nb.post(&link, &[("csrf_token", &page.csrf()), ("password", "Password1234!"), ("confirm", "Password1234!")]).await;
+    let common = nb
+        .post(
+            &link,
+            &[
+                ("csrf_token", &page.csrf()),
+                ("password", "Password1234!"),
+                ("confirm", "Password1234!"),
+            ],
+        )
+        .await;
     assert!(common.body.contains("för vanligt"));
     let new_pw = "Kanelbullar på fredag 12";
-    let r = nb.post(&link, &[("csrf_token", &page.csrf()), ("password", new_pw), ("confirm", new_pw)]).await;
+    let r = nb
+        .post(
+            &link,
+            &[
+                ("csrf_token", &page.csrf()),
+                ("password", new_pw),
+                ("confirm", new_pw),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 303, "{}", r.body);
     assert_eq!(r.location(), Some("/konto/tvafaktor"));
     // Not logged in yet: the start page sends to TOTP enrolment.
@@ -264,10 +376,24 @@ async fn enrolment_link_sets_password_and_totp(app: TestApp) {
     assert!(totp.body.contains("<svg"));
     let s = totp.body.find("<code>").expect("secret") + 6;
     let secret: String = totp.body[s..s + totp.body[s..].find('<').unwrap()].replace(' ', "");
-    let code = kontosparr::auth::totp::code_at(&secret, kontosparr::auth::totp::step_of(app.clock.now().timestamp())).unwrap();
-    let bad = nb.post("/konto/tvafaktor", &[("csrf_token", &totp.csrf()), ("code", "12")]).await;
+    let code = kontosparr::auth::totp::code_at(
+        &secret,
+        kontosparr::auth::totp::step_of(app.clock.now().timestamp()),
+    )
+    .unwrap();
+    let bad = nb
+        .post(
+            "/konto/tvafaktor",
+            &[("csrf_token", &totp.csrf()), ("code", "12")],
+        )
+        .await;
     assert_eq!(bad.status, 422);
-    let done = nb.post("/konto/tvafaktor", &[("csrf_token", &totp.csrf()), ("code", &code)]).await;
+    let done = nb
+        .post(
+            "/konto/tvafaktor",
+            &[("csrf_token", &totp.csrf()), ("code", &code)],
+        )
+        .await;
     assert_eq!(done.status, 200, "{}", done.body);
     assert_eq!(done.body.matches("<li><code>").count(), 10);
     assert_eq!(nb.get("/").await.status, 200);
@@ -291,29 +417,70 @@ async fn temporary_password_must_be_changed(app: TestApp) {
         active: true,
     };
     let temp = "Tillfälligt lösenord 99";
-    kontosparr::service::admin::create_user(&mut app.conn(), &app.ctx(), &input, kontosparr::service::admin::FirstPassword::Temporary(temp)).unwrap();
-    let u = common::TestUser { id: 0, hsa_id: "SE2321000131-P7".into(), name: String::new(), secret: String::new() };
+    kontosparr::service::admin::create_user(
+        &mut app.conn(),
+        &app.ctx(),
+        &input,
+        kontosparr::service::admin::FirstPassword::Temporary(temp),
+    )
+    .unwrap();
+    let u = common::TestUser {
+        id: 0,
+        hsa_id: "SE2321000131-P7".into(),
+        name: String::new(),
+        secret: String::new(),
+    };
     let mut b = app.browser();
     let r = b.login(&u, temp, "").await;
     assert_eq!(r.location(), Some("/konto/nytt-losenord"));
     // Nothing else is reachable before the change.
     assert_eq!(b.get("/").await.location(), Some("/konto/nytt-losenord"));
     assert_eq!(b.get("/konto/tvafaktor").await.location(), Some("/login"));
-    let same = b.submit("/konto/nytt-losenord", "/konto/nytt-losenord", &[("password", temp), ("confirm", temp)]).await;
+    let same = b
+        .submit(
+            "/konto/nytt-losenord",
+            "/konto/nytt-losenord",
+            &[("password", temp), ("confirm", temp)],
+        )
+        .await;
     assert_eq!(same.status, 422);
-    let mismatch = b.submit("/konto/nytt-losenord", "/konto/nytt-losenord", &[("password", "Ett nytt långt lösen"), ("confirm", "Ett annat långt lösen")]).await;
+    let mismatch = b
+        .submit(
+            "/konto/nytt-losenord",
+            "/konto/nytt-losenord",
+            &[
+                ("password", "Ett nytt långt lösen"),
+                ("confirm", "Ett annat långt lösen"),
+            ],
+        )
+        .await;
     assert!(mismatch.body.contains("inte lika"));
-    let ok = b.submit("/konto/nytt-losenord", "/konto/nytt-losenord", &[("password", "Ett nytt långt lösen"), ("confirm", "Ett nytt långt lösen")]).await;
+    let ok = b
+        .submit(
+            "/konto/nytt-losenord",
+            "/konto/nytt-losenord",
+            &[
+                ("password", "Ett nytt långt lösen"),
+                ("confirm", "Ett nytt långt lösen"),
+            ],
+        )
+        .await;
     assert_eq!(ok.location(), Some("/konto/tvafaktor"));
 }
 
 async fn recovery_code_works_once(app: TestApp) {
     let u = app.user(&[Role::Handler], &[]);
     let codes = kontosparr::auth::tokens::recovery_codes();
-    let digests: Vec<String> = codes.iter().map(|c| kontosparr::auth::tokens::recovery_digest(c)).collect();
+    let digests: Vec<String> = codes
+        .iter()
+        .map(|c| kontosparr::auth::tokens::recovery_digest(c))
+        .collect();
     kontosparr::db::users::replace_recovery_codes(&mut app.conn(), u.id, &digests).unwrap();
     let mut b = app.browser();
-    assert_eq!(b.login(&u, PASSWORD, &codes[3].to_uppercase()).await.status, 303);
+    assert_eq!(
+        b.login(&u, PASSWORD, &codes[3].to_uppercase()).await.status,
+        303
+    );
     let mut c = app.browser();
     assert_eq!(c.login(&u, PASSWORD, &codes[3]).await.status, 401);
 }

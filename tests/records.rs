@@ -40,10 +40,11 @@ fn migrations_up_down_up_postgres() {
 #[test]
 fn both_backends_have_the_same_migrations() {
     let names = |dir: &str| {
-        let mut v: Vec<String> = std::fs::read_dir(format!("{}/migrations/{dir}", env!("CARGO_MANIFEST_DIR")))
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
+        let mut v: Vec<String> =
+            std::fs::read_dir(format!("{}/migrations/{dir}", env!("CARGO_MANIFEST_DIR")))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
         v.sort();
         v
     };
@@ -56,7 +57,9 @@ fn drop_guard(conn: &mut DbConnection) {
         DbConnection::Sqlite(_) => conn
             .batch_execute("DROP TRIGGER access_log_no_update; DROP TRIGGER access_log_no_delete;")
             .unwrap(),
-        DbConnection::Pg(_) => conn.batch_execute("DROP TRIGGER access_log_no_change ON access_log;").unwrap(),
+        DbConnection::Pg(_) => conn
+            .batch_execute("DROP TRIGGER access_log_no_change ON access_log;")
+            .unwrap(),
     }
 }
 
@@ -71,11 +74,18 @@ async fn audit_chain_verifies_and_finds_tampering(app: TestApp) {
     assert_eq!(ok.broken, None);
     assert!(ok.rows >= 4, "{ok:?}");
     // The log refuses updates and deletes outright.
-    assert!(conn.batch_execute("UPDATE access_log SET action = 'x' WHERE id = 2").is_err());
-    assert!(conn.batch_execute("DELETE FROM access_log WHERE id = 2").is_err());
+    assert!(
+        conn.batch_execute("UPDATE access_log SET action = 'x' WHERE id = 2")
+            .is_err()
+    );
+    assert!(
+        conn.batch_execute("DELETE FROM access_log WHERE id = 2")
+            .is_err()
+    );
     drop_guard(&mut conn);
     // An edited row is found.
-    conn.batch_execute("UPDATE access_log SET client_addr = '10.0.0.1' WHERE id = 3").unwrap();
+    conn.batch_execute("UPDATE access_log SET client_addr = '10.0.0.1' WHERE id = 3")
+        .unwrap();
     let r = audit::verify(&mut conn).unwrap();
     assert_eq!(r.broken.as_ref().map(|b| b.id), Some(3), "{r:?}");
     assert_eq!(r.rows, 2);
@@ -108,7 +118,10 @@ async fn concurrent_appends_keep_one_chain(app: TestApp) {
                 for i in 0..10 {
                     let mut conn = pool.get().unwrap();
                     db::write_tx(&mut conn, |c| {
-                        let e = audit::NewEntry { action: format!("test_{t}_{i}"), ..Default::default() };
+                        let e = audit::NewEntry {
+                            action: format!("test_{t}_{i}"),
+                            ..Default::default()
+                        };
                         audit::append(c, db::ts(chrono::Utc::now()), &e).map(|_| ())
                     })
                     .unwrap();
@@ -129,25 +142,68 @@ async fn admin_pages_are_for_admins_only(app: TestApp) {
     let nurse = app.user(&[Role::Clinician], &[unit]);
     let mut b = app.browser();
     app.login(&mut b, &nurse).await;
-    for path in ["/admin/anvandare", "/admin/anvandare/ny", "/admin/enheter", "/admin/vardgivare", "/admin/anvandare/1"] {
+    for path in [
+        "/admin/anvandare",
+        "/admin/anvandare/ny",
+        "/admin/enheter",
+        "/admin/vardgivare",
+        "/admin/anvandare/1",
+    ] {
         let r = b.get(path).await;
         assert_eq!(r.status, 403, "{path}");
         assert!(r.body.contains("Åtkomst nekad"));
     }
     let token = b.get("/").await.csrf();
-    let r = b.post("/admin/vardgivare", &[("csrf_token", &token), ("name", "Vård AB"), ("org_number", "556677-8899")]).await;
+    let r = b
+        .post(
+            "/admin/vardgivare",
+            &[
+                ("csrf_token", &token),
+                ("name", "Vård AB"),
+                ("org_number", "556677-8899"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 403);
     // Admin: units and providers with validation.
     let admin = app.user(&[Role::Admin], &[]);
     let mut a = app.browser();
     app.login(&mut a, &admin).await;
-    let r = a.submit("/admin/vardgivare", "/admin/vardgivare", &[("name", "Vård AB"), ("org_number", "556677-8890")]).await;
+    let r = a
+        .submit(
+            "/admin/vardgivare",
+            "/admin/vardgivare",
+            &[("name", "Vård AB"), ("org_number", "556677-8890")],
+        )
+        .await;
     assert_eq!(r.status, 422);
     assert!(r.body.contains("value=\"556677-8890\"") && r.body.contains("value=\"Vård AB\""));
-    let r = a.submit("/admin/enheter/ny", "/admin/enheter/ny", &[("code", "a b"), ("name", ""), ("chief_physician_function", "CL"), ("chief_physician_email", "cl@example.se")]).await;
+    let r = a
+        .submit(
+            "/admin/enheter/ny",
+            "/admin/enheter/ny",
+            &[
+                ("code", "a b"),
+                ("name", ""),
+                ("chief_physician_function", "CL"),
+                ("chief_physician_email", "cl@example.se"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 422);
     assert!(r.body.contains("id=\"code-error\"") && r.body.contains("id=\"name-error\""));
-    let r = a.submit("/admin/enheter/ny", "/admin/enheter/ny", &[("code", "akut-su"), ("name", "Akuten SU"), ("chief_physician_function", "CL"), ("chief_physician_email", "cl@example.se")]).await;
+    let r = a
+        .submit(
+            "/admin/enheter/ny",
+            "/admin/enheter/ny",
+            &[
+                ("code", "akut-su"),
+                ("name", "Akuten SU"),
+                ("chief_physician_function", "CL"),
+                ("chief_physician_email", "cl@example.se"),
+            ],
+        )
+        .await;
     assert_eq!(r.status, 303, "{}", r.body);
     let list = a.get("/admin/enheter").await;
     assert!(list.body.contains("AKUT-SU"));
@@ -160,7 +216,11 @@ fn bin() -> &'static str {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn http_get(port: u16, path: &str) -> Option<String> {
@@ -177,7 +237,8 @@ fn serve_starts(db_url: Option<&str>) {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let mut cmd = Command::new(bin());
-    cmd.args(["serve", "--bind", &format!("127.0.0.1:{port}")]).current_dir(dir.path());
+    cmd.args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .current_dir(dir.path());
     cmd.env_remove("DATABASE_URL");
     if let Some(u) = db_url {
         cmd.env("DATABASE_URL", u);
@@ -198,11 +259,20 @@ fn serve_starts(db_url: Option<&str>) {
     let out = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     let health = health.unwrap_or_else(|| panic!("no answer within 10 s: {stderr}"));
-    assert!(health.starts_with("HTTP/1.0 200") || health.starts_with("HTTP/1.1 200"), "{health}");
+    assert!(
+        health.starts_with("HTTP/1.0 200") || health.starts_with("HTTP/1.1 200"),
+        "{health}"
+    );
     let root = root.unwrap();
-    assert!(root.contains(" 303 ") && root.to_lowercase().contains("location: /login"), "{root}");
+    assert!(
+        root.contains(" 303 ") && root.to_lowercase().contains("location: /login"),
+        "{root}"
+    );
     assert!(login.unwrap().contains("<html lang=\"sv\">"));
-    assert!(stderr.contains("kontosparr admin create"), "first start tells how to create the admin: {stderr}");
+    assert!(
+        stderr.contains("kontosparr admin create"),
+        "first start tells how to create the admin: {stderr}"
+    );
     if db_url.is_none() {
         assert!(dir.path().join("data/kontosparr.db").exists());
     }
@@ -224,19 +294,63 @@ fn cli_admin_create_and_audit_verify() {
     for backend in [Backend::Sqlite, Backend::Postgres] {
         let tdb = TestDb::new(backend);
         let run = |args: &[&str]| {
-            Command::new(bin()).args(args).env("DATABASE_URL", &tdb.url).output().unwrap()
+            Command::new(bin())
+                .args(args)
+                .env("DATABASE_URL", &tdb.url)
+                .output()
+                .unwrap()
         };
-        let out = run(&["admin", "create", "--hsa-id", "SE2321000131-A1", "--name", "Ada Admin", "--email", "ada@example.se"]);
+        let out = run(&[
+            "admin",
+            "create",
+            "--hsa-id",
+            "SE2321000131-A1",
+            "--name",
+            "Ada Admin",
+            "--email",
+            "ada@example.se",
+        ]);
         assert!(out.status.success(), "{out:?}");
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.contains("/aktivera/"), "{text}");
         // A second first administrator is refused.
-        let again = run(&["admin", "create", "--hsa-id", "SE2321000131-A2", "--name", "B", "--email", "b@example.se"]);
+        let again = run(&[
+            "admin",
+            "create",
+            "--hsa-id",
+            "SE2321000131-A2",
+            "--name",
+            "B",
+            "--email",
+            "b@example.se",
+        ]);
         assert!(!again.status.success());
-        let bad = run(&["user", "add", "--hsa-id", "nope", "--name", "N", "--email", "n@example.se", "--role", "handler"]);
+        let bad = run(&[
+            "user",
+            "add",
+            "--hsa-id",
+            "nope",
+            "--name",
+            "N",
+            "--email",
+            "n@example.se",
+            "--role",
+            "handler",
+        ]);
         assert!(!bad.status.success());
         assert!(String::from_utf8_lossy(&bad.stderr).contains("hsa_id"));
-        let ok = run(&["user", "add", "--hsa-id", "SE2321000131-H1", "--name", "Hanna H", "--email", "h@example.se", "--role", "handler"]);
+        let ok = run(&[
+            "user",
+            "add",
+            "--hsa-id",
+            "SE2321000131-H1",
+            "--name",
+            "Hanna H",
+            "--email",
+            "h@example.se",
+            "--role",
+            "handler",
+        ]);
         assert!(ok.status.success(), "{ok:?}");
         let v = run(&["audit", "verify"]);
         assert!(v.status.success(), "{v:?}");
@@ -245,10 +359,14 @@ fn cli_admin_create_and_audit_verify() {
         let pool = tdb.pool();
         let mut conn = pool.get().unwrap();
         drop_guard(&mut conn);
-        conn.batch_execute("DELETE FROM access_log WHERE id = 2").unwrap();
+        conn.batch_execute("DELETE FROM access_log WHERE id = 2")
+            .unwrap();
         let v = run(&["audit", "verify"]);
         assert_eq!(v.status.code(), Some(1));
-        assert!(String::from_utf8_lossy(&v.stdout).contains("BRUTEN: rad 2"), "{v:?}");
+        assert!(
+            String::from_utf8_lossy(&v.stdout).contains("BRUTEN: rad 2"),
+            "{v:?}"
+        );
     }
 }
 
@@ -262,7 +380,11 @@ fn unknown_settings_are_refused() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("KONTOSPARR_SESION_IDLE_MINUTES"));
     // Plain http off loopback is refused.
-    let out = Command::new(bin()).args(["serve", "--bind", "0.0.0.0:1"]).env("DATABASE_URL", "sqlite:///nonexistent/x.db").output().unwrap();
+    let out = Command::new(bin())
+        .args(["serve", "--bind", "0.0.0.0:1"])
+        .env("DATABASE_URL", "sqlite:///nonexistent/x.db")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("https"));
 }

@@ -54,6 +54,10 @@ mod tests {
         assert!(verify("Blåbärssylt i juni 7", &h));
         assert!(!verify("Blåbärssylt i juni 8", &h));
         assert!(!verify("x", "not a hash"));
-        assert_ne!(h, hash("Blåbärssylt i juni 7").unwrap_or_default(), "salted");
+        assert_ne!(
+            h,
+            hash("Blåbärssylt i juni 7").unwrap_or_default(),
+            "salted"
+        );
     }
 }

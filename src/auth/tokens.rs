@@ -74,7 +74,10 @@ mod tests {
     fn recovery_codes_normalise() {
         let codes = recovery_codes();
         assert_eq!(codes.len(), 10);
-        assert_eq!(recovery_digest(&codes[0]), recovery_digest(&codes[0].to_uppercase().replace('-', " ")));
+        assert_eq!(
+            recovery_digest(&codes[0]),
+            recovery_digest(&codes[0].to_uppercase().replace('-', " "))
+        );
         assert_ne!(recovery_digest(&codes[0]), recovery_digest(&codes[1]));
     }
 }

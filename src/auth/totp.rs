@@ -65,7 +65,11 @@ pub fn qr_svg(uri: &str) -> Option<String> {
         .build();
     // Drop the XML prolog so the SVG can stand inside HTML.
     let start = svg.find("<svg")?;
-    Some(svg[start..].replacen("<svg", "<svg role=\"img\" aria-label=\"QR-kod för autentiseringsappen\"", 1))
+    Some(svg[start..].replacen(
+        "<svg",
+        "<svg role=\"img\" aria-label=\"QR-kod för autentiseringsappen\"",
+        1,
+    ))
 }
 
 /// Groups of four for reading the secret aloud or typing it.

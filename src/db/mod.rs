@@ -116,12 +116,15 @@ impl ManageConnection for Manager {
         self.open().map_err(|e| match e {
             DbError::Connect(c) => r2d2::Error::ConnectionError(c),
             DbError::Query(q) => r2d2::Error::QueryError(q),
-            other => r2d2::Error::ConnectionError(ConnectionError::BadConnection(other.to_string())),
+            other => {
+                r2d2::Error::ConnectionError(ConnectionError::BadConnection(other.to_string()))
+            }
         })
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, _conn: &mut DbConnection) -> bool {
@@ -157,7 +160,9 @@ pub fn backend(conn: &DbConnection) -> Backend {
 /// Applies every pending migration; returns how many ran.
 pub fn migrate(conn: &mut DbConnection) -> Result<usize, DbError> {
     let r = match conn {
-        DbConnection::Pg(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+        DbConnection::Pg(c) => c
+            .run_pending_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.len()),
         DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
     };
     r.map_err(|e| DbError::Migration(e.to_string()))
@@ -166,7 +171,9 @@ pub fn migrate(conn: &mut DbConnection) -> Result<usize, DbError> {
 /// Reverts every migration (used by the migration round-trip test).
 pub fn revert_all(conn: &mut DbConnection) -> Result<usize, DbError> {
     let r = match conn {
-        DbConnection::Pg(c) => c.revert_all_migrations(POSTGRES_MIGRATIONS).map(|v| v.len()),
+        DbConnection::Pg(c) => c
+            .revert_all_migrations(POSTGRES_MIGRATIONS)
+            .map(|v| v.len()),
         DbConnection::Sqlite(c) => c.revert_all_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
     };
     r.map_err(|e| DbError::Migration(e.to_string()))
@@ -180,7 +187,9 @@ where
     E: From<diesel::result::Error>,
 {
     match conn {
-        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConnection::Sqlite(c) => {
+            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+        }
         DbConnection::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
     }
     let result = f(conn);
@@ -202,4 +211,3 @@ pub fn ts(t: DateTime<Utc>) -> NaiveDateTime {
     let n = t.naive_utc();
     n.with_nanosecond(n.nanosecond() / 1000 * 1000).unwrap_or(n)
 }
-

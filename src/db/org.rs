@@ -26,7 +26,11 @@ pub fn all_units(conn: &mut DbConnection) -> QueryResult<Vec<Unit>> {
         .load(conn)
 }
 
-pub fn units_page(conn: &mut DbConnection, limit: i64, offset: i64) -> QueryResult<(Vec<Unit>, i64)> {
+pub fn units_page(
+    conn: &mut DbConnection,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<Unit>, i64)> {
     let total = units::table.count().get_result(conn)?;
     let rows = units::table
         .order((units::name.asc(), units::id.asc()))
@@ -38,7 +42,11 @@ pub fn units_page(conn: &mut DbConnection, limit: i64, offset: i64) -> QueryResu
 }
 
 pub fn unit(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Unit>> {
-    units::table.find(id).select(Unit::as_select()).first(conn).optional()
+    units::table
+        .find(id)
+        .select(Unit::as_select())
+        .first(conn)
+        .optional()
 }
 
 pub fn unit_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<Unit>> {
@@ -49,7 +57,11 @@ pub fn unit_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<U
         .optional()
 }
 
-pub fn insert_unit(conn: &mut DbConnection, d: &UnitData<'_>, at: NaiveDateTime) -> QueryResult<i64> {
+pub fn insert_unit(
+    conn: &mut DbConnection,
+    d: &UnitData<'_>,
+    at: NaiveDateTime,
+) -> QueryResult<i64> {
     diesel::insert_into(units::table)
         .values((d, units::created_at.eq(at)))
         .execute(conn)?;
@@ -60,7 +72,10 @@ pub fn insert_unit(conn: &mut DbConnection, d: &UnitData<'_>, at: NaiveDateTime)
 }
 
 pub fn update_unit(conn: &mut DbConnection, id: i64, d: &UnitData<'_>) -> QueryResult<()> {
-    diesel::update(units::table.find(id)).set(d).execute(conn).map(|_| ())
+    diesel::update(units::table.find(id))
+        .set(d)
+        .execute(conn)
+        .map(|_| ())
 }
 
 pub fn member_count(conn: &mut DbConnection, unit_id: i64) -> QueryResult<i64> {
@@ -129,7 +144,10 @@ pub fn set_provider_approved(
     at: NaiveDateTime,
 ) -> QueryResult<()> {
     diesel::update(care_providers::table.find(id))
-        .set((care_providers::approved.eq(approved), care_providers::updated_at.eq(at)))
+        .set((
+            care_providers::approved.eq(approved),
+            care_providers::updated_at.eq(at),
+        ))
         .execute(conn)
         .map(|_| ())
 }

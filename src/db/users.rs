@@ -49,7 +49,10 @@ pub fn set_roles(conn: &mut DbConnection, user_id: i64, roles: &[Role]) -> Query
     diesel::delete(user_roles::table.filter(user_roles::user_id.eq(user_id))).execute(conn)?;
     for r in roles {
         diesel::insert_into(user_roles::table)
-            .values((user_roles::user_id.eq(user_id), user_roles::role.eq(r.code())))
+            .values((
+                user_roles::user_id.eq(user_id),
+                user_roles::role.eq(r.code()),
+            ))
             .execute(conn)?;
     }
     Ok(())
@@ -85,7 +88,10 @@ pub struct ProfileChange<'a> {
 }
 
 pub fn update_profile(conn: &mut DbConnection, id: i64, c: &ProfileChange<'_>) -> QueryResult<()> {
-    diesel::update(users::table.find(id)).set(c).execute(conn).map(|_| ())
+    diesel::update(users::table.find(id))
+        .set(c)
+        .execute(conn)
+        .map(|_| ())
 }
 
 /// A page of users, optionally filtered by name or HSA-ID, ordered by name.
@@ -95,9 +101,14 @@ pub fn page(
     limit: i64,
     offset: i64,
 ) -> QueryResult<(Vec<User>, i64)> {
-    let pattern = format!("%{}%", query.replace('%', "").replace('_', ""));
-    let filter = users::name.like(pattern.clone()).or(users::hsa_id.like(pattern.to_uppercase()));
-    let total = users::table.filter(filter.clone()).count().get_result(conn)?;
+    let pattern = format!("%{}%", query.replace(['%', '_'], ""));
+    let filter = users::name
+        .like(pattern.clone())
+        .or(users::hsa_id.like(pattern.to_uppercase()));
+    let total = users::table
+        .filter(filter.clone())
+        .count()
+        .get_result(conn)?;
     let rows = users::table
         .filter(filter)
         .order((users::name.asc(), users::id.asc()))
@@ -150,9 +161,11 @@ pub fn record_login(conn: &mut DbConnection, id: i64, at: NaiveDateTime) -> Quer
 /// each code works once even when two logins race.
 pub fn claim_totp_step(conn: &mut DbConnection, id: i64, step: i64) -> QueryResult<bool> {
     let n = diesel::update(
-        users::table
-            .find(id)
-            .filter(users::totp_last_step.is_null().or(users::totp_last_step.lt(step))),
+        users::table.find(id).filter(
+            users::totp_last_step
+                .is_null()
+                .or(users::totp_last_step.lt(step)),
+        ),
     )
     .set(users::totp_last_step.eq(step))
     .execute(conn)?;
@@ -183,7 +196,10 @@ pub fn set_totp(
     last_step: Option<i64>,
 ) -> QueryResult<()> {
     diesel::update(users::table.find(id))
-        .set((users::totp_secret.eq(secret), users::totp_last_step.eq(last_step)))
+        .set((
+            users::totp_secret.eq(secret),
+            users::totp_last_step.eq(last_step),
+        ))
         .execute(conn)
         .map(|_| ())
 }
@@ -193,10 +209,14 @@ pub fn replace_recovery_codes(
     user_id: i64,
     hashes: &[String],
 ) -> QueryResult<()> {
-    diesel::delete(recovery_codes::table.filter(recovery_codes::user_id.eq(user_id))).execute(conn)?;
+    diesel::delete(recovery_codes::table.filter(recovery_codes::user_id.eq(user_id)))
+        .execute(conn)?;
     for h in hashes {
         diesel::insert_into(recovery_codes::table)
-            .values((recovery_codes::user_id.eq(user_id), recovery_codes::code_hash.eq(h)))
+            .values((
+                recovery_codes::user_id.eq(user_id),
+                recovery_codes::code_hash.eq(h),
+            ))
             .execute(conn)?;
     }
     Ok(())

@@ -179,10 +179,18 @@ mod tests {
             "121212+1212",
             "19121212+1212",
         ] {
-            assert_eq!(parse(s).map(|p| p.canonical()), Ok("19121212-1212".into()), "{s}");
+            assert_eq!(
+                parse(s).map(|p| p.canonical()),
+                Ok("19121212-1212".into()),
+                "{s}"
+            );
         }
         for s in ["20121212-1212", "201212121212", "121212-1212", "1212121212"] {
-            assert_eq!(parse(s).map(|p| p.canonical()), Ok("20121212-1212".into()), "{s}");
+            assert_eq!(
+                parse(s).map(|p| p.canonical()),
+                Ok("20121212-1212".into()),
+                "{s}"
+            );
         }
     }
 
@@ -192,11 +200,17 @@ mod tests {
         let mut d = [2, 6, 1, 1, 2, 3, 1, 2, 3];
         let c = luhn(&d);
         let s = format!("261123-123{c}");
-        assert_eq!(parse(&s).map(|p| p.canonical()[..4].to_string()), Ok("1926".into()));
+        assert_eq!(
+            parse(&s).map(|p| p.canonical()[..4].to_string()),
+            Ok("1926".into())
+        );
         d[5] = 2;
         let c = luhn(&d);
         let s = format!("261122-123{c}");
-        assert_eq!(parse(&s).map(|p| p.canonical()[..4].to_string()), Ok("2026".into()));
+        assert_eq!(
+            parse(&s).map(|p| p.canonical()[..4].to_string()),
+            Ok("2026".into())
+        );
     }
 
     #[test]
@@ -229,12 +243,22 @@ mod tests {
 
     #[test]
     fn rejects_bad_shapes() {
-        for s in ["", "abc", "19121212 1212", "1912121212121", "19121212_1212", "١٢١٢١٢-١٢١٢"] {
+        for s in [
+            "",
+            "abc",
+            "19121212 1212",
+            "1912121212121",
+            "19121212_1212",
+            "١٢١٢١٢-١٢١٢",
+        ] {
             assert!(parse(s).is_err(), "{s}");
         }
         assert_eq!(parse("19121212-1213"), Err(PnrError::CheckDigit));
         let d = [9, 9, 1, 2, 1, 2, 1, 2, 1];
-        assert_eq!(parse(&format!("20991212-121{}", luhn(&d))), Err(PnrError::Future));
+        assert_eq!(
+            parse(&format!("20991212-121{}", luhn(&d))),
+            Err(PnrError::Future)
+        );
     }
 
     #[derive(serde::Deserialize)]
@@ -250,20 +274,41 @@ mod tests {
 
     #[test]
     fn shared_test_list() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/personnummer-list.json");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/personnummer-list.json"
+        );
         let text = std::fs::read_to_string(path).unwrap_or_default();
         let cases: Vec<Case> = serde_json::from_str(&text).unwrap_or_default();
         assert!(cases.len() >= 14, "test list missing at {path}");
         for c in cases {
-            for form in [&c.long_format, &c.separated_long, &c.separated_format, &c.short_format] {
-                assert_eq!(parse(form).is_ok(), c.valid, "{form} should be valid={}", c.valid);
+            for form in [
+                &c.long_format,
+                &c.separated_long,
+                &c.separated_format,
+                &c.short_format,
+            ] {
+                assert_eq!(
+                    parse(form).is_ok(),
+                    c.valid,
+                    "{form} should be valid={}",
+                    c.valid
+                );
             }
             if c.valid {
                 let want = format!("{}-{}", &c.long_format[..8], &c.long_format[8..]);
                 for form in [&c.long_format, &c.separated_long, &c.separated_format] {
                     let p = parse(form);
-                    assert_eq!(p.as_ref().map(|p| p.canonical()), Ok(want.clone()), "{form}");
-                    let kind = if c.kind == "con" { Kind::Samordningsnummer } else { Kind::Personnummer };
+                    assert_eq!(
+                        p.as_ref().map(|p| p.canonical()),
+                        Ok(want.clone()),
+                        "{form}"
+                    );
+                    let kind = if c.kind == "con" {
+                        Kind::Samordningsnummer
+                    } else {
+                        Kind::Personnummer
+                    };
                     assert_eq!(p.map(|p| p.kind()), Ok(kind), "{form}");
                 }
             }
@@ -271,8 +316,14 @@ mod tests {
     }
 
     fn arb_valid() -> impl Strategy<Value = Personnummer> {
-        (1900i32..2026, 1u32..=12, 1u32..=28, 1u32..=999, any::<bool>()).prop_map(
-            |(y, m, d, serial, coord)| {
+        (
+            1900i32..2026,
+            1u32..=12,
+            1u32..=28,
+            1u32..=999,
+            any::<bool>(),
+        )
+            .prop_map(|(y, m, d, serial, coord)| {
                 let day = if coord { d + 60 } else { d };
                 let mut digits = [0u8; 12];
                 let s = format!("{y:04}{m:02}{day:02}{serial:03}");
@@ -281,8 +332,7 @@ mod tests {
                 }
                 digits[11] = luhn(&digits[2..11]);
                 Personnummer { digits }
-            },
-        )
+            })
     }
 
     proptest! {
@@ -302,7 +352,7 @@ mod tests {
 
         #[test]
         fn a_changed_digit_is_caught(p in arb_valid(), pos in 2usize..12, delta in 1u8..10) {
-            let mut d = p.digits.clone();
+            let mut d = p.digits;
             d[pos] = (d[pos] + delta) % 10;
             let s: String = d.iter().map(|x| char::from(b'0' + x)).collect();
             prop_assert!(parse(&s).is_err());

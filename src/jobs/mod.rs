@@ -12,7 +12,10 @@ pub fn spawn_session_purge(state: web::Data<AppState>) {
             tick.tick().await;
             let now = state.clock.now();
             let t = state.timeouts();
-            match state.run(move |conn| crate::service::session::purge_expired(conn, now, t)).await {
+            match state
+                .run(move |conn| crate::service::session::purge_expired(conn, now, t))
+                .await
+            {
                 Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "session purge failed"),

@@ -44,10 +44,10 @@ fn validate_user(
     let mut e = FieldErrors::default();
     let hsa_id = match HsaId::parse(&input.hsa_id) {
         Ok(h) => {
-            if let Some(other) = users::by_hsa_id(conn, h.as_str())? {
-                if Some(other.id) != existing_id {
-                    e.add("hsa_id", messages::HSA_TAKEN);
-                }
+            if let Some(other) = users::by_hsa_id(conn, h.as_str())?
+                && Some(other.id) != existing_id
+            {
+                e.add("hsa_id", messages::HSA_TAKEN);
             }
             h.to_string()
         }
@@ -64,12 +64,25 @@ fn validate_user(
     let mut roles: Vec<Role> = input.roles.iter().filter_map(|r| r.parse().ok()).collect();
     roles.sort();
     roles.dedup();
-    if roles.is_empty() || roles.len() != input.roles.iter().collect::<std::collections::BTreeSet<_>>().len() {
+    if roles.is_empty()
+        || roles.len()
+            != input
+                .roles
+                .iter()
+                .collect::<std::collections::BTreeSet<_>>()
+                .len()
+    {
         e.add("roles", messages::ROLE_REQUIRED);
     }
     let mut unit_ids = Vec::new();
     for u in &input.units {
-        match u.parse::<i64>().ok().map(|id| org::unit(conn, id)).transpose()?.flatten() {
+        match u
+            .parse::<i64>()
+            .ok()
+            .map(|id| org::unit(conn, id))
+            .transpose()?
+            .flatten()
+        {
             Some(unit) => unit_ids.push(unit.id),
             None => e.add("units", messages::UNIT_UNKNOWN),
         }
@@ -80,7 +93,13 @@ fn validate_user(
         e.add("units", messages::UNIT_REQUIRED);
     }
     e.into_result()?;
-    Ok(ValidUser { hsa_id, name, email, roles, unit_ids })
+    Ok(ValidUser {
+        hsa_id,
+        name,
+        email,
+        roles,
+        unit_ids,
+    })
 }
 
 /// A new enrolment link token valid for `hours`; only its digest is stored.
@@ -92,7 +111,13 @@ fn new_enrolment_token(
 ) -> Result<String, ServiceError> {
     let token = tokens::random_token();
     let now = db::ts(ctx.now);
-    users::insert_enrolment_token(conn, user_id, &tokens::digest(&token), now + Duration::hours(hours), now)?;
+    users::insert_enrolment_token(
+        conn,
+        user_id,
+        &tokens::digest(&token),
+        now + Duration::hours(hours),
+        now,
+    )?;
     Ok(token)
 }
 
@@ -107,7 +132,11 @@ fn admin_of(ctx: &Ctx) -> Result<(), ServiceError> {
 fn describe(v: &ValidUser, is_decider: bool, active: bool) -> String {
     format!(
         "roller={}; enheter={:?}; beslutsfattare={}; aktiv={}",
-        v.roles.iter().map(|r| r.code()).collect::<Vec<_>>().join(","),
+        v.roles
+            .iter()
+            .map(|r| r.code())
+            .collect::<Vec<_>>()
+            .join(","),
         v.unit_ids,
         if is_decider { "ja" } else { "nej" },
         if active { "ja" } else { "nej" }
@@ -169,10 +198,17 @@ pub fn create_user(
             FirstPassword::Link { hours } => Some(new_enrolment_token(conn, ctx, id, hours)?),
             FirstPassword::Temporary(_) => None,
         };
-        let mut e = ctx.entry(Some(Role::Admin), "user_created", Some(format!("user:{}", v.hsa_id)));
+        let mut e = ctx.entry(
+            Some(Role::Admin),
+            "user_created",
+            Some(format!("user:{}", v.hsa_id)),
+        );
         e.detail = Some(describe(&v, input.is_decider, true));
         ctx.log(conn, &e)?;
-        Ok(Created { user_id: id, enrolment_token })
+        Ok(Created {
+            user_id: id,
+            enrolment_token,
+        })
     })
 }
 
@@ -192,7 +228,8 @@ pub fn update_user(
             && (!input.active || !v.roles.contains(&Role::Admin))
         {
             return Err(ServiceError::Refused(
-                "Du kan inte inaktivera dig själv eller ta bort din egen administratörsroll.".into(),
+                "Du kan inte inaktivera dig själv eller ta bort din egen administratörsroll."
+                    .into(),
             ));
         }
         users::update_profile(
@@ -215,7 +252,11 @@ pub fn update_user(
         } else {
             "user_updated"
         };
-        let mut e = ctx.entry(Some(Role::Admin), action, Some(format!("user:{}", old.hsa_id)));
+        let mut e = ctx.entry(
+            Some(Role::Admin),
+            action,
+            Some(format!("user:{}", old.hsa_id)),
+        );
         e.detail = Some(describe(&v, input.is_decider, input.active));
         ctx.log(conn, &e)?;
         Ok(())
@@ -238,7 +279,14 @@ pub fn reset_login(
         users::record_failure(conn, id, 0, None)?;
         sessions::delete_for_user(conn, id)?;
         let token = new_enrolment_token(conn, ctx, id, hours)?;
-        ctx.log(conn, &ctx.entry(Some(Role::Admin), "user_login_reset", Some(format!("user:{}", u.hsa_id))))?;
+        ctx.log(
+            conn,
+            &ctx.entry(
+                Some(Role::Admin),
+                "user_login_reset",
+                Some(format!("user:{}", u.hsa_id)),
+            ),
+        )?;
         Ok(token)
     })
 }
@@ -277,7 +325,11 @@ pub struct UserDetails {
     pub units: Vec<Unit>,
 }
 
-pub fn user_details(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<UserDetails, ServiceError> {
+pub fn user_details(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    id: i64,
+) -> Result<UserDetails, ServiceError> {
     admin_of(ctx)?;
     let user = users::by_id(conn, id)?.ok_or(ServiceError::NotFound)?;
     let roles = users::roles(conn, id)?;
@@ -321,23 +373,23 @@ fn save_unit(
 ) -> Result<i64, ServiceError> {
     let mut e = FieldErrors::default();
     let code = text_field(&mut e, "code", &input.code, 32, true).to_ascii_uppercase();
-    if !code.is_empty()
-        && !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-    {
+    if !code.is_empty() && !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
         e.add("code", messages::UNIT_CODE_INVALID);
     }
-    if let Some(other) = org::unit_by_code(conn, &code)? {
-        if Some(other.id) != id {
-            e.add("code", messages::UNIT_CODE_TAKEN);
-        }
+    if let Some(other) = org::unit_by_code(conn, &code)?
+        && Some(other.id) != id
+    {
+        e.add("code", messages::UNIT_CODE_TAKEN);
     }
     let name = text_field(&mut e, "name", &input.name, 200, true);
     let manager = match input.manager_user_id.trim() {
         "" => None,
         s => {
             let ok = match s.parse::<i64>() {
-                Ok(uid) => users::by_id(conn, uid)?.filter(|u| u.active).is_some()
-                    && users::roles(conn, uid)?.contains(&Role::Manager),
+                Ok(uid) => {
+                    users::by_id(conn, uid)?.filter(|u| u.active).is_some()
+                        && users::roles(conn, uid)?.contains(&Role::Manager)
+                }
                 Err(_) => false,
             };
             if !ok {
@@ -346,8 +398,20 @@ fn save_unit(
             s.parse::<i64>().ok()
         }
     };
-    let function = text_field(&mut e, "chief_physician_function", &input.chief_physician_function, 200, true);
-    let cp_email = text_field(&mut e, "chief_physician_email", &input.chief_physician_email, 254, true);
+    let function = text_field(
+        &mut e,
+        "chief_physician_function",
+        &input.chief_physician_function,
+        200,
+        true,
+    );
+    let cp_email = text_field(
+        &mut e,
+        "chief_physician_email",
+        &input.chief_physician_email,
+        254,
+        true,
+    );
     if !cp_email.is_empty() && !validate::email(&cp_email) {
         e.add("chief_physician_email", messages::EMAIL_INVALID);
     }
@@ -367,7 +431,10 @@ fn save_unit(
             org::update_unit(conn, id, &data)?;
             (id, "unit_updated")
         }
-        None => (org::insert_unit(conn, &data, db::ts(ctx.now))?, "unit_created"),
+        None => (
+            org::insert_unit(conn, &data, db::ts(ctx.now))?,
+            "unit_created",
+        ),
     };
     let mut entry = ctx.entry(Some(Role::Admin), action, Some(format!("unit:{code}")));
     entry.unit_code = Some(code.clone());
@@ -379,7 +446,11 @@ fn save_unit(
     Ok(id)
 }
 
-pub fn create_unit(conn: &mut DbConnection, ctx: &Ctx, input: &UnitInput) -> Result<i64, ServiceError> {
+pub fn create_unit(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    input: &UnitInput,
+) -> Result<i64, ServiceError> {
     admin_of(ctx)?;
     db::write_tx(conn, |conn| save_unit(conn, ctx, None, input))
 }
@@ -391,7 +462,9 @@ pub fn update_unit(
     input: &UnitInput,
 ) -> Result<(), ServiceError> {
     admin_of(ctx)?;
-    db::write_tx(conn, |conn| save_unit(conn, ctx, Some(id), input).map(|_| ()))
+    db::write_tx(conn, |conn| {
+        save_unit(conn, ctx, Some(id), input).map(|_| ())
+    })
 }
 
 pub fn unit(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<Unit, ServiceError> {
@@ -448,7 +521,11 @@ pub fn add_provider(
         e.into_result()?;
         let org_nr = org_nr.unwrap_or_default();
         let id = org::insert_provider(conn, &name, &org_nr, db::ts(ctx.now))?;
-        let mut entry = ctx.entry(Some(Role::Admin), "provider_approved", Some(format!("provider:{org_nr}")));
+        let mut entry = ctx.entry(
+            Some(Role::Admin),
+            "provider_approved",
+            Some(format!("provider:{org_nr}")),
+        );
         entry.detail = Some(format!("namn={name}"));
         ctx.log(conn, &entry)?;
         Ok(id)
@@ -465,8 +542,19 @@ pub fn set_provider_approved(
     db::write_tx(conn, |conn| {
         let p = org::provider(conn, id)?.ok_or(ServiceError::NotFound)?;
         org::set_provider_approved(conn, id, approved, db::ts(ctx.now))?;
-        let action = if approved { "provider_approved" } else { "provider_removed" };
-        ctx.log(conn, &ctx.entry(Some(Role::Admin), action, Some(format!("provider:{}", p.org_number))))?;
+        let action = if approved {
+            "provider_approved"
+        } else {
+            "provider_removed"
+        };
+        ctx.log(
+            conn,
+            &ctx.entry(
+                Some(Role::Admin),
+                action,
+                Some(format!("provider:{}", p.org_number)),
+            ),
+        )?;
         Ok(())
     })
 }

@@ -97,7 +97,14 @@ pub fn login(
         };
         if !(password_ok && second_ok) {
             let failures = u.failed_logins + 1;
-            entry.detail = Some(if password_ok { "fel kod" } else { "fel lösenord" }.into());
+            entry.detail = Some(
+                if password_ok {
+                    "fel kod"
+                } else {
+                    "fel lösenord"
+                }
+                .into(),
+            );
             ctx.log(conn, &entry)?;
             if failures >= policy.failures {
                 users::record_failure(conn, u.id, 0, Some(now + policy.duration))?;
@@ -149,12 +156,7 @@ pub fn logout(conn: &mut DbConnection, ctx: &Ctx, session_hash: &str) -> Result<
     })
 }
 
-fn check_new_password(
-    errors: &mut FieldErrors,
-    hsa_id: &str,
-    new: &str,
-    confirm: &str,
-) {
+fn check_new_password(errors: &mut FieldErrors, hsa_id: &str, new: &str, confirm: &str) {
     if let Err(p) = validate::password(new, hsa_id) {
         errors.add("password", messages::password(p));
     } else if new != confirm {
@@ -170,7 +172,9 @@ pub fn enrolment_link_user(
 ) -> Result<String, ServiceError> {
     let uid = users::enrolment_token_user(conn, &tokens::digest(token), db::ts(ctx.now))?
         .ok_or(ServiceError::LinkInvalid)?;
-    let u = users::by_id(conn, uid)?.filter(|u| u.active).ok_or(ServiceError::LinkInvalid)?;
+    let u = users::by_id(conn, uid)?
+        .filter(|u| u.active)
+        .ok_or(ServiceError::LinkInvalid)?;
     Ok(u.hsa_id)
 }
 
@@ -191,7 +195,8 @@ pub fn enrol_with_link(
     let digest = tokens::digest(token);
     let now = db::ts(ctx.now);
     db::write_tx(conn, |conn| {
-        let uid = users::enrolment_token_user(conn, &digest, now)?.ok_or(ServiceError::LinkInvalid)?;
+        let uid =
+            users::enrolment_token_user(conn, &digest, now)?.ok_or(ServiceError::LinkInvalid)?;
         if !users::use_enrolment_token(conn, &digest, now)? {
             return Err(ServiceError::LinkInvalid);
         }
@@ -207,7 +212,10 @@ pub fn enrol_with_link(
         let mut e = ctx.entry(None, "password_set_by_link", None);
         e.user_hsa_id = Some(hsa_id.clone());
         ctx.log(conn, &e)?;
-        Ok(LoggedIn { token, stage: Stage::EnrolTotp })
+        Ok(LoggedIn {
+            token,
+            stage: Stage::EnrolTotp,
+        })
     })
 }
 
@@ -224,7 +232,10 @@ pub fn change_password(
     check_new_password(&mut errors, &actor.hsa_id, new, confirm);
     errors.into_result()?;
     let u = users::by_id(conn, actor.user_id)?.ok_or(ServiceError::NotFound)?;
-    if u.password_hash.as_deref().is_some_and(|h| password::verify(new, h)) {
+    if u.password_hash
+        .as_deref()
+        .is_some_and(|h| password::verify(new, h))
+    {
         let mut errors = FieldErrors::default();
         errors.add("password", "Välj ett annat lösenord än det tillfälliga.");
         return Err(ServiceError::Invalid(errors));
@@ -232,7 +243,11 @@ pub fn change_password(
     let hash = password::hash(new)?;
     db::write_tx(conn, |conn| {
         users::set_password(conn, actor.user_id, Some(&hash), false, db::ts(ctx.now))?;
-        let next = if u.totp_secret.is_some() { Stage::Full } else { Stage::EnrolTotp };
+        let next = if u.totp_secret.is_some() {
+            Stage::Full
+        } else {
+            Stage::EnrolTotp
+        };
         sessions::set_stage(conn, &session.id_hash, next.code())?;
         ctx.log(conn, &ctx.entry(None, "password_changed", None))?;
         Ok(next)
@@ -270,7 +285,10 @@ pub fn confirm_totp(
     code: &str,
 ) -> Result<Enrolled, ServiceError> {
     let actor = ctx.actor()?;
-    let secret = session.pending_totp_secret.clone().ok_or(ServiceError::NotFound)?;
+    let secret = session
+        .pending_totp_secret
+        .clone()
+        .ok_or(ServiceError::NotFound)?;
     let Some(step) = totp::matching_step(&secret, code, ctx.now.timestamp()) else {
         let mut errors = FieldErrors::default();
         errors.add("code", messages::TOTP_WRONG);
@@ -282,8 +300,17 @@ pub fn confirm_totp(
         users::set_totp(conn, actor.user_id, Some(&secret), Some(step))?;
         users::replace_recovery_codes(conn, actor.user_id, &digests)?;
         sessions::delete(conn, &session.id_hash)?;
-        let token = session::create(conn, Some(actor.user_id), Stage::Full, ctx.now, &ctx.client_addr)?;
+        let token = session::create(
+            conn,
+            Some(actor.user_id),
+            Stage::Full,
+            ctx.now,
+            &ctx.client_addr,
+        )?;
         ctx.log(conn, &ctx.entry(None, "totp_enrolled", None))?;
-        Ok(Enrolled { token, recovery_codes: codes })
+        Ok(Enrolled {
+            token,
+            recovery_codes: codes,
+        })
     })
 }

@@ -35,11 +35,19 @@ impl Actor {
     }
 
     pub fn require(&self, role: Role) -> Result<(), ServiceError> {
-        if self.has(role) { Ok(()) } else { Err(ServiceError::Forbidden) }
+        if self.has(role) {
+            Ok(())
+        } else {
+            Err(ServiceError::Forbidden)
+        }
     }
 
     pub fn roles_label(&self) -> String {
-        self.roles.iter().map(|r| r.code()).collect::<Vec<_>>().join(",")
+        self.roles
+            .iter()
+            .map(|r| r.code())
+            .collect::<Vec<_>>()
+            .join(",")
     }
 }
 
@@ -87,13 +95,20 @@ impl FieldErrors {
         }
     }
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.iter().find(|(f, _)| *f == field).map(|(_, m)| m.as_str())
+        self.0
+            .iter()
+            .find(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
     }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
     pub fn into_result(self) -> Result<(), ServiceError> {
-        if self.is_empty() { Ok(()) } else { Err(ServiceError::Invalid(self)) }
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(ServiceError::Invalid(self))
+        }
     }
 }
 

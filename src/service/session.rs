@@ -63,7 +63,11 @@ pub fn load_actor(conn: &mut DbConnection, user_id: i64) -> Result<Option<Actor>
     let roles = users::roles(conn, u.id)?;
     let units = users::units_of(conn, u.id)?
         .into_iter()
-        .map(|x| UnitRef { id: x.id, code: x.code, name: x.name })
+        .map(|x| UnitRef {
+            id: x.id,
+            code: x.code,
+            name: x.name,
+        })
         .collect();
     Ok(Some(Actor {
         user_id: u.id,
@@ -147,7 +151,15 @@ pub fn create_anonymous(
 }
 
 /// Removes expired sessions (run by a job).
-pub fn purge_expired(conn: &mut DbConnection, now: DateTime<Utc>, t: Timeouts) -> Result<usize, ServiceError> {
+pub fn purge_expired(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    t: Timeouts,
+) -> Result<usize, ServiceError> {
     let now = db::ts(now);
-    Ok(sessions::delete_expired(conn, now - t.idle, now - t.absolute)?)
+    Ok(sessions::delete_expired(
+        conn,
+        now - t.idle,
+        now - t.absolute,
+    )?)
 }

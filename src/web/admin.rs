@@ -19,7 +19,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/anvandare/ny", web::post().to(create_user))
         .route("/admin/anvandare/{id}", web::get().to(edit_user_form))
         .route("/admin/anvandare/{id}", web::post().to(update_user))
-        .route("/admin/anvandare/{id}/aterstall", web::post().to(reset_login))
+        .route(
+            "/admin/anvandare/{id}/aterstall",
+            web::post().to(reset_login),
+        )
         .route("/admin/enheter", web::get().to(units))
         .route("/admin/enheter/ny", web::get().to(new_unit_form))
         .route("/admin/enheter/ny", web::post().to(create_unit))
@@ -27,7 +30,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/enheter/{id}", web::post().to(update_unit))
         .route("/admin/vardgivare", web::get().to(providers))
         .route("/admin/vardgivare", web::post().to(add_provider))
-        .route("/admin/vardgivare/{id}/godkand", web::post().to(set_provider));
+        .route(
+            "/admin/vardgivare/{id}/godkand",
+            web::post().to(set_provider),
+        );
 }
 
 fn admin(staff: &Staff) -> Result<(), AppError> {
@@ -35,7 +41,9 @@ fn admin(staff: &Staff) -> Result<(), AppError> {
 }
 
 fn see_other(to: String) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header((LOCATION, to)).finish()
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, to))
+        .finish()
 }
 
 async fn index(staff: Staff) -> Result<HttpResponse, AppError> {
@@ -76,7 +84,12 @@ async fn users(
     let base = if q.is_empty() {
         String::new()
     } else {
-        format!("q={}", serde_urlencoded::to_string([("q", &q)]).unwrap_or_default().trim_start_matches("q="))
+        format!(
+            "q={}",
+            serde_urlencoded::to_string([("q", &q)])
+                .unwrap_or_default()
+                .trim_start_matches("q=")
+        )
     };
     Ok(pages::ok(&UsersPage {
         l: staff.layout("Användare"),
@@ -144,17 +157,42 @@ async fn user_form(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    let title = if id.is_some() { "Ändra användare" } else { "Ny användare" };
+    let title = if id.is_some() {
+        "Ändra användare"
+    } else {
+        "Ny användare"
+    };
     Ok(pages::render(
         status,
-        &UserFormPage { l: staff.layout(title), id, form, roles, units, errors, saved, notice },
+        &UserFormPage {
+            l: staff.layout(title),
+            id,
+            form,
+            roles,
+            units,
+            errors,
+            saved,
+            notice,
+        },
     ))
 }
 
 async fn new_user_form(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, AppError> {
     admin(&staff)?;
-    let form = UserInput { active: true, ..Default::default() };
-    user_form(&state, &staff, None, form, FieldErrors::default(), false, None).await
+    let form = UserInput {
+        active: true,
+        ..Default::default()
+    };
+    user_form(
+        &state,
+        &staff,
+        None,
+        form,
+        FieldErrors::default(),
+        false,
+        None,
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -167,7 +205,13 @@ struct LinkPage {
     hours: i64,
 }
 
-fn link_page(state: &AppState, staff: &Staff, name: &str, hsa_id: &str, token: &str) -> HttpResponse {
+fn link_page(
+    state: &AppState,
+    staff: &Staff,
+    name: &str,
+    hsa_id: &str,
+    token: &str,
+) -> HttpResponse {
     pages::ok(&LinkPage {
         l: staff.layout("Aktiveringslänk"),
         user_name: name.to_string(),
@@ -193,7 +237,13 @@ async fn create_user(
     {
         Ok(created) => {
             let token = created.enrolment_token.unwrap_or_default();
-            Ok(link_page(&state, &staff, &input.name, &input.hsa_id.trim().to_ascii_uppercase(), &token))
+            Ok(link_page(
+                &state,
+                &staff,
+                &input.name,
+                &input.hsa_id.trim().to_ascii_uppercase(),
+                &token,
+            ))
         }
         Err(AppError::Service(ServiceError::Invalid(errors))) => {
             user_form(&state, &staff, None, input, errors, false, None).await
@@ -211,7 +261,9 @@ async fn edit_user_form(
     admin(&staff)?;
     let ctx = staff.ctx(&state);
     let id = id.into_inner();
-    let d = state.run(move |conn| admin::user_details(conn, &ctx, id)).await?;
+    let d = state
+        .run(move |conn| admin::user_details(conn, &ctx, id))
+        .await?;
     let form = UserInput {
         hsa_id: d.user.hsa_id,
         name: d.user.name,
@@ -221,7 +273,16 @@ async fn edit_user_form(
         is_decider: d.user.is_decider,
         active: d.user.active,
     };
-    user_form(&state, &staff, Some(id), form, FieldErrors::default(), query.sparad.is_some(), None).await
+    user_form(
+        &state,
+        &staff,
+        Some(id),
+        form,
+        FieldErrors::default(),
+        query.sparad.is_some(),
+        None,
+    )
+    .await
 }
 
 async fn update_user(
@@ -235,19 +296,35 @@ async fn update_user(
     let id = id.into_inner();
     let mut input = form.0;
     let i2 = input.clone();
-    match state.run(move |conn| admin::update_user(conn, &ctx, id, &i2)).await {
+    match state
+        .run(move |conn| admin::update_user(conn, &ctx, id, &i2))
+        .await
+    {
         Ok(()) => Ok(see_other(format!("/admin/anvandare/{id}?sparad=1"))),
         Err(AppError::Service(ServiceError::Invalid(errors))) => {
             let ctx = staff.ctx(&state);
-            let d = state.run(move |conn| admin::user_details(conn, &ctx, id)).await?;
+            let d = state
+                .run(move |conn| admin::user_details(conn, &ctx, id))
+                .await?;
             input.hsa_id = d.user.hsa_id;
             user_form(&state, &staff, Some(id), input, errors, false, None).await
         }
         Err(AppError::Service(ServiceError::Refused(msg))) => {
             let ctx = staff.ctx(&state);
-            let d = state.run(move |conn| admin::user_details(conn, &ctx, id)).await?;
+            let d = state
+                .run(move |conn| admin::user_details(conn, &ctx, id))
+                .await?;
             input.hsa_id = d.user.hsa_id;
-            user_form(&state, &staff, Some(id), input, FieldErrors::default(), false, Some(msg)).await
+            user_form(
+                &state,
+                &staff,
+                Some(id),
+                input,
+                FieldErrors::default(),
+                false,
+                Some(msg),
+            )
+            .await
         }
         Err(e) => Err(e),
     }
@@ -269,7 +346,13 @@ async fn reset_login(
             Ok((t, d))
         })
         .await?;
-    Ok(link_page(&state, &staff, &d.user.name, &d.user.hsa_id, &token))
+    Ok(link_page(
+        &state,
+        &staff,
+        &d.user.name,
+        &d.user.hsa_id,
+        &token,
+    ))
 }
 
 #[derive(Template)]
@@ -327,17 +410,35 @@ async fn unit_form(
             label: format!("{} ({})", u.name, u.hsa_id),
         })
         .collect();
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let title = if id.is_some() { "Ändra enhet" } else { "Ny enhet" };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let title = if id.is_some() {
+        "Ändra enhet"
+    } else {
+        "Ny enhet"
+    };
     Ok(pages::render(
         status,
-        &UnitFormPage { l: staff.layout(title), id, form, managers, errors, saved },
+        &UnitFormPage {
+            l: staff.layout(title),
+            id,
+            form,
+            managers,
+            errors,
+            saved,
+        },
     ))
 }
 
 async fn new_unit_form(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, AppError> {
     admin(&staff)?;
-    let form = UnitInput { active: true, ..Default::default() };
+    let form = UnitInput {
+        active: true,
+        ..Default::default()
+    };
     unit_form(&state, &staff, None, form, FieldErrors::default(), false).await
 }
 
@@ -350,7 +451,10 @@ async fn create_unit(
     let ctx = staff.ctx(&state);
     let input = form.0;
     let i2 = input.clone();
-    match state.run(move |conn| admin::create_unit(conn, &ctx, &i2)).await {
+    match state
+        .run(move |conn| admin::create_unit(conn, &ctx, &i2))
+        .await
+    {
         Ok(id) => Ok(see_other(format!("/admin/enheter/{id}?sparad=1"))),
         Err(AppError::Service(ServiceError::Invalid(errors))) => {
             unit_form(&state, &staff, None, input, errors, false).await
@@ -377,7 +481,15 @@ async fn edit_unit_form(
         chief_physician_email: u.chief_physician_email,
         active: u.active,
     };
-    unit_form(&state, &staff, Some(id), form, FieldErrors::default(), query.sparad.is_some()).await
+    unit_form(
+        &state,
+        &staff,
+        Some(id),
+        form,
+        FieldErrors::default(),
+        query.sparad.is_some(),
+    )
+    .await
 }
 
 async fn update_unit(
@@ -391,7 +503,10 @@ async fn update_unit(
     let id = id.into_inner();
     let input = form.0;
     let i2 = input.clone();
-    match state.run(move |conn| admin::update_unit(conn, &ctx, id, &i2)).await {
+    match state
+        .run(move |conn| admin::update_unit(conn, &ctx, id, &i2))
+        .await
+    {
         Ok(()) => Ok(see_other(format!("/admin/enheter/{id}?sparad=1"))),
         Err(AppError::Service(ServiceError::Invalid(errors))) => {
             unit_form(&state, &staff, Some(id), input, errors, false).await
@@ -424,7 +539,11 @@ async fn providers_page(
     let (rows, total) = state
         .run(move |conn| admin::providers_page(conn, &ctx, pages::PER_PAGE, offset))
         .await?;
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     Ok(pages::render(
         status,
         &ProvidersPage {
@@ -444,7 +563,15 @@ async fn providers(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     admin(&staff)?;
-    providers_page(&state, &staff, query.sida, ProviderInput::default(), FieldErrors::default(), query.sparad.is_some()).await
+    providers_page(
+        &state,
+        &staff,
+        query.sida,
+        ProviderInput::default(),
+        FieldErrors::default(),
+        query.sparad.is_some(),
+    )
+    .await
 }
 
 async fn add_provider(
@@ -456,7 +583,10 @@ async fn add_provider(
     let ctx = staff.ctx(&state);
     let input = form.0;
     let i2 = input.clone();
-    match state.run(move |conn| admin::add_provider(conn, &ctx, &i2)).await {
+    match state
+        .run(move |conn| admin::add_provider(conn, &ctx, &i2))
+        .await
+    {
         Ok(_) => Ok(see_other("/admin/vardgivare?sparad=1".into())),
         Err(AppError::Service(ServiceError::Invalid(errors))) => {
             providers_page(&state, &staff, None, input, errors, false).await
@@ -481,6 +611,8 @@ async fn set_provider(
     let ctx = staff.ctx(&state);
     let id = id.into_inner();
     let approved = form.0.approved;
-    state.run(move |conn| admin::set_provider_approved(conn, &ctx, id, approved)).await?;
+    state
+        .run(move |conn| admin::set_provider_approved(conn, &ctx, id, approved))
+        .await?;
     Ok(see_other("/admin/vardgivare?sparad=1".into()))
 }

@@ -36,7 +36,12 @@ async fn home(staff: Staff) -> HttpResponse {
     pages::ok(&HomePage {
         l: staff.layout("Start"),
         is_admin: staff.actor.has(crate::domain::Role::Admin),
-        units: staff.actor.units.iter().map(|u| format!("{} ({})", u.name, u.code)).collect(),
+        units: staff
+            .actor
+            .units
+            .iter()
+            .map(|u| format!("{} ({})", u.name, u.code))
+            .collect(),
     })
 }
 
@@ -49,7 +54,9 @@ struct LoginPage {
 }
 
 fn redirect(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header((LOCATION, to)).finish()
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, to))
+        .finish()
 }
 
 /// The visitor's session, or a new anonymous one (with its cookie) so the form has a CSRF token.
@@ -68,15 +75,18 @@ async fn session_for_form(
 }
 
 fn with_cookie(state: &AppState, mut res: HttpResponse, token: Option<String>) -> HttpResponse {
-    if let Some(t) = token {
-        if let Err(e) = res.add_cookie(&state.session_cookie(&t)) {
-            tracing::error!(error = %e, "cookie");
-        }
+    if let Some(t) = token
+        && let Err(e) = res.add_cookie(&state.session_cookie(&t))
+    {
+        tracing::error!(error = %e, "cookie");
     }
     res
 }
 
-async fn login_form(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse, AppError> {
+async fn login_form(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+) -> Result<HttpResponse, AppError> {
     if let Some(s) = visitor.session() {
         match s.stage {
             Stage::Full => return Ok(redirect("/")),
@@ -88,7 +98,11 @@ async fn login_form(state: web::Data<AppState>, visitor: Visitor) -> Result<Http
     let (s, new) = session_for_form(&state, &visitor).await?;
     let mut l = Layout::public("Logga in");
     l.csrf = s.csrf_token;
-    let page = LoginPage { l, hsa_id: String::new(), error: None };
+    let page = LoginPage {
+        l,
+        hsa_id: String::new(),
+        error: None,
+    };
     Ok(with_cookie(&state, pages::ok(&page), new))
 }
 
@@ -113,17 +127,39 @@ async fn login(
     let Some(s) = visitor.session().cloned() else {
         return Err(AppError::Csrf);
     };
-    let ip = visitor.0.client_addr.parse().unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
+    let ip = visitor
+        .0
+        .client_addr
+        .parse()
+        .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
     let failed_page = |status: StatusCode, error: &'static str, hsa: &str| {
         let mut l = Layout::public("Logga in");
         l.csrf = s.csrf_token.clone();
-        pages::render(status, &LoginPage { l, hsa_id: hsa.chars().take(64).collect(), error: Some(error) })
+        pages::render(
+            status,
+            &LoginPage {
+                l,
+                hsa_id: hsa.chars().take(64).collect(),
+                error: Some(error),
+            },
+        )
     };
     if !state.login_limiter.allow(ip) {
-        return Ok(failed_page(StatusCode::TOO_MANY_REQUESTS, crate::messages::RATE_LIMITED, &form.hsa_id));
+        return Ok(failed_page(
+            StatusCode::TOO_MANY_REQUESTS,
+            crate::messages::RATE_LIMITED,
+            &form.hsa_id,
+        ));
     }
-    if form.hsa_id.len() > MAX_CREDENTIAL || form.password.len() > MAX_CREDENTIAL || form.code.len() > MAX_CREDENTIAL {
-        return Ok(failed_page(StatusCode::UNAUTHORIZED, crate::messages::LOGIN_FAILED, ""));
+    if form.hsa_id.len() > MAX_CREDENTIAL
+        || form.password.len() > MAX_CREDENTIAL
+        || form.code.len() > MAX_CREDENTIAL
+    {
+        return Ok(failed_page(
+            StatusCode::UNAUTHORIZED,
+            crate::messages::LOGIN_FAILED,
+            "",
+        ));
     }
     let ctx = visitor.ctx(&state);
     let policy = LockoutPolicy {
@@ -147,9 +183,11 @@ async fn login(
             };
             Ok(with_cookie(&state, redirect(to), Some(logged_in.token)))
         }
-        Err(AppError::Service(ServiceError::LoginFailed)) => {
-            Ok(failed_page(StatusCode::UNAUTHORIZED, crate::messages::LOGIN_FAILED, &form.hsa_id))
-        }
+        Err(AppError::Service(ServiceError::LoginFailed)) => Ok(failed_page(
+            StatusCode::UNAUTHORIZED,
+            crate::messages::LOGIN_FAILED,
+            &form.hsa_id,
+        )),
         Err(e) => Err(e),
     }
 }
@@ -164,9 +202,13 @@ async fn logout(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpResp
     if let Some(s) = visitor.session() {
         let ctx = visitor.ctx(&state);
         let hash = s.id_hash.clone();
-        state.run(move |conn| service::auth::logout(conn, &ctx, &hash)).await?;
+        state
+            .run(move |conn| service::auth::logout(conn, &ctx, &hash))
+            .await?;
     }
-    let mut res = pages::ok(&LoggedOutPage { l: Layout::public("Du är utloggad") });
+    let mut res = pages::ok(&LoggedOutPage {
+        l: Layout::public("Du är utloggad"),
+    });
     if let Err(e) = res.add_removal_cookie(&state.removal_cookie()) {
         tracing::error!(error = %e, "cookie");
     }
@@ -191,7 +233,9 @@ async fn link_form(
     let ctx = visitor.ctx(&state);
     let t = token.into_inner();
     let t2 = t.clone();
-    let hsa_id = state.run(move |conn| service::auth::enrolment_link_user(conn, &ctx, &t2)).await?;
+    let hsa_id = state
+        .run(move |conn| service::auth::enrolment_link_user(conn, &ctx, &t2))
+        .await?;
     let (s, new) = session_for_form(&state, &visitor).await?;
     let mut l = Layout::public("Välj lösenord");
     l.csrf = s.csrf_token;
@@ -227,19 +271,33 @@ async fn link_submit(
     let (t2, f) = (t.clone(), form.into_inner());
     let old = s.id_hash.clone();
     let r = state
-        .run(move |conn| service::auth::enrol_with_link(conn, &ctx, &t2, &f.password, &f.confirm, Some(&old)))
+        .run(move |conn| {
+            service::auth::enrol_with_link(conn, &ctx, &t2, &f.password, &f.confirm, Some(&old))
+        })
         .await;
     match r {
-        Ok(l) => Ok(with_cookie(&state, redirect("/konto/tvafaktor"), Some(l.token))),
+        Ok(l) => Ok(with_cookie(
+            &state,
+            redirect("/konto/tvafaktor"),
+            Some(l.token),
+        )),
         Err(AppError::Service(ServiceError::Invalid(errors))) => {
             let ctx = visitor.ctx(&state);
             let t3 = t.clone();
-            let hsa_id = state.run(move |conn| service::auth::enrolment_link_user(conn, &ctx, &t3)).await?;
+            let hsa_id = state
+                .run(move |conn| service::auth::enrolment_link_user(conn, &ctx, &t3))
+                .await?;
             let mut l = Layout::public("Välj lösenord");
             l.csrf = s.csrf_token;
             Ok(pages::render(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &SetPasswordPage { l, hsa_id, action: format!("/aktivera/{t}"), errors, first_time: true },
+                &SetPasswordPage {
+                    l,
+                    hsa_id,
+                    action: format!("/aktivera/{t}"),
+                    errors,
+                    first_time: true,
+                },
             ))
         }
         Err(e) => Err(e),
@@ -290,7 +348,13 @@ async fn change_submit(
             let hsa_id = s.actor.map(|a| a.hsa_id).unwrap_or_default();
             Ok(pages::render(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &SetPasswordPage { l, hsa_id, action: "/konto/nytt-losenord".into(), errors, first_time: false },
+                &SetPasswordPage {
+                    l,
+                    hsa_id,
+                    action: "/konto/nytt-losenord".into(),
+                    errors,
+                    first_time: false,
+                },
             ))
         }
         Err(e) => Err(e),
@@ -313,8 +377,14 @@ async fn totp_page(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let s2 = s.clone();
-    let secret = state.run(move |conn| service::auth::pending_totp_secret(conn, &s2)).await?;
-    let account = s.actor.as_ref().map(|a| a.hsa_id.clone()).unwrap_or_default();
+    let secret = state
+        .run(move |conn| service::auth::pending_totp_secret(conn, &s2))
+        .await?;
+    let account = s
+        .actor
+        .as_ref()
+        .map(|a| a.hsa_id.clone())
+        .unwrap_or_default();
     let uri = crate::auth::totp::otpauth_uri(&account, &secret);
     let mut l = Layout::public("Tvåfaktorsinloggning");
     l.csrf = s.csrf_token.clone();
@@ -359,13 +429,19 @@ async fn totp_submit(
     let ctx = visitor.ctx(&state);
     let s2 = s.clone();
     let code = form.into_inner().code;
-    match state.run(move |conn| service::auth::confirm_totp(conn, &ctx, &s2, &code)).await {
+    match state
+        .run(move |conn| service::auth::confirm_totp(conn, &ctx, &s2, &code))
+        .await
+    {
         Ok(enrolled) => {
             let actor = s.actor.clone().ok_or(AppError::LoginRequired)?;
             // The new session's CSRF token is not known here; the page only links onward.
             let mut l = Layout::public("Spara dina reservkoder");
             l.user_name = Some(actor.name);
-            let page = RecoveryPage { l, codes: enrolled.recovery_codes };
+            let page = RecoveryPage {
+                l,
+                codes: enrolled.recovery_codes,
+            };
             Ok(with_cookie(&state, pages::ok(&page), Some(enrolled.token)))
         }
         Err(AppError::Service(ServiceError::Invalid(errors))) => {
@@ -393,7 +469,11 @@ async fn account(staff: Staff) -> HttpResponse {
         hsa_id: a.hsa_id.clone(),
         name: a.name.clone(),
         roles: a.roles.iter().map(|r| r.label()).collect(),
-        units: a.units.iter().map(|u| format!("{} ({})", u.name, u.code)).collect(),
+        units: a
+            .units
+            .iter()
+            .map(|u| format!("{} ({})", u.name, u.code))
+            .collect(),
         is_decider: a.is_decider,
     })
 }

@@ -7,8 +7,8 @@ use crate::error::AppError;
 use crate::service::session;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::http::Method;
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, ResponseError, web};
 use futures_util::StreamExt;
@@ -28,13 +28,18 @@ pub async fn guard(
     };
     let is_asset = req.path().starts_with("/static/") || req.path() == "/healthz";
     let client_addr = client_addr(&req, state.config.trust_forwarded_for);
-    let cookie = req.cookie(state.cookie_name()).map(|c| c.value().to_string());
+    let cookie = req
+        .cookie(state.cookie_name())
+        .map(|c| c.value().to_string());
 
     let session = match (is_asset, cookie) {
         (false, Some(value)) if !value.is_empty() => {
             let now = state.clock.now();
             let t = state.timeouts();
-            match state.run(move |conn| session::load(conn, &value, now, t)).await {
+            match state
+                .run(move |conn| session::load(conn, &value, now, t))
+                .await
+            {
                 Ok(s) => s,
                 Err(e) => return Ok(finish(req.into_response(e.error_response()), &state, false)),
             }
@@ -42,14 +47,17 @@ pub async fn guard(
         _ => None,
     };
 
-    if req.method() == Method::POST {
-        if let Err(e) = check_post(&mut req, session.as_ref()).await {
-            tracing::warn!(path = req.path(), reason = %e, "refused POST");
-            return Ok(finish(req.into_response(e.error_response()), &state, false));
-        }
+    if req.method() == Method::POST
+        && let Err(e) = check_post(&mut req, session.as_ref()).await
+    {
+        tracing::warn!(path = req.path(), reason = %e, "refused POST");
+        return Ok(finish(req.into_response(e.error_response()), &state, false));
     }
 
-    req.extensions_mut().insert(ReqInfo { client_addr, session });
+    req.extensions_mut().insert(ReqInfo {
+        client_addr,
+        session,
+    });
     let cacheable = req.path().starts_with("/static/");
     let res = next.call(req).await?.map_into_boxed_body();
     Ok(finish(res, &state, cacheable))
@@ -82,7 +90,12 @@ async fn check_post(
     let body = body.freeze();
     let sent = serde_html_form::from_bytes::<Vec<(String, String)>>(&body)
         .ok()
-        .and_then(|pairs| pairs.into_iter().find(|(k, _)| k == "csrf_token").map(|(_, v)| v));
+        .and_then(|pairs| {
+            pairs
+                .into_iter()
+                .find(|(k, _)| k == "csrf_token")
+                .map(|(_, v)| v)
+        });
     let ok = match (session, sent) {
         (Some(s), Some(t)) => tokens::same(&s.csrf_token, &t),
         _ => false,
@@ -102,15 +115,18 @@ fn bytes_to_payload(buf: web::Bytes) -> Payload {
 /// host.
 fn same_origin(req: &ServiceRequest) -> bool {
     let h = req.headers();
-    if let Some(site) = h.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        if site == "cross-site" || site == "same-site" {
-            return false;
-        }
+    if let Some(site) = h.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && (site == "cross-site" || site == "same-site")
+    {
+        return false;
     }
     match h.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         None | Some("null") => true,
         Some(origin) => {
-            let host = h.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+            let host = h
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
             let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or("");
             !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
         }
@@ -119,7 +135,11 @@ fn same_origin(req: &ServiceRequest) -> bool {
 
 fn client_addr(req: &ServiceRequest, trust_forwarded: bool) -> String {
     let info = req.connection_info();
-    let addr = if trust_forwarded { info.realip_remote_addr() } else { info.peer_addr() };
+    let addr = if trust_forwarded {
+        info.realip_remote_addr()
+    } else {
+        info.peer_addr()
+    };
     let addr = addr.unwrap_or("okänd");
     // Strip the port: the log wants the address.
     match addr.parse::<std::net::SocketAddr>() {
@@ -128,24 +148,37 @@ fn client_addr(req: &ServiceRequest, trust_forwarded: bool) -> String {
     }
 }
 
-fn finish(mut res: ServiceResponse<BoxBody>, state: &AppState, cacheable: bool) -> ServiceResponse<BoxBody> {
+fn finish(
+    mut res: ServiceResponse<BoxBody>,
+    state: &AppState,
+    cacheable: bool,
+) -> ServiceResponse<BoxBody> {
     let h = res.headers_mut();
     let mut set = |name: &'static str, value: &'static str| {
-        h.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
+        h.insert(
+            HeaderName::from_static(name),
+            HeaderValue::from_static(value),
+        );
     };
     set("content-security-policy", CSP);
     set("x-content-type-options", "nosniff");
     set("x-frame-options", "DENY");
     set("referrer-policy", "no-referrer");
     set("cross-origin-opener-policy", "same-origin");
-    set("permissions-policy", "camera=(), microphone=(), geolocation=()");
+    set(
+        "permissions-policy",
+        "camera=(), microphone=(), geolocation=()",
+    );
     if cacheable {
         set("cache-control", "public, max-age=3600");
     } else {
         set("cache-control", "no-store");
     }
     if state.config.is_https() {
-        set("strict-transport-security", "max-age=31536000; includeSubDomains");
+        set(
+            "strict-transport-security",
+            "max-age=31536000; includeSubDomains",
+        );
     }
     res
 }

@@ -34,7 +34,12 @@ impl AppState {
             config.login_rate_per_ip,
             std::time::Duration::from_secs(config.login_rate_window_seconds),
         );
-        AppState { pool, config: Arc::new(config), clock, login_limiter }
+        AppState {
+            pool,
+            config: Arc::new(config),
+            clock,
+            login_limiter,
+        }
     }
 
     pub fn timeouts(&self) -> Timeouts {
@@ -46,7 +51,11 @@ impl AppState {
 
     /// The session cookie's name: `__Host-` prefixed (Secure, no Domain, Path=/) over https.
     pub fn cookie_name(&self) -> &'static str {
-        if self.config.is_https() { "__Host-kontosparr" } else { "kontosparr" }
+        if self.config.is_https() {
+            "__Host-kontosparr"
+        } else {
+            "kontosparr"
+        }
     }
 
     pub fn session_cookie(&self, token: &str) -> Cookie<'static> {
@@ -144,15 +153,25 @@ impl FromRequest for Staff {
     type Future = Ready<Result<Self, AppError>>;
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let info = req.extensions().get::<ReqInfo>().cloned();
-        ready(match info.and_then(|i| i.session.map(|s| (s, i.client_addr))) {
-            Some((s, addr)) => match (s.stage, s.actor.clone()) {
-                (Stage::Full, Some(actor)) => Ok(Staff { actor, session: s, client_addr: addr }),
-                (Stage::ChangePassword, Some(_)) => Err(AppError::Redirect("/konto/nytt-losenord".into())),
-                (Stage::EnrolTotp, Some(_)) => Err(AppError::Redirect("/konto/tvafaktor".into())),
-                _ => Err(AppError::LoginRequired),
+        ready(
+            match info.and_then(|i| i.session.map(|s| (s, i.client_addr))) {
+                Some((s, addr)) => match (s.stage, s.actor.clone()) {
+                    (Stage::Full, Some(actor)) => Ok(Staff {
+                        actor,
+                        session: s,
+                        client_addr: addr,
+                    }),
+                    (Stage::ChangePassword, Some(_)) => {
+                        Err(AppError::Redirect("/konto/nytt-losenord".into()))
+                    }
+                    (Stage::EnrolTotp, Some(_)) => {
+                        Err(AppError::Redirect("/konto/tvafaktor".into()))
+                    }
+                    _ => Err(AppError::LoginRequired),
+                },
+                None => Err(AppError::LoginRequired),
             },
-            None => Err(AppError::LoginRequired),
-        })
+        )
     }
 }
 

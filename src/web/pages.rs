@@ -25,21 +25,44 @@ pub struct Layout {
 
 impl Layout {
     pub fn public(title: &str) -> Self {
-        Layout { title: title.to_string(), ..Default::default() }
+        Layout {
+            title: title.to_string(),
+            ..Default::default()
+        }
     }
 
     pub fn staff(title: &str, actor: &Actor, csrf: &str) -> Self {
-        let mut nav = vec![NavLink { href: "/", label: "Start" }];
+        let mut nav = vec![NavLink {
+            href: "/",
+            label: "Start",
+        }];
         if actor.has(Role::Admin) {
-            nav.push(NavLink { href: "/admin/anvandare", label: "Användare" });
-            nav.push(NavLink { href: "/admin/enheter", label: "Enheter" });
-            nav.push(NavLink { href: "/admin/vardgivare", label: "Privata vårdgivare" });
+            nav.push(NavLink {
+                href: "/admin/anvandare",
+                label: "Användare",
+            });
+            nav.push(NavLink {
+                href: "/admin/enheter",
+                label: "Enheter",
+            });
+            nav.push(NavLink {
+                href: "/admin/vardgivare",
+                label: "Privata vårdgivare",
+            });
         }
-        nav.push(NavLink { href: "/konto", label: "Mitt konto" });
+        nav.push(NavLink {
+            href: "/konto",
+            label: "Mitt konto",
+        });
         Layout {
             title: title.to_string(),
             user_name: Some(actor.name.clone()),
-            user_roles: actor.roles.iter().map(|r| r.label()).collect::<Vec<_>>().join(", "),
+            user_roles: actor
+                .roles
+                .iter()
+                .map(|r| r.label())
+                .collect::<Vec<_>>()
+                .join(", "),
             csrf: csrf.to_string(),
             nav,
         }
@@ -76,7 +99,11 @@ pub struct ErrorPage<'a> {
 pub fn error_page(status: StatusCode, title: &str, message: &str) -> HttpResponse {
     render(
         status,
-        &ErrorPage { l: Layout::public(title), status: status.as_u16(), message },
+        &ErrorPage {
+            l: Layout::public(title),
+            status: status.as_u16(),
+            message,
+        },
     )
 }
 
@@ -104,7 +131,12 @@ impl Pager {
     pub fn new(page: Option<i64>, total: i64, base: String) -> Self {
         let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
         let page = page.unwrap_or(1).clamp(1, pages);
-        Pager { page, pages, total, base }
+        Pager {
+            page,
+            pages,
+            total,
+            base,
+        }
     }
     pub fn offset(page: Option<i64>) -> i64 {
         (page.unwrap_or(1).max(1) - 1) * PER_PAGE

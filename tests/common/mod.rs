@@ -9,8 +9,8 @@ use kontosparr::clock::{Clock, TestClock};
 use kontosparr::config::Config;
 use kontosparr::db::{self, DbConnection, Pool};
 use kontosparr::domain::Role;
-use kontosparr::service::admin::{self, FirstPassword, UserInput};
 use kontosparr::service::Ctx;
+use kontosparr::service::admin::{self, FirstPassword, UserInput};
 use kontosparr::web::{AppState, build_app};
 use std::sync::Arc;
 
@@ -22,12 +22,13 @@ pub enum Backend {
 
 /// Runs each named async test function on SQLite and on PostgreSQL.
 #[macro_export]
+#[allow(clippy::crate_in_macro_def)]
 macro_rules! dual {
     ($($name:ident),* $(,)?) => {$(
         mod $name {
             #[actix_web::test]
             async fn sqlite() {
-                super::$name(crate::common::TestApp::start(crate::common::Backend::Sqlite).await).await
+                super::$name($crate::common::TestApp::start($crate::common::Backend::Sqlite).await).await
             }
             #[actix_web::test]
             async fn postgres() {
@@ -57,17 +58,37 @@ impl TestDb {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("tempdir");
                 let url = format!("sqlite://{}", dir.path().join("test.db").display());
-                TestDb { url, backend, _dir: Some(dir), pg_name: None }
+                TestDb {
+                    url,
+                    backend,
+                    _dir: Some(dir),
+                    pg_name: None,
+                }
             }
             Backend::Postgres => {
                 let admin = pg_admin_url();
-                let name = format!("ks_test_{}", kontosparr::auth::tokens::random_token().to_lowercase().replace(['-', '_'], "")[..16].to_string());
+                let name = format!(
+                    "ks_test_{}",
+                    &kontosparr::auth::tokens::random_token()
+                        .to_lowercase()
+                        .replace(['-', '_'], "")[..16]
+                );
                 let mut c = PgConnection::establish(&admin).unwrap_or_else(|e| {
                     panic!("PostgreSQL at {admin} is needed for the postgres tests (run scripts/test): {e}")
                 });
-                diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut c).expect("create database");
-                let base = admin.rsplit_once('/').map(|(b, _)| b.to_string()).expect("url");
-                TestDb { url: format!("{base}/{name}"), backend, _dir: None, pg_name: Some(name) }
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut c)
+                    .expect("create database");
+                let base = admin
+                    .rsplit_once('/')
+                    .map(|(b, _)| b.to_string())
+                    .expect("url");
+                TestDb {
+                    url: format!("{base}/{name}"),
+                    backend,
+                    _dir: None,
+                    pg_name: Some(name),
+                }
             }
         }
     }
@@ -79,16 +100,19 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let Some(name) = &self.pg_name {
-            if let Ok(mut c) = PgConnection::establish(&pg_admin_url()) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c);
-            }
+        if let Some(name) = &self.pg_name
+            && let Ok(mut c) = PgConnection::establish(&pg_admin_url())
+        {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut c);
         }
     }
 }
 
 pub fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0).single().expect("time")
+    Utc.with_ymd_and_hms(2026, 11, 23, 8, 0, 0)
+        .single()
+        .expect("time")
 }
 
 pub const PASSWORD: &str = "Blåbärssylt i juni 7";
@@ -156,7 +180,11 @@ impl TestApp {
     }
 
     pub fn ctx(&self) -> Ctx {
-        Ctx { now: self.clock.now(), client_addr: "test".into(), actor: None }
+        Ctx {
+            now: self.clock.now(),
+            client_addr: "test".into(),
+            actor: None,
+        }
     }
 
     pub fn browser(&self) -> Browser {
@@ -192,16 +220,38 @@ impl TestApp {
             active: true,
         };
         let mut conn = self.conn();
-        let created = admin::create_user(&mut conn, &self.ctx(), &input, FirstPassword::Temporary(PASSWORD)).expect("user");
+        let created = admin::create_user(
+            &mut conn,
+            &self.ctx(),
+            &input,
+            FirstPassword::Temporary(PASSWORD),
+        )
+        .expect("user");
         let secret = kontosparr::auth::totp::new_secret();
-        db::users::set_password(&mut conn, created.user_id, Some(&kontosparr::auth::password::hash(PASSWORD).expect("hash")), false, db::ts(t0())).expect("pw");
+        db::users::set_password(
+            &mut conn,
+            created.user_id,
+            Some(&kontosparr::auth::password::hash(PASSWORD).expect("hash")),
+            false,
+            db::ts(t0()),
+        )
+        .expect("pw");
         db::users::set_totp(&mut conn, created.user_id, Some(&secret), None).expect("totp");
-        TestUser { id: created.user_id, hsa_id, name, secret }
+        TestUser {
+            id: created.user_id,
+            hsa_id,
+            name,
+            secret,
+        }
     }
 
     /// The current TOTP code for a user.
     pub fn code(&self, u: &TestUser) -> String {
-        kontosparr::auth::totp::code_at(&u.secret, kontosparr::auth::totp::step_of(self.clock.now().timestamp())).expect("code")
+        kontosparr::auth::totp::code_at(
+            &u.secret,
+            kontosparr::auth::totp::step_of(self.clock.now().timestamp()),
+        )
+        .expect("code")
     }
 
     /// Logs in through the form; moves the clock on a step so the next login has a fresh code.
@@ -214,7 +264,11 @@ impl TestApp {
 
     pub fn audit_actions(&self) -> Vec<String> {
         use kontosparr::db::schema::access_log::dsl::*;
-        access_log.order(id.asc()).select(action).load(&mut self.conn() as &mut DbConnection).expect("log")
+        access_log
+            .order(id.asc())
+            .select(action)
+            .load(&mut self.conn() as &mut DbConnection)
+            .expect("log")
     }
 }
 
@@ -235,7 +289,10 @@ pub struct Resp {
 
 impl Resp {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
     pub fn location(&self) -> Option<&str> {
         self.header("location")
@@ -251,7 +308,12 @@ pub fn field_value(html: &str, name: &str) -> Option<String> {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html.find(&marker)? + marker.len();
     let end = html[start..].find('"')? + start;
-    Some(html[start..end].replace("&#x2F;", "/").replace("&#x3D;", "=").replace("&amp;", "&"))
+    Some(
+        html[start..end]
+            .replace("&#x2F;", "/")
+            .replace("&#x3D;", "=")
+            .replace("&amp;", "&"),
+    )
 }
 
 /// A cookie-keeping client that does not follow redirects.
@@ -265,10 +327,21 @@ pub struct Browser {
 impl Browser {
     pub fn new(base: &str) -> Browser {
         let client = awc::Client::builder().disable_redirects().finish();
-        Browser { base: base.to_string(), client, cookie: None, origin: None }
+        Browser {
+            base: base.to_string(),
+            client,
+            cookie: None,
+            origin: None,
+        }
     }
 
-    async fn read(&mut self, mut res: awc::ClientResponse<impl futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin>) -> Resp {
+    async fn read(
+        &mut self,
+        mut res: awc::ClientResponse<
+            impl futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>>
+            + Unpin,
+        >,
+    ) -> Resp {
         let headers: Vec<(String, String)> = res
             .headers()
             .iter()
@@ -278,12 +351,20 @@ impl Browser {
             if k == "set-cookie" {
                 let pair = v.split(';').next().unwrap_or("");
                 if let Some((_, val)) = pair.split_once('=') {
-                    self.cookie = if val.is_empty() { None } else { Some(pair.to_string()) };
+                    self.cookie = if val.is_empty() {
+                        None
+                    } else {
+                        Some(pair.to_string())
+                    };
                 }
             }
         }
         let body = res.body().limit(4 * 1024 * 1024).await.expect("body");
-        Resp { status: res.status().as_u16(), headers, body: String::from_utf8_lossy(&body).into_owned() }
+        Resp {
+            status: res.status().as_u16(),
+            headers,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        }
     }
 
     pub async fn get(&mut self, path: &str) -> Resp {
@@ -321,6 +402,15 @@ impl Browser {
     }
 
     pub async fn login(&mut self, u: &TestUser, password: &str, code: &str) -> Resp {
-        self.submit("/login", "/login", &[("hsa_id", &u.hsa_id), ("password", password), ("code", code)]).await
+        self.submit(
+            "/login",
+            "/login",
+            &[
+                ("hsa_id", &u.hsa_id),
+                ("password", password),
+                ("code", code),
+            ],
+        )
+        .await
     }
 }
