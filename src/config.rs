@@ -108,7 +108,8 @@ impl Config {
             let key = if k == "DATABASE_URL" {
                 "database_url".to_string()
             } else if let Some(rest) = k.strip_prefix("KONTOSPARR_") {
-                if rest == "CONFIG" {
+                // Read elsewhere: the file path (clap) and the log filter (tracing).
+                if rest == "CONFIG" || rest == "LOG" {
                     continue;
                 }
                 rest.to_ascii_lowercase()

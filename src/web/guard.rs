@@ -59,7 +59,22 @@ pub async fn guard(
         session,
     });
     let cacheable = req.path().starts_with("/static/");
+    let (method, path, started) = (
+        req.method().clone(),
+        log_path(req.path()),
+        std::time::Instant::now(),
+    );
     let res = next.call(req).await?.map_into_boxed_body();
+    if !cacheable {
+        // Path only: query strings may hold search terms, and no route carries personal data.
+        tracing::info!(
+            method = %method,
+            path = %path,
+            status = res.status().as_u16(),
+            ms = started.elapsed().as_millis() as u64,
+            "request"
+        );
+    }
     Ok(finish(res, &state, cacheable))
 }
 
@@ -102,6 +117,14 @@ async fn check_post(
     };
     req.set_payload(bytes_to_payload(body));
     if ok { Ok(()) } else { Err(AppError::Csrf) }
+}
+
+/// The path as logged: one-time tokens are cut off.
+fn log_path(path: &str) -> String {
+    match path.strip_prefix("/aktivera/") {
+        Some(_) => "/aktivera/…".to_string(),
+        None => path.chars().take(200).collect(),
+    }
 }
 
 fn bytes_to_payload(buf: web::Bytes) -> Payload {

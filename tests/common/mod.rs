@@ -40,7 +40,7 @@ macro_rules! dual {
 
 /// The PostgreSQL server the tests create their databases on.
 pub fn pg_admin_url() -> String {
-    std::env::var("KONTOSPARR_TEST_PG")
+    std::env::var("TEST_PG_ADMIN_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
 }
 
