@@ -484,3 +484,42 @@ async fn recovery_code_works_once(app: TestApp) {
     let mut c = app.browser();
     assert_eq!(c.login(&u, PASSWORD, &codes[3]).await.status, 401);
 }
+
+async fn rate_limited(app: TestApp) {
+    let u = app.user(&[Role::Handler], &[]);
+    let mut b = app.browser();
+    for _ in 0..3 {
+        assert_eq!(b.login(&u, "fel", "000000").await.status, 401);
+    }
+    let r = b.login(&u, PASSWORD, &app.code(&u)).await;
+    assert_eq!(r.status, 429);
+    assert!(r.body.contains("För många inloggningsförsök"));
+}
+
+#[actix_web::test]
+async fn login_attempts_are_rate_limited_per_address() {
+    let cfg = kontosparr::config::Config {
+        login_rate_per_ip: 3,
+        ..Default::default()
+    };
+    rate_limited(TestApp::start_with(common::Backend::Sqlite, cfg).await).await;
+}
+
+#[actix_web::test]
+async fn over_https_cookies_are_host_prefixed_and_hsts_is_sent() {
+    let cfg = kontosparr::config::Config {
+        public_url: Some("https://kontosparr.example.se".into()),
+        ..Default::default()
+    };
+    let app = TestApp::start_with(common::Backend::Sqlite, cfg).await;
+    let mut b = app.browser();
+    let r = b.get("/login").await;
+    let cookie = r.header("set-cookie").unwrap_or("");
+    assert!(cookie.starts_with("__Host-kontosparr="), "{cookie}");
+    assert!(cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("Path=/"));
+    assert!(!cookie.contains("Domain"));
+    assert!(
+        r.header("strict-transport-security")
+            .is_some_and(|h| h.contains("max-age="))
+    );
+}
