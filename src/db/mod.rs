@@ -2,6 +2,7 @@
 //! embedded migrations, and the write transaction every use case runs in.
 
 pub mod audit;
+pub mod cases;
 pub mod models;
 pub mod org;
 pub mod schema;

@@ -1,7 +1,7 @@
 //! Rows as stored.
 
 use super::schema::*;
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -91,4 +91,85 @@ pub struct AccessLogRow {
     pub detail: Option<String>,
     pub prev_hash: String,
     pub hash: String,
+}
+
+/// A case row. Every content field is here; `service::cases` gives it meaning.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = cases)]
+#[diesel(treat_none_as_null = true)]
+pub struct CaseRow {
+    #[diesel(skip_insertion)]
+    pub id: i64,
+    pub kind: String,
+    pub status: String,
+    pub version: i32,
+    pub channel: String,
+    pub unit_id: i64,
+    pub care_provider_id: Option<i64>,
+    pub citizen_pnr: String,
+    pub citizen_name: String,
+    pub citizen_protected: bool,
+    pub citizen_contact: String,
+    pub risk_kinds: String,
+    pub basis: String,
+    pub situations: String,
+    pub situation_other: String,
+    pub assessment_reasons: String,
+    pub assessment_risks: String,
+    pub assessment_scope: String,
+    pub requested_by: String,
+    pub decider_user_id: Option<i64>,
+    pub decider_name: String,
+    pub decider_role: String,
+    pub decider_hsa_id: String,
+    pub decided_on: Option<NaiveDate>,
+    pub journal_note_date: Option<NaiveDate>,
+    pub chief_informed_date: Option<NaiveDate>,
+    pub chief_informed_whom: String,
+    pub patient_informed_date: Option<NaiveDate>,
+    pub patient_not_informed_reason: String,
+    pub journal_sealing_requested: bool,
+    pub review_responsible_user_id: Option<i64>,
+    pub related_case_id: Option<i64>,
+    pub diary_year: Option<i32>,
+    pub diary_seq: Option<i64>,
+    pub diary_number: Option<String>,
+    pub helpdesk_ref: String,
+    pub plexus_ref: String,
+    pub arrival_date: Option<NaiveDate>,
+    pub return_reason: String,
+    pub withdraw_reason: String,
+    pub caller_name: String,
+    pub caller_phone: String,
+    pub form_linked_at: Option<NaiveDateTime>,
+    pub executed_at: Option<NaiveDateTime>,
+    pub executed_by_user_id: Option<i64>,
+    pub review_due: Option<NaiveDate>,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub created_by_user_id: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = case_events)]
+pub struct CaseEvent {
+    pub id: i64,
+    pub case_id: i64,
+    pub at: NaiveDateTime,
+    pub user_id: Option<i64>,
+    pub actor_name: String,
+    pub action: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = case_checks)]
+pub struct CaseCheck {
+    pub case_id: i64,
+    pub item: String,
+    pub done_by_user_id: i64,
+    pub done_by_name: String,
+    pub done_at: NaiveDateTime,
+    pub note: String,
 }

@@ -116,6 +116,94 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    cases (id) {
+        id -> BigInt,
+        kind -> Text,
+        status -> Text,
+        version -> Integer,
+        channel -> Text,
+        unit_id -> BigInt,
+        care_provider_id -> Nullable<BigInt>,
+        citizen_pnr -> Text,
+        citizen_name -> Text,
+        citizen_protected -> Bool,
+        citizen_contact -> Text,
+        risk_kinds -> Text,
+        basis -> Text,
+        situations -> Text,
+        situation_other -> Text,
+        assessment_reasons -> Text,
+        assessment_risks -> Text,
+        assessment_scope -> Text,
+        requested_by -> Text,
+        decider_user_id -> Nullable<BigInt>,
+        decider_name -> Text,
+        decider_role -> Text,
+        decider_hsa_id -> Text,
+        decided_on -> Nullable<Date>,
+        journal_note_date -> Nullable<Date>,
+        chief_informed_date -> Nullable<Date>,
+        chief_informed_whom -> Text,
+        patient_informed_date -> Nullable<Date>,
+        patient_not_informed_reason -> Text,
+        journal_sealing_requested -> Bool,
+        review_responsible_user_id -> Nullable<BigInt>,
+        related_case_id -> Nullable<BigInt>,
+        diary_year -> Nullable<Integer>,
+        diary_seq -> Nullable<BigInt>,
+        diary_number -> Nullable<Text>,
+        helpdesk_ref -> Text,
+        plexus_ref -> Text,
+        arrival_date -> Nullable<Date>,
+        return_reason -> Text,
+        withdraw_reason -> Text,
+        caller_name -> Text,
+        caller_phone -> Text,
+        form_linked_at -> Nullable<Timestamp>,
+        executed_at -> Nullable<Timestamp>,
+        executed_by_user_id -> Nullable<BigInt>,
+        review_due -> Nullable<Date>,
+        submitted_at -> Nullable<Timestamp>,
+        created_by_user_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    case_events (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        at -> Timestamp,
+        user_id -> Nullable<BigInt>,
+        actor_name -> Text,
+        action -> Text,
+        detail -> Text,
+    }
+}
+
+diesel::table! {
+    case_checks (case_id, item) {
+        case_id -> BigInt,
+        item -> Text,
+        done_by_user_id -> BigInt,
+        done_by_name -> Text,
+        done_at -> Timestamp,
+        note -> Text,
+    }
+}
+
+diesel::table! {
+    diary_counters (year) {
+        year -> Integer,
+        last_seq -> BigInt,
+    }
+}
+
+diesel::joinable!(cases -> units (unit_id));
+diesel::joinable!(case_events -> cases (case_id));
+diesel::joinable!(case_checks -> cases (case_id));
 diesel::joinable!(user_units -> users (user_id));
 diesel::joinable!(user_units -> units (unit_id));
 diesel::joinable!(user_roles -> users (user_id));
@@ -134,4 +222,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     access_log,
     access_log_head,
+    cases,
+    case_events,
+    case_checks,
+    diary_counters,
 );

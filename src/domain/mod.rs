@@ -1,6 +1,8 @@
 //! Pure types and rules. No I/O.
 
 pub mod audit;
+pub mod case;
+pub mod diary;
 pub mod hsa;
 pub mod personnummer;
 pub mod role;

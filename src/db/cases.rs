@@ -1,0 +1,189 @@
+//! Cases, their timeline, checklist and diary numbers.
+
+use super::DbConnection;
+use super::models::{CaseCheck, CaseEvent, CaseRow};
+use super::schema::{case_checks, case_events, cases, diary_counters};
+use chrono::NaiveDateTime;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+
+pub fn insert(conn: &mut DbConnection, row: &CaseRow) -> QueryResult<i64> {
+    diesel::insert_into(cases::table).values(row).execute(conn)?;
+    // The newest case this user created at this instant: ids only grow.
+    cases::table
+        .filter(cases::created_at.eq(row.created_at))
+        .filter(cases::citizen_pnr.eq(&row.citizen_pnr))
+        .order(cases::id.desc())
+        .select(cases::id)
+        .first(conn)
+}
+
+pub fn get(conn: &mut DbConnection, id: i64) -> QueryResult<Option<CaseRow>> {
+    cases::table.find(id).select(CaseRow::as_select()).first(conn).optional()
+}
+
+/// Saves the row if nobody changed it since `expected_version` was read; bumps the version.
+/// Returns false on a lost race (the caller reports what changed).
+pub fn save(conn: &mut DbConnection, row: &CaseRow, expected_version: i32) -> QueryResult<bool> {
+    let mut next = row.clone();
+    next.version = expected_version + 1;
+    let n = diesel::update(
+        cases::table.filter(cases::id.eq(row.id)).filter(cases::version.eq(expected_version)),
+    )
+    .set(&next)
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// A page of cases for some units (None: all), newest change first, optionally one status.
+pub fn page_for_units(
+    conn: &mut DbConnection,
+    unit_ids: Option<&[i64]>,
+    status: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<CaseRow>, i64)> {
+    let mut count = cases::table.into_boxed();
+    let mut rows = cases::table.into_boxed();
+    if let Some(u) = unit_ids {
+        count = count.filter(cases::unit_id.eq_any(u.to_vec()));
+        rows = rows.filter(cases::unit_id.eq_any(u.to_vec()));
+    }
+    if let Some(s) = status {
+        count = count.filter(cases::status.eq(s.to_string()));
+        rows = rows.filter(cases::status.eq(s.to_string()));
+    }
+    let total = count.count().get_result(conn)?;
+    let rows = rows
+        .order((cases::updated_at.desc(), cases::id.desc()))
+        .limit(limit)
+        .offset(offset)
+        .select(CaseRow::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// The handler's queue: cases in these statuses, oldest submission first.
+pub fn queue(
+    conn: &mut DbConnection,
+    statuses: &[&str],
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<CaseRow>, i64)> {
+    let st: Vec<String> = statuses.iter().map(|s| s.to_string()).collect();
+    let total = cases::table.filter(cases::status.eq_any(st.clone())).count().get_result(conn)?;
+    let rows = cases::table
+        .filter(cases::status.eq_any(st))
+        .order((cases::submitted_at.asc(), cases::created_at.asc(), cases::id.asc()))
+        .limit(limit)
+        .offset(offset)
+        .select(CaseRow::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// Every case of one citizen (newest first, at most `limit`).
+pub fn for_citizen(conn: &mut DbConnection, pnr: &str, limit: i64) -> QueryResult<Vec<CaseRow>> {
+    cases::table
+        .filter(cases::citizen_pnr.eq(pnr))
+        .order(cases::id.desc())
+        .limit(limit)
+        .select(CaseRow::as_select())
+        .load(conn)
+}
+
+pub fn add_event(
+    conn: &mut DbConnection,
+    case_id: i64,
+    at: NaiveDateTime,
+    user_id: Option<i64>,
+    actor_name: &str,
+    action: &str,
+    detail: &str,
+) -> QueryResult<()> {
+    diesel::insert_into(case_events::table)
+        .values((
+            case_events::case_id.eq(case_id),
+            case_events::at.eq(at),
+            case_events::user_id.eq(user_id),
+            case_events::actor_name.eq(actor_name),
+            case_events::action.eq(action),
+            case_events::detail.eq(detail),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn events(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<CaseEvent>> {
+    case_events::table
+        .filter(case_events::case_id.eq(case_id))
+        .order(case_events::id.asc())
+        .limit(1000)
+        .select(CaseEvent::as_select())
+        .load(conn)
+}
+
+pub fn checks(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<CaseCheck>> {
+    case_checks::table
+        .filter(case_checks::case_id.eq(case_id))
+        .select(CaseCheck::as_select())
+        .load(conn)
+}
+
+pub fn set_check(
+    conn: &mut DbConnection,
+    case_id: i64,
+    item: &str,
+    user_id: i64,
+    user_name: &str,
+    at: NaiveDateTime,
+    note: &str,
+) -> QueryResult<()> {
+    diesel::delete(
+        case_checks::table.filter(case_checks::case_id.eq(case_id)).filter(case_checks::item.eq(item)),
+    )
+    .execute(conn)?;
+    diesel::insert_into(case_checks::table)
+        .values((
+            case_checks::case_id.eq(case_id),
+            case_checks::item.eq(item),
+            case_checks::done_by_user_id.eq(user_id),
+            case_checks::done_by_name.eq(user_name),
+            case_checks::done_at.eq(at),
+            case_checks::note.eq(note),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The next diary sequence number of `year`, inside the caller's transaction: gapless (a rolled
+/// back transaction gives its number back), unique under concurrency (the counter row is locked
+/// by the UPDATE until commit), never reused.
+pub fn next_diary_seq(conn: &mut DbConnection, year: i32) -> QueryResult<i64> {
+    // `year` is an i32 from our own code, not input: safe to format into the statement.
+    conn.batch_execute(&format!(
+        "INSERT INTO diary_counters (year, last_seq) VALUES ({year}, 0) ON CONFLICT (year) DO NOTHING"
+    ))?;
+    diesel::update(diary_counters::table.find(year))
+        .set(diary_counters::last_seq.eq(diary_counters::last_seq + 1))
+        .execute(conn)?;
+    diary_counters::table.find(year).select(diary_counters::last_seq).first(conn)
+}
+
+/// The diary: registered cases by number (no citizen data), one year, a page at a time.
+pub fn diary_page(
+    conn: &mut DbConnection,
+    year: i32,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<CaseRow>, i64)> {
+    let total = cases::table.filter(cases::diary_year.eq(year)).count().get_result(conn)?;
+    let rows = cases::table
+        .filter(cases::diary_year.eq(year))
+        .order(cases::diary_seq.asc())
+        .limit(limit)
+        .offset(offset)
+        .select(CaseRow::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}

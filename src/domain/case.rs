@@ -1,0 +1,533 @@
+//! The case and its lifecycle (SPEC §3) as a pure function `(state, action, actor) -> state`.
+//!
+//! ```text
+//! draft ─submit─▶ submitted ─receive─▶ received ─verify─▶ verified ─execute─▶ executed ─feedback─▶ closed
+//!                     ▲                    │
+//!                     └──── resubmit ── returned (reason)
+//! emergency phone: (none) ─register call─▶ form_pending ─link form─▶ executed
+//! any open state ─withdraw (reason)─▶ withdrawn
+//! ```
+
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Status {
+    Draft,
+    Submitted,
+    Received,
+    Returned,
+    Verified,
+    /// Locked after an emergency call; waiting for the written form.
+    FormPending,
+    Executed,
+    Closed,
+    Withdrawn,
+}
+
+impl Status {
+    pub const ALL: [Status; 9] = [
+        Status::Draft,
+        Status::Submitted,
+        Status::Received,
+        Status::Returned,
+        Status::Verified,
+        Status::FormPending,
+        Status::Executed,
+        Status::Closed,
+        Status::Withdrawn,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Submitted => "submitted",
+            Status::Received => "received",
+            Status::Returned => "returned",
+            Status::Verified => "verified",
+            Status::FormPending => "form_pending",
+            Status::Executed => "executed",
+            Status::Closed => "closed",
+            Status::Withdrawn => "withdrawn",
+        }
+    }
+
+    /// The Swedish name shown in lists and on the case.
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Draft => "Utkast",
+            Status::Submitted => "Inskickad",
+            Status::Received => "Mottagen",
+            Status::Returned => "Returnerad för komplettering",
+            Status::Verified => "Kontrollerad",
+            Status::FormPending => "Låst – väntar på blankett",
+            Status::Executed => "Verkställd",
+            Status::Closed => "Avslutad",
+            Status::Withdrawn => "Återkallad",
+        }
+    }
+
+    /// Open: the case can still be withdrawn.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            Status::Draft | Status::Submitted | Status::Received | Status::Returned | Status::Verified
+        )
+    }
+
+    /// The requesting unit may edit the case's content.
+    pub fn is_editable(self) -> bool {
+        matches!(self, Status::Draft | Status::Returned)
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+impl FromStr for Status {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Status::ALL.into_iter().find(|x| x.code() == s).ok_or_else(|| format!("unknown status {s:?}"))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Lock,
+    Unlock,
+}
+
+impl Kind {
+    pub fn code(self) -> &'static str {
+        match self {
+            Kind::Lock => "lock",
+            Kind::Unlock => "unlock",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Lock => "Låsning",
+            Kind::Unlock => "Upplåsning",
+        }
+    }
+    /// The 1177 e-tjänster subcategory (checklist item 5).
+    pub fn category(self) -> &'static str {
+        match self {
+            Kind::Lock => "1177 e-tjänster / Låsa konto vårdpersonal",
+            Kind::Unlock => "1177 e-tjänster / Låsa upp konto vårdpersonal",
+        }
+    }
+}
+
+impl FromStr for Kind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "lock" => Ok(Kind::Lock),
+            "unlock" => Ok(Kind::Unlock),
+            _ => Err(format!("unknown kind {s:?}")),
+        }
+    }
+}
+
+/// What someone does to a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    Create,
+    Edit,
+    Sign,
+    Submit,
+    Receive,
+    Return,
+    Resubmit,
+    Verify,
+    Execute,
+    Feedback,
+    Withdraw,
+    RegisterCall,
+    LinkForm,
+}
+
+impl Action {
+    pub const ALL: [Action; 13] = [
+        Action::Create,
+        Action::Edit,
+        Action::Sign,
+        Action::Submit,
+        Action::Receive,
+        Action::Return,
+        Action::Resubmit,
+        Action::Verify,
+        Action::Execute,
+        Action::Feedback,
+        Action::Withdraw,
+        Action::RegisterCall,
+        Action::LinkForm,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Edit => "edit",
+            Action::Sign => "sign",
+            Action::Submit => "submit",
+            Action::Receive => "receive",
+            Action::Return => "return",
+            Action::Resubmit => "resubmit",
+            Action::Verify => "verify",
+            Action::Execute => "execute",
+            Action::Feedback => "feedback",
+            Action::Withdraw => "withdraw",
+            Action::RegisterCall => "register_call",
+            Action::LinkForm => "link_form",
+        }
+    }
+
+    /// Swedish, for the timeline and error messages.
+    pub fn label(self) -> &'static str {
+        match self {
+            Action::Create => "Skapade ärendet",
+            Action::Edit => "Ändrade uppgifter",
+            Action::Sign => "Signerade beslutet",
+            Action::Submit => "Skickade in ärendet",
+            Action::Receive => "Tog emot ärendet",
+            Action::Return => "Returnerade för komplettering",
+            Action::Resubmit => "Skickade in ärendet på nytt",
+            Action::Verify => "Kontrollerade ärendet",
+            Action::Execute => "Verkställde i 1177 e-tjänster personalverktyg",
+            Action::Feedback => "Återkopplade till verksamhetschefen",
+            Action::Withdraw => "Återkallade ärendet",
+            Action::RegisterCall => "Registrerade samtal till nödtelefon och låste kontot",
+            Action::LinkForm => "Kopplade den skriftliga blanketten",
+        }
+    }
+}
+
+/// Who acts, as far as the lifecycle cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ActorKind {
+    /// Clinician or manager of the requesting unit.
+    UnitStaff,
+    /// Spärr- och loggservice.
+    Handler,
+    /// Anyone else (chief physician, auditor, admin, another unit's staff).
+    Other,
+}
+
+/// The facts the rules need beyond state, action and actor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Facts {
+    pub actor: ActorKind,
+    /// The acting user has the decider flag.
+    pub actor_is_decider: bool,
+    /// The decision is signed by a decider.
+    pub signed: bool,
+    /// Every mandatory field is filled in.
+    pub complete: bool,
+    /// The handler's checklist is done (items 1–7 that apply).
+    pub checklist_done: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    #[error("{action:?} is not possible when the case is {from:?}")]
+    NotNow { from: Option<Status>, action: Action },
+    #[error("{action:?} is not allowed for {actor:?}")]
+    NotYours { action: Action, actor: ActorKind },
+    #[error("only a decider can sign")]
+    NotDecider,
+    #[error("the decision must be signed first")]
+    Unsigned,
+    #[error("mandatory fields are missing")]
+    Incomplete,
+    #[error("the checklist is not done")]
+    ChecklistOpen,
+}
+
+impl TransitionError {
+    /// The message a user reads (Swedish).
+    pub fn message(&self) -> String {
+        match self {
+            TransitionError::NotNow { from, action } => format!(
+                "Det går inte att göra detta nu ({}) när ärendet har status ”{}”. Ladda om sidan för att se ärendets aktuella läge.",
+                action.label().to_lowercase(),
+                from.map(|s| s.label()).unwrap_or("nytt")
+            ),
+            TransitionError::NotYours { .. } => {
+                "Din roll får inte göra detta i ärendet.".to_string()
+            }
+            TransitionError::NotDecider => {
+                "Bara en beslutsfattare (legitimerad personal med behandlingsansvar, verksamhetschef eller medicinskt ansvarig läkare) kan signera. Lämna ärendet till en beslutsfattare på enheten.".to_string()
+            }
+            TransitionError::Unsigned => {
+                "Beslutet måste signeras av en beslutsfattare innan ärendet skickas.".to_string()
+            }
+            TransitionError::Incomplete => {
+                "Alla obligatoriska uppgifter måste vara ifyllda.".to_string()
+            }
+            TransitionError::ChecklistOpen => {
+                "Alla kontrollpunkter måste vara gjorda innan ärendet kontrolleras.".to_string()
+            }
+        }
+    }
+}
+
+/// The lifecycle. `state` is None for a case that does not exist yet.
+pub fn transition(
+    state: Option<Status>,
+    action: Action,
+    f: Facts,
+) -> Result<Status, TransitionError> {
+    use ActorKind::*;
+    use Status::*;
+    let not_now = || TransitionError::NotNow { from: state, action };
+    let need = |who: &[ActorKind]| {
+        if who.contains(&f.actor) {
+            Ok(())
+        } else {
+            Err(TransitionError::NotYours { action, actor: f.actor })
+        }
+    };
+    match (state, action) {
+        (None, Action::Create) => {
+            // Unit staff draft in the system; handlers key in paper forms as drafts too.
+            need(&[UnitStaff, Handler])?;
+            Ok(Draft)
+        }
+        (None, Action::RegisterCall) => {
+            need(&[Handler])?;
+            Ok(FormPending)
+        }
+        (Some(s @ (Draft | Returned)), Action::Edit) => {
+            need(&[UnitStaff, Handler])?;
+            Ok(s)
+        }
+        (Some(s @ (Draft | Returned)), Action::Sign) => {
+            need(&[UnitStaff])?;
+            if !f.actor_is_decider {
+                return Err(TransitionError::NotDecider);
+            }
+            if !f.complete {
+                return Err(TransitionError::Incomplete);
+            }
+            Ok(s)
+        }
+        (Some(Draft), Action::Submit) | (Some(Returned), Action::Resubmit) => {
+            need(&[UnitStaff, Handler])?;
+            if !f.complete {
+                return Err(TransitionError::Incomplete);
+            }
+            if !f.signed {
+                return Err(TransitionError::Unsigned);
+            }
+            Ok(Submitted)
+        }
+        (Some(Submitted), Action::Receive) => {
+            need(&[Handler])?;
+            Ok(Received)
+        }
+        (Some(Submitted | Received), Action::Return) => {
+            need(&[Handler])?;
+            Ok(Returned)
+        }
+        (Some(Received), Action::Verify) => {
+            need(&[Handler])?;
+            if !f.checklist_done {
+                return Err(TransitionError::ChecklistOpen);
+            }
+            Ok(Verified)
+        }
+        (Some(Verified), Action::Execute) => {
+            need(&[Handler])?;
+            Ok(Executed)
+        }
+        (Some(FormPending), Action::LinkForm) => {
+            need(&[Handler])?;
+            Ok(Executed)
+        }
+        (Some(Executed), Action::Feedback) => {
+            need(&[Handler])?;
+            Ok(Closed)
+        }
+        (Some(s), Action::Withdraw) if s.is_open() => {
+            // The unit may withdraw until the handler has received it; the handler any time.
+            match (f.actor, s) {
+                (Handler, _) => Ok(Withdrawn),
+                (UnitStaff, Draft | Submitted | Returned) => Ok(Withdrawn),
+                _ => Err(TransitionError::NotYours { action, actor: f.actor }),
+            }
+        }
+        _ => Err(not_now()),
+    }
+}
+
+/// Every (from, to) pair the lifecycle allows, for tests and documentation.
+pub fn allowed_edges() -> Vec<(Option<Status>, Status)> {
+    use Status::*;
+    let mut v = vec![(None, Draft), (None, FormPending)];
+    for s in [Draft, Returned] {
+        v.push((Some(s), s));
+        v.push((Some(s), Submitted));
+    }
+    v.extend([
+        (Some(Submitted), Received),
+        (Some(Submitted), Returned),
+        (Some(Received), Returned),
+        (Some(Received), Verified),
+        (Some(Verified), Executed),
+        (Some(FormPending), Executed),
+        (Some(Executed), Closed),
+    ]);
+    for s in Status::ALL {
+        if s.is_open() {
+            v.push((Some(s), Withdrawn));
+        }
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn facts(actor: ActorKind) -> Facts {
+        Facts { actor, actor_is_decider: true, signed: true, complete: true, checklist_done: true }
+    }
+
+    #[test]
+    fn the_happy_path() {
+        let u = facts(ActorKind::UnitStaff);
+        let h = facts(ActorKind::Handler);
+        let mut s = transition(None, Action::Create, u).ok();
+        for (a, f) in [
+            (Action::Sign, u),
+            (Action::Submit, u),
+            (Action::Receive, h),
+            (Action::Return, h),
+            (Action::Resubmit, u),
+            (Action::Receive, h),
+            (Action::Verify, h),
+            (Action::Execute, h),
+            (Action::Feedback, h),
+        ] {
+            s = Some(transition(s, a, f).unwrap_or_else(|e| panic!("{a:?} from {s:?}: {e}")));
+        }
+        assert_eq!(s, Some(Status::Closed));
+    }
+
+    #[test]
+    fn rules_that_must_hold() {
+        let u = facts(ActorKind::UnitStaff);
+        let h = facts(ActorKind::Handler);
+        // A non-decider cannot sign.
+        let nd = Facts { actor_is_decider: false, ..u };
+        assert_eq!(transition(Some(Status::Draft), Action::Sign, nd), Err(TransitionError::NotDecider));
+        // Unsigned or incomplete cannot be submitted.
+        let unsigned = Facts { signed: false, ..u };
+        assert_eq!(transition(Some(Status::Draft), Action::Submit, unsigned), Err(TransitionError::Unsigned));
+        let incomplete = Facts { complete: false, ..u };
+        assert_eq!(transition(Some(Status::Draft), Action::Submit, incomplete), Err(TransitionError::Incomplete));
+        // Only handlers receive, verify, execute.
+        for a in [Action::Receive, Action::Verify, Action::Execute, Action::Return] {
+            let from = match a {
+                Action::Receive | Action::Return => Status::Submitted,
+                Action::Verify => Status::Received,
+                _ => Status::Verified,
+            };
+            assert!(matches!(transition(Some(from), a, u), Err(TransitionError::NotYours { .. })), "{a:?}");
+            assert!(transition(Some(from), a, h).is_ok(), "{a:?}");
+        }
+        // Verification needs the checklist.
+        let open = Facts { checklist_done: false, ..h };
+        assert_eq!(transition(Some(Status::Received), Action::Verify, open), Err(TransitionError::ChecklistOpen));
+        // Nothing leaves withdrawn or closed.
+        for a in Action::ALL {
+            assert!(transition(Some(Status::Withdrawn), a, h).is_err());
+            assert!(transition(Some(Status::Closed), a, h).is_err());
+        }
+        // Executed is not open: an executed lock is undone with an unlock case.
+        assert!(transition(Some(Status::Executed), Action::Withdraw, h).is_err());
+        // The unit cannot withdraw once the handler has received the case.
+        assert!(transition(Some(Status::Received), Action::Withdraw, u).is_err());
+        // Others can do nothing.
+        let o = facts(ActorKind::Other);
+        for s in Status::ALL.into_iter().map(Some).chain([None]) {
+            for a in Action::ALL {
+                assert!(transition(s, a, o).is_err(), "{s:?} {a:?}");
+            }
+        }
+    }
+
+    fn arb_facts() -> impl Strategy<Value = Facts> {
+        (
+            prop_oneof![Just(ActorKind::UnitStaff), Just(ActorKind::Handler), Just(ActorKind::Other)],
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(|(actor, d, s, c, k)| Facts {
+                actor,
+                actor_is_decider: d,
+                signed: s,
+                complete: c,
+                checklist_done: k,
+            })
+    }
+
+    fn arb_action() -> impl Strategy<Value = Action> {
+        (0..Action::ALL.len()).prop_map(|i| Action::ALL[i])
+    }
+
+    proptest! {
+        /// No sequence of actions reaches a state by an edge the lifecycle does not have, and
+        /// every refusal is an error value (never a panic).
+        #[test]
+        fn only_allowed_edges(steps in proptest::collection::vec((arb_action(), arb_facts()), 0..40)) {
+            let edges = allowed_edges();
+            let mut state: Option<Status> = None;
+            for (a, f) in steps {
+                match transition(state, a, f) {
+                    Ok(next) => {
+                        prop_assert!(edges.contains(&(state, next)), "{:?} -{:?}-> {:?}", state, a, next);
+                        // Guards hold on every successful step.
+                        if matches!(a, Action::Submit | Action::Resubmit) {
+                            prop_assert!(f.signed && f.complete);
+                        }
+                        if a == Action::Sign {
+                            prop_assert!(f.actor_is_decider);
+                        }
+                        if matches!(next, Status::Received | Status::Verified | Status::Executed | Status::Closed | Status::FormPending) && state != Some(next) {
+                            prop_assert_eq!(f.actor, ActorKind::Handler);
+                        }
+                        prop_assert!(f.actor != ActorKind::Other);
+                        state = Some(next);
+                    }
+                    Err(e) => {
+                        prop_assert!(!e.message().is_empty());
+                    }
+                }
+            }
+        }
+
+        /// Executed is reached only through verification or an emergency call.
+        #[test]
+        fn execution_needs_verification(steps in proptest::collection::vec((arb_action(), arb_facts()), 0..40)) {
+            let mut state: Option<Status> = None;
+            let mut history = vec![];
+            for (a, f) in steps {
+                if let Ok(next) = transition(state, a, f) {
+                    history.push(next);
+                    state = Some(next);
+                }
+            }
+            if let Some(i) = history.iter().position(|s| *s == Status::Executed) {
+                prop_assert!(history[..i].contains(&Status::Verified) || history[..i].contains(&Status::FormPending));
+            }
+        }
+    }
+}
