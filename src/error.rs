@@ -52,6 +52,7 @@ impl AppError {
                 ("Länken fungerar inte", crate::messages::LINK_INVALID.into())
             }
             AppError::Service(ServiceError::Refused(m)) => ("Det gick inte", m.clone()),
+            AppError::Service(ServiceError::Conflict(m)) => ("Ärendet har ändrats", m.clone()),
             AppError::Service(ServiceError::Invalid(_)) | AppError::BadRequest(_) => (
                 "Felaktig begäran",
                 "Uppgifterna kunde inte tolkas. Gå tillbaka och försök igen.".into(),
@@ -87,7 +88,9 @@ impl ResponseError for AppError {
             AppError::Service(ServiceError::Forbidden) | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::Service(ServiceError::NotFound) => StatusCode::NOT_FOUND,
             AppError::Service(ServiceError::LinkInvalid) => StatusCode::GONE,
-            AppError::Service(ServiceError::Refused(_)) => StatusCode::CONFLICT,
+            AppError::Service(ServiceError::Refused(_) | ServiceError::Conflict(_)) => {
+                StatusCode::CONFLICT
+            }
             AppError::Service(ServiceError::Invalid(_)) | AppError::BadRequest(_) => {
                 StatusCode::BAD_REQUEST
             }

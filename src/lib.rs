@@ -10,5 +10,6 @@ pub mod domain;
 pub mod error;
 pub mod jobs;
 pub mod messages;
+pub mod register;
 pub mod service;
 pub mod web;

@@ -2,6 +2,7 @@
 //! translation can follow.
 
 use crate::domain::hsa::HsaIdError;
+use crate::domain::personnummer::PnrError;
 use crate::domain::validate::PasswordProblem;
 
 pub const LOGIN_FAILED: &str = "Inloggningen misslyckades. Kontrollera HSA-id, lösenord och kod. \
@@ -47,5 +48,17 @@ pub fn password(p: PasswordProblem) -> &'static str {
             "Lösenordet är för vanligt eller för enkelt. Välj en längre fras som inte är lätt att gissa."
         }
         PasswordProblem::ContainsUserId => "Lösenordet får inte innehålla ditt HSA-id.",
+    }
+}
+
+pub fn personnummer(e: PnrError) -> &'static str {
+    match e {
+        PnrError::Empty => "Fyll i personnummer eller samordningsnummer.",
+        PnrError::Format => "Skriv personnumret som ÅÅÅÅMMDD-NNNN, till exempel 19121212-1212.",
+        PnrError::Date => "Personnumret innehåller inget giltigt datum. Kontrollera siffrorna.",
+        PnrError::Future => "Födelsedatumet i personnumret ligger i framtiden. Kontrollera siffrorna.",
+        PnrError::CheckDigit | PnrError::Serial => {
+            "Personnumret är inte giltigt (kontrollsiffran stämmer inte). Kontrollera siffrorna."
+        }
     }
 }

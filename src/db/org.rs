@@ -151,3 +151,12 @@ pub fn set_provider_approved(
         .execute(conn)
         .map(|_| ())
 }
+
+pub fn approved_providers(conn: &mut DbConnection) -> QueryResult<Vec<CareProvider>> {
+    care_providers::table
+        .filter(care_providers::approved.eq(true))
+        .order(care_providers::name.asc())
+        .limit(1000)
+        .select(CareProvider::as_select())
+        .load(conn)
+}

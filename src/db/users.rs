@@ -302,3 +302,24 @@ pub fn use_enrolment_token(
     .execute(conn)?;
     Ok(n == 1)
 }
+
+/// Active members of a unit (for choosing the review-responsible person or a decider).
+pub fn members_of(conn: &mut DbConnection, unit_id: i64) -> QueryResult<Vec<User>> {
+    users::table
+        .inner_join(user_units::table)
+        .filter(user_units::unit_id.eq(unit_id))
+        .filter(users::active.eq(true))
+        .order(users::name.asc())
+        .limit(500)
+        .select(User::as_select())
+        .load(conn)
+}
+
+pub fn is_member(conn: &mut DbConnection, user_id: i64, unit_id: i64) -> QueryResult<bool> {
+    let n: i64 = user_units::table
+        .filter(user_units::user_id.eq(user_id))
+        .filter(user_units::unit_id.eq(unit_id))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}

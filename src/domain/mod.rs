@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod case;
 pub mod diary;
+pub mod grounds;
 pub mod hsa;
 pub mod personnummer;
 pub mod role;

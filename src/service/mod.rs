@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod cases;
 pub mod session;
 
 use crate::db::audit::NewEntry;
@@ -132,6 +133,8 @@ pub enum ServiceError {
     LinkInvalid,
     #[error("{0}")]
     Refused(String),
+    #[error("{0}")]
+    Conflict(String),
 }
 
 /// Checks a required text field's presence and length; returns it trimmed.
