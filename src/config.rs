@@ -35,6 +35,11 @@ pub struct Config {
     pub log_format: String,
     /// Database connections in the pool.
     pub pool_size: u32,
+    /// Prefix of diary numbers (`KSD 2026-00042`).
+    pub diary_prefix: String,
+    /// A JSON file of persons for the local population-register adapter; empty: the built-in
+    /// test persons.
+    pub population_register: String,
 }
 
 impl Default for Config {
@@ -53,6 +58,8 @@ impl Default for Config {
             enrolment_link_hours: 72,
             log_format: "text".into(),
             pool_size: 10,
+            diary_prefix: "KSD".into(),
+            population_register: String::new(),
         }
     }
 }
@@ -83,6 +90,8 @@ const KEYS: &[&str] = &[
     "enrolment_link_hours",
     "log_format",
     "pool_size",
+    "diary_prefix",
+    "population_register",
 ];
 
 impl Config {
@@ -150,6 +159,10 @@ impl Config {
         }
         if self.log_format != "text" && self.log_format != "json" {
             return bad("log_format must be \"text\" or \"json\"");
+        }
+        let p = self.diary_prefix.trim();
+        if p.is_empty() || p.len() > 16 || p.contains(char::is_whitespace) {
+            return bad("diary_prefix must be 1–16 characters without spaces");
         }
         if self.pool_size < 1 {
             return bad("pool_size must be at least 1");

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod assets;
 pub mod auth;
+pub mod cases;
 pub mod guard;
 pub mod pages;
 
@@ -11,6 +12,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::{DbConnection, Pool};
 use crate::error::AppError;
+use crate::register::PopulationRegister;
 use crate::service::session::{Session, Stage, Timeouts};
 use crate::service::{Actor, Ctx, ServiceError};
 use actix_web::body::MessageBody;
@@ -26,10 +28,16 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
     pub login_limiter: RateLimiter,
+    pub register: Arc<dyn PopulationRegister>,
 }
 
 impl AppState {
-    pub fn new(pool: Pool, config: Config, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        pool: Pool,
+        config: Config,
+        clock: Arc<dyn Clock>,
+        register: Arc<dyn PopulationRegister>,
+    ) -> Self {
         let login_limiter = RateLimiter::new(
             config.login_rate_per_ip,
             std::time::Duration::from_secs(config.login_rate_window_seconds),
@@ -39,6 +47,7 @@ impl AppState {
             config: Arc::new(config),
             clock,
             login_limiter,
+            register,
         }
     }
 
@@ -196,6 +205,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(assets::healthz))
         .route("/static/{name}", web::get().to(assets::file));
     auth::routes(cfg);
+    cases::routes(cfg);
     admin::routes(cfg);
 }
 

@@ -150,7 +150,8 @@ impl TestApp {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = listener.local_addr().expect("addr");
         config.bind = addr.to_string();
-        let state = web::Data::new(AppState::new(pool.clone(), config, clock.clone()));
+        let register = Arc::new(kontosparr::register::FileRegister::demo().expect("register"));
+        let state = web::Data::new(AppState::new(pool.clone(), config, clock.clone(), register));
         let s2 = state.clone();
         let server = actix_web::HttpServer::new(move || build_app(s2.clone()))
             .workers(1)
