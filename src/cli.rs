@@ -302,15 +302,22 @@ fn serve(cfg: Config) -> Result<(), CliError> {
     }
     let bind = cfg.bind.clone();
     let public = cfg.public_url();
-    let register: Arc<dyn crate::register::PopulationRegister> = if cfg.population_register.is_empty() {
-        Arc::new(crate::register::FileRegister::demo().map_err(|e| CliError::Service(e.to_string()))?)
-    } else {
-        Arc::new(
-            crate::register::FileRegister::from_file(std::path::Path::new(&cfg.population_register))
+    let register: Arc<dyn crate::register::PopulationRegister> =
+        if cfg.population_register.is_empty() {
+            Arc::new(
+                crate::register::FileRegister::demo()
+                    .map_err(|e| CliError::Service(e.to_string()))?,
+            )
+        } else {
+            Arc::new(
+                crate::register::FileRegister::from_file(std::path::Path::new(
+                    &cfg.population_register,
+                ))
                 .map_err(|e| CliError::Service(e.to_string()))?,
-        )
-    };
-    let state = actix_web::web::Data::new(AppState::new(pool, cfg, Arc::new(SystemClock), register));
+            )
+        };
+    let state =
+        actix_web::web::Data::new(AppState::new(pool, cfg, Arc::new(SystemClock), register));
     let rt = actix_web::rt::System::new();
     rt.block_on(async move {
         crate::jobs::spawn_session_purge(state.clone());

@@ -56,7 +56,9 @@ pub fn personnummer(e: PnrError) -> &'static str {
         PnrError::Empty => "Fyll i personnummer eller samordningsnummer.",
         PnrError::Format => "Skriv personnumret som ÅÅÅÅMMDD-NNNN, till exempel 19121212-1212.",
         PnrError::Date => "Personnumret innehåller inget giltigt datum. Kontrollera siffrorna.",
-        PnrError::Future => "Födelsedatumet i personnumret ligger i framtiden. Kontrollera siffrorna.",
+        PnrError::Future => {
+            "Födelsedatumet i personnumret ligger i framtiden. Kontrollera siffrorna."
+        }
         PnrError::CheckDigit | PnrError::Serial => {
             "Personnumret är inte giltigt (kontrollsiffran stämmer inte). Kontrollera siffrorna."
         }

@@ -8,7 +8,9 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
 pub fn insert(conn: &mut DbConnection, row: &CaseRow) -> QueryResult<i64> {
-    diesel::insert_into(cases::table).values(row).execute(conn)?;
+    diesel::insert_into(cases::table)
+        .values(row)
+        .execute(conn)?;
     // The newest case this user created at this instant: ids only grow.
     cases::table
         .filter(cases::created_at.eq(row.created_at))
@@ -19,7 +21,11 @@ pub fn insert(conn: &mut DbConnection, row: &CaseRow) -> QueryResult<i64> {
 }
 
 pub fn get(conn: &mut DbConnection, id: i64) -> QueryResult<Option<CaseRow>> {
-    cases::table.find(id).select(CaseRow::as_select()).first(conn).optional()
+    cases::table
+        .find(id)
+        .select(CaseRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// Saves the row if nobody changed it since `expected_version` was read; bumps the version.
@@ -28,7 +34,9 @@ pub fn save(conn: &mut DbConnection, row: &CaseRow, expected_version: i32) -> Qu
     let mut next = row.clone();
     next.version = expected_version + 1;
     let n = diesel::update(
-        cases::table.filter(cases::id.eq(row.id)).filter(cases::version.eq(expected_version)),
+        cases::table
+            .filter(cases::id.eq(row.id))
+            .filter(cases::version.eq(expected_version)),
     )
     .set(&next)
     .execute(conn)?;
@@ -71,10 +79,17 @@ pub fn queue(
     offset: i64,
 ) -> QueryResult<(Vec<CaseRow>, i64)> {
     let st: Vec<String> = statuses.iter().map(|s| s.to_string()).collect();
-    let total = cases::table.filter(cases::status.eq_any(st.clone())).count().get_result(conn)?;
+    let total = cases::table
+        .filter(cases::status.eq_any(st.clone()))
+        .count()
+        .get_result(conn)?;
     let rows = cases::table
         .filter(cases::status.eq_any(st))
-        .order((cases::submitted_at.asc(), cases::created_at.asc(), cases::id.asc()))
+        .order((
+            cases::submitted_at.asc(),
+            cases::created_at.asc(),
+            cases::id.asc(),
+        ))
         .limit(limit)
         .offset(offset)
         .select(CaseRow::as_select())
@@ -140,7 +155,9 @@ pub fn set_check(
     note: &str,
 ) -> QueryResult<()> {
     diesel::delete(
-        case_checks::table.filter(case_checks::case_id.eq(case_id)).filter(case_checks::item.eq(item)),
+        case_checks::table
+            .filter(case_checks::case_id.eq(case_id))
+            .filter(case_checks::item.eq(item)),
     )
     .execute(conn)?;
     diesel::insert_into(case_checks::table)
@@ -167,7 +184,10 @@ pub fn next_diary_seq(conn: &mut DbConnection, year: i32) -> QueryResult<i64> {
     diesel::update(diary_counters::table.find(year))
         .set(diary_counters::last_seq.eq(diary_counters::last_seq + 1))
         .execute(conn)?;
-    diary_counters::table.find(year).select(diary_counters::last_seq).first(conn)
+    diary_counters::table
+        .find(year)
+        .select(diary_counters::last_seq)
+        .first(conn)
 }
 
 /// The diary: registered cases by number (no citizen data), one year, a page at a time.
@@ -177,7 +197,10 @@ pub fn diary_page(
     limit: i64,
     offset: i64,
 ) -> QueryResult<(Vec<CaseRow>, i64)> {
-    let total = cases::table.filter(cases::diary_year.eq(year)).count().get_result(conn)?;
+    let total = cases::table
+        .filter(cases::diary_year.eq(year))
+        .count()
+        .get_result(conn)?;
     let rows = cases::table
         .filter(cases::diary_year.eq(year))
         .order(cases::diary_seq.asc())

@@ -71,7 +71,11 @@ impl Status {
     pub fn is_open(self) -> bool {
         matches!(
             self,
-            Status::Draft | Status::Submitted | Status::Received | Status::Returned | Status::Verified
+            Status::Draft
+                | Status::Submitted
+                | Status::Received
+                | Status::Returned
+                | Status::Verified
         )
     }
 
@@ -90,7 +94,10 @@ impl fmt::Display for Status {
 impl FromStr for Status {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Status::ALL.into_iter().find(|x| x.code() == s).ok_or_else(|| format!("unknown status {s:?}"))
+        Status::ALL
+            .into_iter()
+            .find(|x| x.code() == s)
+            .ok_or_else(|| format!("unknown status {s:?}"))
     }
 }
 
@@ -234,7 +241,10 @@ pub struct Facts {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransitionError {
     #[error("{action:?} is not possible when the case is {from:?}")]
-    NotNow { from: Option<Status>, action: Action },
+    NotNow {
+        from: Option<Status>,
+        action: Action,
+    },
     #[error("{action:?} is not allowed for {actor:?}")]
     NotYours { action: Action, actor: ActorKind },
     #[error("only a decider can sign")]
@@ -283,12 +293,18 @@ pub fn transition(
 ) -> Result<Status, TransitionError> {
     use ActorKind::*;
     use Status::*;
-    let not_now = || TransitionError::NotNow { from: state, action };
+    let not_now = || TransitionError::NotNow {
+        from: state,
+        action,
+    };
     let need = |who: &[ActorKind]| {
         if who.contains(&f.actor) {
             Ok(())
         } else {
-            Err(TransitionError::NotYours { action, actor: f.actor })
+            Err(TransitionError::NotYours {
+                action,
+                actor: f.actor,
+            })
         }
     };
     match (state, action) {
@@ -357,7 +373,10 @@ pub fn transition(
             match (f.actor, s) {
                 (Handler, _) => Ok(Withdrawn),
                 (UnitStaff, Draft | Submitted | Returned) => Ok(Withdrawn),
-                _ => Err(TransitionError::NotYours { action, actor: f.actor }),
+                _ => Err(TransitionError::NotYours {
+                    action,
+                    actor: f.actor,
+                }),
             }
         }
         _ => Err(not_now()),
@@ -395,7 +414,13 @@ mod tests {
     use proptest::prelude::*;
 
     fn facts(actor: ActorKind) -> Facts {
-        Facts { actor, actor_is_decider: true, signed: true, complete: true, checklist_done: true }
+        Facts {
+            actor,
+            actor_is_decider: true,
+            signed: true,
+            complete: true,
+            checklist_done: true,
+        }
     }
 
     #[test]
@@ -424,26 +449,58 @@ mod tests {
         let u = facts(ActorKind::UnitStaff);
         let h = facts(ActorKind::Handler);
         // A non-decider cannot sign.
-        let nd = Facts { actor_is_decider: false, ..u };
-        assert_eq!(transition(Some(Status::Draft), Action::Sign, nd), Err(TransitionError::NotDecider));
+        let nd = Facts {
+            actor_is_decider: false,
+            ..u
+        };
+        assert_eq!(
+            transition(Some(Status::Draft), Action::Sign, nd),
+            Err(TransitionError::NotDecider)
+        );
         // Unsigned or incomplete cannot be submitted.
         let unsigned = Facts { signed: false, ..u };
-        assert_eq!(transition(Some(Status::Draft), Action::Submit, unsigned), Err(TransitionError::Unsigned));
-        let incomplete = Facts { complete: false, ..u };
-        assert_eq!(transition(Some(Status::Draft), Action::Submit, incomplete), Err(TransitionError::Incomplete));
+        assert_eq!(
+            transition(Some(Status::Draft), Action::Submit, unsigned),
+            Err(TransitionError::Unsigned)
+        );
+        let incomplete = Facts {
+            complete: false,
+            ..u
+        };
+        assert_eq!(
+            transition(Some(Status::Draft), Action::Submit, incomplete),
+            Err(TransitionError::Incomplete)
+        );
         // Only handlers receive, verify, execute.
-        for a in [Action::Receive, Action::Verify, Action::Execute, Action::Return] {
+        for a in [
+            Action::Receive,
+            Action::Verify,
+            Action::Execute,
+            Action::Return,
+        ] {
             let from = match a {
                 Action::Receive | Action::Return => Status::Submitted,
                 Action::Verify => Status::Received,
                 _ => Status::Verified,
             };
-            assert!(matches!(transition(Some(from), a, u), Err(TransitionError::NotYours { .. })), "{a:?}");
+            assert!(
+                matches!(
+                    transition(Some(from), a, u),
+                    Err(TransitionError::NotYours { .. })
+                ),
+                "{a:?}"
+            );
             assert!(transition(Some(from), a, h).is_ok(), "{a:?}");
         }
         // Verification needs the checklist.
-        let open = Facts { checklist_done: false, ..h };
-        assert_eq!(transition(Some(Status::Received), Action::Verify, open), Err(TransitionError::ChecklistOpen));
+        let open = Facts {
+            checklist_done: false,
+            ..h
+        };
+        assert_eq!(
+            transition(Some(Status::Received), Action::Verify, open),
+            Err(TransitionError::ChecklistOpen)
+        );
         // Nothing leaves withdrawn or closed.
         for a in Action::ALL {
             assert!(transition(Some(Status::Withdrawn), a, h).is_err());
@@ -464,7 +521,11 @@ mod tests {
 
     fn arb_facts() -> impl Strategy<Value = Facts> {
         (
-            prop_oneof![Just(ActorKind::UnitStaff), Just(ActorKind::Handler), Just(ActorKind::Other)],
+            prop_oneof![
+                Just(ActorKind::UnitStaff),
+                Just(ActorKind::Handler),
+                Just(ActorKind::Other)
+            ],
             any::<bool>(),
             any::<bool>(),
             any::<bool>(),

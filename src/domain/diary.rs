@@ -11,7 +11,11 @@ pub struct DiaryNumber {
 
 impl DiaryNumber {
     pub fn new(prefix: &str, year: i32, seq: i64) -> Self {
-        DiaryNumber { prefix: prefix.to_string(), year, seq }
+        DiaryNumber {
+            prefix: prefix.to_string(),
+            year,
+            seq,
+        }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
@@ -27,7 +31,11 @@ impl DiaryNumber {
         if seq == 0 {
             return None;
         }
-        Some(DiaryNumber { prefix: prefix.to_string(), year: year.parse().ok()?, seq })
+        Some(DiaryNumber {
+            prefix: prefix.to_string(),
+            year: year.parse().ok()?,
+            seq,
+        })
     }
 }
 
@@ -44,9 +52,22 @@ mod tests {
 
     #[test]
     fn format() {
-        assert_eq!(DiaryNumber::new("KSD", 2026, 42).to_string(), "KSD 2026-00042");
-        assert_eq!(DiaryNumber::parse("KSD 2026-00042"), Some(DiaryNumber::new("KSD", 2026, 42)));
-        for bad in ["KSD2026-00042", "KSD 26-00042", "KSD 2026-42", "KSD 2026-00000", "", " 2026-00001"] {
+        assert_eq!(
+            DiaryNumber::new("KSD", 2026, 42).to_string(),
+            "KSD 2026-00042"
+        );
+        assert_eq!(
+            DiaryNumber::parse("KSD 2026-00042"),
+            Some(DiaryNumber::new("KSD", 2026, 42))
+        );
+        for bad in [
+            "KSD2026-00042",
+            "KSD 26-00042",
+            "KSD 2026-42",
+            "KSD 2026-00000",
+            "",
+            " 2026-00001",
+        ] {
             assert_eq!(DiaryNumber::parse(bad), None, "{bad}");
         }
     }

@@ -17,7 +17,10 @@ pub const SITUATIONS: Choices = &[
     ("protected_identity", "Skyddad identitet"),
     ("honour_violence", "Hedersrelaterat våld"),
     ("psychiatric", "Psykiatriskt tillstånd"),
-    ("digital_inability", "Bristande förmåga att hantera digital information"),
+    (
+        "digital_inability",
+        "Bristande förmåga att hantera digital information",
+    ),
     ("other", "Annat"),
 ];
 
@@ -28,11 +31,18 @@ pub const NOT_INFORMED: Choices = &[
 
 pub const REQUESTED_BY: Choices = &[
     ("staff", "Hälso- och sjukvårdspersonal"),
-    ("citizen", "Invånaren själv, genom hälso- och sjukvårdspersonal"),
+    (
+        "citizen",
+        "Invånaren själv, genom hälso- och sjukvårdspersonal",
+    ),
 ];
 
 pub fn label(choices: Choices, code: &str) -> &'static str {
-    choices.iter().find(|(c, _)| *c == code).map(|(_, l)| *l).unwrap_or("")
+    choices
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, l)| *l)
+        .unwrap_or("")
 }
 
 pub fn is_choice(choices: Choices, code: &str) -> bool {
@@ -45,18 +55,40 @@ pub fn join(codes: &[String]) -> String {
 }
 
 pub fn split(stored: &str) -> Vec<String> {
-    stored.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect()
+    stored
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// The handler's checklist (SPEC §3), items 1–7; 8 and 9 are the execution itself.
 pub const CHECKS: Choices = &[
     ("arrival_stamped", "1. Blanketten är ankomststämplad"),
-    ("register_match", "2. Personnumret stämmer med namnet i folkbokföringen (PU)"),
-    ("certified", "3. Blanketten är vidimerad av hälso- och sjukvårdspersonal"),
-    ("earlier_cases", "4. Tidigare ärenden för personnumret är sökta"),
-    ("category", "5. Kategori vald i ärendesystemet (1177 e-tjänster)"),
-    ("identity_by_phone", "6. Identiteten kontrollerad per telefon (vårdgivare utanför regionen utan regionalt id)"),
-    ("provider_approved", "7. Den privata vårdgivaren finns på listan över godkända vårdgivare"),
+    (
+        "register_match",
+        "2. Personnumret stämmer med namnet i folkbokföringen (PU)",
+    ),
+    (
+        "certified",
+        "3. Blanketten är vidimerad av hälso- och sjukvårdspersonal",
+    ),
+    (
+        "earlier_cases",
+        "4. Tidigare ärenden för personnumret är sökta",
+    ),
+    (
+        "category",
+        "5. Kategori vald i ärendesystemet (1177 e-tjänster)",
+    ),
+    (
+        "identity_by_phone",
+        "6. Identiteten kontrollerad per telefon (vårdgivare utanför regionen utan regionalt id)",
+    ),
+    (
+        "provider_approved",
+        "7. Den privata vårdgivaren finns på listan över godkända vårdgivare",
+    ),
 ];
 
 /// Which checklist items apply: paper forms need 1 and 3 (a form submitted in the system is
@@ -79,7 +111,10 @@ mod tests {
 
     #[test]
     fn checklist_by_channel_and_provider() {
-        assert_eq!(applicable_checks(false, false), vec!["register_match", "earlier_cases", "category"]);
+        assert_eq!(
+            applicable_checks(false, false),
+            vec!["register_match", "earlier_cases", "category"]
+        );
         assert_eq!(applicable_checks(true, true).len(), 7);
         assert!(applicable_checks(false, true).contains(&"provider_approved"));
     }

@@ -55,7 +55,8 @@ impl FileRegister {
 
     pub fn from_file(path: &Path) -> Result<Self, RegisterError> {
         let src = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| RegisterError::Read(src.clone(), e))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|e| RegisterError::Read(src.clone(), e))?;
         Self::from_json(&text, &src)
     }
 
@@ -90,6 +91,8 @@ mod tests {
         let p = Personnummer::parse("19121212-1212", today).ok();
         let found = p.as_ref().and_then(|p| r.lookup(p));
         assert_eq!(found.map(|f| f.name), Some("Tolvan Tolvansson".to_string()));
-        assert!(FileRegister::from_json("[{\"personnummer\": \"1\", \"name\": \"x\"}]", "t").is_err());
+        assert!(
+            FileRegister::from_json("[{\"personnummer\": \"1\", \"name\": \"x\"}]", "t").is_err()
+        );
     }
 }

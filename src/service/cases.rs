@@ -108,12 +108,18 @@ impl CaseInput {
             chief_informed_whom: r.chief_informed_whom.clone(),
             patient_informed_date: d(r.patient_informed_date),
             patient_not_informed_reason: r.patient_not_informed_reason.clone(),
-            journal_sealing: match (r.journal_sealing_requested, r.decided_on.is_some() || r.status != "draft") {
+            journal_sealing: match (
+                r.journal_sealing_requested,
+                r.decided_on.is_some() || r.status != "draft",
+            ) {
                 (true, _) => "yes".into(),
                 (false, true) => "no".into(),
                 (false, false) => String::new(),
             },
-            review_responsible_user_id: r.review_responsible_user_id.map(|x| x.to_string()).unwrap_or_default(),
+            review_responsible_user_id: r
+                .review_responsible_user_id
+                .map(|x| x.to_string())
+                .unwrap_or_default(),
             care_provider: match r.care_provider_id {
                 Some(p) => p.to_string(),
                 None => "region".into(),
@@ -143,7 +149,9 @@ pub fn access_role(actor: &Actor, case: &CaseRow) -> Option<Role> {
     if !actor.units.iter().any(|u| u.id == case.unit_id) {
         return None;
     }
-    [Role::Manager, Role::Clinician, Role::ChiefPhysician].into_iter().find(|r| actor.has(*r))
+    [Role::Manager, Role::Clinician, Role::ChiefPhysician]
+        .into_iter()
+        .find(|r| actor.has(*r))
 }
 
 fn actor_kind(role: Role) -> ActorKind {
@@ -155,10 +163,17 @@ fn actor_kind(role: Role) -> ActorKind {
 }
 
 fn status_of(row: &CaseRow) -> Result<Status, ServiceError> {
-    row.status.parse().map_err(|_| ServiceError::Refused("Okänd status".into()))
+    row.status
+        .parse()
+        .map_err(|_| ServiceError::Refused("Okänd status".into()))
 }
 
-fn parse_date(e: &mut FieldErrors, field: &'static str, value: &str, today: NaiveDate) -> Option<NaiveDate> {
+fn parse_date(
+    e: &mut FieldErrors,
+    field: &'static str,
+    value: &str,
+    today: NaiveDate,
+) -> Option<NaiveDate> {
     let v = value.trim();
     if v.is_empty() {
         return None;
@@ -170,14 +185,26 @@ fn parse_date(e: &mut FieldErrors, field: &'static str, value: &str, today: Naiv
         }
         Ok(d) => Some(d),
         Err(_) => {
-            e.add(field, "Skriv datum som ÅÅÅÅ-MM-DD, till exempel 2026-11-22.");
+            e.add(
+                field,
+                "Skriv datum som ÅÅÅÅ-MM-DD, till exempel 2026-11-22.",
+            );
             None
         }
     }
 }
 
-fn choices(e: &mut FieldErrors, field: &'static str, values: &[String], allowed: grounds::Choices) -> String {
-    let mut v: Vec<String> = values.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+fn choices(
+    e: &mut FieldErrors,
+    field: &'static str,
+    values: &[String],
+    allowed: grounds::Choices,
+) -> String {
+    let mut v: Vec<String> = values
+        .iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
     v.sort();
     v.dedup();
     if v.iter().any(|x| !grounds::is_choice(allowed, x)) {
@@ -200,7 +227,9 @@ fn apply_input(
     let mut e = FieldErrors::default();
     match input.kind.parse::<Kind>() {
         Ok(k) => row.kind = k.code().into(),
-        Err(_) if row.status == "draft" && row.id == 0 => e.add("kind", "Välj låsning eller upplåsning."),
+        Err(_) if row.status == "draft" && row.id == 0 => {
+            e.add("kind", "Välj låsning eller upplåsning.")
+        }
         Err(_) => {}
     }
     // The unit: one of the actor's own (a handler may choose any active unit).
@@ -223,26 +252,83 @@ fn apply_input(
             row.citizen_pnr = input.citizen_pnr.trim().chars().take(20).collect();
         }
     }
-    row.citizen_name = text_field(&mut e, "citizen_name", &input.citizen_name, SHORT_MAX, false);
+    row.citizen_name = text_field(
+        &mut e,
+        "citizen_name",
+        &input.citizen_name,
+        SHORT_MAX,
+        false,
+    );
     row.citizen_protected = input.citizen_protected;
-    row.citizen_contact = text_field(&mut e, "citizen_contact", &input.citizen_contact, SHORT_MAX, false);
+    row.citizen_contact = text_field(
+        &mut e,
+        "citizen_contact",
+        &input.citizen_contact,
+        SHORT_MAX,
+        false,
+    );
     row.risk_kinds = choices(&mut e, "risk_kinds", &input.risk_kinds, RISKS);
     row.basis = choices(&mut e, "basis", &input.basis, BASIS);
     row.situations = choices(&mut e, "situations", &input.situations, SITUATIONS);
-    row.situation_other = text_field(&mut e, "situation_other", &input.situation_other, SHORT_MAX, false);
-    row.assessment_reasons = text_field(&mut e, "assessment_reasons", &input.assessment_reasons, TEXT_MAX, false);
-    row.assessment_risks = text_field(&mut e, "assessment_risks", &input.assessment_risks, TEXT_MAX, false);
-    row.assessment_scope = text_field(&mut e, "assessment_scope", &input.assessment_scope, TEXT_MAX, false);
+    row.situation_other = text_field(
+        &mut e,
+        "situation_other",
+        &input.situation_other,
+        SHORT_MAX,
+        false,
+    );
+    row.assessment_reasons = text_field(
+        &mut e,
+        "assessment_reasons",
+        &input.assessment_reasons,
+        TEXT_MAX,
+        false,
+    );
+    row.assessment_risks = text_field(
+        &mut e,
+        "assessment_risks",
+        &input.assessment_risks,
+        TEXT_MAX,
+        false,
+    );
+    row.assessment_scope = text_field(
+        &mut e,
+        "assessment_scope",
+        &input.assessment_scope,
+        TEXT_MAX,
+        false,
+    );
     let rb = input.requested_by.trim();
     if rb.is_empty() || grounds::is_choice(REQUESTED_BY, rb) {
-        row.requested_by = if rb.is_empty() { "staff".into() } else { rb.into() };
+        row.requested_by = if rb.is_empty() {
+            "staff".into()
+        } else {
+            rb.into()
+        };
     } else {
         e.add("requested_by", "Välj vem som begärde låsningen.");
     }
-    row.journal_note_date = parse_date(&mut e, "journal_note_date", &input.journal_note_date, today);
-    row.chief_informed_date = parse_date(&mut e, "chief_informed_date", &input.chief_informed_date, today);
-    row.chief_informed_whom = text_field(&mut e, "chief_informed_whom", &input.chief_informed_whom, SHORT_MAX, false);
-    row.patient_informed_date = parse_date(&mut e, "patient_informed_date", &input.patient_informed_date, today);
+    row.journal_note_date =
+        parse_date(&mut e, "journal_note_date", &input.journal_note_date, today);
+    row.chief_informed_date = parse_date(
+        &mut e,
+        "chief_informed_date",
+        &input.chief_informed_date,
+        today,
+    );
+    row.chief_informed_whom = text_field(
+        &mut e,
+        "chief_informed_whom",
+        &input.chief_informed_whom,
+        SHORT_MAX,
+        false,
+    );
+    row.patient_informed_date = parse_date(
+        &mut e,
+        "patient_informed_date",
+        &input.patient_informed_date,
+        today,
+    );
     let ni = input.patient_not_informed_reason.trim();
     if ni.is_empty() || grounds::is_choice(NOT_INFORMED, ni) {
         row.patient_not_informed_reason = ni.into();
@@ -265,10 +351,19 @@ fn apply_input(
     // Care provider: the region, or a private provider on the approved list.
     row.care_provider_id = match input.care_provider.trim() {
         "" | "region" => None,
-        s => match s.parse::<i64>().ok().map(|id| org::provider(conn, id)).transpose()?.flatten() {
+        s => match s
+            .parse::<i64>()
+            .ok()
+            .map(|id| org::provider(conn, id))
+            .transpose()?
+            .flatten()
+        {
             Some(p) if p.approved => Some(p.id),
             _ => {
-                e.add("care_provider", "Vårdgivaren finns inte på listan över godkända privata vårdgivare.");
+                e.add(
+                    "care_provider",
+                    "Vårdgivaren finns inte på listan över godkända privata vårdgivare.",
+                );
                 None
             }
         },
@@ -276,7 +371,13 @@ fn apply_input(
     // Unlock: the earlier lock of the same citizen.
     row.related_case_id = match input.related_case_id.trim() {
         "" => None,
-        s => match s.parse::<i64>().ok().map(|id| cases::get(conn, id)).transpose()?.flatten() {
+        s => match s
+            .parse::<i64>()
+            .ok()
+            .map(|id| cases::get(conn, id))
+            .transpose()?
+            .flatten()
+        {
             Some(c) if c.kind == "lock" && c.citizen_pnr == row.citizen_pnr => Some(c.id),
             _ => {
                 e.add("related_case_id", "Välj invånarens tidigare låsning.");
@@ -292,9 +393,9 @@ fn apply_input(
 
 /// The lock an unlock most likely undoes: the citizen's latest executed lock.
 pub fn proposed_lock(conn: &mut DbConnection, pnr: &str) -> Result<Option<CaseRow>, ServiceError> {
-    Ok(cases::for_citizen(conn, pnr, 50)?
-        .into_iter()
-        .find(|c| c.kind == "lock" && matches!(c.status.as_str(), "executed" | "closed" | "form_pending")))
+    Ok(cases::for_citizen(conn, pnr, 50)?.into_iter().find(|c| {
+        c.kind == "lock" && matches!(c.status.as_str(), "executed" | "closed" | "form_pending")
+    }))
 }
 
 /// The mandatory fields still missing (for signing and submitting).
@@ -309,7 +410,10 @@ pub fn missing_fields(row: &CaseRow) -> FieldErrors {
     }
     if row.kind == "lock" {
         if row.risk_kinds.is_empty() {
-            e.add("risk_kinds", "Ange vad patienten riskerar: skada, men eller hot.");
+            e.add(
+                "risk_kinds",
+                "Ange vad patienten riskerar: skada, men eller hot.",
+            );
         }
         if row.basis.is_empty() {
             e.add("basis", "Ange vad bedömningen grundar sig på.");
@@ -317,11 +421,16 @@ pub fn missing_fields(row: &CaseRow) -> FieldErrors {
         if row.situations.is_empty() {
             e.add("situations", "Ange minst en situation.");
         }
-        if grounds::split(&row.situations).iter().any(|s| s == "other") && row.situation_other.is_empty() {
+        if grounds::split(&row.situations).iter().any(|s| s == "other")
+            && row.situation_other.is_empty()
+        {
             e.add("situation_other", "Beskriv den andra situationen.");
         }
         if row.review_responsible_user_id.is_none() {
-            e.add("review_responsible_user_id", "Välj vem som ansvarar för omprövningen om tre månader.");
+            e.add(
+                "review_responsible_user_id",
+                "Välj vem som ansvarar för omprövningen om tre månader.",
+            );
         }
     } else if row.related_case_id.is_none() {
         e.add("related_case_id", "Välj den låsning som ska hävas.");
@@ -336,7 +445,10 @@ pub fn missing_fields(row: &CaseRow) -> FieldErrors {
         }
     }
     if row.journal_note_date.is_none() {
-        e.add("journal_note_date", "Ange när bedömning, motiv och beslut journalfördes.");
+        e.add(
+            "journal_note_date",
+            "Ange när bedömning, motiv och beslut journalfördes.",
+        );
     }
     if row.chief_informed_date.is_none() {
         e.add("chief_informed_date", "Ange när chefläkaren informerades.");
@@ -344,9 +456,18 @@ pub fn missing_fields(row: &CaseRow) -> FieldErrors {
     if row.chief_informed_whom.is_empty() {
         e.add("chief_informed_whom", "Ange vem som informerades.");
     }
-    match (row.patient_informed_date.is_some(), row.patient_not_informed_reason.is_empty()) {
-        (false, true) => e.add("patient_informed_date", "Ange när patienten informerades, eller varför patienten inte har informerats."),
-        (true, false) => e.add("patient_not_informed_reason", "Ange antingen datum eller skäl, inte båda."),
+    match (
+        row.patient_informed_date.is_some(),
+        row.patient_not_informed_reason.is_empty(),
+    ) {
+        (false, true) => e.add(
+            "patient_informed_date",
+            "Ange när patienten informerades, eller varför patienten inte har informerats.",
+        ),
+        (true, false) => e.add(
+            "patient_not_informed_reason",
+            "Ange antingen datum eller skäl, inte båda.",
+        ),
         _ => {}
     }
     e
@@ -367,7 +488,9 @@ fn facts(actor: &Actor, role: Role, row: &CaseRow, checks: &[CaseCheck]) -> Fact
 }
 
 fn unit_code(conn: &mut DbConnection, unit_id: i64) -> Result<String, ServiceError> {
-    Ok(org::unit(conn, unit_id)?.map(|u| u.code).unwrap_or_default())
+    Ok(org::unit(conn, unit_id)?
+        .map(|u| u.code)
+        .unwrap_or_default())
 }
 
 /// Appends to the case's timeline and to the access log, in the caller's transaction.
@@ -405,7 +528,10 @@ fn conflict(conn: &mut DbConnection, id: i64) -> Result<ServiceError, ServiceErr
         .map(|ev| {
             format!(
                 "{} {} – {}",
-                ev.at.and_utc().with_timezone(&Stockholm).format("%Y-%m-%d %H:%M"),
+                ev.at
+                    .and_utc()
+                    .with_timezone(&Stockholm)
+                    .format("%Y-%m-%d %H:%M"),
                 ev.actor_name,
                 ev.action
             )
@@ -452,16 +578,26 @@ fn with_case<T>(
 
 /// Applies a lifecycle action to a loaded case: checks the rule, runs `change`, saves with the
 /// version check, and records the action.
+/// One lifecycle step as requested: the action, the version the user saw, a timeline note.
+struct Step<'a> {
+    action: Action,
+    version: i32,
+    detail: &'a str,
+}
+
 fn act(
     conn: &mut DbConnection,
     ctx: &Ctx,
     mut row: CaseRow,
     role: Role,
-    expected_version: i32,
-    action: Action,
-    detail: &str,
+    step: Step<'_>,
     change: impl FnOnce(&mut DbConnection, &mut CaseRow) -> Result<(), ServiceError>,
 ) -> Result<CaseRow, ServiceError> {
+    let Step {
+        action,
+        version: expected_version,
+        detail,
+    } = step;
     if row.version != expected_version {
         return Err(conflict(conn, row.id)?);
     }
@@ -477,7 +613,14 @@ fn act(
         return Err(conflict(conn, row.id)?);
     }
     row.version = expected_version + 1;
-    record(conn, ctx, &row, Some(role), &format!("case_{}", action.code()), Some((action.label(), detail)))?;
+    record(
+        conn,
+        ctx,
+        &row,
+        Some(role),
+        &format!("case_{}", action.code()),
+        Some((action.label(), detail)),
+    )?;
     Ok(row)
 }
 
@@ -546,17 +689,25 @@ fn creating_role(actor: &Actor) -> Result<Role, ServiceError> {
 }
 
 /// "Ny begäran": saves a draft (format errors refuse it; missing fields do not).
-pub fn create_draft(conn: &mut DbConnection, ctx: &Ctx, input: &CaseInput) -> Result<i64, ServiceError> {
+pub fn create_draft(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    input: &CaseInput,
+) -> Result<i64, ServiceError> {
     let actor = ctx.actor()?;
     let role = creating_role(actor)?;
     let kind = input.kind.parse::<Kind>().unwrap_or(Kind::Lock);
-    case::transition(None, Action::Create, Facts {
-        actor: actor_kind(role),
-        actor_is_decider: actor.is_decider,
-        signed: false,
-        complete: false,
-        checklist_done: false,
-    })
+    case::transition(
+        None,
+        Action::Create,
+        Facts {
+            actor: actor_kind(role),
+            actor_is_decider: actor.is_decider,
+            signed: false,
+            complete: false,
+            checklist_done: false,
+        },
+    )
     .map_err(|e| ServiceError::Refused(e.message()))?;
     db::write_tx(conn, |c| {
         let mut row = blank_row(ctx, kind, "eservice");
@@ -564,30 +715,71 @@ pub fn create_draft(conn: &mut DbConnection, ctx: &Ctx, input: &CaseInput) -> Re
         errors.into_result()?;
         let id = cases::insert(c, &row)?;
         row.id = id;
-        record(c, ctx, &row, Some(role), "case_create", Some((Action::Create.label(), "")))?;
+        record(
+            c,
+            ctx,
+            &row,
+            Some(role),
+            "case_create",
+            Some((Action::Create.label(), "")),
+        )?;
         Ok(id)
     })
 }
 
 /// Saves changes to a draft or returned case. Any change removes an earlier signature: the
 /// decider signs what is finally sent.
-pub fn update_draft(conn: &mut DbConnection, ctx: &Ctx, id: i64, input: &CaseInput) -> Result<(), ServiceError> {
+pub fn update_draft(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    id: i64,
+    input: &CaseInput,
+) -> Result<(), ServiceError> {
     with_case(conn, ctx, id, "edit", |c, row, role| {
         let mut staged = row.clone();
         let errors = apply_input(c, ctx, role, &mut staged, input)?;
         errors.into_result()?;
         let unsign = staged.decider_user_id.is_some();
-        act(c, ctx, row, role, input.version, Action::Edit, if unsign { "Signaturen togs bort eftersom uppgifterna ändrades." } else { "" }, |_, r| {
-            let keep = (r.id, r.status.clone(), r.version, r.diary_number.clone(), r.created_at, r.channel.clone());
-            *r = staged;
-            (r.id, r.status, r.version, r.diary_number, r.created_at, r.channel) = keep;
-            r.decider_user_id = None;
-            r.decider_name.clear();
-            r.decider_role.clear();
-            r.decider_hsa_id.clear();
-            r.decided_on = None;
-            Ok(())
-        })
+        act(
+            c,
+            ctx,
+            row,
+            role,
+            Step {
+                action: Action::Edit,
+                version: input.version,
+                detail: if unsign {
+                    "Signaturen togs bort eftersom uppgifterna ändrades."
+                } else {
+                    ""
+                },
+            },
+            |_, r| {
+                let keep = (
+                    r.id,
+                    r.status.clone(),
+                    r.version,
+                    r.diary_number.clone(),
+                    r.created_at,
+                    r.channel.clone(),
+                );
+                *r = staged;
+                (
+                    r.id,
+                    r.status,
+                    r.version,
+                    r.diary_number,
+                    r.created_at,
+                    r.channel,
+                ) = keep;
+                r.decider_user_id = None;
+                r.decider_name.clear();
+                r.decider_role.clear();
+                r.decider_hsa_id.clear();
+                r.decided_on = None;
+                Ok(())
+            },
+        )
         .map(|_| ())
     })
 }
@@ -597,38 +789,86 @@ pub fn sign(conn: &mut DbConnection, ctx: &Ctx, id: i64, version: i32) -> Result
     let actor = ctx.actor()?.clone();
     let today = swedish_today(ctx);
     with_case(conn, ctx, id, "sign", |c, row, role| {
-        act(c, ctx, row, role, version, Action::Sign, "", |_, r| {
-            r.decider_user_id = Some(actor.user_id);
-            r.decider_name = actor.name.clone();
-            r.decider_hsa_id = actor.hsa_id.clone();
-            r.decider_role = if actor.has(Role::Manager) {
-                "Verksamhetschef".into()
-            } else {
-                "Legitimerad hälso- och sjukvårdspersonal med behandlingsansvar".into()
-            };
-            r.decided_on = Some(today);
-            Ok(())
-        })
+        act(
+            c,
+            ctx,
+            row,
+            role,
+            Step {
+                action: Action::Sign,
+                version,
+                detail: "",
+            },
+            |_, r| {
+                r.decider_user_id = Some(actor.user_id);
+                r.decider_name = actor.name.clone();
+                r.decider_hsa_id = actor.hsa_id.clone();
+                r.decider_role = if actor.has(Role::Manager) {
+                    "Verksamhetschef".into()
+                } else {
+                    "Legitimerad hälso- och sjukvårdspersonal med behandlingsansvar".into()
+                };
+                r.decided_on = Some(today);
+                Ok(())
+            },
+        )
         .map(|_| ())
     })
 }
 
 /// Submits (or resubmits a returned case): the certified form reaches Spärr- och loggservice.
-pub fn submit(conn: &mut DbConnection, ctx: &Ctx, id: i64, version: i32) -> Result<(), ServiceError> {
+pub fn submit(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    id: i64,
+    version: i32,
+) -> Result<(), ServiceError> {
     with_case(conn, ctx, id, "submit", |c, row, role| {
-        let action = if row.status == "returned" { Action::Resubmit } else { Action::Submit };
-        act(c, ctx, row, role, version, action, "", |_, r| {
-            r.submitted_at = Some(db::ts(ctx.now));
-            r.return_reason.clear();
-            Ok(())
-        })
+        let action = if row.status == "returned" {
+            Action::Resubmit
+        } else {
+            Action::Submit
+        };
+        act(
+            c,
+            ctx,
+            row,
+            role,
+            Step {
+                action,
+                version,
+                detail: "",
+            },
+            |_, r| {
+                r.submitted_at = Some(db::ts(ctx.now));
+                r.return_reason.clear();
+                Ok(())
+            },
+        )
         .map(|_| ())
     })
 }
 
-pub fn receive(conn: &mut DbConnection, ctx: &Ctx, id: i64, version: i32) -> Result<(), ServiceError> {
+pub fn receive(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    id: i64,
+    version: i32,
+) -> Result<(), ServiceError> {
     with_case(conn, ctx, id, "receive", |c, row, role| {
-        act(c, ctx, row, role, version, Action::Receive, "", |_, _| Ok(())).map(|_| ())
+        act(
+            c,
+            ctx,
+            row,
+            role,
+            Step {
+                action: Action::Receive,
+                version,
+                detail: "",
+            },
+            |_, _| Ok(()),
+        )
+        .map(|_| ())
     })
 }
 
@@ -657,38 +897,98 @@ pub fn check_item(
             return Err(ServiceError::Forbidden);
         }
         if row.status != "received" {
-            return Err(ServiceError::Refused("Kontrollpunkter bockas av när ärendet är mottaget.".into()));
+            return Err(ServiceError::Refused(
+                "Kontrollpunkter bockas av när ärendet är mottaget.".into(),
+            ));
         }
         if row.version != version {
             return Err(conflict(c, id)?);
         }
-        cases::set_check(c, id, item, actor.user_id, &actor.name, db::ts(ctx.now), &note)?;
-        let detail = if note.is_empty() { label.to_string() } else { format!("{label}: {note}") };
-        record(c, ctx, &row, Some(role), "case_check", Some(("Kontrollpunkt klar", &detail)))
+        cases::set_check(
+            c,
+            id,
+            item,
+            actor.user_id,
+            &actor.name,
+            db::ts(ctx.now),
+            &note,
+        )?;
+        let detail = if note.is_empty() {
+            label.to_string()
+        } else {
+            format!("{label}: {note}")
+        };
+        record(
+            c,
+            ctx,
+            &row,
+            Some(role),
+            "case_check",
+            Some(("Kontrollpunkt klar", &detail)),
+        )
     })
 }
 
-pub fn return_case(conn: &mut DbConnection, ctx: &Ctx, id: i64, version: i32, reason: &str) -> Result<(), ServiceError> {
+pub fn return_case(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    id: i64,
+    version: i32,
+    reason: &str,
+) -> Result<(), ServiceError> {
     let mut e = FieldErrors::default();
     let reason = text_field(&mut e, "reason", reason, TEXT_MAX, true);
     e.into_result()?;
     with_case(conn, ctx, id, "return", |c, row, role| {
-        act(c, ctx, row, role, version, Action::Return, &reason, |_, r| {
-            r.return_reason = reason.clone();
-            Ok(())
-        })
+        act(
+            c,
+            ctx,
+            row,
+            role,
+            Step {
+                action: Action::Return,
+                version,
+                detail: &reason,
+            },
+            |_, r| {
+                r.return_reason = reason.clone();
+                Ok(())
+            },
+        )
         .map(|_| ())
     })
 }
 
-pub fn verify(conn: &mut DbConnection, ctx: &Ctx, id: i64, version: i32) -> Result<(), ServiceError> {
+pub fn verify(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    id: i64,
+    version: i32,
+) -> Result<(), ServiceError> {
     with_case(conn, ctx, id, "verify", |c, row, role| {
-        act(c, ctx, row, role, version, Action::Verify, "", |_, _| Ok(())).map(|_| ())
+        act(
+            c,
+            ctx,
+            row,
+            role,
+            Step {
+                action: Action::Verify,
+                version,
+                detail: "",
+            },
+            |_, _| Ok(()),
+        )
+        .map(|_| ())
     })
 }
 
 /// Gives the case the next diary number of the Swedish year, in the caller's transaction.
-fn assign_diary_number(conn: &mut DbConnection, ctx: &Ctx, prefix: &str, row: &mut CaseRow) -> Result<String, ServiceError> {
+fn assign_diary_number(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    prefix: &str,
+    row: &mut CaseRow,
+) -> Result<String, ServiceError> {
     if let Some(n) = &row.diary_number {
         return Ok(n.clone()); // set once
     }
@@ -723,7 +1023,13 @@ pub fn execute(
     diary_prefix: &str,
 ) -> Result<String, ServiceError> {
     let mut e = FieldErrors::default();
-    let helpdesk = text_field(&mut e, "helpdesk_ref", &input.helpdesk_ref, SHORT_MAX, false);
+    let helpdesk = text_field(
+        &mut e,
+        "helpdesk_ref",
+        &input.helpdesk_ref,
+        SHORT_MAX,
+        false,
+    );
     let plexus = text_field(&mut e, "plexus_ref", &input.plexus_ref, SHORT_MAX, false);
     e.into_result()?;
     let actor_id = ctx.actor()?.user_id;
@@ -733,30 +1039,69 @@ pub fn execute(
             None => None,
         };
         let mut number = String::new();
-        let detail_ref = related.as_ref().map(|n| format!(" Hänvisning till tidigare ärende {n}.")).unwrap_or_default();
-        let row = act(c, ctx, row, role, input.version, Action::Execute, "", |c, r| {
-            number = assign_diary_number(c, ctx, diary_prefix, r)?;
-            r.executed_at = Some(db::ts(ctx.now));
-            r.executed_by_user_id = Some(actor_id);
-            r.helpdesk_ref = helpdesk.clone();
-            r.plexus_ref = plexus.clone();
-            Ok(())
-        })?;
+        let detail_ref = related
+            .as_ref()
+            .map(|n| format!(" Hänvisning till tidigare ärende {n}."))
+            .unwrap_or_default();
+        let row = act(
+            c,
+            ctx,
+            row,
+            role,
+            Step {
+                action: Action::Execute,
+                version: input.version,
+                detail: "",
+            },
+            |c, r| {
+                number = assign_diary_number(c, ctx, diary_prefix, r)?;
+                r.executed_at = Some(db::ts(ctx.now));
+                r.executed_by_user_id = Some(actor_id);
+                r.helpdesk_ref = helpdesk.clone();
+                r.plexus_ref = plexus.clone();
+                Ok(())
+            },
+        )?;
         let detail = format!("Diarienummer {number}.{detail_ref}");
-        cases::add_event(c, row.id, db::ts(ctx.now), Some(actor_id), &ctx.actor()?.name, "Registrerade diarienummer", &detail)?;
+        cases::add_event(
+            c,
+            row.id,
+            db::ts(ctx.now),
+            Some(actor_id),
+            &ctx.actor()?.name,
+            "Registrerade diarienummer",
+            &detail,
+        )?;
         Ok(number)
     })
 }
 
-pub fn withdraw(conn: &mut DbConnection, ctx: &Ctx, id: i64, version: i32, reason: &str) -> Result<(), ServiceError> {
+pub fn withdraw(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    id: i64,
+    version: i32,
+    reason: &str,
+) -> Result<(), ServiceError> {
     let mut e = FieldErrors::default();
     let reason = text_field(&mut e, "reason", reason, TEXT_MAX, true);
     e.into_result()?;
     with_case(conn, ctx, id, "withdraw", |c, row, role| {
-        act(c, ctx, row, role, version, Action::Withdraw, &reason, |_, r| {
-            r.withdraw_reason = reason.clone();
-            Ok(())
-        })
+        act(
+            c,
+            ctx,
+            row,
+            role,
+            Step {
+                action: Action::Withdraw,
+                version,
+                detail: &reason,
+            },
+            |_, r| {
+                r.withdraw_reason = reason.clone();
+                Ok(())
+            },
+        )
         .map(|_| ())
     })
 }
@@ -788,55 +1133,95 @@ pub fn view(
     register: &dyn PopulationRegister,
     reveal: bool,
 ) -> Result<CaseView, ServiceError> {
-    with_case(conn, ctx, id, if reveal { "reveal_name" } else { "view" }, |c, row, role| {
-        let unit = org::unit(c, row.unit_id)?;
-        let provider = match row.care_provider_id {
-            Some(p) => org::provider(c, p)?,
-            None => None,
-        };
-        let events = cases::events(c, id)?;
-        let checks = cases::checks(c, id)?;
-        let handler = role == Role::Handler;
-        let earlier = if handler {
-            cases::for_citizen(c, &row.citizen_pnr, 50)?.into_iter().filter(|x| x.id != id).collect()
-        } else {
-            vec![]
-        };
-        let pnr = Personnummer::parse(&row.citizen_pnr, swedish_today(ctx)).ok();
-        let register_person = if handler { pnr.as_ref().and_then(|p| register.lookup(p)) } else { None };
-        let related_diary_number = match row.related_case_id {
-            Some(r) => cases::get(c, r)?.and_then(|x| x.diary_number),
-            None => None,
-        };
-        let review_responsible = match row.review_responsible_user_id {
-            Some(u) => users::by_id(c, u)?,
-            None => None,
-        };
-        let protected = row.citizen_protected || register_person.as_ref().is_some_and(|p| p.protected);
-        let name_revealed = reveal && protected;
-        record(c, ctx, &row, Some(role), if name_revealed { "case_reveal_name" } else { "case_view" }, None)?;
-        if name_revealed {
-            cases::add_event(c, id, db::ts(ctx.now), ctx.actor.as_ref().map(|a| a.user_id), &ctx.actor()?.name, "Visade namnet på en invånare med skyddade personuppgifter", "")?;
-        }
-        let mut case = row;
-        // The register's protected flag masks the citizen as well.
-        case.citizen_protected = protected;
-        Ok(CaseView {
-            missing: missing_fields(&case),
-            applicable_checks: grounds::applicable_checks(case.channel == "paper", case.care_provider_id.is_some()),
-            case,
-            role,
-            unit,
-            provider,
-            events: if name_revealed { cases::events(c, id)? } else { events },
-            checks,
-            earlier,
-            register: register_person,
-            related_diary_number,
-            review_responsible,
-            name_revealed,
-        })
-    })
+    with_case(
+        conn,
+        ctx,
+        id,
+        if reveal { "reveal_name" } else { "view" },
+        |c, row, role| {
+            let unit = org::unit(c, row.unit_id)?;
+            let provider = match row.care_provider_id {
+                Some(p) => org::provider(c, p)?,
+                None => None,
+            };
+            let events = cases::events(c, id)?;
+            let checks = cases::checks(c, id)?;
+            let handler = role == Role::Handler;
+            let earlier = if handler {
+                cases::for_citizen(c, &row.citizen_pnr, 50)?
+                    .into_iter()
+                    .filter(|x| x.id != id)
+                    .collect()
+            } else {
+                vec![]
+            };
+            let pnr = Personnummer::parse(&row.citizen_pnr, swedish_today(ctx)).ok();
+            let register_person = if handler {
+                pnr.as_ref().and_then(|p| register.lookup(p))
+            } else {
+                None
+            };
+            let related_diary_number = match row.related_case_id {
+                Some(r) => cases::get(c, r)?.and_then(|x| x.diary_number),
+                None => None,
+            };
+            let review_responsible = match row.review_responsible_user_id {
+                Some(u) => users::by_id(c, u)?,
+                None => None,
+            };
+            let protected =
+                row.citizen_protected || register_person.as_ref().is_some_and(|p| p.protected);
+            let name_revealed = reveal && protected;
+            record(
+                c,
+                ctx,
+                &row,
+                Some(role),
+                if name_revealed {
+                    "case_reveal_name"
+                } else {
+                    "case_view"
+                },
+                None,
+            )?;
+            if name_revealed {
+                cases::add_event(
+                    c,
+                    id,
+                    db::ts(ctx.now),
+                    ctx.actor.as_ref().map(|a| a.user_id),
+                    &ctx.actor()?.name,
+                    "Visade namnet på en invånare med skyddade personuppgifter",
+                    "",
+                )?;
+            }
+            let mut case = row;
+            // The register's protected flag masks the citizen as well.
+            case.citizen_protected = protected;
+            Ok(CaseView {
+                missing: missing_fields(&case),
+                applicable_checks: grounds::applicable_checks(
+                    case.channel == "paper",
+                    case.care_provider_id.is_some(),
+                ),
+                case,
+                role,
+                unit,
+                provider,
+                events: if name_revealed {
+                    cases::events(c, id)?
+                } else {
+                    events
+                },
+                checks,
+                earlier,
+                register: register_person,
+                related_diary_number,
+                review_responsible,
+                name_revealed,
+            })
+        },
+    )
 }
 
 /// The cases a user may list: their units' (handlers: all), newest change first.
@@ -850,24 +1235,47 @@ pub fn list(
     let actor = ctx.actor()?;
     let units: Option<Vec<i64>> = if actor.has(Role::Handler) {
         None
-    } else if [Role::Clinician, Role::Manager, Role::ChiefPhysician].iter().any(|r| actor.has(*r)) {
+    } else if [Role::Clinician, Role::Manager, Role::ChiefPhysician]
+        .iter()
+        .any(|r| actor.has(*r))
+    {
         Some(actor.units.iter().map(|u| u.id).collect())
     } else {
         return Err(ServiceError::Forbidden);
     };
     let status = status.filter(|s| s.parse::<Status>().is_ok());
-    Ok(cases::page_for_units(conn, units.as_deref(), status, limit, offset)?)
+    Ok(cases::page_for_units(
+        conn,
+        units.as_deref(),
+        status,
+        limit,
+        offset,
+    )?)
 }
 
 /// The handler's intake queue: new and resubmitted cases, received ones being worked on, and
 /// emergency locks waiting for their form; oldest first.
-pub fn queue(conn: &mut DbConnection, ctx: &Ctx, limit: i64, offset: i64) -> Result<(Vec<CaseRow>, i64), ServiceError> {
+pub fn queue(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<CaseRow>, i64), ServiceError> {
     ctx.actor()?.require(Role::Handler)?;
-    Ok(cases::queue(conn, &["submitted", "received", "verified", "form_pending"], limit, offset)?)
+    Ok(cases::queue(
+        conn,
+        &["submitted", "received", "verified", "form_pending"],
+        limit,
+        offset,
+    )?)
 }
 
 /// Searching a personnummer (a logged read of the citizen's data). Handlers only.
-pub fn search_citizen(conn: &mut DbConnection, ctx: &Ctx, input: &str) -> Result<(String, Vec<CaseRow>), ServiceError> {
+pub fn search_citizen(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    input: &str,
+) -> Result<(String, Vec<CaseRow>), ServiceError> {
     ctx.actor()?.require(Role::Handler)?;
     let pnr = Personnummer::parse(input, swedish_today(ctx)).map_err(|e| {
         let mut errors = FieldErrors::default();
@@ -892,13 +1300,24 @@ pub struct FormChoices {
     pub locks: Vec<CaseRow>,
 }
 
-pub fn form_choices(conn: &mut DbConnection, ctx: &Ctx, unit_id: Option<i64>, pnr: &str) -> Result<FormChoices, ServiceError> {
+pub fn form_choices(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    unit_id: Option<i64>,
+    pnr: &str,
+) -> Result<FormChoices, ServiceError> {
     let actor = ctx.actor()?;
     let units: Vec<Unit> = if actor.has(Role::Handler) {
-        org::all_units(conn)?.into_iter().filter(|u| u.active).collect()
+        org::all_units(conn)?
+            .into_iter()
+            .filter(|u| u.active)
+            .collect()
     } else {
         let ids: Vec<i64> = actor.units.iter().map(|u| u.id).collect();
-        org::all_units(conn)?.into_iter().filter(|u| ids.contains(&u.id) && u.active).collect()
+        org::all_units(conn)?
+            .into_iter()
+            .filter(|u| ids.contains(&u.id) && u.active)
+            .collect()
     };
     let unit = unit_id.or_else(|| units.first().map(|u| u.id));
     let members = match unit {
@@ -912,11 +1331,22 @@ pub fn form_choices(conn: &mut DbConnection, ctx: &Ctx, unit_id: Option<i64>, pn
             .collect(),
         Err(_) => vec![],
     };
-    Ok(FormChoices { units, members, providers: org::approved_providers(conn)?, locks })
+    Ok(FormChoices {
+        units,
+        members,
+        providers: org::approved_providers(conn)?,
+        locks,
+    })
 }
 
 /// The diary (no citizen data): registered cases of one year by number.
-pub fn diary(conn: &mut DbConnection, ctx: &Ctx, year: i32, limit: i64, offset: i64) -> Result<(Vec<CaseRow>, i64), ServiceError> {
+pub fn diary(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    year: i32,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<CaseRow>, i64), ServiceError> {
     let a = ctx.actor()?;
     if !(a.has(Role::Handler) || a.has(Role::Auditor)) {
         return Err(ServiceError::Forbidden);
@@ -962,13 +1392,20 @@ pub fn register_call(
         complete: false,
         checklist_done: false,
     };
-    let to = case::transition(None, Action::RegisterCall, facts).map_err(|e| ServiceError::Refused(e.message()))?;
+    let to = case::transition(None, Action::RegisterCall, facts)
+        .map_err(|e| ServiceError::Refused(e.message()))?;
     let today = swedish_today(ctx);
     let mut e = FieldErrors::default();
     let caller_name = text_field(&mut e, "caller_name", &input.caller_name, SHORT_MAX, true);
     let caller_phone = text_field(&mut e, "caller_phone", &input.caller_phone, 40, true);
     let citizen_name = text_field(&mut e, "citizen_name", &input.citizen_name, SHORT_MAX, true);
-    let helpdesk = text_field(&mut e, "helpdesk_ref", &input.helpdesk_ref, SHORT_MAX, false);
+    let helpdesk = text_field(
+        &mut e,
+        "helpdesk_ref",
+        &input.helpdesk_ref,
+        SHORT_MAX,
+        false,
+    );
     let pnr = match Personnummer::parse(&input.citizen_pnr, today) {
         Ok(p) => Some(p),
         Err(err) => {
@@ -984,7 +1421,14 @@ pub fn register_call(
         }
     };
     db::write_tx(conn, |c| {
-        let unit = input.unit_id.trim().parse::<i64>().ok().map(|id| org::unit(c, id)).transpose()?.flatten();
+        let unit = input
+            .unit_id
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .map(|id| org::unit(c, id))
+            .transpose()?
+            .flatten();
         if unit.as_ref().is_none_or(|u| !u.active) {
             e.add("unit_id", "Välj den enhet som ringde.");
         }
@@ -1008,39 +1452,97 @@ pub fn register_call(
         let number = assign_diary_number(c, ctx, diary_prefix, &mut row)?;
         let id = cases::insert(c, &row)?;
         row.id = id;
-        let from = if requested_by == "citizen" { "invånaren (på invånarens uppdrag)" } else { "personalen" };
-        let detail = format!("Samtal från {caller_name}, {caller_phone}. Blanketten skickas i efterhand av {from}. Diarienummer {number}.");
-        record(c, ctx, &row, Some(Role::Handler), "case_register_call", Some((Action::RegisterCall.label(), &detail)))?;
+        let from = if requested_by == "citizen" {
+            "invånaren (på invånarens uppdrag)"
+        } else {
+            "personalen"
+        };
+        let detail = format!(
+            "Samtal från {caller_name}, {caller_phone}. Blanketten skickas i efterhand av {from}. Diarienummer {number}."
+        );
+        record(
+            c,
+            ctx,
+            &row,
+            Some(Role::Handler),
+            "case_register_call",
+            Some((Action::RegisterCall.label(), &detail)),
+        )?;
         Ok((id, number))
     })
 }
 
 /// Links the written form that arrived after an emergency lock; its data is keyed in.
-pub fn link_form(conn: &mut DbConnection, ctx: &Ctx, id: i64, input: &CaseInput) -> Result<(), ServiceError> {
+pub fn link_form(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    id: i64,
+    input: &CaseInput,
+) -> Result<(), ServiceError> {
     with_case(conn, ctx, id, "link_form", |c, row, role| {
         let mut staged = row.clone();
         let errors = apply_input(c, ctx, role, &mut staged, input)?;
         let mut errors = errors;
         if staged.arrival_date.is_none() {
-            errors.add("arrival_date", "Ange blankettens ankomstdatum (ankomststämpeln).");
+            errors.add(
+                "arrival_date",
+                "Ange blankettens ankomstdatum (ankomststämpeln).",
+            );
         }
         errors.into_result()?;
-        act(c, ctx, row, role, input.version, Action::LinkForm, "", |_, r| {
-            let keep = (r.id, r.status.clone(), r.version, r.diary_number.clone(), r.created_at, r.channel.clone(), r.executed_at, r.caller_name.clone(), r.caller_phone.clone(), r.helpdesk_ref.clone());
-            *r = staged;
-            (r.id, r.status, r.version, r.diary_number, r.created_at, r.channel, r.executed_at, r.caller_name, r.caller_phone, r.helpdesk_ref) = keep;
-            r.form_linked_at = Some(db::ts(ctx.now));
-            r.decider_name = input.decider_name.trim().chars().take(SHORT_MAX).collect();
-            r.decider_hsa_id = input.decider_hsa_id.trim().chars().take(40).collect();
-            Ok(())
-        })
+        act(
+            c,
+            ctx,
+            row,
+            role,
+            Step {
+                action: Action::LinkForm,
+                version: input.version,
+                detail: "",
+            },
+            |_, r| {
+                let keep = (
+                    r.id,
+                    r.status.clone(),
+                    r.version,
+                    r.diary_number.clone(),
+                    r.created_at,
+                    r.channel.clone(),
+                    r.executed_at,
+                    r.caller_name.clone(),
+                    r.caller_phone.clone(),
+                    r.helpdesk_ref.clone(),
+                );
+                *r = staged;
+                (
+                    r.id,
+                    r.status,
+                    r.version,
+                    r.diary_number,
+                    r.created_at,
+                    r.channel,
+                    r.executed_at,
+                    r.caller_name,
+                    r.caller_phone,
+                    r.helpdesk_ref,
+                ) = keep;
+                r.form_linked_at = Some(db::ts(ctx.now));
+                r.decider_name = input.decider_name.trim().chars().take(SHORT_MAX).collect();
+                r.decider_hsa_id = input.decider_hsa_id.trim().chars().take(40).collect();
+                Ok(())
+            },
+        )
         .map(|_| ())
     })
 }
 
 /// A paper form that came by internal mail: the handler keys it in with its arrival stamp; it
 /// is then received (checklist item 1 done) and goes through the same checks as any case.
-pub fn register_paper(conn: &mut DbConnection, ctx: &Ctx, input: &CaseInput) -> Result<i64, ServiceError> {
+pub fn register_paper(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    input: &CaseInput,
+) -> Result<i64, ServiceError> {
     let actor = ctx.actor()?.clone();
     actor.require(Role::Handler)?;
     let kind = input.kind.parse::<Kind>().unwrap_or(Kind::Lock);
@@ -1062,8 +1564,15 @@ pub fn register_paper(conn: &mut DbConnection, ctx: &Ctx, input: &CaseInput) -> 
             e.add(f, m);
         }
         e.into_result()?;
-        let h = Facts { actor: ActorKind::Handler, actor_is_decider: false, signed: true, complete: true, checklist_done: false };
-        let mut s = case::transition(None, Action::Create, h).map_err(|e| ServiceError::Refused(e.message()))?;
+        let h = Facts {
+            actor: ActorKind::Handler,
+            actor_is_decider: false,
+            signed: true,
+            complete: true,
+            checklist_done: false,
+        };
+        let mut s = case::transition(None, Action::Create, h)
+            .map_err(|e| ServiceError::Refused(e.message()))?;
         for a in [Action::Submit, Action::Receive] {
             s = case::transition(Some(s), a, h).map_err(|e| ServiceError::Refused(e.message()))?;
         }
@@ -1072,8 +1581,26 @@ pub fn register_paper(conn: &mut DbConnection, ctx: &Ctx, input: &CaseInput) -> 
         let id = cases::insert(c, &row)?;
         row.id = id;
         let arrival = row.arrival_date.map(|d| d.to_string()).unwrap_or_default();
-        cases::set_check(c, id, "arrival_stamped", actor.user_id, &actor.name, db::ts(ctx.now), &format!("Ankomststämplad {arrival}"))?;
-        record(c, ctx, &row, Some(Role::Handler), "case_register_paper", Some(("Registrerade pappersblankett", &format!("Ankomststämpel {arrival}."))))?;
+        cases::set_check(
+            c,
+            id,
+            "arrival_stamped",
+            actor.user_id,
+            &actor.name,
+            db::ts(ctx.now),
+            &format!("Ankomststämplad {arrival}"),
+        )?;
+        record(
+            c,
+            ctx,
+            &row,
+            Some(Role::Handler),
+            "case_register_paper",
+            Some((
+                "Registrerade pappersblankett",
+                &format!("Ankomststämpel {arrival}."),
+            )),
+        )?;
         Ok(id)
     })
 }

@@ -40,15 +40,24 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 fn see_other(to: String) -> HttpResponse {
-    HttpResponse::SeeOther().insert_header((LOCATION, to)).finish()
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, to))
+        .finish()
 }
 
 pub fn local_time(t: &NaiveDateTime) -> String {
-    t.and_utc().with_timezone(&Stockholm).format("%Y-%m-%d %H:%M").to_string()
+    t.and_utc()
+        .with_timezone(&Stockholm)
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
 }
 
 fn pnr_display(digits: &str) -> String {
-    if digits.len() == 12 { format!("{}-{}", &digits[..8], &digits[8..]) } else { digits.to_string() }
+    if digits.len() == 12 {
+        format!("{}-{}", &digits[..8], &digits[8..])
+    } else {
+        digits.to_string()
+    }
 }
 
 /// A case as a row of a list: the name is masked for protected citizens.
@@ -79,7 +88,11 @@ fn item(r: &CaseRow) -> CaseItem {
         kind: r.kind.parse::<Kind>().map(|k| k.label()).unwrap_or(""),
         status: r.status.parse::<Status>().map(|s| s.label()).unwrap_or(""),
         pnr: pnr_display(&r.citizen_pnr),
-        name: if r.citizen_protected { "*****".into() } else { r.citizen_name.clone() },
+        name: if r.citizen_protected {
+            "*****".into()
+        } else {
+            r.citizen_name.clone()
+        },
         diary: r.diary_number.clone().unwrap_or_default(),
         updated: local_time(&r.updated_at),
         submitted: r.submitted_at.as_ref().map(local_time).unwrap_or_default(),
@@ -105,15 +118,25 @@ struct ListPage {
     can_create: bool,
 }
 
-async fn list(state: web::Data<AppState>, staff: Staff, q: web::Query<ListQuery>) -> Result<HttpResponse, AppError> {
+async fn list(
+    state: web::Data<AppState>,
+    staff: Staff,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
     let ctx = staff.ctx(&state);
     let status = q.status.clone().filter(|s| !s.is_empty());
     let st = status.clone();
     let offset = Pager::offset(q.sida);
-    let (rows, total) = state.run(move |c| cases::list(c, &ctx, st.as_deref(), pages::PER_PAGE, offset)).await?;
+    let (rows, total) = state
+        .run(move |c| cases::list(c, &ctx, st.as_deref(), pages::PER_PAGE, offset))
+        .await?;
     let statuses = Status::ALL
         .iter()
-        .map(|s| Choice { value: s.code().into(), label: s.label().into(), checked: status.as_deref() == Some(s.code()) })
+        .map(|s| Choice {
+            value: s.code().into(),
+            label: s.label().into(),
+            checked: status.as_deref() == Some(s.code()),
+        })
         .collect();
     let base = status.map(|s| format!("status={s}")).unwrap_or_default();
     Ok(pages::ok(&ListPage {
@@ -151,7 +174,11 @@ struct FormPage {
 fn opts(choices: grounds::Choices, selected: &[String]) -> Vec<Choice> {
     choices
         .iter()
-        .map(|(c, l)| Choice { value: (*c).into(), label: (*l).into(), checked: selected.iter().any(|s| s == c) })
+        .map(|(c, l)| Choice {
+            value: (*c).into(),
+            label: (*l).into(),
+            checked: selected.iter().any(|s| s == c),
+        })
         .collect()
 }
 
@@ -167,18 +194,32 @@ async fn form_page(
     let ctx = staff.ctx(state);
     let unit = form.unit_id.parse::<i64>().ok();
     let pnr = form.citizen_pnr.clone();
-    let ch = state.run(move |c| cases::form_choices(c, &ctx, unit, &pnr)).await?;
+    let ch = state
+        .run(move |c| cases::form_choices(c, &ctx, unit, &pnr))
+        .await?;
     let units = ch
         .units
         .iter()
-        .map(|u| Choice { value: u.id.to_string(), label: format!("{} ({})", u.name, u.code), checked: form.unit_id == u.id.to_string() })
+        .map(|u| Choice {
+            value: u.id.to_string(),
+            label: format!("{} ({})", u.name, u.code),
+            checked: form.unit_id == u.id.to_string(),
+        })
         .collect();
     let members = ch
         .members
         .iter()
-        .map(|u| Choice { value: u.id.to_string(), label: u.name.clone(), checked: form.review_responsible_user_id == u.id.to_string() })
+        .map(|u| Choice {
+            value: u.id.to_string(),
+            label: u.name.clone(),
+            checked: form.review_responsible_user_id == u.id.to_string(),
+        })
         .collect();
-    let mut providers = vec![Choice { value: "region".into(), label: "Regionen".into(), checked: form.care_provider.is_empty() || form.care_provider == "region" }];
+    let mut providers = vec![Choice {
+        value: "region".into(),
+        label: "Regionen".into(),
+        checked: form.care_provider.is_empty() || form.care_provider == "region",
+    }];
     providers.extend(ch.providers.iter().map(|p| Choice {
         value: p.id.to_string(),
         label: format!("{} ({})", p.name, p.org_number),
@@ -189,7 +230,11 @@ async fn form_page(
         .iter()
         .map(|c| Choice {
             value: c.id.to_string(),
-            label: format!("{} – låsning, {}", c.diary_number.clone().unwrap_or_default(), c.status.parse::<Status>().map(|s| s.label()).unwrap_or("")),
+            label: format!(
+                "{} – låsning, {}",
+                c.diary_number.clone().unwrap_or_default(),
+                c.status.parse::<Status>().map(|s| s.label()).unwrap_or("")
+            ),
             checked: form.related_case_id == c.id.to_string(),
         })
         .collect();
@@ -200,7 +245,11 @@ async fn form_page(
         _ if form.kind == "unlock" => "Ny begäran om upplåsning",
         _ => "Ny begäran om låsning",
     };
-    let status = if errors.is_empty() && notice.is_none() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if errors.is_empty() && notice.is_none() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     let page = FormPage {
         l: staff.layout(title),
         mode,
@@ -210,7 +259,10 @@ async fn form_page(
         basis: opts(BASIS, &form.basis),
         situations: opts(SITUATIONS, &form.situations),
         requested_by: opts(REQUESTED_BY, std::slice::from_ref(&form.requested_by)),
-        not_informed: opts(NOT_INFORMED, std::slice::from_ref(&form.patient_not_informed_reason)),
+        not_informed: opts(
+            NOT_INFORMED,
+            std::slice::from_ref(&form.patient_not_informed_reason),
+        ),
         form,
         errors,
         units,
@@ -222,19 +274,41 @@ async fn form_page(
     Ok(pages::render(status, &page))
 }
 
-async fn new_form(state: web::Data<AppState>, staff: Staff, q: web::Query<ListQuery>) -> Result<HttpResponse, AppError> {
+async fn new_form(
+    state: web::Data<AppState>,
+    staff: Staff,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
     if !(staff.actor.has(Role::Clinician) || staff.actor.has(Role::Manager)) {
         return Err(ServiceError::Forbidden.into());
     }
-    let kind = if q.typ.as_deref() == Some("unlock") { "unlock" } else { "lock" };
+    let kind = if q.typ.as_deref() == Some("unlock") {
+        "unlock"
+    } else {
+        "lock"
+    };
     let form = CaseInput {
         kind: kind.into(),
-        unit_id: staff.actor.units.first().map(|u| u.id.to_string()).unwrap_or_default(),
+        unit_id: staff
+            .actor
+            .units
+            .first()
+            .map(|u| u.id.to_string())
+            .unwrap_or_default(),
         requested_by: "staff".into(),
         care_provider: "region".into(),
         ..Default::default()
     };
-    form_page(&state, &staff, "create", "/arenden/ny".into(), form, FieldErrors::default(), None).await
+    form_page(
+        &state,
+        &staff,
+        "create",
+        "/arenden/ny".into(),
+        form,
+        FieldErrors::default(),
+        None,
+    )
+    .await
 }
 
 /// Turns a service result into the form again (on input errors) or an error page.
@@ -247,15 +321,30 @@ async fn back_to_form(
     err: AppError,
 ) -> Result<HttpResponse, AppError> {
     match err {
-        AppError::Service(ServiceError::Invalid(errors)) => form_page(state, staff, mode, action, form, errors, None).await,
+        AppError::Service(ServiceError::Invalid(errors)) => {
+            form_page(state, staff, mode, action, form, errors, None).await
+        }
         AppError::Service(ServiceError::Conflict(m) | ServiceError::Refused(m)) => {
-            form_page(state, staff, mode, action, form, FieldErrors::default(), Some(m)).await
+            form_page(
+                state,
+                staff,
+                mode,
+                action,
+                form,
+                FieldErrors::default(),
+                Some(m),
+            )
+            .await
         }
         e => Err(e),
     }
 }
 
-async fn create(state: web::Data<AppState>, staff: Staff, form: HtmlForm<CaseInput>) -> Result<HttpResponse, AppError> {
+async fn create(
+    state: web::Data<AppState>,
+    staff: Staff,
+    form: HtmlForm<CaseInput>,
+) -> Result<HttpResponse, AppError> {
     let ctx = staff.ctx(&state);
     let input = form.0;
     let i2 = input.clone();
@@ -301,7 +390,11 @@ pub struct CheckLine {
 }
 
 fn labels(choices: grounds::Choices, stored: &str) -> Vec<&'static str> {
-    grounds::split(stored).iter().map(|c| grounds::label(choices, c)).filter(|l| !l.is_empty()).collect()
+    grounds::split(stored)
+        .iter()
+        .map(|c| grounds::label(choices, c))
+        .filter(|l| !l.is_empty())
+        .collect()
 }
 
 fn view_page(staff: &Staff, v: CaseView, notice: Option<String>, errors: FieldErrors) -> ViewPage {
@@ -314,15 +407,28 @@ fn view_page(staff: &Staff, v: CaseView, notice: Option<String>, errors: FieldEr
             code,
             label,
             done: v.checks.iter().find(|x| x.item == *code).map(|x| {
-                let note = if x.note.is_empty() { String::new() } else { format!(" – {}", x.note) };
+                let note = if x.note.is_empty() {
+                    String::new()
+                } else {
+                    format!(" – {}", x.note)
+                };
                 format!("{} {}{}", x.done_by_name, local_time(&x.done_at), note)
             }),
         })
         .collect();
     let is_unit_staff = staff.actor.has(Role::Clinician) || staff.actor.has(Role::Manager);
     ViewPage {
-        l: staff.layout(&format!("Ärende {}", r.diary_number.clone().unwrap_or_else(|| format!("nr {}", r.id)))),
-        name: if masked { "*****".into() } else { r.citizen_name.clone() },
+        l: staff.layout(&format!(
+            "Ärende {}",
+            r.diary_number
+                .clone()
+                .unwrap_or_else(|| format!("nr {}", r.id))
+        )),
+        name: if masked {
+            "*****".into()
+        } else {
+            r.citizen_name.clone()
+        },
         masked,
         pnr: pnr_display(&r.citizen_pnr),
         kind: r.kind.parse::<Kind>().map(|k| k.label()).unwrap_or(""),
@@ -339,7 +445,14 @@ fn view_page(staff: &Staff, v: CaseView, notice: Option<String>, errors: FieldEr
         events: v
             .events
             .iter()
-            .map(|e| (local_time(&e.at), e.actor_name.clone(), e.action.clone(), e.detail.clone()))
+            .map(|e| {
+                (
+                    local_time(&e.at),
+                    e.actor_name.clone(),
+                    e.action.clone(),
+                    e.detail.clone(),
+                )
+            })
             .collect(),
         is_handler: v.role == Role::Handler,
         is_unit_staff: is_unit_staff && staff.actor.units.iter().any(|u| u.id == r.unit_id),
@@ -362,26 +475,71 @@ async fn show_case(
 ) -> Result<HttpResponse, AppError> {
     let ctx = staff.ctx(state);
     let register = state.register.clone();
-    let v = state.run(move |c| cases::view(c, &ctx, id, register.as_ref(), reveal)).await?;
-    let status = if notice.is_some() || !errors.is_empty() { StatusCode::CONFLICT } else { StatusCode::OK };
+    let v = state
+        .run(move |c| cases::view(c, &ctx, id, register.as_ref(), reveal))
+        .await?;
+    let status = if notice.is_some() || !errors.is_empty() {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::OK
+    };
     Ok(pages::render(status, &view_page(staff, v, notice, errors)))
 }
 
-async fn show(state: web::Data<AppState>, staff: Staff, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
-    show_case(&state, &staff, id.into_inner(), false, None, FieldErrors::default()).await
+async fn show(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    show_case(
+        &state,
+        &staff,
+        id.into_inner(),
+        false,
+        None,
+        FieldErrors::default(),
+    )
+    .await
 }
 
-async fn reveal(state: web::Data<AppState>, staff: Staff, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
-    show_case(&state, &staff, id.into_inner(), true, None, FieldErrors::default()).await
+async fn reveal(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    show_case(
+        &state,
+        &staff,
+        id.into_inner(),
+        true,
+        None,
+        FieldErrors::default(),
+    )
+    .await
 }
 
-async fn edit_form(state: web::Data<AppState>, staff: Staff, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn edit_form(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let ctx = staff.ctx(&state);
     let register = state.register.clone();
-    let v = state.run(move |c| cases::view(c, &ctx, id, register.as_ref(), false)).await?;
-    if !v.case.status.parse::<Status>().is_ok_and(|s| s.is_editable()) {
-        return Err(ServiceError::Refused("Ärendet kan bara ändras som utkast eller när det har returnerats för komplettering.".into()).into());
+    let v = state
+        .run(move |c| cases::view(c, &ctx, id, register.as_ref(), false))
+        .await?;
+    if !v
+        .case
+        .status
+        .parse::<Status>()
+        .is_ok_and(|s| s.is_editable())
+    {
+        return Err(ServiceError::Refused(
+            "Ärendet kan bara ändras som utkast eller när det har returnerats för komplettering."
+                .into(),
+        )
+        .into());
     }
     let mut form = CaseInput::from_row(&v.case);
     if v.case.citizen_protected {
@@ -389,17 +547,44 @@ async fn edit_form(state: web::Data<AppState>, staff: Staff, id: web::Path<i64>)
         // it is shown only to the unit that filed it.
         form.citizen_protected = true;
     }
-    form_page(&state, &staff, "edit", format!("/arenden/{id}/andra"), form, FieldErrors::default(), None).await
+    form_page(
+        &state,
+        &staff,
+        "edit",
+        format!("/arenden/{id}/andra"),
+        form,
+        FieldErrors::default(),
+        None,
+    )
+    .await
 }
 
-async fn update(state: web::Data<AppState>, staff: Staff, id: web::Path<i64>, form: HtmlForm<CaseInput>) -> Result<HttpResponse, AppError> {
+async fn update(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<i64>,
+    form: HtmlForm<CaseInput>,
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let ctx = staff.ctx(&state);
     let input = form.0;
     let i2 = input.clone();
-    match state.run(move |c| cases::update_draft(c, &ctx, id, &i2)).await {
+    match state
+        .run(move |c| cases::update_draft(c, &ctx, id, &i2))
+        .await
+    {
         Ok(()) => Ok(see_other(format!("/arenden/{id}"))),
-        Err(e) => back_to_form(&state, &staff, "edit", format!("/arenden/{id}/andra"), input, e).await,
+        Err(e) => {
+            back_to_form(
+                &state,
+                &staff,
+                "edit",
+                format!("/arenden/{id}/andra"),
+                input,
+                e,
+            )
+            .await
+        }
     }
 }
 
@@ -430,17 +615,52 @@ async fn act(
     let f = form.0;
     let prefix = state.config.diary_prefix.clone();
     let result = match action.as_str() {
-        "signera" => state.run(move |c| cases::sign(c, &ctx, id, f.version)).await,
-        "skicka" => state.run(move |c| cases::submit(c, &ctx, id, f.version)).await,
-        "ta-emot" => state.run(move |c| cases::receive(c, &ctx, id, f.version)).await,
-        "kontroll" => state.run(move |c| cases::check_item(c, &ctx, id, f.version, &f.item, &f.note)).await,
-        "retur" => state.run(move |c| cases::return_case(c, &ctx, id, f.version, &f.reason)).await,
-        "verifiera" => state.run(move |c| cases::verify(c, &ctx, id, f.version)).await,
-        "verkstall" => {
-            let input = ExecuteInput { helpdesk_ref: f.helpdesk_ref, plexus_ref: f.plexus_ref, version: f.version };
-            state.run(move |c| cases::execute(c, &ctx, id, &input, &prefix)).await.map(|_| ())
+        "signera" => {
+            state
+                .run(move |c| cases::sign(c, &ctx, id, f.version))
+                .await
         }
-        "aterkalla" => state.run(move |c| cases::withdraw(c, &ctx, id, f.version, &f.reason)).await,
+        "skicka" => {
+            state
+                .run(move |c| cases::submit(c, &ctx, id, f.version))
+                .await
+        }
+        "ta-emot" => {
+            state
+                .run(move |c| cases::receive(c, &ctx, id, f.version))
+                .await
+        }
+        "kontroll" => {
+            state
+                .run(move |c| cases::check_item(c, &ctx, id, f.version, &f.item, &f.note))
+                .await
+        }
+        "retur" => {
+            state
+                .run(move |c| cases::return_case(c, &ctx, id, f.version, &f.reason))
+                .await
+        }
+        "verifiera" => {
+            state
+                .run(move |c| cases::verify(c, &ctx, id, f.version))
+                .await
+        }
+        "verkstall" => {
+            let input = ExecuteInput {
+                helpdesk_ref: f.helpdesk_ref,
+                plexus_ref: f.plexus_ref,
+                version: f.version,
+            };
+            state
+                .run(move |c| cases::execute(c, &ctx, id, &input, &prefix))
+                .await
+                .map(|_| ())
+        }
+        "aterkalla" => {
+            state
+                .run(move |c| cases::withdraw(c, &ctx, id, f.version, &f.reason))
+                .await
+        }
         _ => return Err(ServiceError::NotFound.into()),
     };
     match result {
@@ -463,10 +683,16 @@ struct QueuePage {
     pager: Pager,
 }
 
-async fn queue(state: web::Data<AppState>, staff: Staff, q: web::Query<ListQuery>) -> Result<HttpResponse, AppError> {
+async fn queue(
+    state: web::Data<AppState>,
+    staff: Staff,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
     let ctx = staff.ctx(&state);
     let offset = Pager::offset(q.sida);
-    let (rows, total) = state.run(move |c| cases::queue(c, &ctx, pages::PER_PAGE, offset)).await?;
+    let (rows, total) = state
+        .run(move |c| cases::queue(c, &ctx, pages::PER_PAGE, offset))
+        .await?;
     Ok(pages::ok(&QueuePage {
         l: staff.layout("Handläggning"),
         rows: rows.iter().map(item).collect(),
@@ -486,7 +712,13 @@ struct SearchPage {
 
 async fn search_form(staff: Staff) -> Result<HttpResponse, AppError> {
     staff.actor.require(Role::Handler)?;
-    Ok(pages::ok(&SearchPage { l: staff.layout("Sök personnummer"), pnr: String::new(), searched: None, rows: vec![], errors: FieldErrors::default() }))
+    Ok(pages::ok(&SearchPage {
+        l: staff.layout("Sök personnummer"),
+        pnr: String::new(),
+        searched: None,
+        rows: vec![],
+        errors: FieldErrors::default(),
+    }))
 }
 
 #[derive(serde::Deserialize)]
@@ -496,11 +728,18 @@ struct SearchForm {
 }
 
 /// The personnummer travels in the POST body, never in the URL.
-async fn search(state: web::Data<AppState>, staff: Staff, form: HtmlForm<SearchForm>) -> Result<HttpResponse, AppError> {
+async fn search(
+    state: web::Data<AppState>,
+    staff: Staff,
+    form: HtmlForm<SearchForm>,
+) -> Result<HttpResponse, AppError> {
     let ctx = staff.ctx(&state);
     let pnr = form.0.pnr;
     let p2 = pnr.clone();
-    match state.run(move |c| cases::search_citizen(c, &ctx, &p2)).await {
+    match state
+        .run(move |c| cases::search_citizen(c, &ctx, &p2))
+        .await
+    {
         Ok((canon, rows)) => Ok(pages::ok(&SearchPage {
             l: staff.layout("Sök personnummer"),
             pnr: canon.clone(),
@@ -510,7 +749,13 @@ async fn search(state: web::Data<AppState>, staff: Staff, form: HtmlForm<SearchF
         })),
         Err(AppError::Service(ServiceError::Invalid(errors))) => Ok(pages::render(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &SearchPage { l: staff.layout("Sök personnummer"), pnr, searched: None, rows: vec![], errors },
+            &SearchPage {
+                l: staff.layout("Sök personnummer"),
+                pnr,
+                searched: None,
+                rows: vec![],
+                errors,
+            },
         )),
         Err(e) => Err(e),
     }
@@ -526,16 +771,31 @@ struct CallPage {
     errors: FieldErrors,
 }
 
-async fn call_page(state: &AppState, staff: &Staff, form: CallInput, errors: FieldErrors) -> Result<HttpResponse, AppError> {
+async fn call_page(
+    state: &AppState,
+    staff: &Staff,
+    form: CallInput,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
     staff.actor.require(Role::Handler)?;
     let ctx = staff.ctx(state);
-    let ch = state.run(move |c| cases::form_choices(c, &ctx, None, "")).await?;
+    let ch = state
+        .run(move |c| cases::form_choices(c, &ctx, None, ""))
+        .await?;
     let units = ch
         .units
         .iter()
-        .map(|u| Choice { value: u.id.to_string(), label: format!("{} ({})", u.name, u.code), checked: form.unit_id == u.id.to_string() })
+        .map(|u| Choice {
+            value: u.id.to_string(),
+            label: format!("{} ({})", u.name, u.code),
+            checked: form.unit_id == u.id.to_string(),
+        })
         .collect();
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     Ok(pages::render(
         status,
         &CallPage {
@@ -552,51 +812,119 @@ async fn call_form(state: web::Data<AppState>, staff: Staff) -> Result<HttpRespo
     call_page(&state, &staff, CallInput::default(), FieldErrors::default()).await
 }
 
-async fn call(state: web::Data<AppState>, staff: Staff, form: HtmlForm<CallInput>) -> Result<HttpResponse, AppError> {
+async fn call(
+    state: web::Data<AppState>,
+    staff: Staff,
+    form: HtmlForm<CallInput>,
+) -> Result<HttpResponse, AppError> {
     let ctx = staff.ctx(&state);
     let input = form.0;
     let i2 = input.clone();
     let prefix = state.config.diary_prefix.clone();
-    match state.run(move |c| cases::register_call(c, &ctx, &i2, &prefix)).await {
+    match state
+        .run(move |c| cases::register_call(c, &ctx, &i2, &prefix))
+        .await
+    {
         Ok((id, _)) => Ok(see_other(format!("/arenden/{id}"))),
-        Err(AppError::Service(ServiceError::Invalid(errors))) => call_page(&state, &staff, input, errors).await,
+        Err(AppError::Service(ServiceError::Invalid(errors))) => {
+            call_page(&state, &staff, input, errors).await
+        }
         Err(e) => Err(e),
     }
 }
 
-async fn link_form_page(state: web::Data<AppState>, staff: Staff, id: web::Path<i64>) -> Result<HttpResponse, AppError> {
+async fn link_form_page(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
     staff.actor.require(Role::Handler)?;
     let id = id.into_inner();
     let ctx = staff.ctx(&state);
     let register = state.register.clone();
-    let v = state.run(move |c| cases::view(c, &ctx, id, register.as_ref(), false)).await?;
+    let v = state
+        .run(move |c| cases::view(c, &ctx, id, register.as_ref(), false))
+        .await?;
     let form = CaseInput::from_row(&v.case);
-    form_page(&state, &staff, "link", format!("/arenden/{id}/blankett"), form, FieldErrors::default(), None).await
+    form_page(
+        &state,
+        &staff,
+        "link",
+        format!("/arenden/{id}/blankett"),
+        form,
+        FieldErrors::default(),
+        None,
+    )
+    .await
 }
 
-async fn link_form(state: web::Data<AppState>, staff: Staff, id: web::Path<i64>, form: HtmlForm<CaseInput>) -> Result<HttpResponse, AppError> {
+async fn link_form(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<i64>,
+    form: HtmlForm<CaseInput>,
+) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let ctx = staff.ctx(&state);
     let input = form.0;
     let i2 = input.clone();
     match state.run(move |c| cases::link_form(c, &ctx, id, &i2)).await {
         Ok(()) => Ok(see_other(format!("/arenden/{id}"))),
-        Err(e) => back_to_form(&state, &staff, "link", format!("/arenden/{id}/blankett"), input, e).await,
+        Err(e) => {
+            back_to_form(
+                &state,
+                &staff,
+                "link",
+                format!("/arenden/{id}/blankett"),
+                input,
+                e,
+            )
+            .await
+        }
     }
 }
 
-async fn paper_form(state: web::Data<AppState>, staff: Staff, q: web::Query<ListQuery>) -> Result<HttpResponse, AppError> {
+async fn paper_form(
+    state: web::Data<AppState>,
+    staff: Staff,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
     staff.actor.require(Role::Handler)?;
-    let kind = if q.typ.as_deref() == Some("unlock") { "unlock" } else { "lock" };
-    let form = CaseInput { kind: kind.into(), requested_by: "staff".into(), care_provider: "region".into(), ..Default::default() };
-    form_page(&state, &staff, "paper", "/blankett".into(), form, FieldErrors::default(), None).await
+    let kind = if q.typ.as_deref() == Some("unlock") {
+        "unlock"
+    } else {
+        "lock"
+    };
+    let form = CaseInput {
+        kind: kind.into(),
+        requested_by: "staff".into(),
+        care_provider: "region".into(),
+        ..Default::default()
+    };
+    form_page(
+        &state,
+        &staff,
+        "paper",
+        "/blankett".into(),
+        form,
+        FieldErrors::default(),
+        None,
+    )
+    .await
 }
 
-async fn paper(state: web::Data<AppState>, staff: Staff, form: HtmlForm<CaseInput>) -> Result<HttpResponse, AppError> {
+async fn paper(
+    state: web::Data<AppState>,
+    staff: Staff,
+    form: HtmlForm<CaseInput>,
+) -> Result<HttpResponse, AppError> {
     let ctx = staff.ctx(&state);
     let input = form.0;
     let i2 = input.clone();
-    match state.run(move |c| cases::register_paper(c, &ctx, &i2)).await {
+    match state
+        .run(move |c| cases::register_paper(c, &ctx, &i2))
+        .await
+    {
         Ok(id) => Ok(see_other(format!("/arenden/{id}"))),
         Err(e) => back_to_form(&state, &staff, "paper", "/blankett".into(), input, e).await,
     }
@@ -612,11 +940,17 @@ struct DiaryPage {
 }
 
 /// The diary shows no citizen data, so it can be printed or handed out.
-async fn diary(state: web::Data<AppState>, staff: Staff, q: web::Query<ListQuery>) -> Result<HttpResponse, AppError> {
+async fn diary(
+    state: web::Data<AppState>,
+    staff: Staff,
+    q: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
     let ctx = staff.ctx(&state);
     let year = q.ar.unwrap_or_else(|| cases::swedish_today(&ctx).year());
     let offset = Pager::offset(q.sida);
-    let (rows, total) = state.run(move |c| cases::diary(c, &ctx, year, pages::PER_PAGE, offset)).await?;
+    let (rows, total) = state
+        .run(move |c| cases::diary(c, &ctx, year, pages::PER_PAGE, offset))
+        .await?;
     Ok(pages::ok(&DiaryPage {
         l: staff.layout(&format!("Diarium {year}")),
         year,
@@ -627,5 +961,7 @@ async fn diary(state: web::Data<AppState>, staff: Staff, q: web::Query<ListQuery
 
 /// Canonical personnummer for display; kept here so templates never see raw digits.
 pub fn canonical(digits: &str) -> String {
-    Personnummer::parse(digits, chrono::Utc::now().date_naive()).map(|p| p.canonical()).unwrap_or_else(|_| digits.to_string())
+    Personnummer::parse(digits, chrono::Utc::now().date_naive())
+        .map(|p| p.canonical())
+        .unwrap_or_else(|_| digits.to_string())
 }

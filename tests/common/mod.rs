@@ -207,6 +207,11 @@ impl TestApp {
 
     /// A fully enrolled user with the given roles.
     pub fn user(&self, roles: &[Role], units: &[i64]) -> TestUser {
+        self.user_with(roles, units, false)
+    }
+
+    /// A fully enrolled user; `decider` sets the decider flag.
+    pub fn user_with(&self, roles: &[Role], units: &[i64], decider: bool) -> TestUser {
         let n = self.n_users.get() + 1;
         self.n_users.set(n);
         let hsa_id = format!("SE2321000131-T{n:05}");
@@ -217,7 +222,7 @@ impl TestApp {
             email: format!("t{n}@example.se"),
             roles: roles.iter().map(|r| r.code().to_string()).collect(),
             units: units.iter().map(|u| u.to_string()).collect(),
-            is_decider: false,
+            is_decider: decider,
             active: true,
         };
         let mut conn = self.conn();

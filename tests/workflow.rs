@@ -1,0 +1,604 @@
+//! The case workflow end to end through the web, on SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{Browser, Resp, TestApp, TestUser};
+use kontosparr::domain::Role;
+
+dual!(
+    lock_then_unlock_through_the_web,
+    only_a_decider_signs_and_unsigned_cannot_be_sent,
+    returned_case_is_completed_and_resubmitted,
+    another_unit_cannot_see_or_change_a_case,
+    two_people_acting_at_once_get_a_clear_conflict,
+    diary_numbers_are_gapless_under_concurrency,
+    emergency_call_then_form,
+    paper_form_is_registered_with_arrival_stamp,
+    views_are_logged_and_protected_names_masked,
+    bad_input_comes_back_with_everything_typed,
+);
+
+const PNR: &str = "19121212-1212";
+
+struct Region {
+    unit: i64,
+    doctor: TestUser,
+    nurse: TestUser,
+    handler: TestUser,
+}
+
+fn region(app: &TestApp) -> Region {
+    let unit = app.unit("PSYK");
+    Region {
+        unit,
+        doctor: app.user_with(&[Role::Clinician], &[unit], true),
+        nurse: app.user(&[Role::Clinician], &[unit]),
+        handler: app.user(&[Role::Handler], &[]),
+    }
+}
+
+fn lock_fields(unit: i64, responsible: i64, pnr: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("kind", "lock".into()),
+        ("unit_id", unit.to_string()),
+        ("care_provider", "region".into()),
+        ("citizen_pnr", pnr.into()),
+        ("citizen_name", "Tolvan Tolvansson".into()),
+        ("risk_kinds", "hot".into()),
+        ("risk_kinds", "skada".into()),
+        ("basis", "security".into()),
+        ("situations", "threat".into()),
+        (
+            "assessment_reasons",
+            "Närstående med hotbild läser patientens meddelanden.".into(),
+        ),
+        (
+            "assessment_risks",
+            "Risk för våld om bokade tider blir kända.".into(),
+        ),
+        ("assessment_scope", "Hela inloggningen på 1177.se.".into()),
+        ("requested_by", "staff".into()),
+        ("journal_note_date", "2026-11-20".into()),
+        ("chief_informed_date", "2026-11-20".into()),
+        ("chief_informed_whom", "Chefläkare Område 1".into()),
+        ("patient_informed_date", "2026-11-21".into()),
+        ("journal_sealing", "no".into()),
+        ("review_responsible_user_id", responsible.to_string()),
+    ]
+}
+
+fn refs<'a>(v: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    v.iter().map(|(k, x)| (*k, x.as_str())).collect()
+}
+
+fn case_id(r: &Resp) -> i64 {
+    let loc = r
+        .location()
+        .unwrap_or_else(|| panic!("no redirect: {} {}", r.status, r.body));
+    loc.trim_start_matches("/arenden/").parse().unwrap()
+}
+
+fn version(page: &Resp) -> String {
+    common::field_value(&page.body, "version").unwrap_or_default()
+}
+
+/// POSTs a case action with the case page's token and version.
+async fn action(b: &mut Browser, id: i64, name: &str, extra: &[(&str, &str)]) -> Resp {
+    let page = b.get(&format!("/arenden/{id}")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let (t, v) = (page.csrf(), version(&page));
+    let mut f: Vec<(&str, &str)> = vec![("csrf_token", &t), ("version", &v)];
+    f.extend_from_slice(extra);
+    b.post(&format!("/arenden/{id}/{name}"), &f).await
+}
+
+async fn create(b: &mut Browser, fields: &[(&'static str, String)], kind: &str) -> i64 {
+    let r = b
+        .submit(
+            &format!("/arenden/ny?typ={kind}"),
+            "/arenden/ny",
+            &refs(fields),
+        )
+        .await;
+    case_id(&r)
+}
+
+async fn handle_to_execution(b: &mut Browser, id: i64) -> Resp {
+    assert_eq!(action(b, id, "ta-emot", &[]).await.status, 303);
+    for item in ["register_match", "earlier_cases", "category"] {
+        let r = action(b, id, "kontroll", &[("item", item), ("note", "")]).await;
+        assert_eq!(r.status, 303, "{item}: {}", r.body);
+    }
+    assert_eq!(action(b, id, "verifiera", &[]).await.status, 303);
+    let r = action(
+        b,
+        id,
+        "verkstall",
+        &[("helpdesk_ref", "RÄLS-123"), ("plexus_ref", "PX-9")],
+    )
+    .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    b.get(&format!("/arenden/{id}")).await
+}
+
+async fn lock_then_unlock_through_the_web(app: TestApp) {
+    let r = region(&app);
+    let mut doc = app.browser();
+    app.login(&mut doc, &r.doctor).await;
+    let id = create(&mut doc, &lock_fields(r.unit, r.nurse.id, PNR), "lock").await;
+    let page = doc.get(&format!("/arenden/{id}")).await;
+    assert!(page.body.contains("Utkast") && page.body.contains("Signera beslutet"));
+    assert_eq!(action(&mut doc, id, "signera", &[]).await.status, 303);
+    assert_eq!(action(&mut doc, id, "skicka", &[]).await.status, 303);
+    assert!(
+        doc.get(&format!("/arenden/{id}"))
+            .await
+            .body
+            .contains("Inskickad")
+    );
+
+    let mut h = app.browser();
+    app.login(&mut h, &r.handler).await;
+    let queue = h.get("/handlaggning").await;
+    assert!(queue.body.contains(&format!("/arenden/{id}\"")));
+    let page = h.get(&format!("/arenden/{id}")).await;
+    assert!(
+        page.body.contains("Tolvan Tolvansson"),
+        "register name shown to the handler"
+    );
+    // Verification needs the checklist.
+    assert_eq!(action(&mut h, id, "ta-emot", &[]).await.status, 303);
+    let early = action(&mut h, id, "verifiera", &[]).await;
+    assert_eq!(early.status, 409);
+    assert!(early.body.contains("kontrollpunkter"));
+    for item in ["register_match", "earlier_cases", "category"] {
+        assert_eq!(
+            action(&mut h, id, "kontroll", &[("item", item), ("note", "")])
+                .await
+                .status,
+            303
+        );
+    }
+    assert_eq!(action(&mut h, id, "verifiera", &[]).await.status, 303);
+    assert_eq!(
+        action(
+            &mut h,
+            id,
+            "verkstall",
+            &[("helpdesk_ref", "RÄLS-1"), ("plexus_ref", "")]
+        )
+        .await
+        .status,
+        303
+    );
+    let done = h.get(&format!("/arenden/{id}")).await;
+    assert!(done.body.contains("KSD 2026-00001"), "{}", done.body);
+    assert!(done.body.contains("Verkställd"));
+    let diary = h.get("/diarium?ar=2026").await;
+    assert!(diary.body.contains("KSD 2026-00001"));
+    assert!(
+        !diary.body.contains("1212"),
+        "the diary has no citizen data"
+    );
+
+    // The unlock proposes the lock and refers to its number.
+    let mut fields = lock_fields(r.unit, r.nurse.id, PNR);
+    fields[0].1 = "unlock".into();
+    let uid = create(&mut doc, &fields, "unlock").await;
+    let upage = doc.get(&format!("/arenden/{uid}")).await;
+    assert!(
+        upage.body.contains("KSD 2026-00001"),
+        "the earlier lock is proposed: {}",
+        upage.body
+    );
+    assert_eq!(action(&mut doc, uid, "signera", &[]).await.status, 303);
+    assert_eq!(action(&mut doc, uid, "skicka", &[]).await.status, 303);
+    let done = handle_to_execution(&mut h, uid).await;
+    assert!(done.body.contains("KSD 2026-00002"));
+    assert!(
+        done.body
+            .contains("Hänvisning till tidigare ärende KSD 2026-00001")
+    );
+}
+
+async fn only_a_decider_signs_and_unsigned_cannot_be_sent(app: TestApp) {
+    let r = region(&app);
+    let mut nurse = app.browser();
+    app.login(&mut nurse, &r.nurse).await;
+    let id = create(&mut nurse, &lock_fields(r.unit, r.nurse.id, PNR), "lock").await;
+    let page = nurse.get(&format!("/arenden/{id}")).await;
+    assert!(!page.body.contains("Signera beslutet"));
+    let s = action(&mut nurse, id, "signera", &[]).await;
+    assert_eq!(s.status, 409);
+    assert!(s.body.contains("Bara en beslutsfattare"));
+    let send = action(&mut nurse, id, "skicka", &[]).await;
+    assert_eq!(send.status, 409);
+    assert!(send.body.contains("signeras"));
+    // The decider of the unit signs what the nurse prepared; then the nurse can send it.
+    let mut doc = app.browser();
+    app.login(&mut doc, &r.doctor).await;
+    assert_eq!(action(&mut doc, id, "signera", &[]).await.status, 303);
+    assert_eq!(action(&mut nurse, id, "skicka", &[]).await.status, 303);
+    // An incomplete draft cannot be signed.
+    let mut partial = lock_fields(r.unit, r.nurse.id, PNR);
+    partial.retain(|(k, _)| *k != "assessment_scope");
+    let pid = create(&mut doc, &partial, "lock").await;
+    let p = doc.get(&format!("/arenden/{pid}")).await;
+    assert!(p.body.contains("saknas"));
+    assert_eq!(action(&mut doc, pid, "signera", &[]).await.status, 409);
+}
+
+async fn returned_case_is_completed_and_resubmitted(app: TestApp) {
+    let r = region(&app);
+    let mut doc = app.browser();
+    app.login(&mut doc, &r.doctor).await;
+    let id = create(&mut doc, &lock_fields(r.unit, r.nurse.id, PNR), "lock").await;
+    action(&mut doc, id, "signera", &[]).await;
+    action(&mut doc, id, "skicka", &[]).await;
+    let mut h = app.browser();
+    app.login(&mut h, &r.handler).await;
+    let empty = action(&mut h, id, "retur", &[("reason", "  ")]).await;
+    assert_eq!(empty.status, 409, "a reason is required");
+    assert_eq!(
+        action(
+            &mut h,
+            id,
+            "retur",
+            &[(
+                "reason",
+                "Datum för information till chefläkare saknas på blanketten."
+            )]
+        )
+        .await
+        .status,
+        303
+    );
+    let page = doc.get(&format!("/arenden/{id}")).await;
+    assert!(
+        page.body.contains("Returnerat för komplettering")
+            && page.body.contains("Datum för information till chefläkare")
+    );
+    // Editing removes the signature; the decider signs again and resubmits.
+    let edit = doc.get(&format!("/arenden/{id}/andra")).await;
+    let mut fields = lock_fields(r.unit, r.nurse.id, PNR);
+    fields.push(("version", version(&edit)));
+    fields[15].1 = "Chefläkare Område 2".into();
+    let mut f = refs(&fields);
+    let token = edit.csrf();
+    f.push(("csrf_token", &token));
+    let saved = doc.post(&format!("/arenden/{id}/andra"), &f).await;
+    assert_eq!(
+        saved.status,
+        303,
+        "{}",
+        saved
+            .body
+            .split("<ul>")
+            .nth(1)
+            .unwrap_or("")
+            .split("</ul>")
+            .next()
+            .unwrap_or("")
+    );
+    assert!(
+        doc.get(&format!("/arenden/{id}"))
+            .await
+            .body
+            .contains("Inte signerat")
+    );
+    assert_eq!(action(&mut doc, id, "skicka", &[]).await.status, 409);
+    assert_eq!(action(&mut doc, id, "signera", &[]).await.status, 303);
+    assert_eq!(action(&mut doc, id, "skicka", &[]).await.status, 303);
+    let after = h.get(&format!("/arenden/{id}")).await;
+    assert!(after.body.contains("Inskickad") && after.body.contains("Skickade in ärendet på nytt"));
+    assert!(
+        h.get("/handlaggning")
+            .await
+            .body
+            .contains(&format!("/arenden/{id}\""))
+    );
+}
+
+async fn another_unit_cannot_see_or_change_a_case(app: TestApp) {
+    let r = region(&app);
+    let other_unit = app.unit("BUP");
+    let outsider = app.user_with(&[Role::Clinician, Role::Manager], &[other_unit], true);
+    let mut doc = app.browser();
+    app.login(&mut doc, &r.doctor).await;
+    let id = create(&mut doc, &lock_fields(r.unit, r.nurse.id, PNR), "lock").await;
+    let mut o = app.browser();
+    app.login(&mut o, &outsider).await;
+    assert_eq!(o.get(&format!("/arenden/{id}")).await.status, 403);
+    assert_eq!(o.get(&format!("/arenden/{id}/andra")).await.status, 403);
+    let token = o.get("/arenden").await.csrf();
+    for a in ["signera", "skicka", "aterkalla", "andra", "visa-namn"] {
+        let r = o
+            .post(
+                &format!("/arenden/{id}/{a}"),
+                &[("csrf_token", &token), ("version", "1"), ("reason", "x")],
+            )
+            .await;
+        assert_eq!(r.status, 403, "{a}");
+    }
+    // A tampered unit field in a new case is refused too.
+    let fields = lock_fields(r.unit, outsider.id, "19570428-9999");
+    let mut f = refs(&fields);
+    f.push(("csrf_token", &token));
+    assert_eq!(o.post("/arenden/ny", &f).await.status, 403);
+    // The list shows nothing of the other unit; the auditor and admin see no cases at all.
+    assert!(
+        !o.get("/arenden")
+            .await
+            .body
+            .contains(&format!("/arenden/{id}\""))
+    );
+    let auditor = app.user(&[Role::Auditor], &[]);
+    let mut a = app.browser();
+    app.login(&mut a, &auditor).await;
+    assert_eq!(a.get(&format!("/arenden/{id}")).await.status, 403);
+    assert_eq!(a.get("/arenden").await.status, 403);
+    let denied = app
+        .audit_actions()
+        .iter()
+        .filter(|x| *x == "access_denied")
+        .count();
+    assert!(denied >= 6, "attempts are logged: {denied}");
+}
+
+async fn two_people_acting_at_once_get_a_clear_conflict(app: TestApp) {
+    let r = region(&app);
+    let other_handler = app.user(&[Role::Handler], &[]);
+    let mut doc = app.browser();
+    app.login(&mut doc, &r.doctor).await;
+    let id = create(&mut doc, &lock_fields(r.unit, r.nurse.id, PNR), "lock").await;
+    action(&mut doc, id, "signera", &[]).await;
+    action(&mut doc, id, "skicka", &[]).await;
+    let mut h1 = app.browser();
+    app.login(&mut h1, &r.handler).await;
+    let mut h2 = app.browser();
+    app.login(&mut h2, &other_handler).await;
+    let p1 = h1.get(&format!("/arenden/{id}")).await;
+    let p2 = h2.get(&format!("/arenden/{id}")).await;
+    let r1 = h1
+        .post(
+            &format!("/arenden/{id}/ta-emot"),
+            &[("csrf_token", &p1.csrf()), ("version", &version(&p1))],
+        )
+        .await;
+    assert_eq!(r1.status, 303);
+    let r2 = h2
+        .post(
+            &format!("/arenden/{id}/retur"),
+            &[
+                ("csrf_token", &p2.csrf()),
+                ("version", &version(&p2)),
+                ("reason", "Fel"),
+            ],
+        )
+        .await;
+    assert_eq!(r2.status, 409);
+    assert!(
+        r2.body.contains("Ärendet har ändrats av någon annan"),
+        "{}",
+        r2.body
+    );
+    assert!(r2.body.contains("Tog emot ärendet"), "says what changed");
+    assert!(
+        h1.get(&format!("/arenden/{id}"))
+            .await
+            .body
+            .contains("Mottagen")
+    );
+}
+
+async fn diary_numbers_are_gapless_under_concurrency(app: TestApp) {
+    use kontosparr::service::cases::{CallInput, register_call};
+    let r = region(&app);
+    let actor = kontosparr::service::session::load_actor(&mut app.conn(), r.handler.id)
+        .unwrap()
+        .unwrap();
+    let threads: Vec<_> = (0..50)
+        .map(|i| {
+            let pool = app.pool.clone();
+            let ctx = kontosparr::service::Ctx {
+                now: chrono::Utc::now(),
+                client_addr: "t".into(),
+                actor: Some(actor.clone()),
+            };
+            let input = CallInput {
+                caller_name: format!("Sköterska {i}"),
+                caller_phone: "010-123".into(),
+                unit_id: r.unit.to_string(),
+                citizen_pnr: PNR.into(),
+                citizen_name: "Tolvan".into(),
+                citizen_protected: false,
+                requested_by: "staff".into(),
+                helpdesk_ref: String::new(),
+            };
+            std::thread::spawn(move || {
+                let mut conn = pool.get().unwrap();
+                register_call(&mut conn, &ctx, &input, "KSD").unwrap().1
+            })
+        })
+        .collect();
+    let mut numbers: Vec<String> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    numbers.sort();
+    let year = chrono::Utc::now().format("%Y").to_string();
+    let want: Vec<String> = (1..=50).map(|n| format!("KSD {year}-{n:05}")).collect();
+    assert_eq!(numbers, want);
+    assert_eq!(
+        kontosparr::db::audit::verify(&mut app.conn())
+            .unwrap()
+            .broken,
+        None
+    );
+}
+
+async fn emergency_call_then_form(app: TestApp) {
+    let r = region(&app);
+    let mut h = app.browser();
+    app.login(&mut h, &r.handler).await;
+    let unit = r.unit.to_string();
+    let bad = h
+        .submit(
+            "/nodtelefon",
+            "/nodtelefon",
+            &[
+                ("caller_name", "Sara Sjö"),
+                ("citizen_pnr", "19121212-1213"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.body.contains("value=\"Sara Sjö\"") && bad.body.contains("id=\"citizen_pnr-error\"")
+    );
+    let res = h
+        .submit(
+            "/nodtelefon",
+            "/nodtelefon",
+            &[
+                ("caller_name", "Sara Sjö, sjuksköterska"),
+                ("caller_phone", "010-441 00 00"),
+                ("unit_id", &unit),
+                ("citizen_pnr", PNR),
+                ("citizen_name", "Tolvan Tolvansson"),
+                ("requested_by", "citizen"),
+            ],
+        )
+        .await;
+    let id = case_id(&res);
+    let page = h.get(&format!("/arenden/{id}")).await;
+    assert!(page.body.contains("Låst – väntar på blankett"));
+    assert!(page.body.contains("av invånaren"));
+    assert!(page.body.contains("KSD 2026-00001"));
+    assert!(
+        h.get("/handlaggning")
+            .await
+            .body
+            .contains(&format!("/arenden/{id}\""))
+    );
+    let form = h.get(&format!("/arenden/{id}/blankett")).await;
+    assert_eq!(form.status, 200);
+    let mut fields = lock_fields(r.unit, r.nurse.id, PNR);
+    fields.push(("arrival_date", "2026-11-22".into()));
+    fields.push(("version", version(&form)));
+    let token = form.csrf();
+    let mut f = refs(&fields);
+    f.push(("csrf_token", &token));
+    let linked = h.post(&format!("/arenden/{id}/blankett"), &f).await;
+    assert_eq!(linked.status, 303, "{}", linked.body);
+    let page = h.get(&format!("/arenden/{id}")).await;
+    assert!(
+        page.body.contains("Verkställd")
+            && page.body.contains("Kopplade den skriftliga blanketten")
+    );
+}
+
+async fn paper_form_is_registered_with_arrival_stamp(app: TestApp) {
+    let r = region(&app);
+    let mut h = app.browser();
+    app.login(&mut h, &r.handler).await;
+    let mut fields = lock_fields(r.unit, r.nurse.id, PNR);
+    fields.extend([
+        ("arrival_date", "2026-11-21".to_string()),
+        ("decider_name", "Dr Doris Beslut".to_string()),
+        ("decider_role", "Verksamhetschef".to_string()),
+        ("decided_on", "2026-11-19".to_string()),
+    ]);
+    let res = h.submit("/blankett", "/blankett", &refs(&fields)).await;
+    let id = case_id(&res);
+    let page = h.get(&format!("/arenden/{id}")).await;
+    assert!(page.body.contains("Mottagen") && page.body.contains("Ankomststämplad 2026-11-21"));
+    // Paper forms need the certification check (item 3) before verification.
+    for item in ["register_match", "earlier_cases", "category"] {
+        action(&mut h, id, "kontroll", &[("item", item), ("note", "")]).await;
+    }
+    assert_eq!(action(&mut h, id, "verifiera", &[]).await.status, 409);
+    action(
+        &mut h,
+        id,
+        "kontroll",
+        &[("item", "certified"), ("note", "")],
+    )
+    .await;
+    assert_eq!(action(&mut h, id, "verifiera", &[]).await.status, 303);
+}
+
+async fn views_are_logged_and_protected_names_masked(app: TestApp) {
+    let r = region(&app);
+    let mut doc = app.browser();
+    app.login(&mut doc, &r.doctor).await;
+    let mut fields = lock_fields(r.unit, r.nurse.id, "20000405-9937");
+    fields[4].1 = "Cecilia Hemlig".into();
+    fields.push(("citizen_protected", "true".into()));
+    let id = create(&mut doc, &fields, "lock").await;
+    let page = doc.get(&format!("/arenden/{id}")).await;
+    assert!(!page.body.contains("Cecilia Hemlig"));
+    assert!(page.body.contains("*****"));
+    assert!(
+        page.body.contains("20000405-9937"),
+        "the personnummer is always shown"
+    );
+    let list = doc.get("/arenden").await;
+    assert!(!list.body.contains("Cecilia Hemlig"));
+    let shown = doc
+        .post(
+            &format!("/arenden/{id}/visa-namn"),
+            &[("csrf_token", &page.csrf())],
+        )
+        .await;
+    assert!(shown.body.contains("Cecilia Hemlig"));
+    let log = kontosparr::db::audit::latest(&mut app.conn(), 50, 0).unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.action == "case_view" && e.personnummer.as_deref() == Some("200004059937"))
+    );
+    assert!(
+        log.iter()
+            .any(|e| e.action == "case_reveal_name" && e.unit_code.as_deref() == Some("PSYK"))
+    );
+    // The handler's search by personnummer is logged, and the number is never in a URL.
+    let mut h = app.browser();
+    app.login(&mut h, &r.handler).await;
+    let res = h.submit("/sok", "/sok", &[("pnr", "200004059937")]).await;
+    assert!(res.body.contains(&format!("/arenden/{id}\"")));
+    let log = kontosparr::db::audit::latest(&mut app.conn(), 5, 0).unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.action == "citizen_search"
+                && e.personnummer.as_deref() == Some("200004059937"))
+    );
+}
+
+async fn bad_input_comes_back_with_everything_typed(app: TestApp) {
+    let r = region(&app);
+    let mut doc = app.browser();
+    app.login(&mut doc, &r.doctor).await;
+    let mut fields = lock_fields(r.unit, r.nurse.id, "19121212-1213");
+    fields.push(("journal_note_date", "2099-01-01".into()));
+    fields.retain(|(k, v)| !(*k == "journal_note_date" && v == "2026-11-20"));
+    let res = doc
+        .submit("/arenden/ny", "/arenden/ny", &refs(&fields))
+        .await;
+    assert_eq!(res.status, 422);
+    assert!(res.body.contains("Det finns fel i formuläret"));
+    assert!(res.body.contains("id=\"citizen_pnr-error\"") && res.body.contains("kontrollsiffran"));
+    assert!(res.body.contains("id=\"journal_note_date-error\""));
+    assert!(res.body.contains("value=\"19121212-1213\""));
+    assert!(
+        res.body
+            .contains("Närstående med hotbild läser patientens meddelanden.")
+    );
+    assert!(
+        res.body
+            .contains("id=\"risk_kinds-hot\" name=\"risk_kinds\" value=\"hot\" checked")
+    );
+    // Too long a text is refused on the server.
+    let mut long = lock_fields(r.unit, r.nurse.id, PNR);
+    long[9].1 = "x".repeat(4001);
+    let res = doc.submit("/arenden/ny", "/arenden/ny", &refs(&long)).await;
+    assert_eq!(res.status, 422);
+    assert!(res.body.contains("högst 4000 tecken"));
+}
