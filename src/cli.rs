@@ -32,6 +32,10 @@ pub enum Command {
         /// Address to listen on (default 127.0.0.1:8080).
         #[arg(long)]
         bind: Option<String>,
+        /// Demo mode: a demo region with known accounts, in ./data/kontosparr-demo.db unless
+        /// DATABASE_URL says otherwise. Refuses a database that holds real data.
+        #[arg(long)]
+        demo: bool,
     },
     /// Apply pending database migrations and exit.
     Migrate,
@@ -157,10 +161,19 @@ pub fn init_tracing(cfg: &Config) {
 
 pub fn run(cli: Cli) -> Result<(), CliError> {
     let mut cfg = Config::load(cli.config.as_deref())?;
-    match cli.command.unwrap_or(Command::Serve { bind: None }) {
-        Command::Serve { bind } => {
+    match cli.command.unwrap_or(Command::Serve {
+        bind: None,
+        demo: false,
+    }) {
+        Command::Serve { bind, demo } => {
             if let Some(b) = bind {
                 cfg.bind = b;
+            }
+            if demo {
+                cfg.demo = true;
+                if cfg.database_url == Config::default().database_url {
+                    cfg.database_url = "sqlite://./data/kontosparr-demo.db".into();
+                }
             }
             cfg.check_transport()?;
             init_tracing(&cfg);
@@ -285,7 +298,33 @@ fn serve(cfg: Config) -> Result<(), CliError> {
         if n > 0 {
             tracing::info!(migrations = n, "database migrated");
         }
-        if admin::user_count(&mut conn)? == 0 {
+        use crate::service::demo::{self, DatabaseKind};
+        match (cfg.demo, demo::database_kind(&mut conn)?) {
+            (true, DatabaseKind::Empty) => {
+                demo::seed(&mut conn, SystemClock.now())?;
+                tracing::info!("demo region created");
+            }
+            (true, DatabaseKind::RealData) => {
+                return Err(CliError::Service(format!(
+                    "demo mode starts only on an empty or demo database; {} holds real data",
+                    cfg.database_url
+                )));
+            }
+            (false, DatabaseKind::Demo) => {
+                return Err(CliError::Service(format!(
+                    "{} is a demo database (known passwords): start it with `serve --demo`, or use another database",
+                    cfg.database_url
+                )));
+            }
+            _ => {}
+        }
+        if cfg.demo {
+            crate::web::pages::DEMO_MODE.store(true, std::sync::atomic::Ordering::Relaxed);
+            eprintln!(
+                "\nDEMOLÄGE: öppna {} – inloggningssidan listar demokontona och deras koder.\n",
+                cfg.public_url()
+            );
+        } else if admin::user_count(&mut conn)? == 0 {
             eprintln!();
             eprintln!("Databasen har inga användare än. Skapa den första administratören med:");
             eprintln!();

@@ -40,6 +40,9 @@ pub struct Config {
     /// A JSON file of persons for the local population-register adapter; empty: the built-in
     /// test persons.
     pub population_register: String,
+    /// Demo mode (`serve --demo`); never read from a file or the environment.
+    #[serde(skip)]
+    pub demo: bool,
 }
 
 impl Default for Config {
@@ -60,6 +63,7 @@ impl Default for Config {
             pool_size: 10,
             diary_prefix: "KSD".into(),
             population_register: String::new(),
+            demo: false,
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod models;
 pub mod org;
 pub mod schema;
 pub mod sessions;
+pub mod settings;
 pub mod users;
 
 use chrono::{DateTime, NaiveDateTime, Timelike, Utc};

@@ -201,6 +201,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    app_settings (key) {
+        key -> Text,
+        value -> Text,
+    }
+}
+
 diesel::joinable!(cases -> units (unit_id));
 diesel::joinable!(case_events -> cases (case_id));
 diesel::joinable!(case_checks -> cases (case_id));
@@ -226,4 +233,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_events,
     case_checks,
     diary_counters,
+    app_settings,
 );

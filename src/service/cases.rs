@@ -92,9 +92,19 @@ impl CaseInput {
             citizen_pnr: Personnummer::parse(&r.citizen_pnr, Utc::now().date_naive())
                 .map(|p| p.canonical())
                 .unwrap_or_else(|_| r.citizen_pnr.clone()),
-            citizen_name: r.citizen_name.clone(),
+            // A protected citizen's name and contact data are never put back in a form (left
+            // empty, they are kept as stored).
+            citizen_name: if r.citizen_protected {
+                String::new()
+            } else {
+                r.citizen_name.clone()
+            },
             citizen_protected: r.citizen_protected,
-            citizen_contact: r.citizen_contact.clone(),
+            citizen_contact: if r.citizen_protected {
+                String::new()
+            } else {
+                r.citizen_contact.clone()
+            },
             risk_kinds: grounds::split(&r.risk_kinds),
             basis: grounds::split(&r.basis),
             situations: grounds::split(&r.situations),
@@ -252,21 +262,28 @@ fn apply_input(
             row.citizen_pnr = input.citizen_pnr.trim().chars().take(20).collect();
         }
     }
-    row.citizen_name = text_field(
+    let keep_hidden = row.citizen_protected && input.citizen_protected;
+    let name = text_field(
         &mut e,
         "citizen_name",
         &input.citizen_name,
         SHORT_MAX,
         false,
     );
-    row.citizen_protected = input.citizen_protected;
-    row.citizen_contact = text_field(
+    if !(keep_hidden && name.is_empty()) {
+        row.citizen_name = name;
+    }
+    let contact = text_field(
         &mut e,
         "citizen_contact",
         &input.citizen_contact,
         SHORT_MAX,
         false,
     );
+    if !(keep_hidden && contact.is_empty()) {
+        row.citizen_contact = contact;
+    }
+    row.citizen_protected = input.citizen_protected;
     row.risk_kinds = choices(&mut e, "risk_kinds", &input.risk_kinds, RISKS);
     row.basis = choices(&mut e, "basis", &input.basis, BASIS);
     row.situations = choices(&mut e, "situations", &input.situations, SITUATIONS);
@@ -1529,6 +1546,8 @@ pub fn link_form(
                 r.form_linked_at = Some(db::ts(ctx.now));
                 r.decider_name = input.decider_name.trim().chars().take(SHORT_MAX).collect();
                 r.decider_hsa_id = input.decider_hsa_id.trim().chars().take(40).collect();
+                r.decider_role = input.decider_role.trim().chars().take(SHORT_MAX).collect();
+                r.decided_on = NaiveDate::parse_from_str(input.decided_on.trim(), "%Y-%m-%d").ok();
                 Ok(())
             },
         )

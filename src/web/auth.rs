@@ -51,6 +51,16 @@ struct LoginPage {
     l: Layout,
     hsa_id: String,
     error: Option<&'static str>,
+    demo_accounts: Vec<crate::service::demo::DemoAccount>,
+    demo_password: &'static str,
+}
+
+fn demo_accounts(state: &AppState) -> Vec<crate::service::demo::DemoAccount> {
+    if state.config.demo {
+        crate::service::demo::accounts(state.clock.now())
+    } else {
+        vec![]
+    }
 }
 
 fn redirect(to: &str) -> HttpResponse {
@@ -102,6 +112,8 @@ async fn login_form(
         l,
         hsa_id: String::new(),
         error: None,
+        demo_accounts: demo_accounts(&state),
+        demo_password: crate::service::demo::DEMO_PASSWORD,
     };
     Ok(with_cookie(&state, pages::ok(&page), new))
 }
@@ -141,6 +153,8 @@ async fn login(
                 l,
                 hsa_id: hsa.chars().take(64).collect(),
                 error: Some(error),
+                demo_accounts: demo_accounts(&state),
+                demo_password: crate::service::demo::DEMO_PASSWORD,
             },
         )
     };

@@ -13,6 +13,13 @@ pub struct NavLink {
     pub label: &'static str,
 }
 
+/// Set once at start in demo mode: every page then carries the DEMO banner.
+pub static DEMO_MODE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn is_demo() -> bool {
+    DEMO_MODE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// What the frame of every page needs.
 #[derive(Debug, Clone, Default)]
 pub struct Layout {
@@ -21,12 +28,14 @@ pub struct Layout {
     pub user_roles: String,
     pub csrf: String,
     pub nav: Vec<NavLink>,
+    pub demo: bool,
 }
 
 impl Layout {
     pub fn public(title: &str) -> Self {
         Layout {
             title: title.to_string(),
+            demo: is_demo(),
             ..Default::default()
         }
     }
@@ -36,6 +45,43 @@ impl Layout {
             href: "/",
             label: "Start",
         }];
+        let unit_staff = actor.has(Role::Clinician) || actor.has(Role::Manager);
+        if unit_staff || actor.has(Role::ChiefPhysician) || actor.has(Role::Handler) {
+            nav.push(NavLink {
+                href: "/arenden",
+                label: "Ärenden",
+            });
+        }
+        if unit_staff {
+            nav.push(NavLink {
+                href: "/arenden/ny",
+                label: "Ny begäran",
+            });
+        }
+        if actor.has(Role::Handler) {
+            nav.push(NavLink {
+                href: "/handlaggning",
+                label: "Handläggning",
+            });
+            nav.push(NavLink {
+                href: "/nodtelefon",
+                label: "Nödtelefon",
+            });
+            nav.push(NavLink {
+                href: "/blankett",
+                label: "Pappersblankett",
+            });
+            nav.push(NavLink {
+                href: "/sok",
+                label: "Sök personnummer",
+            });
+        }
+        if actor.has(Role::Handler) || actor.has(Role::Auditor) {
+            nav.push(NavLink {
+                href: "/diarium",
+                label: "Diarium",
+            });
+        }
         if actor.has(Role::Admin) {
             nav.push(NavLink {
                 href: "/admin/anvandare",
@@ -65,6 +111,7 @@ impl Layout {
                 .join(", "),
             csrf: csrf.to_string(),
             nav,
+            demo: is_demo(),
         }
     }
 }

@@ -1,0 +1,150 @@
+//! Demo mode, as a newcomer meets it: the binary on an empty directory.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{Backend, Browser, TestDb};
+use std::process::{Child, Command, Stdio};
+
+struct Server {
+    child: Child,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(args: &[&str], db_url: Option<&str>) -> Result<Server, String> {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kontosparr"));
+    cmd.args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .args(args)
+        .current_dir(dir.path());
+    cmd.env_remove("DATABASE_URL")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    if let Some(u) = db_url {
+        cmd.env("DATABASE_URL", u);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_secs(20) {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(Server {
+                child,
+                base: format!("http://127.0.0.1:{port}"),
+                _dir: dir,
+            });
+        }
+        if let Ok(Some(_)) = child.try_wait() {
+            let out = child.wait_with_output().unwrap();
+            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    Err("no answer".into())
+}
+
+/// The code shown on the demo login page for an HSA-ID.
+fn code_on_page(html: &str, hsa: &str) -> String {
+    let at = html.find(hsa).expect("account listed");
+    let rest = &html[at..];
+    let code_start = rest[hsa.len()..].find("<code>").unwrap() + hsa.len() + 6;
+    rest[code_start..code_start + 6].to_string()
+}
+
+async fn walk_demo(base: &str) {
+    let mut b = Browser::new(base);
+    let login = b.get("/login").await;
+    assert!(login.body.contains("DEMO"));
+    assert!(login.body.contains("Demo-lösenord 2026"));
+    let hsa = "SE2321000131-E000000000106";
+    let code = code_on_page(&login.body, hsa);
+    let r = b
+        .post(
+            "/login",
+            &[
+                ("csrf_token", &login.csrf()),
+                ("hsa_id", hsa),
+                ("password", "Demo-lösenord 2026"),
+                ("code", &code),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let queue = b.get("/handlaggning").await;
+    assert_eq!(queue.status, 200);
+    for status in [
+        "Inskickad",
+        "Mottagen",
+        "Kontrollerad",
+        "Låst – väntar på blankett",
+    ] {
+        assert!(queue.body.contains(status), "{status} in the queue");
+    }
+    let all = b.get("/arenden").await;
+    for status in [
+        "Utkast",
+        "Returnerad för komplettering",
+        "Verkställd",
+        "Återkallad",
+    ] {
+        assert!(all.body.contains(status), "{status} among the cases");
+    }
+    assert!(all.body.contains("KSD 2026-00001") || all.body.contains("KSD 20"));
+}
+
+#[actix_web::test]
+async fn demo_mode_on_an_empty_directory() {
+    let s = start(&["--demo"], None).expect("demo starts");
+    walk_demo(&s.base).await;
+    assert!(s._dir.path().join("data/kontosparr-demo.db").exists());
+    assert!(
+        !s._dir.path().join("data/kontosparr.db").exists(),
+        "the real default database is untouched"
+    );
+}
+
+#[actix_web::test]
+async fn demo_mode_on_postgres() {
+    let db = TestDb::new(Backend::Postgres);
+    let s = start(&["--demo"], Some(&db.url)).expect("demo starts");
+    walk_demo(&s.base).await;
+}
+
+#[test]
+fn demo_refuses_real_data_and_normal_mode_refuses_demo_data() {
+    let db = TestDb::new(Backend::Sqlite);
+    let out = Command::new(env!("CARGO_BIN_EXE_kontosparr"))
+        .args([
+            "admin",
+            "create",
+            "--hsa-id",
+            "SE2321000131-A1",
+            "--name",
+            "Ada",
+            "--email",
+            "a@example.se",
+        ])
+        .env("DATABASE_URL", &db.url)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = start(&["--demo"], Some(&db.url)).err().expect("refused");
+    assert!(err.contains("real data"), "{err}");
+    let demo = TestDb::new(Backend::Sqlite);
+    let s = start(&["--demo"], Some(&demo.url)).expect("demo starts");
+    drop(s);
+    let err = start(&[], Some(&demo.url)).err().expect("refused");
+    assert!(err.contains("demo database"), "{err}");
+}
