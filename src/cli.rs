@@ -49,6 +49,11 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Clients of the intake API (e-form platforms such as Barium).
+    ApiClient {
+        #[command(subcommand)]
+        command: ApiClientCommand,
+    },
     /// The access log.
     Audit {
         #[command(subcommand)]
@@ -92,6 +97,15 @@ pub enum UserCommand {
         /// changed at first login.
         #[arg(long)]
         password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiClientCommand {
+    /// Register a client; prints its bearer token once.
+    Add {
+        #[arg(long)]
+        name: String,
     },
 }
 
@@ -264,6 +278,20 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
                     "Användaren är skapad med ett tillfälligt lösenord som måste bytas vid första inloggningen."
                 ),
             }
+            Ok(())
+        }
+        Command::ApiClient {
+            command: ApiClientCommand::Add { name },
+        } => {
+            let mut conn = open(&cfg)?;
+            let token = crate::service::intake::create_client(&mut conn, &cli_ctx(), &name)?;
+            println!(
+                "Klienten {name} är registrerad. Token (visas bara nu; förvara den som ett lösenord):\n\n  {token}\n"
+            );
+            println!(
+                "Anropa POST {}/api/v1/arenden med rubriken Authorization: Bearer <token>.",
+                cfg.public_url()
+            );
             Ok(())
         }
         Command::Audit {

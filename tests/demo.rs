@@ -52,6 +52,8 @@ fn start(args: &[&str], db_url: Option<&str>) -> Result<Server, String> {
         }
         std::thread::sleep(std::time::Duration::from_millis(100));
     }
+    let _ = child.kill();
+    let _ = child.wait();
     Err("no answer".into())
 }
 

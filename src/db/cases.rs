@@ -210,3 +210,11 @@ pub fn diary_page(
         .load(conn)?;
     Ok((rows, total))
 }
+
+pub fn by_diary_number(conn: &mut DbConnection, number: &str) -> QueryResult<Option<CaseRow>> {
+    cases::table
+        .filter(cases::diary_number.eq(number))
+        .select(CaseRow::as_select())
+        .first(conn)
+        .optional()
+}

@@ -1,6 +1,7 @@
 //! Persistence: one connection type over SQLite and PostgreSQL, a pool picked by the URL scheme,
 //! embedded migrations, and the write transaction every use case runs in.
 
+pub mod api;
 pub mod audit;
 pub mod cases;
 pub mod models;

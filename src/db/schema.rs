@@ -208,6 +208,26 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_clients (id) {
+        id -> BigInt,
+        name -> Text,
+        token_hash -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_requests (client_id, idempotency_key) {
+        client_id -> BigInt,
+        idempotency_key -> Text,
+        request_hash -> Text,
+        case_id -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(cases -> units (unit_id));
 diesel::joinable!(case_events -> cases (case_id));
 diesel::joinable!(case_checks -> cases (case_id));
@@ -234,4 +254,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     case_checks,
     diary_counters,
     app_settings,
+    api_clients,
+    api_requests,
 );

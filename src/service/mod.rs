@@ -5,6 +5,7 @@ pub mod admin;
 pub mod auth;
 pub mod cases;
 pub mod demo;
+pub mod intake;
 pub mod session;
 
 use crate::db::audit::NewEntry;

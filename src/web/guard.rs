@@ -27,12 +27,14 @@ pub async fn guard(
         return Err(AppError::Internal("no state".into()).into());
     };
     let is_asset = req.path().starts_with("/static/") || req.path() == "/healthz";
+    // The intake API authenticates each request by bearer token: no session, no CSRF.
+    let is_api = req.path().starts_with("/api/");
     let client_addr = client_addr(&req, state.config.trust_forwarded_for);
     let cookie = req
         .cookie(state.cookie_name())
         .map(|c| c.value().to_string());
 
-    let session = match (is_asset, cookie) {
+    let session = match (is_asset || is_api, cookie) {
         (false, Some(value)) if !value.is_empty() => {
             let now = state.clock.now();
             let t = state.timeouts();
@@ -48,6 +50,7 @@ pub async fn guard(
     };
 
     if req.method() == Method::POST
+        && !is_api
         && let Err(e) = check_post(&mut req, session.as_ref()).await
     {
         tracing::warn!(path = req.path(), reason = %e, "refused POST");

@@ -1,6 +1,7 @@
 //! HTTP: parse, authorise, call a service, render. No SQL here.
 
 pub mod admin;
+pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod cases;
@@ -205,6 +206,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(assets::healthz))
         .route("/static/{name}", web::get().to(assets::file));
     auth::routes(cfg);
+    api::routes(cfg);
     cases::routes(cfg);
     admin::routes(cfg);
 }

@@ -1,0 +1,2 @@
+DROP TABLE api_requests;
+DROP TABLE api_clients;

@@ -1,0 +1,327 @@
+//! The intake API for e-form platforms (Barium): a token-authenticated client files a submitted
+//! case with the same validation as the web form; an idempotency key makes a retried request
+//! return the first case instead of making a second.
+
+use super::cases::{self, CaseInput};
+use super::{Ctx, FieldErrors, ServiceError, text_field};
+use crate::auth::tokens;
+use crate::db::api::{self, ApiClient};
+use crate::db::{self, DbConnection, org, users};
+use crate::domain::case::{self as lifecycle, Action, ActorKind, Facts, Kind};
+use crate::domain::{HsaId, Role};
+use sha2::{Digest, Sha256};
+
+/// The JSON body of `POST /api/v1/arenden` (see the OpenAPI document).
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntakeRequest {
+    pub kind: String,
+    pub unit_code: String,
+    pub citizen_personnummer: String,
+    pub citizen_name: String,
+    #[serde(default)]
+    pub citizen_protected: bool,
+    #[serde(default)]
+    pub risk_kinds: Vec<String>,
+    #[serde(default)]
+    pub basis: Vec<String>,
+    #[serde(default)]
+    pub situations: Vec<String>,
+    #[serde(default)]
+    pub situation_other: String,
+    pub assessment_reasons: String,
+    pub assessment_risks: String,
+    pub assessment_scope: String,
+    #[serde(default)]
+    pub requested_by: String,
+    pub journal_note_date: String,
+    pub chief_informed_date: String,
+    pub chief_informed_whom: String,
+    #[serde(default)]
+    pub patient_informed_date: String,
+    #[serde(default)]
+    pub patient_not_informed_reason: String,
+    #[serde(default)]
+    pub journal_sealing_requested: bool,
+    #[serde(default)]
+    pub review_responsible_hsa_id: String,
+    #[serde(default)]
+    pub care_provider_org_number: String,
+    #[serde(default)]
+    pub related_diary_number: String,
+    pub decider_name: String,
+    pub decider_hsa_id: String,
+    pub decider_role: String,
+    pub decided_on: String,
+}
+
+pub const KEY_MAX: usize = 100;
+
+/// Creates an API client and returns its token (shown once; only the digest is stored).
+pub fn create_client(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    name: &str,
+) -> Result<String, ServiceError> {
+    let mut e = FieldErrors::default();
+    let name = text_field(&mut e, "name", name, 100, true);
+    e.into_result()?;
+    let token = format!("ks_{}", tokens::random_token());
+    db::write_tx(conn, |c| {
+        api::insert_client(c, &name, &tokens::digest(&token), db::ts(ctx.now))?;
+        let mut entry = ctx.entry(
+            Some(Role::Admin),
+            "api_client_created",
+            Some(format!("api_client:{name}")),
+        );
+        entry.detail = None;
+        ctx.log(c, &entry)?;
+        Ok(token)
+    })
+}
+
+pub fn client_for_token(
+    conn: &mut DbConnection,
+    token: &str,
+) -> Result<Option<ApiClient>, ServiceError> {
+    Ok(api::client_by_token(conn, &tokens::digest(token))?)
+}
+
+/// Digest of the request body, to tell a retry from a different request under the same key.
+pub fn request_digest(body: &[u8]) -> String {
+    hex::encode(Sha256::digest(body))
+}
+
+pub struct Filed {
+    pub case_id: i64,
+    /// False when this was a retry of an earlier request.
+    pub created: bool,
+}
+
+pub fn file_case(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    client: &ApiClient,
+    key: &str,
+    digest: &str,
+    req: &IntakeRequest,
+) -> Result<Filed, ServiceError> {
+    let key = key.trim();
+    if key.is_empty() || key.len() > KEY_MAX || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        let mut e = FieldErrors::default();
+        e.add(
+            "Idempotency-Key",
+            "Ange en Idempotency-Key (1–100 synliga ASCII-tecken).",
+        );
+        return Err(ServiceError::Invalid(e));
+    }
+    let result = db::write_tx(conn, |c| file_in_tx(c, ctx, client, key, digest, req));
+    match result {
+        // Two identical requests at once: the second lost the race on the key; answer as a retry.
+        Err(ServiceError::Db(diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::UniqueViolation,
+            _,
+        ))) => match api::request(conn, client.id, key)? {
+            Some((h, case_id)) if h == digest => Ok(Filed {
+                case_id,
+                created: false,
+            }),
+            _ => Err(ServiceError::Conflict(
+                "Idempotency-Key används redan för en annan begäran.".into(),
+            )),
+        },
+        other => other,
+    }
+}
+
+fn file_in_tx(
+    c: &mut DbConnection,
+    ctx: &Ctx,
+    client: &ApiClient,
+    key: &str,
+    digest: &str,
+    req: &IntakeRequest,
+) -> Result<Filed, ServiceError> {
+    if let Some((h, case_id)) = api::request(c, client.id, key)? {
+        return if h == digest {
+            Ok(Filed {
+                case_id,
+                created: false,
+            })
+        } else {
+            Err(ServiceError::Conflict(
+                "Idempotency-Key används redan för en annan begäran.".into(),
+            ))
+        };
+    }
+    let mut e = FieldErrors::default();
+    let unit =
+        org::unit_by_code(c, &req.unit_code.trim().to_ascii_uppercase())?.filter(|u| u.active);
+    if unit.is_none() {
+        e.add("unit_code", "Enheten finns inte.");
+    }
+    let responsible = match req.review_responsible_hsa_id.trim() {
+        "" => String::new(),
+        h => match HsaId::parse(h)
+            .ok()
+            .map(|h| users::by_hsa_id(c, h.as_str()))
+            .transpose()?
+            .flatten()
+        {
+            Some(u) => u.id.to_string(),
+            None => {
+                e.add(
+                    "review_responsible_hsa_id",
+                    "Ingen användare med detta HSA-id.",
+                );
+                String::new()
+            }
+        },
+    };
+    let provider = match req.care_provider_org_number.trim() {
+        "" => "region".to_string(),
+        o => match crate::domain::validate::org_number(o)
+            .map(|o| org::provider_by_org(c, &o))
+            .transpose()?
+            .flatten()
+        {
+            Some(p) if p.approved => p.id.to_string(),
+            _ => {
+                e.add(
+                    "care_provider_org_number",
+                    "Vårdgivaren finns inte på listan över godkända privata vårdgivare.",
+                );
+                String::new()
+            }
+        },
+    };
+    let related = match req.related_diary_number.trim() {
+        "" => String::new(),
+        n => match crate::db::cases::by_diary_number(c, n)? {
+            Some(r) => r.id.to_string(),
+            None => {
+                e.add(
+                    "related_diary_number",
+                    "Det finns inget ärende med detta diarienummer.",
+                );
+                String::new()
+            }
+        },
+    };
+    let input = CaseInput {
+        kind: req.kind.clone(),
+        unit_id: unit.as_ref().map(|u| u.id.to_string()).unwrap_or_default(),
+        citizen_pnr: req.citizen_personnummer.clone(),
+        citizen_name: req.citizen_name.clone(),
+        citizen_protected: req.citizen_protected,
+        citizen_contact: String::new(),
+        risk_kinds: req.risk_kinds.clone(),
+        basis: req.basis.clone(),
+        situations: req.situations.clone(),
+        situation_other: req.situation_other.clone(),
+        assessment_reasons: req.assessment_reasons.clone(),
+        assessment_risks: req.assessment_risks.clone(),
+        assessment_scope: req.assessment_scope.clone(),
+        requested_by: req.requested_by.clone(),
+        journal_note_date: req.journal_note_date.clone(),
+        chief_informed_date: req.chief_informed_date.clone(),
+        chief_informed_whom: req.chief_informed_whom.clone(),
+        patient_informed_date: req.patient_informed_date.clone(),
+        patient_not_informed_reason: req.patient_not_informed_reason.clone(),
+        journal_sealing: if req.journal_sealing_requested {
+            "yes".into()
+        } else {
+            "no".into()
+        },
+        review_responsible_user_id: responsible,
+        care_provider: provider,
+        related_case_id: related,
+        arrival_date: String::new(),
+        decider_name: req.decider_name.clone(),
+        decider_hsa_id: req.decider_hsa_id.clone(),
+        decider_role: req.decider_role.clone(),
+        decided_on: req.decided_on.clone(),
+        version: 1,
+    };
+    let kind = req.kind.parse::<Kind>().unwrap_or(Kind::Lock);
+    if req.kind.parse::<Kind>().is_err() {
+        e.add("kind", "Ange lock eller unlock.");
+    }
+    let mut row = cases::blank_row(ctx, kind, "api");
+    let input_errors = cases::apply_input(c, ctx, Role::Clinician, &mut row, &input)?;
+    for (f, m) in input_errors.0 {
+        e.add(api_field(f), m);
+    }
+    let today = cases::swedish_today(ctx);
+    row.decider_name = text_field(
+        &mut e,
+        "decider_name",
+        &req.decider_name,
+        cases::SHORT_MAX,
+        true,
+    );
+    row.decider_role = text_field(
+        &mut e,
+        "decider_role",
+        &req.decider_role,
+        cases::SHORT_MAX,
+        true,
+    );
+    row.decider_hsa_id = match HsaId::parse(&req.decider_hsa_id) {
+        Ok(h) => h.to_string(),
+        Err(err) => {
+            e.add("decider_hsa_id", crate::messages::hsa_id(err));
+            String::new()
+        }
+    };
+    row.decided_on = cases::parse_date(&mut e, "decided_on", &req.decided_on, today);
+    if row.decided_on.is_none() {
+        e.add("decided_on", crate::messages::REQUIRED);
+    }
+    for (f, m) in cases::missing_fields(&row).0 {
+        e.add(api_field(f), m);
+    }
+    e.into_result()?;
+    // The platform has the decider's signature: the case arrives submitted.
+    let facts = Facts {
+        actor: ActorKind::UnitStaff,
+        actor_is_decider: true,
+        signed: true,
+        complete: true,
+        checklist_done: false,
+    };
+    let s = lifecycle::transition(None, Action::Create, facts)
+        .and_then(|s| lifecycle::transition(Some(s), Action::Submit, facts))
+        .map_err(|e| ServiceError::Refused(e.message()))?;
+    row.status = s.code().into();
+    row.submitted_at = Some(db::ts(ctx.now));
+    let id = crate::db::cases::insert(c, &row)?;
+    row.id = id;
+    api::insert_request(c, client.id, key, digest, id, db::ts(ctx.now))?;
+    let detail = format!("Inkom via {}", client.name);
+    cases::record(
+        c,
+        ctx,
+        &row,
+        None,
+        "case_api_intake",
+        Some(("Tog emot begäran från e-tjänst", &detail)),
+    )?;
+    Ok(Filed {
+        case_id: id,
+        created: true,
+    })
+}
+
+/// The API names its fields as the JSON does.
+fn api_field(form_field: &'static str) -> &'static str {
+    match form_field {
+        "unit_id" => "unit_code",
+        "citizen_pnr" => "citizen_personnummer",
+        "journal_sealing" => "journal_sealing_requested",
+        "review_responsible_user_id" => "review_responsible_hsa_id",
+        "care_provider" => "care_provider_org_number",
+        "related_case_id" => "related_diary_number",
+        f => f,
+    }
+}

@@ -1,0 +1,148 @@
+//! The intake API for e-form platforms: `POST /api/v1/arenden` with a bearer token and an
+//! `Idempotency-Key`, JSON in and out, errors that name the field; `GET /api/openapi.json`.
+//! No cookies: the request guard exempts `/api/` from sessions and CSRF (a bearer token is not
+//! sent by a browser on its own).
+
+use super::AppState;
+use crate::error::AppError;
+use crate::service::intake::{self, IntakeRequest};
+use crate::service::{Ctx, ServiceError};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::json;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/api/v1/arenden", web::post().to(file_case))
+        .route("/api/openapi.json", web::get().to(openapi));
+}
+
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+fn error(status: StatusCode, errors: Vec<(String, String)>) -> HttpResponse {
+    let list: Vec<_> = errors
+        .into_iter()
+        .map(|(f, m)| json!({"field": f, "message": m}))
+        .collect();
+    HttpResponse::build(status).json(json!({ "errors": list }))
+}
+
+async fn file_case(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let token = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .unwrap_or("")
+        .to_string();
+    let unauthorized = || {
+        let mut r = error(
+            StatusCode::UNAUTHORIZED,
+            vec![("Authorization".into(), "Ogiltig eller saknad token.".into())],
+        );
+        r.headers_mut().insert(
+            actix_web::http::header::WWW_AUTHENTICATE,
+            actix_web::http::header::HeaderValue::from_static("Bearer"),
+        );
+        r
+    };
+    if token.is_empty() || token.len() > 200 {
+        return Ok(unauthorized());
+    }
+    if body.len() > BODY_LIMIT {
+        return Ok(error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            vec![("body".into(), format!("Högst {BODY_LIMIT} byte."))],
+        ));
+    }
+    let parsed: IntakeRequest = match serde_json::from_slice(&body) {
+        Ok(p) => p,
+        Err(e) => {
+            // serde names the field in its message ("missing field `x`", "unknown field `y`").
+            let field = e
+                .to_string()
+                .split('`')
+                .nth(1)
+                .map(str::to_string)
+                .unwrap_or_else(|| "body".into());
+            return Ok(error(
+                StatusCode::BAD_REQUEST,
+                vec![(field, format!("Ogiltig JSON: {e}"))],
+            ));
+        }
+    };
+    let key = req
+        .headers()
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let digest = intake::request_digest(&body);
+    let client_addr = req
+        .connection_info()
+        .peer_addr()
+        .unwrap_or("okänd")
+        .to_string();
+    let now = state.clock.now();
+    let result = state
+        .run(move |c| {
+            let Some(client) = intake::client_for_token(c, &token)? else {
+                return Ok(None);
+            };
+            let ctx = Ctx {
+                now,
+                client_addr: format!("{client_addr} ({})", client.name),
+                actor: None,
+            };
+            intake::file_case(c, &ctx, &client, &key, &digest, &parsed).map(Some)
+        })
+        .await;
+    match result {
+        Ok(None) => Ok(unauthorized()),
+        Ok(Some(f)) => {
+            let status = if f.created {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
+            Ok(HttpResponse::build(status).json(json!({"id": f.case_id, "status": "submitted"})))
+        }
+        Err(AppError::Service(ServiceError::Invalid(errors))) => Ok(error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            errors
+                .0
+                .into_iter()
+                .map(|(f, m)| (f.to_string(), m))
+                .collect(),
+        )),
+        Err(AppError::Service(ServiceError::Conflict(m))) => Ok(error(
+            StatusCode::CONFLICT,
+            vec![("Idempotency-Key".into(), m)],
+        )),
+        Err(AppError::Service(ServiceError::Refused(m))) => {
+            Ok(error(StatusCode::CONFLICT, vec![("body".into(), m)]))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "intake failed");
+            Ok(error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                vec![(
+                    "body".into(),
+                    "Tekniskt fel; inget sparades. Försök igen med samma Idempotency-Key.".into(),
+                )],
+            ))
+        }
+    }
+}
+
+const OPENAPI: &str = include_str!("openapi.json");
+
+async fn openapi() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(OPENAPI)
+}
