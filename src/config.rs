@@ -40,6 +40,10 @@ pub struct Config {
     /// A JSON file of persons for the local population-register adapter; empty: the built-in
     /// test persons.
     pub population_register: String,
+    /// Where scanned forms are stored (outside any web root).
+    pub attachments_dir: String,
+    /// Largest accepted attachment, bytes.
+    pub attachment_max_bytes: usize,
     /// Demo mode (`serve --demo`); never read from a file or the environment.
     #[serde(skip)]
     pub demo: bool,
@@ -63,6 +67,8 @@ impl Default for Config {
             pool_size: 10,
             diary_prefix: "KSD".into(),
             population_register: String::new(),
+            attachments_dir: "./data/attachments".into(),
+            attachment_max_bytes: 10 * 1024 * 1024,
             demo: false,
         }
     }
@@ -96,6 +102,8 @@ const KEYS: &[&str] = &[
     "pool_size",
     "diary_prefix",
     "population_register",
+    "attachments_dir",
+    "attachment_max_bytes",
 ];
 
 impl Config {

@@ -17,6 +17,7 @@ dual!(
     paper_form_is_registered_with_arrival_stamp,
     views_are_logged_and_protected_names_masked,
     bad_input_comes_back_with_everything_typed,
+    scanned_form_upload_and_logged_download,
 );
 
 const PNR: &str = "19121212-1212";
@@ -601,4 +602,74 @@ async fn bad_input_comes_back_with_everything_typed(app: TestApp) {
     let res = doc.submit("/arenden/ny", "/arenden/ny", &refs(&long)).await;
     assert_eq!(res.status, 422);
     assert!(res.body.contains("högst 4000 tecken"));
+}
+
+async fn scanned_form_upload_and_logged_download(app: TestApp) {
+    let r = region(&app);
+    let mut h = app.browser();
+    app.login(&mut h, &r.handler).await;
+    let mut fields = lock_fields(r.unit, r.nurse.id, PNR);
+    fields.extend([
+        ("arrival_date", "2026-11-21".to_string()),
+        ("decider_name", "Dr Doris Beslut".to_string()),
+        ("decider_role", "Verksamhetschef".to_string()),
+        ("decided_on", "2026-11-19".to_string()),
+    ]);
+    let id = case_id(&h.submit("/blankett", "/blankett", &refs(&fields)).await);
+    let page = h.get(&format!("/arenden/{id}")).await;
+    let token = page.csrf();
+    let path = format!("/arenden/{id}/bilagor");
+    // Not a PDF, whatever the name says.
+    let fake = h
+        .post_file(
+            &path,
+            &[("csrf_token", &token)],
+            ("file", "blankett.pdf", b"MZ\x90 this is an exe"),
+        )
+        .await;
+    assert_eq!(fake.status, 409);
+    assert!(fake.body.contains("inte en PDF"));
+    // No CSRF token: refused.
+    let pdf: &[u8] = b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n";
+    assert_eq!(
+        h.post_file(&path, &[], ("file", "blankett.pdf", pdf))
+            .await
+            .status,
+        403
+    );
+    let ok = h
+        .post_file(
+            &path,
+            &[("csrf_token", &token)],
+            ("file", "../../skannad blankett.pdf", pdf),
+        )
+        .await;
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    let page = h.get(&format!("/arenden/{id}")).await;
+    assert!(page.body.contains("skannad blankett.pdf"));
+    let start = page.body.find(&format!("/arenden/{id}/bilagor/")).unwrap();
+    let end = start + page.body[start..].find('"').unwrap();
+    let link = page.body[start..end].to_string();
+    let file = h.get(&link).await;
+    assert_eq!(file.status, 200);
+    assert_eq!(file.header("content-type"), Some("application/pdf"));
+    assert!(file.body.starts_with("%PDF-1.4"));
+    let log = app.audit_actions();
+    assert!(
+        log.contains(&"attachment_added".to_string())
+            && log.contains(&"attachment_download".to_string())
+    );
+    // Another unit's clinician cannot download it.
+    let other = app.unit("ANNAN");
+    let outsider = app.user(&[Role::Clinician], &[other]);
+    let mut o = app.browser();
+    app.login(&mut o, &outsider).await;
+    assert_eq!(o.get(&link).await.status, 403);
+    // Too large is refused on the server.
+    let mut big = pdf.to_vec();
+    big.extend(std::iter::repeat_n(b' ', 11 * 1024 * 1024));
+    let r = h
+        .post_file(&path, &[("csrf_token", &token)], ("file", "stor.pdf", &big))
+        .await;
+    assert_eq!(r.status, 413);
 }

@@ -2,6 +2,7 @@
 //! embedded migrations, and the write transaction every use case runs in.
 
 pub mod api;
+pub mod attachments;
 pub mod audit;
 pub mod cases;
 pub mod models;

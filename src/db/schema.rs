@@ -228,6 +228,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    attachments (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        filename -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        storage_key -> Text,
+        uploaded_by_user_id -> Nullable<BigInt>,
+        uploaded_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(cases -> units (unit_id));
 diesel::joinable!(case_events -> cases (case_id));
 diesel::joinable!(case_checks -> cases (case_id));
@@ -256,4 +269,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     app_settings,
     api_clients,
     api_requests,
+    attachments,
 );

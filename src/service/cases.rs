@@ -565,7 +565,7 @@ fn conflict(conn: &mut DbConnection, id: i64) -> Result<ServiceError, ServiceErr
 
 /// Runs `f` on a case the actor may see, in one write transaction. A refused attempt is written
 /// to the access log (in its own transaction, since the work's is rolled back) and is `Forbidden`.
-fn with_case<T>(
+pub(crate) fn with_case<T>(
     conn: &mut DbConnection,
     ctx: &Ctx,
     id: i64,
@@ -1141,6 +1141,7 @@ pub struct CaseView {
     pub missing: FieldErrors,
     pub applicable_checks: Vec<&'static str>,
     pub name_revealed: bool,
+    pub attachments: Vec<crate::db::attachments::Attachment>,
 }
 
 /// Opens a case; the view (with the personnummer) is written to the access log in the same
@@ -1238,6 +1239,7 @@ pub fn view(
                 related_diary_number,
                 review_responsible,
                 name_revealed,
+                attachments: crate::db::attachments::for_case(c, id)?,
             })
         },
     )

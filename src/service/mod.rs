@@ -2,6 +2,7 @@
 //! writes the access log; web handlers call these and nothing below them.
 
 pub mod admin;
+pub mod attachments;
 pub mod auth;
 pub mod cases;
 pub mod demo;

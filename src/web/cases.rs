@@ -28,6 +28,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/arenden/{id}/andra", web::post().to(update))
         .route("/arenden/{id}/blankett", web::get().to(link_form_page))
         .route("/arenden/{id}/blankett", web::post().to(link_form))
+        .route("/arenden/{id}/bilagor", web::post().to(upload))
+        .route("/arenden/{id}/bilagor/{aid}", web::get().to(download))
         .route("/arenden/{id}/{action}", web::post().to(act))
         .route("/handlaggning", web::get().to(queue))
         .route("/sok", web::get().to(search_form))
@@ -966,4 +968,82 @@ pub fn canonical(digits: &str) -> String {
     Personnummer::parse(digits, chrono::Utc::now().date_naive())
         .map(|p| p.canonical())
         .unwrap_or_else(|_| digits.to_string())
+}
+
+/// A scanned form (PDF) sent as multipart; the guard has checked its CSRF field.
+async fn upload(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<i64>,
+    mut form: actix_multipart::Multipart,
+) -> Result<HttpResponse, AppError> {
+    use futures_util::TryStreamExt;
+    let id = id.into_inner();
+    let max = state.config.attachment_max_bytes;
+    let mut bytes: Vec<u8> = Vec::new();
+    let mut name = String::new();
+    while let Some(mut field) = form
+        .try_next()
+        .await
+        .map_err(|e| AppError::BadRequest(e.to_string()))?
+    {
+        if field.name() != Some("file") {
+            continue;
+        }
+        name = field
+            .content_disposition()
+            .and_then(|d| d.get_filename())
+            .unwrap_or("")
+            .to_string();
+        while let Some(chunk) = field
+            .try_next()
+            .await
+            .map_err(|e| AppError::BadRequest(e.to_string()))?
+        {
+            if bytes.len() + chunk.len() > max + 1 {
+                break;
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+    }
+    let ctx = staff.ctx(&state);
+    let dir = std::path::PathBuf::from(&state.config.attachments_dir);
+    match state
+        .run(move |c| crate::service::attachments::add(c, &ctx, id, &bytes, &name, &dir, max))
+        .await
+    {
+        Ok(_) => Ok(see_other(format!("/arenden/{id}"))),
+        Err(AppError::Service(ServiceError::Invalid(errors))) => {
+            show_case(&state, &staff, id, false, None, errors).await
+        }
+        Err(AppError::Service(ServiceError::Refused(m))) => {
+            show_case(&state, &staff, id, false, Some(m), FieldErrors::default()).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Sends a scanned form; the download is in the access log.
+async fn download(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<(i64, i64)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, aid) = path.into_inner();
+    let ctx = staff.ctx(&state);
+    let dir = std::path::PathBuf::from(&state.config.attachments_dir);
+    let (file, name) = state
+        .run(move |c| crate::service::attachments::download(c, &ctx, id, aid, &dir))
+        .await?;
+    let bytes = web::block(move || std::fs::read(file))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(format!("attachment file: {e}")))?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/pdf")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .body(bytes))
 }

@@ -51,7 +51,12 @@ pub async fn guard(
 
     if req.method() == Method::POST
         && !is_api
-        && let Err(e) = check_post(&mut req, session.as_ref()).await
+        && let Err(e) = check_post(
+            &mut req,
+            session.as_ref(),
+            state.config.attachment_max_bytes,
+        )
+        .await
     {
         tracing::warn!(path = req.path(), reason = %e, "refused POST");
         return Ok(finish(req.into_response(e.error_response()), &state, false));
@@ -84,42 +89,71 @@ pub async fn guard(
 async fn check_post(
     req: &mut ServiceRequest,
     session: Option<&session::Session>,
+    upload_limit: usize,
 ) -> Result<(), AppError> {
     if !same_origin(req) {
         return Err(AppError::Csrf);
     }
-    let is_form = req
+    let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or("")
+        .to_string();
+    let is_form = content_type.starts_with("application/x-www-form-urlencoded");
+    // File uploads (scanned forms) carry the token as a multipart field.
+    let is_multipart = content_type.starts_with("multipart/form-data");
+    if !is_form && !is_multipart {
         return Err(AppError::Unsupported);
     }
+    let limit = if is_multipart {
+        upload_limit + 64 * 1024
+    } else {
+        BODY_LIMIT
+    };
     let mut payload = req.take_payload();
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|_| AppError::BadRequest("body".into()))?;
-        if body.len() + chunk.len() > BODY_LIMIT {
+        if body.len() + chunk.len() > limit {
             return Err(AppError::TooLarge);
         }
         body.extend_from_slice(&chunk);
     }
     let body = body.freeze();
-    let sent = serde_html_form::from_bytes::<Vec<(String, String)>>(&body)
-        .ok()
-        .and_then(|pairs| {
-            pairs
-                .into_iter()
-                .find(|(k, _)| k == "csrf_token")
-                .map(|(_, v)| v)
-        });
+    let sent = if is_multipart {
+        multipart_field(&body, "csrf_token")
+    } else {
+        serde_html_form::from_bytes::<Vec<(String, String)>>(&body)
+            .ok()
+            .and_then(|pairs| {
+                pairs
+                    .into_iter()
+                    .find(|(k, _)| k == "csrf_token")
+                    .map(|(_, v)| v)
+            })
+    };
     let ok = match (session, sent) {
         (Some(s), Some(t)) => tokens::same(&s.csrf_token, &t),
         _ => false,
     };
     req.set_payload(bytes_to_payload(body));
     if ok { Ok(()) } else { Err(AppError::Csrf) }
+}
+
+/// The value of a small text field in a multipart body (the CSRF token).
+fn multipart_field(body: &[u8], name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\"");
+    let at = body
+        .windows(marker.len())
+        .position(|w| w == marker.as_bytes())?;
+    let rest = &body[at..];
+    let start = rest.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
+    let value = &rest[start..];
+    let end = value.windows(2).position(|w| w == b"\r\n")?;
+    std::str::from_utf8(&value[..end.min(200)])
+        .ok()
+        .map(str::to_string)
 }
 
 /// The path as logged: one-time tokens are cut off.

@@ -134,6 +134,7 @@ pub struct TestApp {
     pub base: String,
     server: actix_web::dev::ServerHandle,
     n_users: std::cell::Cell<u32>,
+    _files: tempfile::TempDir,
 }
 
 impl TestApp {
@@ -144,6 +145,8 @@ impl TestApp {
     pub async fn start_with(backend: Backend, mut config: Config) -> TestApp {
         let db = TestDb::new(backend);
         config.database_url = db.url.clone();
+        let files = tempfile::tempdir().expect("tempdir");
+        config.attachments_dir = files.path().join("attachments").display().to_string();
         let pool = db.pool();
         db::migrate(&mut pool.get().expect("conn")).expect("migrate");
         let clock = Arc::new(TestClock::new(t0()));
@@ -169,6 +172,7 @@ impl TestApp {
             base: format!("http://{addr}"),
             server: handle,
             n_users: std::cell::Cell::new(0),
+            _files: files,
         }
     }
 
@@ -393,6 +397,43 @@ impl Browser {
         }
         if let Some(o) = &self.origin {
             req = req.insert_header(("origin", o.clone()));
+        }
+        let res = req.send_body(body).await.expect("POST");
+        self.read(res).await
+    }
+
+    /// POSTs a multipart form with one file.
+    pub async fn post_file(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: (&str, &str, &[u8]),
+    ) -> Resp {
+        let boundary = "----kontosparr-test-boundary";
+        let mut body: Vec<u8> = Vec::new();
+        for (k, v) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        let (name, filename, bytes) = file;
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{filename}\"\r\nContent-Type: application/pdf\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let mut req = self
+            .client
+            .post(format!("{}{}", self.base, path))
+            .insert_header((
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            ));
+        if let Some(c) = &self.cookie {
+            req = req.insert_header(("cookie", c.clone()));
         }
         let res = req.send_body(body).await.expect("POST");
         self.read(res).await

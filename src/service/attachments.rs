@@ -1,0 +1,155 @@
+//! Scanned paper forms (PDF) attached to a case: type checked by content, size limited, stored
+//! outside the web root under a random name, every download written to the access log.
+
+use super::cases::{record, with_case};
+use super::{Ctx, FieldErrors, ServiceError};
+use crate::auth::tokens;
+use crate::db::attachments::{self, Attachment};
+use crate::db::{self, DbConnection};
+use crate::domain::Role;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+
+/// A PDF by its content: the `%PDF-` header and an `%%EOF` marker near the end.
+pub fn looks_like_pdf(bytes: &[u8]) -> bool {
+    let tail = &bytes[bytes.len().saturating_sub(2048)..];
+    bytes.starts_with(b"%PDF-") && tail.windows(5).any(|w| w == b"%%EOF")
+}
+
+fn invalid(message: &str) -> ServiceError {
+    let mut e = FieldErrors::default();
+    e.add("file", message);
+    ServiceError::Invalid(e)
+}
+
+/// A file name safe to show and to send back in a header.
+fn clean_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base
+        .chars()
+        .filter(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | ' '))
+        .take(100)
+        .collect();
+    if cleaned.trim().is_empty() {
+        "blankett.pdf".into()
+    } else {
+        cleaned
+    }
+}
+
+pub fn add(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    case_id: i64,
+    bytes: &[u8],
+    original_name: &str,
+    dir: &Path,
+    max_bytes: usize,
+) -> Result<i64, ServiceError> {
+    if bytes.is_empty() {
+        return Err(invalid("Välj en fil."));
+    }
+    if bytes.len() > max_bytes {
+        return Err(invalid(&format!(
+            "Filen är för stor: högst {} MB.",
+            max_bytes / (1024 * 1024)
+        )));
+    }
+    if !looks_like_pdf(bytes) {
+        return Err(invalid(
+            "Filen är inte en PDF. Skanna blanketten till PDF och försök igen.",
+        ));
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| ServiceError::Refused(format!("Lagringen för bilagor saknas: {e}")))?;
+    let key = tokens::random_token();
+    let path = dir.join(&key);
+    write_private(&path, bytes)
+        .map_err(|e| ServiceError::Refused(format!("Filen kunde inte sparas: {e}")))?;
+    let sha = hex::encode(Sha256::digest(bytes));
+    let name = clean_name(original_name);
+    let user = ctx.actor()?.user_id;
+    let result = with_case(conn, ctx, case_id, "attach", |c, row, role| {
+        if role != Role::Handler {
+            return Err(ServiceError::Forbidden);
+        }
+        let id = attachments::insert(
+            c,
+            case_id,
+            &name,
+            bytes.len() as i64,
+            &sha,
+            &key,
+            Some(user),
+            db::ts(ctx.now),
+        )?;
+        record(
+            c,
+            ctx,
+            &row,
+            Some(role),
+            "attachment_added",
+            Some(("Bifogade skannad blankett", &name)),
+        )?;
+        Ok(id)
+    });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&path);
+    }
+    result
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(bytes)?;
+    f.sync_all()
+}
+
+pub fn list(conn: &mut DbConnection, case_id: i64) -> Result<Vec<Attachment>, ServiceError> {
+    Ok(attachments::for_case(conn, case_id)?)
+}
+
+/// The file of an attachment for someone allowed to see the case; the download is logged in
+/// the same transaction.
+pub fn download(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    case_id: i64,
+    attachment_id: i64,
+    dir: &Path,
+) -> Result<(PathBuf, String), ServiceError> {
+    with_case(conn, ctx, case_id, "download", |c, row, role| {
+        let a = attachments::get(c, case_id, attachment_id)?.ok_or(ServiceError::NotFound)?;
+        record(c, ctx, &row, Some(role), "attachment_download", None)?;
+        Ok((dir.join(&a.storage_key), a.filename))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pdf_by_content_not_name() {
+        assert!(looks_like_pdf(b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n%%EOF\n"));
+        assert!(!looks_like_pdf(b"MZ\x90\x00 not a pdf %%EOF"));
+        assert!(!looks_like_pdf(b"%PDF-1.7 truncated"));
+        assert!(!looks_like_pdf(b""));
+    }
+
+    #[test]
+    fn names_are_cleaned() {
+        assert_eq!(clean_name("../../etc/passwd"), "passwd");
+        assert_eq!(clean_name("C:\\scan\\blankett 1.pdf"), "blankett 1.pdf");
+        assert_eq!(clean_name("\"; rm -rf /"), " rm -rf ");
+        assert_eq!(clean_name(""), "blankett.pdf");
+    }
+}
