@@ -560,6 +560,20 @@ async fn views_are_logged_and_protected_names_masked(app: TestApp) {
         log.iter()
             .any(|e| e.action == "case_reveal_name" && e.unit_code.as_deref() == Some("PSYK"))
     );
+    // A citizen the form did not mark, but the register does, is masked once a handler opens it.
+    let mut plain = lock_fields(r.unit, r.nurse.id, "20210791-9967");
+    plain[4].1 = "Hanna Registrerad".into();
+    let hid = create(&mut doc, &plain, "lock").await;
+    assert!(doc.get("/arenden").await.body.contains("Hanna Registrerad"));
+    let mut h0 = app.browser();
+    app.login(&mut h0, &r.handler).await;
+    assert!(
+        !h0.get(&format!("/arenden/{hid}"))
+            .await
+            .body
+            .contains("Hanna Registrerad")
+    );
+    assert!(!doc.get("/arenden").await.body.contains("Hanna Registrerad"));
     // The handler's search by personnummer is logged, and the number is never in a URL.
     let mut h = app.browser();
     app.login(&mut h, &r.handler).await;

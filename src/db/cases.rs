@@ -218,3 +218,11 @@ pub fn by_diary_number(conn: &mut DbConnection, number: &str) -> QueryResult<Opt
         .first(conn)
         .optional()
 }
+
+/// Marks the citizen of a case as protected (the population register said so).
+pub fn set_protected(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
+    diesel::update(cases::table.find(id))
+        .set(cases::citizen_protected.eq(true))
+        .execute(conn)
+        .map(|_| ())
+}

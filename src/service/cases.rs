@@ -1191,6 +1191,20 @@ pub fn view(
             };
             let protected =
                 row.citizen_protected || register_person.as_ref().is_some_and(|p| p.protected);
+            if protected && !row.citizen_protected {
+                // The register knows better than the form: from now on the citizen is masked
+                // everywhere (lists, print, exports), for every reader.
+                cases::set_protected(c, id)?;
+                cases::add_event(
+                    c,
+                    id,
+                    db::ts(ctx.now),
+                    None,
+                    "Folkbokföringen",
+                    "Invånaren har skyddade personuppgifter enligt folkbokföringen; namnet maskeras",
+                    "",
+                )?;
+            }
             let name_revealed = reveal && protected;
             record(
                 c,
