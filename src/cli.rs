@@ -49,6 +49,11 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// The mail outbox.
+    Mail {
+        #[command(subcommand)]
+        command: MailCommand,
+    },
     /// Clients of the intake API (e-form platforms such as Barium).
     ApiClient {
         #[command(subcommand)]
@@ -98,6 +103,12 @@ pub enum UserCommand {
         #[arg(long)]
         password_stdin: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// Deliver every message that is due now, then exit.
+    Flush,
 }
 
 #[derive(Debug, Subcommand)]
@@ -280,6 +291,38 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             }
             Ok(())
         }
+        Command::Mail {
+            command: MailCommand::Flush,
+        } => {
+            let Some(smtp) = cfg.smtp()? else {
+                return Err(CliError::Service(
+                    "smtp_url is not set: there is nowhere to send mail".into(),
+                ));
+            };
+            let pool = db::pool(&cfg.database_url, 2)?;
+            let mut first = pool.get().map_err(db::DbError::from)?;
+            db::migrate(&mut first)?;
+            drop(first);
+            let worker = format!("flush-{}", crate::auth::tokens::random_token());
+            let mut total = crate::service::outbox::Report::default();
+            for _ in 0..1000 {
+                let r = crate::service::outbox::deliver_due(&pool, &smtp, &SystemClock, &worker)?;
+                total.sent += r.sent;
+                total.retrying += r.retrying;
+                total.failed += r.failed;
+                if r == Default::default() {
+                    break;
+                }
+                if r.sent == 0 && r.failed == 0 {
+                    break; // only retries left: they are due later
+                }
+            }
+            println!(
+                "Skickade {}, försöker igen senare {}, misslyckade {}.",
+                total.sent, total.retrying, total.failed
+            );
+            Ok(())
+        }
         Command::ApiClient {
             command: ApiClientCommand::Add { name },
         } => {
@@ -319,6 +362,12 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 fn serve(cfg: Config) -> Result<(), CliError> {
+    let smtp = cfg.smtp()?;
+    if smtp.is_none() {
+        eprintln!(
+            "E-post är inte konfigurerad (KONTOSPARR_SMTP_URL): återkoppling och påminnelser väntar i utkorgen tills den är det."
+        );
+    }
     let pool = db::pool(&cfg.database_url, cfg.pool_size)?;
     {
         let mut conn = pool.get().map_err(db::DbError::from)?;
@@ -329,7 +378,11 @@ fn serve(cfg: Config) -> Result<(), CliError> {
         use crate::service::demo::{self, DatabaseKind};
         match (cfg.demo, demo::database_kind(&mut conn)?) {
             (true, DatabaseKind::Empty) => {
-                demo::seed(&mut conn, SystemClock.now())?;
+                demo::seed(
+                    &mut conn,
+                    SystemClock.now(),
+                    &crate::service::cases::Workflow::from_config(&cfg),
+                )?;
                 tracing::info!("demo region created");
             }
             (true, DatabaseKind::RealData) => {
@@ -388,6 +441,9 @@ fn serve(cfg: Config) -> Result<(), CliError> {
     let rt = actix_web::rt::System::new();
     rt.block_on(async move {
         crate::jobs::spawn_session_purge(state.clone());
+        if let Some(smtp) = smtp {
+            crate::jobs::spawn_mail_worker(state.clone(), smtp);
+        }
         let server = actix_web::HttpServer::new(move || web::build_app(state.clone()))
             .shutdown_timeout(10)
             .bind(&bind)?;

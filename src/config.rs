@@ -44,6 +44,20 @@ pub struct Config {
     pub attachments_dir: String,
     /// Largest accepted attachment, bytes.
     pub attachment_max_bytes: usize,
+    /// The mail server: `smtp://host[:port]` (STARTTLS required), `smtps://host[:port]`, or for
+    /// development on loopback only `smtp+plain://127.0.0.1:port` with `smtp_allow_plain`.
+    /// Empty: mail waits in the outbox.
+    pub smtp_url: String,
+    /// Sender address of all mail.
+    pub smtp_from: String,
+    /// Allow plain SMTP to a loopback address (development and tests only).
+    pub smtp_allow_plain: bool,
+    /// Extra trusted CA certificate (PEM) for the mail server.
+    pub smtp_ca_file: String,
+    pub smtp_username: String,
+    pub smtp_password: String,
+    /// How often the delivery worker looks for due mail, seconds.
+    pub mail_interval_seconds: u64,
     /// Demo mode (`serve --demo`); never read from a file or the environment.
     #[serde(skip)]
     pub demo: bool,
@@ -69,6 +83,13 @@ impl Default for Config {
             population_register: String::new(),
             attachments_dir: "./data/attachments".into(),
             attachment_max_bytes: 10 * 1024 * 1024,
+            smtp_url: String::new(),
+            smtp_from: "kontosparr@example.se".into(),
+            smtp_allow_plain: false,
+            smtp_ca_file: String::new(),
+            smtp_username: String::new(),
+            smtp_password: String::new(),
+            mail_interval_seconds: 10,
             demo: false,
         }
     }
@@ -104,6 +125,13 @@ const KEYS: &[&str] = &[
     "population_register",
     "attachments_dir",
     "attachment_max_bytes",
+    "smtp_url",
+    "smtp_from",
+    "smtp_allow_plain",
+    "smtp_ca_file",
+    "smtp_username",
+    "smtp_password",
+    "mail_interval_seconds",
 ];
 
 impl Config {
@@ -188,6 +216,23 @@ impl Config {
     }
 
     /// The public base URL without a trailing slash.
+    /// The SMTP settings, or None when mail is not configured.
+    pub fn smtp(&self) -> Result<Option<crate::mail::transport::SmtpSettings>, ConfigError> {
+        if self.smtp_url.is_empty() {
+            return Ok(None);
+        }
+        crate::mail::transport::SmtpSettings::parse(
+            &self.smtp_url,
+            &self.smtp_from,
+            self.smtp_allow_plain,
+            &self.smtp_ca_file,
+            &self.smtp_username,
+            &self.smtp_password,
+        )
+        .map(Some)
+        .map_err(|e| ConfigError::Invalid(e.to_string()))
+    }
+
     pub fn public_url(&self) -> String {
         self.public_url
             .clone()

@@ -419,7 +419,12 @@ async fn diary_numbers_are_gapless_under_concurrency(app: TestApp) {
             };
             std::thread::spawn(move || {
                 let mut conn = pool.get().unwrap();
-                register_call(&mut conn, &ctx, &input, "KSD").unwrap().1
+                let wf = kontosparr::service::cases::Workflow {
+                    diary_prefix: "KSD".into(),
+                    mail_from: "k@example.se".into(),
+                    public_url: "http://x".into(),
+                };
+                register_call(&mut conn, &ctx, &input, &wf).unwrap().1
             })
         })
         .collect();

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod cases;
 pub mod models;
 pub mod org;
+pub mod outbox;
 pub mod schema;
 pub mod sessions;
 pub mod settings;

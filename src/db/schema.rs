@@ -241,6 +241,38 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        kind -> Text,
+        case_id -> Nullable<BigInt>,
+        unit_id -> Nullable<BigInt>,
+        recipient -> Text,
+        encrypted -> Bool,
+        message -> Binary,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        claimed_by -> Text,
+        last_error -> Text,
+        sent_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    unit_certificates (unit_id) {
+        unit_id -> BigInt,
+        pem -> Text,
+        subject -> Text,
+        not_before -> Timestamp,
+        not_after -> Timestamp,
+        fingerprint -> Text,
+        uploaded_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(cases -> units (unit_id));
 diesel::joinable!(case_events -> cases (case_id));
 diesel::joinable!(case_checks -> cases (case_id));
@@ -270,4 +302,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_clients,
     api_requests,
     attachments,
+    outbox,
+    unit_certificates,
 );

@@ -222,6 +222,8 @@ pub enum ActorKind {
     Handler,
     /// Anyone else (chief physician, auditor, admin, another unit's staff).
     Other,
+    /// The system itself: the mail worker records that feedback was delivered.
+    System,
 }
 
 /// The facts the rules need beyond state, action and actor.
@@ -365,7 +367,7 @@ pub fn transition(
             Ok(Executed)
         }
         (Some(Executed), Action::Feedback) => {
-            need(&[Handler])?;
+            need(&[Handler, System])?;
             Ok(Closed)
         }
         (Some(s), Action::Withdraw) if s.is_open() => {
@@ -524,7 +526,8 @@ mod tests {
             prop_oneof![
                 Just(ActorKind::UnitStaff),
                 Just(ActorKind::Handler),
-                Just(ActorKind::Other)
+                Just(ActorKind::Other),
+                Just(ActorKind::System)
             ],
             any::<bool>(),
             any::<bool>(),
@@ -562,8 +565,15 @@ mod tests {
                         if a == Action::Sign {
                             prop_assert!(f.actor_is_decider);
                         }
-                        if matches!(next, Status::Received | Status::Verified | Status::Executed | Status::Closed | Status::FormPending) && state != Some(next) {
+                        if matches!(next, Status::Received | Status::Verified | Status::Executed | Status::FormPending) && state != Some(next) {
                             prop_assert_eq!(f.actor, ActorKind::Handler);
+                        }
+                        if next == Status::Closed {
+                            prop_assert!(matches!(f.actor, ActorKind::Handler | ActorKind::System));
+                        }
+                        // The system can only record delivered feedback.
+                        if f.actor == ActorKind::System {
+                            prop_assert_eq!(a, Action::Feedback);
                         }
                         prop_assert!(f.actor != ActorKind::Other);
                         state = Some(next);

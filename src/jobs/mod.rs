@@ -23,3 +23,43 @@ pub fn spawn_session_purge(state: web::Data<AppState>) {
         }
     });
 }
+
+/// Delivers the outbox every `mail_interval_seconds`. Each pass claims its messages, so any
+/// number of instances may run this against one PostgreSQL.
+pub fn spawn_mail_worker(state: web::Data<AppState>, smtp: crate::mail::transport::SmtpSettings) {
+    let worker = format!(
+        "{}-{}",
+        std::process::id(),
+        crate::auth::tokens::random_token()
+    );
+    let every = Duration::from_secs(state.config.mail_interval_seconds.max(1));
+    actix_web::rt::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            let (pool, clock, smtp, worker) = (
+                state.pool.clone(),
+                state.clock.clone(),
+                smtp.clone(),
+                worker.clone(),
+            );
+            let result = web::block(move || {
+                crate::service::outbox::deliver_due(&pool, &smtp, clock.as_ref(), &worker)
+            })
+            .await;
+            match result {
+                Ok(Ok(r)) if r != Default::default() => {
+                    tracing::info!(
+                        sent = r.sent,
+                        retrying = r.retrying,
+                        failed = r.failed,
+                        "mail delivery"
+                    )
+                }
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "mail delivery failed"),
+                Err(e) => tracing::warn!(error = %e, "mail worker"),
+            }
+        }
+    });
+}

@@ -1021,6 +1021,24 @@ fn assign_diary_number(
     Ok(number)
 }
 
+/// Settings the workflow needs from the configuration.
+#[derive(Debug, Clone)]
+pub struct Workflow {
+    pub diary_prefix: String,
+    pub mail_from: String,
+    pub public_url: String,
+}
+
+impl Workflow {
+    pub fn from_config(c: &crate::config::Config) -> Self {
+        Workflow {
+            diary_prefix: c.diary_prefix.clone(),
+            mail_from: c.smtp_from.clone(),
+            public_url: c.public_url(),
+        }
+    }
+}
+
 /// External references typed by the handler at execution.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct ExecuteInput {
@@ -1039,7 +1057,7 @@ pub fn execute(
     ctx: &Ctx,
     id: i64,
     input: &ExecuteInput,
-    diary_prefix: &str,
+    wf: &Workflow,
 ) -> Result<String, ServiceError> {
     let mut e = FieldErrors::default();
     let helpdesk = text_field(
@@ -1073,7 +1091,7 @@ pub fn execute(
                 detail: "",
             },
             |c, r| {
-                number = assign_diary_number(c, ctx, diary_prefix, r)?;
+                number = assign_diary_number(c, ctx, &wf.diary_prefix, r)?;
                 r.executed_at = Some(db::ts(ctx.now));
                 r.executed_by_user_id = Some(actor_id);
                 r.helpdesk_ref = helpdesk.clone();
@@ -1091,6 +1109,7 @@ pub fn execute(
             "Registrerade diarienummer",
             &detail,
         )?;
+        super::feedback::enqueue(c, ctx, &row, wf)?;
         Ok(number)
     })
 }
@@ -1416,7 +1435,7 @@ pub fn register_call(
     conn: &mut DbConnection,
     ctx: &Ctx,
     input: &CallInput,
-    diary_prefix: &str,
+    wf: &Workflow,
 ) -> Result<(i64, String), ServiceError> {
     let actor = ctx.actor()?.clone();
     actor.require(Role::Handler)?;
@@ -1484,7 +1503,7 @@ pub fn register_call(
         row.executed_at = Some(db::ts(ctx.now));
         row.executed_by_user_id = Some(actor.user_id);
         row.submitted_at = Some(db::ts(ctx.now));
-        let number = assign_diary_number(c, ctx, diary_prefix, &mut row)?;
+        let number = assign_diary_number(c, ctx, &wf.diary_prefix, &mut row)?;
         let id = cases::insert(c, &row)?;
         row.id = id;
         let from = if requested_by == "citizen" {
@@ -1503,6 +1522,7 @@ pub fn register_call(
             "case_register_call",
             Some((Action::RegisterCall.label(), &detail)),
         )?;
+        super::feedback::enqueue(c, ctx, &row, wf)?;
         Ok((id, number))
     })
 }

@@ -170,7 +170,11 @@ fn lock_input(unit: i64, responsible: i64, pnr: &str, name: &str) -> CaseInput {
 }
 
 /// Fills an empty database with the demo region and marks it as a demo.
-pub fn seed(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<(), ServiceError> {
+pub fn seed(
+    conn: &mut DbConnection,
+    now: DateTime<Utc>,
+    wf: &cases::Workflow,
+) -> Result<(), ServiceError> {
     let system = Ctx {
         now,
         client_addr: "demo".into(),
@@ -297,7 +301,7 @@ pub fn seed(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<(), ServiceEr
             plexus_ref: "PX-501".into(),
             version: v,
         },
-        "KSD",
+        wf,
     )?;
     // Verified, waiting for execution.
     let f = submitted(conn, "19090527+1474", "Fredrik Frost")?;
@@ -356,7 +360,7 @@ pub fn seed(conn: &mut DbConnection, now: DateTime<Utc>) -> Result<(), ServiceEr
             requested_by: "citizen".into(),
             helpdesk_ref: "RÄLS-10002".into(),
         },
-        "KSD",
+        wf,
     )?;
     // Another unit's draft (not visible to PSYK-SU).
     let vera_id = vera.actor.as_ref().map(|a| a.user_id).unwrap_or_default();

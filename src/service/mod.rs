@@ -6,7 +6,9 @@ pub mod attachments;
 pub mod auth;
 pub mod cases;
 pub mod demo;
+pub mod feedback;
 pub mod intake;
+pub mod outbox;
 pub mod session;
 
 use crate::db::audit::NewEntry;

@@ -617,7 +617,7 @@ async fn act(
     let (id, action) = path.into_inner();
     let ctx = staff.ctx(&state);
     let f = form.0;
-    let prefix = state.config.diary_prefix.clone();
+    let prefix = cases::Workflow::from_config(&state.config);
     let result = match action.as_str() {
         "signera" => {
             state
@@ -824,7 +824,7 @@ async fn call(
     let ctx = staff.ctx(&state);
     let input = form.0;
     let i2 = input.clone();
-    let prefix = state.config.diary_prefix.clone();
+    let prefix = cases::Workflow::from_config(&state.config);
     match state
         .run(move |c| cases::register_call(c, &ctx, &i2, &prefix))
         .await

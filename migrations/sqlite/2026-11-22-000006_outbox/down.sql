@@ -1,0 +1,2 @@
+DROP TABLE unit_certificates;
+DROP TABLE outbox;

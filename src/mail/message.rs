@@ -1,0 +1,115 @@
+//! Building messages. The subject and every unencrypted header carry no personal data; the
+//! feedback itself is either inside an S/MIME envelope or not in the message at all.
+
+use super::smime;
+use askama::Template;
+use lettre::Message;
+use lettre::message::header::{ContentDisposition, ContentTransferEncoding, ContentType};
+use lettre::message::{MultiPart, SinglePart};
+
+pub const FEEDBACK_SUBJECT: &str = "Återkoppling från Spärr- och loggservice";
+
+/// What the verksamhetschef is told when a lock or unlock has been executed.
+#[derive(Debug, Clone)]
+pub struct Feedback {
+    pub kind: String,
+    pub diary_number: String,
+    pub citizen_pnr: String,
+    /// `*****` for a citizen with protected identity.
+    pub citizen_name: String,
+    pub unit_name: String,
+    pub executed_at: String,
+    pub executed_by: String,
+    pub related_diary_number: String,
+    pub link: String,
+}
+
+#[derive(Template)]
+#[template(path = "mail/feedback.txt")]
+struct FeedbackText<'a> {
+    f: &'a Feedback,
+}
+
+#[derive(Template)]
+#[template(path = "mail/feedback.html")]
+struct FeedbackHtml<'a> {
+    f: &'a Feedback,
+}
+
+#[derive(Template)]
+#[template(path = "mail/notice.txt")]
+struct NoticeText<'a> {
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/notice.html")]
+struct NoticeHtml<'a> {
+    link: &'a str,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("template: {0}")]
+    Template(#[from] askama::Error),
+    #[error("message: {0}")]
+    Message(String),
+    #[error(transparent)]
+    Smime(#[from] smime::SmimeError),
+}
+
+fn msg_err(e: impl std::fmt::Display) -> BuildError {
+    BuildError::Message(e.to_string())
+}
+
+fn message_id() -> String {
+    format!("<{}@kontosparr>", crate::auth::tokens::random_token())
+}
+
+fn builder(from: &str, to: &str) -> Result<lettre::message::MessageBuilder, BuildError> {
+    Ok(Message::builder()
+        .from(from.parse().map_err(msg_err)?)
+        .to(to.parse().map_err(msg_err)?)
+        .subject(FEEDBACK_SUBJECT)
+        .message_id(Some(message_id())))
+}
+
+/// The feedback, encrypted for the recipient's certificate (CMS EnvelopedData, AES-256).
+pub fn feedback_encrypted(
+    from: &str,
+    to: &str,
+    f: &Feedback,
+    cert_pem: &str,
+) -> Result<Vec<u8>, BuildError> {
+    let inner = MultiPart::alternative_plain_html(
+        FeedbackText { f }.render()?,
+        FeedbackHtml { f }.render()?,
+    );
+    let der = smime::encrypt(&inner.formatted(), cert_pem)?;
+    let part = SinglePart::builder()
+        .header(
+            ContentType::parse(
+                "application/pkcs7-mime; smime-type=enveloped-data; name=\"smime.p7m\"",
+            )
+            .map_err(msg_err)?,
+        )
+        .header(ContentDisposition::attachment("smime.p7m"))
+        .header(ContentTransferEncoding::Base64)
+        .body(der);
+    Ok(builder(from, to)?
+        .singlepart(part)
+        .map_err(msg_err)?
+        .formatted())
+}
+
+/// For a unit without a valid certificate: no personal data, only a link to read it after login.
+pub fn feedback_notice(from: &str, to: &str, link: &str) -> Result<Vec<u8>, BuildError> {
+    let body = MultiPart::alternative_plain_html(
+        NoticeText { link }.render()?,
+        NoticeHtml { link }.render()?,
+    );
+    Ok(builder(from, to)?
+        .multipart(body)
+        .map_err(msg_err)?
+        .formatted())
+}

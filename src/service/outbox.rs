@@ -1,0 +1,200 @@
+//! Delivering the outbox: claim due messages, send each over SMTP outside any transaction,
+//! record the outcome. Temporary failures are retried with a growing delay; permanent (5xx)
+//! failures are marked failed for the admin; a message is sent once (its claim is held by one
+//! worker, and is only taken over when that worker's lease ran out).
+
+use super::{Ctx, ServiceError};
+use crate::clock::Clock;
+use crate::db::outbox::{self, Delivery, OutboxRow};
+use crate::db::{self, DbConnection, Pool, cases};
+use crate::domain::Role;
+use crate::domain::case::{self as lifecycle, Action, ActorKind, Facts, Status};
+use crate::mail::transport::{self, SmtpSettings};
+use chrono::Duration;
+
+/// Messages a worker claims at a time.
+const BATCH: i64 = 20;
+/// How long a claim holds before another worker may take the message over.
+const LEASE_MINUTES: i64 = 10;
+/// After this many attempts a temporarily failing message is given up (about two days).
+const MAX_ATTEMPTS: i32 = 60;
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Report {
+    pub sent: usize,
+    pub retrying: usize,
+    pub failed: usize,
+}
+
+/// The delay before attempt `n + 1`: 1, 2, 4, 8 … minutes, at most an hour.
+pub fn backoff(attempts: i32) -> Duration {
+    let exp = attempts.clamp(1, 7) - 1;
+    Duration::minutes((1i64 << exp).min(60))
+}
+
+/// One pass over the due messages.
+pub fn deliver_due(
+    pool: &Pool,
+    smtp: &SmtpSettings,
+    clock: &dyn Clock,
+    worker: &str,
+) -> Result<Report, ServiceError> {
+    let now = clock.now();
+    let claimed: Vec<OutboxRow> = {
+        let mut conn = pool.get().map_err(db::DbError::from)?;
+        db::write_tx(&mut conn, |c| {
+            outbox::claim_due(
+                c,
+                db::ts(now),
+                BATCH,
+                worker,
+                db::ts(now + Duration::minutes(LEASE_MINUTES)),
+            )
+        })?
+    };
+    let mut report = Report::default();
+    for m in claimed {
+        let result = transport::send(smtp, &m.recipient, &m.message);
+        let mut conn = pool.get().map_err(db::DbError::from)?;
+        let at = clock.now();
+        db::write_tx(&mut conn, |c| -> Result<(), ServiceError> {
+            match &result {
+                Ok(()) => {
+                    if outbox::finish(c, m.id, worker, "sent", db::ts(at), "", Some(db::ts(at)))? {
+                        report.sent += 1;
+                        delivered(c, &m, at)?;
+                    }
+                }
+                Err(e) if e.permanent || m.attempts >= MAX_ATTEMPTS => {
+                    tracing::warn!(message = m.id, "mail failed permanently");
+                    outbox::finish(c, m.id, worker, "failed", db::ts(at), &e.message, None)?;
+                    report.failed += 1;
+                }
+                Err(e) => {
+                    tracing::info!(
+                        message = m.id,
+                        attempts = m.attempts,
+                        "mail will be retried"
+                    );
+                    outbox::finish(
+                        c,
+                        m.id,
+                        worker,
+                        "pending",
+                        db::ts(at + backoff(m.attempts)),
+                        &e.message,
+                        None,
+                    )?;
+                    report.retrying += 1;
+                }
+            }
+            Ok(())
+        })?;
+    }
+    Ok(report)
+}
+
+/// After delivered feedback the case is closed (SPEC §3: executed ─feedback─▶ closed).
+fn delivered(
+    c: &mut DbConnection,
+    m: &OutboxRow,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<(), ServiceError> {
+    let Some(case_id) = m.case_id else {
+        return Ok(());
+    };
+    let Some(mut row) = cases::get(c, case_id)? else {
+        return Ok(());
+    };
+    let how = if m.encrypted {
+        "krypterad e-post"
+    } else {
+        "avisering utan personuppgifter"
+    };
+    cases::add_event(
+        c,
+        case_id,
+        db::ts(at),
+        None,
+        "Kontospärr",
+        "Återkoppling levererad till verksamhetschefen",
+        how,
+    )?;
+    if m.kind == super::feedback::KIND && row.status == Status::Executed.code() {
+        let facts = Facts {
+            actor: ActorKind::System,
+            actor_is_decider: false,
+            signed: true,
+            complete: true,
+            checklist_done: true,
+        };
+        let next = lifecycle::transition(Some(Status::Executed), Action::Feedback, facts)
+            .map_err(|e| ServiceError::Refused(e.message()))?;
+        let version = row.version;
+        row.status = next.code().into();
+        row.updated_at = db::ts(at);
+        if !cases::save(c, &row, version)? {
+            // Someone changed the case meanwhile; it stays executed and the delivery is recorded.
+            return Ok(());
+        }
+    }
+    let ctx = Ctx {
+        now: at,
+        client_addr: "utkorg".into(),
+        actor: None,
+    };
+    let mut e = ctx.entry(
+        None,
+        "case_feedback_delivered",
+        Some(format!("case:{case_id}")),
+    );
+    e.personnummer = Some(row.citizen_pnr.clone());
+    e.detail = Some(how.into());
+    ctx.log(c, &e)
+}
+
+/// Delivery state of a case's messages (shown on the case).
+pub fn for_case(conn: &mut DbConnection, case_id: i64) -> Result<Vec<Delivery>, ServiceError> {
+    Ok(outbox::for_case(conn, case_id)?)
+}
+
+pub fn failed_page(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Delivery>, i64), ServiceError> {
+    ctx.actor()?.require(Role::Admin)?;
+    Ok(outbox::failed_page(conn, limit, offset)?)
+}
+
+pub fn resend(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<(), ServiceError> {
+    ctx.actor()?.require(Role::Admin)?;
+    db::write_tx(conn, |c| {
+        let m = outbox::get(c, id)?.ok_or(ServiceError::NotFound)?;
+        if m.recipient.is_empty() {
+            return Err(ServiceError::Refused(
+                "Meddelandet har ingen mottagare: ange en verksamhetschef för enheten och verkställ om återkopplingen manuellt.".into(),
+            ));
+        }
+        if !outbox::resend(c, id, db::ts(ctx.now))? {
+            return Err(ServiceError::Refused(
+                "Bara misslyckade meddelanden kan skickas igen.".into(),
+            ));
+        }
+        let mut e = ctx.entry(Some(Role::Admin), "mail_resend", Some(format!("mail:{id}")));
+        e.detail = m.case_id.map(|c| format!("case:{c}"));
+        ctx.log(c, &e)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_caps() {
+        let mins: Vec<i64> = (1..=9).map(|a| backoff(a).num_minutes()).collect();
+        assert_eq!(mins, vec![1, 2, 4, 8, 16, 32, 60, 60, 60]);
+    }
+}

@@ -1,0 +1,513 @@
+//! Feedback by e-mail through the outbox, against a real SMTP server on loopback (aiosmtpd with
+//! STARTTLS), on SQLite and PostgreSQL. Encrypted messages are opened with `openssl cms`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{Backend, TestApp};
+use kontosparr::clock::Clock;
+use kontosparr::config::Config;
+use kontosparr::domain::Role;
+use kontosparr::mail::transport::SmtpSettings;
+use kontosparr::service::Ctx;
+use kontosparr::service::cases::{self, CaseInput, ExecuteInput, Workflow};
+use kontosparr::service::outbox::{Report, deliver_due};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+dual!(
+    encrypted_feedback_opens_with_openssl_and_closes_the_case,
+    without_a_certificate_the_notice_has_no_personal_data,
+    an_smtp_outage_loses_nothing_and_sends_each_once,
+    a_server_without_starttls_is_refused,
+    two_workers_deliver_each_message_once,
+);
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+struct Keys {
+    dir: tempfile::TempDir,
+}
+
+impl Keys {
+    fn new() -> Keys {
+        let dir = tempfile::tempdir().unwrap();
+        openssl(
+            dir.path(),
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "30",
+                "-subj",
+                "/CN=localhost",
+                "-keyout",
+                "server.key",
+                "-out",
+                "server.pem",
+                "-addext",
+                "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+            ],
+        );
+        openssl(
+            dir.path(),
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-days",
+                "365",
+                "-subj",
+                "/CN=Verksamhetschef PSYK/emailAddress=chef@example.se",
+                "-keyout",
+                "recipient.key",
+                "-out",
+                "recipient.pem",
+                "-addext",
+                "keyUsage=critical,keyEncipherment,digitalSignature",
+                "-addext",
+                "extendedKeyUsage=emailProtection",
+            ],
+        );
+        Keys { dir }
+    }
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+}
+
+struct Sink {
+    child: Child,
+    out: tempfile::TempDir,
+}
+
+impl Sink {
+    fn start(keys: &Keys, port: u16, plain: bool) -> Sink {
+        let out = tempfile::tempdir().unwrap();
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/smtp/sink.py");
+        let mut cmd = Command::new("python3");
+        cmd.arg(script).args([
+            "--port",
+            &port.to_string(),
+            "--out",
+            &out.path().display().to_string(),
+        ]);
+        if plain {
+            cmd.arg("--plain");
+        } else {
+            cmd.args([
+                "--cert",
+                &keys.path("server.pem").display().to_string(),
+                "--key",
+                &keys.path("server.key").display().to_string(),
+            ]);
+        }
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("python3 with aiosmtpd (scripts/test installs it)");
+        use std::io::BufRead;
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line.trim(), "ready", "the SMTP sink did not start");
+        Sink { child, out }
+    }
+    fn messages(&self) -> Vec<Vec<u8>> {
+        let mut files: Vec<_> = std::fs::read_dir(self.out.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+            .collect();
+        files.sort();
+        files.iter().map(|p| std::fs::read(p).unwrap()).collect()
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The app with mail going to 127.0.0.1:port over STARTTLS, trusting the test server's cert.
+async fn app_with_mail(backend: Backend, keys: &Keys, port: u16) -> (TestApp, SmtpSettings) {
+    let cfg = Config {
+        smtp_url: format!("smtp://127.0.0.1:{port}"),
+        smtp_from: "kontosparr@example.se".into(),
+        smtp_ca_file: keys.path("server.pem").display().to_string(),
+        ..Default::default()
+    };
+    let smtp = cfg.smtp().unwrap().unwrap();
+    let app = TestApp::start_with(backend, cfg).await;
+    (app, smtp)
+}
+
+struct Setup {
+    unit: i64,
+    doctor: Ctx,
+    handler: Ctx,
+    wf: Workflow,
+}
+
+fn setup(app: &TestApp, with_cert: Option<&Keys>) -> Setup {
+    let unit = app.unit("PSYK");
+    let manager = app.user_with(&[Role::Manager], &[unit], true);
+    kontosparr::db::users::update_profile(
+        &mut app.conn(),
+        manager.id,
+        &kontosparr::db::users::ProfileChange {
+            name: &manager.name,
+            email: "chef@example.se",
+            is_decider: true,
+            active: true,
+            updated_at: kontosparr::db::ts(app.clock.now()),
+        },
+    )
+    .unwrap();
+    let input = kontosparr::service::admin::UnitInput {
+        code: "PSYK".into(),
+        name: "Psykiatri".into(),
+        manager_user_id: manager.id.to_string(),
+        chief_physician_function: "Chefläkare".into(),
+        chief_physician_email: "cl@example.se".into(),
+        active: true,
+    };
+    kontosparr::service::admin::update_unit(&mut app.conn(), &app.ctx(), unit, &input).unwrap();
+    if let Some(k) = with_cert {
+        let pem = std::fs::read_to_string(k.path("recipient.pem")).unwrap();
+        kontosparr::service::admin::set_certificate(&mut app.conn(), &app.ctx(), unit, &pem)
+            .unwrap();
+    }
+    let doctor = app.user_with(&[Role::Clinician], &[unit], true);
+    let handler = app.user(&[Role::Handler], &[]);
+    let ctx = |id| Ctx {
+        now: app.clock.now(),
+        client_addr: "t".into(),
+        actor: kontosparr::service::session::load_actor(&mut app.conn(), id).unwrap(),
+    };
+    Setup {
+        unit,
+        doctor: ctx(doctor.id),
+        handler: ctx(handler.id),
+        wf: Workflow::from_config(&app.state.config),
+    }
+}
+
+/// Files, handles and executes a lock for the citizen; returns the case id.
+fn executed_lock(app: &TestApp, s: &Setup, pnr: &str, name: &str) -> i64 {
+    let mut conn = app.conn();
+    let c = &mut conn;
+    let input = CaseInput {
+        kind: "lock".into(),
+        unit_id: s.unit.to_string(),
+        citizen_pnr: pnr.into(),
+        citizen_name: name.into(),
+        risk_kinds: vec!["hot".into()],
+        basis: vec!["security".into()],
+        situations: vec!["threat".into()],
+        assessment_reasons: "Skäl".into(),
+        assessment_risks: "Risker".into(),
+        assessment_scope: "Omfattning".into(),
+        requested_by: "staff".into(),
+        journal_note_date: "2026-11-20".into(),
+        chief_informed_date: "2026-11-20".into(),
+        chief_informed_whom: "Chefläkare".into(),
+        patient_informed_date: "2026-11-20".into(),
+        journal_sealing: "no".into(),
+        review_responsible_user_id: s.doctor.actor.as_ref().unwrap().user_id.to_string(),
+        care_provider: "region".into(),
+        version: 1,
+        ..Default::default()
+    };
+    let id = cases::create_draft(c, &s.doctor, &input).unwrap();
+    let v = |c: &mut kontosparr::db::DbConnection| {
+        kontosparr::db::cases::get(c, id).unwrap().unwrap().version
+    };
+    let x = v(c);
+    cases::sign(c, &s.doctor, id, x).unwrap();
+    let x = v(c);
+    cases::submit(c, &s.doctor, id, x).unwrap();
+    let x = v(c);
+    cases::receive(c, &s.handler, id, x).unwrap();
+    for item in ["register_match", "earlier_cases", "category"] {
+        let x = v(c);
+        cases::check_item(c, &s.handler, id, x, item, "").unwrap();
+    }
+    let x = v(c);
+    cases::verify(c, &s.handler, id, x).unwrap();
+    let x = v(c);
+    cases::execute(
+        c,
+        &s.handler,
+        id,
+        &ExecuteInput {
+            helpdesk_ref: String::new(),
+            plexus_ref: String::new(),
+            version: x,
+        },
+        &s.wf,
+    )
+    .unwrap();
+    id
+}
+
+/// Decodes quoted-printable text (the MIME parts inside the envelope).
+fn qp_decode(s: &str) -> String {
+    let s = s.replace("=\r\n", "").replace("=\n", "");
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'=' && i + 2 < b.len()
+            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        out.push(b[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn status_of(app: &TestApp, id: i64) -> String {
+    kontosparr::db::cases::get(&mut app.conn(), id)
+        .unwrap()
+        .unwrap()
+        .status
+}
+
+/// Everything of a message a reader sees without the key: the headers, and the body when it
+/// is not an encrypted part.
+fn clear_parts(m: &[u8]) -> String {
+    let text = String::from_utf8_lossy(m).into_owned();
+    if text.contains("application/pkcs7-mime") {
+        text.split("\r\n\r\n").next().unwrap_or("").to_string()
+    } else {
+        text
+    }
+}
+
+async fn encrypted_feedback_opens_with_openssl_and_closes_the_case(app: TestApp) {
+    let keys = Keys::new();
+    let port = free_port();
+    let sink = Sink::start(&keys, port, false);
+    let (app2, smtp) = app_with_mail(app.backend(), &keys, port).await;
+    drop(app);
+    let app = app2;
+    let s = setup(&app, Some(&keys));
+    let id = executed_lock(&app, &s, "19121212-1212", "Tolvan Tolvansson");
+    assert_eq!(status_of(&app, id), "executed");
+    let r = deliver_due(&app.pool, &smtp, app.clock.as_ref(), "w1").unwrap();
+    assert_eq!(
+        r,
+        Report {
+            sent: 1,
+            retrying: 0,
+            failed: 0
+        }
+    );
+    let msgs = sink.messages();
+    assert_eq!(msgs.len(), 1);
+    let clear = clear_parts(&msgs[0]);
+    assert!(clear.contains("application/pkcs7-mime") && clear.contains("enveloped-data"));
+    assert!(clear.contains("Subject: =?utf-8?") || clear.contains("Subject: "));
+    for secret in ["19121212", "121212-1212", "Tolvan"] {
+        assert!(
+            !String::from_utf8_lossy(&msgs[0]).contains(secret),
+            "{secret} in clear"
+        );
+    }
+    let eml = keys.path("msg.eml");
+    std::fs::write(&eml, &msgs[0]).unwrap();
+    let out = Command::new("openssl")
+        .args(["cms", "-decrypt", "-in"])
+        .arg(&eml)
+        .arg("-inkey")
+        .arg(keys.path("recipient.key"))
+        .arg("-recip")
+        .arg(keys.path("recipient.pem"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plain = qp_decode(&String::from_utf8_lossy(&out.stdout));
+    let year = chrono::Utc::now().format("%Y").to_string();
+    for want in [
+        "Låsning",
+        &format!("KSD {year}-00001"),
+        "19121212-1212",
+        "Tolvan Tolvansson",
+        "Verkställd",
+    ] {
+        assert!(plain.contains(want), "{want} in {plain}");
+    }
+    assert_eq!(status_of(&app, id), "closed");
+    // The case shows the delivery; nothing more to send.
+    assert_eq!(
+        deliver_due(&app.pool, &smtp, app.clock.as_ref(), "w1").unwrap(),
+        Report::default()
+    );
+    assert!(
+        app.audit_actions()
+            .contains(&"case_feedback_delivered".to_string())
+    );
+}
+
+async fn without_a_certificate_the_notice_has_no_personal_data(app: TestApp) {
+    let keys = Keys::new();
+    let port = free_port();
+    let sink = Sink::start(&keys, port, false);
+    let (app2, smtp) = app_with_mail(app.backend(), &keys, port).await;
+    drop(app);
+    let app = app2;
+    let s = setup(&app, None);
+    let id = executed_lock(&app, &s, "19570428-9999", "Anna Andersson");
+    deliver_due(&app.pool, &smtp, app.clock.as_ref(), "w1").unwrap();
+    let msgs = sink.messages();
+    assert_eq!(msgs.len(), 1);
+    let all = String::from_utf8_lossy(&msgs[0]).into_owned();
+    for secret in ["19570428", "570428", "9999", "Anna", "Andersson", "KSD"] {
+        assert!(
+            !all.contains(secret),
+            "{secret} must not be in a clear message"
+        );
+    }
+    assert!(
+        all.contains(&format!("/arenden/{id}")),
+        "a link to read it after login"
+    );
+    assert!(!all.contains("pkcs7"));
+}
+
+async fn an_smtp_outage_loses_nothing_and_sends_each_once(app: TestApp) {
+    let keys = Keys::new();
+    let port = free_port();
+    let (app2, smtp) = app_with_mail(app.backend(), &keys, port).await;
+    drop(app);
+    let app = app2;
+    let s = setup(&app, Some(&keys));
+    let pnrs = [
+        "19121212-1212",
+        "19570428-9999",
+        "19460823-9986",
+        "20000229-2399",
+    ];
+    for i in 0..20 {
+        executed_lock(&app, &s, pnrs[i % 4], "Testperson");
+    }
+    // The server is down: every message waits for a retry.
+    let r = deliver_due(&app.pool, &smtp, app.clock.as_ref(), "w1").unwrap();
+    assert_eq!(r.sent, 0);
+    assert_eq!(r.retrying, 20);
+    // Not due again yet.
+    let sink = Sink::start(&keys, port, false);
+    assert_eq!(
+        deliver_due(&app.pool, &smtp, app.clock.as_ref(), "w1").unwrap(),
+        Report::default()
+    );
+    app.clock.advance(chrono::Duration::minutes(2));
+    let r = deliver_due(&app.pool, &smtp, app.clock.as_ref(), "w1").unwrap();
+    assert_eq!(r.sent, 20);
+    app.clock.advance(chrono::Duration::hours(2));
+    assert_eq!(
+        deliver_due(&app.pool, &smtp, app.clock.as_ref(), "w1").unwrap(),
+        Report::default()
+    );
+    let msgs = sink.messages();
+    assert_eq!(msgs.len(), 20, "each message exactly once");
+    let ids: std::collections::BTreeSet<String> = msgs
+        .iter()
+        .map(|m| {
+            String::from_utf8_lossy(m)
+                .lines()
+                .find(|l| l.starts_with("Message-ID"))
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(ids.len(), 20);
+}
+
+async fn a_server_without_starttls_is_refused(app: TestApp) {
+    let keys = Keys::new();
+    let port = free_port();
+    let sink = Sink::start(&keys, port, true);
+    let (app2, smtp) = app_with_mail(app.backend(), &keys, port).await;
+    drop(app);
+    let app = app2;
+    let s = setup(&app, Some(&keys));
+    let id = executed_lock(&app, &s, "19121212-1212", "Tolvan Tolvansson");
+    let r = deliver_due(&app.pool, &smtp, app.clock.as_ref(), "w1").unwrap();
+    assert_eq!(r.sent, 0);
+    assert_eq!(r.retrying, 1);
+    assert!(sink.messages().is_empty(), "nothing is sent without TLS");
+    let d = kontosparr::service::outbox::for_case(&mut app.conn(), id).unwrap();
+    assert_eq!(d[0].status, "pending");
+    assert!(!d[0].last_error.is_empty());
+    assert_eq!(status_of(&app, id), "executed");
+}
+
+async fn two_workers_deliver_each_message_once(app: TestApp) {
+    let keys = Keys::new();
+    let port = free_port();
+    let sink = Sink::start(&keys, port, false);
+    let (app2, smtp) = app_with_mail(app.backend(), &keys, port).await;
+    drop(app);
+    let app = app2;
+    let s = setup(&app, Some(&keys));
+    for _ in 0..12 {
+        executed_lock(&app, &s, "19121212-1212", "Tolvan Tolvansson");
+    }
+    let workers: Vec<_> = ["a", "b"]
+        .into_iter()
+        .map(|w| {
+            let pool = app.pool.clone();
+            let smtp = smtp.clone();
+            let clock = app.clock.clone();
+            std::thread::spawn(move || {
+                let mut total = 0;
+                for _ in 0..5 {
+                    total += deliver_due(&pool, &smtp, clock.as_ref(), w).unwrap().sent;
+                }
+                total
+            })
+        })
+        .collect();
+    let sent: usize = workers.into_iter().map(|t| t.join().unwrap()).sum();
+    assert_eq!(sent, 12);
+    assert_eq!(sink.messages().len(), 12);
+}
