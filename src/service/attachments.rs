@@ -149,7 +149,8 @@ mod tests {
     fn names_are_cleaned() {
         assert_eq!(clean_name("../../etc/passwd"), "passwd");
         assert_eq!(clean_name("C:\\scan\\blankett 1.pdf"), "blankett 1.pdf");
-        assert_eq!(clean_name("\"; rm -rf /"), " rm -rf ");
+        assert_eq!(clean_name("\"; rm -rf /"), "blankett.pdf");
+        assert_eq!(clean_name("a\";b.pdf"), "ab.pdf");
         assert_eq!(clean_name(""), "blankett.pdf");
     }
 }

@@ -1161,6 +1161,7 @@ pub struct CaseView {
     pub applicable_checks: Vec<&'static str>,
     pub name_revealed: bool,
     pub attachments: Vec<crate::db::attachments::Attachment>,
+    pub deliveries: Vec<crate::db::outbox::Delivery>,
 }
 
 /// Opens a case; the view (with the personnummer) is written to the access log in the same
@@ -1273,6 +1274,7 @@ pub fn view(
                 review_responsible,
                 name_revealed,
                 attachments: crate::db::attachments::for_case(c, id)?,
+                deliveries: crate::db::outbox::for_case(c, id)?,
             })
         },
     )

@@ -28,6 +28,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/admin/enheter/ny", web::post().to(create_unit))
         .route("/admin/enheter/{id}", web::get().to(edit_unit_form))
         .route("/admin/enheter/{id}", web::post().to(update_unit))
+        .route(
+            "/admin/enheter/{id}/certifikat",
+            web::post().to(set_certificate),
+        )
+        .route("/admin/post", web::get().to(mail))
+        .route("/admin/post/{id}/skicka-igen", web::post().to(resend))
         .route("/admin/vardgivare", web::get().to(providers))
         .route("/admin/vardgivare", web::post().to(add_provider))
         .route(
@@ -390,6 +396,40 @@ struct UnitFormPage {
     managers: Vec<Choice>,
     errors: FieldErrors,
     saved: bool,
+    cert: Option<CertView>,
+    cert_errors: FieldErrors,
+    pem: String,
+}
+
+/// A unit's certificate as shown to the admin, with its expiry status.
+pub struct CertView {
+    pub subject: String,
+    pub not_before: String,
+    pub not_after: String,
+    pub fingerprint: String,
+    pub status: String,
+}
+
+fn cert_view(
+    c: &crate::db::outbox::UnitCertificate,
+    now: chrono::DateTime<chrono::Utc>,
+) -> CertView {
+    let days = crate::mail::cert::days_left(c.not_after, now);
+    let status = if days < 0 {
+        "Utgånget – återkoppling skickas som avisering utan personuppgifter. Lägg in ett nytt."
+            .to_string()
+    } else if days <= crate::mail::cert::WARN_DAYS {
+        format!("Går ut om {days} dagar – lägg in ett nytt i god tid.")
+    } else {
+        format!("Giltigt ({days} dagar kvar)")
+    };
+    CertView {
+        subject: c.subject.clone(),
+        not_before: c.not_before.format("%Y-%m-%d").to_string(),
+        not_after: c.not_after.format("%Y-%m-%d").to_string(),
+        fingerprint: c.fingerprint.clone(),
+        status,
+    }
 }
 
 async fn unit_form(
@@ -400,8 +440,43 @@ async fn unit_form(
     errors: FieldErrors,
     saved: bool,
 ) -> Result<HttpResponse, AppError> {
+    unit_form_with_cert(
+        state,
+        staff,
+        id,
+        form,
+        errors,
+        saved,
+        FieldErrors::default(),
+        String::new(),
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn unit_form_with_cert(
+    state: &AppState,
+    staff: &Staff,
+    id: Option<i64>,
+    form: UnitInput,
+    errors: FieldErrors,
+    saved: bool,
+    cert_errors: FieldErrors,
+    pem: String,
+) -> Result<HttpResponse, AppError> {
     let ctx = staff.ctx(state);
-    let managers = state.run(move |conn| admin::managers(conn, &ctx)).await?;
+    let now = ctx.now;
+    let (managers, cert) = state
+        .run(move |conn| {
+            let m = admin::managers(conn, &ctx)?;
+            let c = match id {
+                Some(id) => admin::certificate(conn, &ctx, id)?,
+                None => None,
+            };
+            Ok((m, c))
+        })
+        .await?;
+    let cert = cert.as_ref().map(|c| cert_view(c, now));
     let managers = managers
         .into_iter()
         .map(|u| Choice {
@@ -410,7 +485,7 @@ async fn unit_form(
             label: format!("{} ({})", u.name, u.hsa_id),
         })
         .collect();
-    let status = if errors.is_empty() {
+    let status = if errors.is_empty() && cert_errors.is_empty() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -429,8 +504,152 @@ async fn unit_form(
             managers,
             errors,
             saved,
+            cert,
+            cert_errors,
+            pem,
         },
     ))
+}
+
+#[derive(serde::Deserialize)]
+struct PemForm {
+    #[serde(default)]
+    pem: String,
+}
+
+async fn set_certificate(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<i64>,
+    form: HtmlForm<PemForm>,
+) -> Result<HttpResponse, AppError> {
+    admin(&staff)?;
+    let ctx = staff.ctx(&state);
+    let id = id.into_inner();
+    let pem = form.0.pem;
+    let p2 = pem.clone();
+    match state
+        .run(move |c| admin::set_certificate(c, &ctx, id, &p2))
+        .await
+    {
+        Ok(()) => Ok(see_other(format!(
+            "/admin/enheter/{id}?sparad=1#certifikat"
+        ))),
+        Err(AppError::Service(ServiceError::Invalid(cert_errors))) => {
+            let ctx = staff.ctx(&state);
+            let u = state.run(move |conn| admin::unit(conn, &ctx, id)).await?;
+            let form = UnitInput {
+                code: u.code,
+                name: u.name,
+                manager_user_id: u.manager_user_id.map(|m| m.to_string()).unwrap_or_default(),
+                chief_physician_function: u.chief_physician_function,
+                chief_physician_email: u.chief_physician_email,
+                active: u.active,
+            };
+            unit_form_with_cert(
+                &state,
+                &staff,
+                Some(id),
+                form,
+                FieldErrors::default(),
+                false,
+                cert_errors,
+                pem,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A failed message as listed for the admin.
+pub struct MailRow {
+    pub id: i64,
+    pub case_id: Option<i64>,
+    pub recipient: String,
+    pub encrypted: bool,
+    pub attempts: i32,
+    pub last_error: String,
+    pub created: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/mail.html")]
+struct MailPage {
+    l: Layout,
+    rows: Vec<MailRow>,
+    pager: Pager,
+    pending: i64,
+    notice: Option<String>,
+}
+
+async fn mail_page(
+    state: &AppState,
+    staff: &Staff,
+    page: Option<i64>,
+    notice: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = staff.ctx(state);
+    let offset = Pager::offset(page);
+    let ((rows, total), pending) = state
+        .run(move |c| {
+            let p = crate::service::outbox::failed_page(c, &ctx, pages::PER_PAGE, offset)?;
+            let pending = crate::db::outbox::count_by_status(c, "pending")?;
+            Ok((p, pending))
+        })
+        .await?;
+    let rows = rows
+        .into_iter()
+        .map(|m| MailRow {
+            id: m.id,
+            case_id: m.case_id,
+            recipient: m.recipient,
+            encrypted: m.encrypted,
+            attempts: m.attempts,
+            last_error: m.last_error,
+            created: super::cases::local_time(&m.created_at),
+        })
+        .collect();
+    Ok(pages::ok(&MailPage {
+        l: staff.layout("E-post som inte kunde skickas"),
+        rows,
+        pager: Pager::new(page, total, String::new()),
+        pending,
+        notice,
+    }))
+}
+
+async fn mail(
+    state: web::Data<AppState>,
+    staff: Staff,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    admin(&staff)?;
+    let notice = query
+        .sparad
+        .as_ref()
+        .map(|_| "Meddelandet ligger i utkorgen igen och skickas strax.".to_string());
+    mail_page(&state, &staff, query.sida, notice).await
+}
+
+async fn resend(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    admin(&staff)?;
+    let ctx = staff.ctx(&state);
+    let id = id.into_inner();
+    match state
+        .run(move |c| crate::service::outbox::resend(c, &ctx, id))
+        .await
+    {
+        Ok(()) => Ok(see_other("/admin/post?sparad=1".into())),
+        Err(AppError::Service(ServiceError::Refused(m))) => {
+            mail_page(&state, &staff, None, Some(m)).await
+        }
+        Err(e) => Err(e),
+    }
 }
 
 async fn new_unit_form(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, AppError> {

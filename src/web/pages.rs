@@ -95,6 +95,10 @@ impl Layout {
                 href: "/admin/vardgivare",
                 label: "Privata vårdgivare",
             });
+            nav.push(NavLink {
+                href: "/admin/post",
+                label: "E-post",
+            });
         }
         nav.push(NavLink {
             href: "/konto",

@@ -1,0 +1,436 @@
+// Browser tests: the real server in headless Chromium, with axe-core on every page visited.
+//
+//   BASE_URL=http://127.0.0.1:8080 node tests/browser/flows.mjs
+//
+// Run by tests/browser.rs (part of `cargo nextest run`), which starts `kontosparr serve --demo`.
+// Each scenario runs in its own browser context; every page loaded is checked with axe-core
+// (WCAG 2.0/2.1 A and AA) and a violation of impact "serious" or "critical" fails the run.
+// Exits 0 when every scenario passed and no such violation was found, 1 otherwise.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const BASE_URL = (process.env.BASE_URL || '').replace(/\/$/, '');
+if (!BASE_URL) {
+  console.error('BASE_URL is not set (for example BASE_URL=http://127.0.0.1:8080)');
+  process.exit(2);
+}
+const CHROMIUM = '/usr/bin/chromium';
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+const PASSWORD = 'Demo-lösenord 2026';
+const DORIS = 'SE2321000131-E000000000101';
+const HUGO = 'SE2321000131-E000000000106';
+const ADA = 'SE2321000131-E000000000108';
+const UNIT = 'PSYK-SU';
+const TOLVAN = '19121212-1212';
+
+const failures = []; // scenario failures: strings
+const axeFindings = []; // serious/critical violations
+let pagesChecked = 0;
+
+const log = (...a) => console.log(...a);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A date some days back, ÅÅÅÅ-MM-DD (never in the future in any time zone). */
+function daysAgo(n) {
+  return new Date(Date.now() - n * 86400000).toISOString().slice(0, 10);
+}
+
+// ---------------------------------------------------------------- axe
+
+async function axeCheck(page, what) {
+  const url = page.url();
+  await page.addScriptTag({ content: AXE_SOURCE });
+  const result = await page.evaluate(
+    (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags } }),
+    AXE_TAGS,
+  );
+  pagesChecked += 1;
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  for (const v of bad) {
+    axeFindings.push({
+      what,
+      path: new URL(url).pathname + new URL(url).search,
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      targets: v.nodes.map((n) => n.target.join(' ')),
+      summary: v.nodes[0]?.failureSummary?.replace(/\s+/g, ' ') ?? '',
+    });
+  }
+  const minor = result.violations.filter((v) => !bad.includes(v)).map((v) => `${v.id} (${v.impact})`);
+  log(`   axe ${bad.length ? 'FAIL' : 'ok  '} ${what} (${new URL(url).pathname})`
+    + (bad.length ? ': ' + bad.map((v) => v.id).join(', ') : '')
+    + (minor.length ? `; not failing: ${minor.join(', ')}` : ''));
+}
+
+// ---------------------------------------------------------------- navigation helpers
+
+/** Loads a path, checks the status and runs axe. */
+async function visit(page, path, what = path) {
+  const resp = await page.goto(BASE_URL + path, { waitUntil: 'load' });
+  if (!resp || resp.status() >= 400) {
+    throw new Error(`GET ${path} answered ${resp ? resp.status() : 'nothing'}: ${await pageSummary(page)}`);
+  }
+  await axeCheck(page, what);
+  return resp;
+}
+
+/** Clicks something that submits a form or follows a link; waits for the new page; runs axe. */
+async function clickAndLoad(page, locator, what, { expectOk = true } = {}) {
+  const response = page.waitForResponse(
+    (r) => r.request().isNavigationRequest() && r.frame() === page.mainFrame() && (r.status() < 300 || r.status() >= 400),
+    { timeout: 15000 },
+  );
+  const loaded = page.waitForEvent('load', { timeout: 15000 });
+  await locator.click();
+  const resp = await response;
+  await loaded;
+  await axeCheck(page, what);
+  if (expectOk && resp.status() >= 400) {
+    throw new Error(`${what}: answered ${resp.status()} at ${page.url()}: ${await pageSummary(page)}`);
+  }
+  return resp;
+}
+
+const button = (page, name) => page.getByRole('button', { name, exact: true });
+
+/** The page's heading and any error summary, for failure messages. */
+async function pageSummary(page) {
+  return page.evaluate(() => {
+    const h1 = document.querySelector('h1')?.textContent?.trim() ?? '(no h1)';
+    const errs = [...document.querySelectorAll('.error-summary, .field-error, .notice')]
+      .map((e) => e.textContent.replace(/\s+/g, ' ').trim())
+      .join(' | ');
+    return errs ? `${h1} – ${errs}` : h1;
+  });
+}
+
+async function expectText(page, text, why) {
+  const body = await page.locator('body').innerText();
+  const ok = text instanceof RegExp ? text.test(body) : body.includes(text);
+  if (!ok) {
+    throw new Error(`${why}: expected ${text} on ${page.url()}; page: ${await pageSummary(page)}`);
+  }
+  return body;
+}
+
+function caseIdOf(page) {
+  const m = new URL(page.url()).pathname.match(/^\/arenden\/(\d+)$/);
+  if (!m) throw new Error(`expected a case page, got ${page.url()}`);
+  return Number(m[1]);
+}
+
+/** Selects the option whose label contains `text`. */
+async function selectByLabelPart(page, selector, text) {
+  const value = await page.$eval(
+    selector,
+    (sel, t) => [...sel.options].find((o) => o.textContent.includes(t))?.value,
+    text,
+  );
+  if (!value) throw new Error(`no option containing "${text}" in ${selector}`);
+  await page.selectOption(selector, value);
+}
+
+// ---------------------------------------------------------------- login
+
+const lastCode = new Map(); // HSA-ID -> the TOTP code last used (each code works once)
+
+async function codeOnLoginPage(page, hsa) {
+  const row = page.locator('tr', { has: page.locator('code', { hasText: hsa }) });
+  return (await row.locator('td').nth(3).innerText()).trim();
+}
+
+async function login(page, hsa) {
+  await page.goto(BASE_URL + '/login', { waitUntil: 'load' });
+  let code = await codeOnLoginPage(page, hsa);
+  // A code works once per 30-second step: wait for the next step after a recent login.
+  for (let tries = 0; code === lastCode.get(hsa); tries++) {
+    if (tries > 4) throw new Error(`the demo code for ${hsa} does not change`);
+    const wait = 30000 - (Date.now() % 30000) + 500;
+    log(`   waiting ${Math.round(wait / 1000)} s for a new one-time code for ${hsa}`);
+    await sleep(wait);
+    await page.reload({ waitUntil: 'load' });
+    code = await codeOnLoginPage(page, hsa);
+  }
+  if (!/^\d{6}$/.test(code)) throw new Error(`no 6-digit code for ${hsa} on /login (got "${code}")`);
+  await axeCheck(page, 'login page');
+  await page.fill('#hsa_id', hsa);
+  await page.fill('#password', PASSWORD);
+  await page.fill('#code', code);
+  lastCode.set(hsa, code);
+  await clickAndLoad(page, button(page, 'Logga in'), 'after login');
+  if (new URL(page.url()).pathname === '/login' || (await button(page, 'Logga ut').count()) === 0) {
+    throw new Error(`login as ${hsa} failed: ${await pageSummary(page)}`);
+  }
+}
+
+async function newUser(browser, hsa) {
+  const context = await browser.newContext({ bypassCSP: true, locale: 'sv-SE' });
+  const page = await context.newPage();
+  page.setDefaultTimeout(15000);
+  await login(page, hsa);
+  return { context, page };
+}
+
+// ---------------------------------------------------------------- case steps
+
+/** The common mandatory fields of a lock or unlock request. */
+async function fillCommon(page, { pnr, name }) {
+  await selectByLabelPart(page, '#unit_id', UNIT);
+  await page.selectOption('#care_provider', 'region');
+  await page.fill('#citizen_pnr', pnr);
+  await page.fill('#citizen_name', name);
+  await page.fill('#assessment_reasons', 'Närstående med hotbild läser patientens meddelanden.');
+  await page.fill('#assessment_risks', 'Risk för våld om bokade tider blir kända.');
+  await page.fill('#assessment_scope', 'Hela inloggningen på 1177.se.');
+  await page.check('#requested_by-staff');
+  await page.fill('#journal_note_date', daysAgo(3));
+  await page.fill('#chief_informed_date', daysAgo(3));
+  await page.fill('#chief_informed_whom', 'Chefläkare Område 1');
+  await page.fill('#patient_informed_date', daysAgo(2));
+  await page.check('#journal_sealing-no');
+}
+
+/** Clinician: "Ny begäran" filled in completely and saved as a draft; returns the case id. */
+async function fileLock(page, pnr, name) {
+  await visit(page, '/arenden/ny', 'new lock form');
+  await fillCommon(page, { pnr, name });
+  await page.check('#risk_kinds-hot');
+  await page.check('#risk_kinds-skada');
+  await page.check('#basis-security');
+  await page.check('#situations-threat');
+  await selectByLabelPart(page, '#review_responsible_user_id', 'Doris');
+  await clickAndLoad(page, button(page, 'Spara utkast'), 'lock draft saved');
+  const id = caseIdOf(page);
+  await expectText(page, 'Utkast', 'the new case is a draft');
+  return id;
+}
+
+/** Decider signs and sends the case shown. */
+async function signAndSend(page) {
+  await clickAndLoad(page, button(page, 'Signera beslutet'), 'case signed');
+  await expectText(page, 'Signerat av', 'the decision is signed');
+  await clickAndLoad(page, button(page, 'Skicka till Spärr- och loggservice'), 'case sent');
+  await expectText(page, 'Inskickad', 'the case is submitted');
+}
+
+/** Handler: receive, tick the checklist, verify and execute; returns the diary number. */
+async function handleToExecution(page, id) {
+  await visit(page, `/arenden/${id}`, 'submitted case (handler)');
+  await clickAndLoad(page, button(page, 'Ta emot ärendet'), 'case received');
+  await expectText(page, 'Kontrollpunkter', 'the checklist is shown');
+  let ticked = 0;
+  for (;;) {
+    const klar = page.getByRole('button', { name: /^Klar/ });
+    if ((await klar.count()) === 0) break;
+    if (ticked > 10) throw new Error('the checklist does not get done');
+    await page.locator('form.check-form input[name="note"]').first().fill(`Kontrollerat ${ticked + 1}`);
+    await clickAndLoad(page, klar.first(), 'checklist item done');
+    ticked += 1;
+  }
+  if (ticked === 0) throw new Error('no checklist item to tick');
+  await clickAndLoad(page, button(page, 'Kontrollen är klar'), 'case verified');
+  await expectText(page, 'Kontrollerad', 'the case is verified');
+  await page.fill('#helpdesk_ref', 'RÄLS-4711');
+  await page.fill('#plexus_ref', 'PX-1');
+  await clickAndLoad(page, button(page, 'Verkställt i 1177 – registrera diarienummer'), 'case executed');
+  const body = await expectText(page, 'Verkställd', 'the case is executed');
+  const m = body.match(/KSD \d{4}-\d{5}/);
+  if (!m) throw new Error(`no diary number on the executed case: ${await pageSummary(page)}`);
+  return m[0];
+}
+
+/** Follows the queue's pages looking for a link to the case. */
+async function inQueue(page, id) {
+  await visit(page, '/handlaggning', 'handler queue');
+  for (let n = 0; n < 50; n++) {
+    if ((await page.locator(`a[href="/arenden/${id}"]`).count()) > 0) return true;
+    const next = page.locator('a[rel="next"]');
+    if ((await next.count()) === 0) return false;
+    await clickAndLoad(page, next, 'handler queue, next page');
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------- scenarios
+
+const state = {};
+
+const scenarios = [
+  ['a: clinician files, signs and submits a lock', async (browser) => {
+    const { context, page } = await newUser(browser, DORIS);
+    try {
+      await visit(page, '/', 'start page (clinician)');
+      await visit(page, '/arenden', 'case list (clinician)');
+      // The form with errors (a personnummer with a wrong check digit) is checked too.
+      await visit(page, '/arenden/ny', 'new lock form');
+      await page.fill('#citizen_pnr', '19121212-1213');
+      await clickAndLoad(page, button(page, 'Spara utkast'), 'lock form with errors', { expectOk: false });
+      await expectText(page, 'Det finns fel i formuläret', 'a wrong personnummer is refused');
+      const id = await fileLock(page, '19570428-9999', 'Karin Testsson');
+      await signAndSend(page);
+      state.lockId = id;
+      log(`   lock nr ${id} submitted`);
+    } finally { await context.close(); }
+  }],
+
+  ['b: handler receives, checks, verifies and executes the lock', async (browser) => {
+    if (!state.lockId) throw new Error('scenario a did not produce a submitted lock');
+    const { context, page } = await newUser(browser, HUGO);
+    try {
+      await visit(page, '/', 'start page (handler)');
+      if (!(await inQueue(page, state.lockId))) throw new Error(`lock nr ${state.lockId} is not in /handlaggning`);
+      const diary = await handleToExecution(page, state.lockId);
+      log(`   executed as ${diary}`);
+      await visit(page, '/arenden', 'case list (handler)');
+      await visit(page, '/diarium', 'diary');
+      await expectText(page, diary, 'the diary lists the new number');
+      await visit(page, '/sok', 'search form');
+      await page.fill('#pnr', '19570428-9999');
+      await clickAndLoad(page, button(page, 'Sök'), 'search result');
+      await expectText(page, diary, 'the search finds the executed lock');
+    } finally { await context.close(); }
+  }],
+
+  ['c: handler returns a case, clinician edits, signs and resubmits it', async (browser) => {
+    const doris = await newUser(browser, DORIS);
+    let hugo;
+    try {
+      const id = await fileLock(doris.page, '19460823-9986', 'Greta Testsson');
+      await signAndSend(doris.page);
+      hugo = await newUser(browser, HUGO);
+      const h = hugo.page;
+      await visit(h, `/arenden/${id}`, 'submitted case (handler)');
+      await h.fill('#reason-return', 'Journalanteckningens datum saknas i journalen. Komplettera.');
+      await clickAndLoad(h, button(h, 'Returnera'), 'case returned');
+      await expectText(h, 'Returnerad för komplettering', 'the case is returned');
+
+      const d = doris.page;
+      await visit(d, `/arenden/${id}`, 'returned case (clinician)');
+      await expectText(d, 'Journalanteckningens datum saknas', 'the clinician sees the reason');
+      await clickAndLoad(d, d.getByRole('link', { name: 'Ändra uppgifterna' }), 'edit form');
+      await d.fill('#assessment_scope', 'Hela inloggningen på 1177.se, även ombudsinloggning.');
+      await clickAndLoad(d, button(d, 'Spara utkast'), 'edited case saved');
+      await expectText(d, 'Inte signerat', 'editing removes the signature');
+      await signAndSend(d);
+
+      if (!(await inQueue(h, id))) throw new Error(`resubmitted case nr ${id} is not in /handlaggning`);
+      await visit(h, `/arenden/${id}`, 'resubmitted case (handler)');
+      await expectText(h, 'Inskickad', 'the resubmitted case is submitted again');
+    } finally {
+      await doris.context.close();
+      if (hugo) await hugo.context.close();
+    }
+  }],
+
+  ['d: handler registers a call to the emergency phone', async (browser) => {
+    const { context, page } = await newUser(browser, HUGO);
+    try {
+      await visit(page, '/nodtelefon', 'emergency call form');
+      await page.fill('#caller_name', 'Doris Läkare, överläkare');
+      await page.fill('#caller_phone', '010-123 45 67');
+      await selectByLabelPart(page, '#unit_id', UNIT);
+      await page.fill('#citizen_pnr', '20000229-2399');
+      await page.fill('#citizen_name', 'Skottår Testsson');
+      await page.check('#requested_by-staff');
+      await page.fill('#helpdesk_ref', 'RÄLS-112');
+      await clickAndLoad(page, button(page, 'Kontot är låst – registrera samtalet'), 'emergency call registered');
+      caseIdOf(page);
+      await expectText(page, 'Låst – väntar på blankett', 'the call case waits for the form');
+    } finally { await context.close(); }
+  }],
+
+  ['e: clinician files an unlock that refers to the lock; handler executes it', async (browser) => {
+    const doris = await newUser(browser, DORIS);
+    let hugo;
+    try {
+      const d = doris.page;
+      await visit(d, '/arenden/ny?typ=unlock', 'new unlock form');
+      await fillCommon(d, { pnr: TOLVAN, name: 'Tolvan Tolvansson' });
+      await clickAndLoad(d, button(d, 'Spara utkast'), 'unlock draft saved');
+      const id = caseIdOf(d);
+      const related = d.locator('dt', { hasText: 'Låsning som hävs' }).locator('xpath=following-sibling::dd[1]');
+      const lockDiary = (await related.count()) ? (await related.innerText()).trim() : '';
+      if (!/^KSD \d{4}-00001$/.test(lockDiary)) {
+        throw new Error(`the unlock should refer to the lock KSD …-00001, shows "${lockDiary}": ${await pageSummary(d)}`);
+      }
+      await signAndSend(d);
+      hugo = await newUser(browser, HUGO);
+      const diary = await handleToExecution(hugo.page, id);
+      log(`   unlock executed as ${diary}`);
+      await expectText(hugo.page, `Hänvisning till tidigare ärende ${lockDiary}`, 'the executed unlock refers to the lock');
+    } finally {
+      await doris.context.close();
+      if (hugo) await hugo.context.close();
+    }
+  }],
+
+  ['f: administrator pages', async (browser) => {
+    const { context, page } = await newUser(browser, ADA);
+    try {
+      await visit(page, '/', 'start page (admin)');
+      await visit(page, '/admin/anvandare', 'users (admin)');
+    } finally { await context.close(); }
+  }],
+];
+
+// ---------------------------------------------------------------- main
+
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+try {
+  // The login page as an anonymous visitor.
+  {
+    const context = await browser.newContext({ bypassCSP: true, locale: 'sv-SE' });
+    const page = await context.newPage();
+    log('-- login page');
+    try {
+      await visit(page, '/login', 'login page (anonymous)');
+      await page.fill('#hsa_id', 'SE2321000131-E000000000999');
+      await page.fill('#password', 'fel lösenord');
+      await page.fill('#code', '000000');
+      await clickAndLoad(page, button(page, 'Logga in'), 'login page with an error', { expectOk: false });
+      await expectText(page, 'Inloggningen misslyckades', 'a wrong password is refused');
+    } catch (e) {
+      log(`   FAILED: ${e.message}`);
+      failures.push(`login page: ${e.message}`);
+    } finally { await context.close(); }
+  }
+  for (const [name, run] of scenarios) {
+    log(`-- ${name}`);
+    const started = Date.now();
+    try {
+      await run(browser);
+      log(`   passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    } catch (e) {
+      log(`   FAILED: ${e.message}`);
+      failures.push(`${name}: ${e.message}`);
+    }
+  }
+} finally {
+  await browser.close();
+}
+
+if (axeFindings.length) {
+  console.log(`\naxe-core: ${axeFindings.length} serious or critical violation(s):`);
+  for (const f of axeFindings) {
+    console.log(`- [${f.impact}] ${f.id} on ${f.what} (${f.path}): ${f.help}`);
+    for (const t of f.targets.slice(0, 8)) console.log(`    at ${t}`);
+    if (f.targets.length > 8) console.log(`    … and ${f.targets.length - 8} more`);
+    if (f.summary) console.log(`    ${f.summary}`);
+  }
+}
+if (failures.length) {
+  console.log(`\n${failures.length} scenario(s) failed:`);
+  for (const f of failures) console.log(`- ${f}`);
+}
+console.log(`\n${pagesChecked} pages checked with axe-core, ${axeFindings.length} serious or critical violation(s); ${failures.length} failure(s) in ${scenarios.length} scenarios and the login page.`);
+process.exit(failures.length || axeFindings.length ? 1 : 0);
