@@ -513,3 +513,128 @@ async fn two_workers_deliver_each_message_once(app: TestApp) {
     assert_eq!(sent, 12);
     assert_eq!(sink.messages().len(), 12);
 }
+
+dual!(admin_manages_certificates_and_failed_mail);
+
+async fn admin_manages_certificates_and_failed_mail(app: TestApp) {
+    let keys = Keys::new();
+    openssl(
+        keys.dir.path(),
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "20",
+            "-subj",
+            "/CN=Snart utgången",
+            "-keyout",
+            "soon.key",
+            "-out",
+            "soon.pem",
+            "-addext",
+            "keyUsage=critical,keyEncipherment",
+        ],
+    );
+    openssl(
+        keys.dir.path(),
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "200",
+            "-subj",
+            "/CN=Bara signering",
+            "-keyout",
+            "sign.key",
+            "-out",
+            "sign.pem",
+            "-addext",
+            "keyUsage=critical,digitalSignature",
+        ],
+    );
+    // A unit without a verksamhetschef: its feedback cannot be sent, and the admin sees why.
+    let unit = app.unit("UTAN");
+    let doctor = app.user_with(&[Role::Clinician], &[unit], true);
+    let handler = app.user(&[Role::Handler], &[]);
+    let ctx = |id| Ctx {
+        now: app.clock.now(),
+        client_addr: "t".into(),
+        actor: kontosparr::service::session::load_actor(&mut app.conn(), id).unwrap(),
+    };
+    let s = Setup {
+        unit,
+        doctor: ctx(doctor.id),
+        handler: ctx(handler.id),
+        wf: Workflow::from_config(&app.state.config),
+    };
+    let id = executed_lock(&app, &s, "19121212-1212", "Tolvan Tolvansson");
+    let admin = app.user(&[Role::Admin], &[]);
+    let mut a = app.browser();
+    app.login(&mut a, &admin).await;
+    let list = a.get("/admin/post").await;
+    assert_eq!(list.status, 200);
+    assert!(
+        list.body.contains("saknar verksamhetschef")
+            && list.body.contains(&format!("/arenden/{id}"))
+    );
+    let token = list.csrf();
+    let msg_id = {
+        let at = list.body.find("/admin/post/").unwrap() + "/admin/post/".len();
+        list.body[at..].split('/').next().unwrap().to_string()
+    };
+    let r = a
+        .post(
+            &format!("/admin/post/{msg_id}/skicka-igen"),
+            &[("csrf_token", &token)],
+        )
+        .await;
+    assert!(r.body.contains("ingen mottagare"), "{}", r.body);
+    // Certificates: checked on upload, with the error beside the field and the text kept.
+    let path = format!("/admin/enheter/{unit}");
+    let bad = a
+        .submit(
+            &path,
+            &format!("{path}/certifikat"),
+            &[("pem", "inte ett certifikat")],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.body.contains("id=\"pem-error\"") && bad.body.contains("inte ett certifikat"));
+    let signing = std::fs::read_to_string(keys.path("sign.pem")).unwrap();
+    let r = a
+        .submit(&path, &format!("{path}/certifikat"), &[("pem", &signing)])
+        .await;
+    assert!(
+        r.body.contains("får inte användas för kryptering"),
+        "{}",
+        r.body
+    );
+    let soon = std::fs::read_to_string(keys.path("soon.pem")).unwrap();
+    let r = a
+        .submit(&path, &format!("{path}/certifikat"), &[("pem", &soon)])
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = a.get(&path).await;
+    assert!(
+        page.body.contains("Går ut om"),
+        "a warning well before expiry"
+    );
+    app.clock.advance(chrono::Duration::days(60));
+    app.login(&mut a, &admin).await;
+    assert!(a.get(&path).await.body.contains("Utgånget"));
+    assert!(
+        app.audit_actions()
+            .contains(&"unit_certificate_set".to_string())
+    );
+    // The case page shows the delivery state to the handler.
+    let mut h = app.browser();
+    app.login(&mut h, &handler).await;
+    let case = h.get(&format!("/arenden/{id}")).await;
+    assert!(case.body.contains("kunde inte skickas"));
+}
