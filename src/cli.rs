@@ -444,6 +444,9 @@ fn serve(cfg: Config) -> Result<(), CliError> {
         if let Some(smtp) = smtp {
             crate::jobs::spawn_mail_worker(state.clone(), smtp);
         }
+        if let Err(e) = crate::jobs::spawn_reminders(state.clone()).await {
+            tracing::error!(error = %e, "the reminder schedule could not start");
+        }
         let server = actix_web::HttpServer::new(move || web::build_app(state.clone()))
             .shutdown_timeout(10)
             .bind(&bind)?;

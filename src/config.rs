@@ -58,6 +58,15 @@ pub struct Config {
     pub smtp_password: String,
     /// How often the delivery worker looks for due mail, seconds.
     pub mail_interval_seconds: u64,
+    /// First review reminder this many days before the due date.
+    pub review_remind_before_days: i64,
+    /// Overdue this many days: the chefläkare function is reminded too.
+    pub review_escalate_after_days: i64,
+    /// A missing emergency form is chased every this many days.
+    pub form_reminder_every_days: i64,
+    /// Office hours for reminders, Swedish time, weekdays (start hour, end hour).
+    pub office_hours_start: u32,
+    pub office_hours_end: u32,
     /// Demo mode (`serve --demo`); never read from a file or the environment.
     #[serde(skip)]
     pub demo: bool,
@@ -90,6 +99,11 @@ impl Default for Config {
             smtp_username: String::new(),
             smtp_password: String::new(),
             mail_interval_seconds: 10,
+            review_remind_before_days: 14,
+            review_escalate_after_days: 14,
+            form_reminder_every_days: 3,
+            office_hours_start: 8,
+            office_hours_end: 16,
             demo: false,
         }
     }
@@ -132,6 +146,11 @@ const KEYS: &[&str] = &[
     "smtp_username",
     "smtp_password",
     "mail_interval_seconds",
+    "review_remind_before_days",
+    "review_escalate_after_days",
+    "form_reminder_every_days",
+    "office_hours_start",
+    "office_hours_end",
 ];
 
 impl Config {

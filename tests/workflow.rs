@@ -410,6 +410,7 @@ async fn diary_numbers_are_gapless_under_concurrency(app: TestApp) {
             let input = CallInput {
                 caller_name: format!("Sköterska {i}"),
                 caller_phone: "010-123".into(),
+                caller_email: "sara.sjukskoterska@example.se".into(),
                 unit_id: r.unit.to_string(),
                 citizen_pnr: PNR.into(),
                 citizen_name: "Tolvan".into(),
@@ -467,6 +468,7 @@ async fn emergency_call_then_form(app: TestApp) {
             &[
                 ("caller_name", "Sara Sjö, sjuksköterska"),
                 ("caller_phone", "010-441 00 00"),
+                ("caller_email", "sara@example.se"),
                 ("unit_id", &unit),
                 ("citizen_pnr", PNR),
                 ("citizen_name", "Tolvan Tolvansson"),

@@ -226,3 +226,81 @@ pub fn set_protected(conn: &mut DbConnection, id: i64) -> QueryResult<()> {
         .execute(conn)
         .map(|_| ())
 }
+
+/// Locks whose review falls due by `until` (for the reminder job), in id order from `after_id`.
+pub fn reviews_due_by(
+    conn: &mut DbConnection,
+    until: chrono::NaiveDate,
+    after_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<CaseRow>> {
+    cases::table
+        .filter(cases::review_due.le(until))
+        .filter(cases::kind.eq("lock"))
+        .filter(cases::status.eq_any(["executed", "closed", "form_pending"]))
+        .filter(cases::id.gt(after_id))
+        .order(cases::id.asc())
+        .limit(limit)
+        .select(CaseRow::as_select())
+        .load(conn)
+}
+
+/// Emergency locks still waiting for their written form.
+pub fn waiting_for_form(
+    conn: &mut DbConnection,
+    after_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<CaseRow>> {
+    cases::table
+        .filter(cases::status.eq("form_pending"))
+        .filter(cases::id.gt(after_id))
+        .order(cases::id.asc())
+        .limit(limit)
+        .select(CaseRow::as_select())
+        .load(conn)
+}
+
+/// A page of locks with a review date, for some units (None: all), by due date.
+pub fn reviews_page(
+    conn: &mut DbConnection,
+    unit_ids: Option<&[i64]>,
+    ascending: bool,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<CaseRow>, i64)> {
+    let base = || {
+        let mut q = cases::table
+            .filter(cases::review_due.is_not_null())
+            .filter(cases::kind.eq("lock"))
+            .filter(cases::status.eq_any(["executed", "closed", "form_pending"]))
+            .into_boxed();
+        if let Some(u) = unit_ids {
+            q = q.filter(cases::unit_id.eq_any(u.to_vec()));
+        }
+        q
+    };
+    let total = base().count().get_result(conn)?;
+    let q = base();
+    let q = if ascending {
+        q.order((cases::review_due.asc(), cases::id.asc()))
+    } else {
+        q.order((cases::review_due.desc(), cases::id.desc()))
+    };
+    let rows = q
+        .limit(limit)
+        .offset(offset)
+        .select(CaseRow::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+pub fn set_review_due(
+    conn: &mut DbConnection,
+    id: i64,
+    due: Option<chrono::NaiveDate>,
+) -> QueryResult<()> {
+    diesel::update(cases::table.find(id))
+        .set(cases::review_due.eq(due))
+        .execute(conn)
+        .map(|_| ())
+}

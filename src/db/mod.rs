@@ -8,6 +8,7 @@ pub mod cases;
 pub mod models;
 pub mod org;
 pub mod outbox;
+pub mod reminders;
 pub mod schema;
 pub mod sessions;
 pub mod settings;

@@ -141,6 +141,7 @@ pub struct CaseRow {
     pub withdraw_reason: String,
     pub caller_name: String,
     pub caller_phone: String,
+    pub caller_email: String,
     pub form_linked_at: Option<NaiveDateTime>,
     pub executed_at: Option<NaiveDateTime>,
     pub executed_by_user_id: Option<i64>,

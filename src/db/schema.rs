@@ -160,6 +160,7 @@ diesel::table! {
         withdraw_reason -> Text,
         caller_name -> Text,
         caller_phone -> Text,
+        caller_email -> Text,
         form_linked_at -> Nullable<Timestamp>,
         executed_at -> Nullable<Timestamp>,
         executed_by_user_id -> Nullable<BigInt>,
@@ -273,6 +274,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    reminders (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        key -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reviews (id) {
+        id -> BigInt,
+        case_id -> BigInt,
+        decided_at -> Timestamp,
+        user_id -> BigInt,
+        outcome -> Text,
+        patient_informed_date -> Nullable<Date>,
+        patient_not_informed_reason -> Text,
+        note -> Text,
+        next_review -> Nullable<Date>,
+    }
+}
+
 diesel::joinable!(cases -> units (unit_id));
 diesel::joinable!(case_events -> cases (case_id));
 diesel::joinable!(case_checks -> cases (case_id));
@@ -304,4 +328,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     attachments,
     outbox,
     unit_certificates,
+    reminders,
+    reviews,
 );

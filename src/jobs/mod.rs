@@ -63,3 +63,34 @@ pub fn spawn_mail_worker(state: web::Data<AppState>, smtp: crate::mail::transpor
         }
     });
 }
+
+/// The reminder job, on a cron schedule (every minute). Reminders are recorded once per case and
+/// key in the database, so restarts and several instances never send one twice, and a start
+/// after downtime catches up.
+pub async fn spawn_reminders(
+    state: web::Data<AppState>,
+) -> Result<(), tokio_cron_scheduler::JobSchedulerError> {
+    use tokio_cron_scheduler::{Job, JobScheduler};
+    let sched = JobScheduler::new().await?;
+    let job = Job::new_async("0 * * * * *", move |_id, _sched| {
+        let state = state.clone();
+        Box::pin(async move {
+            let now = state.clock.now();
+            let policy = crate::service::reminders::Policy::from_config(&state.config);
+            let wf = crate::service::cases::Workflow::from_config(&state.config);
+            match state
+                .run(move |c| crate::service::reminders::run_due(c, now, policy, &wf))
+                .await
+            {
+                Ok(n) if n > 0 => tracing::info!(reminders = n, "reminders written to the outbox"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "reminder job failed"),
+            }
+        })
+    })?;
+    sched.add(job).await?;
+    sched.start().await?;
+    // The scheduler runs on its own tasks; keep it alive for the life of the process.
+    std::mem::forget(sched);
+    Ok(())
+}

@@ -113,3 +113,45 @@ pub fn feedback_notice(from: &str, to: &str, link: &str) -> Result<Vec<u8>, Buil
         .map_err(msg_err)?
         .formatted())
 }
+
+#[derive(Template)]
+#[template(path = "mail/reminder.txt")]
+struct ReminderText<'a> {
+    lines: &'a [String],
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "mail/reminder.html")]
+struct ReminderHtml<'a> {
+    subject: &'a str,
+    lines: &'a [String],
+    link: &'a str,
+}
+
+/// A reminder: no personal data, only what to do and a link (seed 004).
+pub fn reminder(
+    from: &str,
+    to: &str,
+    subject: &str,
+    lines: &[String],
+    link: &str,
+) -> Result<Vec<u8>, BuildError> {
+    let body = MultiPart::alternative_plain_html(
+        ReminderText { lines, link }.render()?,
+        ReminderHtml {
+            subject,
+            lines,
+            link,
+        }
+        .render()?,
+    );
+    Ok(Message::builder()
+        .from(from.parse().map_err(msg_err)?)
+        .to(to.parse().map_err(msg_err)?)
+        .subject(subject)
+        .message_id(Some(message_id()))
+        .multipart(body)
+        .map_err(msg_err)?
+        .formatted())
+}

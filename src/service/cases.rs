@@ -688,6 +688,7 @@ pub(crate) fn blank_row(ctx: &Ctx, kind: Kind, channel: &str) -> CaseRow {
         withdraw_reason: String::new(),
         caller_name: String::new(),
         caller_phone: String::new(),
+        caller_email: String::new(),
         form_linked_at: None,
         executed_at: None,
         executed_by_user_id: None,
@@ -1094,6 +1095,9 @@ pub fn execute(
                 number = assign_diary_number(c, ctx, &wf.diary_prefix, r)?;
                 r.executed_at = Some(db::ts(ctx.now));
                 r.executed_by_user_id = Some(actor_id);
+                if r.kind == Kind::Lock.code() {
+                    r.review_due = Some(crate::domain::review::review_due(ctx.now));
+                }
                 r.helpdesk_ref = helpdesk.clone();
                 r.plexus_ref = plexus.clone();
                 Ok(())
@@ -1109,6 +1113,10 @@ pub fn execute(
             "Registrerade diarienummer",
             &detail,
         )?;
+        // An executed unlock ends the lock's review cycle.
+        if let (Some(rid), true) = (row.related_case_id, row.kind == Kind::Unlock.code()) {
+            cases::set_review_due(c, rid, None)?;
+        }
         super::feedback::enqueue(c, ctx, &row, wf)?;
         Ok(number)
     })
@@ -1417,6 +1425,9 @@ pub struct CallInput {
     pub caller_name: String,
     #[serde(default)]
     pub caller_phone: String,
+    /// Where reminders about the missing form go.
+    #[serde(default)]
+    pub caller_email: String,
     #[serde(default)]
     pub unit_id: String,
     #[serde(default)]
@@ -1454,6 +1465,10 @@ pub fn register_call(
     let mut e = FieldErrors::default();
     let caller_name = text_field(&mut e, "caller_name", &input.caller_name, SHORT_MAX, true);
     let caller_phone = text_field(&mut e, "caller_phone", &input.caller_phone, 40, true);
+    let caller_email = text_field(&mut e, "caller_email", &input.caller_email, 254, true);
+    if !caller_email.is_empty() && !crate::domain::validate::email(&caller_email) {
+        e.add("caller_email", crate::messages::EMAIL_INVALID);
+    }
     let citizen_name = text_field(&mut e, "citizen_name", &input.citizen_name, SHORT_MAX, true);
     let helpdesk = text_field(
         &mut e,
@@ -1501,9 +1516,11 @@ pub fn register_call(
         row.requested_by = requested_by.clone();
         row.caller_name = caller_name.clone();
         row.caller_phone = caller_phone.clone();
+        row.caller_email = caller_email.clone();
         row.helpdesk_ref = helpdesk.clone();
         row.executed_at = Some(db::ts(ctx.now));
         row.executed_by_user_id = Some(actor.user_id);
+        row.review_due = Some(crate::domain::review::review_due(ctx.now));
         row.submitted_at = Some(db::ts(ctx.now));
         let number = assign_diary_number(c, ctx, &wf.diary_prefix, &mut row)?;
         let id = cases::insert(c, &row)?;

@@ -353,6 +353,7 @@ pub fn seed(
         &CallInput {
             caller_name: "Sara Sjuksköterska".into(),
             caller_phone: "031-342 00 00".into(),
+            caller_email: "sara.sjukskoterska@example.se".into(),
             unit_id: psyk.to_string(),
             citizen_pnr: "20000405-9937".into(),
             citizen_name: "Cecilia Carlsson".into(),

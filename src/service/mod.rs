@@ -9,6 +9,7 @@ pub mod demo;
 pub mod feedback;
 pub mod intake;
 pub mod outbox;
+pub mod reminders;
 pub mod session;
 
 use crate::db::audit::NewEntry;

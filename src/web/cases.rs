@@ -28,6 +28,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/arenden/{id}/andra", web::post().to(update))
         .route("/arenden/{id}/blankett", web::get().to(link_form_page))
         .route("/arenden/{id}/blankett", web::post().to(link_form))
+        .route("/arenden/{id}/omprovning", web::get().to(review_form))
+        .route("/arenden/{id}/omprovning", web::post().to(review))
+        .route("/omprovningar", web::get().to(reviews))
         .route("/arenden/{id}/bilagor", web::post().to(upload))
         .route("/arenden/{id}/bilagor/{aid}", web::get().to(download))
         .route("/arenden/{id}/{action}", web::post().to(act))
@@ -1046,4 +1049,176 @@ async fn download(
             format!("attachment; filename=\"{name}\""),
         ))
         .body(bytes))
+}
+
+/// A lock in the "Omprövningar" list.
+pub struct ReviewItem {
+    pub id: i64,
+    pub diary: String,
+    pub pnr: String,
+    pub name: String,
+    pub due: String,
+    pub state: &'static str,
+    pub overdue: bool,
+}
+
+#[derive(Template)]
+#[template(path = "cases/reviews.html")]
+struct ReviewsPage {
+    l: Layout,
+    rows: Vec<ReviewItem>,
+    pager: Pager,
+    ascending: bool,
+}
+
+#[derive(serde::Deserialize)]
+struct ReviewsQuery {
+    sida: Option<i64>,
+    ordning: Option<String>,
+}
+
+async fn reviews(
+    state: web::Data<AppState>,
+    staff: Staff,
+    q: web::Query<ReviewsQuery>,
+) -> Result<HttpResponse, AppError> {
+    use crate::domain::review::{ReviewState, review_state};
+    let ctx = staff.ctx(&state);
+    let today = cases::swedish_today(&ctx);
+    let ascending = q.ordning.as_deref() != Some("fallande");
+    let offset = Pager::offset(q.sida);
+    let soon = state.config.review_remind_before_days;
+    let (rows, total) = state
+        .run(move |c| crate::service::reminders::list(c, &ctx, ascending, pages::PER_PAGE, offset))
+        .await?;
+    let rows = rows
+        .iter()
+        .filter_map(|r| {
+            let due = r.review_due?;
+            let st = review_state(due, today, soon);
+            Some(ReviewItem {
+                id: r.id,
+                diary: r.diary_number.clone().unwrap_or_default(),
+                pnr: pnr_display(&r.citizen_pnr),
+                name: if r.citizen_protected {
+                    "*****".into()
+                } else {
+                    r.citizen_name.clone()
+                },
+                due: due.to_string(),
+                state: match st {
+                    ReviewState::Overdue => "Försenad",
+                    ReviewState::Due => "Ska göras i dag",
+                    ReviewState::DueSoon => "Snart",
+                    ReviewState::Later => "Senare",
+                },
+                overdue: st == ReviewState::Overdue,
+            })
+        })
+        .collect();
+    let base = if ascending {
+        String::new()
+    } else {
+        "ordning=fallande".into()
+    };
+    Ok(pages::ok(&ReviewsPage {
+        l: staff.layout("Omprövningar"),
+        rows,
+        pager: Pager::new(q.sida, total, base),
+        ascending,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "cases/review.html")]
+struct ReviewPage {
+    l: Layout,
+    id: i64,
+    diary: String,
+    pnr: String,
+    due: String,
+    form: crate::service::reminders::ReviewInput,
+    not_informed: Vec<Choice>,
+    errors: FieldErrors,
+    notice: Option<String>,
+}
+
+async fn review_page(
+    state: &AppState,
+    staff: &Staff,
+    id: i64,
+    form: crate::service::reminders::ReviewInput,
+    errors: FieldErrors,
+    notice: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = staff.ctx(state);
+    let register = state.register.clone();
+    let v = state
+        .run(move |c| cases::view(c, &ctx, id, register.as_ref(), false))
+        .await?;
+    let status = if errors.is_empty() && notice.is_none() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(pages::render(
+        status,
+        &ReviewPage {
+            l: staff.layout("Omprövning av låst inloggning"),
+            id,
+            diary: v.case.diary_number.clone().unwrap_or_default(),
+            pnr: pnr_display(&v.case.citizen_pnr),
+            due: v.case.review_due.map(|d| d.to_string()).unwrap_or_default(),
+            not_informed: opts(
+                NOT_INFORMED,
+                std::slice::from_ref(&form.patient_not_informed_reason),
+            ),
+            form,
+            errors,
+            notice,
+        },
+    ))
+}
+
+async fn review_form(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    review_page(
+        &state,
+        &staff,
+        id.into_inner(),
+        Default::default(),
+        FieldErrors::default(),
+        None,
+    )
+    .await
+}
+
+async fn review(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<i64>,
+    form: HtmlForm<crate::service::reminders::ReviewInput>,
+) -> Result<HttpResponse, AppError> {
+    use crate::service::reminders::Reviewed;
+    let id = id.into_inner();
+    let ctx = staff.ctx(&state);
+    let input = form.0;
+    let i2 = input.clone();
+    match state
+        .run(move |c| crate::service::reminders::review(c, &ctx, id, &i2))
+        .await
+    {
+        Ok(Reviewed::Kept(_)) => Ok(see_other(format!("/arenden/{id}"))),
+        Ok(Reviewed::Unlock(new)) => Ok(see_other(format!("/arenden/{new}/andra"))),
+        Err(AppError::Service(ServiceError::Invalid(errors))) => {
+            review_page(&state, &staff, id, input, errors, None).await
+        }
+        Err(AppError::Service(ServiceError::Refused(m))) => {
+            review_page(&state, &staff, id, input, FieldErrors::default(), Some(m)).await
+        }
+        Err(e) => Err(e),
+    }
 }

@@ -58,6 +58,12 @@ impl Layout {
                 label: "Ny begäran",
             });
         }
+        if unit_staff || actor.has(Role::ChiefPhysician) {
+            nav.push(NavLink {
+                href: "/omprovningar",
+                label: "Omprövningar",
+            });
+        }
         if actor.has(Role::Handler) {
             nav.push(NavLink {
                 href: "/handlaggning",

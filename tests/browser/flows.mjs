@@ -333,6 +333,7 @@ const scenarios = [
       await visit(page, '/nodtelefon', 'emergency call form');
       await page.fill('#caller_name', 'Doris Läkare, överläkare');
       await page.fill('#caller_phone', '010-123 45 67');
+      await page.fill('#caller_email', 'sara.sjukskoterska@example.se');
       await selectByLabelPart(page, '#unit_id', UNIT);
       await page.fill('#citizen_pnr', '20000229-2399');
       await page.fill('#citizen_name', 'Skottår Testsson');

@@ -461,3 +461,87 @@ impl Browser {
         .await
     }
 }
+
+/// A case driven through the services, for tests that need executed cases quickly.
+pub mod flow {
+    use super::TestApp;
+    use kontosparr::clock::Clock;
+    use kontosparr::service::Ctx;
+    use kontosparr::service::cases::{self, CaseInput, ExecuteInput, Workflow};
+
+    pub fn ctx(app: &TestApp, user_id: i64) -> Ctx {
+        Ctx {
+            now: app.clock.now(),
+            client_addr: "test".into(),
+            actor: kontosparr::service::session::load_actor(&mut app.conn(), user_id)
+                .expect("actor"),
+        }
+    }
+
+    pub fn lock_input(unit: i64, responsible: i64, pnr: &str) -> CaseInput {
+        CaseInput {
+            kind: "lock".into(),
+            unit_id: unit.to_string(),
+            citizen_pnr: pnr.into(),
+            citizen_name: "Tolvan Tolvansson".into(),
+            risk_kinds: vec!["hot".into()],
+            basis: vec!["security".into()],
+            situations: vec!["threat".into()],
+            assessment_reasons: "Skäl".into(),
+            assessment_risks: "Risker".into(),
+            assessment_scope: "Omfattning".into(),
+            requested_by: "staff".into(),
+            journal_note_date: "2026-11-20".into(),
+            chief_informed_date: "2026-11-20".into(),
+            chief_informed_whom: "Chefläkare".into(),
+            patient_informed_date: "2026-11-20".into(),
+            journal_sealing: "no".into(),
+            review_responsible_user_id: responsible.to_string(),
+            care_provider: "region".into(),
+            version: 1,
+            ..Default::default()
+        }
+    }
+
+    /// Files, signs, sends, handles and executes a lock at the app's clock; returns its id.
+    pub fn executed_lock(
+        app: &TestApp,
+        unit: i64,
+        decider: i64,
+        responsible: i64,
+        handler: i64,
+        pnr: &str,
+    ) -> i64 {
+        let (d, h) = (ctx(app, decider), ctx(app, handler));
+        let wf = Workflow::from_config(&app.state.config);
+        let mut conn = app.conn();
+        let c = &mut conn;
+        let v = |c: &mut kontosparr::db::DbConnection, id| {
+            kontosparr::db::cases::get(c, id)
+                .expect("db")
+                .expect("case")
+                .version
+        };
+        let id = cases::create_draft(c, &d, &lock_input(unit, responsible, pnr)).expect("draft");
+        let x = v(c, id);
+        cases::sign(c, &d, id, x).expect("sign");
+        let x = v(c, id);
+        cases::submit(c, &d, id, x).expect("submit");
+        let x = v(c, id);
+        cases::receive(c, &h, id, x).expect("receive");
+        for item in ["register_match", "earlier_cases", "category"] {
+            let x = v(c, id);
+            cases::check_item(c, &h, id, x, item, "").expect("check");
+        }
+        let x = v(c, id);
+        cases::verify(c, &h, id, x).expect("verify");
+        let x = v(c, id);
+        let input = ExecuteInput {
+            helpdesk_ref: String::new(),
+            plexus_ref: String::new(),
+            version: x,
+        };
+        cases::execute(c, &h, id, &input, &wf).expect("execute");
+        id
+    }
+}

@@ -1,0 +1,3 @@
+DROP TABLE reviews;
+DROP TABLE reminders;
+ALTER TABLE cases DROP COLUMN caller_email;
