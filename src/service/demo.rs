@@ -303,6 +303,25 @@ pub fn seed(
         },
         wf,
     )?;
+    // An executed lock whose review is coming up (for the review page).
+    let g = submitted(conn, "19090121+9931", "Gustav Gran")?;
+    let v = ver(conn, g)?;
+    cases::receive(conn, &hugo, g, v)?;
+    checks(conn, g)?;
+    let v = ver(conn, g)?;
+    cases::verify(conn, &hugo, g, v)?;
+    let v = ver(conn, g)?;
+    cases::execute(
+        conn,
+        &hugo,
+        g,
+        &ExecuteInput {
+            helpdesk_ref: "RÄLS-10003".into(),
+            plexus_ref: String::new(),
+            version: v,
+        },
+        wf,
+    )?;
     // Verified, waiting for execution.
     let f = submitted(conn, "19090527+1474", "Fredrik Frost")?;
     let v = ver(conn, f)?;

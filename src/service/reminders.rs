@@ -65,16 +65,26 @@ fn recipients(
     Ok(out)
 }
 
+/// What a reminder says (no personal data).
+struct Notice<'a> {
+    subject: &'a str,
+    lines: &'a [String],
+    link: &'a str,
+}
+
 fn enqueue(
     c: &mut DbConnection,
     ctx: &Ctx,
     wf: &Workflow,
     row: &CaseRow,
     to: &[String],
-    subject: &str,
-    lines: &[String],
-    link: &str,
+    n: Notice<'_>,
 ) -> Result<(), ServiceError> {
+    let Notice {
+        subject,
+        lines,
+        link,
+    } = n;
     let now = db::ts(ctx.now);
     if to.is_empty() {
         outbox::insert(
@@ -175,9 +185,11 @@ pub fn run_due(
                     wf,
                     &row,
                     &to,
-                    subject,
-                    &lines,
-                    &format!("{}/arenden/{}/omprovning", wf.public_url, row.id),
+                    Notice {
+                        subject,
+                        lines: &lines,
+                        link: &format!("{}/arenden/{}/omprovning", wf.public_url, row.id),
+                    },
                 )?;
                 cases::add_event(
                     c,
@@ -243,9 +255,11 @@ pub fn run_due(
                     wf,
                     &row,
                     &to,
-                    "Påminnelse: blankett saknas efter låsning via nödtelefon",
-                    &lines,
-                    &format!("{}/arenden/{}", wf.public_url, row.id),
+                    Notice {
+                        subject: "Påminnelse: blankett saknas efter låsning via nödtelefon",
+                        lines: &lines,
+                        link: &format!("{}/arenden/{}", wf.public_url, row.id),
+                    },
                 )?;
                 cases::add_event(
                     c,

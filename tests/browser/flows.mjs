@@ -377,6 +377,36 @@ const scenarios = [
       await visit(page, '/admin/anvandare', 'users (admin)');
     } finally { await context.close(); }
   }],
+
+  ['g: a clinician reviews a lock and keeps it locked', async (browser) => {
+    const { context, page } = await newUser(browser, DORIS);
+    try {
+      await visit(page, '/omprovningar', 'review list');
+      const row = page.locator('tr', { hasText: '19090121-9931' }).first();
+      await clickAndLoad(page, row.getByRole('link', { name: /Ompröva/ }), 'review page');
+      // Nothing chosen: the form comes back with its errors.
+      await clickAndLoad(page, button(page, 'Spara omprövningen'), 'review page with errors', { expectOk: false });
+      await expectText(page, 'Det finns fel i formuläret', 'an empty review is refused');
+      await page.check('#outcome-keep');
+      await page.fill('#patient_informed_date', daysAgo(1));
+      await clickAndLoad(page, button(page, 'Spara omprövningen'), 'case page after keeping the lock');
+      await expectText(page, 'förblir låst', 'the decision is on the timeline');
+    } finally { await context.close(); }
+  }],
+
+  ['h: a clinician reviews a lock and opens an unlock', async (browser) => {
+    const { context, page } = await newUser(browser, DORIS);
+    try {
+      await visit(page, '/omprovningar', 'review list (again)');
+      const row = page.locator('tr', { hasText: '19090121-9931' }).first();
+      await clickAndLoad(page, row.getByRole('link', { name: /Ompröva/ }), 'review page (again)');
+      await page.check('#outcome-unlock');
+      await page.check('#patient_not_informed_reason-patient_safety');
+      await clickAndLoad(page, button(page, 'Spara omprövningen'), 'unlock draft opened by the review');
+      if (!page.url().endsWith('/andra')) throw new Error(`expected the unlock's edit form, got ${page.url()}`);
+      await expectText(page, 'Upplåsning av invånarens inloggning', 'the new case is an unlock');
+    } finally { await context.close(); }
+  }],
 ];
 
 // ---------------------------------------------------------------- main
