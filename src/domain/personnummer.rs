@@ -128,6 +128,15 @@ impl Personnummer {
         self.digits.iter().map(|d| char::from(b'0' + d)).collect()
     }
 
+    /// The display form of twelve stored digits (`YYYYMMDD-NNNN`), without validating them.
+    pub fn display_digits(digits: &str) -> String {
+        if digits.len() == 12 && digits.is_ascii() {
+            format!("{}-{}", &digits[..8], &digits[8..])
+        } else {
+            digits.to_string()
+        }
+    }
+
     /// Canonical display form `YYYYMMDD-NNNN`.
     pub fn canonical(&self) -> String {
         let s = self.digits();

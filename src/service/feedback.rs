@@ -78,7 +78,7 @@ pub fn enqueue(
                     .unwrap_or("")
                     .to_string(),
                 diary_number: row.diary_number.clone().unwrap_or_default(),
-                citizen_pnr: crate::web::cases::canonical(&row.citizen_pnr),
+                citizen_pnr: crate::domain::Personnummer::display_digits(&row.citizen_pnr),
                 citizen_name: if row.citizen_protected {
                     "*****".into()
                 } else {

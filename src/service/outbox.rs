@@ -168,6 +168,12 @@ pub fn failed_page(
     Ok(outbox::failed_page(conn, limit, offset)?)
 }
 
+/// How many messages wait in the outbox.
+pub fn pending_count(conn: &mut DbConnection, ctx: &Ctx) -> Result<i64, ServiceError> {
+    ctx.actor()?.require(Role::Admin)?;
+    Ok(outbox::count_by_status(conn, "pending")?)
+}
+
 pub fn resend(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<(), ServiceError> {
     ctx.actor()?.require(Role::Admin)?;
     db::write_tx(conn, |c| {

@@ -594,7 +594,7 @@ async fn mail_page(
     let ((rows, total), pending) = state
         .run(move |c| {
             let p = crate::service::outbox::failed_page(c, &ctx, pages::PER_PAGE, offset)?;
-            let pending = crate::db::outbox::count_by_status(c, "pending")?;
+            let pending = crate::service::outbox::pending_count(c, &ctx)?;
             Ok((p, pending))
         })
         .await?;

@@ -58,11 +58,7 @@ pub fn local_time(t: &NaiveDateTime) -> String {
 }
 
 fn pnr_display(digits: &str) -> String {
-    if digits.len() == 12 {
-        format!("{}-{}", &digits[..8], &digits[8..])
-    } else {
-        digits.to_string()
-    }
+    Personnummer::display_digits(digits)
 }
 
 /// A case as a row of a list: the name is masked for protected citizens.
@@ -964,13 +960,6 @@ async fn diary(
         rows: rows.iter().map(item).collect(),
         pager: Pager::new(q.sida, total, format!("ar={year}")),
     }))
-}
-
-/// Canonical personnummer for display; kept here so templates never see raw digits.
-pub fn canonical(digits: &str) -> String {
-    Personnummer::parse(digits, chrono::Utc::now().date_naive())
-        .map(|p| p.canonical())
-        .unwrap_or_else(|_| digits.to_string())
 }
 
 /// A scanned form (PDF) sent as multipart; the guard has checked its CSRF field.
