@@ -104,15 +104,24 @@ fn main() {
     } else {
         "'19' || printf('%02d', (i % 90) + 10) || '0101' || printf('%04d', i % 10000)"
     };
-    let statuses = "CASE i % 6 WHEN 0 THEN 'submitted' WHEN 1 THEN 'received' WHEN 2 THEN 'executed' WHEN 3 THEN 'closed' WHEN 4 THEN 'draft' ELSE 'withdrawn' END";
+    // Ten years look like this: nearly everything closed, a few hundred open, and the locks of the
+    // last three months waiting for their review.
+    let statuses = "CASE i % 1000 WHEN 0 THEN 'submitted' WHEN 1 THEN 'received' WHEN 2 THEN 'draft' WHEN 3 THEN 'withdrawn' ELSE 'closed' END";
+    let review = if pg {
+        format!("CASE WHEN i > {n_cases} - 5000 AND i % 1000 > 3 THEN current_date + (i % 90) END")
+    } else {
+        format!(
+            "CASE WHEN i > {n_cases} - 5000 AND i % 1000 > 3 THEN date('now', '+' || (i % 90) || ' days') END"
+        )
+    };
     let year_expr = "2016 + (i % 10)";
     conn.batch_execute(&format!(
         "INSERT INTO cases (kind, status, version, channel, unit_id, citizen_pnr, citizen_name, created_at, updated_at, submitted_at, diary_year, diary_seq, diary_number, review_due)
          SELECT 'lock', {statuses}, 1, 'eservice', {unit}, {pnr}, 'Bänk Person', {ts}, {ts}, {ts},
-                CASE WHEN i % 6 IN (2, 3) THEN {year_expr} END,
-                CASE WHEN i % 6 IN (2, 3) THEN i END,
-                CASE WHEN i % 6 IN (2, 3) THEN 'KSD ' || ({year_expr}) || '-' || i END,
-                NULL
+                CASE WHEN i % 1000 > 3 THEN {year_expr} END,
+                CASE WHEN i % 1000 > 3 THEN i END,
+                CASE WHEN i % 1000 > 3 THEN 'KSD ' || ({year_expr}) || '-' || i END,
+                {review}
          FROM ({}) AS t",
         series(n_cases)
     ))

@@ -236,8 +236,6 @@ pub fn reviews_due_by(
 ) -> QueryResult<Vec<CaseRow>> {
     cases::table
         .filter(cases::review_due.le(until))
-        .filter(cases::kind.eq("lock"))
-        .filter(cases::status.eq_any(["executed", "closed", "form_pending"]))
         .filter(cases::id.gt(after_id))
         .order(cases::id.asc())
         .limit(limit)
@@ -269,10 +267,10 @@ pub fn reviews_page(
     offset: i64,
 ) -> QueryResult<(Vec<CaseRow>, i64)> {
     let base = || {
+        // Only executed locks have a review date (an executed unlock clears its lock's), so the
+        // date alone selects them and the (unit_id, review_due) index serves the query.
         let mut q = cases::table
             .filter(cases::review_due.is_not_null())
-            .filter(cases::kind.eq("lock"))
-            .filter(cases::status.eq_any(["executed", "closed", "form_pending"]))
             .into_boxed();
         if let Some(u) = unit_ids {
             q = q.filter(cases::unit_id.eq_any(u.to_vec()));

@@ -1,0 +1,2 @@
+DROP INDEX cases_unit_review;
+DROP INDEX cases_status_updated;
