@@ -365,6 +365,20 @@ pub struct UnitInput {
     pub active: bool,
 }
 
+impl UnitInput {
+    /// The form filled from a stored unit.
+    pub fn from_unit(u: Unit) -> UnitInput {
+        UnitInput {
+            code: u.code,
+            name: u.name,
+            manager_user_id: u.manager_user_id.map(|m| m.to_string()).unwrap_or_default(),
+            chief_physician_function: u.chief_physician_function,
+            chief_physician_email: u.chief_physician_email,
+            active: u.active,
+        }
+    }
+}
+
 fn save_unit(
     conn: &mut DbConnection,
     ctx: &Ctx,

@@ -538,14 +538,7 @@ async fn set_certificate(
         Err(AppError::Service(ServiceError::Invalid(cert_errors))) => {
             let ctx = staff.ctx(&state);
             let u = state.run(move |conn| admin::unit(conn, &ctx, id)).await?;
-            let form = UnitInput {
-                code: u.code,
-                name: u.name,
-                manager_user_id: u.manager_user_id.map(|m| m.to_string()).unwrap_or_default(),
-                chief_physician_function: u.chief_physician_function,
-                chief_physician_email: u.chief_physician_email,
-                active: u.active,
-            };
+            let form = UnitInput::from_unit(u);
             unit_form_with_cert(
                 &state,
                 &staff,
@@ -692,14 +685,7 @@ async fn edit_unit_form(
     let ctx = staff.ctx(&state);
     let id = id.into_inner();
     let u = state.run(move |conn| admin::unit(conn, &ctx, id)).await?;
-    let form = UnitInput {
-        code: u.code,
-        name: u.name,
-        manager_user_id: u.manager_user_id.map(|m| m.to_string()).unwrap_or_default(),
-        chief_physician_function: u.chief_physician_function,
-        chief_physician_email: u.chief_physician_email,
-        active: u.active,
-    };
+    let form = UnitInput::from_unit(u);
     unit_form(
         &state,
         &staff,

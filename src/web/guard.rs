@@ -58,7 +58,7 @@ pub async fn guard(
         )
         .await
     {
-        tracing::warn!(path = req.path(), reason = %e, "refused POST");
+        tracing::warn!(path = %log_path(req.path()), reason = %e, "refused POST");
         return Ok(finish(req.into_response(e.error_response()), &state, false));
     }
 

@@ -375,6 +375,11 @@ const scenarios = [
     try {
       await visit(page, '/', 'start page (admin)');
       await visit(page, '/admin/anvandare', 'users (admin)');
+      await visit(page, '/admin/enheter', 'units (admin)');
+      await clickAndLoad(page, page.getByRole('link', { name: /Psykiatri Affektiva/ }).first(), 'unit page with certificate form');
+      await clickAndLoad(page, button(page, 'Spara certifikat'), 'certificate form with an error', { expectOk: false });
+      await expectText(page, 'PEM', 'an empty certificate is refused beside the field');
+      await visit(page, '/admin/post', 'failed mail (admin)');
     } finally { await context.close(); }
   }],
 
