@@ -18,6 +18,7 @@ dual!(
     views_are_logged_and_protected_names_masked,
     bad_input_comes_back_with_everything_typed,
     scanned_form_upload_and_logged_download,
+    unlock_form_never_shows_another_units_lock,
 );
 
 const PNR: &str = "19121212-1212";
@@ -693,4 +694,116 @@ async fn scanned_form_upload_and_logged_download(app: TestApp) {
         .post_file(&path, &[("csrf_token", &token)], ("file", "stor.pdf", &big))
         .await;
     assert_eq!(r.status, 413);
+}
+
+/// The log rows of one action naming one personnummer, with the user who caused them.
+fn logged(app: &TestApp, what: &str, pnr_digits: &str) -> Vec<Option<String>> {
+    use diesel::prelude::*;
+    use kontosparr::db::schema::access_log::dsl::*;
+    access_log
+        .filter(action.eq(what))
+        .filter(personnummer.eq(pnr_digits))
+        .order(id.asc())
+        .select(user_hsa_id)
+        .load(&mut app.conn() as &mut kontosparr::db::DbConnection)
+        .unwrap()
+}
+
+/// Issue 14's leak: the unlock form re-rendered for any typed personnummer listed that citizen's
+/// locks from every unit, with diary numbers, and logged nothing.
+async fn unlock_form_never_shows_another_units_lock(app: TestApp) {
+    let r = region(&app);
+    let lock =
+        common::flow::executed_lock(&app, r.unit, r.doctor.id, r.nurse.id, r.handler.id, PNR);
+    let diary = kontosparr::db::cases::get(&mut app.conn(), lock)
+        .unwrap()
+        .unwrap()
+        .diary_number
+        .unwrap();
+    let other = app.unit("MAJ");
+    let outsider = app.user_with(&[Role::Clinician, Role::Manager], &[other], true);
+    let mut o = app.browser();
+    app.login(&mut o, &outsider).await;
+
+    // An unlock with a field missing comes back with the form: no lock of the other unit, by
+    // diary number, by case id or by date.
+    let mut fields = lock_fields(other, outsider.id, PNR);
+    fields[0].1 = "unlock".into();
+    fields.retain(|(k, _)| *k != "journal_note_date");
+    let mut bad = refs(&fields);
+    let token = o.get("/arenden/ny?typ=unlock").await.csrf();
+    bad.push(("csrf_token", &token));
+    bad.push(("journal_note_date", "igår"));
+    let page = o.post("/arenden/ny", &bad).await;
+    assert_eq!(page.status, 422, "{}", page.body);
+    let year_seq = diary.rsplit(' ').next().unwrap();
+    for shown in [
+        diary.as_str(),
+        year_seq,
+        &format!("name=\"related_case_id\" value=\"{lock}\""),
+        &format!("value=\"{lock}\""),
+    ] {
+        assert!(
+            !page.body.contains(shown),
+            "another unit's lock shown ({shown}): {}",
+            page.body
+        );
+    }
+    // The lookup of the personnummer is a logged read, even though it found nothing to show.
+    assert_eq!(
+        logged(&app, "unlock_form_locks", "191212121212"),
+        vec![Some(outsider.hsa_id.clone())]
+    );
+
+    // Naming the lock by its id is refused as a field error, and does not reveal it either.
+    let mut named = refs(&fields);
+    let lock_id = lock.to_string();
+    named.push(("related_case_id", &lock_id));
+    named.push(("journal_note_date", "2026-11-20"));
+    let token = o.get("/arenden/ny?typ=unlock").await.csrf();
+    named.push(("csrf_token", &token));
+    let refused = o.post("/arenden/ny", &named).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(refused.body.contains("Välj invånarens tidigare låsning."));
+    assert!(!refused.body.contains(diary.as_str()));
+
+    // A complete unlock of the other unit is filed without a reference to the lock it cannot see.
+    let mut full = refs(&fields);
+    full.push(("journal_note_date", "2026-11-20"));
+    let token = o.get("/arenden/ny?typ=unlock").await.csrf();
+    full.push(("csrf_token", &token));
+    let created = o.post("/arenden/ny", &full).await;
+    let uid = case_id(&created);
+    let row = kontosparr::db::cases::get(&mut app.conn(), uid)
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.related_case_id, None);
+    assert!(
+        !o.get(&format!("/arenden/{uid}"))
+            .await
+            .body
+            .contains(diary.as_str())
+    );
+
+    // The lock's own unit is proposed its lock, and that too is logged.
+    let mut doc = app.browser();
+    app.login(&mut doc, &r.doctor).await;
+    let mut own = lock_fields(r.unit, r.nurse.id, PNR);
+    own[0].1 = "unlock".into();
+    own.retain(|(k, _)| *k != "journal_note_date");
+    let mut f = refs(&own);
+    let token = doc.get("/arenden/ny?typ=unlock").await.csrf();
+    f.push(("csrf_token", &token));
+    f.push(("journal_note_date", "igår"));
+    let page = doc.post("/arenden/ny", &f).await;
+    assert!(page.body.contains(diary.as_str()), "{}", page.body);
+    assert_eq!(
+        logged(&app, "unlock_form_locks", "191212121212"),
+        vec![
+            Some(outsider.hsa_id.clone()),
+            // The refused reference re-rendered the form: another logged lookup.
+            Some(outsider.hsa_id.clone()),
+            Some(r.doctor.hsa_id.clone())
+        ]
+    );
 }

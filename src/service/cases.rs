@@ -397,7 +397,14 @@ pub(crate) fn apply_input(
             .transpose()?
             .flatten()
         {
-            Some(c) if c.kind == "lock" && c.citizen_pnr == row.citizen_pnr => Some(c.id),
+            Some(c)
+                if c.citizen_pnr == row.citizen_pnr
+                    && proposed_locks(conn, ctx, actor_role, &row.citizen_pnr)?
+                        .iter()
+                        .any(|l| l.id == c.id) =>
+            {
+                Some(c.id)
+            }
             _ => {
                 e.add("related_case_id", "Välj invånarens tidigare låsning.");
                 None
@@ -405,16 +412,33 @@ pub(crate) fn apply_input(
         },
     };
     if row.kind == "unlock" && row.related_case_id.is_none() && !row.citizen_pnr.is_empty() {
-        row.related_case_id = proposed_lock(conn, &row.citizen_pnr)?.map(|c| c.id);
+        row.related_case_id = proposed_locks(conn, ctx, actor_role, &row.citizen_pnr)?
+            .first()
+            .map(|c| c.id);
     }
     Ok(e)
 }
 
-/// The lock an unlock most likely undoes: the citizen's latest executed lock.
-pub fn proposed_lock(conn: &mut DbConnection, pnr: &str) -> Result<Option<CaseRow>, ServiceError> {
-    Ok(cases::for_citizen(conn, pnr, 50)?.into_iter().find(|c| {
-        c.kind == "lock" && matches!(c.status.as_str(), "executed" | "closed" | "form_pending")
-    }))
+/// The units whose cases `role` lets the actor see: `None` is every unit (a handler, or the
+/// intake API and jobs, which act for the region).
+fn visible_units(ctx: &Ctx, role: Role) -> Option<Vec<i64>> {
+    match &ctx.actor {
+        Some(a) if role != Role::Handler => Some(a.units.iter().map(|u| u.id).collect()),
+        _ => None,
+    }
+}
+
+/// The locks an unlock may undo, as the actor may see them: the citizen's executed locks, newest
+/// first — of the actor's own units, unless the actor acts as a handler. Another unit's lock is
+/// never proposed nor accepted: that a citizen is locked is itself sensitive.
+pub fn proposed_locks(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    role: Role,
+    pnr: &str,
+) -> Result<Vec<CaseRow>, ServiceError> {
+    let units = visible_units(ctx, role);
+    Ok(cases::executed_locks_of(conn, pnr, units.as_deref(), 50)?)
 }
 
 /// The mandatory fields still missing (for signing and submitting).
@@ -1368,9 +1392,11 @@ pub fn form_choices(
     conn: &mut DbConnection,
     ctx: &Ctx,
     unit_id: Option<i64>,
+    kind: &str,
     pnr: &str,
 ) -> Result<FormChoices, ServiceError> {
     let actor = ctx.actor()?;
+    let role = creating_role(actor)?;
     let units: Vec<Unit> = if actor.has(Role::Handler) {
         org::all_units(conn)?
             .into_iter()
@@ -1388,12 +1414,26 @@ pub fn form_choices(
         Some(u) => users::members_of(conn, u)?,
         None => vec![],
     };
+    // The earlier locks an unlock may undo: only those the user may see, and looking them up for
+    // a personnummer is a logged read of that citizen (even when none is found).
     let locks = match Personnummer::parse(pnr, swedish_today(ctx)) {
-        Ok(p) => cases::for_citizen(conn, &p.digits(), 50)?
-            .into_iter()
-            .filter(|c| c.kind == "lock" && c.diary_number.is_some())
-            .collect(),
-        Err(_) => vec![],
+        Ok(p) if kind == "unlock" => {
+            let digits = p.digits();
+            let role = if actor.has(Role::Handler) {
+                Role::Handler
+            } else {
+                role
+            };
+            db::write_tx(conn, |c| {
+                let locks = proposed_locks(c, ctx, role, &digits)?;
+                let mut e = ctx.entry(Some(role), "unlock_form_locks", None);
+                e.personnummer = Some(digits.clone());
+                e.detail = Some(format!("{} låsningar föreslogs", locks.len()));
+                ctx.log(c, &e)?;
+                Ok::<_, ServiceError>(locks)
+            })?
+        }
+        _ => vec![],
     };
     Ok(FormChoices {
         units,

@@ -195,8 +195,9 @@ async fn form_page(
     let ctx = staff.ctx(state);
     let unit = form.unit_id.parse::<i64>().ok();
     let pnr = form.citizen_pnr.clone();
+    let kind = form.kind.clone();
     let ch = state
-        .run(move |c| cases::form_choices(c, &ctx, unit, &pnr))
+        .run(move |c| cases::form_choices(c, &ctx, unit, &kind, &pnr))
         .await?;
     let units = ch
         .units
@@ -783,7 +784,7 @@ async fn call_page(
     staff.actor.require(Role::Handler)?;
     let ctx = staff.ctx(state);
     let ch = state
-        .run(move |c| cases::form_choices(c, &ctx, None, ""))
+        .run(move |c| cases::form_choices(c, &ctx, None, "lock", ""))
         .await?;
     let units = ch
         .units
