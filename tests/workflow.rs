@@ -19,6 +19,7 @@ dual!(
     bad_input_comes_back_with_everything_typed,
     scanned_form_upload_and_logged_download,
     unlock_form_never_shows_another_units_lock,
+    malformed_uploads_are_answered_and_release_their_connections,
 );
 
 const PNR: &str = "19121212-1212";
@@ -806,4 +807,75 @@ async fn unlock_form_never_shows_another_units_lock(app: TestApp) {
             Some(r.doctor.hsa_id.clone())
         ]
     );
+}
+
+/// Open file descriptors of this process (the in-process server's sockets among them).
+fn open_files() -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+/// Issue 14: a multipart upload holding only the CSRF part, without its closing boundary, was
+/// never answered and its connection never released; a few hundred of them exhausted the open
+/// files of the server.
+async fn malformed_uploads_are_answered_and_release_their_connections(app: TestApp) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let auditor = app.user(&[Role::Auditor], &[]);
+    let mut a = app.browser();
+    app.login(&mut a, &auditor).await;
+    let token = a.get("/diarium").await.csrf();
+    assert!(!token.is_empty());
+    let cookie = a.cookie.clone().unwrap();
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let boundary = "XyZ";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n"
+    );
+    let request = format!(
+        "POST /arenden/1/bilagor HTTP/1.1\r\nHost: {addr}\r\nCookie: {cookie}\r\n\
+         Content-Type: multipart/form-data; boundary={boundary}\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let before = open_files();
+    let mut statuses = std::collections::BTreeMap::<String, usize>::new();
+    for round in 0..4 {
+        let mut open = Vec::new();
+        for _ in 0..50 {
+            let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+            s.write_all(request.as_bytes()).await.unwrap();
+            open.push(s);
+        }
+        for mut s in open {
+            let mut buf = vec![0u8; 512];
+            let n = tokio::time::timeout(std::time::Duration::from_secs(15), s.read(&mut buf))
+                .await
+                .unwrap_or_else(|_| panic!("round {round}: a malformed upload got no answer"))
+                .unwrap();
+            let head = String::from_utf8_lossy(&buf[..n]);
+            let status = head.split(' ').nth(1).unwrap_or("none").to_string();
+            *statuses.entry(status).or_default() += 1;
+        }
+    }
+    assert_eq!(
+        statuses,
+        [("400".to_string(), 200)].into_iter().collect(),
+        "every malformed upload is refused as a bad request"
+    );
+    // The server lets go of every connection once the clients have gone.
+    let mut after = open_files();
+    for _ in 0..50 {
+        if after <= before + 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        after = open_files();
+    }
+    assert!(
+        after <= before + 2,
+        "open files {before} before, {after} after 200 malformed uploads"
+    );
+    // And it still answers.
+    assert_eq!(a.get("/diarium").await.status, 200);
 }

@@ -13,7 +13,7 @@ use crate::service::cases::{self, CallInput, CaseInput, CaseView, ExecuteInput};
 use crate::service::{FieldErrors, ServiceError};
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::{Datelike, NaiveDateTime};
 use chrono_tz::Europe::Stockholm;
@@ -963,42 +963,38 @@ async fn diary(
     }))
 }
 
-/// A scanned form (PDF) sent as multipart; the guard has checked its CSRF field.
+/// A scanned form (PDF) sent as multipart; the guard has read the body whole (bounded in size and
+/// time) and checked its CSRF field. A malformed body is refused with 400 at once.
 async fn upload(
     state: web::Data<AppState>,
     staff: Staff,
     id: web::Path<i64>,
-    mut form: actix_multipart::Multipart,
+    req: HttpRequest,
+    mut payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    use futures_util::TryStreamExt;
+    use futures_util::StreamExt;
     let id = id.into_inner();
     let max = state.config.attachment_max_bytes;
-    let mut bytes: Vec<u8> = Vec::new();
-    let mut name = String::new();
-    while let Some(mut field) = form
-        .try_next()
-        .await
-        .map_err(|e| AppError::BadRequest(e.to_string()))?
-    {
-        if field.name() != Some("file") {
-            continue;
+    let bad = |e: super::multipart::MultipartError| AppError::BadRequest(e.to_string());
+    let content_type = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let boundary = super::multipart::boundary(content_type).map_err(bad)?;
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| AppError::BadRequest(e.to_string()))?;
+        if body.len() + chunk.len() > max + 64 * 1024 {
+            return Err(AppError::TooLarge);
         }
-        name = field
-            .content_disposition()
-            .and_then(|d| d.get_filename())
-            .unwrap_or("")
-            .to_string();
-        while let Some(chunk) = field
-            .try_next()
-            .await
-            .map_err(|e| AppError::BadRequest(e.to_string()))?
-        {
-            if bytes.len() + chunk.len() > max + 1 {
-                break;
-            }
-            bytes.extend_from_slice(&chunk);
-        }
+        body.extend_from_slice(&chunk);
     }
+    let parts = super::multipart::parse(&body, &boundary).map_err(bad)?;
+    let (bytes, name) = match parts.iter().find(|p| p.name == "file") {
+        Some(p) => (p.data.to_vec(), p.filename.clone().unwrap_or_default()),
+        None => (Vec::new(), String::new()),
+    };
     let ctx = staff.ctx(&state);
     let dir = std::path::PathBuf::from(&state.config.attachments_dir);
     match state

@@ -15,6 +15,8 @@ use futures_util::StreamExt;
 
 /// The largest form body accepted (case texts are long, but not this long).
 pub const BODY_LIMIT: usize = 256 * 1024;
+/// The longest a request body may take to arrive.
+pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -112,17 +114,30 @@ async fn check_post(
         BODY_LIMIT
     };
     let mut payload = req.take_payload();
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| AppError::BadRequest("body".into()))?;
-        if body.len() + chunk.len() > limit {
-            return Err(AppError::TooLarge);
+    let read = async {
+        let mut body = web::BytesMut::new();
+        while let Some(chunk) = payload.next().await {
+            let chunk = chunk.map_err(|_| AppError::BadRequest("body".into()))?;
+            if body.len() + chunk.len() > limit {
+                return Err(AppError::TooLarge);
+            }
+            body.extend_from_slice(&chunk);
         }
-        body.extend_from_slice(&chunk);
-    }
-    let body = body.freeze();
+        Ok(body.freeze())
+    };
+    // A body that trickles in is refused after a bounded time, and its connection let go.
+    let body = tokio::time::timeout(BODY_TIMEOUT, read)
+        .await
+        .map_err(|_| AppError::BadRequest("the body did not arrive in time".into()))??;
     let sent = if is_multipart {
-        multipart_field(&body, "csrf_token")
+        // Malformed (e.g. cut before its closing boundary): refused here, never waited on.
+        let boundary = super::multipart::boundary(&content_type)
+            .map_err(|e| AppError::BadRequest(e.to_string()))?;
+        super::multipart::parse(&body, &boundary)
+            .map_err(|e| AppError::BadRequest(e.to_string()))?
+            .into_iter()
+            .find(|p| p.name == "csrf_token")
+            .and_then(|p| std::str::from_utf8(p.data).ok().map(str::to_string))
     } else {
         serde_html_form::from_bytes::<Vec<(String, String)>>(&body)
             .ok()
@@ -139,21 +154,6 @@ async fn check_post(
     };
     req.set_payload(bytes_to_payload(body));
     if ok { Ok(()) } else { Err(AppError::Csrf) }
-}
-
-/// The value of a small text field in a multipart body (the CSRF token).
-fn multipart_field(body: &[u8], name: &str) -> Option<String> {
-    let marker = format!("name=\"{name}\"");
-    let at = body
-        .windows(marker.len())
-        .position(|w| w == marker.as_bytes())?;
-    let rest = &body[at..];
-    let start = rest.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
-    let value = &rest[start..];
-    let end = value.windows(2).position(|w| w == b"\r\n")?;
-    std::str::from_utf8(&value[..end.min(200)])
-        .ok()
-        .map(str::to_string)
 }
 
 /// The path as logged: one-time tokens are cut off.

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod auth;
 pub mod cases;
 pub mod guard;
+pub mod multipart;
 pub mod pages;
 
 use crate::auth::ratelimit::RateLimiter;
