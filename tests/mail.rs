@@ -36,6 +36,83 @@ fn openssl(dir: &Path, args: &[&str]) {
     );
 }
 
+#[derive(Clone, Copy)]
+enum Usage {
+    /// keyEncipherment + digitalSignature, emailProtection: an S/MIME recipient.
+    Encryption,
+    /// keyEncipherment only.
+    EncipherOnly,
+    /// digitalSignature only: cannot receive encrypted mail.
+    SigningOnly,
+}
+
+/// A self-signed certificate valid from a day before the test clock's start (t0) to `days`
+/// after it, written as `<name>.pem` and `<name>.key`. Certificates the app judges must be valid
+/// at the app's clock, whatever day the suite runs on.
+fn cert_at_t0(dir: &Path, name: &str, cn: &str, email: Option<&str>, days: i64, usage: Usage) {
+    use openssl::asn1::{Asn1Integer, Asn1Time};
+    use openssl::bn::BigNum;
+    use openssl::hash::MessageDigest;
+    use openssl::nid::Nid;
+    use openssl::pkey::PKey;
+    use openssl::rsa::Rsa;
+    use openssl::x509::extension::{ExtendedKeyUsage, KeyUsage};
+    use openssl::x509::{X509, X509NameBuilder};
+    let key = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
+    let mut subject = X509NameBuilder::new().unwrap();
+    subject.append_entry_by_text("CN", cn).unwrap();
+    if let Some(e) = email {
+        subject
+            .append_entry_by_nid(Nid::PKCS9_EMAILADDRESS, e)
+            .unwrap();
+    }
+    let subject = subject.build();
+    let t0 = common::t0().timestamp();
+    let mut b = X509::builder().unwrap();
+    b.set_version(2).unwrap();
+    let serial: Asn1Integer = BigNum::from_u32(rand_serial())
+        .unwrap()
+        .to_asn1_integer()
+        .unwrap();
+    b.set_serial_number(&serial).unwrap();
+    b.set_subject_name(&subject).unwrap();
+    b.set_issuer_name(&subject).unwrap();
+    b.set_pubkey(&key).unwrap();
+    b.set_not_before(&Asn1Time::from_unix(t0 - 86_400).unwrap())
+        .unwrap();
+    b.set_not_after(&Asn1Time::from_unix(t0 + days * 86_400).unwrap())
+        .unwrap();
+    let ku = match usage {
+        Usage::Encryption => KeyUsage::new()
+            .critical()
+            .key_encipherment()
+            .digital_signature()
+            .build(),
+        Usage::EncipherOnly => KeyUsage::new().critical().key_encipherment().build(),
+        Usage::SigningOnly => KeyUsage::new().critical().digital_signature().build(),
+    };
+    b.append_extension(ku.unwrap()).unwrap();
+    if let Usage::Encryption = usage {
+        b.append_extension(ExtendedKeyUsage::new().email_protection().build().unwrap())
+            .unwrap();
+    }
+    b.sign(&key, MessageDigest::sha256()).unwrap();
+    let cert = b.build();
+    std::fs::write(dir.join(format!("{name}.pem")), cert.to_pem().unwrap()).unwrap();
+    std::fs::write(
+        dir.join(format!("{name}.key")),
+        key.private_key_to_pem_pkcs8().unwrap(),
+    )
+    .unwrap();
+}
+
+fn rand_serial() -> u32 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(std::process::id() as u64);
+    (h.finish() as u32) | 1
+}
+
 struct Keys {
     dir: tempfile::TempDir,
 }
@@ -65,27 +142,14 @@ impl Keys {
                 "basicConstraints=critical,CA:TRUE",
             ],
         );
-        openssl(
+        // The recipient's certificate is judged at the app's clock (t0), not at the wall clock.
+        cert_at_t0(
             dir.path(),
-            &[
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-days",
-                "365",
-                "-subj",
-                "/CN=Verksamhetschef PSYK/emailAddress=chef@example.se",
-                "-keyout",
-                "recipient.key",
-                "-out",
-                "recipient.pem",
-                "-addext",
-                "keyUsage=critical,keyEncipherment,digitalSignature",
-                "-addext",
-                "extendedKeyUsage=emailProtection",
-            ],
+            "recipient",
+            "Verksamhetschef PSYK",
+            Some("chef@example.se"),
+            365,
+            Usage::Encryption,
         );
         Keys { dir }
     }
@@ -518,45 +582,21 @@ dual!(admin_manages_certificates_and_failed_mail);
 
 async fn admin_manages_certificates_and_failed_mail(app: TestApp) {
     let keys = Keys::new();
-    openssl(
+    cert_at_t0(
         keys.dir.path(),
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "20",
-            "-subj",
-            "/CN=Snart utgången",
-            "-keyout",
-            "soon.key",
-            "-out",
-            "soon.pem",
-            "-addext",
-            "keyUsage=critical,keyEncipherment",
-        ],
+        "soon",
+        "Snart utgången",
+        None,
+        20,
+        Usage::EncipherOnly,
     );
-    openssl(
+    cert_at_t0(
         keys.dir.path(),
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "200",
-            "-subj",
-            "/CN=Bara signering",
-            "-keyout",
-            "sign.key",
-            "-out",
-            "sign.pem",
-            "-addext",
-            "keyUsage=critical,digitalSignature",
-        ],
+        "sign",
+        "Bara signering",
+        None,
+        200,
+        Usage::SigningOnly,
     );
     // A unit without a verksamhetschef: its feedback cannot be sent, and the admin sees why.
     let unit = app.unit("UTAN");
