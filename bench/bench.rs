@@ -50,7 +50,7 @@ fn main() {
     let sys = Ctx {
         now: Utc::now(),
         client_addr: "bench".into(),
-        actor: None,
+        principal: kontosparr::service::Principal::Operator,
     };
     let unit = kontosparr::service::admin::create_unit(
         &mut conn,
@@ -151,12 +151,20 @@ fn main() {
     let h = Ctx {
         now: Utc::now(),
         client_addr: "bench".into(),
-        actor: session::load_actor(&mut conn, handler).expect("actor"),
+        principal: kontosparr::service::Principal::Staff(
+            session::load_actor(&mut conn, handler)
+                .expect("actor")
+                .expect("active"),
+        ),
     };
     let c = Ctx {
         now: Utc::now(),
         client_addr: "bench".into(),
-        actor: session::load_actor(&mut conn, clinician).expect("actor"),
+        principal: kontosparr::service::Principal::Staff(
+            session::load_actor(&mut conn, clinician)
+                .expect("actor")
+                .expect("active"),
+        ),
     };
     let register = kontosparr::register::FileRegister::demo().expect("register");
     let mid = n_cases / 2;

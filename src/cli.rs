@@ -160,7 +160,7 @@ fn cli_ctx() -> Ctx {
     Ctx {
         now: SystemClock.now(),
         client_addr: "kommandoraden".into(),
-        actor: None,
+        principal: crate::service::Principal::Operator,
     }
 }
 

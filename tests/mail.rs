@@ -277,7 +277,11 @@ fn setup(app: &TestApp, with_cert: Option<&Keys>) -> Setup {
     let ctx = |id| Ctx {
         now: app.clock.now(),
         client_addr: "t".into(),
-        actor: kontosparr::service::session::load_actor(&mut app.conn(), id).unwrap(),
+        principal: kontosparr::service::Principal::Staff(
+            kontosparr::service::session::load_actor(&mut app.conn(), id)
+                .unwrap()
+                .unwrap(),
+        ),
     };
     Setup {
         unit,
@@ -308,7 +312,7 @@ fn executed_lock(app: &TestApp, s: &Setup, pnr: &str, name: &str) -> i64 {
         chief_informed_whom: "Chefläkare".into(),
         patient_informed_date: "2026-11-20".into(),
         journal_sealing: "no".into(),
-        review_responsible_user_id: s.doctor.actor.as_ref().unwrap().user_id.to_string(),
+        review_responsible_user_id: s.doctor.user_id().unwrap().to_string(),
         care_provider: "region".into(),
         version: 1,
         ..Default::default()
@@ -605,7 +609,11 @@ async fn admin_manages_certificates_and_failed_mail(app: TestApp) {
     let ctx = |id| Ctx {
         now: app.clock.now(),
         client_addr: "t".into(),
-        actor: kontosparr::service::session::load_actor(&mut app.conn(), id).unwrap(),
+        principal: kontosparr::service::Principal::Staff(
+            kontosparr::service::session::load_actor(&mut app.conn(), id)
+                .unwrap()
+                .unwrap(),
+        ),
     };
     let s = Setup {
         unit,

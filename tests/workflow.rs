@@ -407,7 +407,7 @@ async fn diary_numbers_are_gapless_under_concurrency(app: TestApp) {
             let ctx = kontosparr::service::Ctx {
                 now: chrono::Utc::now(),
                 client_addr: "t".into(),
-                actor: Some(actor.clone()),
+                principal: kontosparr::service::Principal::Staff(actor.clone()),
             };
             let input = CallInput {
                 caller_name: format!("Sköterska {i}"),

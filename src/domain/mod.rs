@@ -6,6 +6,7 @@ pub mod diary;
 pub mod grounds;
 pub mod hsa;
 pub mod personnummer;
+pub mod policy;
 pub mod review;
 pub mod role;
 pub mod validate;

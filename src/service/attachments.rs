@@ -71,7 +71,13 @@ pub fn add(
     let user = ctx.actor()?.user_id;
     let result = with_case(conn, ctx, case_id, "attach", |c, row, role| {
         if role != Role::Handler {
-            return Err(ServiceError::Forbidden);
+            return Err(ctx.denial(
+                super::Access::HandleCases,
+                super::Refusal::Role,
+                Some(format!("case:{}", row.id)),
+                Some(row.citizen_pnr.clone()),
+                None,
+            ));
         }
         let id = attachments::insert(
             c,

@@ -149,7 +149,7 @@ pub fn login(
 pub fn logout(conn: &mut DbConnection, ctx: &Ctx, session_hash: &str) -> Result<(), ServiceError> {
     db::write_tx(conn, |conn| {
         sessions::delete(conn, session_hash)?;
-        if ctx.actor.is_some() {
+        if ctx.principal.person().is_some() {
             ctx.log(conn, &ctx.entry(None, "logout", None))?;
         }
         Ok(())
@@ -227,7 +227,7 @@ pub fn change_password(
     new: &str,
     confirm: &str,
 ) -> Result<Stage, ServiceError> {
-    let actor = ctx.actor()?;
+    let actor = ctx.person()?;
     let mut errors = FieldErrors::default();
     check_new_password(&mut errors, &actor.hsa_id, new, confirm);
     errors.into_result()?;
@@ -284,7 +284,7 @@ pub fn confirm_totp(
     session: &session::Session,
     code: &str,
 ) -> Result<Enrolled, ServiceError> {
-    let actor = ctx.actor()?;
+    let actor = ctx.person()?;
     let secret = session
         .pending_totp_secret
         .clone()

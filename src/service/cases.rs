@@ -4,7 +4,7 @@
 //! access, applies `domain::case::transition`, saves with optimistic concurrency and writes the
 //! timeline and the access log.
 
-use super::{Actor, Ctx, FieldErrors, ServiceError, text_field};
+use super::{Access, Actor, Ctx, FieldErrors, Principal, Refusal, ServiceError, text_field};
 use crate::db::models::{CareProvider, CaseCheck, CaseEvent, CaseRow, Unit, User};
 use crate::db::{self, DbConnection, cases, org, users};
 use crate::domain::case::{self, Action, ActorKind, Facts, Kind, Status};
@@ -232,8 +232,6 @@ pub(crate) fn apply_input(
     row: &mut CaseRow,
     input: &CaseInput,
 ) -> Result<FieldErrors, ServiceError> {
-    // No actor: the intake API, whose platform may file for any unit.
-    let actor = ctx.actor.as_ref();
     let today = swedish_today(ctx);
     let mut e = FieldErrors::default();
     match input.kind.parse::<Kind>() {
@@ -243,18 +241,21 @@ pub(crate) fn apply_input(
         }
         Err(_) => {}
     }
-    // The unit: one of the actor's own (a handler may choose any active unit).
+    // The unit: one of the actor's own (a handler, or the intake API, may choose any active
+    // unit). Another unit's id is a tampered form: refused and logged.
     match input.unit_id.trim().parse::<i64>() {
-        Ok(uid) => {
-            let unit = org::unit(conn, uid)?.filter(|u| u.active);
-            let allowed = actor_role == Role::Handler
-                || actor.is_none_or(|a| a.units.iter().any(|u| u.id == uid));
-            match (unit, allowed) {
-                (Some(_), true) => row.unit_id = uid,
-                (Some(_), false) => return Err(ServiceError::Forbidden),
-                (None, _) => e.add("unit_id", "Välj en enhet."),
+        Ok(uid) => match org::unit(conn, uid)?.filter(|u| u.active) {
+            Some(u) => {
+                let access = Access::FileCase { unit_id: uid };
+                match crate::domain::policy::decide(&ctx.principal, access) {
+                    Ok(_) => row.unit_id = uid,
+                    Err(refusal) => {
+                        return Err(ctx.denial(access, refusal, None, None, Some(u.code)));
+                    }
+                }
             }
-        }
+            None => e.add("unit_id", "Välj en enhet."),
+        },
         Err(_) => e.add("unit_id", "Välj en enhet."),
     }
     match Personnummer::parse(&input.citizen_pnr, today) {
@@ -422,8 +423,8 @@ pub(crate) fn apply_input(
 /// The units whose cases `role` lets the actor see: `None` is every unit (a handler, or the
 /// intake API and jobs, which act for the region).
 fn visible_units(ctx: &Ctx, role: Role) -> Option<Vec<i64>> {
-    match &ctx.actor {
-        Some(a) if role != Role::Handler => Some(a.units.iter().map(|u| u.id).collect()),
+    match ctx.principal.staff() {
+        Some(a) if role != Role::Handler => Some(a.unit_ids()),
         _ => None,
     }
 }
@@ -547,11 +548,8 @@ pub(crate) fn record(
 ) -> Result<(), ServiceError> {
     let now = db::ts(ctx.now);
     if let Some((label, detail)) = timeline {
-        let (uid, name) = match &ctx.actor {
-            Some(a) => (Some(a.user_id), a.name.clone()),
-            None => (None, "Intagstjänst".to_string()),
-        };
-        cases::add_event(conn, row.id, now, uid, &name, label, detail)?;
+        let name = ctx.principal.timeline_name();
+        cases::add_event(conn, row.id, now, ctx.user_id(), &name, label, detail)?;
     }
     let mut e = ctx.entry(role, action, Some(format!("case:{}", row.id)));
     e.unit_code = Some(unit_code(conn, row.unit_id)?);
@@ -599,22 +597,31 @@ pub(crate) fn with_case<T>(
     let actor = ctx.actor()?.clone();
     let outcome = db::write_tx(conn, |c| {
         let row = cases::get(c, id)?.ok_or(ServiceError::NotFound)?;
-        match access_role(&actor, &row) {
-            Some(role) => f(c, row, role).map(Ok),
-            None => Ok(Err((row.citizen_pnr, row.unit_id))),
+        match crate::domain::policy::decide(
+            &Principal::Staff(actor),
+            Access::ViewCase {
+                unit_id: row.unit_id,
+            },
+        ) {
+            Ok(Some(role)) => f(c, row, role).map(Ok),
+            Ok(None) => Ok(Err((row.citizen_pnr, row.unit_id, Refusal::Principal))),
+            Err(refusal) => Ok(Err((row.citizen_pnr, row.unit_id, refusal))),
         }
     })?;
     match outcome {
         Ok(v) => Ok(v),
-        Err((pnr, unit_id)) => {
-            db::write_tx(conn, |c| {
-                let mut e = ctx.entry(None, "access_denied", Some(format!("case:{id}")));
-                e.personnummer = Some(pnr.clone());
-                e.unit_code = Some(unit_code(c, unit_id)?);
-                e.detail = Some(attempted.to_string());
-                ctx.log(c, &e)
-            })?;
-            Err(ServiceError::Forbidden)
+        Err((pnr, unit_id, refusal)) => {
+            let mut denial = ctx.denial(
+                Access::ViewCase { unit_id },
+                refusal,
+                Some(format!("case:{id}")),
+                Some(pnr),
+                Some(unit_code(conn, unit_id)?),
+            );
+            if let ServiceError::Denied(d) = &mut denial {
+                d.entry.detail = Some(format!("{attempted}; {}", refusal.code()));
+            }
+            Err(denial)
         }
     }
 }
@@ -647,8 +654,20 @@ fn act(
     let actor = ctx.actor()?;
     let checks = cases::checks(conn, row.id)?;
     let from = status_of(&row)?;
-    let to = case::transition(Some(from), action, facts(actor, role, &row, &checks))
-        .map_err(|e| ServiceError::Refused(e.message()))?;
+    let to = case::transition(Some(from), action, facts(actor, role, &row, &checks)).map_err(
+        |e| match e {
+            // A step the role may not take at all (a clinician posting a handler's action) is
+            // a refusal, logged; a step out of turn is a conflict the user can resolve.
+            case::TransitionError::NotYours { .. } => ctx.denial(
+                Access::HandleCases,
+                Refusal::Role,
+                Some(format!("case:{}", row.id)),
+                Some(row.citizen_pnr.clone()),
+                None,
+            ),
+            other => ServiceError::Refused(other.message()),
+        },
+    )?;
     change(conn, &mut row)?;
     row.status = to.code().into();
     row.updated_at = db::ts(ctx.now);
@@ -718,18 +737,26 @@ pub(crate) fn blank_row(ctx: &Ctx, kind: Kind, channel: &str) -> CaseRow {
         executed_by_user_id: None,
         review_due: None,
         submitted_at: None,
-        created_by_user_id: ctx.actor.as_ref().map(|a| a.user_id),
+        created_by_user_id: ctx.user_id(),
         created_at: now,
         updated_at: now,
     }
 }
 
 /// The role a user creates cases in: unit staff for their units, handlers for any unit.
-fn creating_role(actor: &Actor) -> Result<Role, ServiceError> {
+fn creating_role(ctx: &Ctx, actor: &Actor) -> Result<Role, ServiceError> {
     [Role::Manager, Role::Clinician, Role::Handler]
         .into_iter()
         .find(|r| actor.has(*r))
-        .ok_or(ServiceError::Forbidden)
+        .ok_or_else(|| {
+            ctx.denial(
+                Access::FileCase { unit_id: 0 },
+                Refusal::Role,
+                None,
+                None,
+                None,
+            )
+        })
 }
 
 /// "Ny begäran": saves a draft (format errors refuse it; missing fields do not).
@@ -739,7 +766,7 @@ pub fn create_draft(
     input: &CaseInput,
 ) -> Result<i64, ServiceError> {
     let actor = ctx.actor()?;
-    let role = creating_role(actor)?;
+    let role = creating_role(ctx, actor)?;
     let kind = input.kind.parse::<Kind>().unwrap_or(Kind::Lock);
     case::transition(
         None,
@@ -938,7 +965,13 @@ pub fn check_item(
     e.into_result()?;
     with_case(conn, ctx, id, "check", |c, row, role| {
         if role != Role::Handler {
-            return Err(ServiceError::Forbidden);
+            return Err(ctx.denial(
+                Access::HandleCases,
+                Refusal::Role,
+                Some(format!("case:{}", row.id)),
+                Some(row.citizen_pnr.clone()),
+                None,
+            ));
         }
         if row.status != "received" {
             return Err(ServiceError::Refused(
@@ -1275,7 +1308,7 @@ pub fn view(
                     c,
                     id,
                     db::ts(ctx.now),
-                    ctx.actor.as_ref().map(|a| a.user_id),
+                    ctx.user_id(),
                     &ctx.actor()?.name,
                     "Visade namnet på en invånare med skyddade personuppgifter",
                     "",
@@ -1321,15 +1354,9 @@ pub fn list(
     offset: i64,
 ) -> Result<(Vec<CaseRow>, i64), ServiceError> {
     let actor = ctx.actor()?;
-    let units: Option<Vec<i64>> = if actor.has(Role::Handler) {
-        None
-    } else if [Role::Clinician, Role::Manager, Role::ChiefPhysician]
-        .iter()
-        .any(|r| actor.has(*r))
-    {
-        Some(actor.units.iter().map(|u| u.id).collect())
-    } else {
-        return Err(ServiceError::Forbidden);
+    let units: Option<Vec<i64>> = match ctx.require(Access::ListCases)? {
+        Role::Handler => None,
+        _ => Some(actor.unit_ids()),
     };
     let status = status.filter(|s| s.parse::<Status>().is_ok());
     Ok(cases::page_for_units(
@@ -1349,7 +1376,7 @@ pub fn queue(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<CaseRow>, i64), ServiceError> {
-    ctx.actor()?.require(Role::Handler)?;
+    ctx.require(Access::HandleCases)?;
     Ok(cases::queue(
         conn,
         &["submitted", "received", "verified", "form_pending"],
@@ -1364,7 +1391,7 @@ pub fn search_citizen(
     ctx: &Ctx,
     input: &str,
 ) -> Result<(String, Vec<CaseRow>), ServiceError> {
-    ctx.actor()?.require(Role::Handler)?;
+    ctx.require(Access::HandleCases)?;
     let pnr = Personnummer::parse(input, swedish_today(ctx)).map_err(|e| {
         let mut errors = FieldErrors::default();
         errors.add("pnr", crate::messages::personnummer(e));
@@ -1396,7 +1423,7 @@ pub fn form_choices(
     pnr: &str,
 ) -> Result<FormChoices, ServiceError> {
     let actor = ctx.actor()?;
-    let role = creating_role(actor)?;
+    let role = creating_role(ctx, actor)?;
     let units: Vec<Unit> = if actor.has(Role::Handler) {
         org::all_units(conn)?
             .into_iter()
@@ -1451,10 +1478,7 @@ pub fn diary(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<CaseRow>, i64), ServiceError> {
-    let a = ctx.actor()?;
-    if !(a.has(Role::Handler) || a.has(Role::Auditor)) {
-        return Err(ServiceError::Forbidden);
-    }
+    ctx.require(Access::Diary)?;
     Ok(cases::diary_page(conn, year, limit, offset)?)
 }
 
@@ -1490,8 +1514,8 @@ pub fn register_call(
     input: &CallInput,
     wf: &Workflow,
 ) -> Result<(i64, String), ServiceError> {
+    ctx.require(Access::HandleCases)?;
     let actor = ctx.actor()?.clone();
-    actor.require(Role::Handler)?;
     let facts = Facts {
         actor: ActorKind::Handler,
         actor_is_decider: actor.is_decider,
@@ -1659,8 +1683,8 @@ pub fn register_paper(
     ctx: &Ctx,
     input: &CaseInput,
 ) -> Result<i64, ServiceError> {
+    ctx.require(Access::HandleCases)?;
     let actor = ctx.actor()?.clone();
-    actor.require(Role::Handler)?;
     let kind = input.kind.parse::<Kind>().unwrap_or(Kind::Lock);
     db::write_tx(conn, |c| {
         let mut row = blank_row(ctx, kind, "paper");

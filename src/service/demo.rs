@@ -178,7 +178,7 @@ pub fn seed(
     let system = Ctx {
         now,
         client_addr: "demo".into(),
-        actor: None,
+        principal: super::Principal::Demo,
     };
     let mut unit_ids = std::collections::HashMap::new();
     for (code, name) in [
@@ -256,7 +256,10 @@ pub fn seed(
         Ok(Ctx {
             now,
             client_addr: "demo".into(),
-            actor: session::load_actor(conn, ids[PEOPLE[i].hsa])?,
+            principal: match session::load_actor(conn, ids[PEOPLE[i].hsa])? {
+                Some(a) => super::Principal::Staff(a),
+                None => return Err(ServiceError::NotFound),
+            },
         })
     };
     let doris = as_user(conn, 0)?;
@@ -383,7 +386,7 @@ pub fn seed(
         wf,
     )?;
     // Another unit's draft (not visible to PSYK-SU).
-    let vera_id = vera.actor.as_ref().map(|a| a.user_id).unwrap_or_default();
+    let vera_id = vera.user_id().unwrap_or_default();
     cases::create_draft(
         conn,
         &vera,

@@ -17,64 +17,61 @@ use crate::db::{self, DbConnection};
 use crate::domain::Role;
 use chrono::{DateTime, Utc};
 
-/// A unit as the actor sees it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnitRef {
-    pub id: i64,
-    pub code: String,
-    pub name: String,
-}
-
-/// The logged-in user a request acts for.
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub user_id: i64,
-    pub hsa_id: String,
-    pub name: String,
-    pub roles: Vec<Role>,
-    pub units: Vec<UnitRef>,
-    pub is_decider: bool,
-}
-
-impl Actor {
-    pub fn has(&self, role: Role) -> bool {
-        self.roles.contains(&role)
-    }
-
-    pub fn require(&self, role: Role) -> Result<(), ServiceError> {
-        if self.has(role) {
-            Ok(())
-        } else {
-            Err(ServiceError::Forbidden)
-        }
-    }
-
-    pub fn roles_label(&self) -> String {
-        self.roles
-            .iter()
-            .map(|r| r.code())
-            .collect::<Vec<_>>()
-            .join(",")
-    }
-}
+pub use crate::domain::policy::{Access, Actor, Job, Principal, Refusal, UnitRef};
 
 /// Who acts, from where, and when.
 #[derive(Debug, Clone)]
 pub struct Ctx {
     pub now: DateTime<Utc>,
     pub client_addr: String,
-    pub actor: Option<Actor>,
+    pub principal: Principal,
 }
 
 impl Ctx {
-    pub fn actor(&self) -> Result<&Actor, ServiceError> {
-        self.actor.as_ref().ok_or(ServiceError::Forbidden)
+    /// A context for work that is not a request: the command line, a job, demo seeding.
+    pub fn of(principal: Principal, now: DateTime<Utc>) -> Ctx {
+        Ctx {
+            now,
+            client_addr: "local".to_string(),
+            principal,
+        }
     }
 
-    /// An access-log entry for this actor acting in `role`.
+    /// The fully logged-in member of staff acting; anyone else is refused.
+    pub fn actor(&self) -> Result<&Actor, ServiceError> {
+        self.principal.staff().ok_or_else(|| {
+            let refusal = match self.principal {
+                Principal::Visitor | Principal::Enrolling(_) => Refusal::NotLoggedIn,
+                _ => Refusal::Principal,
+            };
+            self.denial(Access::StaffPages, refusal, None, None, None)
+        })
+    }
+
+    /// The person acting on their own account: logged in, or half-way (a new password, TOTP).
+    pub fn person(&self) -> Result<&Actor, ServiceError> {
+        self.principal
+            .person()
+            .ok_or_else(|| self.denial(Access::StaffPages, Refusal::NotLoggedIn, None, None, None))
+    }
+
+    /// Requires a role of the member of staff acting.
+    pub fn require(&self, access: Access) -> Result<Role, ServiceError> {
+        match self.authorize(access)? {
+            Some(r) => Ok(r),
+            None => Err(self.denial(access, Refusal::Principal, None, None, None)),
+        }
+    }
+
+    /// The staff member's user id, if a member of staff acts.
+    pub fn user_id(&self) -> Option<i64> {
+        self.principal.person().map(|a| a.user_id)
+    }
+
+    /// An access-log entry for this principal acting in `role`.
     pub fn entry(&self, role: Option<Role>, action: &str, object: Option<String>) -> NewEntry {
         NewEntry {
-            user_hsa_id: self.actor.as_ref().map(|a| a.hsa_id.clone()),
+            user_hsa_id: self.principal.log_name(),
             role: role.map(|r| r.code().to_string()),
             unit_code: None,
             action: action.to_string(),
@@ -88,6 +85,55 @@ impl Ctx {
     pub fn log(&self, conn: &mut DbConnection, entry: &NewEntry) -> Result<(), ServiceError> {
         db::audit::append(conn, db::ts(self.now), entry)?;
         Ok(())
+    }
+
+    /// Decides `access` by the policy: the role acted in, or a `Denied` error that the web layer
+    /// writes to the access log (`access_denied`) once the work's transaction has rolled back.
+    pub fn authorize(&self, access: Access) -> Result<Option<Role>, ServiceError> {
+        crate::domain::policy::decide(&self.principal, access)
+            .map_err(|refusal| self.denial(access, refusal, None, None, None))
+    }
+
+    /// A refusal, ready to be logged: what was asked, why not, and of whom.
+    pub fn denial(
+        &self,
+        access: Access,
+        refusal: Refusal,
+        object: Option<String>,
+        personnummer: Option<String>,
+        unit_code: Option<String>,
+    ) -> ServiceError {
+        let mut entry = self.entry(None, "access_denied", object);
+        entry.personnummer = personnummer;
+        entry.unit_code = unit_code;
+        entry.detail = Some(format!("{access}; {}", refusal.code()));
+        ServiceError::Denied(Box::new(Denial {
+            refusal,
+            at: self.now,
+            entry,
+        }))
+    }
+}
+
+/// A refused attempt, carried out of the (rolled back) work to be logged on its own.
+#[derive(Debug, Clone)]
+pub struct Denial {
+    pub refusal: Refusal,
+    pub at: DateTime<Utc>,
+    pub entry: NewEntry,
+}
+
+/// Writes a refusal to the access log in a transaction of its own and turns it into `Forbidden`
+/// (the "Försöket har loggats" page). Every refusal a request meets passes through here.
+pub fn record_refusal(conn: &mut DbConnection, error: ServiceError) -> ServiceError {
+    match error {
+        ServiceError::Denied(d) => {
+            match db::write_tx(conn, |c| db::audit::append(c, db::ts(d.at), &d.entry)) {
+                Ok(_) => ServiceError::Forbidden,
+                Err(e) => ServiceError::Db(e),
+            }
+        }
+        other => other,
     }
 }
 
@@ -127,8 +173,12 @@ pub enum ServiceError {
     Pool(#[from] crate::db::DbError),
     #[error(transparent)]
     Hash(#[from] crate::auth::password::HashError),
+    /// A refusal already written to the access log.
     #[error("forbidden")]
     Forbidden,
+    /// A refusal still to be logged (see `record_refusal`).
+    #[error("access denied: {}", .0.refusal)]
+    Denied(Box<Denial>),
     #[error("not found")]
     NotFound,
     #[error("invalid input")]

@@ -141,7 +141,7 @@ fn delivered(
     let ctx = Ctx {
         now: at,
         client_addr: "utkorg".into(),
-        actor: None,
+        principal: super::Principal::Job(super::Job::Outbox),
     };
     let mut e = ctx.entry(
         None,
@@ -164,18 +164,18 @@ pub fn failed_page(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<Delivery>, i64), ServiceError> {
-    ctx.actor()?.require(Role::Admin)?;
+    ctx.require(super::Access::Administer)?;
     Ok(outbox::failed_page(conn, limit, offset)?)
 }
 
 /// How many messages wait in the outbox.
 pub fn pending_count(conn: &mut DbConnection, ctx: &Ctx) -> Result<i64, ServiceError> {
-    ctx.actor()?.require(Role::Admin)?;
+    ctx.require(super::Access::Administer)?;
     Ok(outbox::count_by_status(conn, "pending")?)
 }
 
 pub fn resend(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<(), ServiceError> {
-    ctx.actor()?.require(Role::Admin)?;
+    ctx.require(super::Access::Administer)?;
     db::write_tx(conn, |c| {
         let m = outbox::get(c, id)?.ok_or(ServiceError::NotFound)?;
         if m.recipient.is_empty() {

@@ -140,7 +140,7 @@ pub fn run_due(
     let ctx = Ctx {
         now,
         client_addr: "påminnelser".into(),
-        actor: None,
+        principal: super::Principal::Job(super::Job::Reminders),
     };
     let today = review::swedish_date(now);
     let mut written = 0;
@@ -348,7 +348,15 @@ pub fn review(
     e.into_result()?;
     with_case(conn, ctx, id, "review", |c, row, role| {
         if !matches!(role, Role::Clinician | Role::Manager) {
-            return Err(ServiceError::Forbidden);
+            return Err(ctx.denial(
+                super::Access::Review {
+                    unit_id: row.unit_id,
+                },
+                super::Refusal::Role,
+                Some(format!("case:{}", row.id)),
+                Some(row.citizen_pnr.clone()),
+                None,
+            ));
         }
         if row.kind != "lock"
             || !matches!(row.status.as_str(), "executed" | "closed" | "form_pending")
@@ -477,7 +485,13 @@ pub fn list(
         .iter()
         .any(|r| a.has(*r))
     {
-        return Err(ServiceError::Forbidden);
+        return Err(ctx.denial(
+            super::Access::ListCases,
+            super::Refusal::Role,
+            Some("reviews".into()),
+            None,
+            None,
+        ));
     }
     let units: Vec<i64> = a.units.iter().map(|u| u.id).collect();
     Ok(cases::reviews_page(

@@ -1,7 +1,7 @@
 //! Administration pages: staff, units, approved private care providers.
 
 use super::pages::{self, Layout, Pager};
-use super::{AppState, HtmlForm, Staff};
+use super::{AdminStaff, AppState, HtmlForm, Staff};
 use crate::db::models::{CareProvider, Unit, User};
 use crate::domain::Role;
 use crate::error::AppError;
@@ -42,18 +42,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-fn admin(staff: &Staff) -> Result<(), AppError> {
-    staff.actor.require(Role::Admin).map_err(AppError::from)
-}
-
 fn see_other(to: String) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((LOCATION, to))
         .finish()
 }
 
-async fn index(staff: Staff) -> Result<HttpResponse, AppError> {
-    admin(&staff)?;
+async fn index(_staff: AdminStaff) -> Result<HttpResponse, AppError> {
     Ok(see_other("/admin/anvandare".into()))
 }
 
@@ -76,10 +71,9 @@ struct UsersPage {
 
 async fn users(
     state: web::Data<AppState>,
-    staff: Staff,
+    staff: AdminStaff,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    admin(&staff)?;
     let ctx = staff.ctx(&state);
     let q: String = query.q.chars().take(100).collect();
     let q2 = q.clone();
@@ -183,8 +177,10 @@ async fn user_form(
     ))
 }
 
-async fn new_user_form(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, AppError> {
-    admin(&staff)?;
+async fn new_user_form(
+    state: web::Data<AppState>,
+    staff: AdminStaff,
+) -> Result<HttpResponse, AppError> {
     let form = UserInput {
         active: true,
         ..Default::default()
@@ -229,10 +225,9 @@ fn link_page(
 
 async fn create_user(
     state: web::Data<AppState>,
-    staff: Staff,
+    staff: AdminStaff,
     form: HtmlForm<UserInput>,
 ) -> Result<HttpResponse, AppError> {
-    admin(&staff)?;
     let ctx = staff.ctx(&state);
     let input = form.0;
     let i2 = input.clone();
@@ -260,11 +255,10 @@ async fn create_user(
 
 async fn edit_user_form(
     state: web::Data<AppState>,
-    staff: Staff,
+    staff: AdminStaff,
     id: web::Path<i64>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    admin(&staff)?;
     let ctx = staff.ctx(&state);
     let id = id.into_inner();
     let d = state
@@ -293,11 +287,10 @@ async fn edit_user_form(
 
 async fn update_user(
     state: web::Data<AppState>,
-    staff: Staff,
+    staff: AdminStaff,
     id: web::Path<i64>,
     form: HtmlForm<UserInput>,
 ) -> Result<HttpResponse, AppError> {
-    admin(&staff)?;
     let ctx = staff.ctx(&state);
     let id = id.into_inner();
     let mut input = form.0;
@@ -338,10 +331,9 @@ async fn update_user(
 
 async fn reset_login(
     state: web::Data<AppState>,
-    staff: Staff,
+    staff: AdminStaff,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    admin(&staff)?;
     let ctx = staff.ctx(&state);
     let id = id.into_inner();
     let hours = state.config.enrolment_link_hours;
@@ -371,10 +363,9 @@ struct UnitsPage {
 
 async fn units(
     state: web::Data<AppState>,
-    staff: Staff,
+    staff: AdminStaff,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    admin(&staff)?;
     let ctx = staff.ctx(&state);
     let offset = Pager::offset(query.sida);
     let (rows, total) = state
@@ -519,11 +510,10 @@ struct PemForm {
 
 async fn set_certificate(
     state: web::Data<AppState>,
-    staff: Staff,
+    staff: AdminStaff,
     id: web::Path<i64>,
     form: HtmlForm<PemForm>,
 ) -> Result<HttpResponse, AppError> {
-    admin(&staff)?;
     let ctx = staff.ctx(&state);
     let id = id.into_inner();
     let pem = form.0.pem;
@@ -614,10 +604,9 @@ async fn mail_page(
 
 async fn mail(
     state: web::Data<AppState>,
-    staff: Staff,
+    staff: AdminStaff,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    admin(&staff)?;
     let notice = query
         .sparad
         .as_ref()
@@ -627,10 +616,9 @@ async fn mail(
 
 async fn resend(
     state: web::Data<AppState>,
-    staff: Staff,
+    staff: AdminStaff,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    admin(&staff)?;
     let ctx = staff.ctx(&state);
     let id = id.into_inner();
     match state
@@ -645,8 +633,10 @@ async fn resend(
     }
 }
 
-async fn new_unit_form(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, AppError> {
-    admin(&staff)?;
+async fn new_unit_form(
+    state: web::Data<AppState>,
+    staff: AdminStaff,
+) -> Result<HttpResponse, AppError> {
     let form = UnitInput {
         active: true,
         ..Default::default()
@@ -656,10 +646,9 @@ async fn new_unit_form(state: web::Data<AppState>, staff: Staff) -> Result<HttpR
 
 async fn create_unit(
     state: web::Data<AppState>,
-    staff: Staff,
+    staff: AdminStaff,
     form: HtmlForm<UnitInput>,
 ) -> Result<HttpResponse, AppError> {
-    admin(&staff)?;
     let ctx = staff.ctx(&state);
     let input = form.0;
     let i2 = input.clone();
@@ -677,11 +666,10 @@ async fn create_unit(
 
 async fn edit_unit_form(
     state: web::Data<AppState>,
-    staff: Staff,
+    staff: AdminStaff,
     id: web::Path<i64>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    admin(&staff)?;
     let ctx = staff.ctx(&state);
     let id = id.into_inner();
     let u = state.run(move |conn| admin::unit(conn, &ctx, id)).await?;
@@ -699,11 +687,10 @@ async fn edit_unit_form(
 
 async fn update_unit(
     state: web::Data<AppState>,
-    staff: Staff,
+    staff: AdminStaff,
     id: web::Path<i64>,
     form: HtmlForm<UnitInput>,
 ) -> Result<HttpResponse, AppError> {
-    admin(&staff)?;
     let ctx = staff.ctx(&state);
     let id = id.into_inner();
     let input = form.0;
@@ -764,10 +751,9 @@ async fn providers_page(
 
 async fn providers(
     state: web::Data<AppState>,
-    staff: Staff,
+    staff: AdminStaff,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    admin(&staff)?;
     providers_page(
         &state,
         &staff,
@@ -781,10 +767,9 @@ async fn providers(
 
 async fn add_provider(
     state: web::Data<AppState>,
-    staff: Staff,
+    staff: AdminStaff,
     form: HtmlForm<ProviderInput>,
 ) -> Result<HttpResponse, AppError> {
-    admin(&staff)?;
     let ctx = staff.ctx(&state);
     let input = form.0;
     let i2 = input.clone();
@@ -808,11 +793,10 @@ struct ApprovedForm {
 
 async fn set_provider(
     state: web::Data<AppState>,
-    staff: Staff,
+    staff: AdminStaff,
     id: web::Path<i64>,
     form: HtmlForm<ApprovedForm>,
 ) -> Result<HttpResponse, AppError> {
-    admin(&staff)?;
     let ctx = staff.ctx(&state);
     let id = id.into_inner();
     let approved = form.0.approved;

@@ -96,7 +96,10 @@ async fn file_case(
             let ctx = Ctx {
                 now,
                 client_addr: format!("{client_addr} ({})", client.name),
-                actor: None,
+                principal: crate::service::Principal::ApiClient {
+                    id: client.id,
+                    name: client.name.clone(),
+                },
             };
             intake::file_case(c, &ctx, &client, &key, &digest, &parsed).map(Some)
         })

@@ -13,10 +13,11 @@ use crate::auth::ratelimit::RateLimiter;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::{DbConnection, Pool};
+use crate::domain::Role;
 use crate::error::AppError;
 use crate::register::PopulationRegister;
 use crate::service::session::{Session, Stage, Timeouts};
-use crate::service::{Actor, Ctx, ServiceError};
+use crate::service::{Access, Actor, Ctx, Principal, ServiceError};
 use actix_web::body::MessageBody;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::{Payload, ServiceFactory, ServiceRequest, ServiceResponse};
@@ -93,11 +94,26 @@ impl AppState {
         let pool = self.pool.clone();
         web::block(move || {
             let mut conn = pool.get().map_err(crate::db::DbError::from)?;
-            f(&mut conn)
+            // Every refusal is written to the access log, after the work's rollback.
+            f(&mut conn).map_err(|e| crate::service::record_refusal(&mut conn, e))
         })
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
         .map_err(AppError::from)
+    }
+}
+
+impl AppState {
+    /// Decides `access` for the request's principal; a refusal is logged and is an error page.
+    pub async fn authorize(&self, ctx: &Ctx, access: Access) -> Result<Option<Role>, AppError> {
+        match ctx.authorize(access) {
+            Ok(role) => Ok(role),
+            Err(e) => Err(self
+                .run(move |_| Err::<(), _>(e))
+                .await
+                .err()
+                .unwrap_or(AppError::Service(ServiceError::Forbidden))),
+        }
     }
 }
 
@@ -116,7 +132,14 @@ impl Visitor {
         Ctx {
             now: state.clock.now(),
             client_addr: self.0.client_addr.clone(),
-            actor: self.0.session.as_ref().and_then(|s| s.actor.clone()),
+            principal: match &self.0.session {
+                Some(s) => match (&s.actor, s.stage) {
+                    (Some(a), Stage::Full) => Principal::Staff(a.clone()),
+                    (Some(a), _) => Principal::Enrolling(a.clone()),
+                    (None, _) => Principal::Visitor,
+                },
+                None => Principal::Visitor,
+            },
         }
     }
     pub fn session(&self) -> Option<&Session> {
@@ -151,7 +174,7 @@ impl Staff {
         Ctx {
             now: state.clock.now(),
             client_addr: self.client_addr.clone(),
-            actor: Some(self.actor.clone()),
+            principal: Principal::Staff(self.actor.clone()),
         }
     }
     pub fn layout(&self, title: &str) -> pages::Layout {
@@ -185,6 +208,58 @@ impl FromRequest for Staff {
         )
     }
 }
+
+/// Extracts `Staff` and decides `access` for them: a refusal is logged and is the error page.
+fn authorized_staff(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    access: Access,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Staff, AppError>>>> {
+    let staff = Staff::from_request(req, payload).into_inner();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    Box::pin(async move {
+        let staff = staff?;
+        let state = state.ok_or_else(|| AppError::Internal("application state missing".into()))?;
+        state.authorize(&staff.ctx(&state), access).await?;
+        Ok(staff)
+    })
+}
+
+/// Staff allowed a kind of page by the policy; anyone else gets the refusal page, logged.
+macro_rules! authorized_extractor {
+    ($(#[$doc:meta])* $name:ident, $access:expr) => {
+        $(#[$doc])*
+        pub struct $name(pub Staff);
+
+        impl FromRequest for $name {
+            type Error = AppError;
+            type Future =
+                std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, AppError>>>>;
+            fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+                let fut = authorized_staff(req, payload, $access);
+                Box::pin(async move { fut.await.map($name) })
+            }
+        }
+
+        impl std::ops::Deref for $name {
+            type Target = Staff;
+            fn deref(&self) -> &Staff {
+                &self.0
+            }
+        }
+    };
+}
+
+authorized_extractor!(
+    /// A logged-in administrator.
+    AdminStaff,
+    Access::Administer
+);
+authorized_extractor!(
+    /// A logged-in handler (Spärr- och loggservice).
+    HandlerStaff,
+    Access::HandleCases
+);
 
 /// A form body that may repeat keys (checkbox lists), parsed with `serde_html_form`.
 pub struct HtmlForm<T>(pub T);

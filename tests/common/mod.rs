@@ -188,7 +188,7 @@ impl TestApp {
         Ctx {
             now: self.clock.now(),
             client_addr: "test".into(),
-            actor: None,
+            principal: kontosparr::service::Principal::Operator,
         }
     }
 
@@ -473,8 +473,11 @@ pub mod flow {
         Ctx {
             now: app.clock.now(),
             client_addr: "test".into(),
-            actor: kontosparr::service::session::load_actor(&mut app.conn(), user_id)
-                .expect("actor"),
+            principal: kontosparr::service::Principal::Staff(
+                kontosparr::service::session::load_actor(&mut app.conn(), user_id)
+                    .expect("actor")
+                    .expect("active"),
+            ),
         }
     }
 
