@@ -1,7 +1,7 @@
 //! Demo mode, as a newcomer meets it: the binary on an empty directory.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::{Backend, Browser, TestDb};
 use std::process::{Child, Command, Stdio};

@@ -1,7 +1,7 @@
 //! Migrations, the access log's hash chain, and the command line, on SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::{Backend, PASSWORD, TestApp, TestDb};
 use diesel::connection::SimpleConnection;

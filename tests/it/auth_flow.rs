@@ -1,7 +1,7 @@
 //! Strong login, sessions, CSRF and headers, on SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use chrono::Duration;
 use common::{PASSWORD, TestApp, field_value};

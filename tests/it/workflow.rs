@@ -1,7 +1,7 @@
 //! The case workflow end to end through the web, on SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::{Browser, Resp, TestApp, TestUser};
 use kontosparr::domain::Role;

@@ -2,7 +2,7 @@
 //! STARTTLS), on SQLite and PostgreSQL. Encrypted messages are opened with `openssl cms`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::{Backend, TestApp};
 use kontosparr::clock::Clock;
