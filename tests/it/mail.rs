@@ -6,7 +6,6 @@ use crate::common;
 
 use common::{Backend, TestApp};
 use kontosparr::clock::Clock;
-use kontosparr::config::Config;
 use kontosparr::domain::Role;
 use kontosparr::mail::transport::SmtpSettings;
 use kontosparr::service::Ctx;
@@ -161,14 +160,15 @@ fn free_port() -> u16 {
 
 /// The app with mail going to 127.0.0.1:port over STARTTLS, trusting the test server's cert.
 async fn app_with_mail(backend: Backend, keys: &Keys, port: u16) -> (TestApp, SmtpSettings) {
-    let cfg = Config {
-        smtp_url: format!("smtp://127.0.0.1:{port}"),
-        smtp_from: "kontosparr@example.se".into(),
-        smtp_ca_file: keys.path("server.pem").display().to_string(),
-        ..Default::default()
-    };
-    let smtp = cfg.smtp().unwrap().unwrap();
-    let app = TestApp::start_with(backend, cfg).await;
+    let app = TestApp::builder(backend)
+        .config(|c| {
+            c.smtp_url = format!("smtp://127.0.0.1:{port}");
+            c.smtp_from = "kontosparr@example.se".into();
+            c.smtp_ca_file = keys.path("server.pem").display().to_string();
+        })
+        .start()
+        .await;
+    let smtp = app.state.config.smtp().unwrap().unwrap();
     (app, smtp)
 }
 

@@ -137,12 +137,25 @@ pub struct TestApp {
     _files: tempfile::TempDir,
 }
 
-impl TestApp {
-    pub async fn start(backend: Backend) -> TestApp {
-        Self::start_with(backend, Config::default()).await
+/// Builds a [`TestApp`]: `TestApp::builder(backend).config(|c| ...).start().await`.
+pub struct TestAppBuilder {
+    backend: Backend,
+    config: Config,
+}
+
+impl TestAppBuilder {
+    /// Changes the configuration the app starts with (the database, attachment directory and
+    /// bind address are the harness's own and are set at start).
+    pub fn config(mut self, change: impl FnOnce(&mut Config)) -> TestAppBuilder {
+        change(&mut self.config);
+        self
     }
 
-    pub async fn start_with(backend: Backend, mut config: Config) -> TestApp {
+    pub async fn start(self) -> TestApp {
+        let TestAppBuilder {
+            backend,
+            mut config,
+        } = self;
         let db = TestDb::new(backend);
         config.database_url = db.url.clone();
         let files = tempfile::tempdir().expect("tempdir");
@@ -173,6 +186,20 @@ impl TestApp {
             server: handle,
             n_users: std::cell::Cell::new(0),
             _files: files,
+        }
+    }
+}
+
+impl TestApp {
+    /// The app on a fresh database of `backend`, with the default configuration.
+    pub async fn start(backend: Backend) -> TestApp {
+        Self::builder(backend).start().await
+    }
+
+    pub fn builder(backend: Backend) -> TestAppBuilder {
+        TestAppBuilder {
+            backend,
+            config: Config::default(),
         }
     }
 
