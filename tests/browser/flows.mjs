@@ -2,8 +2,9 @@
 //
 //   BASE_URL=http://127.0.0.1:8080 node tests/browser/flows.mjs
 //
-// Run by tests/browser.rs (part of `cargo nextest run`), which starts `kontosparr serve --demo`.
-// Each scenario runs in its own browser context; every page loaded is checked with axe-core
+// Run by tests/it/browser.rs (part of `cargo nextest run`), which starts `kontosparr serve --demo`.
+// Each account logs in once, in a browser context of its own that the scenarios share (so no
+// scenario waits for a fresh one-time code); every page loaded is checked with axe-core
 // (WCAG 2.0/2.1 A and AA) and a violation of impact "serious" or "critical" fails the run.
 // Exits 0 when every scenario passed and no such violation was found, 1 otherwise.
 import { readFileSync } from 'node:fs';
@@ -32,7 +33,6 @@ const axeFindings = []; // serious/critical violations
 let pagesChecked = 0;
 
 const log = (...a) => console.log(...a);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** A date some days back, ÅÅÅÅ-MM-DD (never in the future in any time zone). */
 function daysAgo(n) {
@@ -137,7 +137,10 @@ async function selectByLabelPart(page, selector, text) {
 
 // ---------------------------------------------------------------- login
 
-const lastCode = new Map(); // HSA-ID -> the TOTP code last used (each code works once)
+// Each account logs in once, in a browser context of its own that every scenario then reuses:
+// a one-time code works once per 30-second step, so logging in again would mean waiting for the
+// next step.
+const sessions = new Map(); // HSA-ID -> { context, page }
 
 async function codeOnLoginPage(page, hsa) {
   const row = page.locator('tr', { has: page.locator('code', { hasText: hsa }) });
@@ -146,34 +149,30 @@ async function codeOnLoginPage(page, hsa) {
 
 async function login(page, hsa) {
   await page.goto(BASE_URL + '/login', { waitUntil: 'load' });
-  let code = await codeOnLoginPage(page, hsa);
-  // A code works once per 30-second step: wait for the next step after a recent login.
-  for (let tries = 0; code === lastCode.get(hsa); tries++) {
-    if (tries > 4) throw new Error(`the demo code for ${hsa} does not change`);
-    const wait = 30000 - (Date.now() % 30000) + 500;
-    log(`   waiting ${Math.round(wait / 1000)} s for a new one-time code for ${hsa}`);
-    await sleep(wait);
-    await page.reload({ waitUntil: 'load' });
-    code = await codeOnLoginPage(page, hsa);
-  }
+  const code = await codeOnLoginPage(page, hsa);
   if (!/^\d{6}$/.test(code)) throw new Error(`no 6-digit code for ${hsa} on /login (got "${code}")`);
   await axeCheck(page, 'login page');
   await page.fill('#hsa_id', hsa);
   await page.fill('#password', PASSWORD);
   await page.fill('#code', code);
-  lastCode.set(hsa, code);
   await clickAndLoad(page, button(page, 'Logga in'), 'after login');
   if (new URL(page.url()).pathname === '/login' || (await button(page, 'Logga ut').count()) === 0) {
     throw new Error(`login as ${hsa} failed: ${await pageSummary(page)}`);
   }
 }
 
-async function newUser(browser, hsa) {
-  const context = await browser.newContext({ bypassCSP: true, locale: 'sv-SE' });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15000);
-  await login(page, hsa);
-  return { context, page };
+/** The account's logged-in browser context: made and logged in at first use, then reused. */
+async function session(browser, hsa) {
+  let s = sessions.get(hsa);
+  if (!s) {
+    const context = await browser.newContext({ bypassCSP: true, locale: 'sv-SE' });
+    const page = await context.newPage();
+    page.setDefaultTimeout(15000);
+    s = { context, page, loggedIn: login(page, hsa) };
+    sessions.set(hsa, s);
+  }
+  await s.loggedIn; // a failed login fails every scenario of the account, not just the first
+  return s;
 }
 
 // ---------------------------------------------------------------- case steps
@@ -262,155 +261,131 @@ const state = {};
 
 const scenarios = [
   ['a: clinician files, signs and submits a lock', async (browser) => {
-    const { context, page } = await newUser(browser, DORIS);
-    try {
-      await visit(page, '/', 'start page (clinician)');
-      await visit(page, '/arenden', 'case list (clinician)');
-      // The form with errors (a personnummer with a wrong check digit) is checked too.
-      await visit(page, '/arenden/ny', 'new lock form');
-      await page.fill('#citizen_pnr', '19121212-1213');
-      await clickAndLoad(page, button(page, 'Spara utkast'), 'lock form with errors', { expectOk: false });
-      await expectText(page, 'Det finns fel i formuläret', 'a wrong personnummer is refused');
-      const id = await fileLock(page, '19570428-9999', 'Karin Testsson');
-      await signAndSend(page);
-      state.lockId = id;
-      log(`   lock nr ${id} submitted`);
-    } finally { await context.close(); }
+    const { page } = await session(browser, DORIS);
+    await visit(page, '/', 'start page (clinician)');
+    await visit(page, '/arenden', 'case list (clinician)');
+    // The form with errors (a personnummer with a wrong check digit) is checked too.
+    await visit(page, '/arenden/ny', 'new lock form');
+    await page.fill('#citizen_pnr', '19121212-1213');
+    await clickAndLoad(page, button(page, 'Spara utkast'), 'lock form with errors', { expectOk: false });
+    await expectText(page, 'Det finns fel i formuläret', 'a wrong personnummer is refused');
+    const id = await fileLock(page, '19570428-9999', 'Karin Testsson');
+    await signAndSend(page);
+    state.lockId = id;
+    log(`   lock nr ${id} submitted`);
   }],
 
   ['b: handler receives, checks, verifies and executes the lock', async (browser) => {
     if (!state.lockId) throw new Error('scenario a did not produce a submitted lock');
-    const { context, page } = await newUser(browser, HUGO);
-    try {
-      await visit(page, '/', 'start page (handler)');
-      if (!(await inQueue(page, state.lockId))) throw new Error(`lock nr ${state.lockId} is not in /handlaggning`);
-      const diary = await handleToExecution(page, state.lockId);
-      log(`   executed as ${diary}`);
-      await visit(page, '/arenden', 'case list (handler)');
-      await visit(page, '/diarium', 'diary');
-      await expectText(page, diary, 'the diary lists the new number');
-      await visit(page, '/sok', 'search form');
-      await page.fill('#pnr', '19570428-9999');
-      await clickAndLoad(page, button(page, 'Sök'), 'search result');
-      await expectText(page, diary, 'the search finds the executed lock');
-    } finally { await context.close(); }
+    const { page } = await session(browser, HUGO);
+    await visit(page, '/', 'start page (handler)');
+    if (!(await inQueue(page, state.lockId))) throw new Error(`lock nr ${state.lockId} is not in /handlaggning`);
+    const diary = await handleToExecution(page, state.lockId);
+    log(`   executed as ${diary}`);
+    await visit(page, '/arenden', 'case list (handler)');
+    await visit(page, '/diarium', 'diary');
+    await expectText(page, diary, 'the diary lists the new number');
+    await visit(page, '/sok', 'search form');
+    await page.fill('#pnr', '19570428-9999');
+    await clickAndLoad(page, button(page, 'Sök'), 'search result');
+    await expectText(page, diary, 'the search finds the executed lock');
   }],
 
   ['c: handler returns a case, clinician edits, signs and resubmits it', async (browser) => {
-    const doris = await newUser(browser, DORIS);
-    let hugo;
-    try {
-      const id = await fileLock(doris.page, '19460823-9986', 'Greta Testsson');
-      await signAndSend(doris.page);
-      hugo = await newUser(browser, HUGO);
-      const h = hugo.page;
-      await visit(h, `/arenden/${id}`, 'submitted case (handler)');
-      await h.fill('#reason-return', 'Journalanteckningens datum saknas i journalen. Komplettera.');
-      await clickAndLoad(h, button(h, 'Returnera'), 'case returned');
-      await expectText(h, 'Returnerad för komplettering', 'the case is returned');
+    const doris = await session(browser, DORIS);
+    const id = await fileLock(doris.page, '19460823-9986', 'Greta Testsson');
+    await signAndSend(doris.page);
+    const hugo = await session(browser, HUGO);
+    const h = hugo.page;
+    await visit(h, `/arenden/${id}`, 'submitted case (handler)');
+    await h.fill('#reason-return', 'Journalanteckningens datum saknas i journalen. Komplettera.');
+    await clickAndLoad(h, button(h, 'Returnera'), 'case returned');
+    await expectText(h, 'Returnerad för komplettering', 'the case is returned');
 
-      const d = doris.page;
-      await visit(d, `/arenden/${id}`, 'returned case (clinician)');
-      await expectText(d, 'Journalanteckningens datum saknas', 'the clinician sees the reason');
-      await clickAndLoad(d, d.getByRole('link', { name: 'Ändra uppgifterna' }), 'edit form');
-      await d.fill('#assessment_scope', 'Hela inloggningen på 1177.se, även ombudsinloggning.');
-      await clickAndLoad(d, button(d, 'Spara utkast'), 'edited case saved');
-      await expectText(d, 'Inte signerat', 'editing removes the signature');
-      await signAndSend(d);
+    const d = doris.page;
+    await visit(d, `/arenden/${id}`, 'returned case (clinician)');
+    await expectText(d, 'Journalanteckningens datum saknas', 'the clinician sees the reason');
+    await clickAndLoad(d, d.getByRole('link', { name: 'Ändra uppgifterna' }), 'edit form');
+    await d.fill('#assessment_scope', 'Hela inloggningen på 1177.se, även ombudsinloggning.');
+    await clickAndLoad(d, button(d, 'Spara utkast'), 'edited case saved');
+    await expectText(d, 'Inte signerat', 'editing removes the signature');
+    await signAndSend(d);
 
-      if (!(await inQueue(h, id))) throw new Error(`resubmitted case nr ${id} is not in /handlaggning`);
-      await visit(h, `/arenden/${id}`, 'resubmitted case (handler)');
-      await expectText(h, 'Inskickad', 'the resubmitted case is submitted again');
-    } finally {
-      await doris.context.close();
-      if (hugo) await hugo.context.close();
-    }
+    if (!(await inQueue(h, id))) throw new Error(`resubmitted case nr ${id} is not in /handlaggning`);
+    await visit(h, `/arenden/${id}`, 'resubmitted case (handler)');
+    await expectText(h, 'Inskickad', 'the resubmitted case is submitted again');
   }],
 
   ['d: handler registers a call to the emergency phone', async (browser) => {
-    const { context, page } = await newUser(browser, HUGO);
-    try {
-      await visit(page, '/nodtelefon', 'emergency call form');
-      await page.fill('#caller_name', 'Doris Läkare, överläkare');
-      await page.fill('#caller_phone', '010-123 45 67');
-      await page.fill('#caller_email', 'sara.sjukskoterska@example.se');
-      await selectByLabelPart(page, '#unit_id', UNIT);
-      await page.fill('#citizen_pnr', '20000229-2399');
-      await page.fill('#citizen_name', 'Skottår Testsson');
-      await page.check('#requested_by-staff');
-      await page.fill('#helpdesk_ref', 'RÄLS-112');
-      await clickAndLoad(page, button(page, 'Kontot är låst – registrera samtalet'), 'emergency call registered');
-      caseIdOf(page);
-      await expectText(page, 'Låst – väntar på blankett', 'the call case waits for the form');
-    } finally { await context.close(); }
+    const { page } = await session(browser, HUGO);
+    await visit(page, '/nodtelefon', 'emergency call form');
+    await page.fill('#caller_name', 'Doris Läkare, överläkare');
+    await page.fill('#caller_phone', '010-123 45 67');
+    await page.fill('#caller_email', 'sara.sjukskoterska@example.se');
+    await selectByLabelPart(page, '#unit_id', UNIT);
+    await page.fill('#citizen_pnr', '20000229-2399');
+    await page.fill('#citizen_name', 'Skottår Testsson');
+    await page.check('#requested_by-staff');
+    await page.fill('#helpdesk_ref', 'RÄLS-112');
+    await clickAndLoad(page, button(page, 'Kontot är låst – registrera samtalet'), 'emergency call registered');
+    caseIdOf(page);
+    await expectText(page, 'Låst – väntar på blankett', 'the call case waits for the form');
   }],
 
   ['e: clinician files an unlock that refers to the lock; handler executes it', async (browser) => {
-    const doris = await newUser(browser, DORIS);
-    let hugo;
-    try {
-      const d = doris.page;
-      await visit(d, '/arenden/ny?typ=unlock', 'new unlock form');
-      await fillCommon(d, { pnr: TOLVAN, name: 'Tolvan Tolvansson' });
-      await clickAndLoad(d, button(d, 'Spara utkast'), 'unlock draft saved');
-      const id = caseIdOf(d);
-      const related = d.locator('dt', { hasText: 'Låsning som hävs' }).locator('xpath=following-sibling::dd[1]');
-      const lockDiary = (await related.count()) ? (await related.innerText()).trim() : '';
-      if (!/^KSD \d{4}-00001$/.test(lockDiary)) {
-        throw new Error(`the unlock should refer to the lock KSD …-00001, shows "${lockDiary}": ${await pageSummary(d)}`);
-      }
-      await signAndSend(d);
-      hugo = await newUser(browser, HUGO);
-      const diary = await handleToExecution(hugo.page, id);
-      log(`   unlock executed as ${diary}`);
-      await expectText(hugo.page, `Hänvisning till tidigare ärende ${lockDiary}`, 'the executed unlock refers to the lock');
-    } finally {
-      await doris.context.close();
-      if (hugo) await hugo.context.close();
+    const doris = await session(browser, DORIS);
+    const d = doris.page;
+    await visit(d, '/arenden/ny?typ=unlock', 'new unlock form');
+    await fillCommon(d, { pnr: TOLVAN, name: 'Tolvan Tolvansson' });
+    await clickAndLoad(d, button(d, 'Spara utkast'), 'unlock draft saved');
+    const id = caseIdOf(d);
+    const related = d.locator('dt', { hasText: 'Låsning som hävs' }).locator('xpath=following-sibling::dd[1]');
+    const lockDiary = (await related.count()) ? (await related.innerText()).trim() : '';
+    if (!/^KSD \d{4}-00001$/.test(lockDiary)) {
+      throw new Error(`the unlock should refer to the lock KSD …-00001, shows "${lockDiary}": ${await pageSummary(d)}`);
     }
+    await signAndSend(d);
+    const hugo = await session(browser, HUGO);
+    const diary = await handleToExecution(hugo.page, id);
+    log(`   unlock executed as ${diary}`);
+    await expectText(hugo.page, `Hänvisning till tidigare ärende ${lockDiary}`, 'the executed unlock refers to the lock');
   }],
 
   ['f: administrator pages', async (browser) => {
-    const { context, page } = await newUser(browser, ADA);
-    try {
-      await visit(page, '/', 'start page (admin)');
-      await visit(page, '/admin/anvandare', 'users (admin)');
-      await visit(page, '/admin/enheter', 'units (admin)');
-      await clickAndLoad(page, page.getByRole('link', { name: /Psykiatri Affektiva/ }).first(), 'unit page with certificate form');
-      await clickAndLoad(page, button(page, 'Spara certifikat'), 'certificate form with an error', { expectOk: false });
-      await expectText(page, 'PEM', 'an empty certificate is refused beside the field');
-      await visit(page, '/admin/post', 'failed mail (admin)');
-    } finally { await context.close(); }
+    const { page } = await session(browser, ADA);
+    await visit(page, '/', 'start page (admin)');
+    await visit(page, '/admin/anvandare', 'users (admin)');
+    await visit(page, '/admin/enheter', 'units (admin)');
+    await clickAndLoad(page, page.getByRole('link', { name: /Psykiatri Affektiva/ }).first(), 'unit page with certificate form');
+    await clickAndLoad(page, button(page, 'Spara certifikat'), 'certificate form with an error', { expectOk: false });
+    await expectText(page, 'PEM', 'an empty certificate is refused beside the field');
+    await visit(page, '/admin/post', 'failed mail (admin)');
   }],
 
   ['g: a clinician reviews a lock and keeps it locked', async (browser) => {
-    const { context, page } = await newUser(browser, DORIS);
-    try {
-      await visit(page, '/omprovningar', 'review list');
-      const row = page.locator('tr', { hasText: '19090121-9931' }).first();
-      await clickAndLoad(page, row.getByRole('link', { name: /Ompröva/ }), 'review page');
-      // Nothing chosen: the form comes back with its errors.
-      await clickAndLoad(page, button(page, 'Spara omprövningen'), 'review page with errors', { expectOk: false });
-      await expectText(page, 'Det finns fel i formuläret', 'an empty review is refused');
-      await page.check('#outcome-keep');
-      await page.fill('#patient_informed_date', daysAgo(1));
-      await clickAndLoad(page, button(page, 'Spara omprövningen'), 'case page after keeping the lock');
-      await expectText(page, 'förblir låst', 'the decision is on the timeline');
-    } finally { await context.close(); }
+    const { page } = await session(browser, DORIS);
+    await visit(page, '/omprovningar', 'review list');
+    const row = page.locator('tr', { hasText: '19090121-9931' }).first();
+    await clickAndLoad(page, row.getByRole('link', { name: /Ompröva/ }), 'review page');
+    // Nothing chosen: the form comes back with its errors.
+    await clickAndLoad(page, button(page, 'Spara omprövningen'), 'review page with errors', { expectOk: false });
+    await expectText(page, 'Det finns fel i formuläret', 'an empty review is refused');
+    await page.check('#outcome-keep');
+    await page.fill('#patient_informed_date', daysAgo(1));
+    await clickAndLoad(page, button(page, 'Spara omprövningen'), 'case page after keeping the lock');
+    await expectText(page, 'förblir låst', 'the decision is on the timeline');
   }],
 
   ['h: a clinician reviews a lock and opens an unlock', async (browser) => {
-    const { context, page } = await newUser(browser, DORIS);
-    try {
-      await visit(page, '/omprovningar', 'review list (again)');
-      const row = page.locator('tr', { hasText: '19090121-9931' }).first();
-      await clickAndLoad(page, row.getByRole('link', { name: /Ompröva/ }), 'review page (again)');
-      await page.check('#outcome-unlock');
-      await page.check('#patient_not_informed_reason-patient_safety');
-      await clickAndLoad(page, button(page, 'Spara omprövningen'), 'unlock draft opened by the review');
-      if (!page.url().endsWith('/andra')) throw new Error(`expected the unlock's edit form, got ${page.url()}`);
-      await expectText(page, 'Upplåsning av invånarens inloggning', 'the new case is an unlock');
-    } finally { await context.close(); }
+    const { page } = await session(browser, DORIS);
+    await visit(page, '/omprovningar', 'review list (again)');
+    const row = page.locator('tr', { hasText: '19090121-9931' }).first();
+    await clickAndLoad(page, row.getByRole('link', { name: /Ompröva/ }), 'review page (again)');
+    await page.check('#outcome-unlock');
+    await page.check('#patient_not_informed_reason-patient_safety');
+    await clickAndLoad(page, button(page, 'Spara omprövningen'), 'unlock draft opened by the review');
+    if (!page.url().endsWith('/andra')) throw new Error(`expected the unlock's edit form, got ${page.url()}`);
+    await expectText(page, 'Upplåsning av invånarens inloggning', 'the new case is an unlock');
   }],
 ];
 

@@ -1,7 +1,7 @@
 //! The intake API for e-form platforms, on SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use common::TestApp;
 use kontosparr::domain::Role;

@@ -1,7 +1,7 @@
 //! The three-month review and the missing-form chase, with the clock set, on both backends.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use common::{TestApp, flow};

@@ -117,6 +117,15 @@ pub fn t0() -> DateTime<Utc> {
 
 pub const PASSWORD: &str = "Blåbärssylt i juni 7";
 
+/// The argon2id hash of [`PASSWORD`], computed once per test process: hashing at the real cost
+/// is the slowest part of making a user, and every test makes several. Each user still gets a
+/// real hash that the real login path verifies (argon2 salts make hashes differ per call, but
+/// any one of them verifies).
+pub fn password_hash() -> &'static str {
+    static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HASH.get_or_init(|| kontosparr::auth::password::hash(PASSWORD).expect("hash"))
+}
+
 /// A member of staff made for a test, with a known password and TOTP secret.
 #[derive(Debug, Clone)]
 pub struct TestUser {
@@ -137,12 +146,25 @@ pub struct TestApp {
     _files: tempfile::TempDir,
 }
 
-impl TestApp {
-    pub async fn start(backend: Backend) -> TestApp {
-        Self::start_with(backend, Config::default()).await
+/// Builds a [`TestApp`]: `TestApp::builder(backend).config(|c| ...).start().await`.
+pub struct TestAppBuilder {
+    backend: Backend,
+    config: Config,
+}
+
+impl TestAppBuilder {
+    /// Changes the configuration the app starts with (the database, attachment directory and
+    /// bind address are the harness's own and are set at start).
+    pub fn config(mut self, change: impl FnOnce(&mut Config)) -> TestAppBuilder {
+        change(&mut self.config);
+        self
     }
 
-    pub async fn start_with(backend: Backend, mut config: Config) -> TestApp {
+    pub async fn start(self) -> TestApp {
+        let TestAppBuilder {
+            backend,
+            mut config,
+        } = self;
         let db = TestDb::new(backend);
         config.database_url = db.url.clone();
         let files = tempfile::tempdir().expect("tempdir");
@@ -173,6 +195,20 @@ impl TestApp {
             server: handle,
             n_users: std::cell::Cell::new(0),
             _files: files,
+        }
+    }
+}
+
+impl TestApp {
+    /// The app on a fresh database of `backend`, with the default configuration.
+    pub async fn start(backend: Backend) -> TestApp {
+        Self::builder(backend).start().await
+    }
+
+    pub fn builder(backend: Backend) -> TestAppBuilder {
+        TestAppBuilder {
+            backend,
+            config: Config::default(),
         }
     }
 
@@ -230,18 +266,29 @@ impl TestApp {
             active: true,
         };
         let mut conn = self.conn();
+        // Made as an admin does (an enrolment link, so no password is hashed here), then enrolled:
+        // the link used, the password (hashed once per process) and a TOTP secret set.
         let created = admin::create_user(
             &mut conn,
             &self.ctx(),
             &input,
-            FirstPassword::Temporary(PASSWORD),
+            FirstPassword::Link { hours: 1 },
         )
         .expect("user");
+        let token = created.enrolment_token.expect("enrolment token");
+        assert!(
+            db::users::use_enrolment_token(
+                &mut conn,
+                &kontosparr::auth::tokens::digest(&token),
+                db::ts(self.clock.now())
+            )
+            .expect("use link")
+        );
         let secret = kontosparr::auth::totp::new_secret();
         db::users::set_password(
             &mut conn,
             created.user_id,
-            Some(&kontosparr::auth::password::hash(PASSWORD).expect("hash")),
+            Some(password_hash()),
             false,
             db::ts(t0()),
         )

@@ -1,7 +1,7 @@
 //! Strong login, sessions, CSRF and headers, on SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
+use crate::common;
 
 use chrono::Duration;
 use common::{PASSWORD, TestApp, field_value};
@@ -498,20 +498,19 @@ async fn rate_limited(app: TestApp) {
 
 #[actix_web::test]
 async fn login_attempts_are_rate_limited_per_address() {
-    let cfg = kontosparr::config::Config {
-        login_rate_per_ip: 3,
-        ..Default::default()
-    };
-    rate_limited(TestApp::start_with(common::Backend::Sqlite, cfg).await).await;
+    let app = TestApp::builder(common::Backend::Sqlite)
+        .config(|c| c.login_rate_per_ip = 3)
+        .start()
+        .await;
+    rate_limited(app).await;
 }
 
 #[actix_web::test]
 async fn over_https_cookies_are_host_prefixed_and_hsts_is_sent() {
-    let cfg = kontosparr::config::Config {
-        public_url: Some("https://kontosparr.example.se".into()),
-        ..Default::default()
-    };
-    let app = TestApp::start_with(common::Backend::Sqlite, cfg).await;
+    let app = TestApp::builder(common::Backend::Sqlite)
+        .config(|c| c.public_url = Some("https://kontosparr.example.se".into()))
+        .start()
+        .await;
     let mut b = app.browser();
     let r = b.get("/login").await;
     let cookie = r.header("set-cookie").unwrap_or("");

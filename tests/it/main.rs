@@ -1,0 +1,14 @@
+//! The integration tests, as one test binary: one module per area, the harness in `common`.
+//! Each test in a `dual!` list runs on SQLite and on PostgreSQL (`module::test::{sqlite,postgres}`).
+
+#[macro_use]
+mod common;
+
+mod api;
+mod auth_flow;
+mod browser;
+mod demo;
+mod mail;
+mod records;
+mod reminders;
+mod workflow;
