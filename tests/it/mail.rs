@@ -243,14 +243,7 @@ struct Setup {
     wf: Workflow,
 }
 
-/// The certificates are made by `openssl req` at the real time and are not valid before it, so a
-/// test that uploads one moves the app's clock from the fixed start to the real time.
-fn clock_at_real_time(app: &TestApp) {
-    app.clock.set(chrono::Utc::now().max(crate::common::t0()));
-}
-
 fn setup(app: &TestApp, with_cert: Option<&Keys>) -> Setup {
-    clock_at_real_time(app);
     let unit = app.unit("PSYK");
     let manager = app.user_with(&[Role::Manager], &[unit], true);
     kontosparr::db::users::update_profile(
@@ -641,7 +634,6 @@ async fn two_workers_deliver_each_message_once(app: TestApp) {
 dual!(admin_manages_certificates_and_failed_mail);
 
 async fn admin_manages_certificates_and_failed_mail(app: TestApp) {
-    clock_at_real_time(&app);
     let keys = Keys::new();
     cert_at_t0(
         keys.dir.path(),
