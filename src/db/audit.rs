@@ -131,25 +131,18 @@ pub fn seal_round(conn: &mut DbConnection, batch: i64) -> QueryResult<Round> {
         }
         let mut seq = start.last_seq;
         let mut prev = start.last_hash.clone();
+        let mut sealed = Vec::with_capacity(rows.len());
         for r in &rows {
             seq += 1;
             let hash = sealed_hash(&prev, seq, &fields(r));
-            let n = diesel::update(
-                access_log::table
-                    .filter(access_log::id.eq(r.id))
-                    .filter(access_log::seal_seq.is_null()),
-            )
-            .set((
-                access_log::prev_hash.eq(&prev),
-                access_log::hash.eq(&hash),
-                access_log::seal_seq.eq(seq),
-            ))
-            .execute(conn)?;
-            if n != 1 {
+            sealed.push((r.id, prev, hash.clone(), seq));
+            prev = hash;
+        }
+        for chunk in sealed.chunks(UPDATE_CHUNK) {
+            if write_seals(conn, chunk)? != chunk.len() {
                 // Sealed meanwhile by someone not holding the lock: give the round up.
                 return Err(diesel::result::Error::RollbackTransaction);
             }
-            prev = hash;
         }
         // The head moves only from where this round started (a second guard beside the lock).
         let n = diesel::update(
@@ -175,6 +168,51 @@ pub fn seal_round(conn: &mut DbConnection, batch: i64) -> QueryResult<Round> {
             },
         })
     })
+}
+
+/// Rows per UPDATE statement on PostgreSQL (four values each).
+const UPDATE_CHUNK: usize = 1_000;
+
+/// Writes the seals of `rows` (id, prev_hash, hash, seal_seq) to rows still unsealed; returns how
+/// many were written. PostgreSQL gets one statement per chunk (a round trip per row would bound
+/// the sealer to a few thousand rows a second); SQLite runs in-process, so one small statement per
+/// row costs little.
+fn write_seals(conn: &mut DbConnection, rows: &[(i64, String, String, i64)]) -> QueryResult<usize> {
+    match conn {
+        DbConnection::Pg(c) => {
+            // Every value is an integer or a hex digest made here: nothing to quote.
+            let values = rows
+                .iter()
+                .map(|(id, prev, hash, seq)| {
+                    format!("({id}::bigint,'{prev}','{hash}',{seq}::bigint)")
+                })
+                .collect::<Vec<_>>()
+                .join(",");
+            diesel::sql_query(format!(
+                "UPDATE access_log AS a SET prev_hash = v.prev_hash, hash = v.hash, seal_seq = v.seal_seq \
+                 FROM (VALUES {values}) AS v(id, prev_hash, hash, seal_seq) \
+                 WHERE a.id = v.id AND a.seal_seq IS NULL"
+            ))
+            .execute(c)
+        }
+        DbConnection::Sqlite(c) => {
+            let mut n = 0;
+            for (id, prev, hash, seq) in rows {
+                n += diesel::update(
+                    access_log::table
+                        .filter(access_log::id.eq(id))
+                        .filter(access_log::seal_seq.is_null()),
+                )
+                .set((
+                    access_log::prev_hash.eq(prev),
+                    access_log::hash.eq(hash),
+                    access_log::seal_seq.eq(seq),
+                ))
+                .execute(c)?;
+            }
+            Ok(n)
+        }
+    }
 }
 
 /// How many rows wait for the sealer, and when the oldest of them was written.
