@@ -801,3 +801,61 @@ fn rows_chained_before_sealing_count_as_sealed(d: Db) {
     let b = audit::verify(&mut conn).unwrap().broken.unwrap();
     assert_eq!((b.seal_seq, b.id), (2, Some(2)));
 }
+
+/// Two `serve` processes on one PostgreSQL: both run the sealer job, requests keep logging, and
+/// the result is one chain; each node's checkpoint file holds the log.
+#[test]
+fn two_serve_processes_seal_one_postgres_log() {
+    let d = Db::new(Backend::Postgres);
+    many_unsealed(&mut d.conn(), 2000);
+    let key = d.key_file();
+    d.key();
+    let nodes: Vec<(tempfile::TempDir, std::process::Child)> = (0..2)
+        .map(|_| {
+            let dir = tempfile::tempdir().unwrap();
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            let child = d
+                .cmd(&["serve", "--bind", &format!("127.0.0.1:{port}")])
+                .current_dir(dir.path())
+                .env("KONTOSPARR_AUDIT_KEY_FILE", &key)
+                .env("KONTOSPARR_AUDIT_CHECKPOINT_SECONDS", "0")
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
+            (dir, child)
+        })
+        .collect();
+    let pool = d.pool.clone();
+    let writer = std::thread::spawn(move || {
+        let mut c = pool.get().unwrap();
+        for i in 0..30 {
+            append_n(&mut c, 10_000 + i * 10, 10, "during");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    });
+    writer.join().unwrap();
+    let started = std::time::Instant::now();
+    while count_unsealed(&mut d.conn()) > 0 && started.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // A few more ticks, so that both nodes have checkpointed.
+    std::thread::sleep(Duration::from_millis(2500));
+    let mut files = Vec::new();
+    for (dir, mut child) in nodes {
+        child.kill().ok();
+        child.wait().ok();
+        files.push((dir.path().join("data/audit-checkpoints.jsonl"), dir));
+    }
+    let mut conn = d.conn();
+    assert_one_chain(&mut conn, 2300);
+    let key = d.key();
+    for (f, _dir) in &files {
+        let (r, cp) = sealing::verify_with_checkpoints(&mut conn, Some((f, &key))).unwrap();
+        assert_eq!(r.broken, None, "{f:?}");
+        assert!(cp.is_some(), "{f:?} has a checkpoint");
+    }
+}
