@@ -134,8 +134,8 @@ fn main() {
         let n = batch.min(n_log - done);
         let base = done + 1_000_000_000; // far above any id the app writes
         conn.batch_execute(&format!(
-            "INSERT INTO access_log (id, at, user_hsa_id, role, unit_code, action, object, personnummer, client_addr, detail, prev_hash, hash)
-             SELECT {base} + i, {ts}, 'SE2321000131-B1', 'handler', 'BENCH', 'case_view', 'case:' || (i % {n_cases} + 1), {pnr}, '127.0.0.1', NULL, 'x', 'x'
+            "INSERT INTO access_log (id, at, user_hsa_id, role, unit_code, action, object, personnummer, client_addr, detail)
+             SELECT {base} + i, {ts}, 'SE2321000131-B1', 'handler', 'BENCH', 'case_view', 'case:' || (i % {n_cases} + 1), {pnr}, '127.0.0.1', NULL
              FROM ({}) AS t",
             series(n)
         ))

@@ -1,4 +1,4 @@
-//! The command line: `serve`, `migrate`, `admin create`, `user add`, `audit verify`.
+//! The command line: `serve`, `migrate`, `admin create`, `user add`, `audit verify|seal|export`.
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
@@ -122,8 +122,34 @@ pub enum ApiClientCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Check the hash chain of the whole access log; exits 1 at the first broken row.
-    Verify,
+    /// Check the hash chain of the whole access log against the newest signed checkpoint; exits 1
+    /// at the first broken row. With --archive, check an exported file instead (no database).
+    Verify {
+        /// The checkpoint file (default: the audit_checkpoint_file setting).
+        #[arg(long)]
+        checkpoints: Option<PathBuf>,
+        /// An archive written by `audit export`, checked offline.
+        #[arg(long)]
+        archive: Option<PathBuf>,
+    },
+    /// Seal every committed unsealed row now and write a checkpoint (`serve` does this every
+    /// second; any number of sealers may run at once).
+    Seal {
+        /// Rows per sealing round.
+        #[arg(long, default_value_t = 5000)]
+        batch: i64,
+    },
+    /// Write the sealed rows logged between two dates (inclusive) as JSON lines, for the archive.
+    Export {
+        /// First day, YYYY-MM-DD (UTC).
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        /// Last day, YYYY-MM-DD (UTC), inclusive.
+        #[arg(long)]
+        to: chrono::NaiveDate,
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -138,6 +164,8 @@ pub enum CliError {
     Io(#[from] std::io::Error),
     #[error("the access log is broken")]
     AuditBroken,
+    #[error(transparent)]
+    Audit(#[from] crate::audit::AuditError),
 }
 
 impl From<ServiceError> for CliError {
@@ -337,26 +365,130 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             );
             Ok(())
         }
-        Command::Audit {
-            command: AuditCommand::Verify,
+        Command::Audit { command } => audit_command(&cfg, command),
+    }
+}
+
+fn audit_command(cfg: &Config, command: AuditCommand) -> Result<(), CliError> {
+    use crate::audit::{self, AuditKey, Sealer};
+    match command {
+        AuditCommand::Verify {
+            checkpoints,
+            archive: Some(file),
         } => {
-            let mut conn = open(&cfg)?;
-            let report = db::audit::verify(&mut conn).map_err(db::DbError::from)?;
+            let cp = match checkpoints {
+                Some(p) => {
+                    let key = AuditKey::load(std::path::Path::new(&cfg.audit_key_file))?;
+                    audit::latest_checkpoint(&p, &key)?
+                }
+                None => None,
+            };
+            let r = audit::verify_archive(&file, cp.as_ref())?;
+            match r.broken {
+                None => {
+                    match (r.first_seq, r.last_seq) {
+                        (Some(a), Some(b)) => println!(
+                            "OK: {} rader i arkivet, seal_seq {a}–{b}, kedjan är obruten.",
+                            r.rows
+                        ),
+                        _ => println!("OK: arkivet är tomt."),
+                    }
+                    if let (Some(p), Some(h)) = (r.first_prev_hash, r.last_hash) {
+                        println!("Första raden kedjar till: {p}");
+                        println!("Sista hash: {h}");
+                    }
+                    Ok(())
+                }
+                Some((line, seq, why)) => {
+                    println!("BRUTEN: rad {line} i filen (seal_seq {seq}) – {why}.");
+                    println!("{} rader före den är obrutna.", r.rows);
+                    Err(CliError::AuditBroken)
+                }
+            }
+        }
+        AuditCommand::Verify {
+            checkpoints,
+            archive: None,
+        } => {
+            let explicit = checkpoints.is_some();
+            let cp_file = checkpoints.unwrap_or_else(|| PathBuf::from(&cfg.audit_checkpoint_file));
+            let key_file = std::path::Path::new(&cfg.audit_key_file);
+            let mut conn = audit::open(cfg)?;
+            let key;
+            let anchor = if explicit || cp_file.exists() {
+                key = AuditKey::load(key_file)?;
+                Some((cp_file.as_path(), &key))
+            } else {
+                None
+            };
+            let (report, cp) = audit::verify_with_checkpoints(&mut conn, anchor)?;
+            match &cp {
+                Some(c) => println!(
+                    "Kontrollpunkt: {} rader förseglade {} (signerad).",
+                    c.seal_seq, c.at
+                ),
+                None => println!(
+                    "Ingen kontrollpunkt i {}: en avklippt svans kan inte upptäckas.",
+                    cp_file.display()
+                ),
+            }
+            match report.oldest_unsealed {
+                Some(oldest) => {
+                    let age = crate::db::ts(SystemClock.now()) - oldest;
+                    println!(
+                        "Oförseglade rader: {} (den äldsta skrevs {}, för {} s sedan).",
+                        report.unsealed,
+                        oldest.format("%Y-%m-%d %H:%M:%S UTC"),
+                        age.num_seconds()
+                    );
+                }
+                None => println!("Oförseglade rader: 0."),
+            }
             match report.broken {
                 None => {
                     println!(
-                        "OK: {} rader i åtkomstloggen, kedjan är obruten.",
+                        "OK: {} förseglade rader i åtkomstloggen, kedjan är obruten.",
                         report.rows
                     );
                     println!("Senaste hash: {}", report.head_hash);
                     Ok(())
                 }
                 Some(b) => {
-                    println!("BRUTEN: rad {} – {}.", b.id, b.reason);
-                    println!("{} rader före den är obrutna.", report.rows);
+                    match b.id {
+                        Some(id) => {
+                            println!("BRUTEN: seal_seq {} (rad {id}) – {}.", b.seal_seq, b.reason)
+                        }
+                        None => println!("BRUTEN: seal_seq {} – {}.", b.seal_seq, b.reason),
+                    }
+                    println!("{} förseglade rader före den är obrutna.", report.rows);
                     Err(CliError::AuditBroken)
                 }
             }
+        }
+        AuditCommand::Seal { batch } => {
+            let sealer = Sealer::from_config(cfg)?.with_batch(batch);
+            let mut conn = audit::open(cfg)?;
+            let r = sealer.seal_all(&mut conn, crate::db::ts(SystemClock.now()))?;
+            println!(
+                "Förseglade {} rader; kedjan har {} rader.",
+                r.sealed, r.head_seq
+            );
+            Ok(())
+        }
+        AuditCommand::Export { from, to, out } => {
+            let start = from.and_time(chrono::NaiveTime::MIN);
+            let end = to.and_time(chrono::NaiveTime::MIN) + chrono::Duration::days(1);
+            let mut conn = audit::open(cfg)?;
+            let r = audit::export(&mut conn, start, end, &out)?;
+            match (r.first_seq, r.last_seq) {
+                (Some(a), Some(b)) => println!(
+                    "Skrev {} rader (seal_seq {a}–{b}) till {}. Filen innehåller personuppgifter.",
+                    r.rows,
+                    out.display()
+                ),
+                _ => println!("Inga förseglade rader mellan {from} och {to}."),
+            }
+            Ok(())
         }
     }
 }
@@ -436,11 +568,13 @@ fn serve(cfg: Config) -> Result<(), CliError> {
                 .map_err(|e| CliError::Service(e.to_string()))?,
             )
         };
+    let sealer = Arc::new(crate::audit::Sealer::from_config(&cfg)?);
     let state =
         actix_web::web::Data::new(AppState::new(pool, cfg, Arc::new(SystemClock), register));
     let rt = actix_web::rt::System::new();
     rt.block_on(async move {
         crate::jobs::spawn_session_purge(state.clone());
+        crate::jobs::spawn_audit_sealer(state.clone(), sealer);
         if let Some(smtp) = smtp {
             crate::jobs::spawn_mail_worker(state.clone(), smtp);
         }

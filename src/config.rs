@@ -67,6 +67,16 @@ pub struct Config {
     /// Office hours for reminders, Swedish time, weekdays (start hour, end hour).
     pub office_hours_start: u32,
     pub office_hours_end: u32,
+    /// The key that signs access-log checkpoints (64 hex digits). Created with mode 0600 on the
+    /// first start when missing. Keep it out of the database and its backups' reach.
+    pub audit_key_file: String,
+    /// Signed checkpoints of the access log are appended here (JSON lines), one file per node.
+    pub audit_checkpoint_file: String,
+    /// At most one checkpoint per this many seconds while the log grows.
+    pub audit_checkpoint_seconds: u64,
+    /// How long the access log is kept, years (HSLF-FS 2016:40: at least 5). The application
+    /// never deletes log rows; this is the operator's archive horizon.
+    pub audit_retention_years: i64,
     /// Demo mode (`serve --demo`); never read from a file or the environment.
     #[serde(skip)]
     pub demo: bool,
@@ -104,6 +114,10 @@ impl Default for Config {
             form_reminder_every_days: 3,
             office_hours_start: 8,
             office_hours_end: 16,
+            audit_key_file: "./data/audit.key".into(),
+            audit_checkpoint_file: "./data/audit-checkpoints.jsonl".into(),
+            audit_checkpoint_seconds: 60,
+            audit_retention_years: 5,
             demo: false,
         }
     }
@@ -151,6 +165,10 @@ const KEYS: &[&str] = &[
     "form_reminder_every_days",
     "office_hours_start",
     "office_hours_end",
+    "audit_key_file",
+    "audit_checkpoint_file",
+    "audit_checkpoint_seconds",
+    "audit_retention_years",
 ];
 
 impl Config {
@@ -222,6 +240,16 @@ impl Config {
         let p = self.diary_prefix.trim();
         if p.is_empty() || p.len() > 16 || p.contains(char::is_whitespace) {
             return bad("diary_prefix must be 1–16 characters without spaces");
+        }
+        if self.audit_retention_years < 5 {
+            return Err(ConfigError::Invalid(format!(
+                "audit_retention_years is {}: the access log must be kept at least 5 years \
+                 (HSLF-FS 2016:40)",
+                self.audit_retention_years
+            )));
+        }
+        if self.audit_key_file.trim().is_empty() || self.audit_checkpoint_file.trim().is_empty() {
+            return bad("audit_key_file and audit_checkpoint_file must name files");
         }
         if self.pool_size < 1 {
             return bad("pool_size must be at least 1");
@@ -333,6 +361,17 @@ mod tests {
         );
         std::fs::write(&p, "session_idle_minutes = \"many\"\n").ok();
         assert!(Config::load_from(Some(&p), env(&[])).is_err());
+    }
+
+    #[test]
+    fn the_log_is_kept_five_years_at_least() {
+        let e = Config::load_from(None, env(&[("KONTOSPARR_AUDIT_RETENTION_YEARS", "4")]));
+        assert!(
+            matches!(e, Err(ConfigError::Invalid(ref m)) if m.contains("at least 5 years")),
+            "{e:?}"
+        );
+        let c = Config::load_from(None, env(&[("KONTOSPARR_AUDIT_RETENTION_YEARS", "10")]));
+        assert_eq!(c.map(|c| c.audit_retention_years).ok(), Some(10));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Kontospärr: locking and unlocking a citizen's 1177 login on behalf of healthcare staff.
 #![deny(clippy::unwrap_used)]
 
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod clock;

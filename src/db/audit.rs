@@ -1,11 +1,13 @@
-//! The access log table: append inside the caller's transaction, verify the chain.
+//! The access log table: append unsealed inside the caller's transaction, seal in rounds, verify
+//! the chain (docs/architecture.md, "The access log").
 
 use super::DbConnection;
 use super::models::AccessLogRow;
 use super::schema::{access_log, access_log_head};
-use crate::domain::audit::{EntryFields, entry_hash};
+use crate::domain::audit::{EntryFields, GENESIS, row_hash, sealed_hash};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool};
 
 /// One entry to append. Never holds passwords, codes or tokens.
 #[derive(Debug, Clone, Default)]
@@ -20,152 +22,419 @@ pub struct NewEntry {
     pub detail: Option<String>,
 }
 
-/// Appends one entry. Must run inside the transaction of the work it records: the head row is
-/// locked first (a row lock on PostgreSQL; SQLite has one writer), so entries chain in order.
+/// Appends one entry, unsealed: one INSERT in the caller's transaction, so that the row commits or
+/// rolls back with the work it records. No shared row is touched; the sealer chains the row once
+/// it is committed ([`seal_round`]). Returns the row's id.
 pub fn append(conn: &mut DbConnection, at: NaiveDateTime, e: &NewEntry) -> QueryResult<i64> {
-    diesel::update(access_log_head::table.find(1))
-        .set(access_log_head::last_id.eq(access_log_head::last_id))
-        .execute(conn)?;
-    let (last_id, last_hash): (i64, String) = access_log_head::table
-        .find(1)
-        .select((access_log_head::last_id, access_log_head::last_hash))
-        .first(conn)?;
-    let id = last_id + 1;
-    let fields = EntryFields {
-        id,
-        at,
-        user_hsa_id: e.user_hsa_id.as_deref(),
-        role: e.role.as_deref(),
-        unit_code: e.unit_code.as_deref(),
-        action: &e.action,
-        object: e.object.as_deref(),
-        personnummer: e.personnummer.as_deref(),
-        client_addr: e.client_addr.as_deref(),
-        detail: e.detail.as_deref(),
-    };
-    let hash = entry_hash(&last_hash, &fields);
-    diesel::insert_into(access_log::table)
-        .values((
-            access_log::id.eq(id),
-            access_log::at.eq(at),
-            access_log::user_hsa_id.eq(&e.user_hsa_id),
-            access_log::role.eq(&e.role),
-            access_log::unit_code.eq(&e.unit_code),
-            access_log::action.eq(&e.action),
-            access_log::object.eq(&e.object),
-            access_log::personnummer.eq(&e.personnummer),
-            access_log::client_addr.eq(&e.client_addr),
-            access_log::detail.eq(&e.detail),
-            access_log::prev_hash.eq(&last_hash),
-            access_log::hash.eq(&hash),
-        ))
-        .execute(conn)?;
-    diesel::update(access_log_head::table.find(1))
-        .set((
-            access_log_head::last_id.eq(id),
-            access_log_head::last_hash.eq(&hash),
-        ))
-        .execute(conn)?;
-    Ok(id)
+    let insert = diesel::insert_into(access_log::table).values((
+        access_log::at.eq(at),
+        access_log::user_hsa_id.eq(&e.user_hsa_id),
+        access_log::role.eq(&e.role),
+        access_log::unit_code.eq(&e.unit_code),
+        access_log::action.eq(&e.action),
+        access_log::object.eq(&e.object),
+        access_log::personnummer.eq(&e.personnummer),
+        access_log::client_addr.eq(&e.client_addr),
+        access_log::detail.eq(&e.detail),
+    ));
+    match conn {
+        DbConnection::Pg(c) => insert.returning(access_log::id).get_result(c),
+        DbConnection::Sqlite(c) => {
+            insert.execute(c)?;
+            // The id is the rowid (INTEGER PRIMARY KEY); no table is read.
+            diesel::select(diesel::dsl::sql::<BigInt>("last_insert_rowid()")).get_result(c)
+        }
+    }
 }
 
+/// The sealer's head: the last sealed `seal_seq` and its hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Head {
+    pub last_seq: i64,
+    pub last_hash: String,
+    /// Rows up to here were chained by the formula from before sealing.
+    pub legacy_seq: i64,
+}
+
+pub fn head(conn: &mut DbConnection) -> QueryResult<Head> {
+    let (last_seq, last_hash, legacy_seq) = access_log_head::table
+        .find(1)
+        .select((
+            access_log_head::last_seq,
+            access_log_head::last_hash,
+            access_log_head::legacy_seq,
+        ))
+        .first(conn)?;
+    Ok(Head {
+        last_seq,
+        last_hash,
+        legacy_seq,
+    })
+}
+
+/// The key of the PostgreSQL advisory lock that makes one sealer at a time (any value unique to
+/// this purpose: "KSAUDIT" in ASCII).
+pub const SEAL_LOCK_KEY: i64 = 0x004b_5341_5544_4954;
+
+/// What one sealing round did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Round {
+    /// Another node holds the sealing lock; nothing was done.
+    Busy,
+    /// `sealed` rows were chained; the head is now at `head`.
+    Sealed { sealed: i64, head: Head },
+}
+
+fn fields(r: &AccessLogRow) -> EntryFields<'_> {
+    EntryFields {
+        id: r.id,
+        at: r.at,
+        user_hsa_id: r.user_hsa_id.as_deref(),
+        role: r.role.as_deref(),
+        unit_code: r.unit_code.as_deref(),
+        action: &r.action,
+        object: r.object.as_deref(),
+        personnummer: r.personnummer.as_deref(),
+        client_addr: r.client_addr.as_deref(),
+        detail: r.detail.as_deref(),
+    }
+}
+
+/// One sealing round, in its own transaction: takes the sealing lock (PostgreSQL: a transaction
+/// advisory lock, tried, never waited for; SQLite: the write transaction is exclusive), chains up
+/// to `batch` unsealed rows in id order after the head, and moves the head. A row that commits
+/// late (a lower id than rows already sealed) is sealed by a later round: the chain is in sealing
+/// order, which is not always id order.
+pub fn seal_round(conn: &mut DbConnection, batch: i64) -> QueryResult<Round> {
+    // Most seconds there is nothing to seal: look first (the partial index answers), so that an
+    // idle node takes no lock at all.
+    let waiting: Option<i64> = access_log::table
+        .filter(access_log::seal_seq.is_null())
+        .select(access_log::id)
+        .first(conn)
+        .optional()?;
+    if waiting.is_none() {
+        return Ok(Round::Sealed {
+            sealed: 0,
+            head: head(conn)?,
+        });
+    }
+    super::write_tx(conn, |conn| {
+        if let DbConnection::Pg(c) = conn {
+            let got: bool = diesel::select(diesel::dsl::sql::<Bool>(&format!(
+                "pg_try_advisory_xact_lock({SEAL_LOCK_KEY})"
+            )))
+            .get_result(c)?;
+            if !got {
+                return Ok(Round::Busy);
+            }
+        }
+        let start = head(conn)?;
+        let rows: Vec<AccessLogRow> = access_log::table
+            .filter(access_log::seal_seq.is_null())
+            .order(access_log::id.asc())
+            .limit(batch.max(1))
+            .select(AccessLogRow::as_select())
+            .load(conn)?;
+        if rows.is_empty() {
+            return Ok(Round::Sealed {
+                sealed: 0,
+                head: start,
+            });
+        }
+        let mut seq = start.last_seq;
+        let mut prev = start.last_hash.clone();
+        let mut sealed = Vec::with_capacity(rows.len());
+        for r in &rows {
+            seq += 1;
+            let hash = sealed_hash(&prev, seq, &fields(r));
+            sealed.push((r.id, prev, hash.clone(), seq));
+            prev = hash;
+        }
+        for chunk in sealed.chunks(UPDATE_CHUNK) {
+            if write_seals(conn, chunk)? != chunk.len() {
+                // Sealed meanwhile by someone not holding the lock: give the round up.
+                return Err(diesel::result::Error::RollbackTransaction);
+            }
+        }
+        // The head moves only from where this round started (a second guard beside the lock).
+        let n = diesel::update(
+            access_log_head::table
+                .find(1)
+                .filter(access_log_head::last_seq.eq(start.last_seq))
+                .filter(access_log_head::last_hash.eq(&start.last_hash)),
+        )
+        .set((
+            access_log_head::last_seq.eq(seq),
+            access_log_head::last_hash.eq(&prev),
+        ))
+        .execute(conn)?;
+        if n != 1 {
+            return Err(diesel::result::Error::RollbackTransaction);
+        }
+        Ok(Round::Sealed {
+            sealed: rows.len() as i64,
+            head: Head {
+                last_seq: seq,
+                last_hash: prev,
+                legacy_seq: start.legacy_seq,
+            },
+        })
+    })
+}
+
+/// Rows per UPDATE statement on PostgreSQL (four values each).
+const UPDATE_CHUNK: usize = 1_000;
+
+/// Writes the seals of `rows` (id, prev_hash, hash, seal_seq) to rows still unsealed; returns how
+/// many were written. PostgreSQL gets one statement per chunk (a round trip per row would bound
+/// the sealer to a few thousand rows a second); SQLite runs in-process, so one small statement per
+/// row costs little.
+fn write_seals(conn: &mut DbConnection, rows: &[(i64, String, String, i64)]) -> QueryResult<usize> {
+    match conn {
+        DbConnection::Pg(c) => {
+            // Every value is an integer or a hex digest made here: nothing to quote.
+            let values = rows
+                .iter()
+                .map(|(id, prev, hash, seq)| {
+                    format!("({id}::bigint,'{prev}','{hash}',{seq}::bigint)")
+                })
+                .collect::<Vec<_>>()
+                .join(",");
+            diesel::sql_query(format!(
+                "UPDATE access_log AS a SET prev_hash = v.prev_hash, hash = v.hash, seal_seq = v.seal_seq \
+                 FROM (VALUES {values}) AS v(id, prev_hash, hash, seal_seq) \
+                 WHERE a.id = v.id AND a.seal_seq IS NULL"
+            ))
+            .execute(c)
+        }
+        DbConnection::Sqlite(c) => {
+            let mut n = 0;
+            for (id, prev, hash, seq) in rows {
+                n += diesel::update(
+                    access_log::table
+                        .filter(access_log::id.eq(id))
+                        .filter(access_log::seal_seq.is_null()),
+                )
+                .set((
+                    access_log::prev_hash.eq(prev),
+                    access_log::hash.eq(hash),
+                    access_log::seal_seq.eq(seq),
+                ))
+                .execute(c)?;
+            }
+            Ok(n)
+        }
+    }
+}
+
+/// How many rows wait for the sealer, and when the oldest of them was written.
+pub fn unsealed(conn: &mut DbConnection) -> QueryResult<(i64, Option<NaiveDateTime>)> {
+    let n: i64 = access_log::table
+        .filter(access_log::seal_seq.is_null())
+        .count()
+        .get_result(conn)?;
+    let oldest: Option<NaiveDateTime> = access_log::table
+        .filter(access_log::seal_seq.is_null())
+        .select(diesel::dsl::min(access_log::at))
+        .first(conn)?;
+    Ok((n, oldest))
+}
+
+/// The first thing wrong with the chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Broken {
-    /// The id of the first row that does not fit the chain.
-    pub id: i64,
+    /// The place in the chain where it breaks.
+    pub seal_seq: i64,
+    /// The row found there, if any (none when the row was removed).
+    pub id: Option<i64>,
     pub reason: String,
+}
+
+/// A chain position and hash to hold the log to (from a signed checkpoint).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Anchor {
+    pub seal_seq: i64,
+    pub hash: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifyReport {
+    /// Sealed rows found intact, from the start of the chain.
     pub rows: i64,
+    /// The hash of the last intact row.
     pub head_hash: String,
     pub broken: Option<Broken>,
+    /// Rows not sealed yet, and the time of the oldest.
+    pub unsealed: i64,
+    pub oldest_unsealed: Option<NaiveDateTime>,
 }
 
-const BATCH: i64 = 5_000;
+pub const BATCH: i64 = 5_000;
 
-/// Walks the whole log in id order, in batches (memory stays flat at any size), and reports the
-/// first row that was changed, inserted out of order or removed.
+/// Sealed rows from `after_seq` on (exclusive), in seal order, at most `limit`.
+pub fn sealed_after(
+    conn: &mut DbConnection,
+    after_seq: i64,
+    limit: i64,
+) -> QueryResult<Vec<AccessLogRow>> {
+    access_log::table
+        .filter(access_log::seal_seq.gt(after_seq))
+        .order(access_log::seal_seq.asc())
+        .limit(limit)
+        .select(AccessLogRow::as_select())
+        .load(conn)
+}
+
+/// Walks every sealed row in seal order, in batches (memory stays flat at any size), and reports
+/// the first row that was edited, removed or re-ordered; then holds the end of the chain to the
+/// head and, when given, to a signed checkpoint (a cut tail).
 pub fn verify(conn: &mut DbConnection) -> QueryResult<VerifyReport> {
-    let mut prev_hash = crate::domain::audit::GENESIS.to_string();
-    let mut expected_id = 1i64;
-    let mut rows = 0i64;
+    verify_against(conn, None)
+}
+
+pub fn verify_against(
+    conn: &mut DbConnection,
+    anchor: Option<&Anchor>,
+) -> QueryResult<VerifyReport> {
+    read_snapshot(conn, |conn| walk(conn, anchor))
+}
+
+/// Runs `f` in one read-only transaction that sees one snapshot (PostgreSQL: REPEATABLE READ;
+/// SQLite in WAL mode: a read transaction), so that rows sealed while the walk runs do not look
+/// like rows missing from the head.
+fn read_snapshot<T>(
+    conn: &mut DbConnection,
+    f: impl FnOnce(&mut DbConnection) -> QueryResult<T>,
+) -> QueryResult<T> {
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    match conn {
+        DbConnection::Pg(c) => AnsiTransactionManager::begin_transaction_sql(
+            c,
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        )?,
+        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN")?,
+    }
+    let result = f(conn);
+    // Nothing was written: roll back either way.
+    let end = match conn {
+        DbConnection::Pg(c) => AnsiTransactionManager::rollback_transaction(c),
+        DbConnection::Sqlite(c) => AnsiTransactionManager::rollback_transaction(c),
+    };
+    let v = result?;
+    end?;
+    Ok(v)
+}
+
+fn walk(conn: &mut DbConnection, anchor: Option<&Anchor>) -> QueryResult<VerifyReport> {
+    let h = head(conn)?;
+    let (unsealed, oldest_unsealed) = unsealed(conn)?;
+    let mut prev_hash = GENESIS.to_string();
+    let mut seq = 0i64;
+    let mut anchor_seen = false;
+    let report = |rows: i64, head_hash: String, broken: Option<Broken>| VerifyReport {
+        rows,
+        head_hash,
+        broken,
+        unsealed,
+        oldest_unsealed,
+    };
     loop {
-        let batch: Vec<AccessLogRow> = access_log::table
-            .filter(access_log::id.ge(expected_id))
-            .order(access_log::id.asc())
-            .limit(BATCH)
-            .select(AccessLogRow::as_select())
-            .load(conn)?;
+        let batch = sealed_after(conn, seq, BATCH)?;
         let n = batch.len() as i64;
         for r in batch {
-            let broken = |reason: String| Broken { id: r.id, reason };
-            if r.id != expected_id {
-                return Ok(VerifyReport {
-                    rows,
-                    head_hash: prev_hash,
-                    broken: Some(Broken {
-                        id: expected_id,
-                        reason: format!("row {expected_id} is missing (next row is {})", r.id),
-                    }),
-                });
+            let at = r.seal_seq.unwrap_or_default();
+            let expected = seq + 1;
+            if at != expected {
+                let b = Broken {
+                    seal_seq: expected,
+                    id: None,
+                    reason: format!(
+                        "the row sealed as number {expected} is missing (the next one found is number {at}, row {}): it was removed",
+                        r.id
+                    ),
+                };
+                return Ok(report(seq, prev_hash, Some(b)));
             }
-            if r.prev_hash != prev_hash {
-                return Ok(VerifyReport {
-                    rows,
-                    head_hash: prev_hash,
-                    broken: Some(broken("its link to the previous row was changed".into())),
-                });
-            }
-            let fields = EntryFields {
-                id: r.id,
-                at: r.at,
-                user_hsa_id: r.user_hsa_id.as_deref(),
-                role: r.role.as_deref(),
-                unit_code: r.unit_code.as_deref(),
-                action: &r.action,
-                object: r.object.as_deref(),
-                personnummer: r.personnummer.as_deref(),
-                client_addr: r.client_addr.as_deref(),
-                detail: r.detail.as_deref(),
+            let bad = |reason: &str| Broken {
+                seal_seq: expected,
+                id: Some(r.id),
+                reason: reason.to_string(),
             };
-            if entry_hash(&prev_hash, &fields) != r.hash {
-                return Ok(VerifyReport {
-                    rows,
-                    head_hash: prev_hash,
-                    broken: Some(broken("its contents were changed".into())),
-                });
+            if r.prev_hash.as_deref() != Some(prev_hash.as_str()) {
+                let b = bad(
+                    "it does not follow the row sealed before it: rows were re-ordered or removed",
+                );
+                return Ok(report(seq, prev_hash, Some(b)));
             }
-            prev_hash = r.hash;
-            expected_id += 1;
-            rows += 1;
+            let hash = row_hash(&prev_hash, expected, h.legacy_seq, &fields(&r));
+            if r.hash.as_deref() != Some(hash.as_str()) {
+                let b = bad("its contents were changed");
+                return Ok(report(seq, prev_hash, Some(b)));
+            }
+            if let Some(a) = anchor
+                && a.seal_seq == expected
+            {
+                anchor_seen = true;
+                if a.hash != hash {
+                    let b = bad(&format!(
+                        "the chain differs from the signed checkpoint at number {expected}: the log was rewritten up to there"
+                    ));
+                    return Ok(report(seq, prev_hash, Some(b)));
+                }
+            }
+            prev_hash = hash;
+            seq = expected;
         }
         if n < BATCH {
             break;
         }
     }
-    let (last_id, last_hash): (i64, String) = access_log_head::table
-        .find(1)
-        .select((access_log_head::last_id, access_log_head::last_hash))
-        .first(conn)?;
-    if last_id != rows || last_hash != prev_hash {
-        return Ok(VerifyReport {
-            rows,
-            head_hash: prev_hash,
-            broken: Some(Broken {
-                id: rows + 1,
-                reason: format!(
-                    "the log ends at row {rows} but {last_id} rows were written: the last rows were removed"
-                ),
-            }),
-        });
+    if let Some(a) = anchor
+        && !anchor_seen
+        && a.seal_seq > 0
+    {
+        let b = Broken {
+            seal_seq: seq + 1,
+            id: None,
+            reason: format!(
+                "the log was cut after seal_seq {seq}: a signed checkpoint says {} rows were sealed",
+                a.seal_seq
+            ),
+        };
+        return Ok(report(seq, prev_hash, Some(b)));
     }
-    Ok(VerifyReport {
-        rows,
-        head_hash: prev_hash,
-        broken: None,
-    })
+    if h.last_seq != seq || h.last_hash != prev_hash {
+        let b = Broken {
+            seal_seq: seq + 1,
+            id: None,
+            reason: format!(
+                "the chain ends at number {seq} but the head says {} rows were sealed: the last rows were removed",
+                h.last_seq
+            ),
+        };
+        return Ok(report(seq, prev_hash, Some(b)));
+    }
+    Ok(report(seq, prev_hash, None))
+}
+
+/// The first and last seal_seq of the sealed rows written in `[from, to)`, for an export: the
+/// export takes the whole stretch of the chain between them, so that it can be verified alone.
+pub fn seal_range(
+    conn: &mut DbConnection,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<Option<(i64, i64)>> {
+    let (lo, hi): (Option<i64>, Option<i64>) = access_log::table
+        .filter(access_log::at.ge(from))
+        .filter(access_log::at.lt(to))
+        .filter(access_log::seal_seq.is_not_null())
+        .select((
+            diesel::dsl::min(access_log::seal_seq),
+            diesel::dsl::max(access_log::seal_seq),
+        ))
+        .first(conn)?;
+    Ok(lo.zip(hi))
 }
 
 /// The newest entries first, for a page of the log.

@@ -89,8 +89,11 @@ pub struct AccessLogRow {
     pub personnummer: Option<String>,
     pub client_addr: Option<String>,
     pub detail: Option<String>,
-    pub prev_hash: String,
-    pub hash: String,
+    /// NULL until the sealer chains the row.
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
+    /// The row's place in the chain; NULL until sealed.
+    pub seal_seq: Option<i64>,
 }
 
 /// A case row. Every content field is here; `service::cases` gives it meaning.

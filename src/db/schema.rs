@@ -103,16 +103,18 @@ diesel::table! {
         personnummer -> Nullable<Text>,
         client_addr -> Nullable<Text>,
         detail -> Nullable<Text>,
-        prev_hash -> Text,
-        hash -> Text,
+        prev_hash -> Nullable<Text>,
+        hash -> Nullable<Text>,
+        seal_seq -> Nullable<BigInt>,
     }
 }
 
 diesel::table! {
     access_log_head (id) {
         id -> Integer,
-        last_id -> BigInt,
+        last_seq -> BigInt,
         last_hash -> Text,
+        legacy_seq -> BigInt,
     }
 }
 

@@ -24,6 +24,44 @@ pub fn spawn_session_purge(state: web::Data<AppState>) {
     });
 }
 
+/// Seals the access log every second (docs/architecture.md, "The access log"). Any number of
+/// instances may run this against one PostgreSQL: a round that finds another node sealing does
+/// nothing.
+pub fn spawn_audit_sealer(
+    state: web::Data<AppState>,
+    sealer: std::sync::Arc<crate::audit::Sealer>,
+) {
+    actix_web::rt::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let (pool, now, sealer) = (
+                state.pool.clone(),
+                crate::db::ts(state.clock.now()),
+                sealer.clone(),
+            );
+            let result = web::block(move || -> Result<_, crate::audit::AuditError> {
+                let mut conn = pool.get()?;
+                sealer.run(&mut conn, now, false)
+            })
+            .await;
+            match result {
+                Ok(Ok(r)) if r.sealed > 0 => {
+                    tracing::debug!(
+                        sealed = r.sealed,
+                        seal_seq = r.head_seq,
+                        "access log sealed"
+                    )
+                }
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "access log sealing failed"),
+                Err(e) => tracing::warn!(error = %e, "access log sealer"),
+            }
+        }
+    });
+}
+
 /// Delivers the outbox every `mail_interval_seconds`. Each pass claims its messages, so any
 /// number of instances may run this against one PostgreSQL.
 pub fn spawn_mail_worker(state: web::Data<AppState>, smtp: crate::mail::transport::SmtpSettings) {

@@ -80,6 +80,7 @@ async fn audit_chain_verifies_and_finds_tampering(app: TestApp) {
         ["user_created", "login", "login", "login"]
     );
     let mut conn = app.conn();
+    seal(&mut conn);
     let ok = audit::verify(&mut conn).unwrap();
     assert_eq!(ok.broken, None);
     assert_eq!(ok.rows, 4, "{ok:?}");
@@ -97,8 +98,17 @@ async fn audit_chain_verifies_and_finds_tampering(app: TestApp) {
     conn.batch_execute("UPDATE access_log SET client_addr = '10.0.0.1' WHERE id = 3")
         .unwrap();
     let r = audit::verify(&mut conn).unwrap();
-    assert_eq!(r.broken.as_ref().map(|b| b.id), Some(3), "{r:?}");
+    assert_eq!(r.broken.as_ref().and_then(|b| b.id), Some(3), "{r:?}");
     assert_eq!(r.rows, 2);
+}
+
+/// Seals every committed row, as the sealer job of `serve` does every second.
+fn seal(conn: &mut DbConnection) {
+    while let audit::Round::Sealed { sealed, .. } = audit::seal_round(conn, 1000).unwrap() {
+        if sealed == 0 {
+            break;
+        }
+    }
 }
 
 async fn the_log_never_holds_secrets(app: TestApp) {
@@ -144,7 +154,9 @@ async fn concurrent_appends_keep_one_chain(app: TestApp) {
     for t in threads {
         t.join().unwrap();
     }
-    let r = audit::verify(&mut app.conn()).unwrap();
+    let mut conn = app.conn();
+    seal(&mut conn);
+    let r = audit::verify(&mut conn).unwrap();
     assert_eq!(r.broken, None);
     assert_eq!(r.rows, 80);
 }
@@ -305,9 +317,12 @@ fn serve_on_postgres() {
 fn cli_admin_create_and_audit_verify() {
     for backend in [Backend::Sqlite, Backend::Postgres] {
         let tdb = TestDb::new(backend);
+        // The audit key and checkpoint file are made under ./data of the working directory.
+        let cwd = tempfile::tempdir().unwrap();
         let run = |args: &[&str]| {
             Command::new(bin())
                 .args(args)
+                .current_dir(cwd.path())
                 .env("DATABASE_URL", &tdb.url)
                 .output()
                 .unwrap()
@@ -366,7 +381,18 @@ fn cli_admin_create_and_audit_verify() {
         assert!(ok.status.success(), "{ok:?}");
         let v = run(&["audit", "verify"]);
         assert!(v.status.success(), "{v:?}");
-        assert!(String::from_utf8_lossy(&v.stdout).contains("OK: 2 rader"));
+        assert!(
+            String::from_utf8_lossy(&v.stdout).contains("Oförseglade rader: 2 "),
+            "{v:?}"
+        );
+        let s = run(&["audit", "seal"]);
+        assert!(s.status.success(), "{s:?}");
+        let v = run(&["audit", "verify"]);
+        assert!(v.status.success(), "{v:?}");
+        assert!(
+            String::from_utf8_lossy(&v.stdout).contains("OK: 2 förseglade rader"),
+            "{v:?}"
+        );
         // Delete the last row directly: verify names the row and fails.
         let pool = tdb.pool();
         let mut conn = pool.get().unwrap();
@@ -376,7 +402,7 @@ fn cli_admin_create_and_audit_verify() {
         let v = run(&["audit", "verify"]);
         assert_eq!(v.status.code(), Some(1));
         assert!(
-            String::from_utf8_lossy(&v.stdout).contains("BRUTEN: rad 2"),
+            String::from_utf8_lossy(&v.stdout).contains("BRUTEN: seal_seq 2"),
             "{v:?}"
         );
     }
