@@ -5,6 +5,7 @@
 mod common;
 
 mod api;
+mod audit_log;
 mod auth_flow;
 mod browser;
 mod demo;

@@ -1,9 +1,7 @@
 //! The access log's sealer, checkpoints and archive, on SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{Backend, TestDb};
+use crate::common::{self, Backend, TestDb};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use kontosparr::audit::{self as sealing, AuditKey, Checkpoint, Sealer};
