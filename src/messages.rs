@@ -59,8 +59,38 @@ pub fn personnummer(e: PnrError) -> &'static str {
         PnrError::Future => {
             "Födelsedatumet i personnumret ligger i framtiden. Kontrollera siffrorna."
         }
-        PnrError::CheckDigit | PnrError::Serial => {
+        PnrError::CheckDigit => {
             "Personnumret är inte giltigt (kontrollsiffran stämmer inte). Kontrollera siffrorna."
         }
+        PnrError::Serial => {
+            "Personnumret är inte giltigt: födelsenumret (de tre siffrorna efter bindestrecket) \
+             kan inte vara 000. Kontrollera siffrorna."
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::personnummer::Personnummer;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn serial_000_has_its_own_message() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap_or_default();
+        // 19121212-000x with the right check digit, and with a wrong one: the serial decides.
+        for input in [
+            "19121212-0008",
+            "19121212-0000",
+            "121212-0008",
+            "191212120005",
+        ] {
+            let e = Personnummer::parse(input, today).err();
+            assert_eq!(e, Some(PnrError::Serial), "{input}");
+        }
+        let serial = personnummer(PnrError::Serial);
+        assert_ne!(serial, personnummer(PnrError::CheckDigit));
+        assert!(serial.contains("000"), "{serial}");
+        assert!(!serial.contains("kontrollsiffran"), "{serial}");
     }
 }
