@@ -5,9 +5,48 @@
 mod common;
 
 use common::TestApp;
+use kontosparr::db;
 use kontosparr::domain::Role;
 
-dual!(a_huge_page_number_is_an_empty_page,);
+dual!(
+    a_panic_in_a_write_transaction_does_not_reach_the_next_request,
+    a_huge_page_number_is_an_empty_page,
+);
+
+// ---------------------------------------------------------------------------------------------
+// 1. The pool never hands out a connection left inside a transaction.
+
+async fn a_panic_in_a_write_transaction_does_not_reach_the_next_request(app: TestApp) {
+    // One connection only, so that the next checkout gets the one the panic returned (or a new
+    // one, if the pool threw it away).
+    let pool = db::pool(&app.db.url, 1).expect("pool");
+    let p2 = pool.clone();
+    let panicked = std::thread::spawn(move || {
+        let mut conn = p2.get().expect("conn");
+        let _ = db::write_tx(&mut conn, |c| -> Result<(), diesel::result::Error> {
+            db::settings::set(c, "hardening_panicked", "ja")?;
+            panic!("a bug in the middle of a write transaction");
+        });
+    })
+    .join();
+    assert!(panicked.is_err(), "the thread panicked");
+    // The next request writes and commits through the same pool.
+    let mut conn = pool.get().expect("conn after the panic");
+    db::write_tx(&mut conn, |c| db::settings::set(c, "hardening_after", "ja"))
+        .expect("a write transaction after the panic");
+    drop(conn);
+    // Seen from another connection: the later write is committed, the panicked one is not.
+    let mut other = app.conn();
+    assert_eq!(
+        db::settings::get(&mut other, "hardening_after").unwrap(),
+        Some("ja".to_string()),
+        "the write after the panic must be committed, not nested in the dead transaction"
+    );
+    assert_eq!(
+        db::settings::get(&mut other, "hardening_panicked").unwrap(),
+        None
+    );
+}
 
 // ---------------------------------------------------------------------------------------------
 // 2. `?sida=i64::MAX` must not wrap to a negative OFFSET (PostgreSQL refuses one).
