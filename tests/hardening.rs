@@ -83,3 +83,52 @@ async fn a_huge_page_number_is_an_empty_page(app: TestApp) {
     let r = n.get(&format!("/omprovningar?sida={max}")).await;
     assert_eq!(r.status, 200, "{}", r.body);
 }
+
+// ---------------------------------------------------------------------------------------------
+// 9. No ANSI colour codes when the log is not a terminal.
+
+#[test]
+fn the_log_has_no_colour_codes_when_not_a_terminal() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let log_path = dir.path().join("stderr.log");
+    let log = std::fs::File::create(&log_path).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kontosparr"))
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("k.db").display()),
+        )
+        .env(
+            "KONTOSPARR_ATTACHMENTS_DIR",
+            dir.path().join("files").display().to_string(),
+        )
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    let mut text = String::new();
+    for _ in 0..200 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        text.clear();
+        std::fs::File::open(&log_path)
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        if text.contains("listening") || child.try_wait().unwrap().is_some() {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        text.contains("listening"),
+        "the server did not start: {text}"
+    );
+    assert!(text.contains("INFO"), "{text}");
+    assert!(
+        !text.contains("\x1b["),
+        "colour codes in a log file: {text:?}"
+    );
+}
