@@ -11,6 +11,7 @@ use kontosparr::domain::Role;
 dual!(
     a_panic_in_a_write_transaction_does_not_reach_the_next_request,
     a_huge_page_number_is_an_empty_page,
+    scanned_forms_are_stored_and_sent_under_the_cases_own_name,
 );
 
 // ---------------------------------------------------------------------------------------------
@@ -82,6 +83,68 @@ async fn a_huge_page_number_is_an_empty_page(app: TestApp) {
     }
     let r = n.get(&format!("/omprovningar?sida={max}")).await;
     assert_eq!(r.status, 200, "{}", r.body);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 11. A scanned form is stored and sent as `blankett-<n>.pdf`, never the uploaded name.
+
+async fn scanned_forms_are_stored_and_sent_under_the_cases_own_name(app: TestApp) {
+    let unit = app.unit("A");
+    let doctor = app.user_with(&[Role::Clinician], &[unit], true);
+    let nurse = app.user(&[Role::Clinician], &[unit]);
+    let handler = app.user(&[Role::Handler], &[]);
+    let id =
+        common::flow::executed_lock(&app, unit, doctor.id, nurse.id, handler.id, "19121212-1212");
+    let mut h = app.browser();
+    app.login(&mut h, &handler).await;
+    let page = h.get(&format!("/arenden/{id}")).await;
+    let token = page.csrf();
+    // A PDF that is also an HTML page, named to be opened as one.
+    let polyglot: &[u8] =
+        b"%PDF-1.4\n<html><script>alert(document.cookie)</script></html>\n1 0 obj\n<<>>\nendobj\n%%EOF\n";
+    let path = format!("/arenden/{id}/bilagor");
+    for name in ["x.html", "\"; filename=evil.html", "andra.pdf"] {
+        let r = h
+            .post_file(&path, &[("csrf_token", &token)], ("file", name, polyglot))
+            .await;
+        assert_eq!(r.status, 303, "{name}: {}", r.body);
+    }
+    let page = h.get(&format!("/arenden/{id}")).await;
+    for n in 1..=3 {
+        assert!(
+            page.body.contains(&format!(">blankett-{n}.pdf<")),
+            "{}",
+            page.body
+        );
+    }
+    assert!(
+        !page.body.contains("x.html")
+            && !page.body.contains("evil")
+            && !page.body.contains("andra.pdf")
+    );
+    let start = page.body.find(&format!("/arenden/{id}/bilagor/")).unwrap();
+    let end = start + page.body[start..].find('"').unwrap();
+    let file = h.get(&page.body[start..end]).await;
+    assert_eq!(file.status, 200);
+    assert_eq!(file.header("content-type"), Some("application/pdf"));
+    assert_eq!(file.header("x-content-type-options"), Some("nosniff"));
+    assert_eq!(
+        file.header("content-disposition"),
+        Some("attachment; filename=\"blankett-1.pdf\"")
+    );
+    // Numbers are per case: another case starts at 1.
+    let other =
+        common::flow::executed_lock(&app, unit, doctor.id, nurse.id, handler.id, "19121212-1212");
+    let r = h
+        .post_file(
+            &format!("/arenden/{other}/bilagor"),
+            &[("csrf_token", &token)],
+            ("file", "y.html", polyglot),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let page = h.get(&format!("/arenden/{other}")).await;
+    assert!(page.body.contains(">blankett-1.pdf<") && !page.body.contains("blankett-2.pdf"));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -667,7 +667,9 @@ async fn scanned_form_upload_and_logged_download(app: TestApp) {
         .await;
     assert_eq!(ok.status, 303, "{}", ok.body);
     let page = h.get(&format!("/arenden/{id}")).await;
-    assert!(page.body.contains("skannad blankett.pdf"));
+    // Stored under the case's own name, never the uploaded one.
+    assert!(page.body.contains("blankett-1.pdf"));
+    assert!(!page.body.contains("skannad blankett.pdf"));
     let start = page.body.find(&format!("/arenden/{id}/bilagor/")).unwrap();
     let end = start + page.body[start..].find('"').unwrap();
     let link = page.body[start..end].to_string();
