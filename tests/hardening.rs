@@ -7,10 +7,12 @@ mod common;
 use common::TestApp;
 use kontosparr::db;
 use kontosparr::domain::Role;
+use serde_json::Value;
 
 dual!(
     a_panic_in_a_write_transaction_does_not_reach_the_next_request,
     a_huge_page_number_is_an_empty_page,
+    intake_checks_the_token_first_and_wants_json,
     scanned_forms_are_stored_and_sent_under_the_cases_own_name,
 );
 
@@ -83,6 +85,75 @@ async fn a_huge_page_number_is_an_empty_page(app: TestApp) {
     }
     let r = n.get(&format!("/omprovningar?sida={max}")).await;
     assert_eq!(r.status, 200, "{}", r.body);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. The intake API: the bearer token first (401), then `Content-Type: application/json` (415).
+
+async fn api_post(
+    app: &TestApp,
+    token: &str,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> (u16, Value) {
+    let client = awc::Client::default();
+    let mut req = client
+        .post(format!("{}/api/v1/arenden", app.base))
+        .insert_header(("idempotency-key", "k-1"));
+    if !token.is_empty() {
+        req = req.insert_header(("authorization", format!("Bearer {token}")));
+    }
+    if let Some(ct) = content_type {
+        req = req.insert_header(("content-type", ct));
+    }
+    let mut res = req.send_body(body.to_vec()).await.unwrap();
+    let status = res.status().as_u16();
+    let v: Value = res.json().await.unwrap_or(Value::Null);
+    (status, v)
+}
+
+async fn intake_checks_the_token_first_and_wants_json(app: TestApp) {
+    let token =
+        kontosparr::service::intake::create_client(&mut app.conn(), &app.ctx(), "Barium").unwrap();
+    // A wrong token is 401 whatever the body: no schema error is shown to a stranger.
+    for (ct, body) in [
+        (Some("application/json"), &b"{\"kind\": 1}"[..]),
+        (Some("application/json"), &b"not json"[..]),
+        (Some("text/plain"), &b"{}"[..]),
+        (None, &b"{}"[..]),
+    ] {
+        let (status, v) = api_post(&app, "fel-token", ct, body).await;
+        assert_eq!(status, 401, "{ct:?} {v}");
+        assert_eq!(v["errors"][0]["field"], "Authorization", "{v}");
+        let (status, _) = api_post(&app, "", ct, body).await;
+        assert_eq!(status, 401);
+    }
+    // A valid token without JSON: 415 with a JSON error.
+    for ct in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        Some("application/jsonx"),
+    ] {
+        let (status, v) = api_post(&app, &token, ct, b"{}").await;
+        assert_eq!(status, 415, "{ct:?} {v}");
+        assert_eq!(v["errors"][0]["field"], "Content-Type", "{v}");
+        assert!(
+            v["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("application/json")
+        );
+    }
+    // With JSON (a charset parameter is fine), the schema is checked.
+    for ct in [
+        "application/json",
+        "application/json; charset=utf-8",
+        "Application/JSON",
+    ] {
+        let (status, v) = api_post(&app, &token, Some(ct), b"{}").await;
+        assert_eq!(status, 400, "{ct} {v}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -53,6 +53,33 @@ async fn file_case(
     if token.is_empty() || token.len() > 200 {
         return Ok(unauthorized());
     }
+    // The token first: nothing about the request is answered to someone without a valid one.
+    let client = match state
+        .run(move |c| intake::client_for_token(c, &token))
+        .await
+    {
+        Ok(Some(client)) => client,
+        Ok(None) => return Ok(unauthorized()),
+        Err(e) => {
+            tracing::error!(error = %e, "intake token check failed");
+            return Ok(error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                vec![(
+                    "body".into(),
+                    "Tekniskt fel; inget sparades. Försök igen.".into(),
+                )],
+            ));
+        }
+    };
+    if !is_json(&req) {
+        return Ok(error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            vec![(
+                "Content-Type".into(),
+                "Skicka ärendet som JSON med Content-Type: application/json.".into(),
+            )],
+        ));
+    }
     if body.len() > BODY_LIMIT {
         return Ok(error(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -90,20 +117,16 @@ async fn file_case(
     let now = state.clock.now();
     let result = state
         .run(move |c| {
-            let Some(client) = intake::client_for_token(c, &token)? else {
-                return Ok(None);
-            };
             let ctx = Ctx {
                 now,
                 client_addr: format!("{client_addr} ({})", client.name),
                 actor: None,
             };
-            intake::file_case(c, &ctx, &client, &key, &digest, &parsed).map(Some)
+            intake::file_case(c, &ctx, &client, &key, &digest, &parsed)
         })
         .await;
     match result {
-        Ok(None) => Ok(unauthorized()),
-        Ok(Some(f)) => {
+        Ok(f) => {
             let status = if f.created {
                 StatusCode::CREATED
             } else {
@@ -137,6 +160,15 @@ async fn file_case(
             ))
         }
     }
+}
+
+/// `Content-Type: application/json`, parameters (a charset) allowed.
+fn is_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
 }
 
 const OPENAPI: &str = include_str!("openapi.json");
