@@ -15,6 +15,10 @@ pub const TOTP_WRONG: &str = "Koden stämmer inte. Kontrollera att klockan i tel
 pub const LINK_INVALID: &str = "Länken går inte att använda: den är redan använd, har gått ut eller \
      är felaktig. Be administratören om en ny länk.";
 pub const EMAIL_INVALID: &str = "Skriv en e-postadress, till exempel anna.andersson@vgregion.se.";
+pub const CONTROL_CHARS: &str = "Texten innehåller ett otillåtet tecken, till exempel en \
+     radbrytning eller ett styrtecken. Skriv den på en rad med vanliga tecken.";
+pub const NUL_REFUSED: &str = "Begäran innehöll ett nolltecken (NUL, %00 eller \\u0000), som \
+     tjänsten inte tar emot. Ta bort tecknet och försök igen.";
 pub const ROLE_REQUIRED: &str = "Välj minst en roll.";
 pub const UNIT_REQUIRED: &str =
     "Vårdpersonal, verksamhetschefer och chefläkare måste höra till minst en enhet.";

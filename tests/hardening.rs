@@ -4,14 +4,17 @@
 
 mod common;
 
-use common::TestApp;
+use common::{PASSWORD, TestApp};
 use kontosparr::db;
 use kontosparr::domain::Role;
-use serde_json::Value;
+use kontosparr::service::ServiceError;
+use serde_json::{Value, json};
 
 dual!(
     a_panic_in_a_write_transaction_does_not_reach_the_next_request,
     a_huge_page_number_is_an_empty_page,
+    a_nul_byte_is_refused_with_400,
+    names_and_search_terms_refuse_control_characters,
     intake_checks_the_token_first_and_wants_json,
     scanned_forms_are_stored_and_sent_under_the_cases_own_name,
 );
@@ -85,6 +88,143 @@ async fn a_huge_page_number_is_an_empty_page(app: TestApp) {
     }
     let r = n.get(&format!("/omprovningar?sida={max}")).await;
     assert_eq!(r.status, 200, "{}", r.body);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. NUL bytes and control characters.
+
+async fn a_nul_byte_is_refused_with_400(app: TestApp) {
+    let admin = app.user(&[Role::Admin], &[]);
+    let mut a = app.browser();
+    app.login(&mut a, &admin).await;
+    // In a query string: a clear Swedish page, not a database error.
+    for path in [
+        "/admin/anvandare?q=%00",
+        "/admin/anvandare?q=a%00b&sida=1",
+        "/arenden?status=%00",
+    ] {
+        let r = a.get(path).await;
+        assert_eq!(r.status, 400, "{path}: {}", r.body);
+        assert!(r.body.contains("nolltecken"), "{}", r.body);
+    }
+    // In a form body.
+    let page = a.get("/admin/enheter/ny").await;
+    assert_eq!(page.status, 200);
+    let token = page.csrf();
+    let r = a
+        .post(
+            "/admin/enheter/ny",
+            &[
+                ("csrf_token", &token),
+                ("code", "NUL"),
+                ("name", "Enhet\0X"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert!(r.body.contains("nolltecken"));
+    // Still working afterwards.
+    assert_eq!(a.get("/admin/anvandare?q=Testa").await.status, 200);
+    // The intake API answers in JSON, in the query string and in the body.
+    let token =
+        kontosparr::service::intake::create_client(&mut app.conn(), &app.ctx(), "Barium").unwrap();
+    let client = awc::Client::default();
+    let mut res = client
+        .post(format!("{}/api/v1/arenden?x=%00", app.base))
+        .insert_header(("authorization", format!("Bearer {token}")))
+        .send_json(&json!({}))
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 400);
+    let v: Value = res.json().await.unwrap();
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nolltecken")
+    );
+    let (status, v) = api_post(
+        &app,
+        &token,
+        Some("application/json"),
+        br#"{"citizen_name":"a\u0000b"}"#,
+    )
+    .await;
+    assert_eq!(status, 400, "{v}");
+    assert!(
+        v["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("nolltecken"),
+        "{v}"
+    );
+}
+
+async fn names_and_search_terms_refuse_control_characters(app: TestApp) {
+    use kontosparr::service::admin::{self, FirstPassword, ProviderInput, UnitInput, UserInput};
+    let field_error = |r: Result<i64, ServiceError>, field: &str| match r {
+        Err(ServiceError::Invalid(e)) => e.get(field).map(str::to_string),
+        other => panic!("expected a field error, got {other:?}"),
+    };
+    let unit = |name: &str| UnitInput {
+        code: "CTRL".into(),
+        name: name.into(),
+        manager_user_id: String::new(),
+        chief_physician_function: "Chefläkare Område 1".into(),
+        chief_physician_email: "chefslakare@example.se".into(),
+        active: true,
+    };
+    for bad in [
+        "Enhet\r\nX",
+        "Enhet\nX",
+        "Enhet\tX",
+        "Enhet\u{1b}[31mX",
+        "Enhet\u{0}X",
+    ] {
+        let msg = field_error(
+            admin::create_unit(&mut app.conn(), &app.ctx(), &unit(bad)),
+            "name",
+        );
+        assert!(
+            msg.is_some_and(|m| m.contains("otillåtet tecken")),
+            "{bad:?}"
+        );
+    }
+    admin::create_unit(&mut app.conn(), &app.ctx(), &unit("Enhet Åsa-Öst")).expect("a clean name");
+    let user = UserInput {
+        hsa_id: "SE2321000131-C00001".into(),
+        name: "Anna\r\nBcc: x".into(),
+        email: "anna@example.se".into(),
+        roles: vec!["handler".into()],
+        units: vec![],
+        is_decider: false,
+        active: true,
+    };
+    let r = admin::create_user(
+        &mut app.conn(),
+        &app.ctx(),
+        &user,
+        FirstPassword::Temporary(PASSWORD),
+    )
+    .map(|c| c.user_id);
+    assert!(field_error(r, "name").is_some_and(|m| m.contains("otillåtet tecken")));
+    let provider = ProviderInput {
+        name: "Vård\nAB".into(),
+        org_number: "232100-0131".into(),
+    };
+    let r = admin::add_provider(&mut app.conn(), &app.ctx(), &provider);
+    assert!(field_error(r, "name").is_some_and(|m| m.contains("otillåtet tecken")));
+    // A search term with a line break: the error next to the search field, no search.
+    let a_user = app.user(&[Role::Admin], &[]);
+    let mut a = app.browser();
+    app.login(&mut a, &a_user).await;
+    let r = a.get("/admin/anvandare?q=Testa%0ATestsson").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("id=\"q-error\""), "{}", r.body);
+    assert!(r.body.contains("otillåtet tecken"));
+    assert!(r.body.contains("aria-invalid=\"true\""));
+    let ok = a.get("/admin/anvandare?q=Testa").await;
+    assert!(!ok.body.contains("id=\"q-error\""));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -30,6 +30,13 @@ pub fn email(s: &str) -> bool {
     local_ok && domain_ok
 }
 
+/// Whether `s` holds a control character (C0, DEL or C1, NUL included). With `line_breaks`, CR, LF
+/// and TAB are allowed (free-text areas); names and search terms are one line.
+pub fn has_control(s: &str, line_breaks: bool) -> bool {
+    s.chars()
+        .any(|c| c.is_control() && !(line_breaks && matches!(c, '\n' | '\r' | '\t')))
+}
+
 /// A Swedish organisationsnummer `NNNNNN-NNNN` (or without the dash) with a Luhn check digit.
 /// Returns the canonical form with the dash.
 pub fn org_number(s: &str) -> Option<String> {
@@ -145,6 +152,26 @@ mod tests {
             assert!(!email(bad), "{bad:?}");
         }
         assert!(!email(&format!("{}@x.se", "a".repeat(65))));
+    }
+
+    #[test]
+    fn control_characters() {
+        assert!(!has_control("Anna Andersson", false));
+        assert!(!has_control("Åsa Öberg-Ängström", false));
+        for bad in [
+            "a\nb",
+            "a\rb",
+            "a\tb",
+            "a\u{0}b",
+            "a\u{1b}[31mb",
+            "a\u{7f}",
+            "a\u{85}b",
+        ] {
+            assert!(has_control(bad, false), "{bad:?}");
+        }
+        assert!(!has_control("rad ett\r\nrad två\tindrag", true));
+        assert!(has_control("a\u{0}b", true));
+        assert!(has_control("a\u{1b}b", true));
     }
 
     #[test]

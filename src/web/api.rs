@@ -18,7 +18,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-fn error(status: StatusCode, errors: Vec<(String, String)>) -> HttpResponse {
+pub(crate) fn error(status: StatusCode, errors: Vec<(String, String)>) -> HttpResponse {
     let list: Vec<_> = errors
         .into_iter()
         .map(|(f, m)| json!({"field": f, "message": m}))
@@ -84,6 +84,12 @@ async fn file_case(
         return Ok(error(
             StatusCode::PAYLOAD_TOO_LARGE,
             vec![("body".into(), format!("Högst {BODY_LIMIT} byte."))],
+        ));
+    }
+    if serde_json::from_slice::<serde_json::Value>(&body).is_ok_and(|v| has_nul(&v)) {
+        return Ok(error(
+            StatusCode::BAD_REQUEST,
+            vec![("body".into(), crate::messages::NUL_REFUSED.into())],
         ));
     }
     let parsed: IntakeRequest = match serde_json::from_slice(&body) {
@@ -169,6 +175,17 @@ fn is_json(req: &HttpRequest) -> bool {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
         .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// A NUL character anywhere in a JSON value, keys included.
+fn has_nul(v: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(a) => a.iter().any(has_nul),
+        Value::Object(o) => o.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+        _ => false,
+    }
 }
 
 const OPENAPI: &str = include_str!("openapi.json");

@@ -29,6 +29,19 @@ pub async fn guard(
     let is_asset = req.path().starts_with("/static/") || req.path() == "/healthz";
     // The intake API authenticates each request by bearer token: no session, no CSRF.
     let is_api = req.path().starts_with("/api/");
+    // A NUL byte is never data here (PostgreSQL cannot even store one in text): refused before
+    // anything reads the query string.
+    if has_encoded_nul(req.path()) || has_encoded_nul(req.query_string()) {
+        let res = if is_api {
+            super::api::error(
+                actix_web::http::StatusCode::BAD_REQUEST,
+                vec![("query".into(), crate::messages::NUL_REFUSED.into())],
+            )
+        } else {
+            AppError::NulByte.error_response()
+        };
+        return Ok(finish(req.into_response(res), &state, false));
+    }
     let client_addr = client_addr(&req, state.config.trust_forwarded_for);
     let cookie = req
         .cookie(state.cookie_name())
@@ -121,6 +134,10 @@ async fn check_post(
         body.extend_from_slice(&chunk);
     }
     let body = body.freeze();
+    // A form body is text: no NUL, encoded or raw (a PDF upload may hold any byte).
+    if is_form && (body.contains(&0) || has_encoded_nul(&String::from_utf8_lossy(&body))) {
+        return Err(AppError::NulByte);
+    }
     let sent = if is_multipart {
         multipart_field(&body, "csrf_token")
     } else {
@@ -154,6 +171,11 @@ fn multipart_field(body: &[u8], name: &str) -> Option<String> {
     std::str::from_utf8(&value[..end.min(200)])
         .ok()
         .map(str::to_string)
+}
+
+/// A percent-encoded NUL (`%00`) in a path, query string or form body.
+fn has_encoded_nul(s: &str) -> bool {
+    s.contains("%00") || s.contains('\0')
 }
 
 /// The path as logged: one-time tokens are cut off.
