@@ -4,10 +4,13 @@
 
 mod common;
 
+use chrono::Duration;
 use common::{PASSWORD, TestApp};
+use kontosparr::clock::Clock;
 use kontosparr::db;
 use kontosparr::domain::Role;
-use kontosparr::service::ServiceError;
+use kontosparr::service::auth::{LockoutPolicy, login};
+use kontosparr::service::{Ctx, ServiceError};
 use serde_json::{Value, json};
 
 dual!(
@@ -16,6 +19,7 @@ dual!(
     a_nul_byte_is_refused_with_400,
     names_and_search_terms_refuse_control_characters,
     intake_checks_the_token_first_and_wants_json,
+    login_throttle_is_per_account_and_address,
     scanned_forms_are_stored_and_sent_under_the_cases_own_name,
 );
 
@@ -294,6 +298,122 @@ async fn intake_checks_the_token_first_and_wants_json(app: TestApp) {
         let (status, v) = api_post(&app, &token, Some(ct), b"{}").await;
         assert_eq!(status, 400, "{ct} {v}");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. The login throttle: per (account, client address).
+
+async fn login_throttle_is_per_account_and_address(app: TestApp) {
+    let u = app.user(&[Role::Handler], &[]);
+    let policy = LockoutPolicy {
+        failures: 5,
+        duration: Duration::minutes(15),
+    };
+    // Each attempt at its own TOTP step, so that no code is refused as replayed.
+    let attempt = |addr: &str, password: &str| {
+        app.clock.advance(Duration::seconds(30));
+        let ctx = Ctx {
+            now: app.clock.now(),
+            client_addr: addr.into(),
+            actor: None,
+        };
+        login(
+            &mut app.conn(),
+            &ctx,
+            policy,
+            &u.hsa_id,
+            password,
+            &app.code(&u),
+            None,
+        )
+    };
+    let attacker = "203.0.113.9";
+    let office = "192.0.2.10";
+    for n in 1..=3 {
+        assert!(attempt(attacker, "fel lösenord").is_err(), "failure {n}");
+    }
+    // The 4th failure does not block yet: the right password still works from there…
+    assert!(attempt(attacker, "fel lösenord").is_err());
+    assert!(attempt(attacker, PASSWORD).is_ok(), "after four failures");
+    // …and a success starts the count again.
+    for _ in 0..4 {
+        assert!(attempt(attacker, "fel lösenord").is_err());
+    }
+    let count = |action: &str| app.audit_actions().iter().filter(|a| *a == action).count();
+    assert_eq!(count("account_locked"), 0);
+    // The 5th failure blocks the account from that address.
+    assert!(attempt(attacker, "fel lösenord").is_err());
+    assert_eq!(count("account_locked"), 1);
+    let blocked_at = app.clock.now();
+    // The attempt right after, with the right password: refused, same answer as any failure.
+    assert!(matches!(
+        attempt(attacker, PASSWORD),
+        Err(ServiceError::LoginFailed)
+    ));
+    assert_eq!(count("login_refused_locked"), 1);
+    // The same account from another address logs in all along.
+    assert!(
+        attempt(office, PASSWORD).is_ok(),
+        "another address is not affected"
+    );
+    // Another account from the attacker's address is not affected either.
+    let v = app.user(&[Role::Handler], &[]);
+    app.clock.advance(Duration::seconds(30));
+    let ctx = Ctx {
+        now: app.clock.now(),
+        client_addr: attacker.into(),
+        actor: None,
+    };
+    assert!(
+        login(
+            &mut app.conn(),
+            &ctx,
+            policy,
+            &v.hsa_id,
+            PASSWORD,
+            &app.code(&v),
+            None
+        )
+        .is_ok()
+    );
+    // One second before fifteen minutes: still blocked (the code is fresh, the step unused).
+    let at = |t: chrono::DateTime<chrono::Utc>| Ctx {
+        now: t,
+        client_addr: attacker.into(),
+        actor: None,
+    };
+    let code_at = |t: chrono::DateTime<chrono::Utc>| {
+        kontosparr::auth::totp::code_at(&u.secret, kontosparr::auth::totp::step_of(t.timestamp()))
+            .unwrap()
+    };
+    let before = blocked_at + Duration::minutes(15) - Duration::seconds(1);
+    app.clock.set(before);
+    let r = login(
+        &mut app.conn(),
+        &at(before),
+        policy,
+        &u.hsa_id,
+        PASSWORD,
+        &code_at(before),
+        None,
+    );
+    assert!(
+        matches!(r, Err(ServiceError::LoginFailed)),
+        "still blocked just before"
+    );
+    // Exactly fifteen minutes after the block: open again.
+    let exactly = blocked_at + Duration::minutes(15);
+    app.clock.set(exactly);
+    let r = login(
+        &mut app.conn(),
+        &at(exactly),
+        policy,
+        &u.hsa_id,
+        PASSWORD,
+        &code_at(exactly),
+        None,
+    );
+    assert!(r.is_ok(), "open at exactly fifteen minutes: {r:?}");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -276,7 +276,7 @@ pub fn reset_login(
         users::set_password(conn, id, None, false, db::ts(ctx.now))?;
         users::set_totp(conn, id, None, None)?;
         users::replace_recovery_codes(conn, id, &[])?;
-        users::record_failure(conn, id, 0, None)?;
+        crate::db::login_throttle::clear_user(conn, id)?;
         sessions::delete_for_user(conn, id)?;
         let token = new_enrolment_token(conn, ctx, id, hours)?;
         ctx.log(
