@@ -19,9 +19,10 @@ pub struct Config {
     pub session_idle_minutes: i64,
     /// Absolute lifetime of a login session, hours.
     pub session_absolute_hours: i64,
-    /// Failed logins before the account is locked.
+    /// Failed logins for one account from one client address before that address is blocked for
+    /// the account (other addresses are not affected).
     pub lockout_failures: i32,
-    /// How long a locked account stays locked, minutes.
+    /// How long the block lasts, minutes.
     pub lockout_minutes: i64,
     /// Login attempts one client address may make per window.
     pub login_rate_per_ip: u32,

@@ -24,6 +24,8 @@ pub enum AppError {
     Unsupported,
     #[error("bad request: {0}")]
     BadRequest(String),
+    #[error("a NUL byte in the request")]
+    NulByte,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -57,6 +59,7 @@ impl AppError {
                 "Felaktig begäran",
                 "Uppgifterna kunde inte tolkas. Gå tillbaka och försök igen.".into(),
             ),
+            AppError::NulByte => ("Otillåtet tecken", crate::messages::NUL_REFUSED.into()),
             AppError::Csrf => (
                 "Formuläret kunde inte skickas",
                 "Sidan var för gammal eller skickades från en annan webbplats. Ladda om sidan och \
@@ -91,9 +94,9 @@ impl ResponseError for AppError {
             AppError::Service(ServiceError::Refused(_) | ServiceError::Conflict(_)) => {
                 StatusCode::CONFLICT
             }
-            AppError::Service(ServiceError::Invalid(_)) | AppError::BadRequest(_) => {
-                StatusCode::BAD_REQUEST
-            }
+            AppError::Service(ServiceError::Invalid(_))
+            | AppError::BadRequest(_)
+            | AppError::NulByte => StatusCode::BAD_REQUEST,
             AppError::Service(ServiceError::LoginFailed) => StatusCode::UNAUTHORIZED,
             AppError::LoginRequired | AppError::Redirect(_) => StatusCode::SEE_OTHER,
             AppError::RateLimited => StatusCode::TOO_MANY_REQUESTS,

@@ -15,6 +15,10 @@ pub const TOTP_WRONG: &str = "Koden stämmer inte. Kontrollera att klockan i tel
 pub const LINK_INVALID: &str = "Länken går inte att använda: den är redan använd, har gått ut eller \
      är felaktig. Be administratören om en ny länk.";
 pub const EMAIL_INVALID: &str = "Skriv en e-postadress, till exempel anna.andersson@vgregion.se.";
+pub const CONTROL_CHARS: &str = "Texten innehåller ett otillåtet tecken, till exempel en \
+     radbrytning eller ett styrtecken. Skriv den på en rad med vanliga tecken.";
+pub const NUL_REFUSED: &str = "Begäran innehöll ett nolltecken (NUL, %00 eller \\u0000), som \
+     tjänsten inte tar emot. Ta bort tecknet och försök igen.";
 pub const ROLE_REQUIRED: &str = "Välj minst en roll.";
 pub const UNIT_REQUIRED: &str =
     "Vårdpersonal, verksamhetschefer och chefläkare måste höra till minst en enhet.";
@@ -59,8 +63,38 @@ pub fn personnummer(e: PnrError) -> &'static str {
         PnrError::Future => {
             "Födelsedatumet i personnumret ligger i framtiden. Kontrollera siffrorna."
         }
-        PnrError::CheckDigit | PnrError::Serial => {
+        PnrError::CheckDigit => {
             "Personnumret är inte giltigt (kontrollsiffran stämmer inte). Kontrollera siffrorna."
         }
+        PnrError::Serial => {
+            "Personnumret är inte giltigt: födelsenumret (de tre siffrorna efter bindestrecket) \
+             kan inte vara 000. Kontrollera siffrorna."
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::personnummer::Personnummer;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn serial_000_has_its_own_message() {
+        let today = NaiveDate::from_ymd_opt(2026, 11, 22).unwrap_or_default();
+        // 19121212-000x with the right check digit, and with a wrong one: the serial decides.
+        for input in [
+            "19121212-0008",
+            "19121212-0000",
+            "121212-0008",
+            "191212120005",
+        ] {
+            let e = Personnummer::parse(input, today).err();
+            assert_eq!(e, Some(PnrError::Serial), "{input}");
+        }
+        let serial = personnummer(PnrError::Serial);
+        assert_ne!(serial, personnummer(PnrError::CheckDigit));
+        assert!(serial.contains("000"), "{serial}");
+        assert!(!serial.contains("kontrollsiffran"), "{serial}");
     }
 }

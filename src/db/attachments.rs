@@ -56,6 +56,23 @@ pub fn for_case(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<Attach
         .load(conn)
 }
 
+/// How many attachments the case has. On PostgreSQL the case row is locked first, so that two
+/// uploads in parallel number their forms one after the other (SQLite writers are serial anyway).
+pub fn count_for_case(conn: &mut DbConnection, case_id: i64) -> QueryResult<i64> {
+    if let DbConnection::Pg(pg) = conn {
+        use super::schema::cases;
+        cases::table
+            .find(case_id)
+            .select(cases::id)
+            .for_update()
+            .first::<i64>(pg)?;
+    }
+    attachments::table
+        .filter(attachments::case_id.eq(case_id))
+        .count()
+        .get_result(conn)
+}
+
 pub fn get(conn: &mut DbConnection, case_id: i64, id: i64) -> QueryResult<Option<Attachment>> {
     attachments::table
         .filter(attachments::case_id.eq(case_id))

@@ -5,6 +5,7 @@ pub mod api;
 pub mod attachments;
 pub mod audit;
 pub mod cases;
+pub mod login_throttle;
 pub mod models;
 pub mod org;
 pub mod outbox;
@@ -129,12 +130,18 @@ impl ManageConnection for Manager {
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        // Only reached if the pool tests on checkout, which `pool` turns off: `has_broken` below
+        // decides on every return instead, without a round trip per request.
         conn.batch_execute("SELECT 1")
             .map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
-        false
+    /// A connection goes back to the pool only if it is usable as new: not after a panic (it may
+    /// still be inside a write transaction that nobody will end) and not when diesel saw it
+    /// break (an open transaction, a failed commit or rollback, a lost server).
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        use diesel::r2d2::R2D2Connection;
+        std::thread::panicking() || conn.is_broken()
     }
 }
 
@@ -152,6 +159,8 @@ pub fn pool(url: &str, max_size: u32) -> Result<Pool, DbError> {
     let p = r2d2::Pool::builder()
         .max_size(max_size)
         .connection_timeout(Duration::from_secs(10))
+        // No `SELECT 1` per checkout: `has_broken` drops bad connections when they come back.
+        .test_on_check_out(false)
         .build(Manager::new(target))?;
     Ok(p)
 }

@@ -299,6 +299,16 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    login_throttle (user_id, client_addr) {
+        user_id -> BigInt,
+        client_addr -> Text,
+        failures -> Integer,
+        locked_until -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(cases -> units (unit_id));
 diesel::joinable!(case_events -> cases (case_id));
 diesel::joinable!(case_checks -> cases (case_id));

@@ -131,21 +131,6 @@ pub fn with_role(conn: &mut DbConnection, role: Role, limit: i64) -> QueryResult
         .load(conn)
 }
 
-pub fn record_failure(
-    conn: &mut DbConnection,
-    id: i64,
-    failed_logins: i32,
-    locked_until: Option<NaiveDateTime>,
-) -> QueryResult<()> {
-    diesel::update(users::table.find(id))
-        .set((
-            users::failed_logins.eq(failed_logins),
-            users::locked_until.eq(locked_until),
-        ))
-        .execute(conn)
-        .map(|_| ())
-}
-
 pub fn record_login(conn: &mut DbConnection, id: i64, at: NaiveDateTime) -> QueryResult<()> {
     diesel::update(users::table.find(id))
         .set((

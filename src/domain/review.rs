@@ -1,7 +1,7 @@
 //! The three-month review (instruction 002 §4.2, §9): due the same day three calendar months
 //! after execution, in Swedish time, clamped to the month's last day; and the reminder schedule.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Timelike, Utc, Weekday};
 use chrono_tz::Europe::Stockholm;
 
 /// `date` plus `months` calendar months, clamped to the last day of the target month.
@@ -65,14 +65,13 @@ pub fn review_reminder_key(due: NaiveDate, today: NaiveDate, before_days: i64) -
     }
 }
 
-/// Office hours in Swedish time: weekdays, from `start` to `end` (hours).
+/// Office hours in Swedish time: weekdays, from `start`:00 up to (not including) `end`:00, so
+/// that with `end = 16` nothing goes out at 16:00–16:59.
 pub fn in_office_hours(at: DateTime<Utc>, start: u32, end: u32) -> bool {
     let local = at.with_timezone(&Stockholm);
     let weekday = !matches!(local.weekday(), Weekday::Sat | Weekday::Sun);
-    let t = local.time();
-    let from = NaiveTime::from_hms_opt(start.min(23), 0, 0).unwrap_or(NaiveTime::MIN);
-    let to = NaiveTime::from_hms_opt(end.min(23), 59, 59).unwrap_or(NaiveTime::MIN);
-    weekday && t >= from && t < to
+    let hour = local.hour();
+    weekday && hour >= start && hour < end
 }
 
 /// The next review after a "keep locked" decision on `decided`.
@@ -211,6 +210,28 @@ mod tests {
             .single()
             .unwrap_or_default();
         assert!(!in_office_hours(sat, 8, 16));
+    }
+
+    #[test]
+    fn office_hours_end_at_the_end_hour() {
+        // Monday 23 Nov 2026 (CET = UTC+1).
+        let at = |h: u32, m: u32| {
+            Utc.with_ymd_and_hms(2026, 11, 23, h - 1, m, 0)
+                .single()
+                .unwrap_or_default()
+        };
+        assert!(in_office_hours(at(8, 0), 8, 16), "the start hour is in");
+        assert!(!in_office_hours(at(7, 59), 8, 16));
+        assert!(in_office_hours(at(15, 59), 8, 16), "15:59 is in");
+        assert!(!in_office_hours(at(16, 0), 8, 16), "16:00 is out");
+        assert!(!in_office_hours(at(16, 59), 8, 16), "16:59 is out");
+        // Summer time (CEST = UTC+2): Monday 1 June 2026, 14:00 UTC = 16:00 local.
+        let june = Utc
+            .with_ymd_and_hms(2026, 6, 1, 14, 0, 0)
+            .single()
+            .unwrap_or_default();
+        assert!(!in_office_hours(june, 8, 16));
+        assert!(in_office_hours(june - chrono::Duration::minutes(1), 8, 16));
     }
 
     proptest! {

@@ -58,6 +58,32 @@ pub enum BuildError {
     Smime(#[from] smime::SmimeError),
 }
 
+/// The message with its top-level `From:` header set to `from`: the sender is the configured one
+/// at send time, not whatever was configured when the message was queued. Only the outer header
+/// block changes (an encrypted body is untouched); folded continuation lines of an old `From:`
+/// go with it, and a message without one gets one.
+pub fn with_from(message: &[u8], from: &str) -> Vec<u8> {
+    let (head, body) = match message.windows(4).position(|w| w == b"\r\n\r\n") {
+        Some(at) => message.split_at(at + 2),
+        None => (message, &b""[..]),
+    };
+    let mut out = Vec::with_capacity(message.len() + from.len());
+    out.extend_from_slice(format!("From: {from}\r\n").as_bytes());
+    let mut skipping = false;
+    for line in head.split_inclusive(|&b| b == b'\n') {
+        let continuation = line.first().is_some_and(|b| *b == b' ' || *b == b'\t');
+        if continuation && skipping {
+            continue;
+        }
+        skipping = line.len() >= 5 && line[..5].eq_ignore_ascii_case(b"from:");
+        if !skipping {
+            out.extend_from_slice(line);
+        }
+    }
+    out.extend_from_slice(body);
+    out
+}
+
 fn msg_err(e: impl std::fmt::Display) -> BuildError {
     BuildError::Message(e.to_string())
 }
@@ -154,4 +180,55 @@ pub fn reminder(
         .multipart(body)
         .map_err(msg_err)?
         .formatted())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(m: &[u8]) -> String {
+        let s = String::from_utf8_lossy(m).into_owned();
+        s.split("\r\n\r\n").next().unwrap_or("").to_string()
+    }
+
+    #[test]
+    fn from_is_set_at_send_time() {
+        let queued = reminder(
+            "gammal@example.se",
+            "mottagare@example.se",
+            "Påminnelse",
+            &["Gör omprövningen.".to_string()],
+            "https://kontosparr.example.se/",
+        )
+        .unwrap_or_default();
+        assert!(headers(&queued).contains("From: gammal@example.se"));
+        let sent = with_from(&queued, "ny-avsandare@example.se");
+        let h = headers(&sent);
+        assert!(h.contains("From: ny-avsandare@example.se"), "{h}");
+        assert!(!h.contains("gammal@example.se"), "{h}");
+        assert_eq!(
+            h.to_ascii_lowercase().matches("\r\nfrom:").count()
+                + usize::from(h.starts_with("From:")),
+            1,
+            "{h}"
+        );
+        assert!(h.contains("To: mottagare@example.se"), "{h}");
+        // The body is byte for byte the same.
+        let body = |m: &[u8]| {
+            let at = m.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(0);
+            m[at..].to_vec()
+        };
+        assert_eq!(body(&queued), body(&sent));
+        // A folded old From: goes whole; a message without one gets one.
+        let folded =
+            b"Subject: x\r\nFrom: \"Gammal\"\r\n <gammal@example.se>\r\nTo: a@b.se\r\n\r\nhej\r\n";
+        let out = String::from_utf8_lossy(&with_from(folded, "ny@example.se")).into_owned();
+        assert_eq!(
+            out,
+            "From: ny@example.se\r\nSubject: x\r\nTo: a@b.se\r\n\r\nhej\r\n"
+        );
+        let none = String::from_utf8_lossy(&with_from(b"To: a@b.se\r\n\r\nhej", "ny@example.se"))
+            .into_owned();
+        assert_eq!(none, "From: ny@example.se\r\nTo: a@b.se\r\n\r\nhej");
+    }
 }

@@ -144,8 +144,10 @@ pub fn send(s: &SmtpSettings, recipient: &str, message: &[u8]) -> Result<(), Sen
         ],
     )
     .map_err(|e| fail(true, e.to_string()))?;
+    // The sender is today's configuration, not the one the message was queued under.
+    let message = super::message::with_from(message, &s.from);
     transport
-        .send_raw(&envelope, message)
+        .send_raw(&envelope, &message)
         .map(|_| ())
         .map_err(|e| fail(e.is_permanent(), e.to_string()))
 }

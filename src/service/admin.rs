@@ -1,6 +1,6 @@
 //! Administration: staff, units, approved private care providers. Every change is logged.
 
-use super::{Ctx, FieldErrors, ServiceError, text_field};
+use super::{Ctx, FieldErrors, ServiceError, line_field, text_field};
 use crate::auth::{password, tokens};
 use crate::db::models::{CareProvider, NewUser, Unit, User};
 use crate::db::org::UnitData;
@@ -56,7 +56,7 @@ fn validate_user(
             input.hsa_id.trim().to_string()
         }
     };
-    let name = text_field(&mut e, "name", &input.name, 200, true);
+    let name = line_field(&mut e, "name", &input.name, 200, true);
     let email = text_field(&mut e, "email", &input.email, 254, true);
     if !email.is_empty() && !validate::email(&email) {
         e.add("email", messages::EMAIL_INVALID);
@@ -271,7 +271,7 @@ pub fn reset_login(
         users::set_password(conn, id, None, false, db::ts(ctx.now))?;
         users::set_totp(conn, id, None, None)?;
         users::replace_recovery_codes(conn, id, &[])?;
-        users::record_failure(conn, id, 0, None)?;
+        crate::db::login_throttle::clear_user(conn, id)?;
         sessions::delete_for_user(conn, id)?;
         let token = new_enrolment_token(conn, ctx, id, hours)?;
         ctx.log(
@@ -390,7 +390,7 @@ fn save_unit(
     {
         e.add("code", messages::UNIT_CODE_TAKEN);
     }
-    let name = text_field(&mut e, "name", &input.name, 200, true);
+    let name = line_field(&mut e, "name", &input.name, 200, true);
     let manager = match input.manager_user_id.trim() {
         "" => None,
         s => {
@@ -517,7 +517,7 @@ pub fn add_provider(
     admin_of(ctx)?;
     db::write_tx(conn, |conn| {
         let mut e = FieldErrors::default();
-        let name = text_field(&mut e, "name", &input.name, 200, true);
+        let name = line_field(&mut e, "name", &input.name, 200, true);
         let org_nr = validate::org_number(&input.org_number);
         match &org_nr {
             None => e.add("org_number", messages::ORG_INVALID),

@@ -22,18 +22,24 @@ fn invalid(message: &str) -> ServiceError {
     ServiceError::Invalid(e)
 }
 
-/// A file name safe to show and to send back in a header.
-fn clean_name(name: &str) -> String {
-    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
-    let cleaned: String = base
-        .chars()
-        .filter(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | ' '))
-        .take(100)
-        .collect();
-    if cleaned.trim().is_empty() {
-        "blankett.pdf".into()
+/// The case's own name for its `n`-th scanned form (1, 2, …). The uploaded file name is never
+/// stored or sent back: it is the sender's text, and a name like `x.html` must not travel with
+/// the bytes.
+fn stored_name(n: i64) -> String {
+    format!("blankett-{n}.pdf")
+}
+
+/// The name a download is sent as: the stored one when it is one of ours (older rows may hold an
+/// uploaded name), otherwise a neutral one.
+fn download_name(stored: &str) -> String {
+    let ours = stored
+        .strip_prefix("blankett-")
+        .and_then(|r| r.strip_suffix(".pdf"))
+        .is_some_and(|n| !n.is_empty() && n.len() <= 9 && n.bytes().all(|b| b.is_ascii_digit()));
+    if ours {
+        stored.to_string()
     } else {
-        cleaned
+        "blankett.pdf".into()
     }
 }
 
@@ -42,7 +48,7 @@ pub fn add(
     ctx: &Ctx,
     case_id: i64,
     bytes: &[u8],
-    original_name: &str,
+    _uploaded_name: &str,
     dir: &Path,
     max_bytes: usize,
 ) -> Result<i64, ServiceError> {
@@ -67,7 +73,6 @@ pub fn add(
     write_private(&path, bytes)
         .map_err(|e| ServiceError::Refused(format!("Filen kunde inte sparas: {e}")))?;
     let sha = hex::encode(Sha256::digest(bytes));
-    let name = clean_name(original_name);
     let user = ctx.actor()?.user_id;
     let result = with_case(conn, ctx, case_id, "attach", |c, row, role| {
         if role != Role::Handler {
@@ -79,6 +84,8 @@ pub fn add(
                 None,
             ));
         }
+        // Numbered inside the case's write transaction, so two uploads never share a number.
+        let name = stored_name(attachments::count_for_case(c, case_id)? + 1);
         let id = attachments::insert(
             c,
             case_id,
@@ -135,7 +142,7 @@ pub fn download(
     with_case(conn, ctx, case_id, "download", |c, row, role| {
         let a = attachments::get(c, case_id, attachment_id)?.ok_or(ServiceError::NotFound)?;
         record(c, ctx, &row, Some(role), "attachment_download", None)?;
-        Ok((dir.join(&a.storage_key), a.filename))
+        Ok((dir.join(&a.storage_key), download_name(&a.filename)))
     })
 }
 
@@ -152,11 +159,18 @@ mod tests {
     }
 
     #[test]
-    fn names_are_cleaned() {
-        assert_eq!(clean_name("../../etc/passwd"), "passwd");
-        assert_eq!(clean_name("C:\\scan\\blankett 1.pdf"), "blankett 1.pdf");
-        assert_eq!(clean_name("\"; rm -rf /"), "blankett.pdf");
-        assert_eq!(clean_name("a\";b.pdf"), "ab.pdf");
-        assert_eq!(clean_name(""), "blankett.pdf");
+    fn names_are_the_cases_own() {
+        assert_eq!(stored_name(1), "blankett-1.pdf");
+        assert_eq!(stored_name(12), "blankett-12.pdf");
+        assert_eq!(download_name("blankett-3.pdf"), "blankett-3.pdf");
+        for old in [
+            "x.html",
+            "skannad blankett.pdf",
+            "blankett-.pdf",
+            "blankett-1.pdf.html",
+            "",
+        ] {
+            assert_eq!(download_name(old), "blankett.pdf", "{old}");
+        }
     }
 }

@@ -3,12 +3,15 @@
 use super::session::{self, Stage};
 use super::{Ctx, FieldErrors, ServiceError};
 use crate::auth::{password, tokens, totp};
-use crate::db::{self, DbConnection, sessions, users};
+use crate::db::{self, DbConnection, login_throttle, sessions, users};
 use crate::domain::HsaId;
 use crate::domain::validate;
 use crate::messages;
 use chrono::Duration;
 
+/// The login throttle: `failures` wrong attempts for one account from one client address block
+/// that account from that address for `duration` (ASVS V2.2.1). Other addresses still log in, so
+/// nobody can lock a chosen colleague out by typing wrong passwords in their name.
 #[derive(Debug, Clone, Copy)]
 pub struct LockoutPolicy {
     pub failures: i32,
@@ -70,7 +73,8 @@ pub fn login(
             ctx.log(conn, &entry)?;
             return Ok(Attempt::Failed);
         }
-        if u.locked_until.is_some_and(|t| t > now) {
+        let addr = ctx.client_addr.as_str();
+        if login_throttle::locked_until(conn, u.id, addr)?.is_some_and(|t| t > now) {
             entry.action = "login_refused_locked".into();
             ctx.log(conn, &entry)?;
             return Ok(Attempt::Failed);
@@ -96,7 +100,7 @@ pub fn login(
             }
         };
         if !(password_ok && second_ok) {
-            let failures = u.failed_logins + 1;
+            let failures = login_throttle::add_failure(conn, u.id, addr, now)?;
             entry.detail = Some(
                 if password_ok {
                     "fel kod"
@@ -107,17 +111,19 @@ pub fn login(
             );
             ctx.log(conn, &entry)?;
             if failures >= policy.failures {
-                users::record_failure(conn, u.id, 0, Some(now + policy.duration))?;
+                login_throttle::lock(conn, u.id, addr, now + policy.duration, now)?;
                 let mut locked = entry.clone();
                 locked.action = "account_locked".into();
-                locked.detail = Some(format!("{failures} misslyckade försök"));
+                locked.detail = Some(format!(
+                    "{failures} misslyckade försök från {addr}; spärrat därifrån i {} minuter",
+                    policy.duration.num_minutes()
+                ));
                 ctx.log(conn, &locked)?;
-            } else {
-                users::record_failure(conn, u.id, failures, None)?;
             }
             return Ok(Attempt::Failed);
         }
         users::record_login(conn, u.id, now)?;
+        login_throttle::clear(conn, u.id, addr)?;
         if let Some(old) = old_session_hash {
             sessions::delete(conn, old)?;
         }
@@ -203,7 +209,7 @@ pub fn enrol_with_link(
         users::set_password(conn, uid, Some(&hash), false, now)?;
         users::set_totp(conn, uid, None, None)?;
         users::replace_recovery_codes(conn, uid, &[])?;
-        users::record_failure(conn, uid, 0, None)?;
+        login_throttle::clear_user(conn, uid)?;
         sessions::delete_for_user(conn, uid)?;
         if let Some(old) = old_session_hash {
             sessions::delete(conn, old)?;

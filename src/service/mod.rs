@@ -206,6 +206,17 @@ pub fn text_field(
         errors.add(field, crate::messages::REQUIRED);
     } else if v.chars().count() > max {
         errors.add(field, crate::messages::too_long(max));
+    } else if crate::domain::validate::has_control(&v, true) {
+        errors.add(field, crate::messages::CONTROL_CHARS);
+    }
+    v
+}
+
+/// As `text_field`, for a one-line value (a name): no line breaks or tabs either.
+pub fn line_field(e: &mut FieldErrors, f: &'static str, v: &str, max: usize, req: bool) -> String {
+    let v = text_field(e, f, v, max, req);
+    if e.get(f).is_none() && crate::domain::validate::has_control(&v, false) {
+        e.add(f, crate::messages::CONTROL_CHARS);
     }
     v
 }

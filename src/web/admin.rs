@@ -4,6 +4,7 @@ use super::pages::{self, Layout, Pager};
 use super::{AdminStaff, AppState, HtmlForm, Staff};
 use crate::db::models::{CareProvider, Unit, User};
 use crate::domain::Role;
+use crate::domain::validate::has_control;
 use crate::error::AppError;
 use crate::service::admin::{self, FirstPassword, ProviderInput, UnitInput, UserInput};
 use crate::service::{FieldErrors, ServiceError};
@@ -65,6 +66,7 @@ struct ListQuery {
 struct UsersPage {
     l: Layout,
     q: String,
+    q_error: Option<&'static str>,
     rows: Vec<User>,
     pager: Pager,
 }
@@ -76,11 +78,15 @@ async fn users(
 ) -> Result<HttpResponse, AppError> {
     let ctx = staff.ctx(&state);
     let q: String = query.q.chars().take(100).collect();
+    let q_error = has_control(&q, false).then_some(crate::messages::CONTROL_CHARS);
     let q2 = q.clone();
     let offset = Pager::offset(query.sida);
-    let (rows, total) = state
-        .run(move |conn| admin::users_page(conn, &ctx, &q2, pages::PER_PAGE, offset))
-        .await?;
+    let (rows, total) = match q_error {
+        Some(_) => (Vec::new(), 0), // no search with a refused term
+        None => {
+            (state.run(move |c| admin::users_page(c, &ctx, &q2, pages::PER_PAGE, offset))).await?
+        }
+    };
     let base = if q.is_empty() {
         String::new()
     } else {
@@ -94,6 +100,7 @@ async fn users(
     Ok(pages::ok(&UsersPage {
         l: staff.layout("Användare"),
         q,
+        q_error,
         rows,
         pager: Pager::new(query.sida, total, base),
     }))

@@ -18,7 +18,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 pub const BODY_LIMIT: usize = 64 * 1024;
 
-fn error(status: StatusCode, errors: Vec<(String, String)>) -> HttpResponse {
+pub(crate) fn error(status: StatusCode, errors: Vec<(String, String)>) -> HttpResponse {
     let list: Vec<_> = errors
         .into_iter()
         .map(|(f, m)| json!({"field": f, "message": m}))
@@ -53,10 +53,43 @@ async fn file_case(
     if token.is_empty() || token.len() > 200 {
         return Ok(unauthorized());
     }
+    // The token first: nothing about the request is answered to someone without a valid one.
+    let client = match state
+        .run(move |c| intake::client_for_token(c, &token))
+        .await
+    {
+        Ok(Some(client)) => client,
+        Ok(None) => return Ok(unauthorized()),
+        Err(e) => {
+            tracing::error!(error = %e, "intake token check failed");
+            return Ok(error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                vec![(
+                    "body".into(),
+                    "Tekniskt fel; inget sparades. Försök igen.".into(),
+                )],
+            ));
+        }
+    };
+    if !is_json(&req) {
+        return Ok(error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            vec![(
+                "Content-Type".into(),
+                "Skicka ärendet som JSON med Content-Type: application/json.".into(),
+            )],
+        ));
+    }
     if body.len() > BODY_LIMIT {
         return Ok(error(
             StatusCode::PAYLOAD_TOO_LARGE,
             vec![("body".into(), format!("Högst {BODY_LIMIT} byte."))],
+        ));
+    }
+    if serde_json::from_slice::<serde_json::Value>(&body).is_ok_and(|v| has_nul(&v)) {
+        return Ok(error(
+            StatusCode::BAD_REQUEST,
+            vec![("body".into(), crate::messages::NUL_REFUSED.into())],
         ));
     }
     let parsed: IntakeRequest = match serde_json::from_slice(&body) {
@@ -90,9 +123,6 @@ async fn file_case(
     let now = state.clock.now();
     let result = state
         .run(move |c| {
-            let Some(client) = intake::client_for_token(c, &token)? else {
-                return Ok(None);
-            };
             let ctx = Ctx {
                 now,
                 client_addr: format!("{client_addr} ({})", client.name),
@@ -101,12 +131,11 @@ async fn file_case(
                     name: client.name.clone(),
                 },
             };
-            intake::file_case(c, &ctx, &client, &key, &digest, &parsed).map(Some)
+            intake::file_case(c, &ctx, &client, &key, &digest, &parsed)
         })
         .await;
     match result {
-        Ok(None) => Ok(unauthorized()),
-        Ok(Some(f)) => {
+        Ok(f) => {
             let status = if f.created {
                 StatusCode::CREATED
             } else {
@@ -139,6 +168,26 @@ async fn file_case(
                 )],
             ))
         }
+    }
+}
+
+/// `Content-Type: application/json`, parameters (a charset) allowed.
+fn is_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// A NUL character anywhere in a JSON value, keys included.
+fn has_nul(v: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match v {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(a) => a.iter().any(has_nul),
+        Value::Object(o) => o.iter().any(|(k, v)| k.contains('\0') || has_nul(v)),
+        _ => false,
     }
 }
 

@@ -31,6 +31,19 @@ pub async fn guard(
     let is_asset = req.path().starts_with("/static/") || req.path() == "/healthz";
     // The intake API authenticates each request by bearer token: no session, no CSRF.
     let is_api = req.path().starts_with("/api/");
+    // A NUL byte is never data here (PostgreSQL cannot even store one in text): refused before
+    // anything reads the query string.
+    if has_encoded_nul(req.path()) || has_encoded_nul(req.query_string()) {
+        let res = if is_api {
+            super::api::error(
+                actix_web::http::StatusCode::BAD_REQUEST,
+                vec![("query".into(), crate::messages::NUL_REFUSED.into())],
+            )
+        } else {
+            AppError::NulByte.error_response()
+        };
+        return Ok(finish(req.into_response(res), &state, false));
+    }
     let client_addr = client_addr(&req, state.config.trust_forwarded_for);
     let cookie = req
         .cookie(state.cookie_name())
@@ -129,6 +142,10 @@ async fn check_post(
     let body = tokio::time::timeout(BODY_TIMEOUT, read)
         .await
         .map_err(|_| AppError::BadRequest("the body did not arrive in time".into()))??;
+    // A form body is text: no NUL, encoded or raw (a PDF upload may hold any byte).
+    if is_form && (body.contains(&0) || has_encoded_nul(&String::from_utf8_lossy(&body))) {
+        return Err(AppError::NulByte);
+    }
     let sent = if is_multipart {
         // Malformed (e.g. cut before its closing boundary): refused here, never waited on.
         let boundary = super::multipart::boundary(&content_type)
@@ -154,6 +171,11 @@ async fn check_post(
     };
     req.set_payload(bytes_to_payload(body));
     if ok { Ok(()) } else { Err(AppError::Csrf) }
+}
+
+/// A percent-encoded NUL (`%00`) in a path, query string or form body.
+fn has_encoded_nul(s: &str) -> bool {
+    s.contains("%00") || s.contains('\0')
 }
 
 /// The path as logged: one-time tokens are cut off.

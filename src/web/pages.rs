@@ -195,8 +195,10 @@ impl Pager {
             base,
         }
     }
+    /// The first row of a page; saturates, so that no `sida` wraps to a negative OFFSET (a page
+    /// past the end is simply empty).
     pub fn offset(page: Option<i64>) -> i64 {
-        (page.unwrap_or(1).max(1) - 1) * PER_PAGE
+        (page.unwrap_or(1).max(1) - 1).saturating_mul(PER_PAGE)
     }
     pub fn has_prev(&self) -> bool {
         self.page > 1
@@ -222,4 +224,19 @@ impl Pager {
 /// Errors for a template: lookups by field name.
 pub fn err<'a>(errors: &'a FieldErrors, field: &str) -> Option<&'a str> {
     errors.get(field)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_never_wrap() {
+        assert_eq!(Pager::offset(None), 0);
+        assert_eq!(Pager::offset(Some(1)), 0);
+        assert_eq!(Pager::offset(Some(2)), PER_PAGE);
+        assert_eq!(Pager::offset(Some(i64::MIN)), 0);
+        assert_eq!(Pager::offset(Some(i64::MAX)), i64::MAX);
+        assert!(Pager::offset(Some(i64::MAX / PER_PAGE + 2)) >= 0);
+    }
 }

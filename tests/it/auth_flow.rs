@@ -12,7 +12,7 @@ dual!(
     health_redirect_and_headers,
     login_needs_password_and_current_code,
     a_code_works_once,
-    five_failures_lock_the_account,
+    five_failures_block_the_account_from_that_address,
     unknown_user_and_wrong_password_look_alike,
     post_without_csrf_token_is_refused,
     sessions_time_out_and_end_server_side,
@@ -102,7 +102,9 @@ async fn a_code_works_once(app: TestApp) {
     assert_eq!(second.login(&u, PASSWORD, &app.code(&u)).await.status, 303);
 }
 
-async fn five_failures_lock_the_account(app: TestApp) {
+async fn five_failures_block_the_account_from_that_address(app: TestApp) {
+    use kontosparr::service::Ctx;
+    use kontosparr::service::auth::{LockoutPolicy, login};
     let u = app.user(&[Role::Handler], &[]);
     let mut b = app.browser();
     for _ in 0..5 {
@@ -111,15 +113,35 @@ async fn five_failures_lock_the_account(app: TestApp) {
             401
         );
     }
-    // Now even the right password and code are refused, with the same answer.
+    // Now even the right password and code are refused from this address, with the same answer.
     let r = b.login(&u, PASSWORD, &app.code(&u)).await;
     assert_eq!(r.status, 401);
     let log = app.audit_actions();
     assert!(log.contains(&"account_locked".to_string()), "{log:?}");
     assert!(log.contains(&"login_refused_locked".to_string()));
-    // Fifteen minutes later the account opens again.
-    app.clock
-        .advance(Duration::minutes(15) + Duration::seconds(1));
+    // The same account from another address is not affected (nobody can lock a colleague out).
+    app.clock.advance(Duration::seconds(30));
+    let elsewhere = Ctx {
+        now: app.clock.now(),
+        client_addr: "192.0.2.44".into(),
+        principal: kontosparr::service::Principal::Visitor,
+    };
+    let policy = LockoutPolicy {
+        failures: 5,
+        duration: Duration::minutes(15),
+    };
+    let other = login(
+        &mut app.conn(),
+        &elsewhere,
+        policy,
+        &u.hsa_id,
+        PASSWORD,
+        &app.code(&u),
+        None,
+    );
+    assert!(other.is_ok(), "{other:?}");
+    // Fifteen minutes after the block began, this address opens again.
+    app.clock.advance(Duration::minutes(15));
     assert_eq!(b.login(&u, PASSWORD, &app.code(&u)).await.status, 303);
 }
 

@@ -9,6 +9,7 @@ mod audit_log;
 mod auth_flow;
 mod browser;
 mod demo;
+mod hardening;
 mod mail;
 mod records;
 mod reminders;

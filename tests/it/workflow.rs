@@ -341,21 +341,30 @@ async fn another_unit_cannot_see_or_change_a_case(app: TestApp) {
     app.login(&mut a, &auditor).await;
     assert_eq!(a.get(&format!("/arenden/{id}")).await.status, 403);
     assert_eq!(a.get("/arenden").await.status, 403);
-    // Every refused attempt at the case is logged, by whom: the outsider's two pages and five
-    // actions, and the auditor's look at the case (the tampered new case and the auditor's list
-    // are refused before any case is touched).
-    let denied: Vec<Option<String>> = {
+    // Every refusal is logged, by whom: the outsider's two pages, five actions and the tampered
+    // unit of a new case; the auditor's look at the case and at the case list.
+    let denied: Vec<(Option<String>, Option<String>)> = {
         use diesel::prelude::*;
         use kontosparr::db::schema::access_log::dsl::*;
         access_log
             .filter(action.eq("access_denied"))
             .order(id.asc())
-            .select(user_hsa_id)
+            .select((user_hsa_id, detail))
             .load(&mut app.conn() as &mut kontosparr::db::DbConnection)
             .unwrap()
     };
-    let mut expected = vec![Some(outsider.hsa_id.clone()); 7];
-    expected.push(Some(auditor.hsa_id.clone()));
+    let reasons: Vec<&str> = denied
+        .iter()
+        .map(|(_, d)| d.as_deref().unwrap_or("").rsplit("; ").next().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        reasons,
+        [vec!["other_unit"; 8], vec!["role"; 2]].concat(),
+        "{denied:?}"
+    );
+    let denied: Vec<Option<String>> = denied.into_iter().map(|(u, _)| u).collect();
+    let mut expected = vec![Some(outsider.hsa_id.clone()); 8];
+    expected.extend(vec![Some(auditor.hsa_id.clone()); 2]);
     assert_eq!(denied, expected, "attempts are logged");
 }
 
@@ -679,7 +688,9 @@ async fn scanned_form_upload_and_logged_download(app: TestApp) {
         .await;
     assert_eq!(ok.status, 303, "{}", ok.body);
     let page = h.get(&format!("/arenden/{id}")).await;
-    assert!(page.body.contains("skannad blankett.pdf"));
+    // Stored under the case's own name, never the uploaded one.
+    assert!(page.body.contains("blankett-1.pdf"));
+    assert!(!page.body.contains("skannad blankett.pdf"));
     let start = page.body.find(&format!("/arenden/{id}/bilagor/")).unwrap();
     let end = start + page.body[start..].find('"').unwrap();
     let link = page.body[start..end].to_string();
