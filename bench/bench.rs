@@ -192,7 +192,7 @@ fn main() {
         cases::diary(&mut conn, &h, 2020, 50, 0).expect("diary")
     });
     time("review list (clinician)", 20, || {
-        kontosparr::service::reminders::list(&mut conn, &c, true, 50, 0).expect("reviews")
+        kontosparr::service::cases::reviews(&mut conn, &c, true, 50, 0).expect("reviews")
     });
     time("access log, newest page", 20, || {
         db::audit::latest(&mut conn, 50, 0).expect("log")

@@ -3,7 +3,7 @@
 //! recipient certificate the feedback travels S/MIME-encrypted; without one the manager gets a
 //! notice with no personal data and a link. Never a plain-text fallback.
 
-use super::cases::Workflow;
+use super::settings::Workflow;
 use super::{Ctx, ServiceError};
 use crate::db::models::CaseRow;
 use crate::db::outbox::{self, NewMessage};

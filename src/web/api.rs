@@ -4,7 +4,7 @@
 //! sent by a browser on its own).
 
 use super::AppState;
-use crate::error::AppError;
+use crate::web::error::AppError;
 use crate::service::intake::{self, IntakeRequest};
 use crate::service::{Ctx, ServiceError};
 use actix_web::http::StatusCode;

@@ -2,7 +2,7 @@
 
 use super::pages::{self, Layout};
 use super::{AppState, Staff, Visitor};
-use crate::error::AppError;
+use crate::web::error::AppError;
 use crate::service::session::{self, Session, Stage};
 use crate::service::{self, FieldErrors, ServiceError, auth::LockoutPolicy};
 use actix_web::http::StatusCode;

@@ -3,7 +3,7 @@
 
 use super::{AppState, ReqInfo};
 use crate::auth::tokens;
-use crate::error::AppError;
+use crate::web::error::AppError;
 use crate::service::session;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
