@@ -166,7 +166,8 @@ fn main() {
                 .expect("active"),
         ),
     };
-    let register = kontosparr::register::FileRegister::demo().expect("register");
+    let register =
+        kontosparr::register::FileRegister::demo(Utc::now().date_naive()).expect("register");
     let mid = n_cases / 2;
     time("case list, clinician, first page", 20, || {
         cases::list(&mut conn, &c, None, 50, 0).expect("list")

@@ -8,7 +8,6 @@ use super::{Ctx, ServiceError};
 use crate::db::models::CaseRow;
 use crate::db::outbox::{self, NewMessage};
 use crate::db::{self, DbConnection, cases, org, users};
-use crate::domain::case::Kind;
 use crate::mail::{cert, message};
 use chrono_tz::Europe::Stockholm;
 
@@ -71,12 +70,7 @@ pub fn enqueue(
                 None => String::new(),
             };
             let f = message::Feedback {
-                kind: row
-                    .kind
-                    .parse::<Kind>()
-                    .map(|k| k.label())
-                    .unwrap_or("")
-                    .to_string(),
+                kind: row.kind.label().to_string(),
                 diary_number: row.diary_number.clone().unwrap_or_default(),
                 citizen_pnr: crate::domain::Personnummer::display_digits(&row.citizen_pnr),
                 citizen_name: if row.citizen_protected {

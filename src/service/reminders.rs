@@ -244,7 +244,7 @@ pub fn run_due(
                 let mut lines = vec![
                     "En invånares inloggning på 1177.se låstes efter ett samtal till KSD:s nödtelefon från er enhet. Den skriftliga blanketten har ännu inte kommit till Spärr- och loggservice.".to_string(),
                 ];
-                if row.requested_by == "citizen" {
+                if row.requested_by == crate::domain::case::RequestedBy::Citizen {
                     lines.push("Låsningen gjordes på invånarens uppdrag: hjälp invånaren att skicka in blanketten.".to_string());
                 } else {
                     lines.push("Skicka in blanketten så snart som möjligt.".to_string());

@@ -2,8 +2,8 @@
 //! choices, and what a form's service call came to.
 
 use crate::domain::Personnummer;
-use crate::web::error::AppError;
 use crate::service::{FieldErrors, ServiceError};
+use crate::web::error::AppError;
 use actix_web::HttpResponse;
 use actix_web::http::header::LOCATION;
 use chrono::NaiveDateTime;

@@ -69,11 +69,11 @@ pub fn register_call(
             None
         }
     };
-    let requested_by = match input.requested_by.as_str() {
-        "staff" | "citizen" => input.requested_by.clone(),
-        _ => {
+    let requested_by = match input.requested_by.parse::<RequestedBy>() {
+        Ok(r) => r,
+        Err(_) => {
             e.add("requested_by", "Ange vem som begärde låsningen.");
-            String::new()
+            RequestedBy::Staff
         }
     };
     db::write_tx(conn, |c| {
@@ -92,13 +92,13 @@ pub fn register_call(
         let (Some(unit), Some(pnr)) = (unit, pnr.clone()) else {
             return Err(ServiceError::Invalid(e.clone()));
         };
-        let mut row = blank_row(ctx, Kind::Lock, "emergency");
-        row.status = to.code().into();
+        let mut row = blank_row(ctx, Kind::Lock, Channel::Emergency);
+        row.status = to;
         row.unit_id = unit.id;
         row.citizen_pnr = pnr.digits();
         row.citizen_name = citizen_name.clone();
         row.citizen_protected = input.citizen_protected;
-        row.requested_by = requested_by.clone();
+        row.requested_by = requested_by;
         row.caller_name = caller_name.clone();
         row.caller_phone = caller_phone.clone();
         row.caller_email = caller_email.clone();
@@ -110,7 +110,7 @@ pub fn register_call(
         let number = assign_diary_number(c, ctx, &wf.diary_prefix, &mut row)?;
         let id = cases::insert(c, &row)?;
         row.id = id;
-        let from = if requested_by == "citizen" {
+        let from = if requested_by == RequestedBy::Citizen {
             "invånaren (på invånarens uppdrag)"
         } else {
             "personalen"
@@ -162,11 +162,11 @@ pub fn link_form(
             |_, r| {
                 let keep = (
                     r.id,
-                    r.status.clone(),
+                    r.status,
                     r.version,
                     r.diary_number.clone(),
                     r.created_at,
-                    r.channel.clone(),
+                    r.channel,
                     r.executed_at,
                     r.caller_name.clone(),
                     r.caller_phone.clone(),

@@ -69,12 +69,12 @@ pub struct CaseInput {
 
 impl CaseInput {
     /// The form filled from a stored case (for editing).
-    pub fn from_row(r: &CaseRow) -> CaseInput {
+    pub fn from_row(r: &CaseRow, today: NaiveDate) -> CaseInput {
         let d = |x: Option<NaiveDate>| x.map(|d| d.to_string()).unwrap_or_default();
         CaseInput {
-            kind: r.kind.clone(),
+            kind: r.kind.code().into(),
             unit_id: r.unit_id.to_string(),
-            citizen_pnr: Personnummer::parse(&r.citizen_pnr, Utc::now().date_naive())
+            citizen_pnr: Personnummer::parse(&r.citizen_pnr, today)
                 .map(|p| p.canonical())
                 .unwrap_or_else(|_| r.citizen_pnr.clone()),
             // A protected citizen's name and contact data are never put back in a form (left
@@ -97,7 +97,7 @@ impl CaseInput {
             assessment_reasons: r.assessment_reasons.clone(),
             assessment_risks: r.assessment_risks.clone(),
             assessment_scope: r.assessment_scope.clone(),
-            requested_by: r.requested_by.clone(),
+            requested_by: r.requested_by.code().into(),
             journal_note_date: d(r.journal_note_date),
             chief_informed_date: d(r.chief_informed_date),
             chief_informed_whom: r.chief_informed_whom.clone(),
@@ -105,7 +105,7 @@ impl CaseInput {
             patient_not_informed_reason: r.patient_not_informed_reason.clone(),
             journal_sealing: match (
                 r.journal_sealing_requested,
-                r.decided_on.is_some() || r.status != "draft",
+                r.decided_on.is_some() || r.status != crate::domain::case::Status::Draft,
             ) {
                 (true, _) => "yes".into(),
                 (false, true) => "no".into(),
@@ -187,8 +187,8 @@ pub(crate) fn apply_input(
     let today = swedish_today(ctx);
     let mut e = FieldErrors::default();
     match input.kind.parse::<Kind>() {
-        Ok(k) => row.kind = k.code().into(),
-        Err(_) if row.status == "draft" && row.id == 0 => {
+        Ok(k) => row.kind = k,
+        Err(_) if row.status == crate::domain::case::Status::Draft && row.id == 0 => {
             e.add("kind", "Välj låsning eller upplåsning.")
         }
         Err(_) => {}
@@ -272,11 +272,7 @@ pub(crate) fn apply_input(
     );
     let rb = input.requested_by.trim();
     if rb.is_empty() || grounds::is_choice(REQUESTED_BY, rb) {
-        row.requested_by = if rb.is_empty() {
-            "staff".into()
-        } else {
-            rb.into()
-        };
+        row.requested_by = rb.parse().unwrap_or(RequestedBy::Staff);
     } else {
         e.add("requested_by", "Välj vem som begärde låsningen.");
     }
@@ -364,7 +360,10 @@ pub(crate) fn apply_input(
             }
         },
     };
-    if row.kind == "unlock" && row.related_case_id.is_none() && !row.citizen_pnr.is_empty() {
+    if row.kind == crate::domain::case::Kind::Unlock
+        && row.related_case_id.is_none()
+        && !row.citizen_pnr.is_empty()
+    {
         row.related_case_id = proposed_locks(conn, ctx, actor_role, &row.citizen_pnr)?
             .first()
             .map(|c| c.id);
@@ -404,7 +403,7 @@ pub fn missing_fields(row: &CaseRow) -> FieldErrors {
     if row.citizen_name.is_empty() {
         e.add("citizen_name", req);
     }
-    if row.kind == "lock" {
+    if row.kind == crate::domain::case::Kind::Lock {
         if row.risk_kinds.is_empty() {
             e.add(
                 "risk_kinds",

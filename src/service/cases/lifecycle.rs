@@ -25,7 +25,7 @@ pub fn create_draft(
     )
     .map_err(|e| ServiceError::Refused(e.message()))?;
     db::write_tx(conn, |c| {
-        let mut row = blank_row(ctx, kind, "eservice");
+        let mut row = blank_row(ctx, kind, Channel::Eservice);
         let errors = apply_input(c, ctx, role, &mut row, input)?;
         errors.into_result()?;
         let id = cases::insert(c, &row)?;
@@ -72,11 +72,11 @@ pub fn update_draft(
             |_, r| {
                 let keep = (
                     r.id,
-                    r.status.clone(),
+                    r.status,
                     r.version,
                     r.diary_number.clone(),
                     r.created_at,
-                    r.channel.clone(),
+                    r.channel,
                 );
                 *r = staged;
                 (
@@ -139,7 +139,7 @@ pub fn submit(
     version: i32,
 ) -> Result<(), ServiceError> {
     with_case(conn, ctx, id, "submit", |c, row, role| {
-        let action = if row.status == "returned" {
+        let action = if row.status == crate::domain::case::Status::Returned {
             Action::Resubmit
         } else {
             Action::Submit
@@ -217,7 +217,7 @@ pub fn check_item(
                 None,
             ));
         }
-        if row.status != "received" {
+        if row.status != crate::domain::case::Status::Received {
             return Err(ServiceError::Refused(
                 "Kontrollpunkter bockas av när ärendet är mottaget.".into(),
             ));
@@ -378,7 +378,7 @@ pub fn execute(
                 number = assign_diary_number(c, ctx, &wf.diary_prefix, r)?;
                 r.executed_at = Some(db::ts(ctx.now));
                 r.executed_by_user_id = Some(actor_id);
-                if r.kind == Kind::Lock.code() {
+                if r.kind == Kind::Lock {
                     r.review_due = Some(crate::domain::review::review_due(ctx.now));
                 }
                 r.helpdesk_ref = helpdesk.clone();
@@ -397,7 +397,7 @@ pub fn execute(
             &detail,
         )?;
         // An executed unlock ends the lock's review cycle.
-        if let (Some(rid), true) = (row.related_case_id, row.kind == Kind::Unlock.code()) {
+        if let (Some(rid), true) = (row.related_case_id, row.kind == Kind::Unlock) {
             cases::set_review_due(c, rid, None)?;
         }
         crate::service::feedback::enqueue(c, ctx, &row, wf)?;

@@ -22,12 +22,12 @@ pub use review::*;
 use super::{Access, Actor, Ctx, FieldErrors, Principal, Refusal, ServiceError, text_field};
 use crate::db::models::{CareProvider, CaseCheck, CaseEvent, CaseRow, Unit, User};
 use crate::db::{self, DbConnection, cases, org, users};
-use crate::domain::case::{self, Action, ActorKind, Facts, Kind, Status};
+use crate::domain::case::{self, Action, ActorKind, Channel, Facts, Kind, RequestedBy, Status};
 use crate::domain::diary::DiaryNumber;
 use crate::domain::grounds::{self, BASIS, NOT_INFORMED, REQUESTED_BY, RISKS, SITUATIONS};
 use crate::domain::{Personnummer, Role};
 use crate::register::{PopulationRegister, RegisterPerson};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use chrono_tz::Europe::Stockholm;
 
 pub const TEXT_MAX: usize = 4000;
@@ -61,13 +61,11 @@ fn actor_kind(role: Role) -> ActorKind {
 }
 
 fn status_of(row: &CaseRow) -> Result<Status, ServiceError> {
-    row.status
-        .parse()
-        .map_err(|_| ServiceError::Refused("Okänd status".into()))
+    Ok(row.status)
 }
 
 fn facts(actor: &Actor, role: Role, row: &CaseRow, checks: &[CaseCheck]) -> Facts {
-    let paper = row.channel == "paper";
+    let paper = row.channel == crate::domain::case::Channel::Paper;
     let done: Vec<&str> = checks.iter().map(|c| c.item.as_str()).collect();
     Facts {
         actor: actor_kind(role),
@@ -218,7 +216,7 @@ fn act(
         },
     )?;
     change(conn, &mut row)?;
-    row.status = to.code().into();
+    row.status = to;
     row.updated_at = db::ts(ctx.now);
     if !cases::save(conn, &row, expected_version)? {
         return Err(conflict(conn, row.id)?);
@@ -235,14 +233,14 @@ fn act(
     Ok(row)
 }
 
-pub(crate) fn blank_row(ctx: &Ctx, kind: Kind, channel: &str) -> CaseRow {
+pub(crate) fn blank_row(ctx: &Ctx, kind: Kind, channel: Channel) -> CaseRow {
     let now = db::ts(ctx.now);
     CaseRow {
         id: 0,
-        kind: kind.code().into(),
-        status: Status::Draft.code().into(),
+        kind,
+        status: Status::Draft,
         version: 1,
-        channel: channel.into(),
+        channel,
         unit_id: 0,
         care_provider_id: None,
         citizen_pnr: String::new(),
@@ -256,7 +254,7 @@ pub(crate) fn blank_row(ctx: &Ctx, kind: Kind, channel: &str) -> CaseRow {
         assessment_reasons: String::new(),
         assessment_risks: String::new(),
         assessment_scope: String::new(),
-        requested_by: "staff".into(),
+        requested_by: RequestedBy::Staff,
         decider_user_id: None,
         decider_name: String::new(),
         decider_role: String::new(),

@@ -14,7 +14,7 @@ pub fn register_paper(
     let actor = ctx.actor()?.clone();
     let kind = input.kind.parse::<Kind>().unwrap_or(Kind::Lock);
     db::write_tx(conn, |c| {
-        let mut row = blank_row(ctx, kind, "paper");
+        let mut row = blank_row(ctx, kind, Channel::Paper);
         let mut e = apply_input(c, ctx, Role::Handler, &mut row, input)?;
         let today = swedish_today(ctx);
         row.decider_name = text_field(&mut e, "decider_name", &input.decider_name, SHORT_MAX, true);
@@ -43,7 +43,7 @@ pub fn register_paper(
         for a in [Action::Submit, Action::Receive] {
             s = case::transition(Some(s), a, h).map_err(|e| ServiceError::Refused(e.message()))?;
         }
-        row.status = s.code().into();
+        row.status = s;
         row.submitted_at = Some(db::ts(ctx.now));
         let id = cases::insert(c, &row)?;
         row.id = id;

@@ -20,6 +20,8 @@ pub struct CaseView {
     pub applicable_checks: Vec<&'static str>,
     pub name_revealed: bool,
     pub attachments: Vec<crate::db::attachments::Attachment>,
+    /// The steps this user may take on the case now (`domain::case::available_actions`).
+    pub actions: Vec<Action>,
     pub deliveries: Vec<crate::db::outbox::Delivery>,
 }
 
@@ -111,10 +113,15 @@ pub fn view(
             let mut case = row;
             // The register's protected flag masks the citizen as well.
             case.citizen_protected = protected;
+            let actions = case::available_actions(
+                case.status,
+                case.kind,
+                facts(ctx.actor()?, role, &case, &checks),
+            );
             Ok(CaseView {
                 missing: missing_fields(&case),
                 applicable_checks: grounds::applicable_checks(
-                    case.channel == "paper",
+                    case.channel == crate::domain::case::Channel::Paper,
                     case.care_provider_id.is_some(),
                 ),
                 case,
@@ -134,6 +141,7 @@ pub fn view(
                 name_revealed,
                 attachments: crate::db::attachments::for_case(c, id)?,
                 deliveries: crate::db::outbox::for_case(c, id)?,
+                actions,
             })
         },
     )

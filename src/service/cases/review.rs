@@ -15,6 +15,10 @@ pub struct ReviewInput {
     pub patient_not_informed_reason: String,
     #[serde(default)]
     pub note: String,
+    /// The case's version when the page was shown (a review of a case that changed since is a
+    /// conflict, like every other step).
+    #[serde(default)]
+    pub version: Option<i32>,
 }
 
 pub enum Reviewed {
@@ -67,23 +71,43 @@ pub fn review(
     let note = text_field(&mut e, "note", &input.note, 4000, false);
     e.into_result()?;
     with_case(conn, ctx, id, "review", |c, row, role| {
-        if !matches!(role, Role::Clinician | Role::Manager) {
-            return Err(ctx.denial(
-                super::Access::Review {
-                    unit_id: row.unit_id,
-                },
-                super::Refusal::Role,
-                Some(format!("case:{}", row.id)),
-                Some(row.citizen_pnr.clone()),
-                None,
-            ));
+        // The same path as every step: the version the user saw, then the lifecycle's rule.
+        let version = input.version.unwrap_or(row.version);
+        if row.version != version {
+            return Err(conflict(c, row.id)?);
         }
-        if row.kind != "lock"
-            || !matches!(row.status.as_str(), "executed" | "closed" | "form_pending")
-        {
-            return Err(ServiceError::Refused(
-                "Bara en verkställd låsning omprövas.".into(),
-            ));
+        let checks = cases::checks(c, id)?;
+        let rule = case::transition(
+            Some(row.status),
+            Action::Review,
+            facts(&actor, role, &row, &checks),
+        );
+        match rule {
+            Err(case::TransitionError::NotYours { .. }) => {
+                return Err(ctx.denial(
+                    super::Access::Review {
+                        unit_id: row.unit_id,
+                    },
+                    super::Refusal::Role,
+                    Some(format!("case:{}", row.id)),
+                    Some(row.citizen_pnr.clone()),
+                    None,
+                ));
+            }
+            Err(_) => {
+                return Err(ServiceError::Refused(
+                    "Bara en verkställd låsning omprövas.".into(),
+                ));
+            }
+            Ok(_) if row.kind != Kind::Lock => {
+                return Err(ServiceError::Refused(
+                    "Bara en verkställd låsning omprövas.".into(),
+                ));
+            }
+            Ok(_) => {}
+        }
+        if !cases::touch(c, id, version, db::ts(ctx.now))? {
+            return Err(conflict(c, row.id)?);
         }
         let now = db::ts(ctx.now);
         let informed_text = match informed {
@@ -160,7 +184,7 @@ pub fn review(
             version: 1,
             ..Default::default()
         };
-        let mut draft = blank_row(ctx, crate::domain::case::Kind::Unlock, "eservice");
+        let mut draft = blank_row(ctx, crate::domain::case::Kind::Unlock, Channel::Eservice);
         let errors = apply_input(c, ctx, role, &mut draft, &input)?;
         errors.into_result()?;
         let new_id = cases::insert(c, &draft)?;

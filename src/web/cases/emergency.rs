@@ -88,7 +88,7 @@ pub(super) async fn link_form_page(
     let v = state
         .run(move |c| cases::view(c, &ctx, id, register.as_ref(), false))
         .await?;
-    let form = CaseInput::from_row(&v.case);
+    let form = CaseInput::from_row(&v.case, crate::clock::swedish_today(state.clock.now()));
     form_page(
         &state,
         &staff,

@@ -88,7 +88,7 @@ pub(super) async fn form_page(
             label: format!(
                 "{} – låsning, {}",
                 c.diary_number.clone().unwrap_or_default(),
-                c.status.parse::<Status>().map(|s| s.label()).unwrap_or("")
+                c.status.label()
             ),
             checked: form.related_case_id == c.id.to_string(),
         })
@@ -233,19 +233,14 @@ pub(super) async fn edit_form(
     let v = state
         .run(move |c| cases::view(c, &ctx, id, register.as_ref(), false))
         .await?;
-    if !v
-        .case
-        .status
-        .parse::<Status>()
-        .is_ok_and(|s| s.is_editable())
-    {
+    if !v.case.status.is_editable() {
         return Err(ServiceError::Refused(
             "Ärendet kan bara ändras som utkast eller när det har returnerats för komplettering."
                 .into(),
         )
         .into());
     }
-    let mut form = CaseInput::from_row(&v.case);
+    let mut form = CaseInput::from_row(&v.case, crate::clock::swedish_today(state.clock.now()));
     if v.case.citizen_protected {
         // The form shows what was typed; for a protected citizen that includes the name, so
         // it is shown only to the unit that filed it.

@@ -22,9 +22,9 @@ use crate::db::models::CaseRow;
 use crate::domain::Role;
 use crate::domain::case::{Kind, Status};
 use crate::domain::grounds::{self, BASIS, NOT_INFORMED, REQUESTED_BY, RISKS, SITUATIONS};
-use crate::web::error::AppError;
 use crate::service::cases::{self, CallInput, CaseInput, CaseView, ExecuteInput};
 use crate::service::{Access, FieldErrors, ServiceError};
+use crate::web::error::AppError;
 use crate::web::pages::{self, Layout, Pager};
 use crate::web::{AppState, HandlerStaff, HtmlForm, Staff};
 use actix_web::http::StatusCode;
@@ -71,20 +71,11 @@ pub struct CaseItem {
     pub channel: &'static str,
 }
 
-fn channel_label(c: &str) -> &'static str {
-    match c {
-        "paper" => "Pappersblankett",
-        "emergency" => "Nödtelefon",
-        "api" => "E-tjänst (intag)",
-        _ => "Kontospärr",
-    }
-}
-
 fn item(r: &CaseRow) -> CaseItem {
     CaseItem {
         id: r.id,
-        kind: r.kind.parse::<Kind>().map(|k| k.label()).unwrap_or(""),
-        status: r.status.parse::<Status>().map(|s| s.label()).unwrap_or(""),
+        kind: r.kind.label(),
+        status: r.status.label(),
         pnr: pnr_display(&r.citizen_pnr),
         name: if r.citizen_protected {
             "*****".into()
@@ -94,7 +85,7 @@ fn item(r: &CaseRow) -> CaseItem {
         diary: r.diary_number.clone().unwrap_or_default(),
         updated: local_time(&r.updated_at),
         submitted: r.submitted_at.as_ref().map(local_time).unwrap_or_default(),
-        channel: channel_label(&r.channel),
+        channel: r.channel.label(),
     }
 }
 

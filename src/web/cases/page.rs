@@ -1,6 +1,7 @@
 //! The case page and its actions.
 
 use super::*;
+use crate::domain::case::{Action, RequestedBy};
 
 #[derive(Template)]
 #[template(path = "cases/view.html")]
@@ -13,7 +14,14 @@ pub(super) struct ViewPage {
     kind: &'static str,
     category: &'static str,
     status: &'static str,
-    status_code: String,
+    /// For the CSS class only; what the page offers comes from `offer`.
+    status_code: &'static str,
+    offer: Offer,
+    is_lock: bool,
+    returned: bool,
+    withdrawn: bool,
+    citizen_asked: bool,
+    signed: bool,
     channel: &'static str,
     risks: Vec<&'static str>,
     basis: Vec<&'static str>,
@@ -24,12 +32,43 @@ pub(super) struct ViewPage {
     earlier: Vec<CaseItem>,
     events: Vec<(String, String, String, String)>,
     is_handler: bool,
-    is_unit_staff: bool,
-    is_decider: bool,
     notice: Option<String>,
     errors: FieldErrors,
     created: String,
     executed: String,
+}
+
+/// The steps the page offers, from `domain::case::available_actions`.
+#[derive(Default)]
+pub struct Offer {
+    pub edit: bool,
+    pub sign: bool,
+    pub submit: bool,
+    pub receive: bool,
+    pub return_case: bool,
+    pub verify: bool,
+    pub execute: bool,
+    pub link_form: bool,
+    pub withdraw: bool,
+    pub review: bool,
+}
+
+impl Offer {
+    pub fn of(actions: &[Action]) -> Offer {
+        let has = |a| actions.contains(&a);
+        Offer {
+            edit: has(Action::Edit),
+            sign: has(Action::Sign),
+            submit: has(Action::Submit) || has(Action::Resubmit),
+            receive: has(Action::Receive),
+            return_case: has(Action::Return),
+            verify: has(Action::Verify),
+            execute: has(Action::Execute),
+            link_form: has(Action::LinkForm),
+            withdraw: has(Action::Withdraw),
+            review: has(Action::Review),
+        }
+    }
 }
 
 pub struct CheckLine {
@@ -70,7 +109,6 @@ pub(super) fn view_page(
             }),
         })
         .collect();
-    let is_unit_staff = staff.actor.has(Role::Clinician) || staff.actor.has(Role::Manager);
     ViewPage {
         l: staff.layout(&format!(
             "Ärende {}",
@@ -85,15 +123,21 @@ pub(super) fn view_page(
         },
         masked,
         pnr: pnr_display(&r.citizen_pnr),
-        kind: r.kind.parse::<Kind>().map(|k| k.label()).unwrap_or(""),
-        category: r.kind.parse::<Kind>().map(|k| k.category()).unwrap_or(""),
-        status: r.status.parse::<Status>().map(|s| s.label()).unwrap_or(""),
-        status_code: r.status.clone(),
-        channel: channel_label(&r.channel),
+        kind: r.kind.label(),
+        category: r.kind.category(),
+        status: r.status.label(),
+        status_code: r.status.code(),
+        offer: Offer::of(&v.actions),
+        is_lock: r.kind == Kind::Lock,
+        returned: r.status == Status::Returned,
+        withdrawn: r.status == Status::Withdrawn,
+        citizen_asked: r.requested_by == RequestedBy::Citizen,
+        signed: r.decider_user_id.is_some() || !r.decider_name.is_empty(),
+        channel: r.channel.label(),
         risks: labels(RISKS, &r.risk_kinds),
         basis: labels(BASIS, &r.basis),
         situations: labels(SITUATIONS, &r.situations),
-        requested_by: grounds::label(REQUESTED_BY, &r.requested_by),
+        requested_by: grounds::label(REQUESTED_BY, r.requested_by.code()),
         not_informed: grounds::label(NOT_INFORMED, &r.patient_not_informed_reason),
         checks,
         earlier: v.earlier.iter().map(item).collect(),
@@ -110,8 +154,6 @@ pub(super) fn view_page(
             })
             .collect(),
         is_handler: v.role == Role::Handler,
-        is_unit_staff: is_unit_staff && staff.actor.units.iter().any(|u| u.id == r.unit_id),
-        is_decider: staff.actor.is_decider,
         notice,
         errors,
         created: local_time(&r.created_at),

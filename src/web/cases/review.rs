@@ -88,6 +88,7 @@ pub(super) struct ReviewPage {
     diary: String,
     pnr: String,
     due: String,
+    version: i32,
     form: crate::service::cases::ReviewInput,
     not_informed: Vec<Choice>,
     errors: FieldErrors,
@@ -120,6 +121,7 @@ pub(super) async fn review_page(
             diary: v.case.diary_number.clone().unwrap_or_default(),
             pnr: pnr_display(&v.case.citizen_pnr),
             due: v.case.review_due.map(|d| d.to_string()).unwrap_or_default(),
+            version: v.case.version,
             not_informed: opts(
                 NOT_INFORMED,
                 std::slice::from_ref(&form.patient_not_informed_reason),

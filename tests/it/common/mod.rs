@@ -175,7 +175,9 @@ impl TestAppBuilder {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = listener.local_addr().expect("addr");
         config.bind = addr.to_string();
-        let register = Arc::new(kontosparr::register::FileRegister::demo().expect("register"));
+        let register = Arc::new(
+            kontosparr::register::FileRegister::demo(t0().date_naive()).expect("register"),
+        );
         let state = web::Data::new(AppState::new(pool.clone(), config, clock.clone(), register));
         let s2 = state.clone();
         let server = actix_web::HttpServer::new(move || build_app(s2.clone()))
