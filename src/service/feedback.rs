@@ -73,11 +73,10 @@ pub fn enqueue(
                 kind: row.kind.label().to_string(),
                 diary_number: row.diary_number.clone().unwrap_or_default(),
                 citizen_pnr: crate::domain::Personnummer::display_digits(&row.citizen_pnr),
-                citizen_name: if row.citizen_protected {
-                    "*****".into()
-                } else {
-                    row.citizen_name.clone()
-                },
+                citizen_name: crate::domain::personnummer::shown(
+                    &row.citizen_name,
+                    row.citizen_protected,
+                ),
                 unit_name: unit.name.clone(),
                 executed_at: row
                     .executed_at

@@ -320,15 +320,41 @@ pub fn user_details(
     Ok(UserDetails { user, roles, units })
 }
 
+/// A staff account as the admin list shows it: never the password hash or the TOTP secret.
+#[derive(Debug, Clone)]
+pub struct UserSummary {
+    pub id: i64,
+    pub hsa_id: String,
+    pub name: String,
+    pub email: String,
+    pub active: bool,
+    /// The account has a password (enrolment finished at least that far).
+    pub enrolled: bool,
+}
+
+impl From<User> for UserSummary {
+    fn from(u: User) -> Self {
+        UserSummary {
+            enrolled: u.password_hash.is_some(),
+            id: u.id,
+            hsa_id: u.hsa_id,
+            name: u.name,
+            email: u.email,
+            active: u.active,
+        }
+    }
+}
+
 pub fn users_page(
     conn: &mut DbConnection,
     ctx: &Ctx,
     query: &str,
     limit: i64,
     offset: i64,
-) -> Result<(Vec<User>, i64), ServiceError> {
+) -> Result<(Vec<UserSummary>, i64), ServiceError> {
     admin_of(ctx)?;
-    Ok(users::page(conn, query.trim(), limit, offset)?)
+    let (rows, total) = users::page(conn, query.trim(), limit, offset)?;
+    Ok((rows.into_iter().map(UserSummary::from).collect(), total))
 }
 
 /// Number of staff accounts (a first start has none).

@@ -15,7 +15,8 @@ pub struct CaseView {
     pub earlier: Vec<CaseRow>,
     pub register: Option<RegisterPerson>,
     pub related_diary_number: Option<String>,
-    pub review_responsible: Option<User>,
+    /// The name of the person responsible for the review (never the account row).
+    pub review_responsible: Option<String>,
     pub missing: FieldErrors,
     pub applicable_checks: Vec<&'static str>,
     pub name_revealed: bool,
@@ -67,7 +68,7 @@ pub fn view(
                 None => None,
             };
             let review_responsible = match row.review_responsible_user_id {
-                Some(u) => users::by_id(c, u)?,
+                Some(u) => users::by_id(c, u)?.map(|u| u.name),
                 None => None,
             };
             let protected =

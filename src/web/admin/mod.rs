@@ -10,7 +10,7 @@ use providers::*;
 use units::*;
 use users::*;
 
-use crate::db::models::{CareProvider, Unit, User};
+use crate::db::models::{CareProvider, Unit};
 use crate::domain::Role;
 use crate::domain::validate::has_control;
 use crate::service::admin::{self, FirstPassword, ProviderInput, UnitInput, UserInput};

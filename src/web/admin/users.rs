@@ -8,7 +8,7 @@ pub(super) struct UsersPage {
     l: Layout,
     q: String,
     q_error: Option<&'static str>,
-    rows: Vec<User>,
+    rows: Vec<admin::UserSummary>,
     pager: Pager,
 }
 

@@ -77,11 +77,7 @@ fn item(r: &CaseRow) -> CaseItem {
         kind: r.kind.label(),
         status: r.status.label(),
         pnr: pnr_display(&r.citizen_pnr),
-        name: if r.citizen_protected {
-            "*****".into()
-        } else {
-            r.citizen_name.clone()
-        },
+        name: crate::domain::personnummer::shown(&r.citizen_name, r.citizen_protected),
         diary: r.diary_number.clone().unwrap_or_default(),
         updated: local_time(&r.updated_at),
         submitted: r.submitted_at.as_ref().map(local_time).unwrap_or_default(),

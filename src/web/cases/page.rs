@@ -10,6 +10,10 @@ pub(super) struct ViewPage {
     v: CaseView,
     name: String,
     masked: bool,
+    /// Contact data as it may be shown (masked for a protected citizen).
+    contact: String,
+    /// The register's name as it may be shown.
+    register_name: String,
     pnr: String,
     kind: &'static str,
     category: &'static str,
@@ -116,12 +120,14 @@ pub(super) fn view_page(
                 .clone()
                 .unwrap_or_else(|| format!("nr {}", r.id))
         )),
-        name: if masked {
-            "*****".into()
-        } else {
-            r.citizen_name.clone()
-        },
+        name: crate::domain::personnummer::shown(&r.citizen_name, masked),
         masked,
+        contact: crate::domain::personnummer::shown(&r.citizen_contact, masked),
+        register_name: v
+            .register
+            .as_ref()
+            .map(|p| crate::domain::personnummer::shown(&p.name, p.protected && !v.name_revealed))
+            .unwrap_or_default(),
         pnr: pnr_display(&r.citizen_pnr),
         kind: r.kind.label(),
         category: r.kind.category(),

@@ -51,11 +51,7 @@ pub(super) async fn reviews(
                 id: r.id,
                 diary: r.diary_number.clone().unwrap_or_default(),
                 pnr: pnr_display(&r.citizen_pnr),
-                name: if r.citizen_protected {
-                    "*****".into()
-                } else {
-                    r.citizen_name.clone()
-                },
+                name: crate::domain::personnummer::shown(&r.citizen_name, r.citizen_protected),
                 due: due.to_string(),
                 state: match st {
                     ReviewState::Overdue => "Försenad",
