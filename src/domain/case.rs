@@ -288,6 +288,19 @@ impl Action {
         }
     }
 
+    /// Steps only Spärr- och loggservice takes, whatever state the case is in.
+    pub fn handlers_only(self) -> bool {
+        matches!(
+            self,
+            Action::Receive
+                | Action::Return
+                | Action::Verify
+                | Action::Execute
+                | Action::LinkForm
+                | Action::RegisterCall
+        )
+    }
+
     /// Swedish, for the timeline and error messages.
     pub fn label(self) -> &'static str {
         match self {

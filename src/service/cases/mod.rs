@@ -195,6 +195,16 @@ fn act(
         version: expected_version,
         detail,
     } = step;
+    // A handler's step by anyone else is a refusal (logged), whatever the case's state.
+    if action.handlers_only() && role != Role::Handler {
+        return Err(ctx.denial(
+            Access::HandleCases,
+            Refusal::Role,
+            Some(format!("case:{}", row.id)),
+            Some(row.citizen_pnr.clone()),
+            None,
+        ));
+    }
     if row.version != expected_version {
         return Err(conflict(conn, row.id)?);
     }
