@@ -1358,3 +1358,94 @@ async fn kill_nine_during_smtp_flush(app: TestApp) {
         secs(started.elapsed())
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// 6. Reminders from two processes
+// ---------------------------------------------------------------------------------------------
+
+dual!(two_processes_send_each_reminder_once);
+
+const REMINDED: usize = 20;
+
+/// Two `serve` processes run the reminder job (cron, second 0 of every minute) on one database:
+/// every case due for review gets its reminder once. The processes run on the real clock, so the
+/// cases are made due today (Swedish date) and office hours are set to the whole day
+/// (`KONTOSPARR_OFFICE_HOURS_START=0`, `..._END=24`). Reminders go out on weekdays only: on a
+/// Saturday or Sunday the test checks that neither process sends any.
+async fn two_processes_send_each_reminder_once(app: TestApp) {
+    let started = Instant::now();
+    let unit = app.unit("PSYK");
+    let doctor = app.user_with(&[Role::Clinician], &[unit], true);
+    let nurse = app.user(&[Role::Clinician], &[unit]);
+    let handler = app.user(&[Role::Handler], &[]);
+    let mut ids = Vec::new();
+    for _ in 0..REMINDED {
+        ids.push(common::flow::executed_lock(
+            &app,
+            unit,
+            doctor.id,
+            nurse.id,
+            handler.id,
+            "19121212-1212",
+        ));
+    }
+    let today = kontosparr::domain::review::swedish_date(chrono::Utc::now());
+    {
+        use kontosparr::db::schema::cases;
+        let n = diesel::update(cases::table.filter(cases::id.eq_any(&ids)))
+            .set(cases::review_due.eq(Some(today)))
+            .execute(&mut app.conn() as &mut DbConnection)
+            .unwrap();
+        assert_eq!(n, REMINDED);
+    }
+    let mut env = Env::new(&app.db.url);
+    env.set("KONTOSPARR_OFFICE_HOURS_START", "0");
+    env.set("KONTOSPARR_OFFICE_HOURS_END", "24");
+    let mut a = Server::start(&env, "a");
+    let mut b = Server::start(&env, "b");
+    a.ready(Duration::from_secs(30)).unwrap();
+    b.ready(Duration::from_secs(30)).unwrap();
+    let weekday = kontosparr::domain::review::in_office_hours(chrono::Utc::now(), 0, 24);
+    // The job fires at the next full minute in both processes; wait for it (at most 75 s).
+    let deadline = Instant::now() + Duration::from_secs(75);
+    let first_minute = chrono::Utc::now().timestamp() / 60;
+    let mut recorded = 0;
+    for _ in 0..1000 {
+        recorded = count(&mut app.conn(), "SELECT COUNT(*) AS n FROM reminders");
+        let minute_passed = chrono::Utc::now().timestamp() / 60 > first_minute
+            && chrono::Utc::now().timestamp() % 60 >= 5;
+        if (weekday && recorded >= REMINDED as i64) || minute_passed || Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // Give the slower process its turn at the same minute, then count.
+    std::thread::sleep(Duration::from_secs(3));
+    assert!(a.running() && b.running());
+    let recorded_after = count(&mut app.conn(), "SELECT COUNT(*) AS n FROM reminders");
+    let mails = count(
+        &mut app.conn(),
+        "SELECT COUNT(*) AS n FROM outbox WHERE kind = 'reminder'",
+    );
+    let most_per_case = count(
+        &mut app.conn(),
+        "SELECT COALESCE(MAX(k), 0) AS n FROM (SELECT COUNT(*) AS k FROM outbox \
+         WHERE kind = 'reminder' GROUP BY case_id) x",
+    );
+    eprintln!(
+        "FIGURES reminders {:?}: {REMINDED} cases due, weekday {weekday}, reminders recorded {recorded_after} (at first look {recorded}), reminder mails {mails}, most per case {most_per_case}, {}",
+        app.backend(),
+        secs(started.elapsed())
+    );
+    if weekday {
+        assert_eq!(recorded_after, REMINDED as i64, "one reminder per case");
+        assert_eq!(
+            mails, REMINDED as i64,
+            "one message per case (one recipient each)"
+        );
+        assert_eq!(most_per_case, 1);
+    } else {
+        assert_eq!(recorded_after, 0, "no reminders at the weekend");
+        assert_eq!(mails, 0);
+    }
+}
