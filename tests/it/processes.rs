@@ -37,6 +37,15 @@ pub struct Env {
 }
 
 impl Env {
+    /// Without an audit key: the first process to start creates it.
+    pub fn without_key(url: &str) -> Env {
+        Env {
+            url: url.to_string(),
+            files: tempfile::tempdir().unwrap(),
+            extra: Vec::new(),
+        }
+    }
+
     pub fn new(url: &str) -> Env {
         let files = tempfile::tempdir().unwrap();
         // One key for all nodes, written before any starts (as docs/operations.md asks).
@@ -592,7 +601,8 @@ fn embedded_migrations(backend: Backend) -> usize {
 }
 
 fn two_start_at_once(db: &TestDb) -> Result<(), String> {
-    let env = Env::new(&db.url);
+    // No audit key yet either: both processes race to create it.
+    let env = Env::without_key(&db.url);
     let mut a = Server::start(&env, "a");
     let mut b = Server::start(&env, "b");
     a.ready(Duration::from_secs(30))?;
@@ -612,6 +622,20 @@ fn two_start_at_once(db: &TestDb) -> Result<(), String> {
         return Err(format!(
             "{applied} applied ({distinct} distinct), want {want}"
         ));
+    }
+    let key = std::fs::read_to_string(env.path("audit.key")).map_err(|e| e.to_string())?;
+    if key.trim().len() != 64 {
+        return Err(format!("audit key {key:?}"));
+    }
+    let leftovers = std::fs::read_dir(env.files.path())
+        .map_err(|e| e.to_string())?
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        })
+        .count();
+    if leftovers > 0 {
+        return Err(format!("{leftovers} temporary key files left"));
     }
     for s in [&a, &b] {
         if s.log().contains("migrations:") {
@@ -642,7 +666,7 @@ fn migrations_race(backend: Backend) {
         }
     }
     eprintln!(
-        "FIGURES migrations {backend:?}: {ROUNDS} rounds x (fresh + {OLD_BY} behind), 2 processes each, {} failures, {}",
+        "FIGURES migrations {backend:?}: {ROUNDS} rounds x (fresh + {OLD_BY} behind), 2 processes each starting together (no audit key yet), {} failures, {}",
         failures.len(),
         secs(start.elapsed())
     );
