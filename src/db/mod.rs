@@ -176,6 +176,10 @@ pub fn backend(conn: &DbConnection) -> Backend {
 /// spells "kontospr" in ASCII).
 pub const MIGRATION_LOCK_KEY: i64 = 0x6b6f_6e74_6f73_7072;
 
+/// How many busy timeouts (10 s each in the pool) an SQLite instance waits for another one's
+/// migrations before giving up.
+pub const MIGRATION_WAIT_TRIES: u32 = 60;
+
 /// Applies every pending migration; returns how many ran.
 ///
 /// Any number of instances may start at once on one database: the migrations run under a lock,
@@ -201,7 +205,21 @@ pub fn migrate(conn: &mut DbConnection) -> Result<usize, DbError> {
             Ok(n)
         }
         DbConnection::Sqlite(c) => {
-            AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
+            // Another instance's migrations may take longer than one busy timeout: keep waiting
+            // (each try waits the connection's busy_timeout), as PostgreSQL waits for its lock.
+            let mut tries = 0;
+            loop {
+                match AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE") {
+                    Ok(()) => break,
+                    Err(diesel::result::Error::DatabaseError(_, info))
+                        if info.message().contains("locked") && tries < MIGRATION_WAIT_TRIES =>
+                    {
+                        tries += 1;
+                        tracing::info!(tries, "waiting for another instance to finish migrating");
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
             match c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()) {
                 Ok(n) => {
                     AnsiTransactionManager::commit_transaction(c)?;

@@ -1566,3 +1566,32 @@ async fn two_processes_send_each_reminder_once(app: TestApp) {
         assert_eq!(mails, 0);
     }
 }
+
+/// SQLite: an instance whose busy timeout runs out while another holds the database (a long
+/// migration) keeps waiting instead of failing its start.
+#[test]
+fn sqlite_migrate_waits_beyond_one_busy_timeout() {
+    use diesel::connection::SimpleConnection;
+    let d = TestDb::new(Backend::Sqlite);
+    let path = d.url.trim_start_matches("sqlite://").to_string();
+    drop(d.pool()); // creates the file in WAL mode
+    let mut holder = SqliteConnection::establish(&path).unwrap();
+    holder.batch_execute("BEGIN IMMEDIATE").unwrap();
+    let waiter = {
+        let path = path.clone();
+        std::thread::spawn(move || {
+            let mut c = SqliteConnection::establish(&path).unwrap();
+            c.batch_execute("PRAGMA busy_timeout = 100").unwrap();
+            let mut conn = DbConnection::Sqlite(c);
+            let start = Instant::now();
+            let n = db::migrate(&mut conn);
+            (n.map_err(|e| e.to_string()), start.elapsed())
+        })
+    };
+    // Held for ten busy timeouts of the waiter.
+    std::thread::sleep(Duration::from_millis(1000));
+    holder.batch_execute("COMMIT").unwrap();
+    let (n, waited) = waiter.join().unwrap();
+    assert_eq!(n, Ok(embedded_migrations(Backend::Sqlite)));
+    assert!(waited >= Duration::from_millis(900), "{waited:?}");
+}
