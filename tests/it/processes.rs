@@ -106,16 +106,23 @@ impl Env {
             .spawn()
             .unwrap();
         let deadline = Instant::now() + limit;
-        let code = loop {
+        // At most one try per 20 ms of the limit (and never past the deadline).
+        let tries = limit.as_millis() / 20 + 1;
+        let mut code = None;
+        for _ in 0..tries {
             if let Some(s) = child.try_wait().unwrap() {
-                break s.code().unwrap_or(-1);
+                code = Some(s.code().unwrap_or(-1));
+                break;
             }
             if Instant::now() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("kontosparr {args:?} did not finish within {limit:?}");
+                break;
             }
             std::thread::sleep(Duration::from_millis(20));
+        }
+        let Some(code) = code else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("kontosparr {args:?} did not finish within {limit:?}");
         };
         (code, std::fs::read_to_string(&out_path).unwrap_or_default())
     }
