@@ -64,8 +64,8 @@ function request()
   elseif kind == "reviews" then
     return wrk.format("GET", "/omprovningar", headers)
   elseif kind == "search" then
-    -- a valid personnummer of the seeded form 19YY0101NNNN
-    local nine = string.format("%02d0101%03d", math.random(10, 99), math.random(0, 999))
+    -- a valid personnummer of the seeded form 19YY0101NNNN (serial 000 is refused: 422)
+    local nine = string.format("%02d0101%03d", math.random(10, 99), math.random(1, 999))
     local pnr = "19" .. nine:sub(1, 6) .. "-" .. nine:sub(7, 9) .. luhn(nine)
     headers["Content-Type"] = "application/x-www-form-urlencoded"
     return wrk.format("POST", "/sok", headers, "csrf_token=" .. s[2] .. "&pnr=" .. pnr)
