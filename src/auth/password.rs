@@ -1,9 +1,50 @@
 //! Password hashing with argon2id (m = 19 MiB, t = 2, p = 1, the OWASP minimum). Callers run these
 //! on a blocking thread, never on the async executor.
+//!
+//! At most as many hashes run at once as there are cores ([`HashPermits`]); the rest wait their
+//! turn. More at once would not finish sooner (each is CPU-bound) but would each hold 19 MiB: a
+//! login storm on the blocking pool (up to 512 threads) would otherwise grow the process by
+//! gigabytes.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use std::sync::OnceLock;
+use std::sync::{Condvar, Mutex, OnceLock};
+
+/// A counting semaphore for blocking threads: argon2 runs on the blocking pool, not in async code.
+struct HashPermits {
+    free: Mutex<usize>,
+    freed: Condvar,
+}
+
+struct Permit(&'static HashPermits);
+
+impl HashPermits {
+    fn global() -> &'static HashPermits {
+        static P: OnceLock<HashPermits> = OnceLock::new();
+        P.get_or_init(|| HashPermits {
+            free: Mutex::new(std::thread::available_parallelism().map_or(2, |n| n.get())),
+            freed: Condvar::new(),
+        })
+    }
+
+    fn acquire(&'static self) -> Permit {
+        // A poisoned lock only means another hash panicked; the count is still right.
+        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        while *free == 0 {
+            free = self.freed.wait(free).unwrap_or_else(|e| e.into_inner());
+        }
+        *free -= 1;
+        Permit(self)
+    }
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        let mut free = self.0.free.lock().unwrap_or_else(|e| e.into_inner());
+        *free += 1;
+        self.0.freed.notify_one();
+    }
+}
 
 #[derive(Debug, thiserror::Error)]
 #[error("password hashing failed: {0}")]
@@ -18,6 +59,7 @@ pub fn hash(password: &str) -> Result<String, HashError> {
     let mut salt = [0u8; 16];
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut salt);
     let salt = SaltString::encode_b64(&salt).map_err(|e| HashError(e.to_string()))?;
+    let _permit = HashPermits::global().acquire();
     hasher()?
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
@@ -29,6 +71,7 @@ pub fn verify(password: &str, stored: &str) -> bool {
     let Ok(parsed) = PasswordHash::new(stored) else {
         return false;
     };
+    let _permit = HashPermits::global().acquire();
     match hasher() {
         Ok(h) => h.verify_password(password.as_bytes(), &parsed).is_ok(),
         Err(_) => false,
@@ -58,6 +101,34 @@ mod tests {
             h,
             hash("Blåbärssylt i juni 7").unwrap_or_default(),
             "salted"
+        );
+    }
+
+    #[test]
+    fn no_more_hashes_at_once_than_cores() {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let running = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let most = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let threads: Vec<_> = (0..cores * 3)
+            .map(|_| {
+                let (running, most) = (running.clone(), most.clone());
+                std::thread::spawn(move || {
+                    use std::sync::atomic::Ordering::SeqCst;
+                    let _p = HashPermits::global().acquire();
+                    let now = running.fetch_add(1, SeqCst) + 1;
+                    most.fetch_max(now, SeqCst);
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    running.fetch_sub(1, SeqCst);
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().ok();
+        }
+        let most = most.load(std::sync::atomic::Ordering::SeqCst);
+        assert!(
+            most <= cores && most >= 1,
+            "{most} at once on {cores} cores"
         );
     }
 }
