@@ -6,14 +6,16 @@
 //! login storm on the blocking pool (up to 512 threads) would otherwise grow the process by
 //! gigabytes.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::password_hash::{PasswordHash, PasswordHasher, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
 use std::sync::{Condvar, Mutex, OnceLock};
 
 /// A counting semaphore for blocking threads: argon2 runs on the blocking pool, not in async code.
 struct HashPermits {
     free: Mutex<usize>,
     freed: Condvar,
+    /// argon2 memory to reuse: never more buffers than permits.
+    memory: Mutex<Vec<Vec<Block>>>,
 }
 
 struct Permit(&'static HashPermits);
@@ -24,6 +26,7 @@ impl HashPermits {
         P.get_or_init(|| HashPermits {
             free: Mutex::new(std::thread::available_parallelism().map_or(2, |n| n.get())),
             freed: Condvar::new(),
+            memory: Mutex::new(Vec::new()),
         })
     }
 
@@ -35,6 +38,30 @@ impl HashPermits {
         }
         *free -= 1;
         Permit(self)
+    }
+}
+
+impl Permit {
+    /// A buffer of at least `blocks` argon2 blocks, reused when one is free.
+    fn memory(&self, blocks: usize) -> Vec<Block> {
+        let reused = self
+            .0
+            .memory
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop();
+        match reused {
+            Some(b) if b.len() >= blocks => b,
+            _ => vec![Block::default(); blocks],
+        }
+    }
+
+    fn give_back(&self, buffer: Vec<Block>) {
+        self.0
+            .memory
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(buffer);
     }
 }
 
@@ -67,15 +94,41 @@ pub fn hash(password: &str) -> Result<String, HashError> {
 }
 
 /// True when `password` matches `stored`. A malformed hash never matches.
+///
+/// The argon2 memory (19 MiB) comes from a pool of at most one buffer per hash permit, kept for
+/// the life of the process: allocating it per login let every blocking thread's malloc arena keep
+/// its own 19 MiB, and a login storm grew the process by hundreds of megabytes.
 pub fn verify(password: &str, stored: &str) -> bool {
     let Ok(parsed) = PasswordHash::new(stored) else {
         return false;
     };
-    let _permit = HashPermits::global().acquire();
-    match hasher() {
-        Ok(h) => h.verify_password(password.as_bytes(), &parsed).is_ok(),
-        Err(_) => false,
-    }
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(params)) = (
+        Algorithm::try_from(parsed.algorithm),
+        Params::try_from(&parsed),
+    ) else {
+        return false;
+    };
+    let version = match parsed.version.map(Version::try_from) {
+        None => Version::default(),
+        Some(Ok(v)) => v,
+        Some(Err(_)) => return false,
+    };
+    let mut salt_buf = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_buf) else {
+        return false;
+    };
+    let mut out = vec![0u8; expected.len()];
+    let permit = HashPermits::global().acquire();
+    let mut blocks = permit.memory(params.block_count());
+    let ok = Argon2::new(algorithm, version, params)
+        .hash_password_into_with_memory(password.as_bytes(), salt, &mut out, &mut blocks[..])
+        .is_ok();
+    permit.give_back(blocks);
+    // `Output` compares in constant time.
+    ok && argon2::password_hash::Output::new(&out).is_ok_and(|o| o == expected)
 }
 
 /// Spends the same time as a real check, for an unknown user, so that timing does not tell
