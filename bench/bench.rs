@@ -3,6 +3,10 @@
 //!
 //!     bench/run [sqlite|postgres] [CASES] [LOG_ROWS]
 //!
+//! `bench seed URL CASES LOG_ROWS` only seeds, and adds the staff `bench/http` logs in as
+//! ([`bench_users`]): the access-log rows are inserted unsealed, as the application writes them,
+//! and `bench/http` then seals them with `kontosparr audit seal`.
+//!
 //! Timings are wall-clock medians and 95th percentiles over repeated calls on this machine; they
 //! are for comparing changes, not promises.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -38,12 +42,93 @@ fn time<T>(label: &str, runs: usize, mut f: impl FnMut() -> T) {
 }
 
 fn main() {
-    let url = arg(1, "sqlite://./data/bench.db");
-    let n_cases: i64 = arg(2, "200000").parse().expect("cases");
-    let n_log: i64 = arg(3, "10000000").parse().expect("log rows");
+    let seed_only = std::env::args().nth(1).as_deref() == Some("seed");
+    let at = usize::from(seed_only);
+    let url = arg(1 + at, "sqlite://./data/bench.db");
+    let n_cases: i64 = arg(2 + at, "200000").parse().expect("cases");
+    let n_log: i64 = arg(3 + at, "10000000").parse().expect("log rows");
     let pool = db::pool(&url, 4).expect("pool");
     let mut conn = pool.get().expect("conn");
     db::migrate(&mut conn).expect("migrate");
+    let conn: &mut DbConnection = &mut conn;
+    let (handler, clinician, unit) = seed(conn, n_cases, n_log);
+    if seed_only {
+        let started = Instant::now();
+        let n = bench_users(conn, unit);
+        println!("created {n} bench users in {:.1?}", started.elapsed());
+        return;
+    }
+    timings(conn, handler, clinician, n_cases);
+}
+
+/// The password of every bench user.
+pub const BENCH_PASSWORD: &str = "Bänkens lösenord 2026";
+/// Users per role that `bench/http` logs in (one session each), and users kept for the login
+/// storm (each logs in once per run: a TOTP code is good once per 30-second step).
+pub const BENCH_PER_ROLE: usize = 64;
+pub const BENCH_STORM_USERS: usize = 400;
+/// The roles `bench/http` logs in as, with the letter in their HSA-IDs.
+pub const BENCH_ROLES: &[(Role, &str)] = &[
+    (Role::Handler, "H"),
+    (Role::Clinician, "C"),
+    (Role::Auditor, "A"),
+];
+
+/// Staff with a known password and TOTP secret (derived from the HSA-ID, see `bench/client.rs`):
+/// `SE2321000131-B<letter><n>` for n in 1..=64 per role, and `SE2321000131-BS<n>` (handlers) for
+/// the login storm. Created through the services, then given a password and TOTP directly (one
+/// argon2 hash for all). Returns how many were created.
+fn bench_users(conn: &mut DbConnection, unit: i64) -> usize {
+    use kontosparr::service::admin::{FirstPassword, UserInput, create_user};
+    let sys = Ctx {
+        now: Utc::now(),
+        client_addr: "bench".into(),
+        principal: kontosparr::service::Principal::Operator,
+    };
+    let hash = kontosparr::auth::password::hash(BENCH_PASSWORD).expect("hash");
+    let mut wanted: Vec<(String, Role)> = Vec::new();
+    for (role, letter) in BENCH_ROLES {
+        for n in 1..=BENCH_PER_ROLE {
+            wanted.push((format!("SE2321000131-B{letter}{n}"), *role));
+        }
+    }
+    for n in 1..=BENCH_STORM_USERS {
+        wanted.push((format!("SE2321000131-BS{n}"), Role::Handler));
+    }
+    let mut created = 0;
+    for (hsa, role) in wanted {
+        if db::users::by_hsa_id(conn, &hsa).expect("user").is_some() {
+            continue;
+        }
+        let input = UserInput {
+            hsa_id: hsa.clone(),
+            name: format!("Bänk {hsa}"),
+            email: "b@example.se".into(),
+            roles: vec![role.code().into()],
+            units: vec![unit.to_string()],
+            is_decider: true,
+            active: true,
+        };
+        let id = create_user(conn, &sys, &input, FirstPassword::Link { hours: 1 })
+            .expect("user")
+            .user_id;
+        let now = db::ts(Utc::now());
+        db::users::set_password(conn, id, Some(&hash), false, now).expect("password");
+        db::users::set_totp(conn, id, Some(&bench_totp_secret(&hsa)), None).expect("totp");
+        created += 1;
+    }
+    created
+}
+
+/// The TOTP secret of a bench user: base32 of the first 20 bytes of SHA-256("bench-totp:" HSA-ID).
+pub fn bench_totp_secret(hsa: &str) -> String {
+    use sha2::Digest;
+    let d = sha2::Sha256::digest(format!("bench-totp:{hsa}").as_bytes());
+    data_encoding::BASE32_NOPAD.encode(&d[..20])
+}
+
+/// Seeds `n_cases` cases and `n_log` unsealed access-log rows; returns (handler, clinician, unit).
+fn seed(conn: &mut DbConnection, n_cases: i64, n_log: i64) -> (i64, i64, i64) {
     let pg = matches!(*conn, DbConnection::Pg(_));
 
     // A unit, a handler and a clinician, through the services.
@@ -53,7 +138,7 @@ fn main() {
         principal: kontosparr::service::Principal::Operator,
     };
     let unit = kontosparr::service::admin::create_unit(
-        &mut conn,
+        conn,
         &sys,
         &kontosparr::service::admin::UnitInput {
             code: "BENCH".into(),
@@ -84,8 +169,8 @@ fn main() {
         .expect("user")
         .user_id
     };
-    let handler = mk(&mut conn, "SE2321000131-B1", Role::Handler);
-    let clinician = mk(&mut conn, "SE2321000131-B2", Role::Clinician);
+    let handler = mk(conn, "SE2321000131-B1", Role::Handler);
+    let clinician = mk(conn, "SE2321000131-B2", Role::Clinician);
 
     // Bulk rows in SQL (the services would take hours for ten years of data).
     let started = Instant::now();
@@ -132,10 +217,11 @@ fn main() {
     let mut done = 0;
     while done < n_log {
         let n = batch.min(n_log - done);
-        let base = done + 1_000_000_000; // far above any id the app writes
+        // Unsealed, ids from the sequence (PostgreSQL) or AUTOINCREMENT (SQLite), as
+        // `db::audit::append` writes them: the sealer chains them afterwards.
         conn.batch_execute(&format!(
-            "INSERT INTO access_log (id, at, user_hsa_id, role, unit_code, action, object, personnummer, client_addr, detail)
-             SELECT {base} + i, {ts}, 'SE2321000131-B1', 'handler', 'BENCH', 'case_view', 'case:' || (i % {n_cases} + 1), {pnr}, '127.0.0.1', NULL
+            "INSERT INTO access_log (at, user_hsa_id, role, unit_code, action, object, personnummer, client_addr, detail)
+             SELECT {ts}, 'SE2321000131-B1', 'handler', 'BENCH', 'case_view', 'case:' || (i % {n_cases} + 1), {pnr}, '127.0.0.1', NULL
              FROM ({}) AS t",
             series(n)
         ))
@@ -144,15 +230,18 @@ fn main() {
     }
     conn.batch_execute("ANALYZE;").ok();
     println!(
-        "seeded {n_log} access-log rows in {:.1?}",
+        "seeded {n_log} access-log rows (unsealed) in {:.1?}",
         started.elapsed()
     );
+    (handler, clinician, unit)
+}
 
+fn timings(conn: &mut DbConnection, handler: i64, clinician: i64, n_cases: i64) {
     let h = Ctx {
         now: Utc::now(),
         client_addr: "bench".into(),
         principal: kontosparr::service::Principal::Staff(
-            session::load_actor(&mut conn, handler)
+            session::load_actor(conn, handler)
                 .expect("actor")
                 .expect("active"),
         ),
@@ -161,7 +250,7 @@ fn main() {
         now: Utc::now(),
         client_addr: "bench".into(),
         principal: kontosparr::service::Principal::Staff(
-            session::load_actor(&mut conn, clinician)
+            session::load_actor(conn, clinician)
                 .expect("actor")
                 .expect("active"),
         ),
@@ -170,32 +259,32 @@ fn main() {
         kontosparr::register::FileRegister::demo(Utc::now().date_naive()).expect("register");
     let mid = n_cases / 2;
     time("case list, clinician, first page", 20, || {
-        cases::list(&mut conn, &c, None, 50, 0).expect("list")
+        cases::list(conn, &c, None, 50, 0).expect("list")
     });
     time("case list, clinician, page 2000", 20, || {
-        cases::list(&mut conn, &c, None, 50, 50 * 1999).expect("list")
+        cases::list(conn, &c, None, 50, 50 * 1999).expect("list")
     });
     time("case list, handler, status=submitted", 20, || {
-        cases::list(&mut conn, &h, Some("submitted"), 50, 0).expect("list")
+        cases::list(conn, &h, Some("submitted"), 50, 0).expect("list")
     });
     time("handler queue, first page", 20, || {
-        cases::queue(&mut conn, &h, 50, 0).expect("queue")
+        cases::queue(conn, &h, 50, 0).expect("queue")
     });
     let check = kontosparr::domain::personnummer::luhn(&[5, 0, 0, 1, 0, 1, 0, 0, 5]);
     let pnr = format!("19500101-005{check}");
     time("search by personnummer (logged)", 20, || {
-        cases::search_citizen(&mut conn, &h, &pnr).expect("search")
+        cases::search_citizen(conn, &h, &pnr).expect("search")
     });
     time("open a case (logged view)", 20, || {
-        cases::view(&mut conn, &h, mid, &register, false).expect("view")
+        cases::view(conn, &h, mid, &register, false).expect("view")
     });
     time("diary, one year, first page", 20, || {
-        cases::diary(&mut conn, &h, 2020, 50, 0).expect("diary")
+        cases::diary(conn, &h, 2020, 50, 0).expect("diary")
     });
     time("review list (clinician)", 20, || {
-        kontosparr::service::cases::reviews(&mut conn, &c, true, 50, 0).expect("reviews")
+        kontosparr::service::cases::reviews(conn, &c, true, 50, 0).expect("reviews")
     });
     time("access log, newest page", 20, || {
-        db::audit::latest(&mut conn, 50, 0).expect("log")
+        db::audit::latest(conn, 50, 0).expect("log")
     });
 }

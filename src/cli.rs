@@ -553,7 +553,7 @@ fn serve(cfg: Config) -> Result<(), CliError> {
             "E-post är inte konfigurerad (KONTOSPARR_SMTP_URL): återkoppling och påminnelser väntar i utkorgen tills den är det."
         );
     }
-    let pool = db::pool(&cfg.database_url, cfg.pool_size)?;
+    let pool = db::pool(&cfg.database_url, cfg.pool_size())?;
     {
         let mut conn = pool.get().map_err(db::DbError::from)?;
         let n = db::migrate(&mut conn)?;

@@ -34,8 +34,9 @@ pub struct Config {
     pub enrolment_link_hours: i64,
     /// `text` or `json`.
     pub log_format: String,
-    /// Database connections in the pool.
-    pub pool_size: u32,
+    /// Database connections in the pool. Unset: [`default_pool_size`] for the backend (SQLite 4,
+    /// PostgreSQL twice the cores plus two).
+    pub pool_size: Option<u32>,
     /// Prefix of diary numbers (`KSD 2026-00042`).
     pub diary_prefix: String,
     /// A JSON file of persons for the local population-register adapter; empty: the built-in
@@ -98,7 +99,7 @@ impl Default for Config {
             trust_forwarded_for: false,
             enrolment_link_hours: 72,
             log_format: "text".into(),
-            pool_size: 10,
+            pool_size: None,
             diary_prefix: "KSD".into(),
             population_register: String::new(),
             attachments_dir: "./data/attachments".into(),
@@ -252,7 +253,7 @@ impl Config {
         if self.audit_key_file.trim().is_empty() || self.audit_checkpoint_file.trim().is_empty() {
             return bad("audit_key_file and audit_checkpoint_file must name files");
         }
-        if self.pool_size < 1 {
+        if self.pool_size == Some(0) {
             return bad("pool_size must be at least 1");
         }
         if let Some(u) = &self.public_url
@@ -263,7 +264,12 @@ impl Config {
         Ok(())
     }
 
-    /// The public base URL without a trailing slash.
+    /// The pool size to use: `pool_size` when set, otherwise the backend's default.
+    pub fn pool_size(&self) -> u32 {
+        self.pool_size
+            .unwrap_or_else(|| default_pool_size(&self.database_url))
+    }
+
     /// The SMTP settings, or None when mail is not configured.
     pub fn smtp(&self) -> Result<Option<crate::mail::transport::SmtpSettings>, ConfigError> {
         if self.smtp_url.is_empty() {
@@ -313,6 +319,18 @@ impl Config {
                 self.bind
             )))
         }
+    }
+}
+
+/// The default pool size for a database URL. SQLite has one writer at a time and answers reads
+/// in-process, so more connections than a few only queue on its lock (and each holds its own page
+/// cache): 4. PostgreSQL works beside us: twice the cores (one running, one waiting on the
+/// network) plus two for the background jobs.
+pub fn default_pool_size(database_url: &str) -> u32 {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
+    match crate::db::Target::parse(database_url).map(|t| t.backend()) {
+        Ok(crate::db::Backend::Postgres) => 2 * cores + 2,
+        _ => 4,
     }
 }
 
@@ -373,6 +391,18 @@ mod tests {
         );
         let c = Config::load_from(None, env(&[("KONTOSPARR_AUDIT_RETENTION_YEARS", "10")]));
         assert_eq!(c.map(|c| c.audit_retention_years).ok(), Some(10));
+    }
+
+    #[test]
+    fn the_pool_is_sized_per_backend_unless_set() {
+        let mut c = Config::default();
+        assert_eq!(c.pool_size(), 4);
+        c.database_url = "postgres://x/y".into();
+        assert!(c.pool_size() >= 4, "{}", c.pool_size());
+        c.pool_size = Some(7);
+        assert_eq!(c.pool_size(), 7);
+        let e = Config::load_from(None, env(&[("KONTOSPARR_POOL_SIZE", "0")]));
+        assert!(matches!(e, Err(ConfigError::Invalid(_))), "{e:?}");
     }
 
     #[test]

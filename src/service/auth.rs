@@ -43,18 +43,65 @@ pub fn login(
     code_input: &str,
     old_session_hash: Option<&str>,
 ) -> Result<LoggedIn, ServiceError> {
+    let candidate = login_lookup(conn, hsa_input)?;
+    let password_ok = candidate.check_password(password_input);
+    login_finish(
+        conn,
+        ctx,
+        policy,
+        candidate,
+        password_ok,
+        code_input,
+        old_session_hash,
+    )
+}
+
+/// Who a login names, read before the password check. [`login`] in three steps, so that the web
+/// handler can run the slow password check without holding a database connection: a login storm
+/// then queues on the hash permits (as many as cores), not on the pool every page needs.
+pub struct LoginCandidate {
+    hsa: Option<HsaId>,
+    user: Option<db::models::User>,
+}
+
+/// Step one of [`login`]: look the account up (one read).
+pub fn login_lookup(
+    conn: &mut DbConnection,
+    hsa_input: &str,
+) -> Result<LoginCandidate, ServiceError> {
     let hsa = HsaId::parse(hsa_input).ok();
     let user = match &hsa {
         Some(h) => users::by_hsa_id(conn, h.as_str())?,
         None => None,
     };
-    let password_ok = match user.as_ref().and_then(|u| u.password_hash.as_deref()) {
-        Some(stored) => password::verify(password_input, stored),
-        None => {
-            password::verify_dummy(password_input);
-            false
+    Ok(LoginCandidate { hsa, user })
+}
+
+impl LoginCandidate {
+    /// Step two of [`login`]: the password check (argon2; no database). An unknown user costs
+    /// the same time as a known one.
+    pub fn check_password(&self, password_input: &str) -> bool {
+        match self.user.as_ref().and_then(|u| u.password_hash.as_deref()) {
+            Some(stored) => password::verify(password_input, stored),
+            None => {
+                password::verify_dummy(password_input);
+                false
+            }
         }
-    };
+    }
+}
+
+/// Step three of [`login`]: the write transaction — throttle, second factor, session, log.
+pub fn login_finish(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    policy: LockoutPolicy,
+    candidate: LoginCandidate,
+    password_ok: bool,
+    code_input: &str,
+    old_session_hash: Option<&str>,
+) -> Result<LoggedIn, ServiceError> {
+    let LoginCandidate { hsa, user } = candidate;
     let now = db::ts(ctx.now);
     let attempt = db::write_tx(conn, |conn| -> Result<Attempt, ServiceError> {
         let mut entry = ctx.entry(None, "login_failed", None);

@@ -195,12 +195,34 @@ async fn login(
     };
     let old = s.id_hash.clone();
     let (hsa, pw, code) = (form.hsa_id.clone(), form.password, form.code);
-    let result = state
-        .run(move |conn| {
-            // The anonymous session that carried the form is replaced by a new one.
-            service::auth::login(conn, &ctx, policy, &hsa, &pw, &code, Some(&old))
+    // Three steps, so that the password check (argon2) holds no database connection while it
+    // runs or waits for a hash permit: a login storm must not starve the pool every page needs.
+    let result = async {
+        let candidate = state
+            .run(move |conn| service::auth::login_lookup(conn, &hsa))
+            .await?;
+        let (candidate, password_ok) = web::block(move || {
+            let ok = candidate.check_password(&pw);
+            (candidate, ok)
         })
-        .await;
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+        state
+            .run(move |conn| {
+                // The anonymous session that carried the form is replaced by a new one.
+                service::auth::login_finish(
+                    conn,
+                    &ctx,
+                    policy,
+                    candidate,
+                    password_ok,
+                    &code,
+                    Some(&old),
+                )
+            })
+            .await
+    }
+    .await;
     match result {
         Ok(logged_in) => {
             let to = match logged_in.stage {

@@ -1,0 +1,2 @@
+DROP INDEX cases_queue_order;
+DROP INDEX cases_updated;
