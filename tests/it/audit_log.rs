@@ -141,10 +141,16 @@ fn drop_guard(conn: &mut DbConnection) {
     // What an attacker with database access would do first.
     match conn {
         DbConnection::Sqlite(_) => conn
-            .batch_execute("DROP TRIGGER access_log_no_update; DROP TRIGGER access_log_no_delete;")
+            .batch_execute(
+                "DROP TRIGGER access_log_no_update; DROP TRIGGER access_log_no_delete; \
+                 DROP TRIGGER access_log_subjects_no_delete;",
+            )
             .unwrap(),
         DbConnection::Pg(_) => conn
-            .batch_execute("DROP TRIGGER access_log_no_change ON access_log;")
+            .batch_execute(
+                "DROP TRIGGER access_log_no_change ON access_log; \
+                 DROP TRIGGER access_log_subjects_no_change ON access_log_subjects;",
+            )
             .unwrap(),
     }
 }
@@ -394,8 +400,13 @@ fn a_cut_tail_is_named_by_the_checkpoint(d: Db) {
 
     // Cut the newest three rows and rewrite the head to match: the chain itself looks whole …
     drop_guard(&mut conn);
-    conn.batch_execute("DELETE FROM access_log WHERE seal_seq > 7")
-        .unwrap();
+    // (A row's citizens first: access_log_subjects refers to it.)
+    conn.batch_execute(
+        "DELETE FROM access_log_subjects WHERE entry_id IN \
+         (SELECT id FROM access_log WHERE seal_seq > 7); \
+         DELETE FROM access_log WHERE seal_seq > 7",
+    )
+    .unwrap();
     let hash7: Option<String> = access_log::table
         .filter(access_log::seal_seq.eq(7))
         .select(access_log::hash)
