@@ -488,8 +488,9 @@ fn walk(conn: &mut DbConnection, anchor: Option<&Anchor>) -> QueryResult<VerifyR
     Ok(report(seq, prev_hash, None))
 }
 
-/// The subject rows of the entries in `rows` that carry a subject digest, by entry id.
-fn subjects_of(
+/// The subject rows of the entries in `rows` that carry a subject digest (list entries), by entry
+/// id. A single-citizen entry's citizen is its `personnummer` column.
+pub fn subjects_of(
     conn: &mut DbConnection,
     rows: &[AccessLogRow],
 ) -> QueryResult<std::collections::HashMap<i64, Vec<String>>> {

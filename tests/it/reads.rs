@@ -548,6 +548,34 @@ async fn list_subjects_are_append_only_and_in_the_chain(app: TestApp) {
     }
     let v = audit::verify(&mut conn).unwrap();
     assert_eq!(v.broken, None);
+    // The archive carries a list entry's subjects and its offline check holds them to the digest.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("log.jsonl");
+    let day = common::t0().date_naive();
+    kontosparr::audit::export(
+        &mut conn,
+        (day - chrono::Days::new(1)).and_hms_opt(0, 0, 0).unwrap(),
+        (day + chrono::Days::new(2)).and_hms_opt(0, 0, 0).unwrap(),
+        &file,
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.contains("\"queue_view\""))
+        .expect("the queue view is exported");
+    assert!(
+        line.contains(&format!("\"subjects\":[\"{}\"", expected[0])),
+        "{line}"
+    );
+    let rep = kontosparr::audit::verify_archive(&file, None).unwrap();
+    assert_eq!(rep.broken, None);
+    let listed = format!("\"subjects\":[\"{}\"", expected[0]);
+    let changed = line.replace(&listed, "\"subjects\":[\"191212121212\"");
+    std::fs::write(&file, text.replace(line, &changed)).unwrap();
+    let rep = kontosparr::audit::verify_archive(&file, None).unwrap();
+    let (_, _, why) = rep.broken.expect("a changed subject is noticed offline");
+    assert!(why.contains("subjects"), "{why}");
     // A citizen added to the entry afterwards (an INSERT, which no trigger refuses) is noticed.
     diesel::sql_query(format!(
         "INSERT INTO access_log_subjects (entry_id, personnummer) VALUES ({id}, '191212121212')"
@@ -558,5 +586,4 @@ async fn list_subjects_are_append_only_and_in_the_chain(app: TestApp) {
     let broken = v.broken.expect("verify notices the added subject");
     assert_eq!(broken.id, Some(id));
     assert!(broken.reason.contains("access_log_subjects"), "{broken:?}");
-    let _ = common::t0();
 }
