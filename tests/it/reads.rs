@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::common::{self, Browser, TestApp, TestUser, flow};
+use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use kontosparr::db::{self, DbConnection, audit, schema};
 use kontosparr::domain::Role;
@@ -11,6 +12,7 @@ use kontosparr::service::cases;
 dual!(
     every_page_showing_a_citizen_logs_that_citizen,
     list_subjects_are_append_only_and_in_the_chain,
+    no_log_no_list,
 );
 
 /// How a GET route of the router is walked.
@@ -594,4 +596,35 @@ async fn list_subjects_are_append_only_and_in_the_chain(app: TestApp) {
     let broken = v.broken.expect("verify notices the added subject");
     assert_eq!(broken.id, Some(id));
     assert!(broken.reason.contains("access_log_subjects"), "{broken:?}");
+}
+
+/// The list and its log are one transaction: when the log cannot be written, no page is shown.
+async fn no_log_no_list(app: TestApp) {
+    let Region { seeded, people } = region(&app).await;
+    let mut conn = app.conn();
+    // Subject rows refused from now on (as a full disk or a broken table would).
+    match &mut *conn {
+        DbConnection::Sqlite(_) => conn.batch_execute(
+            "CREATE TRIGGER refuse_subjects BEFORE INSERT ON access_log_subjects \
+             BEGIN SELECT RAISE(ABORT, 'refused'); END;",
+        ),
+        DbConnection::Pg(_) => conn.batch_execute(
+            "CREATE FUNCTION refuse_subjects() RETURNS trigger AS $$ BEGIN \
+             RAISE EXCEPTION 'refused'; END; $$ LANGUAGE plpgsql; \
+             CREATE TRIGGER refuse_subjects BEFORE INSERT ON access_log_subjects \
+             FOR EACH ROW EXECUTE FUNCTION refuse_subjects();",
+        ),
+    }
+    .unwrap();
+    drop(conn);
+    for (i, path) in [(0, "/arenden"), (0, "/omprovningar"), (3, "/handlaggning")] {
+        let (role, user) = &people[i];
+        let mut b = app.browser();
+        app.login(&mut b, user).await;
+        let r = b.get(path).await;
+        assert_eq!(r.status, 500, "{role:?} {path}: {}", r.body);
+        for c in &seeded.citizens {
+            assert!(!r.body.contains(&c.display), "{path} showed {}", c.display);
+        }
+    }
 }
