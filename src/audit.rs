@@ -3,7 +3,8 @@
 
 use crate::db::{self, DbConnection, audit as dba};
 use crate::domain::audit::{
-    EntryFields, checkpoint_mac, checkpoint_mac_ok, checkpoint_message, format_time, row_hash,
+    EntryFields, checkpoint_mac, checkpoint_mac_ok, checkpoint_message, digest_in, format_time,
+    row_hash, subject_set, subjects_digest,
 };
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
@@ -357,6 +358,9 @@ pub struct ArchiveRow {
     pub hash: String,
     /// 1: chained before sealing existed (no seal_seq in the hash); 2: sealed.
     pub format: u8,
+    /// A list entry's citizens (`access_log_subjects`), sorted; their digest is in `detail`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subjects: Vec<String>,
 }
 
 /// What an export wrote.
@@ -401,8 +405,11 @@ pub fn export(
         if batch.is_empty() {
             break;
         }
+        let mut named = dba::subjects_of(conn, &batch)?;
         for r in batch {
             let seq = r.seal_seq.unwrap_or_default();
+            let mut subjects = named.remove(&r.id).unwrap_or_default();
+            subjects.sort();
             let row = ArchiveRow {
                 seal_seq: seq,
                 id: r.id,
@@ -418,6 +425,7 @@ pub fn export(
                 prev_hash: r.prev_hash.unwrap_or_default(),
                 hash: r.hash.unwrap_or_default(),
                 format: if seq <= legacy { 1 } else { 2 },
+                subjects,
             };
             let line = serde_json::to_string(&row)
                 .map_err(|e| AuditError::Archive(out.into(), 0, e.to_string()))?;
@@ -511,6 +519,13 @@ pub fn verify_archive(
         if hash != r.hash {
             fail("its contents were changed".into());
             break;
+        }
+        if let Some(digest) = r.detail.as_deref().and_then(digest_in) {
+            let list = subject_set(r.subjects.iter().map(String::as_str));
+            if subjects_digest(&list) != digest {
+                fail("the citizens it names (subjects) were changed".into());
+                break;
+            }
         }
         if let Some(c) = checkpoint
             && c.seal_seq == r.seal_seq

@@ -3,8 +3,11 @@
 
 use super::DbConnection;
 use super::models::AccessLogRow;
-use super::schema::{access_log, access_log_head};
-use crate::domain::audit::{EntryFields, GENESIS, row_hash, sealed_hash};
+use super::schema::{access_log, access_log_head, access_log_subjects};
+use crate::domain::audit::{
+    EntryFields, GENESIS, detail_with_subjects, digest_in, row_hash, sealed_hash, subject_set,
+    subjects_digest,
+};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool};
@@ -20,12 +23,33 @@ pub struct NewEntry {
     pub personnummer: Option<String>,
     pub client_addr: Option<String>,
     pub detail: Option<String>,
+    /// The citizens (personnummer, digits) a list shows: each gets a row in
+    /// `access_log_subjects`, and the stored `detail` ends with their number and digest
+    /// ([`crate::domain::audit::detail_with_subjects`]). Empty for a single-citizen entry, whose
+    /// `personnummer` column is hashed itself (it gets its subject row all the same).
+    pub subjects: Vec<String>,
 }
 
+/// Subject rows per INSERT statement (two values each; SQLite allows 32766 per statement). A page
+/// of a list is far below it, so a list entry is one statement.
+const SUBJECT_CHUNK: usize = 10_000;
+
 /// Appends one entry, unsealed: one INSERT in the caller's transaction, so that the row commits or
-/// rolls back with the work it records. No shared row is touched; the sealer chains the row once
-/// it is committed ([`seal_round`]). Returns the row's id.
+/// rolls back with the work it records, plus one multi-row INSERT of the citizens it names
+/// (`subjects` and `personnummer`) into `access_log_subjects`. No shared row is touched; the
+/// sealer chains the row once it is committed ([`seal_round`]). Returns the row's id.
 pub fn append(conn: &mut DbConnection, at: NaiveDateTime, e: &NewEntry) -> QueryResult<i64> {
+    let subjects = subject_set(
+        e.subjects
+            .iter()
+            .map(String::as_str)
+            .chain(e.personnummer.as_deref()),
+    );
+    let detail = if e.subjects.is_empty() {
+        e.detail.clone()
+    } else {
+        Some(detail_with_subjects(e.detail.as_deref(), &subjects))
+    };
     let insert = diesel::insert_into(access_log::table).values((
         access_log::at.eq(at),
         access_log::user_hsa_id.eq(&e.user_hsa_id),
@@ -35,16 +59,51 @@ pub fn append(conn: &mut DbConnection, at: NaiveDateTime, e: &NewEntry) -> Query
         access_log::object.eq(&e.object),
         access_log::personnummer.eq(&e.personnummer),
         access_log::client_addr.eq(&e.client_addr),
-        access_log::detail.eq(&e.detail),
+        access_log::detail.eq(&detail),
     ));
-    match conn {
-        DbConnection::Pg(c) => insert.returning(access_log::id).get_result(c),
+    let id = match conn {
+        DbConnection::Pg(c) => insert.returning(access_log::id).get_result(c)?,
         DbConnection::Sqlite(c) => {
             insert.execute(c)?;
             // The id is the rowid (INTEGER PRIMARY KEY); no table is read.
-            diesel::select(diesel::dsl::sql::<BigInt>("last_insert_rowid()")).get_result(c)
+            diesel::select(diesel::dsl::sql::<BigInt>("last_insert_rowid()")).get_result(c)?
         }
+    };
+    for chunk in subjects.chunks(SUBJECT_CHUNK) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|p| {
+                (
+                    access_log_subjects::entry_id.eq(id),
+                    access_log_subjects::personnummer.eq(*p),
+                )
+            })
+            .collect();
+        let insert = diesel::insert_into(access_log_subjects::table).values(rows);
+        match conn {
+            DbConnection::Pg(c) => insert.execute(c)?,
+            DbConnection::Sqlite(c) => insert.execute(c)?,
+        };
     }
+    Ok(id)
+}
+
+/// The citizens an entry names, sorted.
+pub fn subjects(conn: &mut DbConnection, entry_id: i64) -> QueryResult<Vec<String>> {
+    access_log_subjects::table
+        .filter(access_log_subjects::entry_id.eq(entry_id))
+        .order(access_log_subjects::personnummer.asc())
+        .select(access_log_subjects::personnummer)
+        .load(conn)
+}
+
+/// The ids of the entries naming a citizen, oldest first (the child table answers alone).
+pub fn entries_naming(conn: &mut DbConnection, personnummer: &str) -> QueryResult<Vec<i64>> {
+    access_log_subjects::table
+        .filter(access_log_subjects::personnummer.eq(personnummer))
+        .order(access_log_subjects::entry_id.asc())
+        .select(access_log_subjects::entry_id)
+        .load(conn)
 }
 
 /// The sealer's head: the last sealed `seal_seq` and its hash.
@@ -342,6 +401,7 @@ fn walk(conn: &mut DbConnection, anchor: Option<&Anchor>) -> QueryResult<VerifyR
     loop {
         let batch = sealed_after(conn, seq, BATCH)?;
         let n = batch.len() as i64;
+        let named = subjects_of(conn, &batch)?;
         for r in batch {
             let at = r.seal_seq.unwrap_or_default();
             let expected = seq + 1;
@@ -371,6 +431,16 @@ fn walk(conn: &mut DbConnection, anchor: Option<&Anchor>) -> QueryResult<VerifyR
             if r.hash.as_deref() != Some(hash.as_str()) {
                 let b = bad("its contents were changed");
                 return Ok(report(seq, prev_hash, Some(b)));
+            }
+            if let Some(digest) = r.detail.as_deref().and_then(digest_in) {
+                let list: Vec<&str> = named
+                    .get(&r.id)
+                    .map(|v| v.iter().map(String::as_str).collect())
+                    .unwrap_or_default();
+                if subjects_digest(&subject_set(list)) != digest {
+                    let b = bad("the citizens it names (access_log_subjects) were changed");
+                    return Ok(report(seq, prev_hash, Some(b)));
+                }
             }
             if let Some(a) = anchor
                 && a.seal_seq == expected
@@ -416,6 +486,33 @@ fn walk(conn: &mut DbConnection, anchor: Option<&Anchor>) -> QueryResult<VerifyR
         return Ok(report(seq, prev_hash, Some(b)));
     }
     Ok(report(seq, prev_hash, None))
+}
+
+/// The subject rows of the entries in `rows` that carry a subject digest (list entries), by entry
+/// id. A single-citizen entry's citizen is its `personnummer` column.
+pub fn subjects_of(
+    conn: &mut DbConnection,
+    rows: &[AccessLogRow],
+) -> QueryResult<std::collections::HashMap<i64, Vec<String>>> {
+    let ids: Vec<i64> = rows
+        .iter()
+        .filter(|r| r.detail.as_deref().and_then(digest_in).is_some())
+        .map(|r| r.id)
+        .collect();
+    let mut map: std::collections::HashMap<i64, Vec<String>> = Default::default();
+    for chunk in ids.chunks(SUBJECT_CHUNK) {
+        let found: Vec<(i64, String)> = access_log_subjects::table
+            .filter(access_log_subjects::entry_id.eq_any(chunk))
+            .select((
+                access_log_subjects::entry_id,
+                access_log_subjects::personnummer,
+            ))
+            .load(conn)?;
+        for (id, p) in found {
+            map.entry(id).or_default().push(p);
+        }
+    }
+    Ok(map)
 }
 
 /// The first and last seal_seq of the sealed rows written in `[from, to)`, for an export: the

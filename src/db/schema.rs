@@ -110,6 +110,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    access_log_subjects (entry_id, personnummer) {
+        entry_id -> BigInt,
+        personnummer -> Text,
+    }
+}
+
+diesel::table! {
     access_log_head (id) {
         id -> Integer,
         last_seq -> BigInt,
@@ -309,6 +316,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(access_log_subjects -> access_log (entry_id));
 diesel::joinable!(cases -> units (unit_id));
 diesel::joinable!(case_events -> cases (case_id));
 diesel::joinable!(case_checks -> cases (case_id));
@@ -329,6 +337,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     recovery_codes,
     sessions,
     access_log,
+    access_log_subjects,
     access_log_head,
     cases,
     case_events,

@@ -81,6 +81,47 @@ fn chain_hash(prev_hash: &str, seal_seq: Option<i64>, e: &EntryFields<'_>) -> St
     hex::encode(h.finalize())
 }
 
+/// The marker before a subject digest in an entry's `detail`.
+pub const SUBJECTS_MARK: &str = "subjects-sha256=";
+
+/// The subjects of an entry as stored: sorted, each once.
+pub fn subject_set<'a>(subjects: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut v: Vec<&str> = subjects.into_iter().collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// SHA-256 over a sorted, de-duplicated subject list (each personnummer and a newline), hex.
+pub fn subjects_digest(sorted: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for p in sorted {
+        h.update(p.as_bytes());
+        h.update(b"\n");
+    }
+    hex::encode(h.finalize())
+}
+
+/// The detail a list entry is stored with: what the caller wrote, how many citizens it names and
+/// the digest of their personnummer, so that the hash chain covers the subject rows.
+pub fn detail_with_subjects(detail: Option<&str>, sorted: &[&str]) -> String {
+    let tail = format!(
+        "{} invånare; {SUBJECTS_MARK}{}",
+        sorted.len(),
+        subjects_digest(sorted)
+    );
+    match detail {
+        Some(d) if !d.is_empty() => format!("{d}; {tail}"),
+        _ => tail,
+    }
+}
+
+/// The subject digest a stored detail carries, if any.
+pub fn digest_in(detail: &str) -> Option<&str> {
+    let at = detail.rfind(SUBJECTS_MARK)? + SUBJECTS_MARK.len();
+    detail.get(at..at + 64)
+}
+
 /// What a checkpoint signs: the chain's length and head hash at a time.
 pub fn checkpoint_message(seal_seq: i64, head_hash: &str, at: &NaiveDateTime) -> String {
     format!(
@@ -165,6 +206,20 @@ mod tests {
         assert_ne!(sealed_hash(GENESIS, 1, &f), entry_hash(GENESIS, &f));
         assert_eq!(row_hash(GENESIS, 1, 1, &f), entry_hash(GENESIS, &f));
         assert_eq!(row_hash(GENESIS, 2, 1, &f), sealed_hash(GENESIS, 2, &f));
+    }
+
+    #[test]
+    fn subject_digests_ignore_order_and_repeats() {
+        let a = subject_set(["191212121212", "190101010101", "191212121212"]);
+        assert_eq!(a, vec!["190101010101", "191212121212"]);
+        let b = subject_set(["190101010101", "191212121212"]);
+        assert_eq!(subjects_digest(&a), subjects_digest(&b));
+        assert_ne!(subjects_digest(&a), subjects_digest(&a[..1]));
+        let d = detail_with_subjects(Some("sida 1"), &a);
+        assert!(d.starts_with("sida 1; 2 invånare; subjects-sha256="), "{d}");
+        assert_eq!(digest_in(&d), Some(subjects_digest(&a).as_str()));
+        assert_eq!(digest_in("3 ärenden"), None);
+        assert!(detail_with_subjects(None, &[]).starts_with("0 invånare; "));
     }
 
     #[test]

@@ -80,6 +80,7 @@ impl Ctx {
             personnummer: None,
             client_addr: Some(self.client_addr.clone()),
             detail: None,
+            subjects: vec![],
         }
     }
 

@@ -141,10 +141,16 @@ fn drop_guard(conn: &mut DbConnection) {
     // What an attacker with database access would do first.
     match conn {
         DbConnection::Sqlite(_) => conn
-            .batch_execute("DROP TRIGGER access_log_no_update; DROP TRIGGER access_log_no_delete;")
+            .batch_execute(
+                "DROP TRIGGER access_log_no_update; DROP TRIGGER access_log_no_delete; \
+                 DROP TRIGGER access_log_subjects_no_delete;",
+            )
             .unwrap(),
         DbConnection::Pg(_) => conn
-            .batch_execute("DROP TRIGGER access_log_no_change ON access_log;")
+            .batch_execute(
+                "DROP TRIGGER access_log_no_change ON access_log; \
+                 DROP TRIGGER access_log_subjects_no_change ON access_log_subjects;",
+            )
             .unwrap(),
     }
 }
@@ -394,8 +400,13 @@ fn a_cut_tail_is_named_by_the_checkpoint(d: Db) {
 
     // Cut the newest three rows and rewrite the head to match: the chain itself looks whole …
     drop_guard(&mut conn);
-    conn.batch_execute("DELETE FROM access_log WHERE seal_seq > 7")
-        .unwrap();
+    // (A row's citizens first: access_log_subjects refers to it.)
+    conn.batch_execute(
+        "DELETE FROM access_log_subjects WHERE entry_id IN \
+         (SELECT id FROM access_log WHERE seal_seq > 7); \
+         DELETE FROM access_log WHERE seal_seq > 7",
+    )
+    .unwrap();
     let hash7: Option<String> = access_log::table
         .filter(access_log::seal_seq.eq(7))
         .select(access_log::hash)
@@ -746,11 +757,19 @@ fn rows_chained_before_sealing_count_as_sealed(d: Db) {
     use diesel_migrations::MigrationHarness;
     use kontosparr::domain::audit::{EntryFields, GENESIS, entry_hash};
     let mut conn = d.conn();
-    match &mut *conn {
-        DbConnection::Sqlite(c) => c.revert_last_migration(db::SQLITE_MIGRATIONS).map(|_| ()),
-        DbConnection::Pg(c) => c.revert_last_migration(db::POSTGRES_MIGRATIONS).map(|_| ()),
+    // Back to before the sealer: revert migrations until its own is reverted.
+    let mut reverted = 0;
+    loop {
+        let last = match &mut *conn {
+            DbConnection::Sqlite(c) => c.revert_last_migration(db::SQLITE_MIGRATIONS),
+            DbConnection::Pg(c) => c.revert_last_migration(db::POSTGRES_MIGRATIONS),
+        }
+        .unwrap();
+        reverted += 1;
+        if last.to_string().replace('-', "") == "20261201000009" {
+            break;
+        }
     }
-    .unwrap();
     // The old append: chained in id order from 1 under the locked head.
     let mut prev = GENESIS.to_string();
     for i in 1..=4i64 {
@@ -778,7 +797,7 @@ fn rows_chained_before_sealing_count_as_sealed(d: Db) {
         .unwrap();
         prev = hash;
     }
-    assert_eq!(db::migrate(&mut conn).unwrap(), 1);
+    assert_eq!(db::migrate(&mut conn).unwrap(), reverted);
     let h = audit::head(&mut conn).unwrap();
     assert_eq!((h.last_seq, h.legacy_seq), (4, 4));
     assert_eq!(h.last_hash, prev);

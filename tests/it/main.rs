@@ -12,6 +12,7 @@ mod demo;
 mod hardening;
 mod mail;
 mod processes;
+mod reads;
 mod records;
 mod reminders;
 mod workflow;

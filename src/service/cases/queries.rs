@@ -148,7 +148,8 @@ pub fn view(
     )
 }
 
-/// The cases a user may list: their units' (handlers: all), newest change first.
+/// The cases a user may list: their units' (handlers: all), newest change first. The page's
+/// citizens are written to the access log in the same transaction (`case_list_view`).
 pub fn list(
     conn: &mut DbConnection,
     ctx: &Ctx,
@@ -157,35 +158,66 @@ pub fn list(
     offset: i64,
 ) -> Result<(Vec<CaseRow>, i64), ServiceError> {
     let actor = ctx.actor()?;
-    let units: Option<Vec<i64>> = match ctx.require(Access::ListCases)? {
+    let role = ctx.require(Access::ListCases)?;
+    let units: Option<Vec<i64>> = match role {
         Role::Handler => None,
         _ => Some(actor.unit_ids()),
     };
     let status = status.filter(|s| s.parse::<Status>().is_ok());
-    Ok(cases::page_for_units(
-        conn,
-        units.as_deref(),
-        status,
-        limit,
-        offset,
-    )?)
+    db::write_tx(conn, |c| {
+        let (rows, total) = cases::page_for_units(c, units.as_deref(), status, limit, offset)?;
+        let object = format!(
+            "arenden?status={}&sida={}",
+            status.unwrap_or(""),
+            page_number(limit, offset)
+        );
+        log_list(c, ctx, role, "case_list_view", object, &rows)?;
+        Ok((rows, total))
+    })
+}
+
+/// The page number a list's offset is on (from 1).
+fn page_number(limit: i64, offset: i64) -> i64 {
+    offset / limit.max(1) + 1
+}
+
+/// Logs a list page: one entry for the request, naming every citizen on the page
+/// (`access_log_subjects`), whose number and digest go into the hashed detail.
+pub(super) fn log_list(
+    c: &mut DbConnection,
+    ctx: &Ctx,
+    role: Role,
+    action: &str,
+    object: String,
+    rows: &[CaseRow],
+) -> Result<(), ServiceError> {
+    let mut e = ctx.entry(Some(role), action, Some(object));
+    e.detail = Some(format!("{} ärenden", rows.len()));
+    e.subjects = rows.iter().map(|r| r.citizen_pnr.clone()).collect();
+    ctx.log(c, &e)
 }
 
 /// The handler's intake queue: new and resubmitted cases, received ones being worked on, and
-/// emergency locks waiting for their form; oldest first.
+/// emergency locks waiting for their form; oldest first. Logged as `queue_view`, naming the
+/// page's citizens, in the same transaction.
 pub fn queue(
     conn: &mut DbConnection,
     ctx: &Ctx,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<CaseRow>, i64), ServiceError> {
-    ctx.require(Access::HandleCases)?;
-    Ok(cases::queue(
-        conn,
-        &["submitted", "received", "verified", "form_pending"],
-        limit,
-        offset,
-    )?)
+    let role = ctx.require(Access::HandleCases)?;
+    db::write_tx(conn, |c| {
+        let (rows, total) = cases::queue(
+            c,
+            &["submitted", "received", "verified", "form_pending"],
+            limit,
+            offset,
+        )?;
+        let object = format!("handlaggning?sida={}", page_number(limit, offset));
+        log_list(c, ctx, role, "queue_view", object, &rows)?;
+        Ok((rows, total))
+    })
 }
 
 /// Searching a personnummer (a logged read of the citizen's data). Handlers only.

@@ -225,10 +225,10 @@ pub fn reviews(
     offset: i64,
 ) -> Result<(Vec<CaseRow>, i64), ServiceError> {
     let a = ctx.actor()?;
-    if ![Role::Clinician, Role::Manager, Role::ChiefPhysician]
-        .iter()
-        .any(|r| a.has(*r))
-    {
+    let Some(role) = [Role::Clinician, Role::Manager, Role::ChiefPhysician]
+        .into_iter()
+        .find(|r| a.has(*r))
+    else {
         return Err(ctx.denial(
             super::Access::ListCases,
             super::Refusal::Role,
@@ -236,13 +236,17 @@ pub fn reviews(
             None,
             None,
         ));
-    }
+    };
     let units: Vec<i64> = a.units.iter().map(|u| u.id).collect();
-    Ok(cases::reviews_page(
-        conn,
-        Some(&units),
-        ascending,
-        limit,
-        offset,
-    )?)
+    // The page's citizens are logged in the same transaction (`review_list_view`).
+    db::write_tx(conn, |c| {
+        let (rows, total) = cases::reviews_page(c, Some(&units), ascending, limit, offset)?;
+        let object = format!(
+            "omprovningar?ordning={}&sida={}",
+            if ascending { "stigande" } else { "fallande" },
+            offset / limit.max(1) + 1
+        );
+        super::queries::log_list(c, ctx, role, "review_list_view", object, &rows)?;
+        Ok((rows, total))
+    })
 }
