@@ -4,7 +4,7 @@
 //! They need `/usr/bin/chromium` (Debian package `chromium`) and `node_modules/playwright-core`
 //! (`npm ci` at the repository root); `scripts/test` installs both. When either is missing the
 //! test fails and says so: it never skips silently. The one escape hatch, for machines that
-//! cannot run a browser, is `KONTOSPARR_BROWSER_TESTS=skip`, which skips it with a message.
+//! cannot run a browser, is `TEST_BROWSER_TESTS=skip`, which skips it with a message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
@@ -71,9 +71,9 @@ fn start_demo() -> Server {
 
 #[test]
 fn browser_flows_pass_with_no_serious_accessibility_violations() {
-    // Escape hatch: KONTOSPARR_BROWSER_TESTS=skip skips the browser tests (and says so).
-    if std::env::var("KONTOSPARR_BROWSER_TESTS").as_deref() == Ok("skip") {
-        eprintln!("KONTOSPARR_BROWSER_TESTS=skip: the browser tests were NOT run");
+    // Escape hatch: TEST_BROWSER_TESTS=skip skips the browser tests (and says so).
+    if std::env::var("TEST_BROWSER_TESTS").as_deref() == Ok("skip") {
+        eprintln!("TEST_BROWSER_TESTS=skip: the browser tests were NOT run");
         return;
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -92,7 +92,7 @@ fn browser_flows_pass_with_no_serious_accessibility_violations() {
     assert!(
         missing.is_empty(),
         "the browser tests need {}: run scripts/test, which installs them \
-         (or set KONTOSPARR_BROWSER_TESTS=skip to skip these tests)",
+         (or set TEST_BROWSER_TESTS=skip to skip these tests)",
         missing.join(", ")
     );
 
