@@ -78,6 +78,8 @@ pub struct Config {
     /// How long the access log is kept, years (HSLF-FS 2016:40: at least 5). The application
     /// never deletes log rows; this is the operator's archive horizon.
     pub audit_retention_years: i64,
+    /// This node's name in heartbeats and metrics; empty: host name and bind address.
+    pub node_name: String,
     /// Demo mode (`serve --demo`); never read from a file or the environment.
     #[serde(skip)]
     pub demo: bool,
@@ -119,6 +121,7 @@ impl Default for Config {
             audit_checkpoint_file: "./data/audit-checkpoints.jsonl".into(),
             audit_checkpoint_seconds: 60,
             audit_retention_years: 5,
+            node_name: String::new(),
             demo: false,
         }
     }
@@ -170,6 +173,7 @@ const KEYS: &[&str] = &[
     "audit_checkpoint_file",
     "audit_checkpoint_seconds",
     "audit_retention_years",
+    "node_name",
 ];
 
 impl Config {
@@ -263,7 +267,20 @@ impl Config {
         Ok(())
     }
 
-    /// The public base URL without a trailing slash.
+    /// This node's name: `node_name`, or `<host name>/<bind>`.
+    pub fn node(&self) -> String {
+        if !self.node_name.trim().is_empty() {
+            return self.node_name.trim().to_string();
+        }
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "node".to_string());
+        format!("{host}/{}", self.bind)
+    }
+
     /// The SMTP settings, or None when mail is not configured.
     pub fn smtp(&self) -> Result<Option<crate::mail::transport::SmtpSettings>, ConfigError> {
         if self.smtp_url.is_empty() {

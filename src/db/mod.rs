@@ -5,6 +5,7 @@ pub mod api;
 pub mod attachments;
 pub mod audit;
 pub mod cases;
+pub mod health;
 pub mod login_throttle;
 pub mod models;
 pub mod org;

@@ -309,6 +309,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    node_heartbeats (node) {
+        node -> Text,
+        beat_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(cases -> units (unit_id));
 diesel::joinable!(case_events -> cases (case_id));
 diesel::joinable!(case_checks -> cases (case_id));
@@ -342,4 +349,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     unit_certificates,
     reminders,
     reviews,
+    node_heartbeats,
 );

@@ -221,9 +221,8 @@ pub fn line_field(e: &mut FieldErrors, f: &'static str, v: &str, max: usize, req
     v
 }
 
-/// The database answers.
-pub fn ping(conn: &mut DbConnection) -> Result<(), ServiceError> {
-    use diesel::connection::SimpleConnection;
-    conn.batch_execute("SELECT 1")?;
+/// The database answers and takes a write: this node's heartbeat row is upserted.
+pub fn ping(conn: &mut DbConnection, node: &str, now: DateTime<Utc>) -> Result<(), ServiceError> {
+    db::health::beat(conn, node, db::ts(now))?;
     Ok(())
 }

@@ -32,6 +32,9 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub login_limiter: RateLimiter,
     pub register: Arc<dyn PopulationRegister>,
+    /// This node's name (`node_name`, or host name and bind address): its heartbeat row and the
+    /// `node` of its metrics.
+    pub node: String,
 }
 
 impl AppState {
@@ -45,7 +48,9 @@ impl AppState {
             config.login_rate_per_ip,
             std::time::Duration::from_secs(config.login_rate_window_seconds),
         );
+        let node = config.node();
         AppState {
+            node,
             pool,
             config: Arc::new(config),
             clock,

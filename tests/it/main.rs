@@ -11,6 +11,7 @@ mod browser;
 mod demo;
 mod hardening;
 mod mail;
+mod operations;
 mod records;
 mod reminders;
 mod workflow;
