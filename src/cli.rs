@@ -502,7 +502,11 @@ fn serve(cfg: Config) -> Result<(), CliError> {
             "E-post är inte konfigurerad (KONTOSPARR_SMTP_URL): återkoppling och påminnelser väntar i utkorgen tills den är det."
         );
     }
-    let pool = db::pool(&cfg.database_url, cfg.pool_size)?;
+    let pool = db::pool_with_timeout(
+        &cfg.database_url,
+        cfg.pool_size,
+        std::time::Duration::from_millis(cfg.pool_timeout_ms),
+    )?;
     {
         let mut conn = pool.get().map_err(db::DbError::from)?;
         let n = db::migrate(&mut conn)?;

@@ -36,6 +36,9 @@ pub struct Config {
     pub log_format: String,
     /// Database connections in the pool.
     pub pool_size: u32,
+    /// How long a request waits for a database connection before it is answered 503
+    /// (milliseconds): a database that is down fails pages fast instead of hanging them.
+    pub pool_timeout_ms: u64,
     /// Prefix of diary numbers (`KSD 2026-00042`).
     pub diary_prefix: String,
     /// A JSON file of persons for the local population-register adapter; empty: the built-in
@@ -101,6 +104,7 @@ impl Default for Config {
             enrolment_link_hours: 72,
             log_format: "text".into(),
             pool_size: 10,
+            pool_timeout_ms: 2000,
             diary_prefix: "KSD".into(),
             population_register: String::new(),
             attachments_dir: "./data/attachments".into(),
@@ -153,6 +157,7 @@ const KEYS: &[&str] = &[
     "enrolment_link_hours",
     "log_format",
     "pool_size",
+    "pool_timeout_ms",
     "diary_prefix",
     "population_register",
     "attachments_dir",
@@ -258,6 +263,9 @@ impl Config {
         }
         if self.pool_size < 1 {
             return bad("pool_size must be at least 1");
+        }
+        if !(100..=60_000).contains(&self.pool_timeout_ms) {
+            return bad("pool_timeout_ms must be between 100 and 60000");
         }
         if let Some(u) = &self.public_url
             && !(u.starts_with("https://") || u.starts_with("http://"))

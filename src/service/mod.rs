@@ -193,6 +193,17 @@ pub enum ServiceError {
     Conflict(String),
 }
 
+impl ServiceError {
+    /// The database is unreachable: the user is asked to try again in a moment (503).
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            ServiceError::Db(e) => crate::db::is_connection_lost(e),
+            ServiceError::Pool(e) => e.is_unavailable(),
+            _ => false,
+        }
+    }
+}
+
 /// Checks a required text field's presence and length; returns it trimmed.
 pub fn text_field(
     errors: &mut FieldErrors,

@@ -100,7 +100,14 @@ impl AppState {
         web::block(move || {
             let mut conn = pool.get().map_err(crate::db::DbError::from)?;
             // Every refusal is written to the access log, after the work's rollback.
-            f(&mut conn).map_err(|e| crate::service::record_refusal(&mut conn, e))
+            f(&mut conn).map_err(|e| {
+                if e.is_unavailable() {
+                    // Checkouts test their connection for a while: the server may have dropped
+                    // the others in the pool too.
+                    crate::db::suspect_outage();
+                }
+                crate::service::record_refusal(&mut conn, e)
+            })
         })
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?
