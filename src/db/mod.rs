@@ -122,7 +122,14 @@ impl ManageConnection for Manager {
 
     fn connect(&self) -> Result<DbConnection, r2d2::Error> {
         self.open()
-            .inspect_err(|_| suspect_outage())
+            .inspect(|_| CONNECT_FAILED_MS.store(0, std::sync::atomic::Ordering::Relaxed))
+            .inspect_err(|_| {
+                CONNECT_FAILED_MS.store(
+                    Utc::now().timestamp_millis(),
+                    std::sync::atomic::Ordering::Relaxed,
+                );
+                suspect_outage()
+            })
             .map_err(|e| match e {
                 DbError::Connect(c) => r2d2::Error::ConnectionError(c),
                 DbError::Query(q) => r2d2::Error::QueryError(q),
@@ -172,6 +179,31 @@ pub fn suspect_outage() {
         Utc::now().timestamp_millis() + SUSPECT_FOR_MS,
         std::sync::atomic::Ordering::Relaxed,
     );
+}
+
+/// When (ms since the epoch) the newest connect failed; 0 after a connect succeeded.
+static CONNECT_FAILED_MS: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+/// While a connect failed this recently (and none succeeded since), the database is known down.
+const KNOWN_DOWN_FOR_MS: i64 = 3_000;
+/// How long a checkout waits while the database is known down.
+pub const KNOWN_DOWN_TIMEOUT: Duration = Duration::from_millis(250);
+
+fn known_down() -> bool {
+    let failed = CONNECT_FAILED_MS.load(std::sync::atomic::Ordering::Relaxed);
+    failed > 0 && Utc::now().timestamp_millis() - failed < KNOWN_DOWN_FOR_MS
+}
+
+/// A connection from the pool for a request. It waits the pool's timeout, but only
+/// [`KNOWN_DOWN_TIMEOUT`] while the database is known down (a connect failed in the last three
+/// seconds — the pool keeps retrying in the background, at least every `pool_timeout_ms`), so
+/// that during an outage every page after the first answers 503 at once, not after the timeout.
+pub fn checkout(pool: &Pool) -> Result<PooledConn, DbError> {
+    let timeout = if known_down() {
+        KNOWN_DOWN_TIMEOUT.min(pool.connection_timeout())
+    } else {
+        pool.connection_timeout()
+    };
+    Ok(pool.get_timeout(timeout)?)
 }
 
 fn outage_suspected() -> bool {

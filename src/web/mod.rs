@@ -98,7 +98,7 @@ impl AppState {
     {
         let pool = self.pool.clone();
         web::block(move || {
-            let mut conn = pool.get().map_err(crate::db::DbError::from)?;
+            let mut conn = crate::db::checkout(&pool)?;
             // Every refusal is written to the access log, after the work's rollback.
             f(&mut conn).map_err(|e| {
                 if e.is_unavailable() {

@@ -55,3 +55,236 @@ async fn pages_fail_fast_when_no_connection_comes(app: TestApp) {
 }
 
 dual!(pages_fail_fast_when_no_connection_comes);
+
+/// A PostgreSQL cluster of the test's own (initdb into a temporary directory, `pg_ctl` on a free
+/// port), so that it can be stopped and started under a running app. As root the server runs as
+/// `postgres` (via `runuser`), as `scripts/test` does.
+pub struct Cluster {
+    dir: tempfile::TempDir,
+    bin: std::path::PathBuf,
+    pub port: u16,
+}
+
+impl Cluster {
+    /// None (and a message) when the PostgreSQL server binaries are not installed.
+    pub fn init() -> Option<Cluster> {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .ok()?
+            .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+            .filter(|b| b.join("initdb").exists())
+            .max()?;
+        let dir = tempfile::Builder::new()
+            .prefix("ks-outage-")
+            .tempdir()
+            .unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let c = Cluster { dir, bin, port };
+        if c.is_root() {
+            let ok = std::process::Command::new("chown")
+                .args(["-R", "postgres"])
+                .arg(c.dir.path())
+                .status()
+                .unwrap();
+            assert!(ok.success(), "chown the cluster directory to postgres");
+        }
+        let data = c.data();
+        c.run(
+            "initdb",
+            &["-D", &data, "-A", "trust", "-U", "postgres", "-N"],
+        );
+        Some(c)
+    }
+
+    fn is_root(&self) -> bool {
+        std::process::Command::new("id")
+            .arg("-u")
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+            .unwrap_or(false)
+    }
+
+    fn data(&self) -> String {
+        self.dir.path().join("data").display().to_string()
+    }
+
+    fn run(&self, tool: &str, args: &[&str]) {
+        let exe = self.bin.join(tool);
+        let mut cmd = if self.is_root() {
+            let mut c = std::process::Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&exe);
+            c
+        } else {
+            std::process::Command::new(&exe)
+        };
+        let out = cmd.args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{tool} {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    pub fn start(&self) {
+        let opts = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            self.port,
+            self.dir.path().display()
+        );
+        let log = self.dir.path().join("log").display().to_string();
+        self.run(
+            "pg_ctl",
+            &["-D", &self.data(), "-l", &log, "-w", "-o", &opts, "start"],
+        );
+    }
+
+    /// Stops the server at once, as a crash would (no checkpoint, connections cut).
+    pub fn stop_immediate(&self) {
+        self.run(
+            "pg_ctl",
+            &["-D", &self.data(), "-m", "immediate", "-w", "stop"],
+        );
+    }
+
+    pub fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new(if self.is_root() { "runuser" } else { "sh" })
+            .args(if self.is_root() {
+                vec!["-u", "postgres", "--"]
+            } else {
+                vec!["-c", "exec \"$0\" \"$@\""]
+            })
+            .arg(self.bin.join("pg_ctl"))
+            .args(["-D", &self.data(), "-m", "immediate", "stop"])
+            .output();
+    }
+}
+
+/// Polls `path` until it answers `status`, for at most `limit`; returns how long it took.
+async fn until_status(
+    b: &mut crate::common::Browser,
+    path: &str,
+    status: u16,
+    limit: std::time::Duration,
+) -> std::time::Duration {
+    let started = std::time::Instant::now();
+    loop {
+        let r = b.get(path).await;
+        if r.status == status {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < limit,
+            "{path} still {} after {limit:?}: {}",
+            r.status,
+            r.body
+        );
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// The database goes away under load and comes back: while it is away `/healthz` and the pages
+/// answer 503 (Swedish, no stack trace) within about 2 s; once it is back everything works again
+/// without restarting the app — the health check, a page, and a write (a new login).
+#[actix_web::test]
+async fn a_database_outage_is_answered_fast_and_recovered_from() {
+    use crate::common::Backend;
+    use kontosparr::domain::Role;
+    use std::time::{Duration, Instant};
+    let Some(cluster) = Cluster::init() else {
+        println!("SKIPPED: no PostgreSQL server binaries under /usr/lib/postgresql");
+        return;
+    };
+    cluster.start();
+    let app = TestApp::builder(Backend::Postgres)
+        .database_url(&cluster.url())
+        .start()
+        .await;
+    let unit = app.unit("OUT1");
+    let u = app.user(&[Role::Clinician], &[unit]);
+    let mut b = app.browser();
+    app.login(&mut b, &u).await;
+    assert_eq!(b.get("/").await.status, 200);
+
+    // Load: four clients keep asking for the start page (a session lookup each) until told to
+    // stop; every answer must be a 200 or a 503, never anything else.
+    let stop = std::rc::Rc::new(std::cell::Cell::new(false));
+    let mut load = vec![];
+    for _ in 0..4 {
+        let (stop, cookie, base) = (stop.clone(), b.cookie.clone(), app.base.clone());
+        load.push(actix_web::rt::spawn(async move {
+            let mut c = crate::common::Browser::new(&base);
+            c.cookie = cookie;
+            let (mut ok, mut unavailable, mut slowest) = (0u32, 0u32, Duration::ZERO);
+            while !stop.get() {
+                let t = Instant::now();
+                let r = c.get("/").await;
+                slowest = slowest.max(t.elapsed());
+                match r.status {
+                    200 => ok += 1,
+                    503 => unavailable += 1,
+                    s => panic!("a page under an outage answered {s}: {}", r.body),
+                }
+                actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+            }
+            (ok, unavailable, slowest)
+        }));
+    }
+    actix_web::rt::time::sleep(Duration::from_millis(500)).await;
+
+    let down_at = Instant::now();
+    cluster.stop_immediate();
+    println!("cluster stopped in {:?}", down_at.elapsed());
+    for i in 0..3 {
+        let t = Instant::now();
+        let h = b.get("/healthz").await;
+        let healthz = t.elapsed();
+        assert_eq!((h.status, h.body.as_str()), (503, "database unavailable"));
+        let t = Instant::now();
+        let p = b.get("/").await;
+        let page = t.elapsed();
+        assert_eq!(p.status, 503, "{}", p.body);
+        assert!(p.body.contains("Försök igen om en stund"), "{}", p.body);
+        assert!(!p.body.contains("panicked") && !p.body.contains("postgres"));
+        println!("down, round {i}: /healthz 503 in {healthz:?}, / 503 in {page:?}");
+        assert!(healthz < Duration::from_secs(2), "healthz took {healthz:?}");
+        assert!(page < Duration::from_secs(2), "page took {page:?}");
+    }
+
+    let up_at = Instant::now();
+    cluster.start();
+    println!("cluster started in {:?}", up_at.elapsed());
+    let healthy = until_status(&mut b, "/healthz", 200, Duration::from_secs(20)).await;
+    let page = until_status(&mut b, "/", 200, Duration::from_secs(20)).await;
+    println!(
+        "back up: /healthz 200 after {healthy:?}, / 200 {page:?} later ({:?} after the restart)",
+        up_at.elapsed()
+    );
+    // A write: a new login (a session row and an access-log row).
+    let mut fresh = app.browser();
+    app.login(&mut fresh, &u).await;
+    assert_eq!(fresh.get("/").await.status, 200);
+    // And the pool is healthy again: a burst of pages all succeed.
+    for _ in 0..20 {
+        assert_eq!(b.get("/").await.status, 200);
+    }
+
+    stop.set(true);
+    let (mut ok, mut unavailable, mut slowest) = (0, 0, Duration::ZERO);
+    for l in load {
+        let (o, u, s) = l.await.unwrap();
+        (ok, unavailable, slowest) = (ok + o, unavailable + u, slowest.max(s));
+    }
+    println!("load: {ok} pages 200, {unavailable} pages 503, slowest answer {slowest:?}");
+    assert!(ok > 0 && unavailable > 0);
+    assert!(slowest < Duration::from_millis(2500), "slowest {slowest:?}");
+}
