@@ -122,6 +122,26 @@ pub fn claim_due(
         .load(conn)
 }
 
+/// Extends this worker's claim on a message until `lease_until`; false when the claim is no
+/// longer its own (it ran out and another worker took the message over, or it was finished).
+/// A worker renews before it sends, and sends only when this says true.
+pub fn renew(
+    conn: &mut DbConnection,
+    id: i64,
+    worker: &str,
+    lease_until: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        outbox::table
+            .filter(outbox::id.eq(id))
+            .filter(outbox::status.eq("sending"))
+            .filter(outbox::claimed_by.eq(worker)),
+    )
+    .set(outbox::claimed_until.eq(Some(lease_until)))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
 /// Records the outcome of a claimed message, only while this worker still holds the claim.
 pub fn finish(
     conn: &mut DbConnection,

@@ -288,3 +288,65 @@ async fn a_database_outage_is_answered_fast_and_recovered_from() {
     assert!(ok > 0 && unavailable > 0);
     assert!(slowest < Duration::from_millis(2500), "slowest {slowest:?}");
 }
+
+/// A message claimed by a worker that died (claimed, never finished) is taken over by another
+/// worker once the 45-second lease has run out — not before — and the dead worker can neither
+/// renew nor finish it afterwards. A live worker that renews keeps it.
+async fn a_dead_workers_mail_is_retried_within_a_minute(app: TestApp) {
+    use kontosparr::db::outbox::{self, NewMessage};
+    use kontosparr::service::outbox::LEASE;
+    let mut conn = app.conn();
+    let c = &mut conn;
+    let now = || db::ts(app.clock.now());
+    for recipient in ["a@example.se", "b@example.se"] {
+        let m = NewMessage {
+            kind: "test",
+            case_id: None,
+            unit_id: None,
+            recipient,
+            encrypted: false,
+            message: b"Subject: x\r\n\r\nx",
+            status: "pending",
+            last_error: "",
+        };
+        outbox::insert(c, &m, now()).unwrap();
+    }
+    assert!(LEASE <= chrono::Duration::seconds(60), "a lease of {LEASE}");
+    let claim = |c: &mut db::DbConnection, worker: &str| {
+        let at = app.clock.now();
+        db::write_tx(c, |c| {
+            outbox::claim_due(c, db::ts(at), 20, worker, db::ts(at + LEASE))
+        })
+        .unwrap()
+        .into_iter()
+        .map(|m| m.id)
+        .collect::<Vec<_>>()
+    };
+    let dead = claim(c, "dead");
+    assert_eq!(dead.len(), 2);
+    let (lost, kept) = (dead[0], dead[1]);
+    // A live worker renews the second message halfway through; the first one nobody renews.
+    app.clock.advance(chrono::Duration::seconds(30));
+    assert!(
+        claim(c, "other").is_empty(),
+        "taken over before the lease ran out"
+    );
+    assert!(outbox::renew(c, kept, "dead", db::ts(app.clock.now() + LEASE)).unwrap());
+    app.clock.advance(chrono::Duration::seconds(14));
+    assert!(claim(c, "other").is_empty(), "taken over at 44 s");
+    app.clock.advance(chrono::Duration::seconds(2));
+    assert_eq!(
+        claim(c, "other"),
+        vec![lost],
+        "taken over at 46 s, the renewed one kept"
+    );
+    // The first worker has lost it: it may not renew (so it does not send) nor record an outcome.
+    assert!(!outbox::renew(c, lost, "dead", db::ts(app.clock.now() + LEASE)).unwrap());
+    assert!(!outbox::finish(c, lost, "dead", "sent", now(), "", Some(now())).unwrap());
+    assert!(outbox::finish(c, lost, "other", "sent", now(), "", Some(now())).unwrap());
+    assert!(outbox::finish(c, kept, "dead", "sent", now(), "", Some(now())).unwrap());
+    let d = outbox::get(c, lost).unwrap().unwrap();
+    assert_eq!((d.status.as_str(), d.attempts), ("sent", 2));
+}
+
+dual!(a_dead_workers_mail_is_retried_within_a_minute);
