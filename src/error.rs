@@ -89,7 +89,7 @@ impl AppError {
             _ => (
                 "Något gick fel",
                 "Ett tekniskt fel inträffade och ingenting har sparats. Försök igen om en stund. \
-                 Kvarstår felet, kontakta support och ange tidpunkten."
+                 Kvarstår felet, kontakta support och ange referensen nedan."
                     .into(),
             ),
         }

@@ -21,7 +21,7 @@ pub const NUL_REFUSED: &str = "Begäran innehöll ett nolltecken (NUL, %00 eller
      tjänsten inte tar emot. Ta bort tecknet och försök igen.";
 pub const UNAVAILABLE_TITLE: &str = "Tjänsten är tillfälligt otillgänglig";
 pub const UNAVAILABLE: &str = "Databasen svarar inte just nu, så ingenting har sparats. \
-     Försök igen om en stund.";
+     Försök igen om en stund. Kvarstår felet, kontakta support och ange referensen nedan.";
 pub const ROLE_REQUIRED: &str = "Välj minst en roll.";
 pub const UNIT_REQUIRED: &str =
     "Vårdpersonal, verksamhetschefer och chefläkare måste höra till minst en enhet.";

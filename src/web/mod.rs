@@ -97,7 +97,10 @@ impl AppState {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
+        // The request's span (its id) follows the work onto the blocking thread.
+        let span = tracing::Span::current();
         web::block(move || {
+            let _entered = span.enter();
             let mut conn = crate::db::checkout(&pool)?;
             // Every refusal is written to the access log, after the work's rollback.
             f(&mut conn).map_err(|e| {

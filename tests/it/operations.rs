@@ -350,3 +350,92 @@ async fn a_dead_workers_mail_is_retried_within_a_minute(app: TestApp) {
 }
 
 dual!(a_dead_workers_mail_is_retried_within_a_minute);
+
+/// Everything the tests' global log subscriber wrote (installed once per process).
+fn captured_log() -> std::sync::Arc<std::sync::Mutex<Vec<u8>>> {
+    static LOG: std::sync::OnceLock<std::sync::Arc<std::sync::Mutex<Vec<u8>>>> =
+        std::sync::OnceLock::new();
+    LOG.get_or_init(|| {
+        let buf = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = buf.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_max_level(tracing::Level::INFO)
+            .with_writer(move || LogSink(sink.clone()))
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("one subscriber");
+        buf
+    })
+    .clone()
+}
+
+struct LogSink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogSink {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Every response carries a fresh `X-Request-Id`; an error page shows the same id as its
+/// reference, and the request's log lines carry it (also the error line logged on a blocking
+/// thread for a 503).
+async fn the_request_id_is_on_the_page_the_header_and_the_log(app: TestApp) {
+    use kontosparr::domain::Role;
+    let log = captured_log();
+    let mut b = app.browser();
+    let r = b.get("/finns-inte").await;
+    assert_eq!(r.status, 404);
+    let id = r.header("x-request-id").unwrap().to_string();
+    assert_eq!(id.len(), 16, "{id}");
+    assert!(
+        r.body.contains(&format!("Referens: <code>{id}</code>")),
+        "{}",
+        r.body
+    );
+    let other = b.get("/finns-inte").await;
+    assert_ne!(
+        other.header("x-request-id"),
+        Some(id.as_str()),
+        "a new id per request"
+    );
+    assert!(b.get("/healthz").await.header("x-request-id").is_some());
+
+    // A 503 (no connection to be had): the page's reference is the header's id, and both the
+    // request line and the error line of the log carry it.
+    let unit = app.unit("RID1");
+    let u = app.user(&[Role::Clinician], &[unit]);
+    app.login(&mut b, &u).await;
+    let held: Vec<_> = (0..app.pool.max_size()).map(|_| app.conn()).collect();
+    let r = b.get("/").await;
+    drop(held);
+    assert_eq!(r.status, 503);
+    let id503 = r.header("x-request-id").unwrap().to_string();
+    assert!(r.body.contains("ange referensen nedan"), "{}", r.body);
+    assert!(r.body.contains(&format!("Referens: <code>{id503}</code>")));
+
+    let text = String::from_utf8_lossy(&log.lock().unwrap()).into_owned();
+    let lines_of = |id: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| l.contains(&format!("request{{id={id}}}")))
+            .map(str::to_string)
+            .collect()
+    };
+    let l404 = lines_of(&id);
+    assert!(
+        l404.iter().any(|l| l.contains("status=404")),
+        "no log line with {id}:\n{text}"
+    );
+    let l503 = lines_of(&id503);
+    assert!(l503.iter().any(|l| l.contains("status=503")), "{l503:?}");
+    assert!(
+        l503.iter().any(|l| l.contains("request failed")),
+        "{l503:?}"
+    );
+}
+
+dual!(the_request_id_is_on_the_page_the_header_and_the_log);
