@@ -559,6 +559,7 @@ fn serve(cfg: Config) -> Result<(), CliError> {
         }
     }
     let bind = cfg.bind.clone();
+    let metrics_bind = cfg.metrics_bind.clone();
     let public = cfg.public_url();
     let register: Arc<dyn crate::register::PopulationRegister> =
         if cfg.population_register.is_empty() {
@@ -586,6 +587,11 @@ fn serve(cfg: Config) -> Result<(), CliError> {
         }
         if let Err(e) = crate::jobs::spawn_reminders(state.clone()).await {
             tracing::error!(error = %e, "the reminder schedule could not start");
+        }
+        if !metrics_bind.is_empty() {
+            let listener = std::net::TcpListener::bind(&metrics_bind)?;
+            actix_web::rt::spawn(web::metrics::server(state.clone(), listener)?);
+            tracing::info!(bind = %metrics_bind, "metrics at /metrics");
         }
         let server = actix_web::HttpServer::new(move || web::build_app(state.clone()))
             .shutdown_timeout(10)

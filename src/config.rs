@@ -81,6 +81,9 @@ pub struct Config {
     /// How long the access log is kept, years (HSLF-FS 2016:40: at least 5). The application
     /// never deletes log rows; this is the operator's archive horizon.
     pub audit_retention_years: i64,
+    /// Where `/metrics` (Prometheus) is served, e.g. `127.0.0.1:9464`; empty: no metrics. Never
+    /// the public listener: keep it on loopback or an internal network.
+    pub metrics_bind: String,
     /// This node's name in heartbeats and metrics; empty: host name and bind address.
     pub node_name: String,
     /// Demo mode (`serve --demo`); never read from a file or the environment.
@@ -126,6 +129,7 @@ impl Default for Config {
             audit_checkpoint_seconds: 60,
             audit_retention_years: 5,
             node_name: String::new(),
+            metrics_bind: String::new(),
             demo: false,
         }
     }
@@ -179,6 +183,7 @@ const KEYS: &[&str] = &[
     "audit_checkpoint_seconds",
     "audit_retention_years",
     "node_name",
+    "metrics_bind",
 ];
 
 impl Config {
@@ -263,6 +268,9 @@ impl Config {
         }
         if self.pool_size < 1 {
             return bad("pool_size must be at least 1");
+        }
+        if !self.metrics_bind.is_empty() && self.metrics_bind.trim() == self.bind.trim() {
+            return bad("metrics_bind must differ from bind: metrics are never served publicly");
         }
         if !(100..=60_000).contains(&self.pool_timeout_ms) {
             return bad("pool_timeout_ms must be between 100 and 60000");

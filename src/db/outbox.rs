@@ -222,6 +222,20 @@ pub fn failed_page(
     Ok((rows, total))
 }
 
+/// Messages waiting to go (pending or being sent) and when the oldest of them was written.
+pub fn queue(conn: &mut DbConnection) -> QueryResult<(i64, Option<NaiveDateTime>)> {
+    let waiting = outbox::status.eq_any(["pending", "sending"]);
+    let n = outbox::table
+        .filter(waiting.clone())
+        .count()
+        .get_result(conn)?;
+    let oldest = outbox::table
+        .filter(waiting)
+        .select(diesel::dsl::min(outbox::created_at))
+        .first(conn)?;
+    Ok((n, oldest))
+}
+
 pub fn count_by_status(conn: &mut DbConnection, status: &str) -> QueryResult<i64> {
     outbox::table
         .filter(outbox::status.eq(status))

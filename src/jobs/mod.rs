@@ -233,6 +233,9 @@ pub async fn spawn_reminders(
             {
                 Ok(n) => {
                     backoff.succeeded();
+                    if let Some(m) = &state.metrics {
+                        m.reminders_ran(state.clock.now().timestamp());
+                    }
                     if n > 0 {
                         tracing::info!(reminders = n, "reminders written to the outbox")
                     }

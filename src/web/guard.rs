@@ -76,12 +76,23 @@ pub async fn guard(
         log_path(req.path()),
         std::time::Instant::now(),
     );
+    let metrics = state.metrics.clone();
     let mut res = REQUEST_ID
         .scope(
             id.clone(),
             checked(req, next, state).instrument(span.clone()),
         )
         .await?;
+    if let Some(m) = metrics {
+        // The route's pattern, never the path: no personal data or unbounded values as labels.
+        let route = res.request().match_pattern();
+        m.observe(
+            route.as_deref().unwrap_or("(none)"),
+            method.as_str(),
+            res.status().as_u16(),
+            started.elapsed().as_secs_f64(),
+        );
+    }
     if !path.starts_with("/static/") {
         span.in_scope(|| {
             tracing::info!(

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod auth;
 pub mod cases;
 pub mod guard;
+pub mod metrics;
 pub mod multipart;
 pub mod pages;
 
@@ -35,6 +36,8 @@ pub struct AppState {
     /// This node's name (`node_name`, or host name and bind address): its heartbeat row and the
     /// `node` of its metrics.
     pub node: String,
+    /// None only if the series could not be registered (never with these fixed names).
+    pub metrics: Option<Arc<metrics::Metrics>>,
 }
 
 impl AppState {
@@ -49,8 +52,17 @@ impl AppState {
             std::time::Duration::from_secs(config.login_rate_window_seconds),
         );
         let node = config.node();
+        // Registering fixed, distinct series cannot fail; should it, the node runs unmeasured.
+        let metrics = match metrics::Metrics::new(&node, clock.now().timestamp()) {
+            Ok(m) => Some(Arc::new(m)),
+            Err(e) => {
+                tracing::error!(error = %e, "metrics unavailable");
+                None
+            }
+        };
         AppState {
             node,
+            metrics,
             pool,
             config: Arc::new(config),
             clock,

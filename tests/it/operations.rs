@@ -439,3 +439,124 @@ async fn the_request_id_is_on_the_page_the_header_and_the_log(app: TestApp) {
 }
 
 dual!(the_request_id_is_on_the_page_the_header_and_the_log);
+
+/// The value of the first series named `name` whose labels include every `label="value"` given.
+fn series(text: &str, name: &str, labels: &[&str]) -> Option<f64> {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter(|l| l.starts_with(&format!("{name}{{")) || l.starts_with(&format!("{name} ")))
+        .find(|l| labels.iter().all(|want| l.contains(want)))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+}
+
+/// `/metrics` is served on its own listener only, in the Prometheus text format: requests by
+/// route pattern and status with latency histograms, the outbox, the pool, the reminder job and
+/// the access log's unsealed rows, each series with the node's name.
+async fn metrics_are_served_apart_with_sane_values(app: TestApp) {
+    use kontosparr::db::outbox::{self, NewMessage};
+    use kontosparr::domain::Role;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = kontosparr::web::metrics::server(app.state.clone(), listener).unwrap();
+    let handle = server.handle();
+    actix_web::rt::spawn(server);
+
+    let mut b = app.browser();
+    assert_eq!(
+        b.get("/metrics").await.status,
+        404,
+        "never on the public listener"
+    );
+    for _ in 0..3 {
+        assert_eq!(b.get("/healthz").await.status, 200);
+    }
+    let unit = app.unit("MET1");
+    let u = app.user(&[Role::Clinician], &[unit]);
+    app.login(&mut b, &u).await;
+    let r = b.get("/arenden/987654").await;
+    assert!(r.status >= 400, "{}", r.status);
+    let m = NewMessage {
+        kind: "test",
+        case_id: None,
+        unit_id: None,
+        recipient: "x@example.se",
+        encrypted: false,
+        message: b"x",
+        status: "pending",
+        last_error: "",
+    };
+    let five_min_ago = db::ts(app.clock.now() - chrono::Duration::minutes(5));
+    outbox::insert(&mut app.conn(), &m, five_min_ago).unwrap();
+    let failed = NewMessage {
+        status: "failed",
+        ..m
+    };
+    outbox::insert(&mut app.conn(), &failed, five_min_ago).unwrap();
+
+    let mut scraper = crate::common::Browser::new(&format!("http://{addr}"));
+    let held = app.conn();
+    let r = scraper.get("/metrics").await;
+    drop(held);
+    assert_eq!(r.status, 200);
+    assert!(
+        r.header("content-type")
+            .unwrap()
+            .starts_with("text/plain; version=0.0.4")
+    );
+    let t = r.body;
+    let node = format!("node=\"{}\"", app.state.node);
+    let get = |name: &str, labels: &[&str]| {
+        let mut all = labels.to_vec();
+        all.push(&node);
+        series(&t, name, &all).unwrap_or_else(|| panic!("no {name} {labels:?} in\n{t}"))
+    };
+    let h = "kontosparr_http_request_duration_seconds";
+    let healthz = ["route=\"/healthz\"", "method=\"GET\"", "status=\"200\""];
+    assert_eq!(get(&format!("{h}_count"), &healthz), 3.0);
+    assert!(get(&format!("{h}_sum"), &healthz) > 0.0);
+    assert_eq!(
+        get(&format!("{h}_bucket"), &[healthz[0], "le=\"+Inf\""]),
+        3.0
+    );
+    assert_eq!(
+        get(
+            &format!("{h}_count"),
+            &["route=\"/login\"", "method=\"POST\"", "status=\"303\""]
+        ),
+        1.0
+    );
+    // The pattern, not the path: no id from the URL in a label.
+    assert!(get(&format!("{h}_count"), &["route=\"/arenden/{id}\""]) >= 1.0);
+    assert!(!t.contains("987654"));
+    assert_eq!(
+        get(
+            &format!("{h}_count"),
+            &["route=\"(none)\"", "status=\"404\""]
+        ),
+        1.0
+    );
+
+    assert_eq!(get("kontosparr_outbox_depth", &[]), 1.0);
+    assert_eq!(get("kontosparr_outbox_oldest_age_seconds", &[]), 300.0);
+    assert_eq!(get("kontosparr_outbox_failed", &[]), 1.0);
+    assert_eq!(get("kontosparr_database_up", &[]), 1.0);
+    let (in_use, idle) = (
+        get("kontosparr_db_pool_connections", &["state=\"in_use\""]),
+        get("kontosparr_db_pool_connections", &["state=\"idle\""]),
+    );
+    let max = get("kontosparr_db_pool_max_connections", &[]);
+    assert!(
+        in_use >= 1.0 && idle >= 0.0 && in_use + idle <= max,
+        "{in_use} {idle} {max}"
+    );
+    // No sealer runs in the tests: the login's rows wait unsealed.
+    assert!(get("kontosparr_access_log_unsealed_rows", &[]) >= 1.0);
+    assert!(get("kontosparr_access_log_unsealed_oldest_age_seconds", &[]) >= 0.0);
+    // The reminder job has not run: the lag is the time since start (the login moved the clock).
+    let lag = get("kontosparr_reminder_lag_seconds", &[]);
+    assert!((30.0..3600.0).contains(&lag), "{lag}");
+    handle.stop(false).await;
+}
+
+dual!(metrics_are_served_apart_with_sane_values);
