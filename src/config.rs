@@ -288,8 +288,10 @@ impl Config {
         if !self.node_name.trim().is_empty() {
             return self.node_name.trim().to_string();
         }
+        // /proc/sys is hidden under the systemd unit's ProcSubset=pid: /etc/hostname then.
         let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
             .ok()
+            .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
             .or_else(|| std::env::var("HOSTNAME").ok())
             .map(|h| h.trim().to_string())
             .filter(|h| !h.is_empty())
