@@ -64,6 +64,22 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The key that encrypts TOTP secrets.
+    Secrets {
+        #[command(subcommand)]
+        command: SecretsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretsCommand {
+    /// Re-encrypt every TOTP secret (also ones still stored in clear) from the key in
+    /// secret_key_file to the key in FILE (created 0600 when missing), in one transaction. Then
+    /// stop every node, put FILE in place of secret_key_file, and start them again.
+    Rotate {
+        #[arg(long)]
+        new_key: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -166,6 +182,14 @@ pub enum CliError {
     AuditBroken,
     #[error(transparent)]
     Audit(#[from] crate::audit::AuditError),
+    #[error(transparent)]
+    Secret(#[from] crate::auth::secrets::SecretError),
+    #[error(
+        "secret_key_file {0} does not decrypt the TOTP secrets stored in the database: the key \
+         file is wrong or was replaced. Start with the key the secrets were encrypted with (see \
+         docs/operations.md, \"TOTP secrets\")"
+    )]
+    WrongSecretKey(String),
 }
 
 impl From<ServiceError> for CliError {
@@ -364,6 +388,25 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             println!(
                 "Anropa POST {}/api/v1/arenden med rubriken Authorization: Bearer <token>.",
                 cfg.public_url()
+            );
+            Ok(())
+        }
+        Command::Secrets {
+            command: SecretsCommand::Rotate { new_key },
+        } => {
+            let old =
+                crate::auth::secrets::SecretBox::load(std::path::Path::new(&cfg.secret_key_file))?;
+            let new = crate::auth::secrets::SecretBox::load_or_create(&new_key)?;
+            let mut conn = open(&cfg)?;
+            let done = crate::service::auth::rotate_secrets(&mut conn, &cli_ctx(), &old, &new)?;
+            println!(
+                "{} TOTP-hemligheter krypterades med den nya nyckeln ({} var okrypterade), och {} under pågående registrering.",
+                done.users, done.were_clear, done.pending
+            );
+            println!(
+                "Stoppa alla noder, ersätt {} med {} och starta dem igen.",
+                cfg.secret_key_file,
+                new_key.display()
             );
             Ok(())
         }
@@ -576,8 +619,13 @@ fn serve(cfg: Config) -> Result<(), CliError> {
             )
         };
     let sealer = Arc::new(crate::audit::Sealer::from_config(&cfg)?);
-    let state =
-        actix_web::web::Data::new(AppState::new(pool, cfg, Arc::new(SystemClock), register));
+    let state = AppState::new(pool, cfg, Arc::new(SystemClock), register)?;
+    {
+        let mut conn = db::checkout(&state.pool)?;
+        crate::service::auth::check_secret_key(&mut conn, &state.secrets)
+            .map_err(|_| CliError::WrongSecretKey(state.config.secret_key_file.clone()))?;
+    }
+    let state = actix_web::web::Data::new(state);
     let rt = actix_web::rt::System::new();
     rt.block_on(async move {
         crate::jobs::spawn_session_purge(state.clone());

@@ -84,6 +84,9 @@ pub struct Config {
     /// Where `/metrics` (Prometheus) is served, e.g. `127.0.0.1:9464`; empty: no metrics. Never
     /// the public listener: keep it on loopback or an internal network.
     pub metrics_bind: String,
+    /// The key that encrypts TOTP secrets in the database (AES-256-GCM; 64 hex digits). Created
+    /// with mode 0600 on the first start when missing. Never in the database or its backups.
+    pub secret_key_file: String,
     /// This node's name in heartbeats and metrics; empty: host name and bind address.
     pub node_name: String,
     /// Demo mode (`serve --demo`); never read from a file or the environment.
@@ -129,6 +132,7 @@ impl Default for Config {
             audit_checkpoint_seconds: 60,
             audit_retention_years: 5,
             node_name: String::new(),
+            secret_key_file: "./data/secret.key".into(),
             metrics_bind: String::new(),
             demo: false,
         }
@@ -183,6 +187,7 @@ const KEYS: &[&str] = &[
     "audit_checkpoint_seconds",
     "audit_retention_years",
     "node_name",
+    "secret_key_file",
     "metrics_bind",
 ];
 

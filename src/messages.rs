@@ -22,6 +22,8 @@ pub const NUL_REFUSED: &str = "Begäran innehöll ett nolltecken (NUL, %00 eller
 pub const UNAVAILABLE_TITLE: &str = "Tjänsten är tillfälligt otillgänglig";
 pub const UNAVAILABLE: &str = "Databasen svarar inte just nu, så ingenting har sparats. \
      Försök igen om en stund. Kvarstår felet, kontakta support och ange referensen nedan.";
+pub const SECRET_UNREADABLE: &str = "Tvåfaktorsuppgifterna kunde inte läsas. Kontakta \
+     support och ange referensen nedan.";
 pub const ROLE_REQUIRED: &str = "Välj minst en roll.";
 pub const UNIT_REQUIRED: &str =
     "Vårdpersonal, verksamhetschefer och chefläkare måste höra till minst en enhet.";

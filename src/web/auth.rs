@@ -182,10 +182,11 @@ async fn login(
     };
     let old = s.id_hash.clone();
     let (hsa, pw, code) = (form.hsa_id.clone(), form.password, form.code);
+    let keys = state.secrets.clone();
     let result = state
         .run(move |conn| {
             // The anonymous session that carried the form is replaced by a new one.
-            service::auth::login(conn, &ctx, policy, &hsa, &pw, &code, Some(&old))
+            service::auth::login(conn, &ctx, &keys, policy, &hsa, &pw, &code, Some(&old))
         })
         .await;
     match result {
@@ -390,9 +391,9 @@ async fn totp_page(
     errors: FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let s2 = s.clone();
+    let (s2, keys) = (s.clone(), state.secrets.clone());
     let secret = state
-        .run(move |conn| service::auth::pending_totp_secret(conn, &s2))
+        .run(move |conn| service::auth::pending_totp_secret(conn, &keys, &s2))
         .await?;
     let account = s
         .actor
@@ -441,10 +442,10 @@ async fn totp_submit(
         return Ok(redirect("/konto/tvafaktor"));
     }
     let ctx = visitor.ctx(&state);
-    let s2 = s.clone();
+    let (s2, keys) = (s.clone(), state.secrets.clone());
     let code = form.into_inner().code;
     match state
-        .run(move |conn| service::auth::confirm_totp(conn, &ctx, &s2, &code))
+        .run(move |conn| service::auth::confirm_totp(conn, &ctx, &keys, &s2, &code))
         .await
     {
         Ok(enrolled) => {

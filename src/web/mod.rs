@@ -38,15 +38,22 @@ pub struct AppState {
     pub node: String,
     /// None only if the series could not be registered (never with these fixed names).
     pub metrics: Option<Arc<metrics::Metrics>>,
+    /// The key that encrypts TOTP secrets (`secret_key_file`).
+    pub secrets: Arc<crate::auth::secrets::SecretBox>,
 }
 
 impl AppState {
+    /// The state of a serving node. Reads the TOTP secret key (`secret_key_file`), creating it
+    /// (0600) when missing.
     pub fn new(
         pool: Pool,
         config: Config,
         clock: Arc<dyn Clock>,
         register: Arc<dyn PopulationRegister>,
-    ) -> Self {
+    ) -> Result<Self, crate::auth::secrets::SecretError> {
+        let secrets = Arc::new(crate::auth::secrets::SecretBox::load_or_create(
+            std::path::Path::new(&config.secret_key_file),
+        )?);
         let login_limiter = RateLimiter::new(
             config.login_rate_per_ip,
             std::time::Duration::from_secs(config.login_rate_window_seconds),
@@ -60,7 +67,8 @@ impl AppState {
                 None
             }
         };
-        AppState {
+        Ok(AppState {
+            secrets,
             node,
             metrics,
             pool,
@@ -68,7 +76,7 @@ impl AppState {
             clock,
             login_limiter,
             register,
-        }
+        })
     }
 
     pub fn timeouts(&self) -> Timeouts {

@@ -198,7 +198,12 @@ impl TestAppBuilder {
         let addr = listener.local_addr().expect("addr");
         config.bind = addr.to_string();
         let register = Arc::new(kontosparr::register::FileRegister::demo().expect("register"));
-        let state = web::Data::new(AppState::new(pool.clone(), config, clock.clone(), register));
+        if config.secret_key_file == Config::default().secret_key_file {
+            config.secret_key_file = files.path().join("secret.key").display().to_string();
+        }
+        let state = web::Data::new(
+            AppState::new(pool.clone(), config, clock.clone(), register).expect("state"),
+        );
         let s2 = state.clone();
         let server = actix_web::HttpServer::new(move || build_app(s2.clone()))
             .workers(1)
