@@ -48,6 +48,18 @@ async fn pages_fail_fast_when_no_connection_comes(app: TestApp) {
     );
     let h = b.get("/healthz").await;
     assert_eq!((h.status, h.body.as_str()), (503, "database unavailable"));
+    // The intake API answers 503 too (the e-form platform retries), in JSON.
+    let mut api = awc::Client::default()
+        .post(format!("{}/api/v1/arenden", app.base))
+        .insert_header(("authorization", "Bearer whatever"))
+        .insert_header(("idempotency-key", "k1"))
+        .send_json(&serde_json::json!({}))
+        .await
+        .unwrap();
+    assert_eq!(api.status().as_u16(), 503);
+    assert!(api.headers().contains_key("retry-after"));
+    let v: serde_json::Value = api.json().await.unwrap();
+    assert!(v.to_string().contains("inget sparades"), "{v}");
     println!("all connections taken: page 503 after {took:?}");
     drop(held);
     assert_eq!(b.get("/").await.status, 200);
