@@ -166,7 +166,8 @@ fn main() {
                 .expect("active"),
         ),
     };
-    let register = kontosparr::register::FileRegister::demo().expect("register");
+    let register =
+        kontosparr::register::FileRegister::demo(Utc::now().date_naive()).expect("register");
     let mid = n_cases / 2;
     time("case list, clinician, first page", 20, || {
         cases::list(&mut conn, &c, None, 50, 0).expect("list")
@@ -192,7 +193,7 @@ fn main() {
         cases::diary(&mut conn, &h, 2020, 50, 0).expect("diary")
     });
     time("review list (clinician)", 20, || {
-        kontosparr::service::reminders::list(&mut conn, &c, true, 50, 0).expect("reviews")
+        kontosparr::service::cases::reviews(&mut conn, &c, true, 50, 0).expect("reviews")
     });
     time("access log, newest page", 20, || {
         db::audit::latest(&mut conn, 50, 0).expect("log")

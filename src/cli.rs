@@ -607,14 +607,15 @@ fn serve(cfg: Config) -> Result<(), CliError> {
     let register: Arc<dyn crate::register::PopulationRegister> =
         if cfg.population_register.is_empty() {
             Arc::new(
-                crate::register::FileRegister::demo()
+                crate::register::FileRegister::demo(crate::clock::swedish_today(SystemClock.now()))
                     .map_err(|e| CliError::Service(e.to_string()))?,
             )
         } else {
             Arc::new(
-                crate::register::FileRegister::from_file(std::path::Path::new(
-                    &cfg.population_register,
-                ))
+                crate::register::FileRegister::from_file(
+                    std::path::Path::new(&cfg.population_register),
+                    crate::clock::swedish_today(SystemClock.now()),
+                )
                 .map_err(|e| CliError::Service(e.to_string()))?,
             )
         };

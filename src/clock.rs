@@ -44,3 +44,9 @@ impl Clock for TestClock {
             .unwrap_or_else(|p| *p.into_inner())
     }
 }
+
+/// The date in Sweden at `now`.
+pub fn swedish_today(now: DateTime<Utc>) -> chrono::NaiveDate {
+    now.with_timezone(&chrono_tz::Europe::Stockholm)
+        .date_naive()
+}

@@ -8,7 +8,6 @@ pub mod clock;
 pub mod config;
 pub mod db;
 pub mod domain;
-pub mod error;
 pub mod jobs;
 pub mod mail;
 pub mod messages;

@@ -30,6 +30,27 @@ pub fn get(conn: &mut DbConnection, id: i64) -> QueryResult<Option<CaseRow>> {
 
 /// Saves the row if nobody changed it since `expected_version` was read; bumps the version.
 /// Returns false on a lost race (the caller reports what changed).
+/// Moves a case's version on (a step recorded elsewhere, such as a review); false when someone
+/// changed it since `expected_version`.
+pub fn touch(
+    conn: &mut DbConnection,
+    id: i64,
+    expected_version: i32,
+    at: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        cases::table
+            .filter(cases::id.eq(id))
+            .filter(cases::version.eq(expected_version)),
+    )
+    .set((
+        cases::version.eq(expected_version + 1),
+        cases::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
 pub fn save(conn: &mut DbConnection, row: &CaseRow, expected_version: i32) -> QueryResult<bool> {
     let mut next = row.clone();
     next.version = expected_version + 1;

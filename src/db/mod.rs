@@ -14,6 +14,7 @@ pub mod reminders;
 pub mod schema;
 pub mod sessions;
 pub mod settings;
+pub mod types;
 pub mod users;
 
 use chrono::{DateTime, NaiveDateTime, Timelike, Utc};

@@ -103,10 +103,10 @@ pub struct AccessLogRow {
 pub struct CaseRow {
     #[diesel(skip_insertion)]
     pub id: i64,
-    pub kind: String,
-    pub status: String,
+    pub kind: crate::domain::case::Kind,
+    pub status: crate::domain::case::Status,
     pub version: i32,
-    pub channel: String,
+    pub channel: crate::domain::case::Channel,
     pub unit_id: i64,
     pub care_provider_id: Option<i64>,
     pub citizen_pnr: String,
@@ -120,7 +120,7 @@ pub struct CaseRow {
     pub assessment_reasons: String,
     pub assessment_risks: String,
     pub assessment_scope: String,
-    pub requested_by: String,
+    pub requested_by: crate::domain::case::RequestedBy,
     pub decider_user_id: Option<i64>,
     pub decider_name: String,
     pub decider_role: String,

@@ -41,6 +41,18 @@ pub struct Delivery {
     pub created_at: NaiveDateTime,
 }
 
+impl Delivery {
+    pub fn is_sent(&self) -> bool {
+        self.status == "sent"
+    }
+    pub fn is_failed(&self) -> bool {
+        self.status == "failed"
+    }
+    pub fn is_sending(&self) -> bool {
+        self.status == "sending"
+    }
+}
+
 pub struct NewMessage<'a> {
     pub kind: &'a str,
     pub case_id: Option<i64>,

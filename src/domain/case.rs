@@ -11,7 +11,19 @@
 use std::fmt;
 use std::str::FromStr;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum Status {
     Draft,
     Submitted,
@@ -101,7 +113,8 @@ impl FromStr for Status {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, diesel::AsExpression, diesel::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum Kind {
     Lock,
     Unlock,
@@ -140,6 +153,84 @@ impl FromStr for Kind {
     }
 }
 
+/// How a case reached Kontospärr (SPEC §2, "channel").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, diesel::AsExpression, diesel::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub enum Channel {
+    /// The e-service form in this system.
+    Eservice,
+    /// A paper form, registered on arrival.
+    Paper,
+    /// A call to the emergency phone.
+    Emergency,
+    /// The intake API (e-form platforms).
+    Api,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 4] = [
+        Channel::Eservice,
+        Channel::Paper,
+        Channel::Emergency,
+        Channel::Api,
+    ];
+    pub fn code(self) -> &'static str {
+        match self {
+            Channel::Eservice => "eservice",
+            Channel::Paper => "paper",
+            Channel::Emergency => "emergency",
+            Channel::Api => "api",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Channel::Eservice => "Kontospärr",
+            Channel::Paper => "Pappersblankett",
+            Channel::Emergency => "Nödtelefon",
+            Channel::Api => "E-tjänst (intag)",
+        }
+    }
+}
+
+impl FromStr for Channel {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Channel::ALL
+            .into_iter()
+            .find(|x| x.code() == s)
+            .ok_or_else(|| format!("unknown channel {s:?}"))
+    }
+}
+
+/// Who asked for the lock: the staff, or the citizen through the staff (decides who sends the
+/// written form after an emergency call).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, diesel::AsExpression, diesel::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+pub enum RequestedBy {
+    Staff,
+    Citizen,
+}
+
+impl RequestedBy {
+    pub fn code(self) -> &'static str {
+        match self {
+            RequestedBy::Staff => "staff",
+            RequestedBy::Citizen => "citizen",
+        }
+    }
+}
+
+impl FromStr for RequestedBy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "staff" => Ok(RequestedBy::Staff),
+            "citizen" => Ok(RequestedBy::Citizen),
+            _ => Err(format!("unknown requester {s:?}")),
+        }
+    }
+}
+
 /// What someone does to a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
@@ -156,10 +247,12 @@ pub enum Action {
     Withdraw,
     RegisterCall,
     LinkForm,
+    /// The three-month review of an executed lock (keep locked, or open an unlock).
+    Review,
 }
 
 impl Action {
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 14] = [
         Action::Create,
         Action::Edit,
         Action::Sign,
@@ -173,6 +266,7 @@ impl Action {
         Action::Withdraw,
         Action::RegisterCall,
         Action::LinkForm,
+        Action::Review,
     ];
 
     pub fn code(self) -> &'static str {
@@ -190,7 +284,21 @@ impl Action {
             Action::Withdraw => "withdraw",
             Action::RegisterCall => "register_call",
             Action::LinkForm => "link_form",
+            Action::Review => "review",
         }
+    }
+
+    /// Steps only Spärr- och loggservice takes, whatever state the case is in.
+    pub fn handlers_only(self) -> bool {
+        matches!(
+            self,
+            Action::Receive
+                | Action::Return
+                | Action::Verify
+                | Action::Execute
+                | Action::LinkForm
+                | Action::RegisterCall
+        )
     }
 
     /// Swedish, for the timeline and error messages.
@@ -209,6 +317,7 @@ impl Action {
             Action::Withdraw => "Återkallade ärendet",
             Action::RegisterCall => "Registrerade samtal till nödtelefon och låste kontot",
             Action::LinkForm => "Kopplade den skriftliga blanketten",
+            Action::Review => "Omprövade låsningen",
         }
     }
 }
@@ -366,6 +475,11 @@ pub fn transition(
             need(&[Handler])?;
             Ok(Executed)
         }
+        (Some(s @ (Executed | Closed | FormPending)), Action::Review) => {
+            // The unit decides; the case stays where it is (the review has its own record).
+            need(&[UnitStaff])?;
+            Ok(s)
+        }
         (Some(Executed), Action::Feedback) => {
             need(&[Handler, System])?;
             Ok(Closed)
@@ -385,6 +499,30 @@ pub fn transition(
     }
 }
 
+/// The steps a case page offers an actor, decided by the lifecycle itself: a step is offered when
+/// `transition` lets this actor take it now — or would refuse it only for the open checklist,
+/// which the same page shows. Templates render what this returns and compare no statuses.
+/// Signing is offered until the decision is signed; editing to the unit (a handler keys in paper
+/// forms on their own page); the review only for locks; feedback is the mail worker's.
+pub fn available_actions(status: Status, kind: Kind, f: Facts) -> Vec<Action> {
+    Action::ALL
+        .into_iter()
+        .filter(|a| match a {
+            Action::Create | Action::RegisterCall | Action::Feedback => false,
+            Action::Sign if f.signed => false,
+            Action::Edit if f.actor != ActorKind::UnitStaff => false,
+            Action::Review if kind != Kind::Lock => false,
+            _ => true,
+        })
+        .filter(|a| {
+            matches!(
+                transition(Some(status), *a, f),
+                Ok(_) | Err(TransitionError::ChecklistOpen)
+            )
+        })
+        .collect()
+}
+
 /// Every (from, to) pair the lifecycle allows, for tests and documentation.
 pub fn allowed_edges() -> Vec<(Option<Status>, Status)> {
     use Status::*;
@@ -401,6 +539,9 @@ pub fn allowed_edges() -> Vec<(Option<Status>, Status)> {
         (Some(Verified), Executed),
         (Some(FormPending), Executed),
         (Some(Executed), Closed),
+        (Some(Executed), Executed),
+        (Some(Closed), Closed),
+        (Some(FormPending), FormPending),
     ]);
     for s in Status::ALL {
         if s.is_open() {
@@ -547,7 +688,91 @@ mod tests {
         (0..Action::ALL.len()).prop_map(|i| Action::ALL[i])
     }
 
+    #[test]
+    fn pages_offer_what_the_rule_allows() {
+        use Action::*;
+        let staff = Facts {
+            actor: ActorKind::UnitStaff,
+            actor_is_decider: true,
+            signed: false,
+            complete: true,
+            checklist_done: false,
+        };
+        assert_eq!(
+            available_actions(Status::Draft, Kind::Lock, staff),
+            vec![Edit, Sign, Withdraw]
+        );
+        let signed = Facts {
+            signed: true,
+            ..staff
+        };
+        assert_eq!(
+            available_actions(Status::Draft, Kind::Lock, signed),
+            vec![Edit, Submit, Withdraw]
+        );
+        let nurse = Facts {
+            actor_is_decider: false,
+            ..staff
+        };
+        assert_eq!(
+            available_actions(Status::Draft, Kind::Lock, nurse),
+            vec![Edit, Withdraw]
+        );
+        let handler = Facts {
+            actor: ActorKind::Handler,
+            ..staff
+        };
+        assert_eq!(
+            available_actions(Status::Submitted, Kind::Lock, handler),
+            vec![Receive, Return, Withdraw]
+        );
+        // Verification is offered while the checklist is open: the page explains what is left.
+        assert_eq!(
+            available_actions(Status::Received, Kind::Lock, handler),
+            vec![Return, Verify, Withdraw]
+        );
+        assert_eq!(
+            available_actions(Status::Executed, Kind::Lock, staff),
+            vec![Review]
+        );
+        assert!(available_actions(Status::Executed, Kind::Unlock, staff).is_empty());
+        assert!(available_actions(Status::Executed, Kind::Lock, handler).is_empty());
+        let other = Facts {
+            actor: ActorKind::Other,
+            ..staff
+        };
+        for st in Status::ALL {
+            assert!(
+                available_actions(st, Kind::Lock, other).is_empty(),
+                "{st:?}"
+            );
+        }
+    }
+
     proptest! {
+        /// An offered step is one the rule lets the actor take (or refuses only for the open
+        /// checklist); a step not offered is refused, or is one pages never offer.
+        #[test]
+        fn offered_steps_are_the_rules_steps(f in arb_facts(), si in 0usize..9, lock in any::<bool>()) {
+            let st = Status::ALL[si];
+            let kind = if lock { Kind::Lock } else { Kind::Unlock };
+            let offered = available_actions(st, kind, f);
+            for a in Action::ALL {
+                let r = transition(Some(st), a, f);
+                if offered.contains(&a) {
+                    prop_assert!(matches!(r, Ok(_) | Err(TransitionError::ChecklistOpen)), "{:?} {:?}", a, r);
+                } else if r.is_ok() {
+                    prop_assert!(
+                        matches!(a, Action::Feedback | Action::Create | Action::RegisterCall)
+                            || (a == Action::Sign && f.signed)
+                            || (a == Action::Edit && f.actor != ActorKind::UnitStaff)
+                            || (a == Action::Review && kind == Kind::Unlock),
+                        "{:?} allowed but not offered", a
+                    );
+                }
+            }
+        }
+
         /// No sequence of actions reaches a state by an edge the lifecycle does not have, and
         /// every refusal is an error value (never a panic).
         #[test]
@@ -568,7 +793,7 @@ mod tests {
                         if matches!(next, Status::Received | Status::Verified | Status::Executed | Status::FormPending) && state != Some(next) {
                             prop_assert_eq!(f.actor, ActorKind::Handler);
                         }
-                        if next == Status::Closed {
+                        if next == Status::Closed && state != Some(next) {
                             prop_assert!(matches!(f.actor, ActorKind::Handler | ActorKind::System));
                         }
                         // The system can only record delivered feedback.

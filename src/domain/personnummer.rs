@@ -167,6 +167,19 @@ pub fn luhn(digits: &[u8]) -> u8 {
     ((10 - (sum % 10)) % 10) as u8
 }
 
+/// What is shown instead of a protected citizen's name or contact data (SPEC §2).
+pub const MASK: &str = "*****";
+
+/// A citizen's name or contact data as it may be shown: the mask when the identity is protected.
+/// The one place the rule lives; pages, lists and mail all call it.
+pub fn shown(value: &str, protected: bool) -> String {
+    if protected {
+        MASK.to_string()
+    } else {
+        value.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

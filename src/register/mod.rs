@@ -39,10 +39,15 @@ pub enum RegisterError {
 const DEMO: &str = include_str!("demo.json");
 
 impl FileRegister {
-    pub fn from_json(text: &str, source: &str) -> Result<Self, RegisterError> {
+    /// Reads a register; `today` (from the app's clock) places six-digit birth dates in their
+    /// century.
+    pub fn from_json(
+        text: &str,
+        source: &str,
+        today: chrono::NaiveDate,
+    ) -> Result<Self, RegisterError> {
         let list: Vec<RegisterPerson> =
             serde_json::from_str(text).map_err(|e| RegisterError::Parse(source.into(), e))?;
-        let today = chrono::Utc::now().date_naive();
         let mut people = HashMap::new();
         for mut p in list {
             let pnr = Personnummer::parse(&p.personnummer, today)
@@ -53,15 +58,15 @@ impl FileRegister {
         Ok(FileRegister { people })
     }
 
-    pub fn from_file(path: &Path) -> Result<Self, RegisterError> {
+    pub fn from_file(path: &Path, today: chrono::NaiveDate) -> Result<Self, RegisterError> {
         let src = path.display().to_string();
         let text =
             std::fs::read_to_string(path).map_err(|e| RegisterError::Read(src.clone(), e))?;
-        Self::from_json(&text, &src)
+        Self::from_json(&text, &src, today)
     }
 
-    pub fn demo() -> Result<Self, RegisterError> {
-        Self::from_json(DEMO, "built-in demo register")
+    pub fn demo(today: chrono::NaiveDate) -> Result<Self, RegisterError> {
+        Self::from_json(DEMO, "built-in demo register", today)
     }
 
     pub fn len(&self) -> usize {
@@ -85,14 +90,15 @@ mod tests {
 
     #[test]
     fn demo_register_loads_and_finds() {
-        let r = FileRegister::demo().unwrap_or_default();
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default();
+        let r = FileRegister::demo(today).unwrap_or_default();
         assert!(r.len() >= 5);
-        let today = chrono::Utc::now().date_naive();
         let p = Personnummer::parse("19121212-1212", today).ok();
         let found = p.as_ref().and_then(|p| r.lookup(p));
         assert_eq!(found.map(|f| f.name), Some("Tolvan Tolvansson".to_string()));
         assert!(
-            FileRegister::from_json("[{\"personnummer\": \"1\", \"name\": \"x\"}]", "t").is_err()
+            FileRegister::from_json("[{\"personnummer\": \"1\", \"name\": \"x\"}]", "t", today)
+                .is_err()
         );
     }
 }

@@ -3,12 +3,11 @@
 //! recipient certificate the feedback travels S/MIME-encrypted; without one the manager gets a
 //! notice with no personal data and a link. Never a plain-text fallback.
 
-use super::cases::Workflow;
+use super::settings::Workflow;
 use super::{Ctx, ServiceError};
 use crate::db::models::CaseRow;
 use crate::db::outbox::{self, NewMessage};
 use crate::db::{self, DbConnection, cases, org, users};
-use crate::domain::case::Kind;
 use crate::mail::{cert, message};
 use chrono_tz::Europe::Stockholm;
 
@@ -71,19 +70,13 @@ pub fn enqueue(
                 None => String::new(),
             };
             let f = message::Feedback {
-                kind: row
-                    .kind
-                    .parse::<Kind>()
-                    .map(|k| k.label())
-                    .unwrap_or("")
-                    .to_string(),
+                kind: row.kind.label().to_string(),
                 diary_number: row.diary_number.clone().unwrap_or_default(),
                 citizen_pnr: crate::domain::Personnummer::display_digits(&row.citizen_pnr),
-                citizen_name: if row.citizen_protected {
-                    "*****".into()
-                } else {
-                    row.citizen_name.clone()
-                },
+                citizen_name: crate::domain::personnummer::shown(
+                    &row.citizen_name,
+                    row.citizen_protected,
+                ),
                 unit_name: unit.name.clone(),
                 executed_at: row
                     .executed_at

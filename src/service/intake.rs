@@ -247,7 +247,7 @@ fn file_in_tx(
     if req.kind.parse::<Kind>().is_err() {
         e.add("kind", "Ange lock eller unlock.");
     }
-    let mut row = cases::blank_row(ctx, kind, "api");
+    let mut row = cases::blank_row(ctx, kind, crate::domain::case::Channel::Api);
     let input_errors = cases::apply_input(c, ctx, Role::Clinician, &mut row, &input)?;
     for (f, m) in input_errors.0 {
         e.add(api_field(f), m);
@@ -293,7 +293,7 @@ fn file_in_tx(
     let s = lifecycle::transition(None, Action::Create, facts)
         .and_then(|s| lifecycle::transition(Some(s), Action::Submit, facts))
         .map_err(|e| ServiceError::Refused(e.message()))?;
-    row.status = s.code().into();
+    row.status = s;
     row.submitted_at = Some(db::ts(ctx.now));
     let id = crate::db::cases::insert(c, &row)?;
     row.id = id;

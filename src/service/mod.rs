@@ -11,6 +11,7 @@ pub mod intake;
 pub mod outbox;
 pub mod reminders;
 pub mod session;
+pub mod settings;
 
 use crate::db::audit::NewEntry;
 use crate::db::{self, DbConnection};

@@ -166,7 +166,7 @@ fn delivered(
         "Återkoppling levererad till verksamhetschefen",
         how,
     )?;
-    if m.kind == super::feedback::KIND && row.status == Status::Executed.code() {
+    if m.kind == super::feedback::KIND && row.status == Status::Executed {
         let facts = Facts {
             actor: ActorKind::System,
             actor_is_decider: false,
@@ -177,7 +177,7 @@ fn delivered(
         let next = lifecycle::transition(Some(Status::Executed), Action::Feedback, facts)
             .map_err(|e| ServiceError::Refused(e.message()))?;
         let version = row.version;
-        row.status = next.code().into();
+        row.status = next;
         row.updated_at = db::ts(at);
         if !cases::save(c, &row, version)? {
             // Someone changed the case meanwhile; it stays executed and the delivery is recorded.

@@ -1,14 +1,14 @@
-//! The three-month review and chasing missing forms (instruction 002 §4.2, §6 nödtelefon, §9):
-//! reminders that survive restarts and go out once, and the review decision itself.
+//! Reminders for the three-month review and for missing forms (instruction 002 §4.2, §6
+//! nödtelefon, §9): they survive restarts and go out once. The review decision itself is
+//! `service::cases::review`.
 
-use super::cases::{CaseInput, Workflow, swedish_today, with_case};
-use super::{Ctx, FieldErrors, ServiceError, text_field};
+use super::settings::Workflow;
+use super::{Ctx, ServiceError};
 use crate::db::models::CaseRow;
 use crate::db::outbox::{self, NewMessage};
-use crate::db::reminders::{self, NewReview};
+use crate::db::reminders;
 use crate::db::{self, DbConnection, cases, org, users};
 use crate::domain::review::{self, ReviewState};
-use crate::domain::{Personnummer, Role};
 use crate::mail::message;
 
 #[derive(Debug, Clone, Copy)]
@@ -244,7 +244,7 @@ pub fn run_due(
                 let mut lines = vec![
                     "En invånares inloggning på 1177.se låstes efter ett samtal till KSD:s nödtelefon från er enhet. Den skriftliga blanketten har ännu inte kommit till Spärr- och loggservice.".to_string(),
                 ];
-                if row.requested_by == "citizen" {
+                if row.requested_by == crate::domain::case::RequestedBy::Citizen {
                     lines.push("Låsningen gjordes på invånarens uppdrag: hjälp invånaren att skicka in blanketten.".to_string());
                 } else {
                     lines.push("Skicka in blanketten så snart som möjligt.".to_string());
@@ -282,225 +282,6 @@ pub fn run_due(
         }
     }
     Ok(written)
-}
-
-/// The review decision as typed.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-pub struct ReviewInput {
-    #[serde(default)]
-    pub outcome: String,
-    #[serde(default)]
-    pub patient_informed_date: String,
-    #[serde(default)]
-    pub patient_not_informed_reason: String,
-    #[serde(default)]
-    pub note: String,
-}
-
-pub enum Reviewed {
-    /// Kept locked; the next review date.
-    Kept(chrono::NaiveDate),
-    /// An unlock draft was opened (its id).
-    Unlock(i64),
-}
-
-/// Records the review of a lock: keep it (next review three months on) or open a pre-filled
-/// unlock that references it. Whether the patient was informed is recorded.
-pub fn review(
-    conn: &mut DbConnection,
-    ctx: &Ctx,
-    id: i64,
-    input: &ReviewInput,
-) -> Result<Reviewed, ServiceError> {
-    let actor = ctx.actor()?.clone();
-    let today = swedish_today(ctx);
-    let mut e = FieldErrors::default();
-    if input.outcome != "keep" && input.outcome != "unlock" {
-        e.add(
-            "outcome",
-            "Välj om inloggningen ska förbli låst eller låsas upp.",
-        );
-    }
-    let informed = match input.patient_informed_date.trim() {
-        "" => None,
-        s => match chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-            Ok(d) if d <= today => Some(d),
-            _ => {
-                e.add(
-                    "patient_informed_date",
-                    "Skriv datum som ÅÅÅÅ-MM-DD (i dag eller tidigare).",
-                );
-                None
-            }
-        },
-    };
-    let reason = input.patient_not_informed_reason.trim();
-    if informed.is_none()
-        && !crate::domain::grounds::is_choice(crate::domain::grounds::NOT_INFORMED, reason)
-        && e.get("patient_informed_date").is_none()
-    {
-        e.add(
-            "patient_informed_date",
-            "Ange när patienten informerades, eller varför patienten inte har informerats.",
-        );
-    }
-    let note = text_field(&mut e, "note", &input.note, 4000, false);
-    e.into_result()?;
-    with_case(conn, ctx, id, "review", |c, row, role| {
-        if !matches!(role, Role::Clinician | Role::Manager) {
-            return Err(ctx.denial(
-                super::Access::Review {
-                    unit_id: row.unit_id,
-                },
-                super::Refusal::Role,
-                Some(format!("case:{}", row.id)),
-                Some(row.citizen_pnr.clone()),
-                None,
-            ));
-        }
-        if row.kind != "lock"
-            || !matches!(row.status.as_str(), "executed" | "closed" | "form_pending")
-        {
-            return Err(ServiceError::Refused(
-                "Bara en verkställd låsning omprövas.".into(),
-            ));
-        }
-        let now = db::ts(ctx.now);
-        let informed_text = match informed {
-            Some(d) => format!("Patienten informerad {d}."),
-            None => format!(
-                "Patienten inte informerad: {}.",
-                crate::domain::grounds::label(crate::domain::grounds::NOT_INFORMED, reason)
-            ),
-        };
-        if input.outcome == "keep" {
-            let next = review::next_review(today);
-            reminders::insert_review(
-                c,
-                &NewReview {
-                    case_id: id,
-                    decided_at: now,
-                    user_id: actor.user_id,
-                    outcome: "keep",
-                    patient_informed_date: informed,
-                    patient_not_informed_reason: reason,
-                    note: &note,
-                    next_review: Some(next),
-                },
-            )?;
-            cases::set_review_due(c, id, Some(next))?;
-            cases::add_event(
-                c,
-                id,
-                now,
-                Some(actor.user_id),
-                &actor.name,
-                "Omprövade: inloggningen förblir låst",
-                &format!("Nästa omprövning {next}. {informed_text}"),
-            )?;
-            let mut e = ctx.entry(Some(role), "case_review_keep", Some(format!("case:{id}")));
-            e.personnummer = Some(row.citizen_pnr.clone());
-            ctx.log(c, &e)?;
-            return Ok(Reviewed::Kept(next));
-        }
-        reminders::insert_review(
-            c,
-            &NewReview {
-                case_id: id,
-                decided_at: now,
-                user_id: actor.user_id,
-                outcome: "unlock",
-                patient_informed_date: informed,
-                patient_not_informed_reason: reason,
-                note: &note,
-                next_review: None,
-            },
-        )?;
-        let input = CaseInput {
-            kind: "unlock".into(),
-            unit_id: row.unit_id.to_string(),
-            citizen_pnr: Personnummer::parse(&row.citizen_pnr, today)
-                .map(|p| p.canonical())
-                .unwrap_or_default(),
-            citizen_name: row.citizen_name.clone(),
-            citizen_protected: row.citizen_protected,
-            citizen_contact: row.citizen_contact.clone(),
-            requested_by: "staff".into(),
-            patient_informed_date: informed.map(|d| d.to_string()).unwrap_or_default(),
-            patient_not_informed_reason: if informed.is_none() {
-                reason.to_string()
-            } else {
-                String::new()
-            },
-            care_provider: row
-                .care_provider_id
-                .map(|p| p.to_string())
-                .unwrap_or_else(|| "region".into()),
-            related_case_id: id.to_string(),
-            version: 1,
-            ..Default::default()
-        };
-        let mut draft = super::cases::blank_row(ctx, crate::domain::case::Kind::Unlock, "eservice");
-        let errors = super::cases::apply_input(c, ctx, role, &mut draft, &input)?;
-        errors.into_result()?;
-        let new_id = cases::insert(c, &draft)?;
-        draft.id = new_id;
-        super::cases::record(
-            c,
-            ctx,
-            &draft,
-            Some(role),
-            "case_create",
-            Some((
-                "Skapade upplåsning efter omprövning",
-                &format!("Omprövning av ärende nr {id}."),
-            )),
-        )?;
-        cases::add_event(
-            c,
-            id,
-            now,
-            Some(actor.user_id),
-            &actor.name,
-            "Omprövade: inloggningen ska låsas upp",
-            &format!("Upplåsning påbörjad (ärende nr {new_id}). {informed_text}"),
-        )?;
-        let mut e = ctx.entry(Some(role), "case_review_unlock", Some(format!("case:{id}")));
-        e.personnummer = Some(row.citizen_pnr.clone());
-        ctx.log(c, &e)?;
-        Ok(Reviewed::Unlock(new_id))
-    })
-}
-
-/// The "Omprövningar" list: locks of the user's units by review date.
-pub fn list(
-    conn: &mut DbConnection,
-    ctx: &Ctx,
-    ascending: bool,
-    limit: i64,
-    offset: i64,
-) -> Result<(Vec<CaseRow>, i64), ServiceError> {
-    let a = ctx.actor()?;
-    if ![Role::Clinician, Role::Manager, Role::ChiefPhysician]
-        .iter()
-        .any(|r| a.has(*r))
-    {
-        return Err(ctx.denial(
-            super::Access::ListCases,
-            super::Refusal::Role,
-            Some("reviews".into()),
-            None,
-            None,
-        ));
-    }
-    let units: Vec<i64> = a.units.iter().map(|u| u.id).collect();
-    Ok(cases::reviews_page(
-        conn,
-        Some(&units),
-        ascending,
-        limit,
-        offset,
-    )?)
 }
 
 /// Reminder keys already sent for a case (for tests and the case page).

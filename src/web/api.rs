@@ -4,9 +4,9 @@
 //! sent by a browser on its own).
 
 use super::AppState;
-use crate::error::AppError;
 use crate::service::intake::{self, IntakeRequest};
 use crate::service::{Ctx, ServiceError};
+use crate::web::error::AppError;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;

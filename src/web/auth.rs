@@ -2,9 +2,9 @@
 
 use super::pages::{self, Layout};
 use super::{AppState, Staff, Visitor};
-use crate::error::AppError;
 use crate::service::session::{self, Session, Stage};
 use crate::service::{self, FieldErrors, ServiceError, auth::LockoutPolicy};
+use crate::web::error::AppError;
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
 use actix_web::{HttpResponse, web};

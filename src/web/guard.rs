@@ -3,8 +3,8 @@
 
 use super::{AppState, ReqInfo};
 use crate::auth::tokens;
-use crate::error::AppError;
 use crate::service::session;
+use crate::web::error::AppError;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::Method;

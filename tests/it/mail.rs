@@ -421,6 +421,8 @@ fn status_of(app: &TestApp, id: i64) -> String {
         .unwrap()
         .unwrap()
         .status
+        .code()
+        .to_string()
 }
 
 /// Everything of a message a reader sees without the key: the headers, and the body when it

@@ -20,6 +20,7 @@ dual!(
     scanned_form_upload_and_logged_download,
     unlock_form_never_shows_another_units_lock,
     malformed_uploads_are_answered_and_release_their_connections,
+    a_clinician_posting_a_handlers_step_is_refused_and_logged,
 );
 
 const PNR: &str = "19121212-1212";
@@ -899,4 +900,49 @@ async fn malformed_uploads_are_answered_and_release_their_connections(app: TestA
     );
     // And it still answers.
     assert_eq!(a.get("/diarium").await.status, 200);
+}
+
+/// Issue 14: a clinician posting a handler's action got 409 and no log row. A step the role may
+/// not take at all is a refusal (403, logged with its reason); the case is untouched.
+async fn a_clinician_posting_a_handlers_step_is_refused_and_logged(app: TestApp) {
+    let r = region(&app);
+    let mut doc = app.browser();
+    app.login(&mut doc, &r.doctor).await;
+    let id = create(&mut doc, &lock_fields(r.unit, r.nurse.id, PNR), "lock").await;
+    assert_eq!(action(&mut doc, id, "signera", &[]).await.status, 303);
+    assert_eq!(action(&mut doc, id, "skicka", &[]).await.status, 303);
+    for step in ["ta-emot", "retur", "verifiera", "verkstall"] {
+        let before = denied_reasons(&app);
+        let refused = action(&mut doc, id, step, &[("reason", "x")]).await;
+        assert_eq!(refused.status, 403, "{step}: {}", refused.body);
+        assert!(refused.body.contains("Försöket har loggats"));
+        let after = denied_reasons(&app);
+        assert_eq!(after.len(), before.len() + 1, "{step} is logged once");
+        assert_eq!(
+            after
+                .last()
+                .map(|(u, d)| (u.clone(), d.rsplit("; ").next().unwrap_or("").to_string())),
+            Some((Some(r.doctor.hsa_id.clone()), "role".to_string()))
+        );
+    }
+    let row = kontosparr::db::cases::get(&mut app.conn(), id)
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.status, kontosparr::domain::case::Status::Submitted);
+}
+
+fn denied_reasons(app: &TestApp) -> Vec<(Option<String>, String)> {
+    use diesel::prelude::*;
+    use kontosparr::db::schema::access_log::dsl::*;
+    access_log
+        .filter(action.eq("access_denied"))
+        .order(id.asc())
+        .select((user_hsa_id, detail))
+        .load::<(Option<String>, Option<String>)>(
+            &mut app.conn() as &mut kontosparr::db::DbConnection
+        )
+        .unwrap()
+        .into_iter()
+        .map(|(u, d)| (u, d.unwrap_or_default()))
+        .collect()
 }

@@ -197,7 +197,9 @@ impl TestAppBuilder {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = listener.local_addr().expect("addr");
         config.bind = addr.to_string();
-        let register = Arc::new(kontosparr::register::FileRegister::demo().expect("register"));
+        let register = Arc::new(
+            kontosparr::register::FileRegister::demo(t0().date_naive()).expect("register"),
+        );
         if config.secret_key_file == Config::default().secret_key_file {
             config.secret_key_file = files.path().join("secret.key").display().to_string();
         }

@@ -1,7 +1,7 @@
 //! Errors as the user sees them: a helpful Swedish page with the right status.
 
+use super::pages;
 use crate::service::ServiceError;
-use crate::web::pages;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpResponse, ResponseError};

@@ -1,13 +1,6 @@
-//! Administration: staff, units, approved private care providers. Every change is logged.
+//! Staff accounts: creating, changing, resetting a login, the first administrator.
 
-use super::{Ctx, FieldErrors, ServiceError, line_field, text_field};
-use crate::auth::{password, tokens};
-use crate::db::models::{CareProvider, NewUser, Unit, User};
-use crate::db::org::UnitData;
-use crate::db::{self, DbConnection, org, sessions, users};
-use crate::domain::{HsaId, Role, validate};
-use crate::messages;
-use chrono::Duration;
+use super::*;
 
 /// The staff form as typed.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -28,7 +21,7 @@ pub struct UserInput {
     pub active: bool,
 }
 
-struct ValidUser {
+pub(super) struct ValidUser {
     hsa_id: String,
     name: String,
     email: String,
@@ -36,7 +29,7 @@ struct ValidUser {
     unit_ids: Vec<i64>,
 }
 
-fn validate_user(
+pub(super) fn validate_user(
     conn: &mut DbConnection,
     input: &UserInput,
     existing_id: Option<i64>,
@@ -103,7 +96,7 @@ fn validate_user(
 }
 
 /// A new enrolment link token valid for `hours`; only its digest is stored.
-fn new_enrolment_token(
+pub(super) fn new_enrolment_token(
     conn: &mut DbConnection,
     ctx: &Ctx,
     user_id: i64,
@@ -121,12 +114,7 @@ fn new_enrolment_token(
     Ok(token)
 }
 
-/// Administration: an admin, the operator at the command line or demo seeding (the policy).
-fn admin_of(ctx: &Ctx) -> Result<(), ServiceError> {
-    ctx.authorize(super::Access::Administer).map(|_| ())
-}
-
-fn describe(v: &ValidUser, is_decider: bool, active: bool) -> String {
+pub(super) fn describe(v: &ValidUser, is_decider: bool, active: bool) -> String {
     format!(
         "roller={}; enheter={:?}; beslutsfattare={}; aktiv={}",
         v.roles
@@ -332,320 +320,44 @@ pub fn user_details(
     Ok(UserDetails { user, roles, units })
 }
 
+/// A staff account as the admin list shows it: never the password hash or the TOTP secret.
+#[derive(Debug, Clone)]
+pub struct UserSummary {
+    pub id: i64,
+    pub hsa_id: String,
+    pub name: String,
+    pub email: String,
+    pub active: bool,
+    /// The account has a password (enrolment finished at least that far).
+    pub enrolled: bool,
+}
+
+impl From<User> for UserSummary {
+    fn from(u: User) -> Self {
+        UserSummary {
+            enrolled: u.password_hash.is_some(),
+            id: u.id,
+            hsa_id: u.hsa_id,
+            name: u.name,
+            email: u.email,
+            active: u.active,
+        }
+    }
+}
+
 pub fn users_page(
     conn: &mut DbConnection,
     ctx: &Ctx,
     query: &str,
     limit: i64,
     offset: i64,
-) -> Result<(Vec<User>, i64), ServiceError> {
+) -> Result<(Vec<UserSummary>, i64), ServiceError> {
     admin_of(ctx)?;
-    Ok(users::page(conn, query.trim(), limit, offset)?)
-}
-
-/// The unit form as typed.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-pub struct UnitInput {
-    #[serde(default)]
-    pub code: String,
-    #[serde(default)]
-    pub name: String,
-    #[serde(default)]
-    pub manager_user_id: String,
-    #[serde(default)]
-    pub chief_physician_function: String,
-    #[serde(default)]
-    pub chief_physician_email: String,
-    #[serde(default)]
-    pub active: bool,
-}
-
-impl UnitInput {
-    /// The form filled from a stored unit.
-    pub fn from_unit(u: Unit) -> UnitInput {
-        UnitInput {
-            code: u.code,
-            name: u.name,
-            manager_user_id: u.manager_user_id.map(|m| m.to_string()).unwrap_or_default(),
-            chief_physician_function: u.chief_physician_function,
-            chief_physician_email: u.chief_physician_email,
-            active: u.active,
-        }
-    }
-}
-
-fn save_unit(
-    conn: &mut DbConnection,
-    ctx: &Ctx,
-    id: Option<i64>,
-    input: &UnitInput,
-) -> Result<i64, ServiceError> {
-    let mut e = FieldErrors::default();
-    let code = text_field(&mut e, "code", &input.code, 32, true).to_ascii_uppercase();
-    if !code.is_empty() && !code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        e.add("code", messages::UNIT_CODE_INVALID);
-    }
-    if let Some(other) = org::unit_by_code(conn, &code)?
-        && Some(other.id) != id
-    {
-        e.add("code", messages::UNIT_CODE_TAKEN);
-    }
-    let name = line_field(&mut e, "name", &input.name, 200, true);
-    let manager = match input.manager_user_id.trim() {
-        "" => None,
-        s => {
-            let ok = match s.parse::<i64>() {
-                Ok(uid) => {
-                    users::by_id(conn, uid)?.filter(|u| u.active).is_some()
-                        && users::roles(conn, uid)?.contains(&Role::Manager)
-                }
-                Err(_) => false,
-            };
-            if !ok {
-                e.add("manager_user_id", messages::MANAGER_INVALID);
-            }
-            s.parse::<i64>().ok()
-        }
-    };
-    let function = text_field(
-        &mut e,
-        "chief_physician_function",
-        &input.chief_physician_function,
-        200,
-        true,
-    );
-    let cp_email = text_field(
-        &mut e,
-        "chief_physician_email",
-        &input.chief_physician_email,
-        254,
-        true,
-    );
-    if !cp_email.is_empty() && !validate::email(&cp_email) {
-        e.add("chief_physician_email", messages::EMAIL_INVALID);
-    }
-    e.into_result()?;
-    let data = UnitData {
-        code: &code,
-        name: &name,
-        manager_user_id: manager,
-        chief_physician_function: &function,
-        chief_physician_email: &cp_email,
-        active: input.active || id.is_none(),
-        updated_at: db::ts(ctx.now),
-    };
-    let (id, action) = match id {
-        Some(id) => {
-            org::unit(conn, id)?.ok_or(ServiceError::NotFound)?;
-            org::update_unit(conn, id, &data)?;
-            (id, "unit_updated")
-        }
-        None => (
-            org::insert_unit(conn, &data, db::ts(ctx.now))?,
-            "unit_created",
-        ),
-    };
-    let mut entry = ctx.entry(Some(Role::Admin), action, Some(format!("unit:{code}")));
-    entry.unit_code = Some(code.clone());
-    entry.detail = Some(format!(
-        "namn={name}; verksamhetschef={manager:?}; chefläkarfunktion={function}; aktiv={}",
-        data.active
-    ));
-    ctx.log(conn, &entry)?;
-    Ok(id)
-}
-
-pub fn create_unit(
-    conn: &mut DbConnection,
-    ctx: &Ctx,
-    input: &UnitInput,
-) -> Result<i64, ServiceError> {
-    admin_of(ctx)?;
-    db::write_tx(conn, |conn| save_unit(conn, ctx, None, input))
-}
-
-pub fn update_unit(
-    conn: &mut DbConnection,
-    ctx: &Ctx,
-    id: i64,
-    input: &UnitInput,
-) -> Result<(), ServiceError> {
-    admin_of(ctx)?;
-    db::write_tx(conn, |conn| {
-        save_unit(conn, ctx, Some(id), input).map(|_| ())
-    })
-}
-
-pub fn unit(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<Unit, ServiceError> {
-    admin_of(ctx)?;
-    org::unit(conn, id)?.ok_or(ServiceError::NotFound)
-}
-
-pub fn all_units(conn: &mut DbConnection, ctx: &Ctx) -> Result<Vec<Unit>, ServiceError> {
-    admin_of(ctx)?;
-    Ok(org::all_units(conn)?)
-}
-
-pub fn units_page(
-    conn: &mut DbConnection,
-    ctx: &Ctx,
-    limit: i64,
-    offset: i64,
-) -> Result<(Vec<Unit>, i64), ServiceError> {
-    admin_of(ctx)?;
-    Ok(org::units_page(conn, limit, offset)?)
-}
-
-pub fn managers(conn: &mut DbConnection, ctx: &Ctx) -> Result<Vec<User>, ServiceError> {
-    admin_of(ctx)?;
-    Ok(users::with_role(conn, Role::Manager, 1000)?)
-}
-
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-pub struct ProviderInput {
-    #[serde(default)]
-    pub name: String,
-    #[serde(default)]
-    pub org_number: String,
-}
-
-pub fn add_provider(
-    conn: &mut DbConnection,
-    ctx: &Ctx,
-    input: &ProviderInput,
-) -> Result<i64, ServiceError> {
-    admin_of(ctx)?;
-    db::write_tx(conn, |conn| {
-        let mut e = FieldErrors::default();
-        let name = line_field(&mut e, "name", &input.name, 200, true);
-        let org_nr = validate::org_number(&input.org_number);
-        match &org_nr {
-            None => e.add("org_number", messages::ORG_INVALID),
-            Some(o) => {
-                if org::provider_by_org(conn, o)?.is_some() {
-                    e.add("org_number", messages::ORG_TAKEN);
-                }
-            }
-        }
-        e.into_result()?;
-        let org_nr = org_nr.unwrap_or_default();
-        let id = org::insert_provider(conn, &name, &org_nr, db::ts(ctx.now))?;
-        let mut entry = ctx.entry(
-            Some(Role::Admin),
-            "provider_approved",
-            Some(format!("provider:{org_nr}")),
-        );
-        entry.detail = Some(format!("namn={name}"));
-        ctx.log(conn, &entry)?;
-        Ok(id)
-    })
-}
-
-pub fn set_provider_approved(
-    conn: &mut DbConnection,
-    ctx: &Ctx,
-    id: i64,
-    approved: bool,
-) -> Result<(), ServiceError> {
-    admin_of(ctx)?;
-    db::write_tx(conn, |conn| {
-        let p = org::provider(conn, id)?.ok_or(ServiceError::NotFound)?;
-        org::set_provider_approved(conn, id, approved, db::ts(ctx.now))?;
-        let action = if approved {
-            "provider_approved"
-        } else {
-            "provider_removed"
-        };
-        ctx.log(
-            conn,
-            &ctx.entry(
-                Some(Role::Admin),
-                action,
-                Some(format!("provider:{}", p.org_number)),
-            ),
-        )?;
-        Ok(())
-    })
-}
-
-pub fn providers_page(
-    conn: &mut DbConnection,
-    ctx: &Ctx,
-    limit: i64,
-    offset: i64,
-) -> Result<(Vec<CareProvider>, i64), ServiceError> {
-    admin_of(ctx)?;
-    Ok(org::providers_page(conn, limit, offset)?)
+    let (rows, total) = users::page(conn, query.trim(), limit, offset)?;
+    Ok((rows.into_iter().map(UserSummary::from).collect(), total))
 }
 
 /// Number of staff accounts (a first start has none).
 pub fn user_count(conn: &mut DbConnection) -> Result<i64, ServiceError> {
     Ok(users::count(conn)?)
-}
-
-/// Stores a unit's recipient certificate for encrypted feedback, after checking that it is valid
-/// now and usable for e-mail encryption.
-pub fn set_certificate(
-    conn: &mut DbConnection,
-    ctx: &Ctx,
-    unit_id: i64,
-    pem: &str,
-) -> Result<(), ServiceError> {
-    admin_of(ctx)?;
-    let mut e = FieldErrors::default();
-    if pem.len() > 20_000 {
-        e.add("pem", "Certifikatet är för stort (högst 20 000 tecken).");
-        return Err(ServiceError::Invalid(e));
-    }
-    let info = match crate::mail::cert::inspect(pem, ctx.now) {
-        Ok(i) => i,
-        Err(err) => {
-            e.add("pem", err.to_string());
-            return Err(ServiceError::Invalid(e));
-        }
-    };
-    db::write_tx(conn, |c| {
-        let unit = org::unit(c, unit_id)?.ok_or(ServiceError::NotFound)?;
-        crate::db::outbox::set_certificate(
-            c,
-            unit_id,
-            pem.trim(),
-            &info.subject,
-            info.not_before,
-            info.not_after,
-            &info.fingerprint,
-            db::ts(ctx.now),
-        )?;
-        let mut entry = ctx.entry(
-            Some(Role::Admin),
-            "unit_certificate_set",
-            Some(format!("unit:{}", unit.code)),
-        );
-        entry.unit_code = Some(unit.code.clone());
-        entry.detail = Some(format!(
-            "giltigt till {}; SHA-256 {}",
-            info.not_after.format("%Y-%m-%d"),
-            info.fingerprint
-        ));
-        ctx.log(c, &entry)
-    })
-}
-
-/// A unit's certificate as the admin sees it.
-pub fn certificate(
-    conn: &mut DbConnection,
-    ctx: &Ctx,
-    unit_id: i64,
-) -> Result<Option<crate::db::outbox::UnitCertificate>, ServiceError> {
-    admin_of(ctx)?;
-    Ok(crate::db::outbox::certificate(conn, unit_id)?)
-}
-
-/// Every stored certificate (for the expiry overview).
-pub fn certificates(
-    conn: &mut DbConnection,
-    ctx: &Ctx,
-) -> Result<Vec<crate::db::outbox::UnitCertificate>, ServiceError> {
-    admin_of(ctx)?;
-    Ok(crate::db::outbox::certificates(conn)?)
 }

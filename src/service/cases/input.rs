@@ -1,0 +1,469 @@
+//! The case form as typed, and how it becomes a case: formats, references (units, providers,
+//! the lock an unlock undoes) and the mandatory fields.
+
+use super::*;
+
+/// The case form as typed (every field a string, so nothing typed is lost on an error).
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct CaseInput {
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub unit_id: String,
+    #[serde(default)]
+    pub citizen_pnr: String,
+    #[serde(default)]
+    pub citizen_name: String,
+    #[serde(default)]
+    pub citizen_protected: bool,
+    #[serde(default)]
+    pub citizen_contact: String,
+    #[serde(default)]
+    pub risk_kinds: Vec<String>,
+    #[serde(default)]
+    pub basis: Vec<String>,
+    #[serde(default)]
+    pub situations: Vec<String>,
+    #[serde(default)]
+    pub situation_other: String,
+    #[serde(default)]
+    pub assessment_reasons: String,
+    #[serde(default)]
+    pub assessment_risks: String,
+    #[serde(default)]
+    pub assessment_scope: String,
+    #[serde(default)]
+    pub requested_by: String,
+    #[serde(default)]
+    pub journal_note_date: String,
+    #[serde(default)]
+    pub chief_informed_date: String,
+    #[serde(default)]
+    pub chief_informed_whom: String,
+    #[serde(default)]
+    pub patient_informed_date: String,
+    #[serde(default)]
+    pub patient_not_informed_reason: String,
+    #[serde(default)]
+    pub journal_sealing: String,
+    #[serde(default)]
+    pub review_responsible_user_id: String,
+    #[serde(default)]
+    pub care_provider: String,
+    #[serde(default)]
+    pub related_case_id: String,
+    #[serde(default)]
+    pub arrival_date: String,
+    /// Keyed in from a paper form: who signed it.
+    #[serde(default)]
+    pub decider_name: String,
+    #[serde(default)]
+    pub decider_hsa_id: String,
+    #[serde(default)]
+    pub decider_role: String,
+    #[serde(default)]
+    pub decided_on: String,
+    #[serde(default)]
+    pub version: i32,
+}
+
+impl CaseInput {
+    /// The form filled from a stored case (for editing).
+    pub fn from_row(r: &CaseRow, today: NaiveDate) -> CaseInput {
+        let d = |x: Option<NaiveDate>| x.map(|d| d.to_string()).unwrap_or_default();
+        CaseInput {
+            kind: r.kind.code().into(),
+            unit_id: r.unit_id.to_string(),
+            citizen_pnr: Personnummer::parse(&r.citizen_pnr, today)
+                .map(|p| p.canonical())
+                .unwrap_or_else(|_| r.citizen_pnr.clone()),
+            // A protected citizen's name and contact data are never put back in a form (left
+            // empty, they are kept as stored).
+            citizen_name: if r.citizen_protected {
+                String::new()
+            } else {
+                r.citizen_name.clone()
+            },
+            citizen_protected: r.citizen_protected,
+            citizen_contact: if r.citizen_protected {
+                String::new()
+            } else {
+                r.citizen_contact.clone()
+            },
+            risk_kinds: grounds::split(&r.risk_kinds),
+            basis: grounds::split(&r.basis),
+            situations: grounds::split(&r.situations),
+            situation_other: r.situation_other.clone(),
+            assessment_reasons: r.assessment_reasons.clone(),
+            assessment_risks: r.assessment_risks.clone(),
+            assessment_scope: r.assessment_scope.clone(),
+            requested_by: r.requested_by.code().into(),
+            journal_note_date: d(r.journal_note_date),
+            chief_informed_date: d(r.chief_informed_date),
+            chief_informed_whom: r.chief_informed_whom.clone(),
+            patient_informed_date: d(r.patient_informed_date),
+            patient_not_informed_reason: r.patient_not_informed_reason.clone(),
+            journal_sealing: match (
+                r.journal_sealing_requested,
+                r.decided_on.is_some() || r.status != crate::domain::case::Status::Draft,
+            ) {
+                (true, _) => "yes".into(),
+                (false, true) => "no".into(),
+                (false, false) => String::new(),
+            },
+            review_responsible_user_id: r
+                .review_responsible_user_id
+                .map(|x| x.to_string())
+                .unwrap_or_default(),
+            care_provider: match r.care_provider_id {
+                Some(p) => p.to_string(),
+                None => "region".into(),
+            },
+            related_case_id: r.related_case_id.map(|x| x.to_string()).unwrap_or_default(),
+            arrival_date: d(r.arrival_date),
+            decider_name: r.decider_name.clone(),
+            decider_hsa_id: r.decider_hsa_id.clone(),
+            decider_role: r.decider_role.clone(),
+            decided_on: d(r.decided_on),
+            version: r.version,
+        }
+    }
+}
+
+pub(crate) fn parse_date(
+    e: &mut FieldErrors,
+    field: &'static str,
+    value: &str,
+    today: NaiveDate,
+) -> Option<NaiveDate> {
+    let v = value.trim();
+    if v.is_empty() {
+        return None;
+    }
+    match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+        Ok(d) if d > today => {
+            e.add(field, "Datumet kan inte vara senare än i dag.");
+            None
+        }
+        Ok(d) => Some(d),
+        Err(_) => {
+            e.add(
+                field,
+                "Skriv datum som ÅÅÅÅ-MM-DD, till exempel 2026-11-22.",
+            );
+            None
+        }
+    }
+}
+
+pub(super) fn choices(
+    e: &mut FieldErrors,
+    field: &'static str,
+    values: &[String],
+    allowed: grounds::Choices,
+) -> String {
+    let mut v: Vec<String> = values
+        .iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    v.sort();
+    v.dedup();
+    if v.iter().any(|x| !grounds::is_choice(allowed, x)) {
+        e.add(field, "Välj bland alternativen.");
+    }
+    grounds::join(&v)
+}
+
+/// Copies the typed form into the row, collecting format errors (not completeness: drafts may
+/// be partial). Tampered references (a unit the actor does not belong to) are `Forbidden`.
+pub(crate) fn apply_input(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    actor_role: Role,
+    row: &mut CaseRow,
+    input: &CaseInput,
+) -> Result<FieldErrors, ServiceError> {
+    let today = swedish_today(ctx);
+    let mut e = FieldErrors::default();
+    match input.kind.parse::<Kind>() {
+        Ok(k) => row.kind = k,
+        Err(_) if row.status == crate::domain::case::Status::Draft && row.id == 0 => {
+            e.add("kind", "Välj låsning eller upplåsning.")
+        }
+        Err(_) => {}
+    }
+    // The unit: one of the actor's own (a handler, or the intake API, may choose any active
+    // unit). Another unit's id is a tampered form: refused and logged.
+    match input.unit_id.trim().parse::<i64>() {
+        Ok(uid) => match org::unit(conn, uid)?.filter(|u| u.active) {
+            Some(u) => {
+                let access = Access::FileCase { unit_id: uid };
+                match crate::domain::policy::decide(&ctx.principal, access) {
+                    Ok(_) => row.unit_id = uid,
+                    Err(refusal) => {
+                        return Err(ctx.denial(access, refusal, None, None, Some(u.code)));
+                    }
+                }
+            }
+            None => e.add("unit_id", "Välj en enhet."),
+        },
+        Err(_) => e.add("unit_id", "Välj en enhet."),
+    }
+    match Personnummer::parse(&input.citizen_pnr, today) {
+        Ok(p) => row.citizen_pnr = p.digits(),
+        Err(err) => {
+            e.add("citizen_pnr", crate::messages::personnummer(err));
+            row.citizen_pnr = input.citizen_pnr.trim().chars().take(20).collect();
+        }
+    }
+    let keep_hidden = row.citizen_protected && input.citizen_protected;
+    let name = text_field(
+        &mut e,
+        "citizen_name",
+        &input.citizen_name,
+        SHORT_MAX,
+        false,
+    );
+    if !(keep_hidden && name.is_empty()) {
+        row.citizen_name = name;
+    }
+    let contact = text_field(
+        &mut e,
+        "citizen_contact",
+        &input.citizen_contact,
+        SHORT_MAX,
+        false,
+    );
+    if !(keep_hidden && contact.is_empty()) {
+        row.citizen_contact = contact;
+    }
+    row.citizen_protected = input.citizen_protected;
+    row.risk_kinds = choices(&mut e, "risk_kinds", &input.risk_kinds, RISKS);
+    row.basis = choices(&mut e, "basis", &input.basis, BASIS);
+    row.situations = choices(&mut e, "situations", &input.situations, SITUATIONS);
+    row.situation_other = text_field(
+        &mut e,
+        "situation_other",
+        &input.situation_other,
+        SHORT_MAX,
+        false,
+    );
+    row.assessment_reasons = text_field(
+        &mut e,
+        "assessment_reasons",
+        &input.assessment_reasons,
+        TEXT_MAX,
+        false,
+    );
+    row.assessment_risks = text_field(
+        &mut e,
+        "assessment_risks",
+        &input.assessment_risks,
+        TEXT_MAX,
+        false,
+    );
+    row.assessment_scope = text_field(
+        &mut e,
+        "assessment_scope",
+        &input.assessment_scope,
+        TEXT_MAX,
+        false,
+    );
+    let rb = input.requested_by.trim();
+    if rb.is_empty() || grounds::is_choice(REQUESTED_BY, rb) {
+        row.requested_by = rb.parse().unwrap_or(RequestedBy::Staff);
+    } else {
+        e.add("requested_by", "Välj vem som begärde låsningen.");
+    }
+    row.journal_note_date =
+        parse_date(&mut e, "journal_note_date", &input.journal_note_date, today);
+    row.chief_informed_date = parse_date(
+        &mut e,
+        "chief_informed_date",
+        &input.chief_informed_date,
+        today,
+    );
+    row.chief_informed_whom = text_field(
+        &mut e,
+        "chief_informed_whom",
+        &input.chief_informed_whom,
+        SHORT_MAX,
+        false,
+    );
+    row.patient_informed_date = parse_date(
+        &mut e,
+        "patient_informed_date",
+        &input.patient_informed_date,
+        today,
+    );
+    let ni = input.patient_not_informed_reason.trim();
+    if ni.is_empty() || grounds::is_choice(NOT_INFORMED, ni) {
+        row.patient_not_informed_reason = ni.into();
+    } else {
+        e.add("patient_not_informed_reason", "Välj ett skäl.");
+    }
+    row.journal_sealing_requested = input.journal_sealing == "yes";
+    row.arrival_date = parse_date(&mut e, "arrival_date", &input.arrival_date, today);
+    // Review responsible: an active member of the unit.
+    row.review_responsible_user_id = match input.review_responsible_user_id.trim() {
+        "" => None,
+        s => match s.parse::<i64>() {
+            Ok(uid) if users::is_member(conn, uid, row.unit_id)? => Some(uid),
+            _ => {
+                e.add("review_responsible_user_id", "Välj en person på enheten.");
+                None
+            }
+        },
+    };
+    // Care provider: the region, or a private provider on the approved list.
+    row.care_provider_id = match input.care_provider.trim() {
+        "" | "region" => None,
+        s => match s
+            .parse::<i64>()
+            .ok()
+            .map(|id| org::provider(conn, id))
+            .transpose()?
+            .flatten()
+        {
+            Some(p) if p.approved => Some(p.id),
+            _ => {
+                e.add(
+                    "care_provider",
+                    "Vårdgivaren finns inte på listan över godkända privata vårdgivare.",
+                );
+                None
+            }
+        },
+    };
+    // Unlock: the earlier lock of the same citizen.
+    row.related_case_id = match input.related_case_id.trim() {
+        "" => None,
+        s => match s
+            .parse::<i64>()
+            .ok()
+            .map(|id| cases::get(conn, id))
+            .transpose()?
+            .flatten()
+        {
+            Some(c)
+                if c.citizen_pnr == row.citizen_pnr
+                    && proposed_locks(conn, ctx, actor_role, &row.citizen_pnr)?
+                        .iter()
+                        .any(|l| l.id == c.id) =>
+            {
+                Some(c.id)
+            }
+            _ => {
+                e.add("related_case_id", "Välj invånarens tidigare låsning.");
+                None
+            }
+        },
+    };
+    if row.kind == crate::domain::case::Kind::Unlock
+        && row.related_case_id.is_none()
+        && !row.citizen_pnr.is_empty()
+    {
+        row.related_case_id = proposed_locks(conn, ctx, actor_role, &row.citizen_pnr)?
+            .first()
+            .map(|c| c.id);
+    }
+    Ok(e)
+}
+
+/// The units whose cases `role` lets the actor see: `None` is every unit (a handler, or the
+/// intake API and jobs, which act for the region).
+pub(super) fn visible_units(ctx: &Ctx, role: Role) -> Option<Vec<i64>> {
+    match ctx.principal.staff() {
+        Some(a) if role != Role::Handler => Some(a.unit_ids()),
+        _ => None,
+    }
+}
+
+/// The locks an unlock may undo, as the actor may see them: the citizen's executed locks, newest
+/// first — of the actor's own units, unless the actor acts as a handler. Another unit's lock is
+/// never proposed nor accepted: that a citizen is locked is itself sensitive.
+pub fn proposed_locks(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    role: Role,
+    pnr: &str,
+) -> Result<Vec<CaseRow>, ServiceError> {
+    let units = visible_units(ctx, role);
+    Ok(cases::executed_locks_of(conn, pnr, units.as_deref(), 50)?)
+}
+
+/// The mandatory fields still missing (for signing and submitting).
+pub fn missing_fields(row: &CaseRow) -> FieldErrors {
+    let mut e = FieldErrors::default();
+    let req = crate::messages::REQUIRED;
+    if row.citizen_pnr.len() != 12 {
+        e.add("citizen_pnr", req);
+    }
+    if row.citizen_name.is_empty() {
+        e.add("citizen_name", req);
+    }
+    if row.kind == crate::domain::case::Kind::Lock {
+        if row.risk_kinds.is_empty() {
+            e.add(
+                "risk_kinds",
+                "Ange vad patienten riskerar: skada, men eller hot.",
+            );
+        }
+        if row.basis.is_empty() {
+            e.add("basis", "Ange vad bedömningen grundar sig på.");
+        }
+        if row.situations.is_empty() {
+            e.add("situations", "Ange minst en situation.");
+        }
+        if grounds::split(&row.situations).iter().any(|s| s == "other")
+            && row.situation_other.is_empty()
+        {
+            e.add("situation_other", "Beskriv den andra situationen.");
+        }
+        if row.review_responsible_user_id.is_none() {
+            e.add(
+                "review_responsible_user_id",
+                "Välj vem som ansvarar för omprövningen om tre månader.",
+            );
+        }
+    } else if row.related_case_id.is_none() {
+        e.add("related_case_id", "Välj den låsning som ska hävas.");
+    }
+    for (f, v) in [
+        ("assessment_reasons", &row.assessment_reasons),
+        ("assessment_risks", &row.assessment_risks),
+        ("assessment_scope", &row.assessment_scope),
+    ] {
+        if v.is_empty() {
+            e.add(f, req);
+        }
+    }
+    if row.journal_note_date.is_none() {
+        e.add(
+            "journal_note_date",
+            "Ange när bedömning, motiv och beslut journalfördes.",
+        );
+    }
+    if row.chief_informed_date.is_none() {
+        e.add("chief_informed_date", "Ange när chefläkaren informerades.");
+    }
+    if row.chief_informed_whom.is_empty() {
+        e.add("chief_informed_whom", "Ange vem som informerades.");
+    }
+    match (
+        row.patient_informed_date.is_some(),
+        row.patient_not_informed_reason.is_empty(),
+    ) {
+        (false, true) => e.add(
+            "patient_informed_date",
+            "Ange när patienten informerades, eller varför patienten inte har informerats.",
+        ),
+        (true, false) => e.add(
+            "patient_not_informed_reason",
+            "Ange antingen datum eller skäl, inte båda.",
+        ),
+        _ => {}
+    }
+    e
+}

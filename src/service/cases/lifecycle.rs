@@ -1,0 +1,436 @@
+//! The steps of a case's life (SPEC §3): draft, sign, submit, receive, the checklist, return,
+//! verify, execute with a diary number, withdraw.
+
+use super::*;
+
+/// "Ny begäran": saves a draft (format errors refuse it; missing fields do not).
+pub fn create_draft(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    input: &CaseInput,
+) -> Result<i64, ServiceError> {
+    let actor = ctx.actor()?;
+    let role = creating_role(ctx, actor)?;
+    let kind = input.kind.parse::<Kind>().unwrap_or(Kind::Lock);
+    case::transition(
+        None,
+        Action::Create,
+        Facts {
+            actor: actor_kind(role),
+            actor_is_decider: actor.is_decider,
+            signed: false,
+            complete: false,
+            checklist_done: false,
+        },
+    )
+    .map_err(|e| ServiceError::Refused(e.message()))?;
+    db::write_tx(conn, |c| {
+        let mut row = blank_row(ctx, kind, Channel::Eservice);
+        let errors = apply_input(c, ctx, role, &mut row, input)?;
+        errors.into_result()?;
+        let id = cases::insert(c, &row)?;
+        row.id = id;
+        record(
+            c,
+            ctx,
+            &row,
+            Some(role),
+            "case_create",
+            Some((Action::Create.label(), "")),
+        )?;
+        Ok(id)
+    })
+}
+
+/// Saves changes to a draft or returned case. Any change removes an earlier signature: the
+/// decider signs what is finally sent.
+pub fn update_draft(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    id: i64,
+    input: &CaseInput,
+) -> Result<(), ServiceError> {
+    with_case(conn, ctx, id, "edit", |c, row, role| {
+        let mut staged = row.clone();
+        let errors = apply_input(c, ctx, role, &mut staged, input)?;
+        errors.into_result()?;
+        let unsign = staged.decider_user_id.is_some();
+        act(
+            c,
+            ctx,
+            row,
+            role,
+            Step {
+                action: Action::Edit,
+                version: input.version,
+                detail: if unsign {
+                    "Signaturen togs bort eftersom uppgifterna ändrades."
+                } else {
+                    ""
+                },
+            },
+            |_, r| {
+                let keep = (
+                    r.id,
+                    r.status,
+                    r.version,
+                    r.diary_number.clone(),
+                    r.created_at,
+                    r.channel,
+                );
+                *r = staged;
+                (
+                    r.id,
+                    r.status,
+                    r.version,
+                    r.diary_number,
+                    r.created_at,
+                    r.channel,
+                ) = keep;
+                r.decider_user_id = None;
+                r.decider_name.clear();
+                r.decider_role.clear();
+                r.decider_hsa_id.clear();
+                r.decided_on = None;
+                Ok(())
+            },
+        )
+        .map(|_| ())
+    })
+}
+
+/// The decider signs the decision (their name, role, HSA-ID and today's date).
+pub fn sign(conn: &mut DbConnection, ctx: &Ctx, id: i64, version: i32) -> Result<(), ServiceError> {
+    let actor = ctx.actor()?.clone();
+    let today = swedish_today(ctx);
+    with_case(conn, ctx, id, "sign", |c, row, role| {
+        act(
+            c,
+            ctx,
+            row,
+            role,
+            Step {
+                action: Action::Sign,
+                version,
+                detail: "",
+            },
+            |_, r| {
+                r.decider_user_id = Some(actor.user_id);
+                r.decider_name = actor.name.clone();
+                r.decider_hsa_id = actor.hsa_id.clone();
+                r.decider_role = if actor.has(Role::Manager) {
+                    "Verksamhetschef".into()
+                } else {
+                    "Legitimerad hälso- och sjukvårdspersonal med behandlingsansvar".into()
+                };
+                r.decided_on = Some(today);
+                Ok(())
+            },
+        )
+        .map(|_| ())
+    })
+}
+
+/// Submits (or resubmits a returned case): the certified form reaches Spärr- och loggservice.
+pub fn submit(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    id: i64,
+    version: i32,
+) -> Result<(), ServiceError> {
+    with_case(conn, ctx, id, "submit", |c, row, role| {
+        let action = if row.status == crate::domain::case::Status::Returned {
+            Action::Resubmit
+        } else {
+            Action::Submit
+        };
+        act(
+            c,
+            ctx,
+            row,
+            role,
+            Step {
+                action,
+                version,
+                detail: "",
+            },
+            |_, r| {
+                r.submitted_at = Some(db::ts(ctx.now));
+                r.return_reason.clear();
+                Ok(())
+            },
+        )
+        .map(|_| ())
+    })
+}
+
+pub fn receive(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    id: i64,
+    version: i32,
+) -> Result<(), ServiceError> {
+    with_case(conn, ctx, id, "receive", |c, row, role| {
+        act(
+            c,
+            ctx,
+            row,
+            role,
+            Step {
+                action: Action::Receive,
+                version,
+                detail: "",
+            },
+            |_, _| Ok(()),
+        )
+        .map(|_| ())
+    })
+}
+
+/// Records one checklist item as done (who and when), with an optional note.
+pub fn check_item(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    id: i64,
+    version: i32,
+    item: &str,
+    note: &str,
+) -> Result<(), ServiceError> {
+    let actor = ctx.actor()?.clone();
+    let label = grounds::label(grounds::CHECKS, item);
+    if label.is_empty() {
+        return Err(ServiceError::NotFound);
+    }
+    let mut e = FieldErrors::default();
+    let note = text_field(&mut e, "note", note, SHORT_MAX, false);
+    if item == "identity_by_phone" && note.is_empty() {
+        e.add("note", "Ange vem du ringde och när.");
+    }
+    e.into_result()?;
+    with_case(conn, ctx, id, "check", |c, row, role| {
+        if role != Role::Handler {
+            return Err(ctx.denial(
+                Access::HandleCases,
+                Refusal::Role,
+                Some(format!("case:{}", row.id)),
+                Some(row.citizen_pnr.clone()),
+                None,
+            ));
+        }
+        if row.status != crate::domain::case::Status::Received {
+            return Err(ServiceError::Refused(
+                "Kontrollpunkter bockas av när ärendet är mottaget.".into(),
+            ));
+        }
+        if row.version != version {
+            return Err(conflict(c, id)?);
+        }
+        cases::set_check(
+            c,
+            id,
+            item,
+            actor.user_id,
+            &actor.name,
+            db::ts(ctx.now),
+            &note,
+        )?;
+        let detail = if note.is_empty() {
+            label.to_string()
+        } else {
+            format!("{label}: {note}")
+        };
+        record(
+            c,
+            ctx,
+            &row,
+            Some(role),
+            "case_check",
+            Some(("Kontrollpunkt klar", &detail)),
+        )
+    })
+}
+
+pub fn return_case(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    id: i64,
+    version: i32,
+    reason: &str,
+) -> Result<(), ServiceError> {
+    let mut e = FieldErrors::default();
+    let reason = text_field(&mut e, "reason", reason, TEXT_MAX, true);
+    e.into_result()?;
+    with_case(conn, ctx, id, "return", |c, row, role| {
+        act(
+            c,
+            ctx,
+            row,
+            role,
+            Step {
+                action: Action::Return,
+                version,
+                detail: &reason,
+            },
+            |_, r| {
+                r.return_reason = reason.clone();
+                Ok(())
+            },
+        )
+        .map(|_| ())
+    })
+}
+
+pub fn verify(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    id: i64,
+    version: i32,
+) -> Result<(), ServiceError> {
+    with_case(conn, ctx, id, "verify", |c, row, role| {
+        act(
+            c,
+            ctx,
+            row,
+            role,
+            Step {
+                action: Action::Verify,
+                version,
+                detail: "",
+            },
+            |_, _| Ok(()),
+        )
+        .map(|_| ())
+    })
+}
+
+/// Gives the case the next diary number of the Swedish year, in the caller's transaction.
+pub(super) fn assign_diary_number(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    prefix: &str,
+    row: &mut CaseRow,
+) -> Result<String, ServiceError> {
+    if let Some(n) = &row.diary_number {
+        return Ok(n.clone()); // set once
+    }
+    use chrono::Datelike;
+    let year = swedish_today(ctx).year();
+    let seq = cases::next_diary_seq(conn, year)?;
+    let number = DiaryNumber::new(prefix, year, seq).to_string();
+    row.diary_year = Some(year);
+    row.diary_seq = Some(seq);
+    row.diary_number = Some(number.clone());
+    Ok(number)
+}
+
+/// External references typed by the handler at execution.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct ExecuteInput {
+    #[serde(default)]
+    pub helpdesk_ref: String,
+    #[serde(default)]
+    pub plexus_ref: String,
+    #[serde(default)]
+    pub version: i32,
+}
+
+/// "Verkställd i 1177 e-tjänster personalverktyg" (checklist 8) and the diary number (9); for an
+/// unlock the timeline names the earlier case's number.
+pub fn execute(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    id: i64,
+    input: &ExecuteInput,
+    wf: &Workflow,
+) -> Result<String, ServiceError> {
+    let mut e = FieldErrors::default();
+    let helpdesk = text_field(
+        &mut e,
+        "helpdesk_ref",
+        &input.helpdesk_ref,
+        SHORT_MAX,
+        false,
+    );
+    let plexus = text_field(&mut e, "plexus_ref", &input.plexus_ref, SHORT_MAX, false);
+    e.into_result()?;
+    let actor_id = ctx.actor()?.user_id;
+    with_case(conn, ctx, id, "execute", |c, row, role| {
+        let related = match row.related_case_id {
+            Some(rid) => cases::get(c, rid)?.and_then(|r| r.diary_number),
+            None => None,
+        };
+        let mut number = String::new();
+        let detail_ref = related
+            .as_ref()
+            .map(|n| format!(" Hänvisning till tidigare ärende {n}."))
+            .unwrap_or_default();
+        let row = act(
+            c,
+            ctx,
+            row,
+            role,
+            Step {
+                action: Action::Execute,
+                version: input.version,
+                detail: "",
+            },
+            |c, r| {
+                number = assign_diary_number(c, ctx, &wf.diary_prefix, r)?;
+                r.executed_at = Some(db::ts(ctx.now));
+                r.executed_by_user_id = Some(actor_id);
+                if r.kind == Kind::Lock {
+                    r.review_due = Some(crate::domain::review::review_due(ctx.now));
+                }
+                r.helpdesk_ref = helpdesk.clone();
+                r.plexus_ref = plexus.clone();
+                Ok(())
+            },
+        )?;
+        let detail = format!("Diarienummer {number}.{detail_ref}");
+        cases::add_event(
+            c,
+            row.id,
+            db::ts(ctx.now),
+            Some(actor_id),
+            &ctx.actor()?.name,
+            "Registrerade diarienummer",
+            &detail,
+        )?;
+        // An executed unlock ends the lock's review cycle.
+        if let (Some(rid), true) = (row.related_case_id, row.kind == Kind::Unlock) {
+            cases::set_review_due(c, rid, None)?;
+        }
+        crate::service::feedback::enqueue(c, ctx, &row, wf)?;
+        Ok(number)
+    })
+}
+
+pub fn withdraw(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    id: i64,
+    version: i32,
+    reason: &str,
+) -> Result<(), ServiceError> {
+    let mut e = FieldErrors::default();
+    let reason = text_field(&mut e, "reason", reason, TEXT_MAX, true);
+    e.into_result()?;
+    with_case(conn, ctx, id, "withdraw", |c, row, role| {
+        act(
+            c,
+            ctx,
+            row,
+            role,
+            Step {
+                action: Action::Withdraw,
+                version,
+                detail: &reason,
+            },
+            |_, r| {
+                r.withdraw_reason = reason.clone();
+                Ok(())
+            },
+        )
+        .map(|_| ())
+    })
+}

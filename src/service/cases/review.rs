@@ -1,0 +1,248 @@
+//! The three-month review (instruction 002 §4.2, §9): keep locked, or open an unlock.
+
+use super::*;
+use crate::db::reminders::{self, NewReview};
+use crate::domain::review;
+
+/// The review decision as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct ReviewInput {
+    #[serde(default)]
+    pub outcome: String,
+    #[serde(default)]
+    pub patient_informed_date: String,
+    #[serde(default)]
+    pub patient_not_informed_reason: String,
+    #[serde(default)]
+    pub note: String,
+    /// The case's version when the page was shown (a review of a case that changed since is a
+    /// conflict, like every other step).
+    #[serde(default)]
+    pub version: Option<i32>,
+}
+
+pub enum Reviewed {
+    /// Kept locked; the next review date.
+    Kept(chrono::NaiveDate),
+    /// An unlock draft was opened (its id).
+    Unlock(i64),
+}
+
+/// Records the review of a lock: keep it (next review three months on) or open a pre-filled
+/// unlock that references it. Whether the patient was informed is recorded.
+pub fn review(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    id: i64,
+    input: &ReviewInput,
+) -> Result<Reviewed, ServiceError> {
+    let actor = ctx.actor()?.clone();
+    let today = swedish_today(ctx);
+    let mut e = FieldErrors::default();
+    if input.outcome != "keep" && input.outcome != "unlock" {
+        e.add(
+            "outcome",
+            "Välj om inloggningen ska förbli låst eller låsas upp.",
+        );
+    }
+    let informed = match input.patient_informed_date.trim() {
+        "" => None,
+        s => match chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+            Ok(d) if d <= today => Some(d),
+            _ => {
+                e.add(
+                    "patient_informed_date",
+                    "Skriv datum som ÅÅÅÅ-MM-DD (i dag eller tidigare).",
+                );
+                None
+            }
+        },
+    };
+    let reason = input.patient_not_informed_reason.trim();
+    if informed.is_none()
+        && !crate::domain::grounds::is_choice(crate::domain::grounds::NOT_INFORMED, reason)
+        && e.get("patient_informed_date").is_none()
+    {
+        e.add(
+            "patient_informed_date",
+            "Ange när patienten informerades, eller varför patienten inte har informerats.",
+        );
+    }
+    let note = text_field(&mut e, "note", &input.note, 4000, false);
+    e.into_result()?;
+    with_case(conn, ctx, id, "review", |c, row, role| {
+        // The same path as every step: the version the user saw, then the lifecycle's rule.
+        let version = input.version.unwrap_or(row.version);
+        if row.version != version {
+            return Err(conflict(c, row.id)?);
+        }
+        let checks = cases::checks(c, id)?;
+        let rule = case::transition(
+            Some(row.status),
+            Action::Review,
+            facts(&actor, role, &row, &checks),
+        );
+        match rule {
+            Err(case::TransitionError::NotYours { .. }) => {
+                return Err(ctx.denial(
+                    super::Access::Review {
+                        unit_id: row.unit_id,
+                    },
+                    super::Refusal::Role,
+                    Some(format!("case:{}", row.id)),
+                    Some(row.citizen_pnr.clone()),
+                    None,
+                ));
+            }
+            Err(_) => {
+                return Err(ServiceError::Refused(
+                    "Bara en verkställd låsning omprövas.".into(),
+                ));
+            }
+            Ok(_) if row.kind != Kind::Lock => {
+                return Err(ServiceError::Refused(
+                    "Bara en verkställd låsning omprövas.".into(),
+                ));
+            }
+            Ok(_) => {}
+        }
+        if !cases::touch(c, id, version, db::ts(ctx.now))? {
+            return Err(conflict(c, row.id)?);
+        }
+        let now = db::ts(ctx.now);
+        let informed_text = match informed {
+            Some(d) => format!("Patienten informerad {d}."),
+            None => format!(
+                "Patienten inte informerad: {}.",
+                crate::domain::grounds::label(crate::domain::grounds::NOT_INFORMED, reason)
+            ),
+        };
+        if input.outcome == "keep" {
+            let next = review::next_review(today);
+            reminders::insert_review(
+                c,
+                &NewReview {
+                    case_id: id,
+                    decided_at: now,
+                    user_id: actor.user_id,
+                    outcome: "keep",
+                    patient_informed_date: informed,
+                    patient_not_informed_reason: reason,
+                    note: &note,
+                    next_review: Some(next),
+                },
+            )?;
+            cases::set_review_due(c, id, Some(next))?;
+            cases::add_event(
+                c,
+                id,
+                now,
+                Some(actor.user_id),
+                &actor.name,
+                "Omprövade: inloggningen förblir låst",
+                &format!("Nästa omprövning {next}. {informed_text}"),
+            )?;
+            let mut e = ctx.entry(Some(role), "case_review_keep", Some(format!("case:{id}")));
+            e.personnummer = Some(row.citizen_pnr.clone());
+            ctx.log(c, &e)?;
+            return Ok(Reviewed::Kept(next));
+        }
+        reminders::insert_review(
+            c,
+            &NewReview {
+                case_id: id,
+                decided_at: now,
+                user_id: actor.user_id,
+                outcome: "unlock",
+                patient_informed_date: informed,
+                patient_not_informed_reason: reason,
+                note: &note,
+                next_review: None,
+            },
+        )?;
+        let input = CaseInput {
+            kind: "unlock".into(),
+            unit_id: row.unit_id.to_string(),
+            citizen_pnr: Personnummer::parse(&row.citizen_pnr, today)
+                .map(|p| p.canonical())
+                .unwrap_or_default(),
+            citizen_name: row.citizen_name.clone(),
+            citizen_protected: row.citizen_protected,
+            citizen_contact: row.citizen_contact.clone(),
+            requested_by: "staff".into(),
+            patient_informed_date: informed.map(|d| d.to_string()).unwrap_or_default(),
+            patient_not_informed_reason: if informed.is_none() {
+                reason.to_string()
+            } else {
+                String::new()
+            },
+            care_provider: row
+                .care_provider_id
+                .map(|p| p.to_string())
+                .unwrap_or_else(|| "region".into()),
+            related_case_id: id.to_string(),
+            version: 1,
+            ..Default::default()
+        };
+        let mut draft = blank_row(ctx, crate::domain::case::Kind::Unlock, Channel::Eservice);
+        let errors = apply_input(c, ctx, role, &mut draft, &input)?;
+        errors.into_result()?;
+        let new_id = cases::insert(c, &draft)?;
+        draft.id = new_id;
+        record(
+            c,
+            ctx,
+            &draft,
+            Some(role),
+            "case_create",
+            Some((
+                "Skapade upplåsning efter omprövning",
+                &format!("Omprövning av ärende nr {id}."),
+            )),
+        )?;
+        cases::add_event(
+            c,
+            id,
+            now,
+            Some(actor.user_id),
+            &actor.name,
+            "Omprövade: inloggningen ska låsas upp",
+            &format!("Upplåsning påbörjad (ärende nr {new_id}). {informed_text}"),
+        )?;
+        let mut e = ctx.entry(Some(role), "case_review_unlock", Some(format!("case:{id}")));
+        e.personnummer = Some(row.citizen_pnr.clone());
+        ctx.log(c, &e)?;
+        Ok(Reviewed::Unlock(new_id))
+    })
+}
+
+/// The "Omprövningar" list: locks of the user's units by review date.
+pub fn reviews(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    ascending: bool,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<CaseRow>, i64), ServiceError> {
+    let a = ctx.actor()?;
+    if ![Role::Clinician, Role::Manager, Role::ChiefPhysician]
+        .iter()
+        .any(|r| a.has(*r))
+    {
+        return Err(ctx.denial(
+            super::Access::ListCases,
+            super::Refusal::Role,
+            Some("reviews".into()),
+            None,
+            None,
+        ));
+    }
+    let units: Vec<i64> = a.units.iter().map(|u| u.id).collect();
+    Ok(cases::reviews_page(
+        conn,
+        Some(&units),
+        ascending,
+        limit,
+        offset,
+    )?)
+}

@@ -1,0 +1,21 @@
+//! Settings the use cases read from the configuration (shared by cases and feedback).
+
+use crate::config::Config;
+
+/// Settings the workflow needs from the configuration.
+#[derive(Debug, Clone)]
+pub struct Workflow {
+    pub diary_prefix: String,
+    pub mail_from: String,
+    pub public_url: String,
+}
+
+impl Workflow {
+    pub fn from_config(c: &Config) -> Self {
+        Workflow {
+            diary_prefix: c.diary_prefix.clone(),
+            mail_from: c.smtp_from.clone(),
+            public_url: c.public_url(),
+        }
+    }
+}

@@ -1,0 +1,91 @@
+//! Admin page for failed mail, with resend.
+
+use super::*;
+
+/// A failed message as listed for the admin.
+pub struct MailRow {
+    pub id: i64,
+    pub case_id: Option<i64>,
+    pub recipient: String,
+    pub encrypted: bool,
+    pub attempts: i32,
+    pub last_error: String,
+    pub created: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/mail.html")]
+pub(super) struct MailPage {
+    l: Layout,
+    rows: Vec<MailRow>,
+    pager: Pager,
+    pending: i64,
+    notice: Option<String>,
+}
+
+pub(super) async fn mail_page(
+    state: &AppState,
+    staff: &Staff,
+    page: Option<i64>,
+    notice: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = staff.ctx(state);
+    let offset = Pager::offset(page);
+    let ((rows, total), pending) = state
+        .run(move |c| {
+            let p = crate::service::outbox::failed_page(c, &ctx, pages::PER_PAGE, offset)?;
+            let pending = crate::service::outbox::pending_count(c, &ctx)?;
+            Ok((p, pending))
+        })
+        .await?;
+    let rows = rows
+        .into_iter()
+        .map(|m| MailRow {
+            id: m.id,
+            case_id: m.case_id,
+            recipient: m.recipient,
+            encrypted: m.encrypted,
+            attempts: m.attempts,
+            last_error: m.last_error,
+            created: crate::web::view::local_time(&m.created_at),
+        })
+        .collect();
+    Ok(pages::ok(&MailPage {
+        l: staff.layout("E-post som inte kunde skickas"),
+        rows,
+        pager: Pager::new(page, total, String::new()),
+        pending,
+        notice,
+    }))
+}
+
+pub(super) async fn mail(
+    state: web::Data<AppState>,
+    staff: AdminStaff,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let notice = query
+        .sparad
+        .as_ref()
+        .map(|_| "Meddelandet ligger i utkorgen igen och skickas strax.".to_string());
+    mail_page(&state, &staff, query.sida, notice).await
+}
+
+pub(super) async fn resend(
+    state: web::Data<AppState>,
+    staff: AdminStaff,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = staff.ctx(&state);
+    let id = id.into_inner();
+    match state
+        .run(move |c| crate::service::outbox::resend(c, &ctx, id))
+        .await
+    {
+        Ok(()) => Ok(see_other("/admin/post?sparad=1")),
+        Err(AppError::Service(ServiceError::Refused(m))) => {
+            mail_page(&state, &staff, None, Some(m)).await
+        }
+        Err(e) => Err(e),
+    }
+}

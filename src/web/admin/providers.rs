@@ -1,0 +1,102 @@
+//! Admin page for approved private care providers.
+
+use super::*;
+
+#[derive(Template)]
+#[template(path = "admin/providers.html")]
+pub(super) struct ProvidersPage {
+    l: Layout,
+    rows: Vec<CareProvider>,
+    pager: Pager,
+    form: ProviderInput,
+    errors: FieldErrors,
+    saved: bool,
+}
+
+pub(super) async fn providers_page(
+    state: &AppState,
+    staff: &Staff,
+    page: Option<i64>,
+    form: ProviderInput,
+    errors: FieldErrors,
+    saved: bool,
+) -> Result<HttpResponse, AppError> {
+    let ctx = staff.ctx(state);
+    let offset = Pager::offset(page);
+    let (rows, total) = state
+        .run(move |conn| admin::providers_page(conn, &ctx, pages::PER_PAGE, offset))
+        .await?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(pages::render(
+        status,
+        &ProvidersPage {
+            l: staff.layout("Godkända privata vårdgivare"),
+            rows,
+            pager: Pager::new(page, total, String::new()),
+            form,
+            errors,
+            saved,
+        },
+    ))
+}
+
+pub(super) async fn providers(
+    state: web::Data<AppState>,
+    staff: AdminStaff,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    providers_page(
+        &state,
+        &staff,
+        query.sida,
+        ProviderInput::default(),
+        FieldErrors::default(),
+        query.sparad.is_some(),
+    )
+    .await
+}
+
+pub(super) async fn add_provider(
+    state: web::Data<AppState>,
+    staff: AdminStaff,
+    form: HtmlForm<ProviderInput>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = staff.ctx(&state);
+    let input = form.0;
+    let i2 = input.clone();
+    match state
+        .run(move |conn| admin::add_provider(conn, &ctx, &i2))
+        .await
+    {
+        Ok(_) => Ok(see_other("/admin/vardgivare?sparad=1")),
+        Err(AppError::Service(ServiceError::Invalid(errors))) => {
+            providers_page(&state, &staff, None, input, errors, false).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct ApprovedForm {
+    #[serde(default)]
+    approved: bool,
+}
+
+pub(super) async fn set_provider(
+    state: web::Data<AppState>,
+    staff: AdminStaff,
+    id: web::Path<i64>,
+    form: HtmlForm<ApprovedForm>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = staff.ctx(&state);
+    let id = id.into_inner();
+    let approved = form.0.approved;
+    state
+        .run(move |conn| admin::set_provider_approved(conn, &ctx, id, approved))
+        .await?;
+    Ok(see_other("/admin/vardgivare?sparad=1"))
+}

@@ -1,0 +1,295 @@
+//! Admin pages for staff accounts.
+
+use super::*;
+
+#[derive(Template)]
+#[template(path = "admin/users.html")]
+pub(super) struct UsersPage {
+    l: Layout,
+    q: String,
+    q_error: Option<&'static str>,
+    rows: Vec<admin::UserSummary>,
+    pager: Pager,
+}
+
+pub(super) async fn users(
+    state: web::Data<AppState>,
+    staff: AdminStaff,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = staff.ctx(&state);
+    let q: String = query.q.chars().take(100).collect();
+    let q_error = has_control(&q, false).then_some(crate::messages::CONTROL_CHARS);
+    let q2 = q.clone();
+    let offset = Pager::offset(query.sida);
+    let (rows, total) = match q_error {
+        Some(_) => (Vec::new(), 0), // no search with a refused term
+        None => {
+            (state.run(move |c| admin::users_page(c, &ctx, &q2, pages::PER_PAGE, offset))).await?
+        }
+    };
+    let base = if q.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "q={}",
+            serde_urlencoded::to_string([("q", &q)])
+                .unwrap_or_default()
+                .trim_start_matches("q=")
+        )
+    };
+    Ok(pages::ok(&UsersPage {
+        l: staff.layout("Användare"),
+        q,
+        q_error,
+        rows,
+        pager: Pager::new(query.sida, total, base),
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "admin/user_form.html")]
+pub(super) struct UserFormPage {
+    l: Layout,
+    /// None for a new user.
+    id: Option<i64>,
+    form: UserInput,
+    roles: Vec<Choice>,
+    units: Vec<Choice>,
+    errors: FieldErrors,
+    saved: bool,
+    notice: Option<String>,
+}
+
+pub(super) fn choices(form: &UserInput, all_units: &[Unit]) -> (Vec<Choice>, Vec<Choice>) {
+    let roles = Role::ALL
+        .iter()
+        .map(|r| Choice {
+            value: r.code().into(),
+            label: r.label().into(),
+            checked: form.roles.iter().any(|x| x == r.code()),
+        })
+        .collect();
+    let units = all_units
+        .iter()
+        .map(|u| Choice {
+            value: u.id.to_string(),
+            label: format!("{} ({})", u.name, u.code),
+            checked: form.units.iter().any(|x| *x == u.id.to_string()),
+        })
+        .collect();
+    (roles, units)
+}
+
+pub(super) async fn user_form(
+    state: &AppState,
+    staff: &Staff,
+    id: Option<i64>,
+    form: UserInput,
+    errors: FieldErrors,
+    saved: bool,
+    notice: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = staff.ctx(state);
+    let all_units = state.run(move |conn| admin::all_units(conn, &ctx)).await?;
+    let (roles, units) = choices(&form, &all_units);
+    let status = if errors.is_empty() && notice.is_none() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let title = if id.is_some() {
+        "Ändra användare"
+    } else {
+        "Ny användare"
+    };
+    Ok(pages::render(
+        status,
+        &UserFormPage {
+            l: staff.layout(title),
+            id,
+            form,
+            roles,
+            units,
+            errors,
+            saved,
+            notice,
+        },
+    ))
+}
+
+pub(super) async fn new_user_form(
+    state: web::Data<AppState>,
+    staff: AdminStaff,
+) -> Result<HttpResponse, AppError> {
+    let form = UserInput {
+        active: true,
+        ..Default::default()
+    };
+    user_form(
+        &state,
+        &staff,
+        None,
+        form,
+        FieldErrors::default(),
+        false,
+        None,
+    )
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "admin/link.html")]
+pub(super) struct LinkPage {
+    l: Layout,
+    user_name: String,
+    hsa_id: String,
+    link: String,
+    hours: i64,
+}
+
+pub(super) fn link_page(
+    state: &AppState,
+    staff: &Staff,
+    name: &str,
+    hsa_id: &str,
+    token: &str,
+) -> HttpResponse {
+    pages::ok(&LinkPage {
+        l: staff.layout("Aktiveringslänk"),
+        user_name: name.to_string(),
+        hsa_id: hsa_id.to_string(),
+        link: format!("{}/aktivera/{}", state.config.public_url(), token),
+        hours: state.config.enrolment_link_hours,
+    })
+}
+
+pub(super) async fn create_user(
+    state: web::Data<AppState>,
+    staff: AdminStaff,
+    form: HtmlForm<UserInput>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = staff.ctx(&state);
+    let input = form.0;
+    let i2 = input.clone();
+    let hours = state.config.enrolment_link_hours;
+    match state
+        .run(move |conn| admin::create_user(conn, &ctx, &i2, FirstPassword::Link { hours }))
+        .await
+    {
+        Ok(created) => {
+            let token = created.enrolment_token.unwrap_or_default();
+            Ok(link_page(
+                &state,
+                &staff,
+                &input.name,
+                &input.hsa_id.trim().to_ascii_uppercase(),
+                &token,
+            ))
+        }
+        Err(AppError::Service(ServiceError::Invalid(errors))) => {
+            user_form(&state, &staff, None, input, errors, false, None).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub(super) async fn edit_user_form(
+    state: web::Data<AppState>,
+    staff: AdminStaff,
+    id: web::Path<i64>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = staff.ctx(&state);
+    let id = id.into_inner();
+    let d = state
+        .run(move |conn| admin::user_details(conn, &ctx, id))
+        .await?;
+    let form = UserInput {
+        hsa_id: d.user.hsa_id,
+        name: d.user.name,
+        email: d.user.email,
+        roles: d.roles.iter().map(|r| r.code().to_string()).collect(),
+        units: d.units.iter().map(|u| u.id.to_string()).collect(),
+        is_decider: d.user.is_decider,
+        active: d.user.active,
+    };
+    user_form(
+        &state,
+        &staff,
+        Some(id),
+        form,
+        FieldErrors::default(),
+        query.sparad.is_some(),
+        None,
+    )
+    .await
+}
+
+pub(super) async fn update_user(
+    state: web::Data<AppState>,
+    staff: AdminStaff,
+    id: web::Path<i64>,
+    form: HtmlForm<UserInput>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = staff.ctx(&state);
+    let id = id.into_inner();
+    let mut input = form.0;
+    let i2 = input.clone();
+    match state
+        .run(move |conn| admin::update_user(conn, &ctx, id, &i2))
+        .await
+    {
+        Ok(()) => Ok(see_other(format!("/admin/anvandare/{id}?sparad=1"))),
+        Err(AppError::Service(ServiceError::Invalid(errors))) => {
+            let ctx = staff.ctx(&state);
+            let d = state
+                .run(move |conn| admin::user_details(conn, &ctx, id))
+                .await?;
+            input.hsa_id = d.user.hsa_id;
+            user_form(&state, &staff, Some(id), input, errors, false, None).await
+        }
+        Err(AppError::Service(ServiceError::Refused(msg))) => {
+            let ctx = staff.ctx(&state);
+            let d = state
+                .run(move |conn| admin::user_details(conn, &ctx, id))
+                .await?;
+            input.hsa_id = d.user.hsa_id;
+            user_form(
+                &state,
+                &staff,
+                Some(id),
+                input,
+                FieldErrors::default(),
+                false,
+                Some(msg),
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub(super) async fn reset_login(
+    state: web::Data<AppState>,
+    staff: AdminStaff,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = staff.ctx(&state);
+    let id = id.into_inner();
+    let hours = state.config.enrolment_link_hours;
+    let (token, d) = state
+        .run(move |conn| {
+            let t = admin::reset_login(conn, &ctx, id, hours)?;
+            let d = admin::user_details(conn, &ctx, id)?;
+            Ok((t, d))
+        })
+        .await?;
+    Ok(link_page(
+        &state,
+        &staff,
+        &d.user.name,
+        &d.user.hsa_id,
+        &token,
+    ))
+}

@@ -1,0 +1,128 @@
+//! The emergency phone: registering a call, linking the written form later.
+
+use super::*;
+
+#[derive(Template)]
+#[template(path = "cases/call.html")]
+pub(super) struct CallPage {
+    l: Layout,
+    form: CallInput,
+    units: Vec<Choice>,
+    requested_by: Vec<Choice>,
+    errors: FieldErrors,
+}
+
+pub(super) async fn call_page(
+    state: &AppState,
+    staff: &Staff,
+    form: CallInput,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let ctx = staff.ctx(state);
+    state.authorize(&ctx, Access::HandleCases).await?;
+    let ch = state
+        .run(move |c| cases::form_choices(c, &ctx, None, "lock", ""))
+        .await?;
+    let units = ch
+        .units
+        .iter()
+        .map(|u| Choice {
+            value: u.id.to_string(),
+            label: format!("{} ({})", u.name, u.code),
+            checked: form.unit_id == u.id.to_string(),
+        })
+        .collect();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(pages::render(
+        status,
+        &CallPage {
+            l: staff.layout("Samtal till nödtelefon"),
+            requested_by: opts(REQUESTED_BY, std::slice::from_ref(&form.requested_by)),
+            form,
+            units,
+            errors,
+        },
+    ))
+}
+
+pub(super) async fn call_form(
+    state: web::Data<AppState>,
+    staff: Staff,
+) -> Result<HttpResponse, AppError> {
+    call_page(&state, &staff, CallInput::default(), FieldErrors::default()).await
+}
+
+pub(super) async fn call(
+    state: web::Data<AppState>,
+    staff: Staff,
+    form: HtmlForm<CallInput>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = staff.ctx(&state);
+    let input = form.0;
+    let i2 = input.clone();
+    let prefix = cases::Workflow::from_config(&state.config);
+    match state
+        .run(move |c| cases::register_call(c, &ctx, &i2, &prefix))
+        .await
+    {
+        Ok((id, _)) => Ok(see_other(format!("/arenden/{id}"))),
+        Err(AppError::Service(ServiceError::Invalid(errors))) => {
+            call_page(&state, &staff, input, errors).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub(super) async fn link_form_page(
+    state: web::Data<AppState>,
+    staff: HandlerStaff,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let ctx = staff.ctx(&state);
+    let register = state.register.clone();
+    let v = state
+        .run(move |c| cases::view(c, &ctx, id, register.as_ref(), false))
+        .await?;
+    let form = CaseInput::from_row(&v.case, crate::clock::swedish_today(state.clock.now()));
+    form_page(
+        &state,
+        &staff,
+        "link",
+        format!("/arenden/{id}/blankett"),
+        form,
+        FieldErrors::default(),
+        None,
+    )
+    .await
+}
+
+pub(super) async fn link_form(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<i64>,
+    form: HtmlForm<CaseInput>,
+) -> Result<HttpResponse, AppError> {
+    let id = id.into_inner();
+    let ctx = staff.ctx(&state);
+    let input = form.0;
+    let i2 = input.clone();
+    match state.run(move |c| cases::link_form(c, &ctx, id, &i2)).await {
+        Ok(()) => Ok(see_other(format!("/arenden/{id}"))),
+        Err(e) => {
+            back_to_form(
+                &state,
+                &staff,
+                "link",
+                format!("/arenden/{id}/blankett"),
+                input,
+                e,
+            )
+            .await
+        }
+    }
+}

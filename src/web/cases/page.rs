@@ -1,0 +1,309 @@
+//! The case page and its actions.
+
+use super::*;
+use crate::domain::case::{Action, RequestedBy};
+
+#[derive(Template)]
+#[template(path = "cases/view.html")]
+pub(super) struct ViewPage {
+    l: Layout,
+    v: CaseView,
+    name: String,
+    masked: bool,
+    /// Contact data as it may be shown (masked for a protected citizen).
+    contact: String,
+    /// The register's name as it may be shown.
+    register_name: String,
+    pnr: String,
+    kind: &'static str,
+    category: &'static str,
+    status: &'static str,
+    /// For the CSS class only; what the page offers comes from `offer`.
+    status_code: &'static str,
+    offer: Offer,
+    is_lock: bool,
+    returned: bool,
+    withdrawn: bool,
+    citizen_asked: bool,
+    signed: bool,
+    channel: &'static str,
+    risks: Vec<&'static str>,
+    basis: Vec<&'static str>,
+    situations: Vec<&'static str>,
+    requested_by: &'static str,
+    not_informed: &'static str,
+    checks: Vec<CheckLine>,
+    earlier: Vec<CaseItem>,
+    events: Vec<(String, String, String, String)>,
+    is_handler: bool,
+    notice: Option<String>,
+    errors: FieldErrors,
+    created: String,
+    executed: String,
+}
+
+/// The steps the page offers, from `domain::case::available_actions`.
+#[derive(Default)]
+pub struct Offer {
+    pub edit: bool,
+    pub sign: bool,
+    pub submit: bool,
+    pub receive: bool,
+    pub return_case: bool,
+    pub verify: bool,
+    pub execute: bool,
+    pub link_form: bool,
+    pub withdraw: bool,
+    pub review: bool,
+}
+
+impl Offer {
+    pub fn of(actions: &[Action]) -> Offer {
+        let has = |a| actions.contains(&a);
+        Offer {
+            edit: has(Action::Edit),
+            sign: has(Action::Sign),
+            submit: has(Action::Submit) || has(Action::Resubmit),
+            receive: has(Action::Receive),
+            return_case: has(Action::Return),
+            verify: has(Action::Verify),
+            execute: has(Action::Execute),
+            link_form: has(Action::LinkForm),
+            withdraw: has(Action::Withdraw),
+            review: has(Action::Review),
+        }
+    }
+}
+
+pub struct CheckLine {
+    pub code: &'static str,
+    pub label: &'static str,
+    pub done: Option<String>,
+}
+
+pub(super) fn labels(choices: grounds::Choices, stored: &str) -> Vec<&'static str> {
+    grounds::split(stored)
+        .iter()
+        .map(|c| grounds::label(choices, c))
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+pub(super) fn view_page(
+    staff: &Staff,
+    v: CaseView,
+    notice: Option<String>,
+    errors: FieldErrors,
+) -> ViewPage {
+    let r = &v.case;
+    let masked = r.citizen_protected && !v.name_revealed;
+    let checks = grounds::CHECKS
+        .iter()
+        .filter(|(c, _)| v.applicable_checks.contains(c))
+        .map(|(code, label)| CheckLine {
+            code,
+            label,
+            done: v.checks.iter().find(|x| x.item == *code).map(|x| {
+                let note = if x.note.is_empty() {
+                    String::new()
+                } else {
+                    format!(" – {}", x.note)
+                };
+                format!("{} {}{}", x.done_by_name, local_time(&x.done_at), note)
+            }),
+        })
+        .collect();
+    ViewPage {
+        l: staff.layout(&format!(
+            "Ärende {}",
+            r.diary_number
+                .clone()
+                .unwrap_or_else(|| format!("nr {}", r.id))
+        )),
+        name: crate::domain::personnummer::shown(&r.citizen_name, masked),
+        masked,
+        contact: crate::domain::personnummer::shown(&r.citizen_contact, masked),
+        register_name: v
+            .register
+            .as_ref()
+            .map(|p| crate::domain::personnummer::shown(&p.name, p.protected && !v.name_revealed))
+            .unwrap_or_default(),
+        pnr: pnr_display(&r.citizen_pnr),
+        kind: r.kind.label(),
+        category: r.kind.category(),
+        status: r.status.label(),
+        status_code: r.status.code(),
+        offer: Offer::of(&v.actions),
+        is_lock: r.kind == Kind::Lock,
+        returned: r.status == Status::Returned,
+        withdrawn: r.status == Status::Withdrawn,
+        citizen_asked: r.requested_by == RequestedBy::Citizen,
+        signed: r.decider_user_id.is_some() || !r.decider_name.is_empty(),
+        channel: r.channel.label(),
+        risks: labels(RISKS, &r.risk_kinds),
+        basis: labels(BASIS, &r.basis),
+        situations: labels(SITUATIONS, &r.situations),
+        requested_by: grounds::label(REQUESTED_BY, r.requested_by.code()),
+        not_informed: grounds::label(NOT_INFORMED, &r.patient_not_informed_reason),
+        checks,
+        earlier: v.earlier.iter().map(item).collect(),
+        events: v
+            .events
+            .iter()
+            .map(|e| {
+                (
+                    local_time(&e.at),
+                    e.actor_name.clone(),
+                    e.action.clone(),
+                    e.detail.clone(),
+                )
+            })
+            .collect(),
+        is_handler: v.role == Role::Handler,
+        notice,
+        errors,
+        created: local_time(&r.created_at),
+        executed: r.executed_at.as_ref().map(local_time).unwrap_or_default(),
+        v,
+    }
+}
+
+pub(super) async fn show_case(
+    state: &AppState,
+    staff: &Staff,
+    id: i64,
+    reveal: bool,
+    notice: Option<String>,
+    errors: FieldErrors,
+) -> Result<HttpResponse, AppError> {
+    let ctx = staff.ctx(state);
+    let register = state.register.clone();
+    let v = state
+        .run(move |c| cases::view(c, &ctx, id, register.as_ref(), reveal))
+        .await?;
+    let status = if notice.is_some() || !errors.is_empty() {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::OK
+    };
+    Ok(pages::render(status, &view_page(staff, v, notice, errors)))
+}
+
+pub(super) async fn show(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    show_case(
+        &state,
+        &staff,
+        id.into_inner(),
+        false,
+        None,
+        FieldErrors::default(),
+    )
+    .await
+}
+
+pub(super) async fn reveal(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    show_case(
+        &state,
+        &staff,
+        id.into_inner(),
+        true,
+        None,
+        FieldErrors::default(),
+    )
+    .await
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct ActionForm {
+    #[serde(default)]
+    version: i32,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    item: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    helpdesk_ref: String,
+    #[serde(default)]
+    plexus_ref: String,
+}
+
+pub(super) async fn act(
+    state: web::Data<AppState>,
+    staff: Staff,
+    path: web::Path<(i64, String)>,
+    form: HtmlForm<ActionForm>,
+) -> Result<HttpResponse, AppError> {
+    let (id, action) = path.into_inner();
+    let ctx = staff.ctx(&state);
+    let f = form.0;
+    let prefix = cases::Workflow::from_config(&state.config);
+    let result = match action.as_str() {
+        "signera" => {
+            state
+                .run(move |c| cases::sign(c, &ctx, id, f.version))
+                .await
+        }
+        "skicka" => {
+            state
+                .run(move |c| cases::submit(c, &ctx, id, f.version))
+                .await
+        }
+        "ta-emot" => {
+            state
+                .run(move |c| cases::receive(c, &ctx, id, f.version))
+                .await
+        }
+        "kontroll" => {
+            state
+                .run(move |c| cases::check_item(c, &ctx, id, f.version, &f.item, &f.note))
+                .await
+        }
+        "retur" => {
+            state
+                .run(move |c| cases::return_case(c, &ctx, id, f.version, &f.reason))
+                .await
+        }
+        "verifiera" => {
+            state
+                .run(move |c| cases::verify(c, &ctx, id, f.version))
+                .await
+        }
+        "verkstall" => {
+            let input = ExecuteInput {
+                helpdesk_ref: f.helpdesk_ref,
+                plexus_ref: f.plexus_ref,
+                version: f.version,
+            };
+            state
+                .run(move |c| cases::execute(c, &ctx, id, &input, &prefix))
+                .await
+                .map(|_| ())
+        }
+        "aterkalla" => {
+            state
+                .run(move |c| cases::withdraw(c, &ctx, id, f.version, &f.reason))
+                .await
+        }
+        _ => return Err(ServiceError::NotFound.into()),
+    };
+    match result {
+        Ok(()) => Ok(see_other(format!("/arenden/{id}"))),
+        Err(AppError::Service(ServiceError::Conflict(m) | ServiceError::Refused(m))) => {
+            show_case(&state, &staff, id, false, Some(m), FieldErrors::default()).await
+        }
+        Err(AppError::Service(ServiceError::Invalid(errors))) => {
+            show_case(&state, &staff, id, false, None, errors).await
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,173 @@
+//! The three-month review: the list of locks due and the review decision.
+
+use super::*;
+
+/// A lock in the "Omprövningar" list.
+pub struct ReviewItem {
+    pub id: i64,
+    pub diary: String,
+    pub pnr: String,
+    pub name: String,
+    pub due: String,
+    pub state: &'static str,
+    pub overdue: bool,
+}
+
+#[derive(Template)]
+#[template(path = "cases/reviews.html")]
+pub(super) struct ReviewsPage {
+    l: Layout,
+    rows: Vec<ReviewItem>,
+    pager: Pager,
+    ascending: bool,
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct ReviewsQuery {
+    sida: Option<i64>,
+    ordning: Option<String>,
+}
+
+pub(super) async fn reviews(
+    state: web::Data<AppState>,
+    staff: Staff,
+    q: web::Query<ReviewsQuery>,
+) -> Result<HttpResponse, AppError> {
+    use crate::domain::review::{ReviewState, review_state};
+    let ctx = staff.ctx(&state);
+    let today = cases::swedish_today(&ctx);
+    let ascending = q.ordning.as_deref() != Some("fallande");
+    let offset = Pager::offset(q.sida);
+    let soon = state.config.review_remind_before_days;
+    let (rows, total) = state
+        .run(move |c| crate::service::cases::reviews(c, &ctx, ascending, pages::PER_PAGE, offset))
+        .await?;
+    let rows = rows
+        .iter()
+        .filter_map(|r| {
+            let due = r.review_due?;
+            let st = review_state(due, today, soon);
+            Some(ReviewItem {
+                id: r.id,
+                diary: r.diary_number.clone().unwrap_or_default(),
+                pnr: pnr_display(&r.citizen_pnr),
+                name: crate::domain::personnummer::shown(&r.citizen_name, r.citizen_protected),
+                due: due.to_string(),
+                state: match st {
+                    ReviewState::Overdue => "Försenad",
+                    ReviewState::Due => "Ska göras i dag",
+                    ReviewState::DueSoon => "Snart",
+                    ReviewState::Later => "Senare",
+                },
+                overdue: st == ReviewState::Overdue,
+            })
+        })
+        .collect();
+    let base = if ascending {
+        String::new()
+    } else {
+        "ordning=fallande".into()
+    };
+    Ok(pages::ok(&ReviewsPage {
+        l: staff.layout("Omprövningar"),
+        rows,
+        pager: Pager::new(q.sida, total, base),
+        ascending,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "cases/review.html")]
+pub(super) struct ReviewPage {
+    l: Layout,
+    id: i64,
+    diary: String,
+    pnr: String,
+    due: String,
+    version: i32,
+    form: crate::service::cases::ReviewInput,
+    not_informed: Vec<Choice>,
+    errors: FieldErrors,
+    notice: Option<String>,
+}
+
+pub(super) async fn review_page(
+    state: &AppState,
+    staff: &Staff,
+    id: i64,
+    form: crate::service::cases::ReviewInput,
+    errors: FieldErrors,
+    notice: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = staff.ctx(state);
+    let register = state.register.clone();
+    let v = state
+        .run(move |c| cases::view(c, &ctx, id, register.as_ref(), false))
+        .await?;
+    let status = if errors.is_empty() && notice.is_none() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(pages::render(
+        status,
+        &ReviewPage {
+            l: staff.layout("Omprövning av låst inloggning"),
+            id,
+            diary: v.case.diary_number.clone().unwrap_or_default(),
+            pnr: pnr_display(&v.case.citizen_pnr),
+            due: v.case.review_due.map(|d| d.to_string()).unwrap_or_default(),
+            version: v.case.version,
+            not_informed: opts(
+                NOT_INFORMED,
+                std::slice::from_ref(&form.patient_not_informed_reason),
+            ),
+            form,
+            errors,
+            notice,
+        },
+    ))
+}
+
+pub(super) async fn review_form(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, AppError> {
+    review_page(
+        &state,
+        &staff,
+        id.into_inner(),
+        Default::default(),
+        FieldErrors::default(),
+        None,
+    )
+    .await
+}
+
+pub(super) async fn review(
+    state: web::Data<AppState>,
+    staff: Staff,
+    id: web::Path<i64>,
+    form: HtmlForm<crate::service::cases::ReviewInput>,
+) -> Result<HttpResponse, AppError> {
+    use crate::service::cases::Reviewed;
+    let id = id.into_inner();
+    let ctx = staff.ctx(&state);
+    let input = form.0;
+    let i2 = input.clone();
+    match state
+        .run(move |c| crate::service::cases::review(c, &ctx, id, &i2))
+        .await
+    {
+        Ok(Reviewed::Kept(_)) => Ok(see_other(format!("/arenden/{id}"))),
+        Ok(Reviewed::Unlock(new)) => Ok(see_other(format!("/arenden/{new}/andra"))),
+        Err(AppError::Service(ServiceError::Invalid(errors))) => {
+            review_page(&state, &staff, id, input, errors, None).await
+        }
+        Err(AppError::Service(ServiceError::Refused(m))) => {
+            review_page(&state, &staff, id, input, FieldErrors::default(), Some(m)).await
+        }
+        Err(e) => Err(e),
+    }
+}
