@@ -1,4 +1,5 @@
-//! The command line: `serve`, `migrate`, `admin create`, `user add`, `audit verify|seal|export`.
+//! The command line: `serve`, `migrate`, `admin create`, `user add`, `audit verify|seal|export`,
+//! `backup`, `restore`.
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
@@ -63,6 +64,27 @@ pub enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Write a backup bundle (a new directory): the database (SQLite `VACUUM INTO`, PostgreSQL
+    /// `pg_dump --format=custom`) and the attachments. Safe while `serve` runs.
+    Backup {
+        /// The bundle directory to create (must not exist).
+        dir: PathBuf,
+        /// Where pg_dump lives (default: PATH, then the newest /usr/lib/postgresql/*/bin).
+        #[arg(long)]
+        pg_bin: Option<PathBuf>,
+    },
+    /// Restore a backup bundle into an empty database and attachments directory (stop `serve`
+    /// first), then apply newer migrations.
+    Restore {
+        /// A bundle written by `kontosparr backup`.
+        dir: PathBuf,
+        /// Replace a database or attachments directory that is not empty.
+        #[arg(long)]
+        force: bool,
+        /// Where pg_restore lives (default: PATH, then the newest /usr/lib/postgresql/*/bin).
+        #[arg(long)]
+        pg_bin: Option<PathBuf>,
     },
     /// The key that encrypts TOTP secrets.
     Secrets {
@@ -182,6 +204,8 @@ pub enum CliError {
     AuditBroken,
     #[error(transparent)]
     Audit(#[from] crate::audit::AuditError),
+    #[error(transparent)]
+    Backup(#[from] crate::backup::BackupError),
     #[error(transparent)]
     Secret(#[from] crate::auth::secrets::SecretError),
     #[error(
@@ -411,6 +435,33 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Audit { command } => audit_command(&cfg, command),
+        Command::Backup { dir, pg_bin } => {
+            let r = crate::backup::backup(&cfg, &dir, pg_bin.as_deref())?;
+            println!(
+                "Backup written to {}: {} database ({}), newest migration {}, {} attachments.",
+                r.dir.display(),
+                r.manifest.backend,
+                r.manifest.database_file,
+                r.manifest.newest_migration,
+                r.manifest.attachments
+            );
+            println!("It holds personal data: store it encrypted and apart from the audit key.");
+            Ok(())
+        }
+        Command::Restore { dir, force, pg_bin } => {
+            let r = crate::backup::restore(&cfg, &dir, force, pg_bin.as_deref())?;
+            println!(
+                "Restored {} ({} database of {}, newest migration {}) and {} attachments; {} newer migrations applied.",
+                dir.display(),
+                r.manifest.backend,
+                r.manifest.created_at,
+                r.manifest.newest_migration,
+                r.attachments,
+                r.migrations
+            );
+            println!("Run `kontosparr audit verify` before starting `serve`.");
+            Ok(())
+        }
     }
 }
 

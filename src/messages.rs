@@ -5,8 +5,6 @@ use crate::domain::hsa::HsaIdError;
 use crate::domain::personnummer::PnrError;
 use crate::domain::validate::PasswordProblem;
 
-pub const LOGIN_FAILED: &str = "Inloggningen misslyckades. Kontrollera HSA-id, lösenord och kod. \
-     Efter fem misslyckade försök spärras kontot i 15 minuter.";
 pub const RATE_LIMITED: &str =
     "För många inloggningsförsök från din dator. Vänta några minuter och försök igen.";
 pub const REQUIRED: &str = "Fyll i fältet.";

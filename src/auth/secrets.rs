@@ -63,6 +63,14 @@ impl SecretBox {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|e| SecretError::File(dir.into(), e))?;
             }
+            // Written whole to a file of its own, then linked into place: the key file appears
+            // complete or not at all (two instances starting together read the same whole key).
+            let tmp = PathBuf::from(format!(
+                "{}.{}-{}.tmp",
+                path.display(),
+                std::process::id(),
+                hex::encode(rand::random::<[u8; 6]>())
+            ));
             let mut opts = std::fs::OpenOptions::new();
             opts.write(true).create_new(true);
             #[cfg(unix)]
@@ -70,19 +78,27 @@ impl SecretBox {
                 use std::os::unix::fs::OpenOptionsExt;
                 opts.mode(0o600);
             }
-            match opts.open(path) {
-                Ok(mut f) => {
-                    f.write_all(format!("{}\n", hex::encode(key)).as_bytes())
-                        .and_then(|_| f.sync_all())
-                        .map_err(|e| SecretError::File(path.into(), e))?;
+            let written = opts
+                .open(&tmp)
+                .and_then(|mut f| {
+                    f.write_all(format!("{}\n", hex::encode(key)).as_bytes())?;
+                    f.sync_all()
+                })
+                .map_err(|e| SecretError::File(tmp.clone(), e));
+            let linked = written.and_then(|()| match std::fs::hard_link(&tmp, path) {
+                Ok(()) => {
                     tracing::info!(
                         file = %path.display(),
                         "secret key created: back it up apart from the database"
                     );
+                    Ok(())
                 }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-                Err(e) => return Err(SecretError::File(path.into(), e)),
-            }
+                // Another process created it first: use that one.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+                Err(e) => Err(SecretError::File(path.into(), e)),
+            });
+            let _ = std::fs::remove_file(&tmp);
+            linked?;
         }
         Self::load(path)
     }

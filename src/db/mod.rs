@@ -266,15 +266,79 @@ pub fn backend(conn: &DbConnection) -> Backend {
     }
 }
 
+/// The key of the PostgreSQL advisory lock held while migrations run (any fixed number; this one
+/// spells "kontospr" in ASCII).
+pub const MIGRATION_LOCK_KEY: i64 = 0x6b6f_6e74_6f73_7072;
+
+/// How many busy timeouts (10 s each in the pool) an SQLite instance waits for another one's
+/// migrations before giving up.
+pub const MIGRATION_WAIT_TRIES: u32 = 60;
+
 /// Applies every pending migration; returns how many ran.
+///
+/// Any number of instances may start at once on one database: the migrations run under a lock,
+/// so one instance applies them and the others then find nothing pending.
+/// * PostgreSQL: the session-level `pg_advisory_lock(MIGRATION_LOCK_KEY)`, released afterwards
+///   (also when a migration fails; a lost connection releases it by itself).
+/// * SQLite: one `BEGIN IMMEDIATE` transaction around all of them (each migration is a savepoint
+///   in it); a second instance waits on the busy timeout and then sees them applied.
 pub fn migrate(conn: &mut DbConnection) -> Result<usize, DbError> {
-    let r = match conn {
-        DbConnection::Pg(c) => c
-            .run_pending_migrations(POSTGRES_MIGRATIONS)
-            .map(|v| v.len()),
-        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
-    };
-    r.map_err(|e| DbError::Migration(e.to_string()))
+    let mig = |e: Box<dyn std::error::Error + Send + Sync>| DbError::Migration(e.to_string());
+    match conn {
+        DbConnection::Pg(c) => {
+            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+                .execute(c)?;
+            let r = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.len());
+            let unlock =
+                diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
+                    .execute(c);
+            let n = r.map_err(mig)?;
+            unlock?;
+            Ok(n)
+        }
+        DbConnection::Sqlite(c) => {
+            // Another instance's migrations may take longer than one busy timeout: keep waiting
+            // (each try waits the connection's busy_timeout), as PostgreSQL waits for its lock.
+            let mut tries = 0;
+            loop {
+                match AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE") {
+                    Ok(()) => break,
+                    Err(diesel::result::Error::DatabaseError(_, info))
+                        if info.message().contains("locked") && tries < MIGRATION_WAIT_TRIES =>
+                    {
+                        tries += 1;
+                        tracing::info!(tries, "waiting for another instance to finish migrating");
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            match c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()) {
+                Ok(n) => {
+                    AnsiTransactionManager::commit_transaction(c)?;
+                    Ok(n)
+                }
+                Err(e) => {
+                    let _ = AnsiTransactionManager::rollback_transaction(c);
+                    Err(mig(e))
+                }
+            }
+        }
+    }
+}
+
+/// Reverts the newest `n` applied migrations (tests use it to make an older schema).
+pub fn revert_last(conn: &mut DbConnection, n: usize) -> Result<usize, DbError> {
+    let mig = |e: Box<dyn std::error::Error + Send + Sync>| DbError::Migration(e.to_string());
+    for _ in 0..n {
+        match conn {
+            DbConnection::Pg(c) => c.revert_last_migration(POSTGRES_MIGRATIONS).map(|_| ()),
+            DbConnection::Sqlite(c) => c.revert_last_migration(SQLITE_MIGRATIONS).map(|_| ()),
+        }
+        .map_err(mig)?;
+    }
+    Ok(n)
 }
 
 /// Reverts every migration (used by the migration round-trip test).

@@ -7,7 +7,7 @@ use crate::service::{self, FieldErrors, ServiceError, auth::LockoutPolicy};
 use crate::web::error::AppError;
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -50,7 +50,7 @@ async fn home(staff: Staff) -> HttpResponse {
 struct LoginPage {
     l: Layout,
     hsa_id: String,
-    error: Option<&'static str>,
+    error: Option<String>,
     demo_accounts: Vec<crate::service::demo::DemoAccount>,
     demo_password: &'static str,
 }
@@ -93,9 +93,19 @@ fn with_cookie(state: &AppState, mut res: HttpResponse, token: Option<String>) -
     res
 }
 
+/// The language a visitor's browser asks for (`Accept-Language`); Swedish otherwise.
+fn visitor_lang(req: &HttpRequest) -> crate::i18n::Lang {
+    req.headers()
+        .get(actix_web::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(crate::i18n::Lang::from_accept_language)
+        .unwrap_or_default()
+}
+
 async fn login_form(
     state: web::Data<AppState>,
     visitor: Visitor,
+    req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     if let Some(s) = visitor.session() {
         match s.stage {
@@ -106,7 +116,7 @@ async fn login_form(
         }
     }
     let (s, new) = session_for_form(&state, &visitor).await?;
-    let mut l = Layout::public("Logga in");
+    let mut l = Layout::public_in(visitor_lang(&req), "login-title");
     l.csrf = s.csrf_token;
     let page = LoginPage {
         l,
@@ -133,8 +143,10 @@ const MAX_CREDENTIAL: usize = 256;
 async fn login(
     state: web::Data<AppState>,
     visitor: Visitor,
+    req: HttpRequest,
     form: web::Form<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
+    let lang = visitor_lang(&req);
     let form = form.into_inner();
     let Some(s) = visitor.session().cloned() else {
         return Err(AppError::Csrf);
@@ -144,8 +156,9 @@ async fn login(
         .client_addr
         .parse()
         .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
-    let failed_page = |status: StatusCode, error: &'static str, hsa: &str| {
-        let mut l = Layout::public("Logga in");
+    let failed_page = |status: StatusCode, error_key: &'static str, hsa: &str| {
+        let mut l = Layout::public_in(lang, "login-title");
+        let error = l.t(error_key);
         l.csrf = s.csrf_token.clone();
         pages::render(
             status,
@@ -161,7 +174,7 @@ async fn login(
     if !state.login_limiter.allow(ip) {
         return Ok(failed_page(
             StatusCode::TOO_MANY_REQUESTS,
-            crate::messages::RATE_LIMITED,
+            "login-error-rate",
             &form.hsa_id,
         ));
     }
@@ -171,7 +184,7 @@ async fn login(
     {
         return Ok(failed_page(
             StatusCode::UNAUTHORIZED,
-            crate::messages::LOGIN_FAILED,
+            "login-error-failed",
             "",
         ));
     }
@@ -200,7 +213,7 @@ async fn login(
         }
         Err(AppError::Service(ServiceError::LoginFailed)) => Ok(failed_page(
             StatusCode::UNAUTHORIZED,
-            crate::messages::LOGIN_FAILED,
+            "login-error-failed",
             &form.hsa_id,
         )),
         Err(e) => Err(e),

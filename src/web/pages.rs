@@ -29,9 +29,26 @@ pub struct Layout {
     pub csrf: String,
     pub nav: Vec<NavLink>,
     pub demo: bool,
+    /// The language of the page (`<html lang>` and every `t` lookup).
+    pub lang: crate::i18n::Lang,
 }
 
 impl Layout {
+    /// A text of the message catalog in the page's language.
+    pub fn t(&self, key: &str) -> String {
+        self.lang.t(key)
+    }
+
+    /// A page for visitors in the language their browser asks for.
+    pub fn public_in(lang: crate::i18n::Lang, title_key: &str) -> Self {
+        Layout {
+            title: lang.t(title_key),
+            demo: is_demo(),
+            lang,
+            ..Default::default()
+        }
+    }
+
     pub fn public(title: &str) -> Self {
         Layout {
             title: title.to_string(),
@@ -121,6 +138,7 @@ impl Layout {
                 .join(", "),
             csrf: csrf.to_string(),
             nav,
+            lang: crate::i18n::Lang::Sv,
             demo: is_demo(),
         }
     }

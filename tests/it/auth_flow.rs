@@ -20,6 +20,7 @@ dual!(
     enrolment_link_sets_password_and_totp,
     temporary_password_must_be_changed,
     recovery_code_works_once,
+    the_login_page_speaks_the_browsers_language,
 );
 
 async fn health_redirect_and_headers(app: TestApp) {
@@ -544,4 +545,60 @@ async fn over_https_cookies_are_host_prefixed_and_hsts_is_sent() {
         r.header("strict-transport-security")
             .is_some_and(|h| h.contains("max-age="))
     );
+}
+
+/// The login page answers in English to `Accept-Language: en` and in Swedish otherwise, with
+/// `<html lang>` to match; a failed login answers in the same language.
+async fn the_login_page_speaks_the_browsers_language(app: TestApp) {
+    let client = awc::Client::builder().disable_redirects().finish();
+    let get = |lang: Option<&'static str>| {
+        let mut req = client.get(format!("{}/login", app.base));
+        if let Some(l) = lang {
+            req = req.insert_header(("accept-language", l));
+        }
+        async move {
+            let mut res = req.send().await.unwrap();
+            let body = res.body().await.unwrap();
+            String::from_utf8_lossy(&body).into_owned()
+        }
+    };
+    let en = get(Some("en-GB,en;q=0.9")).await;
+    assert!(en.contains("<html lang=\"en\">"), "{en}");
+    assert!(en.contains("<h1>Log in</h1>") && en.contains("One-time code"));
+    assert!(!en.contains("Engångskod"));
+    for lang in [
+        None,
+        Some("sv-SE"),
+        Some("de, fr"),
+        Some("en;q=0.1, sv;q=0.9"),
+    ] {
+        let sv = get(lang).await;
+        assert!(sv.contains("<html lang=\"sv\">"), "{lang:?}");
+        assert!(
+            sv.contains("<h1>Logga in</h1>") && sv.contains("Engångskod"),
+            "{lang:?}"
+        );
+    }
+    // A failed login keeps the visitor's language.
+    let mut b = app.browser();
+    let page = b.get("/login").await;
+    let token = page.csrf();
+    let body = serde_html_form::to_string([
+        ("csrf_token", token.as_str()),
+        ("hsa_id", "SE2321000131-X000000000001"),
+        ("password", "fel"),
+        ("code", "000000"),
+    ])
+    .unwrap();
+    let mut res = client
+        .post(format!("{}/login", app.base))
+        .insert_header(("cookie", b.cookie.clone().unwrap()))
+        .insert_header(("accept-language", "en"))
+        .insert_header(("content-type", "application/x-www-form-urlencoded"))
+        .send_body(body)
+        .await
+        .unwrap();
+    let failed = String::from_utf8_lossy(&res.body().await.unwrap()).into_owned();
+    assert_eq!(res.status().as_u16(), 401, "{failed}");
+    assert!(failed.contains("Login failed"), "{failed}");
 }

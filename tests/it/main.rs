@@ -12,6 +12,7 @@ mod demo;
 mod hardening;
 mod mail;
 mod operations;
+mod processes;
 mod records;
 mod reminders;
 mod workflow;

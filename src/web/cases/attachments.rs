@@ -36,18 +36,15 @@ pub(super) async fn upload(
     };
     let ctx = staff.ctx(&state);
     let dir = std::path::PathBuf::from(&state.config.attachments_dir);
-    match state
+    let result = state
         .run(move |c| crate::service::attachments::add(c, &ctx, id, &bytes, &name, &dir, max))
-        .await
-    {
-        Ok(_) => Ok(see_other(format!("/arenden/{id}"))),
-        Err(AppError::Service(ServiceError::Invalid(errors))) => {
-            show_case(&state, &staff, id, false, None, errors).await
-        }
-        Err(AppError::Service(ServiceError::Refused(m))) => {
+        .await;
+    match outcome(result)? {
+        Outcome::Done(_) => Ok(see_other(format!("/arenden/{id}"))),
+        Outcome::Invalid(errors) => show_case(&state, &staff, id, false, None, errors).await,
+        Outcome::Notice(m) => {
             show_case(&state, &staff, id, false, Some(m), FieldErrors::default()).await
         }
-        Err(e) => Err(e),
     }
 }
 

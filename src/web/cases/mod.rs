@@ -17,7 +17,7 @@ use page::*;
 use paper::*;
 use review::*;
 
-use super::view::{Choice, local_time, pnr_display, see_other};
+use super::view::{Choice, Outcome, local_time, outcome, pnr_display, see_other};
 use crate::db::models::CaseRow;
 use crate::domain::Role;
 use crate::domain::case::{Kind, Status};

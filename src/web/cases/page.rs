@@ -296,14 +296,11 @@ pub(super) async fn act(
         }
         _ => return Err(ServiceError::NotFound.into()),
     };
-    match result {
-        Ok(()) => Ok(see_other(format!("/arenden/{id}"))),
-        Err(AppError::Service(ServiceError::Conflict(m) | ServiceError::Refused(m))) => {
+    match outcome(result)? {
+        Outcome::Done(()) => Ok(see_other(format!("/arenden/{id}"))),
+        Outcome::Notice(m) => {
             show_case(&state, &staff, id, false, Some(m), FieldErrors::default()).await
         }
-        Err(AppError::Service(ServiceError::Invalid(errors))) => {
-            show_case(&state, &staff, id, false, None, errors).await
-        }
-        Err(e) => Err(e),
+        Outcome::Invalid(errors) => show_case(&state, &staff, id, false, None, errors).await,
     }
 }

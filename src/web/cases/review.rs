@@ -156,18 +156,15 @@ pub(super) async fn review(
     let ctx = staff.ctx(&state);
     let input = form.0;
     let i2 = input.clone();
-    match state
+    let result = state
         .run(move |c| crate::service::cases::review(c, &ctx, id, &i2))
-        .await
-    {
-        Ok(Reviewed::Kept(_)) => Ok(see_other(format!("/arenden/{id}"))),
-        Ok(Reviewed::Unlock(new)) => Ok(see_other(format!("/arenden/{new}/andra"))),
-        Err(AppError::Service(ServiceError::Invalid(errors))) => {
-            review_page(&state, &staff, id, input, errors, None).await
-        }
-        Err(AppError::Service(ServiceError::Refused(m))) => {
+        .await;
+    match outcome(result)? {
+        Outcome::Done(Reviewed::Kept(_)) => Ok(see_other(format!("/arenden/{id}"))),
+        Outcome::Done(Reviewed::Unlock(new)) => Ok(see_other(format!("/arenden/{new}/andra"))),
+        Outcome::Invalid(errors) => review_page(&state, &staff, id, input, errors, None).await,
+        Outcome::Notice(m) => {
             review_page(&state, &staff, id, input, FieldErrors::default(), Some(m)).await
         }
-        Err(e) => Err(e),
     }
 }

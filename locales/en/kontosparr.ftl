@@ -1,0 +1,25 @@
+# Kontospärr – English. Every key also exists in sv/kontosparr.ftl.
+app-name = Kontospärr
+login-title = Log in
+login-intro = Log in with your HSA-ID, your password and the code from the authenticator app on your phone.
+login-failed-title = Login failed
+login-hsa-id = HSA-ID
+login-hsa-id-hint = For example SE2321000131-P000000012345.
+login-password = Password
+login-code = One-time code
+login-code-hint = Six digits from the authenticator app, or one of your recovery codes. The first time you log in with a temporary password, leave the field empty.
+login-submit = Log in
+login-demo-title = Demo accounts
+login-demo-intro = Every demo account has the password
+login-demo-codes = The one-time code below is valid for 30 seconds; reload the page for a new one. Each code works once.
+login-demo-role = Role
+login-demo-name = Name
+login-demo-code = Code now
+login-forgot = Forgot your password or lost your phone? Contact the administrator, who can give you a new activation link.
+login-error-failed = Login failed. Check your HSA-ID, password and code. After five failed attempts from the same computer you wait 15 minutes before you can try again from there.
+login-error-rate = Too many login attempts from your computer. Wait a few minutes and try again.
+layout-skip = Skip to content
+layout-demo = practice environment with made-up people and known passwords. Never enter real data here.
+layout-main-menu = Main menu
+layout-logout = Log out
+layout-footer = Kontospärr – locking and unlocking a citizen's login on 1177.se. All access is logged.

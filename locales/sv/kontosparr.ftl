@@ -1,0 +1,25 @@
+# Kontospärr – svenska (standard). Varje nyckel finns också i en/kontosparr.ftl.
+app-name = Kontospärr
+login-title = Logga in
+login-intro = Logga in med ditt HSA-id, ditt lösenord och koden från autentiseringsappen i din telefon.
+login-failed-title = Inloggningen misslyckades
+login-hsa-id = HSA-id
+login-hsa-id-hint = Till exempel SE2321000131-P000000012345.
+login-password = Lösenord
+login-code = Engångskod
+login-code-hint = Sex siffror från autentiseringsappen, eller en av dina reservkoder. Första gången du loggar in med ett tillfälligt lösenord lämnar du fältet tomt.
+login-submit = Logga in
+login-demo-title = Demokonton
+login-demo-intro = Alla demokonton har lösenordet
+login-demo-codes = Engångskoden nedan gäller i 30 sekunder; ladda om sidan för en ny. Varje kod fungerar en gång.
+login-demo-role = Roll
+login-demo-name = Namn
+login-demo-code = Kod nu
+login-forgot = Har du glömt lösenordet eller tappat telefonen? Kontakta administratören, som kan ge dig en ny aktiveringslänk.
+login-error-failed = Inloggningen misslyckades. Kontrollera HSA-id, lösenord och kod. Efter fem misslyckade försök från samma dator får du vänta 15 minuter innan du kan försöka igen därifrån.
+login-error-rate = För många inloggningsförsök från din dator. Vänta några minuter och försök igen.
+layout-skip = Hoppa till innehållet
+layout-demo = övningsmiljö med påhittade personer och kända lösenord. Använd aldrig riktiga uppgifter här.
+layout-main-menu = Huvudmeny
+layout-logout = Logga ut
+layout-footer = Kontospärr – låsning och upplåsning av invånarens inloggning på 1177.se. All åtkomst loggas.
