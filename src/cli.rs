@@ -86,6 +86,22 @@ pub enum Command {
         #[arg(long)]
         pg_bin: Option<PathBuf>,
     },
+    /// The key that encrypts TOTP secrets.
+    Secrets {
+        #[command(subcommand)]
+        command: SecretsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SecretsCommand {
+    /// Re-encrypt every TOTP secret (also ones still stored in clear) from the key in
+    /// secret_key_file to the key in FILE (created 0600 when missing), in one transaction. Then
+    /// stop every node, put FILE in place of secret_key_file, and start them again.
+    Rotate {
+        #[arg(long)]
+        new_key: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -190,6 +206,14 @@ pub enum CliError {
     Audit(#[from] crate::audit::AuditError),
     #[error(transparent)]
     Backup(#[from] crate::backup::BackupError),
+    #[error(transparent)]
+    Secret(#[from] crate::auth::secrets::SecretError),
+    #[error(
+        "secret_key_file {0} does not decrypt the TOTP secrets stored in the database: the key \
+         file is wrong or was replaced. Start with the key the secrets were encrypted with (see \
+         docs/operations.md, \"TOTP secrets\")"
+    )]
+    WrongSecretKey(String),
 }
 
 impl From<ServiceError> for CliError {
@@ -391,6 +415,25 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             );
             Ok(())
         }
+        Command::Secrets {
+            command: SecretsCommand::Rotate { new_key },
+        } => {
+            let old =
+                crate::auth::secrets::SecretBox::load(std::path::Path::new(&cfg.secret_key_file))?;
+            let new = crate::auth::secrets::SecretBox::load_or_create(&new_key)?;
+            let mut conn = open(&cfg)?;
+            let done = crate::service::auth::rotate_secrets(&mut conn, &cli_ctx(), &old, &new)?;
+            println!(
+                "{} TOTP-hemligheter krypterades med den nya nyckeln ({} var okrypterade), och {} under pågående registrering.",
+                done.users, done.were_clear, done.pending
+            );
+            println!(
+                "Stoppa alla noder, ersätt {} med {} och starta dem igen.",
+                cfg.secret_key_file,
+                new_key.display()
+            );
+            Ok(())
+        }
         Command::Audit { command } => audit_command(&cfg, command),
         Command::Backup { dir, pg_bin } => {
             let r = crate::backup::backup(&cfg, &dir, pg_bin.as_deref())?;
@@ -553,7 +596,11 @@ fn serve(cfg: Config) -> Result<(), CliError> {
             "E-post är inte konfigurerad (KONTOSPARR_SMTP_URL): återkoppling och påminnelser väntar i utkorgen tills den är det."
         );
     }
-    let pool = db::pool(&cfg.database_url, cfg.pool_size())?;
+    let pool = db::pool_with_timeout(
+        &cfg.database_url,
+        cfg.pool_size(),
+        std::time::Duration::from_millis(cfg.pool_timeout_ms),
+    )?;
     {
         let mut conn = pool.get().map_err(db::DbError::from)?;
         let n = db::migrate(&mut conn)?;
@@ -606,6 +653,7 @@ fn serve(cfg: Config) -> Result<(), CliError> {
         }
     }
     let bind = cfg.bind.clone();
+    let metrics_bind = cfg.metrics_bind.clone();
     let public = cfg.public_url();
     let register: Arc<dyn crate::register::PopulationRegister> =
         if cfg.population_register.is_empty() {
@@ -623,8 +671,13 @@ fn serve(cfg: Config) -> Result<(), CliError> {
             )
         };
     let sealer = Arc::new(crate::audit::Sealer::from_config(&cfg)?);
-    let state =
-        actix_web::web::Data::new(AppState::new(pool, cfg, Arc::new(SystemClock), register));
+    let state = AppState::new(pool, cfg, Arc::new(SystemClock), register)?;
+    {
+        let mut conn = db::checkout(&state.pool)?;
+        crate::service::auth::check_secret_key(&mut conn, &state.secrets)
+            .map_err(|_| CliError::WrongSecretKey(state.config.secret_key_file.clone()))?;
+    }
+    let state = actix_web::web::Data::new(state);
     let rt = actix_web::rt::System::new();
     rt.block_on(async move {
         crate::jobs::spawn_session_purge(state.clone());
@@ -634,6 +687,11 @@ fn serve(cfg: Config) -> Result<(), CliError> {
         }
         if let Err(e) = crate::jobs::spawn_reminders(state.clone()).await {
             tracing::error!(error = %e, "the reminder schedule could not start");
+        }
+        if !metrics_bind.is_empty() {
+            let listener = std::net::TcpListener::bind(&metrics_bind)?;
+            actix_web::rt::spawn(web::metrics::server(state.clone(), listener)?);
+            tracing::info!(bind = %metrics_bind, "metrics at /metrics");
         }
         let server = actix_web::HttpServer::new(move || web::build_app(state.clone()))
             .shutdown_timeout(10)

@@ -37,6 +37,9 @@ pub struct Config {
     /// Database connections in the pool. Unset: [`default_pool_size`] for the backend (SQLite 4,
     /// PostgreSQL twice the cores plus two).
     pub pool_size: Option<u32>,
+    /// How long a request waits for a database connection before it is answered 503
+    /// (milliseconds): a database that is down fails pages fast instead of hanging them.
+    pub pool_timeout_ms: u64,
     /// Prefix of diary numbers (`KSD 2026-00042`).
     pub diary_prefix: String,
     /// A JSON file of persons for the local population-register adapter; empty: the built-in
@@ -79,6 +82,14 @@ pub struct Config {
     /// How long the access log is kept, years (HSLF-FS 2016:40: at least 5). The application
     /// never deletes log rows; this is the operator's archive horizon.
     pub audit_retention_years: i64,
+    /// Where `/metrics` (Prometheus) is served, e.g. `127.0.0.1:9464`; empty: no metrics. Never
+    /// the public listener: keep it on loopback or an internal network.
+    pub metrics_bind: String,
+    /// The key that encrypts TOTP secrets in the database (AES-256-GCM; 64 hex digits). Created
+    /// with mode 0600 on the first start when missing. Never in the database or its backups.
+    pub secret_key_file: String,
+    /// This node's name in heartbeats and metrics; empty: host name and bind address.
+    pub node_name: String,
     /// Demo mode (`serve --demo`); never read from a file or the environment.
     #[serde(skip)]
     pub demo: bool,
@@ -100,6 +111,7 @@ impl Default for Config {
             enrolment_link_hours: 72,
             log_format: "text".into(),
             pool_size: None,
+            pool_timeout_ms: 2000,
             diary_prefix: "KSD".into(),
             population_register: String::new(),
             attachments_dir: "./data/attachments".into(),
@@ -120,6 +132,9 @@ impl Default for Config {
             audit_checkpoint_file: "./data/audit-checkpoints.jsonl".into(),
             audit_checkpoint_seconds: 60,
             audit_retention_years: 5,
+            node_name: String::new(),
+            secret_key_file: "./data/secret.key".into(),
+            metrics_bind: String::new(),
             demo: false,
         }
     }
@@ -151,6 +166,7 @@ const KEYS: &[&str] = &[
     "enrolment_link_hours",
     "log_format",
     "pool_size",
+    "pool_timeout_ms",
     "diary_prefix",
     "population_register",
     "attachments_dir",
@@ -171,6 +187,9 @@ const KEYS: &[&str] = &[
     "audit_checkpoint_file",
     "audit_checkpoint_seconds",
     "audit_retention_years",
+    "node_name",
+    "secret_key_file",
+    "metrics_bind",
 ];
 
 impl Config {
@@ -256,6 +275,12 @@ impl Config {
         if self.pool_size == Some(0) {
             return bad("pool_size must be at least 1");
         }
+        if !self.metrics_bind.is_empty() && self.metrics_bind.trim() == self.bind.trim() {
+            return bad("metrics_bind must differ from bind: metrics are never served publicly");
+        }
+        if !(100..=60_000).contains(&self.pool_timeout_ms) {
+            return bad("pool_timeout_ms must be between 100 and 60000");
+        }
         if let Some(u) = &self.public_url
             && !(u.starts_with("https://") || u.starts_with("http://"))
         {
@@ -268,6 +293,22 @@ impl Config {
     pub fn pool_size(&self) -> u32 {
         self.pool_size
             .unwrap_or_else(|| default_pool_size(&self.database_url))
+    }
+
+    /// This node's name: `node_name`, or `<host name>/<bind>`.
+    pub fn node(&self) -> String {
+        if !self.node_name.trim().is_empty() {
+            return self.node_name.trim().to_string();
+        }
+        // /proc/sys is hidden under the systemd unit's ProcSubset=pid: /etc/hostname then.
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "node".to_string());
+        format!("{host}/{}", self.bind)
     }
 
     /// The SMTP settings, or None when mail is not configured.

@@ -17,6 +17,11 @@ pub const CONTROL_CHARS: &str = "Texten innehåller ett otillåtet tecken, till 
      radbrytning eller ett styrtecken. Skriv den på en rad med vanliga tecken.";
 pub const NUL_REFUSED: &str = "Begäran innehöll ett nolltecken (NUL, %00 eller \\u0000), som \
      tjänsten inte tar emot. Ta bort tecknet och försök igen.";
+pub const UNAVAILABLE_TITLE: &str = "Tjänsten är tillfälligt otillgänglig";
+pub const UNAVAILABLE: &str = "Databasen svarar inte just nu, så ingenting har sparats. \
+     Försök igen om en stund. Kvarstår felet, kontakta support och ange referensen nedan.";
+pub const SECRET_UNREADABLE: &str = "Tvåfaktorsuppgifterna kunde inte läsas. Kontakta \
+     support och ange referensen nedan.";
 pub const ROLE_REQUIRED: &str = "Välj minst en roll.";
 pub const UNIT_REQUIRED: &str =
     "Vårdpersonal, verksamhetschefer och chefläkare måste höra till minst en enhet.";

@@ -2,5 +2,6 @@
 
 pub mod password;
 pub mod ratelimit;
+pub mod secrets;
 pub mod tokens;
 pub mod totp;

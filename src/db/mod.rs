@@ -5,6 +5,7 @@ pub mod api;
 pub mod attachments;
 pub mod audit;
 pub mod cases;
+pub mod health;
 pub mod login_throttle;
 pub mod models;
 pub mod org;
@@ -121,20 +122,36 @@ impl ManageConnection for Manager {
     type Error = r2d2::Error;
 
     fn connect(&self) -> Result<DbConnection, r2d2::Error> {
-        self.open().map_err(|e| match e {
-            DbError::Connect(c) => r2d2::Error::ConnectionError(c),
-            DbError::Query(q) => r2d2::Error::QueryError(q),
-            other => {
-                r2d2::Error::ConnectionError(ConnectionError::BadConnection(other.to_string()))
-            }
-        })
+        self.open()
+            .inspect(|_| CONNECT_FAILED_MS.store(0, std::sync::atomic::Ordering::Relaxed))
+            .inspect_err(|_| {
+                CONNECT_FAILED_MS.store(
+                    Utc::now().timestamp_millis(),
+                    std::sync::atomic::Ordering::Relaxed,
+                );
+                suspect_outage()
+            })
+            .map_err(|e| match e {
+                DbError::Connect(c) => r2d2::Error::ConnectionError(c),
+                DbError::Query(q) => r2d2::Error::QueryError(q),
+                other => {
+                    r2d2::Error::ConnectionError(ConnectionError::BadConnection(other.to_string()))
+                }
+            })
     }
 
+    /// Tested on every checkout, but a round trip is made only while an outage is suspected
+    /// (see [`suspect_outage`]): then a connection that the server dropped is thrown away here
+    /// instead of failing the request that got it. Otherwise `has_broken` below decides on every
+    /// return, without a round trip per request.
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
-        // Only reached if the pool tests on checkout, which `pool` turns off: `has_broken` below
-        // decides on every return instead, without a round trip per request.
-        conn.batch_execute("SELECT 1")
-            .map_err(r2d2::Error::QueryError)
+        if !outage_suspected() {
+            return Ok(());
+        }
+        conn.batch_execute("SELECT 1").map_err(|e| {
+            suspect_outage();
+            r2d2::Error::QueryError(e)
+        })
     }
 
     /// A connection goes back to the pool only if it is usable as new: not after a panic (it may
@@ -146,8 +163,83 @@ impl ManageConnection for Manager {
     }
 }
 
-/// Builds the pool; creates the SQLite file's directory when needed.
+/// How long a checkout waits for a connection by default: a request fails (503) after this when
+/// the database is down, rather than hanging.
+pub const POOL_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Until when (milliseconds since the epoch) checkouts test their connection: set on every sign
+/// of a lost database, so that connections the server dropped are not handed out after it is
+/// back. Process-wide: a lost server concerns every pool on it.
+static SUSPECT_UNTIL_MS: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+/// How long checkouts are tested after the last sign of a lost database.
+const SUSPECT_FOR_MS: i64 = 60_000;
+
+/// Records a sign that the database was lost (a failed connect, a dropped connection).
+pub fn suspect_outage() {
+    SUSPECT_UNTIL_MS.store(
+        Utc::now().timestamp_millis() + SUSPECT_FOR_MS,
+        std::sync::atomic::Ordering::Relaxed,
+    );
+}
+
+/// When (ms since the epoch) the newest connect failed; 0 after a connect succeeded.
+static CONNECT_FAILED_MS: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+/// While a connect failed this recently (and none succeeded since), the database is known down.
+const KNOWN_DOWN_FOR_MS: i64 = 3_000;
+/// How long a checkout waits while the database is known down.
+pub const KNOWN_DOWN_TIMEOUT: Duration = Duration::from_millis(250);
+
+fn known_down() -> bool {
+    let failed = CONNECT_FAILED_MS.load(std::sync::atomic::Ordering::Relaxed);
+    failed > 0 && Utc::now().timestamp_millis() - failed < KNOWN_DOWN_FOR_MS
+}
+
+/// A connection from the pool for a request. It waits the pool's timeout, but only
+/// [`KNOWN_DOWN_TIMEOUT`] while the database is known down (a connect failed in the last three
+/// seconds — the pool keeps retrying in the background, at least every `pool_timeout_ms`), so
+/// that during an outage every page after the first answers 503 at once, not after the timeout.
+pub fn checkout(pool: &Pool) -> Result<PooledConn, DbError> {
+    let timeout = if known_down() {
+        KNOWN_DOWN_TIMEOUT.min(pool.connection_timeout())
+    } else {
+        pool.connection_timeout()
+    };
+    Ok(pool.get_timeout(timeout)?)
+}
+
+fn outage_suspected() -> bool {
+    SUSPECT_UNTIL_MS.load(std::sync::atomic::Ordering::Relaxed) > Utc::now().timestamp_millis()
+}
+
+/// The error means the database is unreachable (not that the query was wrong): the server
+/// closed the connection, or a command could not be sent.
+pub fn is_connection_lost(e: &diesel::result::Error) -> bool {
+    use diesel::result::DatabaseErrorKind as K;
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(K::ClosedConnection | K::UnableToSendCommand, _)
+    )
+}
+
+impl DbError {
+    /// The database is unreachable (down, or every connection is busy): answer 503, retry later.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            DbError::Pool(_) | DbError::Connect(_) => true,
+            DbError::Query(q) => is_connection_lost(q),
+            _ => false,
+        }
+    }
+}
+
+/// Builds the pool with the default checkout timeout ([`POOL_TIMEOUT`]).
 pub fn pool(url: &str, max_size: u32) -> Result<Pool, DbError> {
+    pool_with_timeout(url, max_size, POOL_TIMEOUT)
+}
+
+/// Builds the pool; a checkout waits at most `timeout`. Creates the SQLite file's directory when
+/// needed.
+pub fn pool_with_timeout(url: &str, max_size: u32, timeout: Duration) -> Result<Pool, DbError> {
     let target = Target::parse(url)?;
     if let Target::Sqlite(path) = &target {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
@@ -159,9 +251,10 @@ pub fn pool(url: &str, max_size: u32) -> Result<Pool, DbError> {
     }
     let p = r2d2::Pool::builder()
         .max_size(max_size)
-        .connection_timeout(Duration::from_secs(10))
-        // No `SELECT 1` per checkout: `has_broken` drops bad connections when they come back.
-        .test_on_check_out(false)
+        .connection_timeout(timeout)
+        // `is_valid` makes a round trip only while an outage is suspected; otherwise `has_broken`
+        // drops bad connections when they come back.
+        .test_on_check_out(true)
         .build(Manager::new(target))?;
     Ok(p)
 }

@@ -134,6 +134,26 @@ pub fn claim_due(
         .load(conn)
 }
 
+/// Extends this worker's claim on a message until `lease_until`; false when the claim is no
+/// longer its own (it ran out and another worker took the message over, or it was finished).
+/// A worker renews before it sends, and sends only when this says true.
+pub fn renew(
+    conn: &mut DbConnection,
+    id: i64,
+    worker: &str,
+    lease_until: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        outbox::table
+            .filter(outbox::id.eq(id))
+            .filter(outbox::status.eq("sending"))
+            .filter(outbox::claimed_by.eq(worker)),
+    )
+    .set(outbox::claimed_until.eq(Some(lease_until)))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
 /// Records the outcome of a claimed message, only while this worker still holds the claim.
 pub fn finish(
     conn: &mut DbConnection,
@@ -212,6 +232,20 @@ pub fn failed_page(
         .select(Delivery::as_select())
         .load(conn)?;
     Ok((rows, total))
+}
+
+/// Messages waiting to go (pending or being sent) and when the oldest of them was written.
+pub fn queue(conn: &mut DbConnection) -> QueryResult<(i64, Option<NaiveDateTime>)> {
+    let waiting = outbox::status.eq_any(["pending", "sending"]);
+    let n = outbox::table
+        .filter(waiting.clone())
+        .count()
+        .get_result(conn)?;
+    let oldest = outbox::table
+        .filter(waiting)
+        .select(diesel::dsl::min(outbox::created_at))
+        .first(conn)?;
+    Ok((n, oldest))
 }
 
 pub fn count_by_status(conn: &mut DbConnection, status: &str) -> QueryResult<i64> {

@@ -316,6 +316,13 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    node_heartbeats (node) {
+        node -> Text,
+        beat_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(access_log_subjects -> access_log (entry_id));
 diesel::joinable!(cases -> units (unit_id));
 diesel::joinable!(case_events -> cases (case_id));
@@ -351,4 +358,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     unit_certificates,
     reminders,
     reviews,
+    node_heartbeats,
 );

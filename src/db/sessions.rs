@@ -62,6 +62,17 @@ pub fn set_pending_totp(
         .map(|_| ())
 }
 
+/// Every secret being enrolled, by session (for re-encryption).
+pub fn pending_totp_secrets(conn: &mut DbConnection) -> QueryResult<Vec<(String, String)>> {
+    sessions::table
+        .filter(sessions::pending_totp_secret.is_not_null())
+        .select((
+            sessions::id_hash,
+            sessions::pending_totp_secret.assume_not_null(),
+        ))
+        .load(conn)
+}
+
 pub fn delete(conn: &mut DbConnection, id_hash: &str) -> QueryResult<usize> {
     diesel::delete(sessions::table.find(id_hash)).execute(conn)
 }

@@ -189,6 +189,37 @@ pub fn set_totp(
         .map(|_| ())
 }
 
+/// Replaces the stored TOTP secret (re-encryption), keeping the last used step.
+pub fn replace_totp_secret(conn: &mut DbConnection, id: i64, secret: &str) -> QueryResult<()> {
+    diesel::update(
+        users::table
+            .find(id)
+            .filter(users::totp_secret.is_not_null()),
+    )
+    .set(users::totp_secret.eq(secret))
+    .execute(conn)
+    .map(|_| ())
+}
+
+/// Every stored TOTP secret, by user id (for re-encryption).
+pub fn totp_secrets(conn: &mut DbConnection) -> QueryResult<Vec<(i64, String)>> {
+    users::table
+        .filter(users::totp_secret.is_not_null())
+        .order(users::id.asc())
+        .select((users::id, users::totp_secret.assume_not_null()))
+        .load(conn)
+}
+
+/// One encrypted TOTP secret, if any (to check the key at start).
+pub fn sealed_totp_sample(conn: &mut DbConnection) -> QueryResult<Option<(i64, String)>> {
+    users::table
+        .filter(users::totp_secret.like("v1:%"))
+        .order(users::id.asc())
+        .select((users::id, users::totp_secret.assume_not_null()))
+        .first(conn)
+        .optional()
+}
+
 pub fn replace_recovery_codes(
     conn: &mut DbConnection,
     user_id: i64,

@@ -4,21 +4,107 @@ use crate::web::AppState;
 use actix_web::web;
 use std::time::Duration;
 
+/// Exponential back-off for a periodic job while it fails (the database is down, say): after `n`
+/// failures in a row the job sits out `min(2^n, cap)` periods, and a failure is logged only when
+/// the count reaches a power of two — a few lines per outage instead of one per tick — plus one
+/// line when the job works again.
+#[derive(Debug)]
+pub struct Backoff {
+    job: &'static str,
+    period: Duration,
+    cap: Duration,
+    failures: u32,
+    skip: u64,
+}
+
+impl Backoff {
+    pub fn new(job: &'static str, period: Duration, cap: Duration) -> Backoff {
+        Backoff {
+            job,
+            period,
+            cap,
+            failures: 0,
+            skip: 0,
+        }
+    }
+
+    /// Whether this tick runs (false while backing off).
+    pub fn ready(&mut self) -> bool {
+        if self.skip > 0 {
+            self.skip -= 1;
+            false
+        } else {
+            true
+        }
+    }
+
+    /// Failures in a row so far.
+    pub fn failures(&self) -> u32 {
+        self.failures
+    }
+
+    /// The wait before the next try after the failures so far.
+    pub fn wait(&self) -> Duration {
+        if self.failures == 0 {
+            return self.period;
+        }
+        let factor = 1u32 << self.failures.min(16);
+        self.period
+            .saturating_mul(factor)
+            .min(self.cap.max(self.period))
+    }
+
+    pub fn failed(&mut self, error: &dyn std::fmt::Display) {
+        self.failures = self.failures.saturating_add(1);
+        let wait = self.wait();
+        let period_ms = self.period.as_millis().max(1);
+        self.skip = u64::try_from(wait.as_millis() / period_ms)
+            .unwrap_or(u64::MAX)
+            .saturating_sub(1);
+        if self.failures.is_power_of_two() {
+            tracing::warn!(
+                job = self.job,
+                failures = self.failures,
+                retry_in_s = wait.as_secs(),
+                error = %error,
+                "job failed; backing off"
+            );
+        }
+    }
+
+    pub fn succeeded(&mut self) {
+        if self.failures > 0 {
+            tracing::info!(job = self.job, failures = self.failures, "job works again");
+        }
+        self.failures = 0;
+        self.skip = 0;
+    }
+}
+
 /// Removes expired sessions every five minutes.
 pub fn spawn_session_purge(state: web::Data<AppState>) {
     actix_web::rt::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(300));
+        let every = Duration::from_secs(300);
+        let mut tick = tokio::time::interval(every);
+        let mut backoff = Backoff::new("session purge", every, Duration::from_secs(3600));
         loop {
             tick.tick().await;
+            if !backoff.ready() {
+                continue;
+            }
             let now = state.clock.now();
             let t = state.timeouts();
             match state
                 .run(move |conn| crate::service::session::purge_expired(conn, now, t))
                 .await
             {
-                Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions removed"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "session purge failed"),
+                Ok(n) => {
+                    backoff.succeeded();
+                    if n > 0 {
+                        tracing::info!(removed = n, "expired sessions removed")
+                    }
+                }
+                Err(e) => backoff.failed(&e),
             }
         }
     });
@@ -34,8 +120,16 @@ pub fn spawn_audit_sealer(
     actix_web::rt::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut backoff = Backoff::new(
+            "access log sealer",
+            Duration::from_secs(1),
+            Duration::from_secs(60),
+        );
         loop {
             tick.tick().await;
+            if !backoff.ready() {
+                continue;
+            }
             let (pool, now, sealer) = (
                 state.pool.clone(),
                 crate::db::ts(state.clock.now()),
@@ -47,16 +141,18 @@ pub fn spawn_audit_sealer(
             })
             .await;
             match result {
-                Ok(Ok(r)) if r.sealed > 0 => {
-                    tracing::debug!(
-                        sealed = r.sealed,
-                        seal_seq = r.head_seq,
-                        "access log sealed"
-                    )
+                Ok(Ok(r)) => {
+                    backoff.succeeded();
+                    if r.sealed > 0 {
+                        tracing::debug!(
+                            sealed = r.sealed,
+                            seal_seq = r.head_seq,
+                            "access log sealed"
+                        )
+                    }
                 }
-                Ok(Ok(_)) => {}
-                Ok(Err(e)) => tracing::warn!(error = %e, "access log sealing failed"),
-                Err(e) => tracing::warn!(error = %e, "access log sealer"),
+                Ok(Err(e)) => backoff.failed(&e),
+                Err(e) => backoff.failed(&e),
             }
         }
     });
@@ -73,8 +169,12 @@ pub fn spawn_mail_worker(state: web::Data<AppState>, smtp: crate::mail::transpor
     let every = Duration::from_secs(state.config.mail_interval_seconds.max(1));
     actix_web::rt::spawn(async move {
         let mut tick = tokio::time::interval(every);
+        let mut backoff = Backoff::new("mail delivery", every, Duration::from_secs(300));
         loop {
             tick.tick().await;
+            if !backoff.ready() {
+                continue;
+            }
             let (pool, clock, smtp, worker) = (
                 state.pool.clone(),
                 state.clock.clone(),
@@ -86,17 +186,19 @@ pub fn spawn_mail_worker(state: web::Data<AppState>, smtp: crate::mail::transpor
             })
             .await;
             match result {
-                Ok(Ok(r)) if r != Default::default() => {
-                    tracing::info!(
-                        sent = r.sent,
-                        retrying = r.retrying,
-                        failed = r.failed,
-                        "mail delivery"
-                    )
+                Ok(Ok(r)) => {
+                    backoff.succeeded();
+                    if r != Default::default() {
+                        tracing::info!(
+                            sent = r.sent,
+                            retrying = r.retrying,
+                            failed = r.failed,
+                            "mail delivery"
+                        )
+                    }
                 }
-                Ok(Ok(_)) => {}
-                Ok(Err(e)) => tracing::warn!(error = %e, "mail delivery failed"),
-                Err(e) => tracing::warn!(error = %e, "mail worker"),
+                Ok(Err(e)) => backoff.failed(&e),
+                Err(e) => backoff.failed(&e),
             }
         }
     });
@@ -110,9 +212,18 @@ pub async fn spawn_reminders(
 ) -> Result<(), tokio_cron_scheduler::JobSchedulerError> {
     use tokio_cron_scheduler::{Job, JobScheduler};
     let sched = JobScheduler::new().await?;
+    let backoff = std::sync::Arc::new(tokio::sync::Mutex::new(Backoff::new(
+        "reminders",
+        Duration::from_secs(60),
+        Duration::from_secs(3600),
+    )));
     let job = Job::new_async("0 * * * * *", move |_id, _sched| {
-        let state = state.clone();
+        let (state, backoff) = (state.clone(), backoff.clone());
         Box::pin(async move {
+            let mut backoff = backoff.lock().await;
+            if !backoff.ready() {
+                return;
+            }
             let now = state.clock.now();
             let policy = crate::service::reminders::Policy::from_config(&state.config);
             let wf = crate::service::cases::Workflow::from_config(&state.config);
@@ -120,9 +231,16 @@ pub async fn spawn_reminders(
                 .run(move |c| crate::service::reminders::run_due(c, now, policy, &wf))
                 .await
             {
-                Ok(n) if n > 0 => tracing::info!(reminders = n, "reminders written to the outbox"),
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "reminder job failed"),
+                Ok(n) => {
+                    backoff.succeeded();
+                    if let Some(m) = &state.metrics {
+                        m.reminders_ran(state.clock.now().timestamp());
+                    }
+                    if n > 0 {
+                        tracing::info!(reminders = n, "reminders written to the outbox")
+                    }
+                }
+                Err(e) => backoff.failed(&e),
             }
         })
     })?;
@@ -131,4 +249,31 @@ pub async fn spawn_reminders(
     // The scheduler runs on its own tasks; keep it alive for the life of the process.
     std::mem::forget(sched);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap_and_resets() {
+        let mut b = Backoff::new("t", Duration::from_secs(1), Duration::from_secs(8));
+        let mut skipped = vec![];
+        for _ in 0..5 {
+            assert!(b.ready());
+            b.failed(&"down");
+            let mut n = 0;
+            while !b.ready() {
+                n += 1;
+            }
+            skipped.push(n);
+            // `ready` returned true for the next try; undo that to count the next round alike.
+            b.skip = 0;
+        }
+        assert_eq!(skipped, vec![1, 3, 7, 7, 7]);
+        assert_eq!(b.wait(), Duration::from_secs(8));
+        b.succeeded();
+        assert_eq!((b.failures(), b.wait()), (0, Duration::from_secs(1)));
+        assert!(b.ready());
+    }
 }

@@ -2,6 +2,7 @@
 
 use super::session::{self, Stage};
 use super::{Ctx, FieldErrors, ServiceError};
+use crate::auth::secrets::{self, SecretBox, SecretError};
 use crate::auth::{password, tokens, totp};
 use crate::db::{self, DbConnection, login_throttle, sessions, users};
 use crate::domain::HsaId;
@@ -34,9 +35,11 @@ enum Attempt {
 /// Checks HSA-ID, password and one-time code (or a recovery code). Every failure, whatever its
 /// cause (unknown user, wrong password, wrong or replayed code, locked or disabled account), gives
 /// the same `LoginFailed`. The password check (argon2, slow) runs before the write transaction.
+#[allow(clippy::too_many_arguments)]
 pub fn login(
     conn: &mut DbConnection,
     ctx: &Ctx,
+    keys: &SecretBox,
     policy: LockoutPolicy,
     hsa_input: &str,
     password_input: &str,
@@ -48,6 +51,7 @@ pub fn login(
     login_finish(
         conn,
         ctx,
+        keys,
         policy,
         candidate,
         password_ok,
@@ -92,9 +96,11 @@ impl LoginCandidate {
 }
 
 /// Step three of [`login`]: the write transaction — throttle, second factor, session, log.
+#[allow(clippy::too_many_arguments)]
 pub fn login_finish(
     conn: &mut DbConnection,
     ctx: &Ctx,
+    keys: &SecretBox,
     policy: LockoutPolicy,
     candidate: LoginCandidate,
     password_ok: bool,
@@ -130,8 +136,26 @@ pub fn login_finish(
         let second_ok = match (&u.totp_secret, password_ok) {
             (_, false) => false,
             (None, true) => true, // no TOTP yet: the session may only enrol one
-            (Some(secret), true) => {
-                match totp::matching_step(secret, code_input, ctx.now.timestamp()) {
+            (Some(stored), true) => {
+                let secret = match keys.open(stored, &secrets::user_place(u.id)) {
+                    Ok(opened) => {
+                        if opened.was_clear {
+                            // From before encryption: encrypted now, at its first use.
+                            let sealed = keys
+                                .seal(&opened.secret, &secrets::user_place(u.id))
+                                .map_err(|e| ServiceError::Refused(e.to_string()))?;
+                            users::replace_totp_secret(conn, u.id, &sealed)?;
+                        }
+                        opened.secret
+                    }
+                    Err(e) => {
+                        // Wrong key or a damaged value: the user cannot log in; say why in the
+                        // log (never the value).
+                        tracing::error!(user = u.id, error = %e, "TOTP secret unreadable");
+                        String::new()
+                    }
+                };
+                match totp::matching_step(&secret, code_input, ctx.now.timestamp()) {
                     Some(step) => users::claim_totp_step(conn, u.id, step)?,
                     None if code_input.trim().len() > 6 => {
                         used_recovery = users::use_recovery_code(
@@ -310,14 +334,17 @@ pub fn change_password(
 /// The secret being enrolled in this session (made on first call, kept until confirmed).
 pub fn pending_totp_secret(
     conn: &mut DbConnection,
+    keys: &SecretBox,
     session: &session::Session,
 ) -> Result<String, ServiceError> {
+    let place = secrets::pending_place(&session.id_hash);
     if let Some(s) = &session.pending_totp_secret {
-        return Ok(s.clone());
+        return Ok(keys.open(s, &place).map_err(unreadable)?.secret);
     }
     let secret = totp::new_secret();
+    let sealed = keys.seal(&secret, &place).map_err(unreadable)?;
     db::write_tx(conn, |conn| {
-        sessions::set_pending_totp(conn, &session.id_hash, Some(&secret))?;
+        sessions::set_pending_totp(conn, &session.id_hash, Some(&sealed))?;
         Ok::<_, ServiceError>(())
     })?;
     Ok(secret)
@@ -334,14 +361,22 @@ pub struct Enrolled {
 pub fn confirm_totp(
     conn: &mut DbConnection,
     ctx: &Ctx,
+    keys: &SecretBox,
     session: &session::Session,
     code: &str,
 ) -> Result<Enrolled, ServiceError> {
     let actor = ctx.person()?;
-    let secret = session
+    let pending = session
         .pending_totp_secret
         .clone()
         .ok_or(ServiceError::NotFound)?;
+    let secret = keys
+        .open(&pending, &secrets::pending_place(&session.id_hash))
+        .map_err(unreadable)?
+        .secret;
+    let sealed = keys
+        .seal(&secret, &secrets::user_place(actor.user_id))
+        .map_err(unreadable)?;
     let Some(step) = totp::matching_step(&secret, code, ctx.now.timestamp()) else {
         let mut errors = FieldErrors::default();
         errors.add("code", messages::TOTP_WRONG);
@@ -350,7 +385,7 @@ pub fn confirm_totp(
     let codes = tokens::recovery_codes();
     let digests: Vec<String> = codes.iter().map(|c| tokens::recovery_digest(c)).collect();
     db::write_tx(conn, |conn| {
-        users::set_totp(conn, actor.user_id, Some(&secret), Some(step))?;
+        users::set_totp(conn, actor.user_id, Some(&sealed), Some(step))?;
         users::replace_recovery_codes(conn, actor.user_id, &digests)?;
         sessions::delete(conn, &session.id_hash)?;
         let token = session::create(
@@ -365,5 +400,71 @@ pub fn confirm_totp(
             token,
             recovery_codes: codes,
         })
+    })
+}
+
+/// A secret that cannot be read or sealed: a technical error (the key is wrong or the value
+/// damaged), never its content.
+fn unreadable(e: SecretError) -> ServiceError {
+    tracing::error!(error = %e, "TOTP secret");
+    ServiceError::Refused(crate::messages::SECRET_UNREADABLE.into())
+}
+
+/// Checks at start that `keys` opens the TOTP secrets in the database (one is tried): a wrong
+/// `secret_key_file` is refused at once rather than locking every user out.
+pub fn check_secret_key(conn: &mut DbConnection, keys: &SecretBox) -> Result<(), SecretError> {
+    match users::sealed_totp_sample(conn) {
+        Ok(Some((id, stored))) => keys.open(&stored, &secrets::user_place(id)).map(|_| ()),
+        Ok(None) => Ok(()),
+        Err(e) => {
+            tracing::warn!(error = %e, "the secret key could not be checked");
+            Ok(())
+        }
+    }
+}
+
+/// What `secrets rotate` did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Rotated {
+    /// TOTP secrets now under the new key.
+    pub users: usize,
+    /// Of them, secrets that were stored in clear before.
+    pub were_clear: usize,
+    /// Secrets being enrolled (in sessions), now under the new key.
+    pub pending: usize,
+}
+
+/// Re-encrypts every stored TOTP secret (and every one being enrolled) from `old` to `new`, in
+/// one transaction: all or none. Clear secrets from before encryption are encrypted too.
+pub fn rotate_secrets(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    old: &SecretBox,
+    new: &SecretBox,
+) -> Result<Rotated, ServiceError> {
+    let refused = |e: SecretError| ServiceError::Refused(e.to_string());
+    db::write_tx(conn, |c| {
+        let mut done = Rotated::default();
+        for (id, stored) in users::totp_secrets(c)? {
+            let place = secrets::user_place(id);
+            let opened = old.open(&stored, &place).map_err(refused)?;
+            users::replace_totp_secret(c, id, &new.seal(&opened.secret, &place).map_err(refused)?)?;
+            done.users += 1;
+            done.were_clear += usize::from(opened.was_clear);
+        }
+        for (session, stored) in sessions::pending_totp_secrets(c)? {
+            let place = secrets::pending_place(&session);
+            let opened = old.open(&stored, &place).map_err(refused)?;
+            let sealed = new.seal(&opened.secret, &place).map_err(refused)?;
+            sessions::set_pending_totp(c, &session, Some(&sealed))?;
+            done.pending += 1;
+        }
+        let mut e = ctx.entry(None, "secrets_rotated", None);
+        e.detail = Some(format!(
+            "{} TOTP-hemligheter krypterade med ny nyckel ({} var okrypterade)",
+            done.users, done.were_clear
+        ));
+        ctx.log(c, &e)?;
+        Ok(done)
     })
 }

@@ -195,6 +195,17 @@ pub enum ServiceError {
     Conflict(String),
 }
 
+impl ServiceError {
+    /// The database is unreachable: the user is asked to try again in a moment (503).
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            ServiceError::Db(e) => crate::db::is_connection_lost(e),
+            ServiceError::Pool(e) => e.is_unavailable(),
+            _ => false,
+        }
+    }
+}
+
 /// Checks a required text field's presence and length; returns it trimmed.
 pub fn text_field(
     errors: &mut FieldErrors,
@@ -223,9 +234,8 @@ pub fn line_field(e: &mut FieldErrors, f: &'static str, v: &str, max: usize, req
     v
 }
 
-/// The database answers.
-pub fn ping(conn: &mut DbConnection) -> Result<(), ServiceError> {
-    use diesel::connection::SimpleConnection;
-    conn.batch_execute("SELECT 1")?;
+/// The database answers and takes a write: this node's heartbeat row is upserted.
+pub fn ping(conn: &mut DbConnection, node: &str, now: DateTime<Utc>) -> Result<(), ServiceError> {
+    db::health::beat(conn, node, db::ts(now))?;
     Ok(())
 }

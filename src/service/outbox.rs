@@ -14,8 +14,13 @@ use chrono::Duration;
 
 /// Messages a worker claims at a time.
 const BATCH: i64 = 20;
-/// How long a claim holds before another worker may take the message over.
-const LEASE_MINUTES: i64 = 10;
+/// How long a claim holds before another worker may take the message over: a message claimed by
+/// a process that died is sent by another within a minute. A live worker renews the claim of
+/// each message just before sending it (and sends only if the claim is still its own), and every
+/// `RENEW_EVERY` while it sends, so a slow SMTP exchange does not lose it.
+pub const LEASE: Duration = Duration::seconds(45);
+/// How often a worker renews its claims while it sends.
+const RENEW_EVERY: std::time::Duration = std::time::Duration::from_secs(15);
 /// After this many attempts a temporarily failing message is given up (about two days).
 const MAX_ATTEMPTS: i32 = 60;
 
@@ -43,18 +48,26 @@ pub fn deliver_due(
     let claimed: Vec<OutboxRow> = {
         let mut conn = pool.get().map_err(db::DbError::from)?;
         db::write_tx(&mut conn, |c| {
-            outbox::claim_due(
-                c,
-                db::ts(now),
-                BATCH,
-                worker,
-                db::ts(now + Duration::minutes(LEASE_MINUTES)),
-            )
+            outbox::claim_due(c, db::ts(now), BATCH, worker, db::ts(now + LEASE))
         })?
     };
     let mut report = Report::default();
     for m in claimed {
-        let result = transport::send(smtp, &m.recipient, &m.message);
+        // Still ours? (A pass that took long may have lost later messages to another worker.)
+        let held = {
+            let mut conn = pool.get().map_err(db::DbError::from)?;
+            outbox::renew(&mut conn, m.id, worker, db::ts(clock.now() + LEASE))?
+        };
+        if !held {
+            tracing::info!(
+                message = m.id,
+                "claim lost to another worker; not sent here"
+            );
+            continue;
+        }
+        let result = sending(pool, clock, worker, m.id, || {
+            transport::send(smtp, &m.recipient, &m.message)
+        });
         let mut conn = pool.get().map_err(db::DbError::from)?;
         let at = clock.now();
         db::write_tx(&mut conn, |c| -> Result<(), ServiceError> {
@@ -92,6 +105,39 @@ pub fn deliver_due(
         })?;
     }
     Ok(report)
+}
+
+/// Runs `send` while a helper thread renews the claim on message `id` every [`RENEW_EVERY`].
+fn sending<T>(
+    pool: &Pool,
+    clock: &dyn Clock,
+    worker: &str,
+    id: i64,
+    send: impl FnOnce() -> T,
+) -> T {
+    let (done, wait) = std::sync::mpsc::channel::<()>();
+    std::thread::scope(|s| {
+        s.spawn(move || {
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                wait.recv_timeout(RENEW_EVERY)
+            {
+                let renewed = pool.get().map_err(db::DbError::from).and_then(|mut c| {
+                    Ok(outbox::renew(
+                        &mut c,
+                        id,
+                        worker,
+                        db::ts(clock.now() + LEASE),
+                    )?)
+                });
+                if let Err(e) = renewed {
+                    tracing::warn!(message = id, error = %e, "mail claim not renewed");
+                }
+            }
+        });
+        let out = send();
+        drop(done);
+        out
+    })
 }
 
 /// After delivered feedback the case is closed (SPEC §3: executed ─feedback─▶ closed).

@@ -18,6 +18,27 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 pub const BODY_LIMIT: usize = 64 * 1024;
 
+/// A technical failure: 503 with `Retry-After` when the database is unreachable (the platform
+/// retries later), 500 otherwise; nothing was saved either way.
+fn failure(e: &AppError, message: String) -> HttpResponse {
+    if e.is_unavailable() {
+        let mut res = error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            vec![("body".into(), message)],
+        );
+        res.headers_mut().insert(
+            actix_web::http::header::RETRY_AFTER,
+            actix_web::http::header::HeaderValue::from_static("10"),
+        );
+        res
+    } else {
+        error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            vec![("body".into(), message)],
+        )
+    }
+}
+
 pub(crate) fn error(status: StatusCode, errors: Vec<(String, String)>) -> HttpResponse {
     let list: Vec<_> = errors
         .into_iter()
@@ -62,12 +83,9 @@ async fn file_case(
         Ok(None) => return Ok(unauthorized()),
         Err(e) => {
             tracing::error!(error = %e, "intake token check failed");
-            return Ok(error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                vec![(
-                    "body".into(),
-                    "Tekniskt fel; inget sparades. Försök igen.".into(),
-                )],
+            return Ok(failure(
+                &e,
+                "Tekniskt fel; inget sparades. Försök igen.".into(),
             ));
         }
     };
@@ -160,12 +178,9 @@ async fn file_case(
         }
         Err(e) => {
             tracing::error!(error = %e, "intake failed");
-            Ok(error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                vec![(
-                    "body".into(),
-                    "Tekniskt fel; inget sparades. Försök igen med samma Idempotency-Key.".into(),
-                )],
+            Ok(failure(
+                &e,
+                "Tekniskt fel; inget sparades. Försök igen med samma Idempotency-Key.".into(),
             ))
         }
     }

@@ -197,6 +197,7 @@ async fn login(
     let (hsa, pw, code) = (form.hsa_id.clone(), form.password, form.code);
     // Three steps, so that the password check (argon2) holds no database connection while it
     // runs or waits for a hash permit: a login storm must not starve the pool every page needs.
+    let keys = state.secrets.clone();
     let result = async {
         let candidate = state
             .run(move |conn| service::auth::login_lookup(conn, &hsa))
@@ -213,6 +214,7 @@ async fn login(
                 service::auth::login_finish(
                     conn,
                     &ctx,
+                    &keys,
                     policy,
                     candidate,
                     password_ok,
@@ -425,9 +427,9 @@ async fn totp_page(
     errors: FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
-    let s2 = s.clone();
+    let (s2, keys) = (s.clone(), state.secrets.clone());
     let secret = state
-        .run(move |conn| service::auth::pending_totp_secret(conn, &s2))
+        .run(move |conn| service::auth::pending_totp_secret(conn, &keys, &s2))
         .await?;
     let account = s
         .actor
@@ -476,10 +478,10 @@ async fn totp_submit(
         return Ok(redirect("/konto/tvafaktor"));
     }
     let ctx = visitor.ctx(&state);
-    let s2 = s.clone();
+    let (s2, keys) = (s.clone(), state.secrets.clone());
     let code = form.into_inner().code;
     match state
-        .run(move |conn| service::auth::confirm_totp(conn, &ctx, &s2, &code))
+        .run(move |conn| service::auth::confirm_totp(conn, &ctx, &keys, &s2, &code))
         .await
     {
         Ok(enrolled) => {

@@ -37,7 +37,18 @@ impl From<crate::db::DbError> for AppError {
 }
 
 impl AppError {
+    /// The database is down or out of connections.
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, AppError::Service(e) if e.is_unavailable())
+    }
+
     fn texts(&self) -> (&'static str, String) {
+        if self.is_unavailable() {
+            return (
+                crate::messages::UNAVAILABLE_TITLE,
+                crate::messages::UNAVAILABLE.into(),
+            );
+        }
         match self {
             AppError::Service(ServiceError::Forbidden) => (
                 "Åtkomst nekad",
@@ -78,7 +89,7 @@ impl AppError {
             _ => (
                 "Något gick fel",
                 "Ett tekniskt fel inträffade och ingenting har sparats. Försök igen om en stund. \
-                 Kvarstår felet, kontakta support och ange tidpunkten."
+                 Kvarstår felet, kontakta support och ange referensen nedan."
                     .into(),
             ),
         }
@@ -87,6 +98,9 @@ impl AppError {
 
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
+        if self.is_unavailable() {
+            return StatusCode::SERVICE_UNAVAILABLE;
+        }
         match self {
             AppError::Service(ServiceError::Forbidden) | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::Service(ServiceError::NotFound) => StatusCode::NOT_FOUND,
@@ -126,6 +140,11 @@ impl ResponseError for AppError {
             tracing::error!(error = %self, "request failed");
         }
         let (title, message) = self.texts();
-        pages::error_page(status, title, &message)
+        let mut res = pages::error_page(status, title, &message);
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("10"));
+        }
+        res
     }
 }

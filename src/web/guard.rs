@@ -12,6 +12,43 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, ResponseError, web};
 use futures_util::StreamExt;
+use tracing::Instrument;
+
+tokio::task_local! {
+    /// The id of the request being served (see [`request_id`]).
+    static REQUEST_ID: String;
+}
+
+/// The id of the request being served, for the error page ("ange referens …"); None outside a
+/// request.
+pub fn request_id() -> Option<String> {
+    REQUEST_ID.try_with(|id| id.clone()).ok()
+}
+
+/// The response header that carries the request id.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// A new request id: 16 hex digits (64 random bits), or the proxy's `X-Request-Id` when the proxy
+/// is trusted (`trust_forwarded_for`) and the id is short and plain, so that one id follows a
+/// request through the proxy's log and ours.
+fn new_request_id(req: &ServiceRequest, trust_proxy: bool) -> String {
+    if trust_proxy
+        && let Some(id) = req
+            .headers()
+            .get(REQUEST_ID_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| {
+                (1..=64).contains(&v.len())
+                    && v.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+            })
+    {
+        return id.to_string();
+    }
+    let mut b = [0u8; 8];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut b);
+    hex::encode(b)
+}
 
 /// The largest form body accepted (case texts are long, but not this long).
 pub const BODY_LIMIT: usize = 256 * 1024;
@@ -21,13 +58,64 @@ pub const BODY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30)
 const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
                    object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+/// Gives the request its id: every log line of the request carries it (a tracing span, also
+/// entered on the blocking threads by `AppState::run`), the response has it as `X-Request-Id`,
+/// and an error page shows it as the reference to give support.
 pub async fn guard(
-    mut req: ServiceRequest,
+    req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
         return Err(AppError::Internal("no state".into()).into());
     };
+    let id = new_request_id(&req, state.config.trust_forwarded_for);
+    let span = tracing::info_span!("request", id = %id);
+    // Path only: query strings may hold search terms, and no route carries personal data.
+    let (method, path, started) = (
+        req.method().clone(),
+        log_path(req.path()),
+        std::time::Instant::now(),
+    );
+    let metrics = state.metrics.clone();
+    let mut res = REQUEST_ID
+        .scope(
+            id.clone(),
+            checked(req, next, state).instrument(span.clone()),
+        )
+        .await?;
+    if let Some(m) = metrics {
+        // The route's pattern, never the path: no personal data or unbounded values as labels.
+        let route = res.request().match_pattern();
+        m.observe(
+            route.as_deref().unwrap_or("(none)"),
+            method.as_str(),
+            res.status().as_u16(),
+            started.elapsed().as_secs_f64(),
+        );
+    }
+    if !path.starts_with("/static/") {
+        span.in_scope(|| {
+            tracing::info!(
+                method = %method,
+                path = %path,
+                status = res.status().as_u16(),
+                ms = started.elapsed().as_millis() as u64,
+                "request"
+            )
+        });
+    }
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        res.headers_mut()
+            .insert(HeaderName::from_static(REQUEST_ID_HEADER), v);
+    }
+    Ok(res)
+}
+
+async fn checked(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+    state: web::Data<AppState>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let is_asset = req.path().starts_with("/static/") || req.path() == "/healthz";
     // The intake API authenticates each request by bearer token: no session, no CSRF.
     let is_api = req.path().starts_with("/api/");
@@ -82,22 +170,7 @@ pub async fn guard(
         session,
     });
     let cacheable = req.path().starts_with("/static/");
-    let (method, path, started) = (
-        req.method().clone(),
-        log_path(req.path()),
-        std::time::Instant::now(),
-    );
     let res = next.call(req).await?.map_into_boxed_body();
-    if !cacheable {
-        // Path only: query strings may hold search terms, and no route carries personal data.
-        tracing::info!(
-            method = %method,
-            path = %path,
-            status = res.status().as_u16(),
-            ms = started.elapsed().as_millis() as u64,
-            "request"
-        );
-    }
     Ok(finish(res, &state, cacheable))
 }
 

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cases;
 pub mod error;
 pub mod guard;
+pub mod metrics;
 pub mod multipart;
 pub mod pages;
 pub mod view;
@@ -34,26 +35,50 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub login_limiter: RateLimiter,
     pub register: Arc<dyn PopulationRegister>,
+    /// This node's name (`node_name`, or host name and bind address): its heartbeat row and the
+    /// `node` of its metrics.
+    pub node: String,
+    /// None only if the series could not be registered (never with these fixed names).
+    pub metrics: Option<Arc<metrics::Metrics>>,
+    /// The key that encrypts TOTP secrets (`secret_key_file`).
+    pub secrets: Arc<crate::auth::secrets::SecretBox>,
 }
 
 impl AppState {
+    /// The state of a serving node. Reads the TOTP secret key (`secret_key_file`), creating it
+    /// (0600) when missing.
     pub fn new(
         pool: Pool,
         config: Config,
         clock: Arc<dyn Clock>,
         register: Arc<dyn PopulationRegister>,
-    ) -> Self {
+    ) -> Result<Self, crate::auth::secrets::SecretError> {
+        let secrets = Arc::new(crate::auth::secrets::SecretBox::load_or_create(
+            std::path::Path::new(&config.secret_key_file),
+        )?);
         let login_limiter = RateLimiter::new(
             config.login_rate_per_ip,
             std::time::Duration::from_secs(config.login_rate_window_seconds),
         );
-        AppState {
+        let node = config.node();
+        // Registering fixed, distinct series cannot fail; should it, the node runs unmeasured.
+        let metrics = match metrics::Metrics::new(&node, clock.now().timestamp()) {
+            Ok(m) => Some(Arc::new(m)),
+            Err(e) => {
+                tracing::error!(error = %e, "metrics unavailable");
+                None
+            }
+        };
+        Ok(AppState {
+            secrets,
+            node,
+            metrics,
             pool,
             config: Arc::new(config),
             clock,
             login_limiter,
             register,
-        }
+        })
     }
 
     pub fn timeouts(&self) -> Timeouts {
@@ -94,10 +119,20 @@ impl AppState {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
+        // The request's span (its id) follows the work onto the blocking thread.
+        let span = tracing::Span::current();
         web::block(move || {
-            let mut conn = pool.get().map_err(crate::db::DbError::from)?;
+            let _entered = span.enter();
+            let mut conn = crate::db::checkout(&pool)?;
             // Every refusal is written to the access log, after the work's rollback.
-            f(&mut conn).map_err(|e| crate::service::record_refusal(&mut conn, e))
+            f(&mut conn).map_err(|e| {
+                if e.is_unavailable() {
+                    // Checkouts test their connection for a while: the server may have dropped
+                    // the others in the pool too.
+                    crate::db::suspect_outage();
+                }
+                crate::service::record_refusal(&mut conn, e)
+            })
         })
         .await
         .map_err(|e| AppError::Internal(e.to_string()))?

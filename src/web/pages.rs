@@ -169,6 +169,8 @@ pub struct ErrorPage<'a> {
     pub l: Layout,
     pub status: u16,
     pub message: &'a str,
+    /// The request id (also in `X-Request-Id` and on every log line of the request).
+    pub reference: String,
 }
 
 pub fn error_page(status: StatusCode, title: &str, message: &str) -> HttpResponse {
@@ -178,6 +180,7 @@ pub fn error_page(status: StatusCode, title: &str, message: &str) -> HttpRespons
             l: Layout::public(title),
             status: status.as_u16(),
             message,
+            reference: super::guard::request_id().unwrap_or_default(),
         },
     )
 }

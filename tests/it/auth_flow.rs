@@ -134,6 +134,7 @@ async fn five_failures_block_the_account_from_that_address(app: TestApp) {
     let other = login(
         &mut app.conn(),
         &elsewhere,
+        &app.state.secrets,
         policy,
         &u.hsa_id,
         PASSWORD,

@@ -318,6 +318,7 @@ async fn login_throttle_is_per_account_and_address(app: TestApp) {
         login(
             &mut app.conn(),
             &ctx,
+            &app.state.secrets,
             policy,
             &u.hsa_id,
             password,
@@ -366,6 +367,7 @@ async fn login_throttle_is_per_account_and_address(app: TestApp) {
         login(
             &mut app.conn(),
             &ctx,
+            &app.state.secrets,
             policy,
             &v.hsa_id,
             PASSWORD,
@@ -389,6 +391,7 @@ async fn login_throttle_is_per_account_and_address(app: TestApp) {
     let r = login(
         &mut app.conn(),
         &at(before),
+        &app.state.secrets,
         policy,
         &u.hsa_id,
         PASSWORD,
@@ -405,6 +408,7 @@ async fn login_throttle_is_per_account_and_address(app: TestApp) {
     let r = login(
         &mut app.conn(),
         &at(exactly),
+        &app.state.secrets,
         policy,
         &u.hsa_id,
         PASSWORD,

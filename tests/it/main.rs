@@ -11,6 +11,7 @@ mod browser;
 mod demo;
 mod hardening;
 mod mail;
+mod operations;
 mod processes;
 mod reads;
 mod records;

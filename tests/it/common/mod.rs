@@ -93,6 +93,17 @@ impl TestDb {
         }
     }
 
+    /// A database the test made itself (e.g. on a PostgreSQL cluster of its own); nothing is
+    /// dropped afterwards.
+    pub fn external(url: &str, backend: Backend) -> TestDb {
+        TestDb {
+            url: url.to_string(),
+            backend,
+            _dir: None,
+            pg_name: None,
+        }
+    }
+
     pub fn pool(&self) -> Pool {
         db::pool(&self.url, 6).expect("pool")
     }
@@ -150,6 +161,7 @@ pub struct TestApp {
 pub struct TestAppBuilder {
     backend: Backend,
     config: Config,
+    database_url: Option<String>,
 }
 
 impl TestAppBuilder {
@@ -160,12 +172,22 @@ impl TestAppBuilder {
         self
     }
 
+    /// Runs on this database instead of a fresh one of the harness's.
+    pub fn database_url(mut self, url: &str) -> TestAppBuilder {
+        self.database_url = Some(url.to_string());
+        self
+    }
+
     pub async fn start(self) -> TestApp {
         let TestAppBuilder {
             backend,
             mut config,
+            database_url,
         } = self;
-        let db = TestDb::new(backend);
+        let db = match database_url {
+            Some(url) => TestDb::external(&url, backend),
+            None => TestDb::new(backend),
+        };
         config.database_url = db.url.clone();
         let files = tempfile::tempdir().expect("tempdir");
         config.attachments_dir = files.path().join("attachments").display().to_string();
@@ -178,7 +200,12 @@ impl TestAppBuilder {
         let register = Arc::new(
             kontosparr::register::FileRegister::demo(t0().date_naive()).expect("register"),
         );
-        let state = web::Data::new(AppState::new(pool.clone(), config, clock.clone(), register));
+        if config.secret_key_file == Config::default().secret_key_file {
+            config.secret_key_file = files.path().join("secret.key").display().to_string();
+        }
+        let state = web::Data::new(
+            AppState::new(pool.clone(), config, clock.clone(), register).expect("state"),
+        );
         let s2 = state.clone();
         let server = actix_web::HttpServer::new(move || build_app(s2.clone()))
             .workers(1)
@@ -211,6 +238,7 @@ impl TestApp {
         TestAppBuilder {
             backend,
             config: Config::default(),
+            database_url: None,
         }
     }
 
