@@ -143,6 +143,10 @@ const ROUTES: &[(&str, Walk)] = &[
         Walk::Paths(|_| vec!["/api/openapi.json".into()]),
     ),
     ("/healthz", Walk::Skip("no citizen data; a probe")),
+    (
+        "/metrics",
+        Walk::Skip("served on the separate metrics listener only; counts, no citizen data"),
+    ),
     ("/static/{name}", Walk::Skip("static files")),
 ];
 
