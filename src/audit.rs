@@ -43,49 +43,8 @@ impl std::fmt::Debug for AuditKey {
 impl AuditKey {
     /// Reads the key (64 hex digits); creates it with mode 0600 when the file does not exist.
     pub fn load_or_create(path: &Path) -> Result<AuditKey, AuditError> {
-        if !path.exists() {
-            let key: [u8; 32] = rand::random();
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|e| AuditError::File(dir.into(), e))?;
-            }
-            // Written whole to a file of its own, then linked into place: the key file appears
-            // complete or not at all, so a process starting at the same moment never reads it
-            // half-written, and of two processes that both create one exactly one link wins.
-            let tmp = PathBuf::from(format!(
-                "{}.{}-{}.tmp",
-                path.display(),
-                std::process::id(),
-                hex::encode(rand::random::<[u8; 6]>())
-            ));
-            let mut opts = std::fs::OpenOptions::new();
-            opts.write(true).create_new(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt;
-                opts.mode(0o600);
-            }
-            let written = opts
-                .open(&tmp)
-                .and_then(|mut f| {
-                    f.write_all(format!("{}\n", hex::encode(key)).as_bytes())?;
-                    f.sync_all()
-                })
-                .map_err(|e| AuditError::File(tmp.clone(), e));
-            let linked = written.and_then(|()| match std::fs::hard_link(&tmp, path) {
-                Ok(()) => {
-                    tracing::info!(
-                        file = %path.display(),
-                        "audit key created: back it up apart from the database"
-                    );
-                    Ok(())
-                }
-                // Another process created it first: use that one.
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-                Err(e) => Err(AuditError::File(path.into(), e)),
-            });
-            let _ = std::fs::remove_file(&tmp);
-            linked?;
-        }
+        crate::keyfile::create_if_missing(path, "audit key")
+            .map_err(|(file, e)| AuditError::File(file, e))?;
         Self::load(path)
     }
 

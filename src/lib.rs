@@ -11,6 +11,7 @@ pub mod db;
 pub mod domain;
 pub mod i18n;
 pub mod jobs;
+pub mod keyfile;
 pub mod mail;
 pub mod messages;
 pub mod register;

@@ -11,7 +11,6 @@ use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Key, Nonce};
 use data_encoding::BASE64URL_NOPAD;
 use rand::RngCore;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 const V1: &str = "v1:";
@@ -57,49 +56,8 @@ impl SecretBox {
 
     /// Reads the key (64 hex digits); creates it with mode 0600 when the file does not exist.
     pub fn load_or_create(path: &Path) -> Result<SecretBox, SecretError> {
-        if !path.exists() {
-            let mut key = [0u8; 32];
-            rand::rngs::OsRng.fill_bytes(&mut key);
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|e| SecretError::File(dir.into(), e))?;
-            }
-            // Written whole to a file of its own, then linked into place: the key file appears
-            // complete or not at all (two instances starting together read the same whole key).
-            let tmp = PathBuf::from(format!(
-                "{}.{}-{}.tmp",
-                path.display(),
-                std::process::id(),
-                hex::encode(rand::random::<[u8; 6]>())
-            ));
-            let mut opts = std::fs::OpenOptions::new();
-            opts.write(true).create_new(true);
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::OpenOptionsExt;
-                opts.mode(0o600);
-            }
-            let written = opts
-                .open(&tmp)
-                .and_then(|mut f| {
-                    f.write_all(format!("{}\n", hex::encode(key)).as_bytes())?;
-                    f.sync_all()
-                })
-                .map_err(|e| SecretError::File(tmp.clone(), e));
-            let linked = written.and_then(|()| match std::fs::hard_link(&tmp, path) {
-                Ok(()) => {
-                    tracing::info!(
-                        file = %path.display(),
-                        "secret key created: back it up apart from the database"
-                    );
-                    Ok(())
-                }
-                // Another process created it first: use that one.
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-                Err(e) => Err(SecretError::File(path.into(), e)),
-            });
-            let _ = std::fs::remove_file(&tmp);
-            linked?;
-        }
+        crate::keyfile::create_if_missing(path, "secret key")
+            .map_err(|(file, e)| SecretError::File(file, e))?;
         Self::load(path)
     }
 
