@@ -680,12 +680,12 @@ fn serve(cfg: Config) -> Result<(), CliError> {
     let state = actix_web::web::Data::new(state);
     let rt = actix_web::rt::System::new();
     rt.block_on(async move {
-        crate::jobs::spawn_session_purge(state.clone());
-        crate::jobs::spawn_audit_sealer(state.clone(), sealer);
+        crate::jobs::spawn_session_purge(state.job_context());
+        crate::jobs::spawn_audit_sealer(state.job_context(), sealer);
         if let Some(smtp) = smtp {
-            crate::jobs::spawn_mail_worker(state.clone(), smtp);
+            crate::jobs::spawn_mail_worker(state.job_context(), smtp);
         }
-        if let Err(e) = crate::jobs::spawn_reminders(state.clone()).await {
+        if let Err(e) = crate::jobs::spawn_reminders(state.job_context()).await {
             tracing::error!(error = %e, "the reminder schedule could not start");
         }
         if !metrics_bind.is_empty() {

@@ -1,8 +1,48 @@
 //! Scheduled work run by `serve`.
 
-use crate::web::AppState;
-use actix_web::web;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::{DbConnection, Pool};
+use crate::service::ServiceError;
+use std::sync::Arc;
 use std::time::Duration;
+
+/// What scheduled work needs, and no more: the pool, the settings, the clock, and a hook that
+/// records when a reminder round ran (the metrics). Jobs know nothing of the web layer.
+#[derive(Clone)]
+pub struct JobContext {
+    pub pool: Pool,
+    pub config: Arc<Config>,
+    pub clock: Arc<dyn Clock>,
+    pub reminders_ran: Option<Arc<dyn Fn(i64) + Send + Sync>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    #[error(transparent)]
+    Db(#[from] crate::db::DbError),
+    #[error("job thread: {0}")]
+    Join(String),
+}
+
+impl JobContext {
+    /// Runs database work on the blocking pool, never on the executor.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, JobError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, ServiceError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || -> Result<T, JobError> {
+            let mut conn = pool.get().map_err(crate::db::DbError::from)?;
+            Ok(f(&mut conn)?)
+        })
+        .await
+        .map_err(|e| JobError::Join(e.to_string()))?
+    }
+}
 
 /// Exponential back-off for a periodic job while it fails (the database is down, say): after `n`
 /// failures in a row the job sits out `min(2^n, cap)` periods, and a failure is logged only when
@@ -82,7 +122,7 @@ impl Backoff {
 }
 
 /// Removes expired sessions every five minutes.
-pub fn spawn_session_purge(state: web::Data<AppState>) {
+pub fn spawn_session_purge(state: JobContext) {
     actix_web::rt::spawn(async move {
         let every = Duration::from_secs(300);
         let mut tick = tokio::time::interval(every);
@@ -93,7 +133,7 @@ pub fn spawn_session_purge(state: web::Data<AppState>) {
                 continue;
             }
             let now = state.clock.now();
-            let t = state.timeouts();
+            let t = crate::service::session::Timeouts::from_config(&state.config);
             match state
                 .run(move |conn| crate::service::session::purge_expired(conn, now, t))
                 .await
@@ -113,10 +153,7 @@ pub fn spawn_session_purge(state: web::Data<AppState>) {
 /// Seals the access log every second (docs/architecture.md, "The access log"). Any number of
 /// instances may run this against one PostgreSQL: a round that finds another node sealing does
 /// nothing.
-pub fn spawn_audit_sealer(
-    state: web::Data<AppState>,
-    sealer: std::sync::Arc<crate::audit::Sealer>,
-) {
+pub fn spawn_audit_sealer(state: JobContext, sealer: std::sync::Arc<crate::audit::Sealer>) {
     actix_web::rt::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -135,11 +172,12 @@ pub fn spawn_audit_sealer(
                 crate::db::ts(state.clock.now()),
                 sealer.clone(),
             );
-            let result = web::block(move || -> Result<_, crate::audit::AuditError> {
-                let mut conn = pool.get()?;
-                sealer.run(&mut conn, now, false)
-            })
-            .await;
+            let result =
+                tokio::task::spawn_blocking(move || -> Result<_, crate::audit::AuditError> {
+                    let mut conn = pool.get()?;
+                    sealer.run(&mut conn, now, false)
+                })
+                .await;
             match result {
                 Ok(Ok(r)) => {
                     backoff.succeeded();
@@ -160,7 +198,7 @@ pub fn spawn_audit_sealer(
 
 /// Delivers the outbox every `mail_interval_seconds`. Each pass claims its messages, so any
 /// number of instances may run this against one PostgreSQL.
-pub fn spawn_mail_worker(state: web::Data<AppState>, smtp: crate::mail::transport::SmtpSettings) {
+pub fn spawn_mail_worker(state: JobContext, smtp: crate::mail::transport::SmtpSettings) {
     let worker = format!(
         "{}-{}",
         std::process::id(),
@@ -181,7 +219,7 @@ pub fn spawn_mail_worker(state: web::Data<AppState>, smtp: crate::mail::transpor
                 smtp.clone(),
                 worker.clone(),
             );
-            let result = web::block(move || {
+            let result = tokio::task::spawn_blocking(move || {
                 crate::service::outbox::deliver_due(&pool, &smtp, clock.as_ref(), &worker)
             })
             .await;
@@ -208,7 +246,7 @@ pub fn spawn_mail_worker(state: web::Data<AppState>, smtp: crate::mail::transpor
 /// key in the database, so restarts and several instances never send one twice, and a start
 /// after downtime catches up.
 pub async fn spawn_reminders(
-    state: web::Data<AppState>,
+    state: JobContext,
 ) -> Result<(), tokio_cron_scheduler::JobSchedulerError> {
     use tokio_cron_scheduler::{Job, JobScheduler};
     let sched = JobScheduler::new().await?;
@@ -233,8 +271,8 @@ pub async fn spawn_reminders(
             {
                 Ok(n) => {
                     backoff.succeeded();
-                    if let Some(m) = &state.metrics {
-                        m.reminders_ran(state.clock.now().timestamp());
+                    if let Some(ran) = &state.reminders_ran {
+                        ran(state.clock.now().timestamp());
                     }
                     if n > 0 {
                         tracing::info!(reminders = n, "reminders written to the outbox")

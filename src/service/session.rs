@@ -39,6 +39,15 @@ pub struct Timeouts {
     pub absolute: Duration,
 }
 
+impl Timeouts {
+    pub fn from_config(c: &crate::config::Config) -> Timeouts {
+        Timeouts {
+            idle: Duration::minutes(c.session_idle_minutes),
+            absolute: Duration::hours(c.session_absolute_hours),
+        }
+    }
+}
+
 /// A live session.
 #[derive(Debug, Clone)]
 pub struct Session {

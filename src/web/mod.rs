@@ -82,9 +82,22 @@ impl AppState {
     }
 
     pub fn timeouts(&self) -> Timeouts {
-        Timeouts {
-            idle: chrono::Duration::minutes(self.config.session_idle_minutes),
-            absolute: chrono::Duration::hours(self.config.session_absolute_hours),
+        Timeouts::from_config(&self.config)
+    }
+
+    /// What the scheduled jobs get: the pool, the settings, the clock and the metrics hook —
+    /// not the web state.
+    pub fn job_context(&self) -> crate::jobs::JobContext {
+        let reminders_ran: Option<std::sync::Arc<dyn Fn(i64) + Send + Sync>> =
+            self.metrics.clone().map(|m| {
+                std::sync::Arc::new(move |t: i64| m.reminders_ran(t))
+                    as std::sync::Arc<dyn Fn(i64) + Send + Sync>
+            });
+        crate::jobs::JobContext {
+            pool: self.pool.clone(),
+            config: self.config.clone(),
+            clock: self.clock.clone(),
+            reminders_ran,
         }
     }
 
