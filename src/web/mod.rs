@@ -158,12 +158,17 @@ impl AppState {
     pub async fn authorize(&self, ctx: &Ctx, access: Access) -> Result<Option<Role>, AppError> {
         match ctx.authorize(access) {
             Ok(role) => Ok(role),
-            Err(e) => Err(self
-                .run(move |_| Err::<(), _>(e))
-                .await
-                .err()
-                .unwrap_or(AppError::Service(ServiceError::Forbidden))),
+            Err(e) => Err(self.refuse(e).await),
         }
+    }
+
+    /// A refusal decided outside a service call: written to the access log (through `run`, like
+    /// every other refusal) and turned into the error page.
+    pub async fn refuse(&self, denial: ServiceError) -> AppError {
+        self.run(move |_| Err::<(), _>(denial))
+            .await
+            .err()
+            .unwrap_or(AppError::Service(ServiceError::Forbidden))
     }
 }
 

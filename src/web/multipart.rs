@@ -142,7 +142,6 @@ fn disposition(headers: &str) -> Result<(String, Option<String>), MultipartError
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
@@ -178,7 +177,9 @@ mod tests {
             ],
             true,
         );
-        let parts = parse(&b, "XyZ").unwrap();
+        let Ok(parts) = parse(&b, "XyZ") else {
+            panic!("a whole body is read");
+        };
         assert_eq!(parts.len(), 2);
         assert_eq!(
             (parts[0].name.as_str(), parts[0].data),
@@ -207,12 +208,16 @@ mod tests {
     #[test]
     fn the_boundary_comes_from_the_content_type() {
         assert_eq!(
-            boundary("multipart/form-data; boundary=abc").unwrap(),
-            "abc"
+            boundary("multipart/form-data; boundary=abc")
+                .ok()
+                .as_deref(),
+            Some("abc")
         );
         assert_eq!(
-            boundary("multipart/form-data; charset=utf-8; boundary=\"a b\"").unwrap(),
-            "a b"
+            boundary("multipart/form-data; charset=utf-8; boundary=\"a b\"")
+                .ok()
+                .as_deref(),
+            Some("a b")
         );
         assert!(boundary("multipart/form-data").is_err());
         assert!(boundary("text/plain; boundary=abc").is_err());
@@ -239,7 +244,9 @@ mod tests {
             // Values that contain the delimiter cannot be sent with this boundary.
             prop_assume!(values.iter().all(|v| find(v, b"\r\n--XyZ").is_none()));
             let b = body("XyZ", &parts, true);
-            let read = parse(&b, "XyZ").unwrap();
+            let read = parse(&b, "XyZ");
+            prop_assert!(read.is_ok(), "{:?}", read);
+            let read = read.unwrap_or_default();
             prop_assert_eq!(read.len(), values.len());
             for (p, v) in read.iter().zip(&values) {
                 prop_assert_eq!(p.data, v.as_slice());

@@ -21,6 +21,7 @@ dual!(
     unlock_form_never_shows_another_units_lock,
     malformed_uploads_are_answered_and_release_their_connections,
     a_clinician_posting_a_handlers_step_is_refused_and_logged,
+    a_form_shown_again_with_a_personnummer_is_a_logged_read,
 );
 
 const PNR: &str = "19121212-1212";
@@ -945,4 +946,25 @@ fn denied_reasons(app: &TestApp) -> Vec<(Option<String>, String)> {
         .into_iter()
         .map(|(u, d)| (u, d.unwrap_or_default()))
         .collect()
+}
+
+/// A form that comes back with a personnummer in it (an error re-render) shows that citizen:
+/// the read is in the access log, by whom.
+async fn a_form_shown_again_with_a_personnummer_is_a_logged_read(app: TestApp) {
+    let r = region(&app);
+    let mut doc = app.browser();
+    app.login(&mut doc, &r.doctor).await;
+    let mut fields = lock_fields(r.unit, r.nurse.id, PNR);
+    fields.retain(|(k, _)| *k != "journal_note_date");
+    let mut f = refs(&fields);
+    let token = doc.get("/arenden/ny").await.csrf();
+    f.push(("csrf_token", &token));
+    f.push(("journal_note_date", "igår"));
+    let page = doc.post("/arenden/ny", &f).await;
+    assert_eq!(page.status, 422, "{}", page.body);
+    assert!(page.body.contains("19121212-1212"));
+    assert_eq!(
+        logged(&app, "case_form_view", "191212121212"),
+        vec![Some(r.doctor.hsa_id.clone())]
+    );
 }

@@ -276,10 +276,11 @@ pub fn form_choices(
         Some(u) => users::members_of(conn, u)?,
         None => vec![],
     };
-    // The earlier locks an unlock may undo: only those the user may see, and looking them up for
-    // a personnummer is a logged read of that citizen (even when none is found).
+    // A form shown with a personnummer in it (a re-render, an edit) is a logged read of that
+    // citizen. For an unlock it also proposes the earlier locks it may undo — only those the user
+    // may see — and that lookup is logged even when none is found.
     let locks = match Personnummer::parse(pnr, swedish_today(ctx)) {
-        Ok(p) if kind == "unlock" => {
+        Ok(p) => {
             let digits = p.digits();
             let role = if actor.has(Role::Handler) {
                 Role::Handler
@@ -287,15 +288,20 @@ pub fn form_choices(
                 role
             };
             db::write_tx(conn, |c| {
-                let locks = proposed_locks(c, ctx, role, &digits)?;
-                let mut e = ctx.entry(Some(role), "unlock_form_locks", None);
+                let (locks, mut e) = if kind == "unlock" {
+                    let locks = proposed_locks(c, ctx, role, &digits)?;
+                    let mut e = ctx.entry(Some(role), "unlock_form_locks", None);
+                    e.detail = Some(format!("{} låsningar föreslogs", locks.len()));
+                    (locks, e)
+                } else {
+                    (vec![], ctx.entry(Some(role), "case_form_view", None))
+                };
                 e.personnummer = Some(digits.clone());
-                e.detail = Some(format!("{} låsningar föreslogs", locks.len()));
                 ctx.log(c, &e)?;
                 Ok::<_, ServiceError>(locks)
             })?
         }
-        _ => vec![],
+        Err(_) => vec![],
     };
     Ok(FormChoices {
         units,

@@ -144,11 +144,7 @@ pub(super) async fn new_form(
             None,
             None,
         );
-        return Err(state
-            .run(move |_| Err::<(), _>(denial))
-            .await
-            .err()
-            .unwrap_or(AppError::Service(ServiceError::Forbidden)));
+        return Err(state.refuse(denial).await);
     }
     let kind = if q.typ.as_deref() == Some("unlock") {
         "unlock"
