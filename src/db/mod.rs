@@ -246,8 +246,7 @@ pub fn pool_with_timeout(url: &str, max_size: u32, timeout: Duration) -> Result<
             std::fs::create_dir_all(dir).map_err(|e| DbError::Directory(dir.to_path_buf(), e))?;
         }
         // WAL is a property of the file: set it once, before the pool opens its connections.
-        let mut c = SqliteConnection::establish(&path.to_string_lossy())?;
-        c.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")?;
+        set_wal(path)?;
     }
     let p = r2d2::Pool::builder()
         .max_size(max_size)
@@ -257,6 +256,31 @@ pub fn pool_with_timeout(url: &str, max_size: u32, timeout: Duration) -> Result<
         .test_on_check_out(true)
         .build(Manager::new(target))?;
     Ok(p)
+}
+
+/// Puts a SQLite file in WAL mode. Switching a fresh file's journal mode needs its exclusive lock,
+/// and when two processes start at once SQLite may answer "database is locked" at once instead of
+/// waiting on the busy timeout (it does so where waiting could deadlock): try again for a while.
+fn set_wal(path: &std::path::Path) -> Result<(), DbError> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let tried = SqliteConnection::establish(&path.to_string_lossy())
+            .map_err(DbError::from)
+            .and_then(|mut c| {
+                c.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL;")
+                    .map_err(DbError::from)
+            });
+        match tried {
+            Err(DbError::Query(diesel::result::Error::DatabaseError(_, info)))
+                if (info.message().contains("locked") || info.message().contains("busy"))
+                    && std::time::Instant::now() < deadline =>
+            {
+                tracing::info!("waiting for another instance to open the database");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
 }
 
 pub fn backend(conn: &DbConnection) -> Backend {
