@@ -1,78 +1,86 @@
-//! Every message the user reads that is not in a template, in one place (Swedish), so that a
-//! translation can follow.
+//! Every message the user reads that is not in a template, as a key of the message catalog
+//! (`locales/*/kontosparr.ftl`, prefix `msg-`). Services return these typed (`Key`, `Msg`); the
+//! web layer words them in the reader's language (`Layout::tr`, `Msg::in_lang`).
 
 use crate::domain::hsa::HsaIdError;
 use crate::domain::personnummer::PnrError;
 use crate::domain::validate::PasswordProblem;
+pub use crate::i18n::{Key, Msg};
 
-pub const RATE_LIMITED: &str =
-    "För många inloggningsförsök från din dator. Vänta några minuter och försök igen.";
-pub const REQUIRED: &str = "Fyll i fältet.";
-pub const PASSWORD_MISMATCH: &str = "Lösenorden är inte lika. Skriv samma lösenord två gånger.";
-pub const TOTP_WRONG: &str = "Koden stämmer inte. Kontrollera att klockan i telefonen går rätt och skriv den kod som visas nu.";
-pub const LINK_INVALID: &str = "Länken går inte att använda: den är redan använd, har gått ut eller \
-     är felaktig. Be administratören om en ny länk.";
-pub const EMAIL_INVALID: &str = "Skriv en e-postadress, till exempel anna.andersson@vgregion.se.";
-pub const CONTROL_CHARS: &str = "Texten innehåller ett otillåtet tecken, till exempel en \
-     radbrytning eller ett styrtecken. Skriv den på en rad med vanliga tecken.";
-pub const NUL_REFUSED: &str = "Begäran innehöll ett nolltecken (NUL, %00 eller \\u0000), som \
-     tjänsten inte tar emot. Ta bort tecknet och försök igen.";
-pub const UNAVAILABLE_TITLE: &str = "Tjänsten är tillfälligt otillgänglig";
-pub const UNAVAILABLE: &str = "Databasen svarar inte just nu, så ingenting har sparats. \
-     Försök igen om en stund. Kvarstår felet, kontakta support och ange referensen nedan.";
-pub const SECRET_UNREADABLE: &str = "Tvåfaktorsuppgifterna kunde inte läsas. Kontakta \
-     support och ange referensen nedan.";
-pub const ROLE_REQUIRED: &str = "Välj minst en roll.";
-pub const UNIT_REQUIRED: &str =
-    "Vårdpersonal, verksamhetschefer och chefläkare måste höra till minst en enhet.";
-pub const UNIT_UNKNOWN: &str = "Enheten finns inte.";
-pub const HSA_TAKEN: &str = "Det finns redan en användare med detta HSA-id.";
-pub const UNIT_CODE_INVALID: &str =
-    "Enhetskoden får bara innehålla bokstäver A–Z, siffror och bindestreck (högst 32 tecken).";
-pub const UNIT_CODE_TAKEN: &str = "Det finns redan en enhet med denna kod.";
-pub const MANAGER_INVALID: &str = "Välj en aktiv användare med rollen verksamhetschef.";
-pub const ORG_INVALID: &str = "Skriv ett organisationsnummer med tio siffror, till exempel 556677-8899 (kontrollsiffran stämmer inte annars).";
-pub const ORG_TAKEN: &str = "Vårdgivaren finns redan i listan.";
+pub const RATE_LIMITED: Key = Key("msg-rate-limited");
+pub const REQUIRED: Key = Key("msg-required");
+pub const PASSWORD_MISMATCH: Key = Key("msg-password-mismatch");
+pub const PASSWORD_SAME_AS_TEMPORARY: Key = Key("msg-password-same-as-temporary");
+pub const TOTP_WRONG: Key = Key("msg-totp-wrong");
+pub const LINK_INVALID: Key = Key("msg-link-invalid");
+pub const EMAIL_INVALID: Key = Key("msg-email-invalid");
+pub const CONTROL_CHARS: Key = Key("msg-control-chars");
+pub const NUL_REFUSED: Key = Key("msg-nul-refused");
+pub const UNAVAILABLE_TITLE: Key = Key("msg-unavailable-title");
+pub const UNAVAILABLE: Key = Key("msg-unavailable");
+pub const SECRET_UNREADABLE: Key = Key("msg-secret-unreadable");
+pub const ROLE_REQUIRED: Key = Key("msg-role-required");
+pub const UNIT_REQUIRED: Key = Key("msg-unit-required");
+pub const UNIT_UNKNOWN: Key = Key("msg-unit-unknown");
+pub const HSA_TAKEN: Key = Key("msg-hsa-taken");
+pub const UNIT_CODE_INVALID: Key = Key("msg-unit-code-invalid");
+pub const UNIT_CODE_TAKEN: Key = Key("msg-unit-code-taken");
+pub const MANAGER_INVALID: Key = Key("msg-manager-invalid");
+pub const ORG_INVALID: Key = Key("msg-org-invalid");
+pub const ORG_TAKEN: Key = Key("msg-org-taken");
+pub const LANG_INVALID: Key = Key("msg-lang-invalid");
+pub const CERT_TOO_LARGE: Key = Key("msg-cert-too-large");
+pub const OWN_ADMIN_ACCESS: Key = Key("msg-own-admin-access");
+pub const ADMIN_EXISTS: Key = Key("msg-admin-exists");
+pub const MAIL_NO_RECIPIENT: Key = Key("msg-mail-no-recipient");
+pub const MAIL_NOT_FAILED: Key = Key("msg-mail-not-failed");
+pub const FILE_REQUIRED: Key = Key("msg-file-required");
+pub const FILE_NOT_PDF: Key = Key("msg-file-not-pdf");
 
-pub fn too_long(max: usize) -> String {
-    format!("Texten är för lång: högst {max} tecken.")
+pub fn too_long(max: usize) -> Msg {
+    Msg::key("msg-too-long").arg("max", max)
 }
 
-pub fn hsa_id(e: HsaIdError) -> &'static str {
+pub fn file_too_large(max_mb: usize) -> Msg {
+    Msg::key("msg-file-too-large").arg("max", max_mb)
+}
+
+pub fn hsa_id(e: HsaIdError) -> Key {
     match e {
-        HsaIdError::Empty => "Fyll i HSA-id.",
-        HsaIdError::Format => {
-            "Skriv HSA-id som SE, tio siffror, bindestreck och ett suffix, till exempel SE2321000131-P000000012345."
-        }
+        HsaIdError::Empty => Key("msg-hsa-empty"),
+        HsaIdError::Format => Key("msg-hsa-format"),
     }
 }
 
-pub fn password(p: PasswordProblem) -> &'static str {
+pub fn password(p: PasswordProblem) -> Key {
     match p {
-        PasswordProblem::TooShort => "Lösenordet måste ha minst 12 tecken.",
-        PasswordProblem::TooLong => "Lösenordet får ha högst 128 tecken.",
-        PasswordProblem::Common => {
-            "Lösenordet är för vanligt eller för enkelt. Välj en längre fras som inte är lätt att gissa."
-        }
-        PasswordProblem::ContainsUserId => "Lösenordet får inte innehålla ditt HSA-id.",
+        PasswordProblem::TooShort => Key("msg-password-too-short"),
+        PasswordProblem::TooLong => Key("msg-password-too-long"),
+        PasswordProblem::Common => Key("msg-password-common"),
+        PasswordProblem::ContainsUserId => Key("msg-password-contains-id"),
     }
 }
 
-pub fn personnummer(e: PnrError) -> &'static str {
+pub fn personnummer(e: PnrError) -> Key {
     match e {
-        PnrError::Empty => "Fyll i personnummer eller samordningsnummer.",
-        PnrError::Format => "Skriv personnumret som ÅÅÅÅMMDD-NNNN, till exempel 19121212-1212.",
-        PnrError::Date => "Personnumret innehåller inget giltigt datum. Kontrollera siffrorna.",
-        PnrError::Future => {
-            "Födelsedatumet i personnumret ligger i framtiden. Kontrollera siffrorna."
-        }
-        PnrError::CheckDigit => {
-            "Personnumret är inte giltigt (kontrollsiffran stämmer inte). Kontrollera siffrorna."
-        }
-        PnrError::Serial => {
-            "Personnumret är inte giltigt: födelsenumret (de tre siffrorna efter bindestrecket) \
-             kan inte vara 000. Kontrollera siffrorna."
-        }
+        PnrError::Empty => Key("msg-pnr-empty"),
+        PnrError::Format => Key("msg-pnr-format"),
+        PnrError::Date => Key("msg-pnr-date"),
+        PnrError::Future => Key("msg-pnr-future"),
+        PnrError::CheckDigit => Key("msg-pnr-check-digit"),
+        PnrError::Serial => Key("msg-pnr-serial"),
+    }
+}
+
+/// A certificate that cannot be used for encrypted feedback (the admin's unit page).
+pub fn certificate(e: &crate::mail::cert::CertError) -> Msg {
+    use crate::mail::cert::CertError;
+    match e {
+        CertError::NotPem => Msg::key("msg-cert-not-pem"),
+        CertError::NotYetValid(d) => Msg::key("msg-cert-not-yet-valid").arg("date", d.as_str()),
+        CertError::Expired(d) => Msg::key("msg-cert-expired").arg("date", d.as_str()),
+        CertError::NoEncryption => Msg::key("msg-cert-no-encryption"),
+        CertError::NotForEmail => Msg::key("msg-cert-not-for-email"),
     }
 }
 
@@ -80,6 +88,7 @@ pub fn personnummer(e: PnrError) -> &'static str {
 mod tests {
     use super::*;
     use crate::domain::personnummer::Personnummer;
+    use crate::i18n::Lang;
     use chrono::NaiveDate;
 
     #[test]
@@ -95,9 +104,23 @@ mod tests {
             let e = Personnummer::parse(input, today).err();
             assert_eq!(e, Some(PnrError::Serial), "{input}");
         }
-        let serial = personnummer(PnrError::Serial);
-        assert_ne!(serial, personnummer(PnrError::CheckDigit));
+        let serial = personnummer(PnrError::Serial).to_string();
+        assert_ne!(serial, personnummer(PnrError::CheckDigit).to_string());
         assert!(serial.contains("000"), "{serial}");
         assert!(!serial.contains("kontrollsiffran"), "{serial}");
+        let en = Msg::from(personnummer(PnrError::Serial)).in_lang(Lang::En);
+        assert!(en.contains("000") && en.contains("serial"), "{en}");
+    }
+
+    #[test]
+    fn arguments_reach_the_text() {
+        assert_eq!(
+            too_long(200).to_string(),
+            "Texten är för lång: högst 200 tecken."
+        );
+        assert_eq!(
+            too_long(200).in_lang(Lang::En),
+            "The text is too long: at most 200 characters."
+        );
     }
 }

@@ -1,5 +1,336 @@
 # Kontospärr – English. Every key also exists in sv/kontosparr.ftl.
 app-name = Kontospärr
+
+## Words used on many pages
+yes = Yes
+no = No
+lang-name = English
+layout-demo-label = DEMO
+form-errors-title = There is a problem with the form
+form-error-prefix = Error:
+
+## Roles
+role-clinician = Clinician
+role-manager = Head of unit
+role-chief_physician = Chief physician
+role-handler = Case handler (Lock and Log Service)
+role-auditor = Log auditor
+role-admin = Administrator
+
+## Main menu
+nav-home = Home
+nav-cases = Cases
+nav-new-case = New request
+nav-reviews = Reviews
+nav-queue = Case handling
+nav-emergency = Emergency line
+nav-paper = Paper form
+nav-search = Search personal identity number
+nav-diary = Register
+nav-users = Users
+nav-units = Units
+nav-providers = Private care providers
+nav-mail = Email
+nav-account = My account
+
+## Home page
+home-title = Home
+home-welcome = Welcome
+home-welcome-name = Welcome, { $name }
+home-units = Your units:
+home-admin-title = Administration
+home-admin-users = add staff, assign roles and units, reset logins.
+home-admin-units = care units with their head of unit and chief physician function.
+
+## My account
+account-title = My account
+account-name = Name
+account-hsa-id = HSA-ID
+account-roles = Roles
+account-units = Units
+account-units-none = None
+account-decider = May make decisions
+account-help = Need a new password or a new authenticator app? Contact your administrator, who can give you a new activation link.
+account-lang-title = Language
+account-lang-legend = Language of the pages and your email
+account-lang-hint = Applies to you from the next page on. Anyone who has not chosen gets Swedish.
+account-lang-submit = Save language
+account-lang-saved = Your language has been saved.
+
+## Logged out
+logged-out-title = You are logged out
+logged-out-text = Your session has ended. Close the browser if you are using a shared computer.
+logged-out-login = Log in again
+
+## Password
+password-title-first = Choose a password
+password-title-change = Change your password
+password-intro-first-before = Welcome to Kontospärr. Choose a password for the account
+password-intro-first-after = . After that you will connect an authenticator app to the account.
+password-intro-change-before = You logged in with a temporary password. Choose a password of your own for the account
+password-new = New password
+password-new-hint = At least 12 characters. A phrase of several words is both secure and easy to remember. Common passwords are not accepted.
+password-confirm = Repeat the password
+password-never-refilled = For security reasons, password fields are never filled in again.
+password-submit = Save password
+
+## Two-factor login
+totp-title = Two-factor login
+totp-heading = Connect an authenticator app
+totp-intro = Logging in takes two factors: your password and a code from an authenticator app on your phone (for example Microsoft Authenticator, Google Authenticator or FreeOTP).
+totp-step-open = Open the app and choose to add an account.
+totp-step-scan = Scan the QR code below.
+totp-manual = Can't scan it? Type this key into the app instead:
+totp-step-code = Enter the code the app shows.
+totp-code = Code from the app
+totp-code-hint = Six digits.
+totp-submit = Confirm
+
+## Recovery codes
+recovery-title = Save your recovery codes
+recovery-intro = The authenticator app is connected and you are logged in. If you lose your phone, you can log in with one of the codes below instead of a code from the app. Each code works once.
+recovery-once = The codes are shown only now.
+recovery-keep = Print this page or copy the codes and keep them locked away, not on your phone.
+recovery-continue = I have saved the codes – continue
+
+## Error pages
+error-forbidden-title = Access denied
+error-forbidden = You do not have permission for this page or task. The attempt has been logged. Contact your administrator if you need the permission.
+error-not-found-title = Page not found
+error-not-found = What you were looking for does not exist, or it has been removed. Check the address.
+error-no-page-title = Page not found
+error-no-page = There is no page at that address. Check the address or go to the home page.
+error-link-title = The link does not work
+error-refused-title = That was not possible
+error-conflict-title = The case has changed
+error-bad-request-title = Invalid request
+error-bad-request = The information could not be read. Go back and try again.
+error-nul-title = Character not allowed
+error-csrf-title = The form could not be sent
+error-csrf = The page was too old or was sent from another website. Reload the page and try again.
+error-rate-title = Too many attempts
+error-too-large-title = Too much data
+error-too-large = The form contained more data than allowed. Shorten the texts and try again.
+error-unsupported-title = The form could not be read
+error-unsupported = The form was sent in a way the service does not accept.
+error-internal-title = Something went wrong
+error-internal = A technical error occurred and nothing has been saved. Try again in a while. If the problem persists, contact support and give the reference below.
+error-render = A technical error occurred.
+error-code = Error code { $code }.
+error-reference = Reference:
+error-home-link = Go to the home page
+
+## Messages from the services (messages.rs)
+msg-rate-limited = Too many login attempts from your computer. Wait a few minutes and try again.
+msg-required = Fill in this field.
+msg-too-long = The text is too long: at most { $max } characters.
+msg-control-chars = The text contains a character that is not allowed, such as a line break or a control character. Write it on one line with ordinary characters.
+msg-nul-refused = The request contained a null character (NUL, %00 or \u0000), which the service does not accept. Remove the character and try again.
+msg-password-mismatch = The passwords do not match. Type the same password twice.
+msg-password-same-as-temporary = Choose a password other than the temporary one.
+msg-password-too-short = The password must have at least 12 characters.
+msg-password-too-long = The password may have at most 128 characters.
+msg-password-common = The password is too common or too simple. Choose a longer phrase that is not easy to guess.
+msg-password-contains-id = The password must not contain your HSA-ID.
+msg-totp-wrong = The code is not right. Check that the clock on your phone is correct and enter the code shown now.
+msg-link-invalid = The link cannot be used: it has already been used, has expired or is incorrect. Ask your administrator for a new link.
+msg-email-invalid = Enter an email address, for example anna.andersson@vgregion.se.
+msg-unavailable-title = The service is temporarily unavailable
+msg-unavailable = The database is not responding right now, so nothing has been saved. Try again in a while. If the problem persists, contact support and give the reference below.
+msg-secret-unreadable = The two-factor details could not be read. Contact support and give the reference below.
+msg-hsa-empty = Fill in the HSA-ID.
+msg-hsa-format = Write the HSA-ID as SE, ten digits, a hyphen and a suffix, for example SE2321000131-P000000012345.
+msg-hsa-taken = There is already a user with this HSA-ID.
+msg-role-required = Choose at least one role.
+msg-unit-required = Clinicians, heads of unit and chief physicians must belong to at least one unit.
+msg-unit-unknown = The unit does not exist.
+msg-unit-code-invalid = The unit code may contain only the letters A–Z, digits and hyphens (at most 32 characters).
+msg-unit-code-taken = There is already a unit with this code.
+msg-manager-invalid = Choose an active user with the role head of unit.
+msg-org-invalid = Enter an organisation number of ten digits, for example 556677-8899 (otherwise the check digit does not match).
+msg-org-taken = The care provider is already on the list.
+msg-lang-invalid = Choose Swedish or English.
+msg-pnr-empty = Fill in the personal identity number or coordination number.
+msg-pnr-format = Write the personal identity number as YYYYMMDD-NNNN, for example 19121212-1212.
+msg-pnr-date = The personal identity number does not contain a valid date. Check the digits.
+msg-pnr-future = The date of birth in the personal identity number is in the future. Check the digits.
+msg-pnr-check-digit = The personal identity number is not valid (the check digit does not match). Check the digits.
+msg-pnr-serial = The personal identity number is not valid: the serial number (the three digits after the hyphen) cannot be 000. Check the digits.
+msg-cert-too-large = The certificate is too large (at most 20,000 characters).
+msg-cert-not-pem = The file is not a certificate in PEM format.
+msg-cert-not-yet-valid = The certificate is not valid until { $date }.
+msg-cert-expired = The certificate expired on { $date }.
+msg-cert-no-encryption = The certificate may not be used for encryption (its key usage lacks keyEncipherment/keyAgreement).
+msg-cert-not-for-email = The certificate may not be used for email (its extended key usage lacks emailProtection).
+msg-own-admin-access = You cannot deactivate yourself or remove your own administrator role.
+msg-admin-exists = There is already an administrator. Add more in the web interface (Administration → Users).
+msg-mail-no-recipient = The message has no recipient: set a head of unit for the unit and send the feedback manually.
+msg-mail-not-failed = Only failed messages can be sent again.
+msg-file-required = Choose a file.
+msg-file-too-large = The file is too large: at most { $max } MB.
+msg-file-not-pdf = The file is not a PDF. Scan the form to PDF and try again.
+
+## Administration, shared
+admin-name = Name
+admin-status = Status
+admin-action = Action
+admin-save = Save
+admin-back-to-users = Back to users
+admin-back-to-units = Back to units
+
+## Administration: users
+admin-users-title = Users
+admin-users-search = Search by name or HSA-ID
+admin-users-search-submit = Search
+admin-users-count = { $n ->
+    [one] { $n } user.
+   *[other] { $n } users.
+}
+admin-users-none = No users found.
+admin-user-status-active = Active
+admin-user-status-disabled = Deactivated
+admin-user-status-not-enrolled = (not activated)
+admin-user-new-title = New user
+admin-user-edit-title = Edit user
+admin-user-saved = The changes have been saved.
+admin-user-not-saved = The changes could not be saved
+admin-user-hsa-hint = SE, ten digits, a hyphen and a suffix, for example SE2321000131-P000000012345.
+admin-user-email = Email
+admin-user-email-hint = Work address. Reminders and feedback are sent here.
+admin-user-add-unit = Add a unit
+admin-user-decider-legend = Authority to decide
+admin-user-decider = May decide on locking and unlocking (licensed staff with treatment responsibility, head of unit or medically responsible physician)
+admin-user-account-legend = Account
+admin-user-active = Active (a deactivated account cannot log in, and ongoing logins are ended)
+admin-user-login-title = Login
+admin-user-reset-text = Reset the login if the user has forgotten the password or lost their phone. The password, authenticator app and recovery codes are removed, ongoing logins are ended and a new activation link is created.
+admin-user-reset = Reset login
+admin-link-title = Activation link
+admin-link-heading = Activation link for { $name }
+admin-link-account = The account
+admin-link-ready = is ready. Give the user the link below in a secure way (for example in person or by encrypted email). With the link, the user chooses a password and connects an authenticator app.
+admin-link-valid = { $n ->
+    [one] The link works once and for { $n } hour.
+   *[other] The link works once and for { $n } hours.
+}
+admin-link-once = It is shown only now.
+
+## Administration: units
+admin-units-title = Units
+admin-units-count = { $n ->
+    [one] { $n } unit.
+   *[other] { $n } units.
+}
+admin-units-empty = There are no units yet.
+admin-units-code = Code
+admin-units-chief = Chief physician function
+admin-units-no-manager = no head of unit
+admin-unit-new-title = New unit
+admin-unit-edit-title = Edit unit
+admin-unit-saved = The unit has been saved.
+admin-unit-code = Unit code
+admin-unit-code-hint = A short code, for example PSYK-SU.
+admin-unit-manager = Head of unit
+admin-unit-manager-hint = Receives feedback and review reminders. The user must have the role head of unit.
+admin-unit-manager-none = None chosen
+admin-unit-chief = Chief physician or designated function
+admin-unit-chief-hint = Informed of every decision to lock.
+admin-unit-chief-email = Email of the chief physician function
+admin-unit-active = Active
+admin-unit-inactive = Inactive
+admin-cert-title = Certificate for encrypted feedback
+admin-cert-subject = Holder
+admin-cert-validity = Valid
+admin-cert-status = Status
+admin-cert-fingerprint = SHA-256
+admin-cert-none = The unit has no certificate. Feedback is then sent as a notice without personal data, with a link to read it after logging in.
+admin-cert-pem = The head of unit's certificate (PEM)
+admin-cert-pem-hint = Paste the certificate, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----. It must be valid and allowed for encrypted email.
+admin-cert-submit = Save certificate
+admin-cert-expired = Expired – feedback is sent as a notice without personal data. Add a new one.
+admin-cert-expiring = { $n ->
+    [one] Expires in { $n } day – add a new one in good time.
+   *[other] Expires in { $n } days – add a new one in good time.
+}
+admin-cert-valid = { $n ->
+    [one] Valid ({ $n } day left)
+   *[other] Valid ({ $n } days left)
+}
+
+## Administration: private care providers
+admin-providers-title = Approved private care providers
+admin-providers-intro = Private care providers on the list may sign requests to lock or unlock. The case handler checks against the list.
+admin-providers-saved = The list has been updated.
+admin-providers-count = { $n ->
+    [one] { $n } care provider.
+   *[other] { $n } care providers.
+}
+admin-providers-caption = Private care providers
+admin-providers-org = Organisation number
+admin-providers-org-hint = Ten digits, for example 556677-8899.
+admin-providers-approved = Approved
+admin-providers-removed = Removed
+admin-providers-remove = Remove from the list
+admin-providers-approve = Approve again
+admin-providers-add-title = Add a care provider
+admin-providers-add = Add
+
+## Administration: email
+admin-mail-title = Email that could not be sent
+admin-mail-intro = Messages that the mail server rejected permanently, or that have no recipient. Fix the cause (for example the unit's head of unit or email address) and send again. Messages waiting for another attempt are not shown here; they are sent automatically.
+admin-mail-requeued = The message is back in the outbox and will be sent shortly.
+admin-mail-count = { $n ->
+    [one] { $n } message.
+   *[other] { $n } messages.
+}
+admin-mail-pending = Waiting in the outbox right now: { $n }.
+admin-mail-caption = Failed messages
+admin-mail-created = Created
+admin-mail-case = Case
+admin-mail-case-no = no. { $n }
+admin-mail-recipient = Recipient
+admin-mail-no-recipient = missing
+admin-mail-type = Type
+admin-mail-encrypted = Encrypted
+admin-mail-notice = Notice
+admin-mail-attempts = Attempts
+admin-mail-error = Error
+admin-mail-resend = Send again
+admin-mail-resend-which = (message { $n })
+
+## Email: feedback (no personal data in the subject)
+mail-feedback-subject = Feedback from the Lock and Log Service
+mail-feedback-lock-executed = The lock of the citizen's login to 1177.se has been carried out.
+mail-feedback-unlock-executed = The unlock of the citizen's login to 1177.se has been carried out.
+mail-feedback-diary = Register number
+mail-feedback-related = (refers to { $number })
+mail-feedback-citizen = Citizen
+mail-feedback-unit = Unit
+mail-feedback-executed = Carried out
+mail-feedback-executed-by = { $at } by
+mail-feedback-open = Open the case
+mail-feedback-case = The case
+mail-feedback-encrypted = This message is encrypted and must not be forwarded unencrypted.
+mail-notice-text = A case from your unit about a login to 1177.se has been carried out. For confidentiality reasons this message contains no details of the case.
+mail-notice-login = Log in to Kontospärr to read the feedback
+mail-notice-certificate = The unit has no valid certificate for encrypted email. Ask your administrator to add one, so that future feedback can arrive encrypted.
+
+## Email: reminders (no personal data)
+mail-reminder-login = Log in to Kontospärr
+mail-reminder-no-personal-data = For confidentiality reasons this message contains no details of the citizen.
+mail-review-subject = Reminder: review of a locked login to 1177.se
+mail-review-subject-overdue = Overdue review of a locked login to 1177.se
+mail-review-intro = A citizen's login to 1177.se is locked at your unit's request and is due for review: is the lock still needed?
+mail-review-overdue = The review should have been done on { $date } and is overdue.
+mail-review-today = The review is due today.
+mail-review-by = The review is due by { $date }.
+mail-review-action = Log in to Kontospärr and open Reviews.
+mail-form-subject = Reminder: form missing after a lock through the emergency line
+mail-form-intro = A citizen's login to 1177.se was locked after a call from your unit to KSD's emergency line. The written form has not yet reached the Lock and Log Service.
+mail-form-citizen = The lock was made at the citizen's request: help the citizen send in the form.
+mail-form-send = Send in the form as soon as possible.
+
+## Login and the page frame
 login-title = Log in
 login-intro = Log in with your HSA-ID, your password and the code from the authenticator app on your phone.
 login-failed-title = Login failed
@@ -22,4 +353,4 @@ layout-skip = Skip to content
 layout-demo = practice environment with made-up people and known passwords. Never enter real data here.
 layout-main-menu = Main menu
 layout-logout = Log out
-layout-footer = Kontospärr – locking and unlocking a citizen's login on 1177.se. All access is logged.
+layout-footer = Kontospärr – locking and unlocking a citizen's login to 1177.se. All access is logged.

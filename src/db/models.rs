@@ -22,6 +22,8 @@ pub struct User {
     pub last_login_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The interface and mail language the user chose (`sv`, `en`).
+    pub lang: String,
 }
 
 #[derive(Debug, Clone, Insertable)]

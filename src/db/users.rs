@@ -94,6 +94,19 @@ pub fn update_profile(conn: &mut DbConnection, id: i64, c: &ProfileChange<'_>) -
         .map(|_| ())
 }
 
+/// Stores the user's language (`sv`, `en`).
+pub fn set_lang(
+    conn: &mut DbConnection,
+    id: i64,
+    lang: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::update(users::table.find(id))
+        .set((users::lang.eq(lang), users::updated_at.eq(now)))
+        .execute(conn)
+        .map(|n| n == 1)
+}
+
 /// A page of users, optionally filtered by name or HSA-ID, ordered by name.
 pub fn page(
     conn: &mut DbConnection,

@@ -22,6 +22,8 @@ pub struct Actor {
     pub roles: Vec<Role>,
     pub units: Vec<UnitRef>,
     pub is_decider: bool,
+    /// The language the user chose for the interface and their mail (their own page).
+    pub lang: crate::i18n::Lang,
 }
 
 impl Actor {
@@ -312,6 +314,7 @@ mod tests {
                 })
                 .collect(),
             is_decider: false,
+            lang: crate::i18n::Lang::Sv,
         })
     }
 

@@ -2,17 +2,22 @@
 //! feedback itself is either inside an S/MIME envelope or not in the message at all.
 
 use super::smime;
+use crate::domain::case::Kind;
+use crate::i18n::Lang;
 use askama::Template;
 use lettre::Message;
 use lettre::message::header::{ContentDisposition, ContentTransferEncoding, ContentType};
 use lettre::message::{MultiPart, SinglePart};
 
-pub const FEEDBACK_SUBJECT: &str = "Återkoppling från Spärr- och loggservice";
+/// The subject of feedback and its notice, in the recipient's language (no personal data).
+pub fn feedback_subject(lang: Lang) -> String {
+    lang.t("mail-feedback-subject")
+}
 
 /// What the verksamhetschef is told when a lock or unlock has been executed.
 #[derive(Debug, Clone)]
 pub struct Feedback {
-    pub kind: String,
+    pub kind: Kind,
     pub diary_number: String,
     pub citizen_pnr: String,
     /// `*****` for a citizen with protected identity.
@@ -27,24 +32,30 @@ pub struct Feedback {
 #[derive(Template)]
 #[template(path = "mail/feedback.txt")]
 struct FeedbackText<'a> {
+    l: Lang,
     f: &'a Feedback,
+    headline: &'a str,
 }
 
 #[derive(Template)]
 #[template(path = "mail/feedback.html")]
 struct FeedbackHtml<'a> {
+    l: Lang,
     f: &'a Feedback,
+    headline: &'a str,
 }
 
 #[derive(Template)]
 #[template(path = "mail/notice.txt")]
 struct NoticeText<'a> {
+    l: Lang,
     link: &'a str,
 }
 
 #[derive(Template)]
 #[template(path = "mail/notice.html")]
 struct NoticeHtml<'a> {
+    l: Lang,
     link: &'a str,
 }
 
@@ -92,24 +103,35 @@ fn message_id() -> String {
     format!("<{}@kontosparr>", crate::auth::tokens::random_token())
 }
 
-fn builder(from: &str, to: &str) -> Result<lettre::message::MessageBuilder, BuildError> {
+fn builder(
+    lang: Lang,
+    from: &str,
+    to: &str,
+) -> Result<lettre::message::MessageBuilder, BuildError> {
     Ok(Message::builder()
         .from(from.parse().map_err(msg_err)?)
         .to(to.parse().map_err(msg_err)?)
-        .subject(FEEDBACK_SUBJECT)
+        .subject(feedback_subject(lang))
         .message_id(Some(message_id())))
 }
 
-/// The feedback, encrypted for the recipient's certificate (CMS EnvelopedData, AES-256).
+/// The feedback in `lang`, encrypted for the recipient's certificate (CMS EnvelopedData,
+/// AES-256).
 pub fn feedback_encrypted(
+    lang: Lang,
     from: &str,
     to: &str,
     f: &Feedback,
     cert_pem: &str,
 ) -> Result<Vec<u8>, BuildError> {
+    let headline = lang.t(match f.kind {
+        Kind::Lock => "mail-feedback-lock-executed",
+        Kind::Unlock => "mail-feedback-unlock-executed",
+    });
+    let (l, headline) = (lang, headline.as_str());
     let inner = MultiPart::alternative_plain_html(
-        FeedbackText { f }.render()?,
-        FeedbackHtml { f }.render()?,
+        FeedbackText { l, f, headline }.render()?,
+        FeedbackHtml { l, f, headline }.render()?,
     );
     let der = smime::encrypt(&inner.formatted(), cert_pem)?;
     let part = SinglePart::builder()
@@ -122,19 +144,25 @@ pub fn feedback_encrypted(
         .header(ContentDisposition::attachment("smime.p7m"))
         .header(ContentTransferEncoding::Base64)
         .body(der);
-    Ok(builder(from, to)?
+    Ok(builder(lang, from, to)?
         .singlepart(part)
         .map_err(msg_err)?
         .formatted())
 }
 
 /// For a unit without a valid certificate: no personal data, only a link to read it after login.
-pub fn feedback_notice(from: &str, to: &str, link: &str) -> Result<Vec<u8>, BuildError> {
+pub fn feedback_notice(
+    lang: Lang,
+    from: &str,
+    to: &str,
+    link: &str,
+) -> Result<Vec<u8>, BuildError> {
+    let l = lang;
     let body = MultiPart::alternative_plain_html(
-        NoticeText { link }.render()?,
-        NoticeHtml { link }.render()?,
+        NoticeText { l, link }.render()?,
+        NoticeHtml { l, link }.render()?,
     );
-    Ok(builder(from, to)?
+    Ok(builder(lang, from, to)?
         .multipart(body)
         .map_err(msg_err)?
         .formatted())
@@ -143,6 +171,7 @@ pub fn feedback_notice(from: &str, to: &str, link: &str) -> Result<Vec<u8>, Buil
 #[derive(Template)]
 #[template(path = "mail/reminder.txt")]
 struct ReminderText<'a> {
+    l: Lang,
     lines: &'a [String],
     link: &'a str,
 }
@@ -150,13 +179,16 @@ struct ReminderText<'a> {
 #[derive(Template)]
 #[template(path = "mail/reminder.html")]
 struct ReminderHtml<'a> {
+    l: Lang,
     subject: &'a str,
     lines: &'a [String],
     link: &'a str,
 }
 
-/// A reminder: no personal data, only what to do and a link (seed 004).
+/// A reminder in `lang` (its subject and lines already worded in it): no personal data, only what
+/// to do and a link (seed 004).
 pub fn reminder(
+    lang: Lang,
     from: &str,
     to: &str,
     subject: &str,
@@ -164,8 +196,14 @@ pub fn reminder(
     link: &str,
 ) -> Result<Vec<u8>, BuildError> {
     let body = MultiPart::alternative_plain_html(
-        ReminderText { lines, link }.render()?,
+        ReminderText {
+            l: lang,
+            lines,
+            link,
+        }
+        .render()?,
         ReminderHtml {
+            l: lang,
             subject,
             lines,
             link,
@@ -194,6 +232,7 @@ mod tests {
     #[test]
     fn from_is_set_at_send_time() {
         let queued = reminder(
+            Lang::Sv,
             "gammal@example.se",
             "mottagare@example.se",
             "Påminnelse",

@@ -16,7 +16,7 @@ pub fn looks_like_pdf(bytes: &[u8]) -> bool {
     bytes.starts_with(b"%PDF-") && tail.windows(5).any(|w| w == b"%%EOF")
 }
 
-fn invalid(message: &str) -> ServiceError {
+fn invalid(message: impl Into<super::Msg>) -> ServiceError {
     let mut e = FieldErrors::default();
     e.add("file", message);
     ServiceError::Invalid(e)
@@ -53,25 +53,22 @@ pub fn add(
     max_bytes: usize,
 ) -> Result<i64, ServiceError> {
     if bytes.is_empty() {
-        return Err(invalid("Välj en fil."));
+        return Err(invalid(crate::messages::FILE_REQUIRED));
     }
     if bytes.len() > max_bytes {
-        return Err(invalid(&format!(
-            "Filen är för stor: högst {} MB.",
-            max_bytes / (1024 * 1024)
+        return Err(invalid(crate::messages::file_too_large(
+            max_bytes / (1024 * 1024),
         )));
     }
     if !looks_like_pdf(bytes) {
-        return Err(invalid(
-            "Filen är inte en PDF. Skanna blanketten till PDF och försök igen.",
-        ));
+        return Err(invalid(crate::messages::FILE_NOT_PDF));
     }
     std::fs::create_dir_all(dir)
-        .map_err(|e| ServiceError::Refused(format!("Lagringen för bilagor saknas: {e}")))?;
+        .map_err(|e| ServiceError::Technical(format!("attachment storage missing: {e}")))?;
     let key = tokens::random_token();
     let path = dir.join(&key);
     write_private(&path, bytes)
-        .map_err(|e| ServiceError::Refused(format!("Filen kunde inte sparas: {e}")))?;
+        .map_err(|e| ServiceError::Technical(format!("attachment not stored: {e}")))?;
     let sha = hex::encode(Sha256::digest(bytes));
     let user = ctx.actor()?.user_id;
     let result = with_case(conn, ctx, case_id, "attach", |c, row, role| {

@@ -7,6 +7,7 @@ use crate::auth::{password, tokens, totp};
 use crate::db::{self, DbConnection, login_throttle, sessions, users};
 use crate::domain::HsaId;
 use crate::domain::validate;
+use crate::i18n::Lang;
 use crate::messages;
 use chrono::Duration;
 
@@ -143,7 +144,7 @@ pub fn login_finish(
                             // From before encryption: encrypted now, at its first use.
                             let sealed = keys
                                 .seal(&opened.secret, &secrets::user_place(u.id))
-                                .map_err(|e| ServiceError::Refused(e.to_string()))?;
+                                .map_err(|e| ServiceError::Technical(e.to_string()))?;
                             users::replace_totp_secret(conn, u.id, &sealed)?;
                         }
                         opened.secret
@@ -314,7 +315,7 @@ pub fn change_password(
         .is_some_and(|h| password::verify(new, h))
     {
         let mut errors = FieldErrors::default();
-        errors.add("password", "Välj ett annat lösenord än det tillfälliga.");
+        errors.add("password", messages::PASSWORD_SAME_AS_TEMPORARY);
         return Err(ServiceError::Invalid(errors));
     }
     let hash = password::hash(new)?;
@@ -407,7 +408,7 @@ pub fn confirm_totp(
 /// damaged), never its content.
 fn unreadable(e: SecretError) -> ServiceError {
     tracing::error!(error = %e, "TOTP secret");
-    ServiceError::Refused(crate::messages::SECRET_UNREADABLE.into())
+    ServiceError::Declined(super::Reason::SecretUnreadable)
 }
 
 /// Checks at start that `keys` opens the TOTP secrets in the database (one is tried): a wrong
@@ -442,7 +443,7 @@ pub fn rotate_secrets(
     old: &SecretBox,
     new: &SecretBox,
 ) -> Result<Rotated, ServiceError> {
-    let refused = |e: SecretError| ServiceError::Refused(e.to_string());
+    let refused = |e: SecretError| ServiceError::Technical(e.to_string());
     db::write_tx(conn, |c| {
         let mut done = Rotated::default();
         for (id, stored) in users::totp_secrets(c)? {
@@ -466,5 +467,25 @@ pub fn rotate_secrets(
         ));
         ctx.log(c, &e)?;
         Ok(done)
+    })
+}
+
+/// The logged-in user chooses the language of their pages and mail (`sv`, `en`): stored on the
+/// user, read with the session from the next request on.
+pub fn set_language(conn: &mut DbConnection, ctx: &Ctx, code: &str) -> Result<Lang, ServiceError> {
+    let user_id = ctx.actor()?.user_id;
+    let Some(lang) = Lang::parse(code) else {
+        let mut e = FieldErrors::default();
+        e.add("lang", messages::LANG_INVALID);
+        return Err(ServiceError::Invalid(e));
+    };
+    db::write_tx(conn, |c| {
+        if !users::set_lang(c, user_id, lang.code(), db::ts(ctx.now))? {
+            return Err(ServiceError::NotFound);
+        }
+        let mut e = ctx.entry(None, "language_set", None);
+        e.detail = Some(lang.code().to_string());
+        ctx.log(c, &e)?;
+        Ok(lang)
     })
 }

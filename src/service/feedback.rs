@@ -55,6 +55,8 @@ pub fn enqueue(
         )?;
         return Ok(());
     };
+    // In the manager's own language (Swedish unless they chose English).
+    let lang = crate::i18n::Lang::from_code(&manager.lang);
     let certificate =
         outbox::certificate(c, unit.id)?.filter(|x| cert::inspect(&x.pem, ctx.now).is_ok());
     let built = match &certificate {
@@ -70,7 +72,7 @@ pub fn enqueue(
                 None => String::new(),
             };
             let f = message::Feedback {
-                kind: row.kind.label().to_string(),
+                kind: row.kind,
                 diary_number: row.diary_number.clone().unwrap_or_default(),
                 citizen_pnr: crate::domain::Personnummer::display_digits(&row.citizen_pnr),
                 citizen_name: crate::domain::personnummer::shown(
@@ -91,11 +93,11 @@ pub fn enqueue(
                 related_diary_number: related,
                 link: link.clone(),
             };
-            message::feedback_encrypted(&wf.mail_from, &manager.email, &f, &x.pem)
+            message::feedback_encrypted(lang, &wf.mail_from, &manager.email, &f, &x.pem)
         }
-        None => message::feedback_notice(&wf.mail_from, &manager.email, &link),
+        None => message::feedback_notice(lang, &wf.mail_from, &manager.email, &link),
     }
-    .map_err(|e| ServiceError::Refused(format!("Återkopplingen kunde inte byggas: {e}")))?;
+    .map_err(|e| ServiceError::Technical(format!("feedback message not built: {e}")))?;
     let encrypted = certificate.is_some();
     outbox::insert(
         c,

@@ -18,6 +18,8 @@ use crate::db::{self, DbConnection};
 use crate::domain::Role;
 use chrono::{DateTime, Utc};
 
+pub use crate::i18n::Msg;
+
 pub use crate::domain::policy::{Access, Actor, Job, Principal, Refusal, UnitRef};
 
 /// Who acts, from where, and when.
@@ -139,21 +141,19 @@ pub fn record_refusal(conn: &mut DbConnection, error: ServiceError) -> ServiceEr
     }
 }
 
-/// A form field and what is wrong with it (Swedish).
+/// A form field and what is wrong with it: a message of the catalog (`messages`), worded in the
+/// reader's language when the form is shown again.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FieldErrors(pub Vec<(&'static str, String)>);
+pub struct FieldErrors(pub Vec<(&'static str, Msg)>);
 
 impl FieldErrors {
-    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+    pub fn add(&mut self, field: &'static str, message: impl Into<Msg>) {
         if self.get(field).is_none() {
             self.0.push((field, message.into()));
         }
     }
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(f, _)| *f == field)
-            .map(|(_, m)| m.as_str())
+    pub fn get(&self, field: &str) -> Option<&Msg> {
+        self.0.iter().find(|(f, _)| *f == field).map(|(_, m)| m)
     }
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
@@ -189,10 +189,49 @@ pub enum ServiceError {
     LoginFailed,
     #[error("enrolment link unusable")]
     LinkInvalid,
+    /// A rule of the use case declined the work (the policy allowed it), with a typed reason the
+    /// web layer words in the reader's language.
+    #[error("{}", .0.msg())]
+    Declined(Reason),
+    /// Refused with a sentence already worded in Swedish: the case services still use it; their
+    /// reasons move into `Reason` as the catalog reaches them (then this variant goes).
     #[error("{0}")]
     Refused(String),
     #[error("{0}")]
     Conflict(String),
+    /// Something broke that the user cannot fix (a message could not be built, a file not
+    /// stored): the cause goes to the log, the user sees the technical-error page.
+    #[error("{0}")]
+    Technical(String),
+}
+
+/// Why a service declined work that the access policy allowed (access refusals are
+/// `domain::policy::Refusal`). Typed, not a sentence: `msg` gives its catalog text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reason {
+    /// An administrator may not deactivate themselves or drop their own administrator role.
+    OwnAdminAccess,
+    /// `admin create` while there is an administrator already.
+    AdminExists,
+    /// A failed message without a recipient cannot be sent again.
+    MailNoRecipient,
+    /// Only failed messages can be sent again.
+    MailNotFailed,
+    /// A stored TOTP secret cannot be opened (wrong key file or a damaged value).
+    SecretUnreadable,
+}
+
+impl Reason {
+    pub fn msg(self) -> Msg {
+        use crate::messages as m;
+        Msg::from(match self {
+            Reason::OwnAdminAccess => m::OWN_ADMIN_ACCESS,
+            Reason::AdminExists => m::ADMIN_EXISTS,
+            Reason::MailNoRecipient => m::MAIL_NO_RECIPIENT,
+            Reason::MailNotFailed => m::MAIL_NOT_FAILED,
+            Reason::SecretUnreadable => m::SECRET_UNREADABLE,
+        })
+    }
 }
 
 impl ServiceError {

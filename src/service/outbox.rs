@@ -225,14 +225,10 @@ pub fn resend(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<(), Service
     db::write_tx(conn, |c| {
         let m = outbox::get(c, id)?.ok_or(ServiceError::NotFound)?;
         if m.recipient.is_empty() {
-            return Err(ServiceError::Refused(
-                "Meddelandet har ingen mottagare: ange en verksamhetschef för enheten och verkställ om återkopplingen manuellt.".into(),
-            ));
+            return Err(ServiceError::Declined(super::Reason::MailNoRecipient));
         }
         if !outbox::resend(c, id, db::ts(ctx.now))? {
-            return Err(ServiceError::Refused(
-                "Bara misslyckade meddelanden kan skickas igen.".into(),
-            ));
+            return Err(ServiceError::Declined(super::Reason::MailNotFailed));
         }
         let mut e = ctx.entry(Some(Role::Admin), "mail_resend", Some(format!("mail:{id}")));
         e.detail = m.case_id.map(|c| format!("case:{c}"));

@@ -9,6 +9,7 @@ use crate::db::outbox::{self, NewMessage};
 use crate::db::reminders;
 use crate::db::{self, DbConnection, cases, org, users};
 use crate::domain::review::{self, ReviewState};
+use crate::i18n::{Lang, Msg};
 use crate::mail::message;
 
 #[derive(Debug, Clone, Copy)]
@@ -39,36 +40,57 @@ impl Policy {
 const BATCH: i64 = 500;
 pub const KIND: &str = "reminder";
 
+/// Where reminders go, each address once with the language to write in: a user's own choice,
+/// Swedish for an address that is not a user's (the chief physician function, the caller).
+#[derive(Default)]
+struct Recipients(std::collections::BTreeMap<String, Lang>);
+
+impl Recipients {
+    fn add(&mut self, email: &str, lang: Lang) {
+        if !crate::domain::validate::email(email) {
+            return;
+        }
+        // An address that is also a user's who chose English gets English.
+        let l = self.0.entry(email.to_string()).or_insert(lang);
+        if lang == Lang::En {
+            *l = lang;
+        }
+    }
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 fn recipients(
     c: &mut DbConnection,
     row: &CaseRow,
     escalate: bool,
-) -> Result<Vec<String>, ServiceError> {
-    let mut out = Vec::new();
+    to: &mut Recipients,
+) -> Result<(), ServiceError> {
     if let Some(uid) = row.review_responsible_user_id
         && let Some(u) = users::by_id(c, uid)?.filter(|u| u.active)
     {
-        out.push(u.email);
+        to.add(&u.email, Lang::from_code(&u.lang));
     }
     let unit = org::unit(c, row.unit_id)?;
     if let Some(m) = unit.as_ref().and_then(|u| u.manager_user_id)
         && let Some(u) = users::by_id(c, m)?.filter(|u| u.active)
     {
-        out.push(u.email);
+        to.add(&u.email, Lang::from_code(&u.lang));
     }
     if escalate && let Some(u) = &unit {
-        out.push(u.chief_physician_email.clone());
+        to.add(&u.chief_physician_email, Lang::Sv);
     }
-    out.retain(|e| crate::domain::validate::email(e));
-    out.sort();
-    out.dedup();
-    Ok(out)
+    Ok(())
 }
 
-/// What a reminder says (no personal data).
+/// What a reminder says (no personal data): catalog texts, worded per recipient.
 struct Notice<'a> {
-    subject: &'a str,
-    lines: &'a [String],
+    subject: &'static str,
+    lines: &'a [Msg],
     link: &'a str,
 }
 
@@ -77,7 +99,7 @@ fn enqueue(
     ctx: &Ctx,
     wf: &Workflow,
     row: &CaseRow,
-    to: &[String],
+    to: &Recipients,
     n: Notice<'_>,
 ) -> Result<(), ServiceError> {
     let Notice {
@@ -103,9 +125,11 @@ fn enqueue(
         )?;
         return Ok(());
     }
-    for addr in to {
-        let built = message::reminder(&wf.mail_from, addr, subject, lines, link)
-            .map_err(|e| ServiceError::Refused(e.to_string()))?;
+    for (addr, lang) in &to.0 {
+        let lang = *lang;
+        let words: Vec<String> = lines.iter().map(|m| m.in_lang(lang)).collect();
+        let built = message::reminder(lang, &wf.mail_from, addr, &lang.t(subject), &words, link)
+            .map_err(|e| ServiceError::Technical(format!("reminder not built: {e}")))?;
         outbox::insert(
             c,
             &NewMessage {
@@ -161,23 +185,25 @@ pub fn run_due(
                 if !reminders::record_once(c, row.id, &key, db::ts(now))? {
                     return Ok(false);
                 }
-                let to = recipients(c, &row, escalate)?;
+                let mut to = Recipients::default();
+                recipients(c, &row, escalate, &mut to)?;
+                let due_text = due.to_string();
                 let when = match review::review_state(due, today, p.before_days) {
                     ReviewState::Overdue => {
-                        format!("Omprövningen skulle ha gjorts {due} och är försenad.")
+                        Msg::key("mail-review-overdue").arg("date", due_text.as_str())
                     }
-                    ReviewState::Due => "Omprövningen ska göras i dag.".to_string(),
-                    _ => format!("Omprövningen ska göras senast {due}."),
+                    ReviewState::Due => Msg::key("mail-review-today"),
+                    _ => Msg::key("mail-review-by").arg("date", due_text.as_str()),
                 };
                 let lines = vec![
-                    "En invånares inloggning på 1177.se är låst på begäran av er enhet och ska omprövas: behövs låsningen fortfarande?".to_string(),
+                    Msg::key("mail-review-intro"),
                     when,
-                    "Logga in i Kontospärr och öppna Omprövningar.".to_string(),
+                    Msg::key("mail-review-action"),
                 ];
                 let subject = if escalate {
-                    "Försenad omprövning av låst inloggning på 1177.se"
+                    "mail-review-subject-overdue"
                 } else {
-                    "Påminnelse: omprövning av låst inloggning på 1177.se"
+                    "mail-review-subject"
                 };
                 enqueue(
                     c,
@@ -236,18 +262,14 @@ pub fn run_due(
                 if !reminders::record_once(c, row.id, &key, db::ts(now))? {
                     return Ok(false);
                 }
-                let mut to = vec![row.caller_email.clone()];
-                to.extend(recipients(c, &row, false)?);
-                to.retain(|e| crate::domain::validate::email(e));
-                to.sort();
-                to.dedup();
-                let mut lines = vec![
-                    "En invånares inloggning på 1177.se låstes efter ett samtal till KSD:s nödtelefon från er enhet. Den skriftliga blanketten har ännu inte kommit till Spärr- och loggservice.".to_string(),
-                ];
+                let mut to = Recipients::default();
+                recipients(c, &row, false, &mut to)?;
+                to.add(&row.caller_email, Lang::Sv);
+                let mut lines = vec![Msg::key("mail-form-intro")];
                 if row.requested_by == crate::domain::case::RequestedBy::Citizen {
-                    lines.push("Låsningen gjordes på invånarens uppdrag: hjälp invånaren att skicka in blanketten.".to_string());
+                    lines.push(Msg::key("mail-form-citizen"));
                 } else {
-                    lines.push("Skicka in blanketten så snart som möjligt.".to_string());
+                    lines.push(Msg::key("mail-form-send"));
                 }
                 enqueue(
                     c,
@@ -256,7 +278,7 @@ pub fn run_due(
                     &row,
                     &to,
                     Notice {
-                        subject: "Påminnelse: blankett saknas efter låsning via nödtelefon",
+                        subject: "mail-form-subject",
                         lines: &lines,
                         link: &format!("{}/arenden/{}", wf.public_url, row.id),
                     },

@@ -85,6 +85,7 @@ pub fn load_actor(conn: &mut DbConnection, user_id: i64) -> Result<Option<Actor>
         roles,
         units,
         is_decider: u.is_decider,
+        lang: crate::i18n::Lang::from_code(&u.lang),
     }))
 }
 

@@ -2,6 +2,8 @@
 //! `Idempotency-Key`, JSON in and out, errors that name the field; `GET /api/openapi.json`.
 //! No cookies: the request guard exempts `/api/` from sessions and CSRF (a bearer token is not
 //! sent by a browser on its own).
+//! Its error texts stay Swedish whatever the caller asks: they are part of the API's contract
+//! (`openapi.json`), read by a platform's developers, not by staff in the application.
 
 use super::AppState;
 use crate::service::intake::{self, IntakeRequest};
@@ -107,7 +109,7 @@ async fn file_case(
     if serde_json::from_slice::<serde_json::Value>(&body).is_ok_and(|v| has_nul(&v)) {
         return Ok(error(
             StatusCode::BAD_REQUEST,
-            vec![("body".into(), crate::messages::NUL_REFUSED.into())],
+            vec![("body".into(), crate::messages::NUL_REFUSED.to_string())],
         ));
     }
     let parsed: IntakeRequest = match serde_json::from_slice(&body) {
@@ -166,7 +168,7 @@ async fn file_case(
             errors
                 .0
                 .into_iter()
-                .map(|(f, m)| (f.to_string(), m))
+                .map(|(f, m)| (f.to_string(), m.to_string()))
                 .collect(),
         )),
         Err(AppError::Service(ServiceError::Conflict(m))) => Ok(error(

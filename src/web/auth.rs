@@ -21,7 +21,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/konto/nytt-losenord", web::post().to(change_submit))
         .route("/konto/tvafaktor", web::get().to(totp_form))
         .route("/konto/tvafaktor", web::post().to(totp_submit))
-        .route("/konto", web::get().to(account));
+        .route("/konto", web::get().to(account))
+        .route("/konto/sprak", web::post().to(set_language));
 }
 
 #[derive(Template)]
@@ -34,7 +35,7 @@ struct HomePage {
 
 async fn home(staff: Staff) -> HttpResponse {
     pages::ok(&HomePage {
-        l: staff.layout("Start"),
+        l: staff.page("home-title"),
         is_admin: staff.actor.has(crate::domain::Role::Admin),
         units: staff
             .actor
@@ -95,11 +96,7 @@ fn with_cookie(state: &AppState, mut res: HttpResponse, token: Option<String>) -
 
 /// The language a visitor's browser asks for (`Accept-Language`); Swedish otherwise.
 fn visitor_lang(req: &HttpRequest) -> crate::i18n::Lang {
-    req.headers()
-        .get(actix_web::http::header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .map(crate::i18n::Lang::from_accept_language)
-        .unwrap_or_default()
+    super::guard::accept_language(req.headers())
 }
 
 async fn login_form(
@@ -249,7 +246,13 @@ struct LoggedOutPage {
     l: Layout,
 }
 
-async fn logout(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpResponse, AppError> {
+async fn logout(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    // The page after logging out speaks the language of the user who left.
+    let lang = person_lang(&visitor).unwrap_or_else(|| visitor_lang(&req));
     if let Some(s) = visitor.session() {
         let ctx = visitor.ctx(&state);
         let hash = s.id_hash.clone();
@@ -258,7 +261,7 @@ async fn logout(state: web::Data<AppState>, visitor: Visitor) -> Result<HttpResp
             .await?;
     }
     let mut res = pages::ok(&LoggedOutPage {
-        l: Layout::public("Du är utloggad"),
+        l: Layout::public_in(lang, "logged-out-title"),
     });
     if let Err(e) = res.add_removal_cookie(&state.removal_cookie()) {
         tracing::error!(error = %e, "cookie");
@@ -280,6 +283,7 @@ async fn link_form(
     state: web::Data<AppState>,
     visitor: Visitor,
     token: web::Path<String>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let ctx = visitor.ctx(&state);
     let t = token.into_inner();
@@ -288,7 +292,7 @@ async fn link_form(
         .run(move |conn| service::auth::enrolment_link_user(conn, &ctx, &t2))
         .await?;
     let (s, new) = session_for_form(&state, &visitor).await?;
-    let mut l = Layout::public("Välj lösenord");
+    let mut l = Layout::public_in(visitor_lang(&req), "password-title-first");
     l.csrf = s.csrf_token;
     let page = SetPasswordPage {
         l,
@@ -312,6 +316,7 @@ async fn link_submit(
     state: web::Data<AppState>,
     visitor: Visitor,
     token: web::Path<String>,
+    req: HttpRequest,
     form: web::Form<PasswordForm>,
 ) -> Result<HttpResponse, AppError> {
     let Some(s) = visitor.session().cloned() else {
@@ -338,7 +343,7 @@ async fn link_submit(
             let hsa_id = state
                 .run(move |conn| service::auth::enrolment_link_user(conn, &ctx, &t3))
                 .await?;
-            let mut l = Layout::public("Välj lösenord");
+            let mut l = Layout::public_in(visitor_lang(&req), "password-title-first");
             l.csrf = s.csrf_token;
             Ok(pages::render(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -355,6 +360,15 @@ async fn link_submit(
     }
 }
 
+/// The language of the user behind a session (half-way through logging in, or logged in).
+fn session_lang(s: &Session) -> crate::i18n::Lang {
+    s.actor.as_ref().map(|a| a.lang).unwrap_or_default()
+}
+
+fn person_lang(visitor: &Visitor) -> Option<crate::i18n::Lang> {
+    visitor.session()?.actor.as_ref().map(|a| a.lang)
+}
+
 /// The session of a user who is half-way through logging in at `stage`.
 fn enrolling(visitor: &Visitor, stage: Stage) -> Result<Session, AppError> {
     match visitor.session() {
@@ -366,7 +380,7 @@ fn enrolling(visitor: &Visitor, stage: Stage) -> Result<Session, AppError> {
 
 async fn change_form(visitor: Visitor) -> Result<HttpResponse, AppError> {
     let s = enrolling(&visitor, Stage::ChangePassword)?;
-    let mut l = Layout::public("Byt lösenord");
+    let mut l = Layout::public_in(session_lang(&s), "password-title-change");
     l.csrf = s.csrf_token.clone();
     let hsa_id = s.actor.map(|a| a.hsa_id).unwrap_or_default();
     Ok(pages::ok(&SetPasswordPage {
@@ -394,7 +408,7 @@ async fn change_submit(
         Ok(Stage::Full) => Ok(redirect("/")),
         Ok(_) => Ok(redirect("/konto/tvafaktor")),
         Err(AppError::Service(ServiceError::Invalid(errors))) => {
-            let mut l = Layout::public("Byt lösenord");
+            let mut l = Layout::public_in(session_lang(&s), "password-title-change");
             l.csrf = s.csrf_token.clone();
             let hsa_id = s.actor.map(|a| a.hsa_id).unwrap_or_default();
             Ok(pages::render(
@@ -437,7 +451,7 @@ async fn totp_page(
         .map(|a| a.hsa_id.clone())
         .unwrap_or_default();
     let uri = crate::auth::totp::otpauth_uri(&account, &secret);
-    let mut l = Layout::public("Tvåfaktorsinloggning");
+    let mut l = Layout::public_in(session_lang(&s), "totp-title");
     l.csrf = s.csrf_token.clone();
     Ok(pages::render(
         status,
@@ -487,7 +501,7 @@ async fn totp_submit(
         Ok(enrolled) => {
             let actor = s.actor.clone().ok_or(AppError::LoginRequired)?;
             // The new session's CSRF token is not known here; the page only links onward.
-            let mut l = Layout::public("Spara dina reservkoder");
+            let mut l = Layout::public_in(actor.lang, "recovery-title");
             l.user_name = Some(actor.name);
             let page = RecoveryPage {
                 l,
@@ -508,23 +522,65 @@ struct AccountPage {
     l: Layout,
     hsa_id: String,
     name: String,
-    roles: Vec<&'static str>,
+    roles: Vec<String>,
     units: Vec<String>,
     is_decider: bool,
+    langs: Vec<crate::web::view::Choice>,
+    saved: bool,
 }
 
-async fn account(staff: Staff) -> HttpResponse {
+#[derive(serde::Deserialize)]
+struct AccountQuery {
+    sparad: Option<String>,
+}
+
+async fn account(staff: Staff, query: web::Query<AccountQuery>) -> HttpResponse {
     let a = &staff.actor;
     pages::ok(&AccountPage {
-        l: staff.layout("Mitt konto"),
+        l: staff.page("account-title"),
         hsa_id: a.hsa_id.clone(),
         name: a.name.clone(),
-        roles: a.roles.iter().map(|r| r.label()).collect(),
+        roles: a
+            .roles
+            .iter()
+            .map(|r| pages::role_label(a.lang, *r))
+            .collect(),
         units: a
             .units
             .iter()
             .map(|u| format!("{} ({})", u.name, u.code))
             .collect(),
         is_decider: a.is_decider,
+        // Each language is named in itself, so that a user who cannot read the page finds theirs.
+        langs: crate::i18n::Lang::ALL
+            .iter()
+            .map(|l| crate::web::view::Choice {
+                value: l.code().to_string(),
+                label: l.t("lang-name"),
+                checked: *l == a.lang,
+            })
+            .collect(),
+        saved: query.sparad.is_some(),
     })
+}
+
+#[derive(serde::Deserialize)]
+struct LangForm {
+    #[serde(default)]
+    lang: String,
+}
+
+/// The user's own language setting (the account page's form): stored, then the account page
+/// again, now in that language.
+async fn set_language(
+    state: web::Data<AppState>,
+    staff: Staff,
+    form: web::Form<LangForm>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = staff.ctx(&state);
+    let code = form.into_inner().lang;
+    state
+        .run(move |conn| service::auth::set_language(conn, &ctx, &code))
+        .await?;
+    Ok(redirect("/konto?sparad=1"))
 }

@@ -1,6 +1,8 @@
-//! Errors as the user sees them: a helpful Swedish page with the right status.
+//! Errors as the user sees them: a helpful page in the request's language with the right status.
 
 use super::pages;
+use crate::i18n::Msg;
+use crate::messages;
 use crate::service::ServiceError;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
@@ -42,56 +44,41 @@ impl AppError {
         matches!(self, AppError::Service(e) if e.is_unavailable())
     }
 
-    fn texts(&self) -> (&'static str, String) {
+    /// The error page's title (a catalog key) and message, worded when the page is rendered in
+    /// the request's language.
+    fn texts(&self) -> (&'static str, Msg) {
         if self.is_unavailable() {
-            return (
-                crate::messages::UNAVAILABLE_TITLE,
-                crate::messages::UNAVAILABLE.into(),
-            );
+            return (messages::UNAVAILABLE_TITLE.0, messages::UNAVAILABLE.into());
         }
+        let key = |title: &'static str, message: &'static str| (title, Msg::key(message));
         match self {
-            AppError::Service(ServiceError::Forbidden) => (
-                "Åtkomst nekad",
-                "Du har inte behörighet till den här sidan eller uppgiften. Försöket har loggats. \
-                 Kontakta din administratör om du behöver behörigheten."
-                    .into(),
-            ),
-            AppError::Service(ServiceError::NotFound) => (
-                "Sidan finns inte",
-                "Det du sökte finns inte, eller så har det tagits bort. Kontrollera adressen."
-                    .into(),
-            ),
-            AppError::Service(ServiceError::LinkInvalid) => {
-                ("Länken fungerar inte", crate::messages::LINK_INVALID.into())
+            AppError::Service(ServiceError::Forbidden) => {
+                key("error-forbidden-title", "error-forbidden")
             }
-            AppError::Service(ServiceError::Refused(m)) => ("Det gick inte", m.clone()),
-            AppError::Service(ServiceError::Conflict(m)) => ("Ärendet har ändrats", m.clone()),
-            AppError::Service(ServiceError::Invalid(_)) | AppError::BadRequest(_) => (
-                "Felaktig begäran",
-                "Uppgifterna kunde inte tolkas. Gå tillbaka och försök igen.".into(),
-            ),
-            AppError::NulByte => ("Otillåtet tecken", crate::messages::NUL_REFUSED.into()),
-            AppError::Csrf => (
-                "Formuläret kunde inte skickas",
-                "Sidan var för gammal eller skickades från en annan webbplats. Ladda om sidan och \
-                 försök igen."
-                    .into(),
-            ),
-            AppError::RateLimited => ("För många försök", crate::messages::RATE_LIMITED.into()),
-            AppError::TooLarge => (
-                "För mycket data",
-                "Formuläret innehöll mer data än tillåtet. Korta texterna och försök igen.".into(),
-            ),
-            AppError::Unsupported => (
-                "Formuläret kunde inte tolkas",
-                "Formuläret skickades på ett sätt som tjänsten inte tar emot.".into(),
-            ),
-            _ => (
-                "Något gick fel",
-                "Ett tekniskt fel inträffade och ingenting har sparats. Försök igen om en stund. \
-                 Kvarstår felet, kontakta support och ange referensen nedan."
-                    .into(),
-            ),
+            AppError::Service(ServiceError::NotFound) => {
+                key("error-not-found-title", "error-not-found")
+            }
+            AppError::Service(ServiceError::LinkInvalid) => {
+                ("error-link-title", messages::LINK_INVALID.into())
+            }
+            AppError::Service(ServiceError::Declined(reason)) => {
+                ("error-refused-title", reason.msg())
+            }
+            AppError::Service(ServiceError::Refused(m)) => {
+                ("error-refused-title", Msg::Text(m.clone()))
+            }
+            AppError::Service(ServiceError::Conflict(m)) => {
+                ("error-conflict-title", Msg::Text(m.clone()))
+            }
+            AppError::Service(ServiceError::Invalid(_)) | AppError::BadRequest(_) => {
+                key("error-bad-request-title", "error-bad-request")
+            }
+            AppError::NulByte => ("error-nul-title", messages::NUL_REFUSED.into()),
+            AppError::Csrf => key("error-csrf-title", "error-csrf"),
+            AppError::RateLimited => ("error-rate-title", messages::RATE_LIMITED.into()),
+            AppError::TooLarge => key("error-too-large-title", "error-too-large"),
+            AppError::Unsupported => key("error-unsupported-title", "error-unsupported"),
+            _ => key("error-internal-title", "error-internal"),
         }
     }
 }
@@ -105,9 +92,9 @@ impl ResponseError for AppError {
             AppError::Service(ServiceError::Forbidden) | AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::Service(ServiceError::NotFound) => StatusCode::NOT_FOUND,
             AppError::Service(ServiceError::LinkInvalid) => StatusCode::GONE,
-            AppError::Service(ServiceError::Refused(_) | ServiceError::Conflict(_)) => {
-                StatusCode::CONFLICT
-            }
+            AppError::Service(
+                ServiceError::Declined(_) | ServiceError::Refused(_) | ServiceError::Conflict(_),
+            ) => StatusCode::CONFLICT,
             AppError::Service(ServiceError::Invalid(_))
             | AppError::BadRequest(_)
             | AppError::NulByte => StatusCode::BAD_REQUEST,

@@ -3,6 +3,7 @@
 
 use super::{AppState, ReqInfo};
 use crate::auth::tokens;
+use crate::i18n::Lang;
 use crate::service::session;
 use crate::web::error::AppError;
 use actix_web::body::{BoxBody, MessageBody};
@@ -17,6 +18,24 @@ use tracing::Instrument;
 tokio::task_local! {
     /// The id of the request being served (see [`request_id`]).
     static REQUEST_ID: String;
+    /// The language of the request being served (see [`request_lang`]).
+    static REQUEST_LANG: std::cell::Cell<Lang>;
+}
+
+/// The language of the request being served, for pages made without a handler's knowledge of
+/// the user (error pages): the logged-in user's setting, else the browser's `Accept-Language`,
+/// else Swedish. Pages of a handler take it from their `Layout` instead.
+pub fn request_lang() -> Lang {
+    REQUEST_LANG.try_with(|l| l.get()).unwrap_or_default()
+}
+
+/// The language a visitor's browser asks for (`Accept-Language`); Swedish otherwise.
+pub fn accept_language(headers: &actix_web::http::header::HeaderMap) -> Lang {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .map(Lang::from_accept_language)
+        .unwrap_or_default()
 }
 
 /// The id of the request being served, for the error page ("ange referens …"); None outside a
@@ -77,10 +96,11 @@ pub async fn guard(
         std::time::Instant::now(),
     );
     let metrics = state.metrics.clone();
+    let lang = std::cell::Cell::new(accept_language(req.headers()));
     let mut res = REQUEST_ID
         .scope(
             id.clone(),
-            checked(req, next, state).instrument(span.clone()),
+            REQUEST_LANG.scope(lang, checked(req, next, state).instrument(span.clone())),
         )
         .await?;
     if let Some(m) = metrics {
@@ -125,7 +145,7 @@ async fn checked(
         let res = if is_api {
             super::api::error(
                 actix_web::http::StatusCode::BAD_REQUEST,
-                vec![("query".into(), crate::messages::NUL_REFUSED.into())],
+                vec![("query".into(), crate::messages::NUL_REFUSED.to_string())],
             )
         } else {
             AppError::NulByte.error_response()
@@ -151,6 +171,10 @@ async fn checked(
         }
         _ => None,
     };
+    // Logged in (or half-way): the user's own language from here on.
+    if let Some(a) = session.as_ref().and_then(|s| s.actor.as_ref()) {
+        let _ = REQUEST_LANG.try_with(|l| l.set(a.lang));
+    }
 
     if req.method() == Method::POST
         && !is_api

@@ -235,6 +235,10 @@ impl Staff {
     pub fn layout(&self, title: &str) -> pages::Layout {
         pages::Layout::staff(title, &self.actor, &self.session.csrf_token)
     }
+    /// The frame of a page whose title is the catalog's `title_key`, in the user's language.
+    pub fn page(&self, title_key: &str) -> pages::Layout {
+        self.layout(&self.actor.lang.t(title_key))
+    }
 }
 
 impl FromRequest for Staff {

@@ -1,6 +1,7 @@
 //! Page structs (askama templates) and the shared layout.
 
 use crate::domain::Role;
+use crate::i18n::{Lang, Msg};
 use crate::service::{Actor, FieldErrors};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, HttpResponseBuilder};
@@ -10,7 +11,7 @@ use askama::Template;
 #[derive(Debug, Clone)]
 pub struct NavLink {
     pub href: &'static str,
-    pub label: &'static str,
+    pub label: String,
 }
 
 /// Set once at start in demo mode: every page then carries the DEMO banner.
@@ -18,6 +19,11 @@ pub static DEMO_MODE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicB
 
 pub fn is_demo() -> bool {
     DEMO_MODE.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// A role's name in `lang` (catalog key `role-<code>`).
+pub fn role_label(lang: Lang, role: Role) -> String {
+    lang.t(&format!("role-{}", role.code()))
 }
 
 /// What the frame of every page needs.
@@ -29,8 +35,9 @@ pub struct Layout {
     pub csrf: String,
     pub nav: Vec<NavLink>,
     pub demo: bool,
-    /// The language of the page (`<html lang>` and every `t` lookup).
-    pub lang: crate::i18n::Lang,
+    /// The language of the page (`<html lang>` and every `t` lookup): the user's own setting
+    /// after login, the browser's `Accept-Language` before it.
+    pub lang: Lang,
 }
 
 impl Layout {
@@ -39,8 +46,25 @@ impl Layout {
         self.lang.t(key)
     }
 
-    /// A page for visitors in the language their browser asks for.
-    pub fn public_in(lang: crate::i18n::Lang, title_key: &str) -> Self {
+    /// A catalog text with one argument (`{ $name }`).
+    pub fn t1(&self, key: &str, name: &'static str, value: impl std::fmt::Display) -> String {
+        self.lang
+            .t_args(key, &[(name, crate::i18n::Arg::Str(value.to_string()))])
+    }
+
+    /// A catalog text with a number (`{ $n }`, plural forms).
+    pub fn tn(&self, key: &str, n: impl std::borrow::Borrow<i64>) -> String {
+        self.lang
+            .t_args(key, &[("n", crate::i18n::Arg::Num(*n.borrow()))])
+    }
+
+    /// A message from a service (a form error, a refusal) worded in the page's language.
+    pub fn tr(&self, m: &Msg) -> String {
+        m.in_lang(self.lang)
+    }
+
+    /// A page for visitors (and for users half-way through logging in) in `lang`.
+    pub fn public_in(lang: Lang, title_key: &str) -> Self {
         Layout {
             title: lang.t(title_key),
             demo: is_demo(),
@@ -49,96 +73,53 @@ impl Layout {
         }
     }
 
-    pub fn public(title: &str) -> Self {
-        Layout {
-            title: title.to_string(),
-            demo: is_demo(),
-            ..Default::default()
-        }
-    }
-
+    /// A page for a logged-in member of staff, in their language. `title` is already worded
+    /// (pages by key pass `actor.lang.t(…)`; see `Staff::page`).
     pub fn staff(title: &str, actor: &Actor, csrf: &str) -> Self {
-        let mut nav = vec![NavLink {
-            href: "/",
-            label: "Start",
-        }];
+        let lang = actor.lang;
+        let link = |href: &'static str, key: &str| NavLink {
+            href,
+            label: lang.t(key),
+        };
+        let mut nav = vec![link("/", "nav-home")];
         let unit_staff = actor.has(Role::Clinician) || actor.has(Role::Manager);
         if unit_staff || actor.has(Role::ChiefPhysician) || actor.has(Role::Handler) {
-            nav.push(NavLink {
-                href: "/arenden",
-                label: "Ärenden",
-            });
+            nav.push(link("/arenden", "nav-cases"));
         }
         if unit_staff {
-            nav.push(NavLink {
-                href: "/arenden/ny",
-                label: "Ny begäran",
-            });
+            nav.push(link("/arenden/ny", "nav-new-case"));
         }
         if unit_staff || actor.has(Role::ChiefPhysician) {
-            nav.push(NavLink {
-                href: "/omprovningar",
-                label: "Omprövningar",
-            });
+            nav.push(link("/omprovningar", "nav-reviews"));
         }
         if actor.has(Role::Handler) {
-            nav.push(NavLink {
-                href: "/handlaggning",
-                label: "Handläggning",
-            });
-            nav.push(NavLink {
-                href: "/nodtelefon",
-                label: "Nödtelefon",
-            });
-            nav.push(NavLink {
-                href: "/blankett",
-                label: "Pappersblankett",
-            });
-            nav.push(NavLink {
-                href: "/sok",
-                label: "Sök personnummer",
-            });
+            nav.push(link("/handlaggning", "nav-queue"));
+            nav.push(link("/nodtelefon", "nav-emergency"));
+            nav.push(link("/blankett", "nav-paper"));
+            nav.push(link("/sok", "nav-search"));
         }
         if actor.has(Role::Handler) || actor.has(Role::Auditor) {
-            nav.push(NavLink {
-                href: "/diarium",
-                label: "Diarium",
-            });
+            nav.push(link("/diarium", "nav-diary"));
         }
         if actor.has(Role::Admin) {
-            nav.push(NavLink {
-                href: "/admin/anvandare",
-                label: "Användare",
-            });
-            nav.push(NavLink {
-                href: "/admin/enheter",
-                label: "Enheter",
-            });
-            nav.push(NavLink {
-                href: "/admin/vardgivare",
-                label: "Privata vårdgivare",
-            });
-            nav.push(NavLink {
-                href: "/admin/post",
-                label: "E-post",
-            });
+            nav.push(link("/admin/anvandare", "nav-users"));
+            nav.push(link("/admin/enheter", "nav-units"));
+            nav.push(link("/admin/vardgivare", "nav-providers"));
+            nav.push(link("/admin/post", "nav-mail"));
         }
-        nav.push(NavLink {
-            href: "/konto",
-            label: "Mitt konto",
-        });
+        nav.push(link("/konto", "nav-account"));
         Layout {
             title: title.to_string(),
             user_name: Some(actor.name.clone()),
             user_roles: actor
                 .roles
                 .iter()
-                .map(|r| r.label())
+                .map(|r| role_label(lang, *r))
                 .collect::<Vec<_>>()
                 .join(", "),
             csrf: csrf.to_string(),
             nav,
-            lang: crate::i18n::Lang::Sv,
+            lang,
             demo: is_demo(),
         }
     }
@@ -154,7 +135,7 @@ pub fn render(status: StatusCode, t: &impl Template) -> HttpResponse {
             tracing::error!(error = %e, "template failed");
             HttpResponse::InternalServerError()
                 .content_type("text/plain; charset=utf-8")
-                .body("Ett tekniskt fel inträffade.")
+                .body(super::guard::request_lang().t("error-render"))
         }
     }
 }
@@ -165,21 +146,24 @@ pub fn ok(t: &impl Template) -> HttpResponse {
 
 #[derive(Template)]
 #[template(path = "error.html")]
-pub struct ErrorPage<'a> {
+pub struct ErrorPage {
     pub l: Layout,
     pub status: u16,
-    pub message: &'a str,
+    pub message: String,
     /// The request id (also in `X-Request-Id` and on every log line of the request).
     pub reference: String,
 }
 
-pub fn error_page(status: StatusCode, title: &str, message: &str) -> HttpResponse {
+/// An error page in the request's language (`guard::request_lang`): the user's setting, or the
+/// browser's before login.
+pub fn error_page(status: StatusCode, title_key: &str, message: &Msg) -> HttpResponse {
+    let lang = super::guard::request_lang();
     render(
         status,
         &ErrorPage {
-            l: Layout::public(title),
+            l: Layout::public_in(lang, title_key),
             status: status.as_u16(),
-            message,
+            message: message.in_lang(lang),
             reference: super::guard::request_id().unwrap_or_default(),
         },
     )
@@ -188,8 +172,8 @@ pub fn error_page(status: StatusCode, title: &str, message: &str) -> HttpRespons
 pub async fn not_found() -> HttpResponse {
     error_page(
         StatusCode::NOT_FOUND,
-        "Sidan finns inte",
-        "Det finns ingen sida på den adressen. Kontrollera adressen eller gå till startsidan.",
+        "error-no-page-title",
+        &Msg::key("error-no-page"),
     )
 }
 
@@ -243,7 +227,7 @@ impl Pager {
 }
 
 /// Errors for a template: lookups by field name.
-pub fn err<'a>(errors: &'a FieldErrors, field: &str) -> Option<&'a str> {
+pub fn err<'a>(errors: &'a FieldErrors, field: &str) -> Option<&'a Msg> {
     errors.get(field)
 }
 

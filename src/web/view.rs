@@ -52,6 +52,9 @@ pub fn outcome<T>(result: Result<T, AppError>) -> Result<Outcome<T>, AppError> {
         Err(AppError::Service(ServiceError::Refused(m) | ServiceError::Conflict(m))) => {
             Ok(Outcome::Notice(m))
         }
+        Err(AppError::Service(ServiceError::Declined(reason))) => Ok(Outcome::Notice(
+            reason.msg().in_lang(super::guard::request_lang()),
+        )),
         Err(e) => Err(e),
     }
 }

@@ -21,6 +21,7 @@ dual!(
     temporary_password_must_be_changed,
     recovery_code_works_once,
     the_login_page_speaks_the_browsers_language,
+    a_user_who_chooses_english_reads_english,
 );
 
 async fn health_redirect_and_headers(app: TestApp) {
@@ -601,4 +602,168 @@ async fn the_login_page_speaks_the_browsers_language(app: TestApp) {
     let failed = String::from_utf8_lossy(&res.body().await.unwrap()).into_owned();
     assert_eq!(res.status().as_u16(), 401, "{failed}");
     assert!(failed.contains("Login failed"), "{failed}");
+}
+
+/// The language a user chose on their own page, as stored.
+fn stored_lang(app: &TestApp, user_id: i64) -> String {
+    kontosparr::db::users::by_id(&mut app.conn(), user_id)
+        .unwrap()
+        .unwrap()
+        .lang
+}
+
+/// A GET with the browser's cookie and an `Accept-Language` header.
+async fn get_with_lang(app: &TestApp, b: &common::Browser, path: &str, lang: &str) -> String {
+    let client = awc::Client::builder().disable_redirects().finish();
+    let mut res = client
+        .get(format!("{}{path}", app.base))
+        .insert_header(("cookie", b.cookie.clone().unwrap()))
+        .insert_header(("accept-language", lang))
+        .send()
+        .await
+        .unwrap();
+    String::from_utf8_lossy(&res.body().await.unwrap()).into_owned()
+}
+
+/// Swedish until the user chooses English on their own page (a radio button, POST with CSRF);
+/// then the account page, the admin pages, their form errors and the error pages answer in
+/// English with `<html lang="en">`, whatever the browser asks for — and in Swedish again when
+/// the user chooses it. The choice is logged; a value that is not a language changes nothing.
+async fn a_user_who_chooses_english_reads_english(app: TestApp) {
+    let admin = app.user(&[Role::Admin], &[]);
+    let other = app.user(&[Role::Admin], &[]);
+    let mut b = app.browser();
+    app.login(&mut b, &admin).await;
+    let mut o = app.browser();
+    app.login(&mut o, &other).await;
+
+    // Swedish by default: the account page offers both languages, Swedish chosen.
+    let account = b.get("/konto").await;
+    assert_eq!(account.status, 200);
+    assert!(account.body.contains("<html lang=\"sv\">"));
+    assert!(
+        account.body.contains("<h1>Mitt konto</h1>"),
+        "{}",
+        account.body
+    );
+    assert!(account.body.contains("Administratör") && account.body.contains(">Användare</a>"));
+    assert!(
+        account.body.contains("name=\"lang\" value=\"sv\" checked")
+            && account.body.contains("name=\"lang\" value=\"en\">")
+            && account.body.contains(">Svenska</label>")
+            && account.body.contains(">English</label>")
+    );
+    let users = b.get("/admin/anvandare").await;
+    assert!(
+        users.body.contains("<html lang=\"sv\">")
+            && users.body.contains("Sök på namn eller HSA-id")
+    );
+    assert_eq!(stored_lang(&app, admin.id), "sv");
+
+    // Without the CSRF token nothing changes.
+    let r = b.post("/konto/sprak", &[("lang", "en")]).await;
+    assert_eq!(r.status, 403);
+    assert_eq!(stored_lang(&app, admin.id), "sv");
+    // A value that is not a language is refused, and nothing changes.
+    let r = b.submit("/konto", "/konto/sprak", &[("lang", "de")]).await;
+    assert_eq!(r.status, 400, "{}", r.body);
+    assert_eq!(stored_lang(&app, admin.id), "sv");
+
+    // English chosen.
+    let r = b.submit("/konto", "/konto/sprak", &[("lang", "en")]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.location(), Some("/konto?sparad=1"));
+    assert_eq!(stored_lang(&app, admin.id), "en");
+    let account = b.get("/konto?sparad=1").await;
+    assert!(
+        account.body.contains("<html lang=\"en\">"),
+        "{}",
+        account.body
+    );
+    assert!(account.body.contains("<h1>My account</h1>"));
+    assert!(account.body.contains("Your language has been saved."));
+    assert!(account.body.contains("name=\"lang\" value=\"en\" checked"));
+    assert!(account.body.contains("Administrator") && account.body.contains(">Users</a>"));
+    assert!(account.body.contains("Log out") && account.body.contains("All access is logged."));
+    for swedish in ["Mitt konto", "Användare", "Logga ut", "Roller", "Enheter"] {
+        assert!(
+            !account.body.contains(swedish),
+            "{swedish} on an English page"
+        );
+    }
+    // An admin page, in English whatever the browser asks for.
+    let users = get_with_lang(&app, &b, "/admin/anvandare", "sv-SE").await;
+    assert!(users.contains("<html lang=\"en\">"), "{users}");
+    assert!(users.contains("<h1>Users</h1>") && users.contains("Search by name or HSA-ID"));
+    assert!(!users.contains("Sök på namn"));
+    // A form's errors, worded in English.
+    let bad = b
+        .submit(
+            "/admin/vardgivare",
+            "/admin/vardgivare",
+            &[("name", ""), ("org_number", "12")],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.body.contains("There is a problem with the form"),
+        "{}",
+        bad.body
+    );
+    assert!(
+        bad.body.contains("Fill in this field.")
+            && bad.body.contains("Enter an organisation number")
+    );
+    assert!(!bad.body.contains("Fyll i fältet"));
+    // A refusal typed by the service, worded in English.
+    let mine = b.get(&format!("/admin/anvandare/{}", admin.id)).await;
+    let refused = b
+        .post(
+            &format!("/admin/anvandare/{}", admin.id),
+            &[
+                ("csrf_token", mine.csrf().as_str()),
+                ("name", admin.name.as_str()),
+                ("email", "a@example.se"),
+                ("roles", "admin"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert!(
+        refused.body.contains("You cannot deactivate yourself"),
+        "{}",
+        refused.body
+    );
+    // An error page.
+    let missing = b.get("/admin/anvandare/999999").await;
+    assert_eq!(missing.status, 404);
+    assert!(missing.body.contains("<html lang=\"en\">") && missing.body.contains("Page not found"));
+
+    // The other user, who chose nothing, stays Swedish even when the browser asks for English.
+    let theirs = get_with_lang(&app, &o, "/admin/anvandare", "en").await;
+    assert!(theirs.contains("<html lang=\"sv\">") && theirs.contains("<h1>Användare</h1>"));
+
+    // The choice is logged, by the user, with the language.
+    {
+        use diesel::prelude::*;
+        use kontosparr::db::schema::access_log::dsl::*;
+        let rows: Vec<(Option<String>, Option<String>)> = access_log
+            .filter(action.eq("language_set"))
+            .select((user_hsa_id, detail))
+            .load(&mut app.conn() as &mut kontosparr::db::DbConnection)
+            .unwrap();
+        assert_eq!(
+            rows,
+            vec![(Some(admin.hsa_id.clone()), Some("en".to_string()))]
+        );
+    }
+
+    // Back to Swedish.
+    let r = b.submit("/konto", "/konto/sprak", &[("lang", "sv")]).await;
+    assert_eq!(r.status, 303);
+    let account = b.get("/konto").await;
+    assert!(
+        account.body.contains("<html lang=\"sv\">") && account.body.contains("<h1>Mitt konto</h1>")
+    );
+    assert_eq!(stored_lang(&app, admin.id), "sv");
 }

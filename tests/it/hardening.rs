@@ -165,7 +165,7 @@ async fn a_nul_byte_is_refused_with_400(app: TestApp) {
 async fn names_and_search_terms_refuse_control_characters(app: TestApp) {
     use kontosparr::service::admin::{self, FirstPassword, ProviderInput, UnitInput, UserInput};
     let field_error = |r: Result<i64, ServiceError>, field: &str| match r {
-        Err(ServiceError::Invalid(e)) => e.get(field).map(str::to_string),
+        Err(ServiceError::Invalid(e)) => e.get(field).map(ToString::to_string),
         other => panic!("expected a field error, got {other:?}"),
     };
     let unit = |name: &str| UnitInput {

@@ -532,6 +532,40 @@ async fn without_a_certificate_the_notice_has_no_personal_data(app: TestApp) {
         "a link to read it after login"
     );
     assert!(!all.contains("pkcs7"));
+    assert_eq!(
+        subject_of(&msgs[0]).as_deref(),
+        Some("Återkoppling från Spärr- och loggservice")
+    );
+    assert!(qp_decode(&all).contains("<html lang=\"sv\">"));
+    // A manager who chose English gets the next one in English.
+    let manager = kontosparr::db::org::unit(&mut app.conn(), s.unit)
+        .unwrap()
+        .unwrap()
+        .manager_user_id
+        .unwrap();
+    let now = kontosparr::db::ts(app.clock.now());
+    assert!(kontosparr::db::users::set_lang(&mut app.conn(), manager, "en", now).unwrap());
+    executed_lock(&app, &s, "19460823-9986", "Berit Bengtsson");
+    deliver_due(&app.pool, &smtp, app.clock.as_ref(), "w1").unwrap();
+    let msgs = sink.messages();
+    assert_eq!(msgs.len(), 2);
+    let en = qp_decode(&String::from_utf8_lossy(&msgs[1]));
+    assert_eq!(
+        subject_of(&msgs[1]).as_deref(),
+        Some("Feedback from the Lock and Log Service")
+    );
+    assert!(en.contains("<html lang=\"en\">"), "{en}");
+    assert!(
+        en.contains("Log in to Kontospärr to read the feedback"),
+        "{en}"
+    );
+    assert!(!en.contains("Logga in"), "{en}");
+    for secret in ["19460823", "9986", "Berit", "Bengtsson"] {
+        assert!(
+            !en.contains(secret),
+            "{secret} must not be in a clear message"
+        );
+    }
 }
 
 async fn an_smtp_outage_loses_nothing_and_sends_each_once(app: TestApp) {

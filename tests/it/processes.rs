@@ -1358,6 +1358,7 @@ fn enqueue(app: &TestApp, n: usize) -> BTreeSet<String> {
     let mut ids = BTreeSet::new();
     for i in 0..n {
         let m = kontosparr::mail::message::reminder(
+            kontosparr::i18n::Lang::Sv,
             "kontosparr@example.se",
             &format!("mottagare{i}@example.se"),
             &format!("Påminnelse {i}"),

@@ -106,6 +106,8 @@ async fn review_due_and_each_reminder_once(app: TestApp) {
     assert_eq!(run(&app), 1, "a week overdue");
     app.clock.set(at(2027, 3, 10, 9));
     assert_eq!(run(&app), 0, "weekly, not daily");
+    let now = kontosparr::db::ts(app.clock.now());
+    assert!(kontosparr::db::users::set_lang(&mut app.conn(), w.nurse, "en", now).unwrap());
     app.clock.set(at(2027, 3, 15, 9));
     assert_eq!(run(&app), 1, "two weeks overdue: escalated");
     assert_eq!(
@@ -120,6 +122,19 @@ async fn review_due_and_each_reminder_once(app: TestApp) {
     let mail = reminder_mail(&app);
     // Responsible person and manager each time, plus the chefläkare function when escalated.
     assert_eq!(mail.len(), 2 + 2 + 2 + 3);
+    // Each in the recipient's language: the responsible nurse chose English (before the
+    // escalation), the manager and the chefläkare function (not a user) get Swedish.
+    let nurse_email = kontosparr::db::users::by_id(&mut app.conn(), w.nurse)
+        .unwrap()
+        .unwrap()
+        .email;
+    let english = |m: &str| m.contains("Subject: Overdue review of a locked login to 1177.se");
+    let (before, escalated) = mail.split_at(6);
+    assert!(before.iter().all(|(_, m)| !english(m)));
+    for (to, m) in escalated {
+        assert_eq!(english(m), *to == nurse_email, "{to}: {m}");
+    }
+    assert!(escalated.iter().any(|(to, _)| *to == nurse_email));
     assert!(mail.iter().any(|(r, _)| r == w.chief_email));
     for (_, m) in &mail {
         for secret in ["19121212", "121212-1212", "Tolvan", "KSD"] {

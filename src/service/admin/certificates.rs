@@ -13,13 +13,13 @@ pub fn set_certificate(
     admin_of(ctx)?;
     let mut e = FieldErrors::default();
     if pem.len() > 20_000 {
-        e.add("pem", "Certifikatet är för stort (högst 20 000 tecken).");
+        e.add("pem", messages::CERT_TOO_LARGE);
         return Err(ServiceError::Invalid(e));
     }
     let info = match crate::mail::cert::inspect(pem, ctx.now) {
         Ok(i) => i,
         Err(err) => {
-            e.add("pem", err.to_string());
+            e.add("pem", messages::certificate(&err));
             return Err(ServiceError::Invalid(e));
         }
     };

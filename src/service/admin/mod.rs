@@ -10,7 +10,7 @@ pub use providers::*;
 pub use staff::*;
 pub use units::*;
 
-use super::{Ctx, FieldErrors, ServiceError, line_field, text_field};
+use super::{Ctx, FieldErrors, Reason, ServiceError, line_field, text_field};
 use crate::auth::{password, tokens};
 use crate::db::models::{CareProvider, NewUser, Unit, User};
 use crate::db::org::UnitData;

@@ -210,10 +210,7 @@ pub fn update_user(
         input.hsa_id = old.hsa_id.clone(); // the HSA-ID identifies the account; it is not edited
         let v = validate_user(conn, &input, Some(id))?;
         if ctx.user_id() == Some(id) && (!input.active || !v.roles.contains(&Role::Admin)) {
-            return Err(ServiceError::Refused(
-                "Du kan inte inaktivera dig själv eller ta bort din egen administratörsroll."
-                    .into(),
-            ));
+            return Err(ServiceError::Declined(Reason::OwnAdminAccess));
         }
         users::update_profile(
             conn,
@@ -284,10 +281,7 @@ pub fn create_first_admin(
     hours: i64,
 ) -> Result<String, ServiceError> {
     if !users::with_role(conn, Role::Admin, 1)?.is_empty() {
-        return Err(ServiceError::Refused(
-            "Det finns redan en administratör. Lägg till fler i webbgränssnittet (Administration → Användare)."
-                .into(),
-        ));
+        return Err(ServiceError::Declined(Reason::AdminExists));
     }
     let input = UserInput {
         hsa_id: hsa_id.into(),

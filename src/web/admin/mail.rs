@@ -20,14 +20,14 @@ pub(super) struct MailPage {
     rows: Vec<MailRow>,
     pager: Pager,
     pending: i64,
-    notice: Option<String>,
+    notice: Option<Msg>,
 }
 
 pub(super) async fn mail_page(
     state: &AppState,
     staff: &Staff,
     page: Option<i64>,
-    notice: Option<String>,
+    notice: Option<Msg>,
 ) -> Result<HttpResponse, AppError> {
     let ctx = staff.ctx(state);
     let offset = Pager::offset(page);
@@ -51,7 +51,7 @@ pub(super) async fn mail_page(
         })
         .collect();
     Ok(pages::ok(&MailPage {
-        l: staff.layout("E-post som inte kunde skickas"),
+        l: staff.page("admin-mail-title"),
         rows,
         pager: Pager::new(page, total, String::new()),
         pending,
@@ -67,7 +67,7 @@ pub(super) async fn mail(
     let notice = query
         .sparad
         .as_ref()
-        .map(|_| "Meddelandet ligger i utkorgen igen och skickas strax.".to_string());
+        .map(|_| Msg::key("admin-mail-requeued"));
     mail_page(&state, &staff, query.sida, notice).await
 }
 
@@ -83,8 +83,8 @@ pub(super) async fn resend(
         .await
     {
         Ok(()) => Ok(see_other("/admin/post?sparad=1")),
-        Err(AppError::Service(ServiceError::Refused(m))) => {
-            mail_page(&state, &staff, None, Some(m)).await
+        Err(AppError::Service(ServiceError::Declined(reason))) => {
+            mail_page(&state, &staff, None, Some(reason.msg())).await
         }
         Err(e) => Err(e),
     }

@@ -13,6 +13,7 @@ use users::*;
 use crate::db::models::{CareProvider, Unit};
 use crate::domain::Role;
 use crate::domain::validate::has_control;
+use crate::i18n::Msg;
 use crate::service::admin::{self, FirstPassword, ProviderInput, UnitInput, UserInput};
 use crate::service::{FieldErrors, ServiceError};
 use crate::web::error::AppError;

@@ -34,7 +34,7 @@ pub(super) async fn providers_page(
     Ok(pages::render(
         status,
         &ProvidersPage {
-            l: staff.layout("Godkända privata vårdgivare"),
+            l: staff.page("admin-providers-title"),
             rows,
             pager: Pager::new(page, total, String::new()),
             form,

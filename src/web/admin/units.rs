@@ -21,7 +21,7 @@ pub(super) async fn units(
         .run(move |conn| admin::units_page(conn, &ctx, pages::PER_PAGE, offset))
         .await?;
     Ok(pages::ok(&UnitsPage {
-        l: staff.layout("Enheter"),
+        l: staff.page("admin-units-title"),
         rows,
         pager: Pager::new(query.sida, total, String::new()),
     }))
@@ -51,18 +51,19 @@ pub struct CertView {
 }
 
 pub(super) fn cert_view(
+    lang: crate::i18n::Lang,
     c: &crate::db::outbox::UnitCertificate,
     now: chrono::DateTime<chrono::Utc>,
 ) -> CertView {
     let days = crate::mail::cert::days_left(c.not_after, now);
-    let status = if days < 0 {
-        "Utgånget – återkoppling skickas som avisering utan personuppgifter. Lägg in ett nytt."
-            .to_string()
+    let key = if days < 0 {
+        "admin-cert-expired"
     } else if days <= crate::mail::cert::WARN_DAYS {
-        format!("Går ut om {days} dagar – lägg in ett nytt i god tid.")
+        "admin-cert-expiring"
     } else {
-        format!("Giltigt ({days} dagar kvar)")
+        "admin-cert-valid"
     };
+    let status = Msg::key(key).arg("n", days).in_lang(lang);
     CertView {
         subject: c.subject.clone(),
         not_before: c.not_before.format("%Y-%m-%d").to_string(),
@@ -116,7 +117,7 @@ pub(super) async fn unit_form_with_cert(
             Ok((m, c))
         })
         .await?;
-    let cert = cert.as_ref().map(|c| cert_view(c, now));
+    let cert = cert.as_ref().map(|c| cert_view(staff.actor.lang, c, now));
     let managers = managers
         .into_iter()
         .map(|u| Choice {
@@ -131,14 +132,14 @@ pub(super) async fn unit_form_with_cert(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let title = if id.is_some() {
-        "Ändra enhet"
+        "admin-unit-edit-title"
     } else {
-        "Ny enhet"
+        "admin-unit-new-title"
     };
     Ok(pages::render(
         status,
         &UnitFormPage {
-            l: staff.layout(title),
+            l: staff.page(title),
             id,
             form,
             managers,

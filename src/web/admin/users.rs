@@ -7,7 +7,7 @@ use super::*;
 pub(super) struct UsersPage {
     l: Layout,
     q: String,
-    q_error: Option<&'static str>,
+    q_error: Option<Msg>,
     rows: Vec<admin::UserSummary>,
     pager: Pager,
 }
@@ -19,10 +19,10 @@ pub(super) async fn users(
 ) -> Result<HttpResponse, AppError> {
     let ctx = staff.ctx(&state);
     let q: String = query.q.chars().take(100).collect();
-    let q_error = has_control(&q, false).then_some(crate::messages::CONTROL_CHARS);
+    let q_error = has_control(&q, false).then(|| Msg::from(crate::messages::CONTROL_CHARS));
     let q2 = q.clone();
     let offset = Pager::offset(query.sida);
-    let (rows, total) = match q_error {
+    let (rows, total) = match &q_error {
         Some(_) => (Vec::new(), 0), // no search with a refused term
         None => {
             (state.run(move |c| admin::users_page(c, &ctx, &q2, pages::PER_PAGE, offset))).await?
@@ -39,7 +39,7 @@ pub(super) async fn users(
         )
     };
     Ok(pages::ok(&UsersPage {
-        l: staff.layout("Användare"),
+        l: staff.page("admin-users-title"),
         q,
         q_error,
         rows,
@@ -58,15 +58,19 @@ pub(super) struct UserFormPage {
     units: Vec<Choice>,
     errors: FieldErrors,
     saved: bool,
-    notice: Option<String>,
+    notice: Option<Msg>,
 }
 
-pub(super) fn choices(form: &UserInput, all_units: &[Unit]) -> (Vec<Choice>, Vec<Choice>) {
+pub(super) fn choices(
+    lang: crate::i18n::Lang,
+    form: &UserInput,
+    all_units: &[Unit],
+) -> (Vec<Choice>, Vec<Choice>) {
     let roles = Role::ALL
         .iter()
         .map(|r| Choice {
             value: r.code().into(),
-            label: r.label().into(),
+            label: pages::role_label(lang, *r),
             checked: form.roles.iter().any(|x| x == r.code()),
         })
         .collect();
@@ -88,25 +92,25 @@ pub(super) async fn user_form(
     form: UserInput,
     errors: FieldErrors,
     saved: bool,
-    notice: Option<String>,
+    notice: Option<Msg>,
 ) -> Result<HttpResponse, AppError> {
     let ctx = staff.ctx(state);
     let all_units = state.run(move |conn| admin::all_units(conn, &ctx)).await?;
-    let (roles, units) = choices(&form, &all_units);
+    let (roles, units) = choices(staff.actor.lang, &form, &all_units);
     let status = if errors.is_empty() && notice.is_none() {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let title = if id.is_some() {
-        "Ändra användare"
+        "admin-user-edit-title"
     } else {
-        "Ny användare"
+        "admin-user-new-title"
     };
     Ok(pages::render(
         status,
         &UserFormPage {
-            l: staff.layout(title),
+            l: staff.page(title),
             id,
             form,
             roles,
@@ -156,7 +160,7 @@ pub(super) fn link_page(
     token: &str,
 ) -> HttpResponse {
     pages::ok(&LinkPage {
-        l: staff.layout("Aktiveringslänk"),
+        l: staff.page("admin-link-title"),
         user_name: name.to_string(),
         hsa_id: hsa_id.to_string(),
         link: format!("{}/aktivera/{}", state.config.public_url(), token),
@@ -249,7 +253,7 @@ pub(super) async fn update_user(
             input.hsa_id = d.user.hsa_id;
             user_form(&state, &staff, Some(id), input, errors, false, None).await
         }
-        Err(AppError::Service(ServiceError::Refused(msg))) => {
+        Err(AppError::Service(ServiceError::Declined(reason))) => {
             let ctx = staff.ctx(&state);
             let d = state
                 .run(move |conn| admin::user_details(conn, &ctx, id))
@@ -262,7 +266,7 @@ pub(super) async fn update_user(
                 input,
                 FieldErrors::default(),
                 false,
-                Some(msg),
+                Some(reason.msg()),
             )
             .await
         }
