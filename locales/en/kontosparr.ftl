@@ -23,3 +23,25 @@ layout-demo = practice environment with made-up people and known passwords. Neve
 layout-main-menu = Main menu
 layout-logout = Log out
 layout-footer = Kontospärr – locking and unlocking a citizen's login on 1177.se. All access is logged.
+
+# --- rules ---
+rules-diary-title = Diary
+rules-diary-intro = Registered cases by diary number, with the registration date and type. The diary holds no data about the citizen and can be printed for a whole year.
+rules-diary-year = Year
+rules-diary-show = Show
+rules-diary-count = registered cases.
+rules-diary-print-link = Print the whole year
+rules-diary-pages = Diary pages
+rules-diary-first = Back to the start
+rules-diary-next = Next page
+rules-diary-col-number = Diary number
+rules-diary-col-date = Registered
+rules-diary-col-kind = Type
+rules-diary-col-reference = Reference
+rules-diary-col-channel = Channel
+rules-diary-col-status = Status
+rules-diary-refers-to = Unlocks
+rules-diary-back = Back to the diary
+rules-diary-printed = Printed
+rules-diary-print-hint = The whole year's diary on one page. Print with the browser's print command.
+rules-diary-empty = No registered cases this year.

@@ -23,3 +23,25 @@ layout-demo = övningsmiljö med påhittade personer och kända lösenord. Anvä
 layout-main-menu = Huvudmeny
 layout-logout = Logga ut
 layout-footer = Kontospärr – låsning och upplåsning av invånarens inloggning på 1177.se. All åtkomst loggas.
+
+# --- rules ---
+rules-diary-title = Diarium
+rules-diary-intro = Registrerade ärenden efter diarienummer, med registreringsdatum och typ. Diariet innehåller inga uppgifter om invånaren och kan skrivas ut för ett helt år.
+rules-diary-year = År
+rules-diary-show = Visa
+rules-diary-count = registrerade ärenden.
+rules-diary-print-link = Skriv ut hela året
+rules-diary-pages = Sidor i diariet
+rules-diary-first = Till början
+rules-diary-next = Nästa sida
+rules-diary-col-number = Diarienummer
+rules-diary-col-date = Registrerat
+rules-diary-col-kind = Typ
+rules-diary-col-reference = Hänvisning
+rules-diary-col-channel = Kanal
+rules-diary-col-status = Status
+rules-diary-refers-to = Upplåser
+rules-diary-back = Tillbaka till diariet
+rules-diary-printed = Utskrivet
+rules-diary-print-hint = Hela årets diarium på en sida. Skriv ut med webbläsarens utskriftsfunktion.
+rules-diary-empty = Inga registrerade ärenden detta år.

@@ -217,6 +217,7 @@ async fn post_without_csrf_token_is_refused(app: TestApp) {
                 ("csrf_token", &token),
                 ("name", "Vård AB"),
                 ("org_number", "556677-8899"),
+                ("kind", "private"),
             ],
         )
         .await;
@@ -229,6 +230,7 @@ async fn post_without_csrf_token_is_refused(app: TestApp) {
                 ("csrf_token", &token),
                 ("name", "Vård AB"),
                 ("org_number", "556677-8899"),
+                ("kind", "private"),
             ],
         )
         .await;

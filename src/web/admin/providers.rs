@@ -1,4 +1,4 @@
-//! Admin page for approved private care providers.
+//! Admin page for care providers outside the region: other public ones and approved private ones.
 
 use super::*;
 
@@ -11,6 +11,16 @@ pub(super) struct ProvidersPage {
     form: ProviderInput,
     errors: FieldErrors,
     saved: bool,
+    kinds: Vec<crate::web::view::Choice>,
+}
+
+impl ProvidersPage {
+    /// A provider's kind as the list shows it.
+    fn kind_label(&self, code: &str) -> &'static str {
+        crate::domain::provider::ProviderKind::parse(code)
+            .map(|k| k.label())
+            .unwrap_or("")
+    }
 }
 
 pub(super) async fn providers_page(
@@ -31,10 +41,19 @@ pub(super) async fn providers_page(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    let kinds = crate::domain::provider::ProviderKind::ALL
+        .into_iter()
+        .map(|k| crate::web::view::Choice {
+            value: k.code().into(),
+            label: k.label().into(),
+            checked: form.kind == k.code(),
+        })
+        .collect();
     Ok(pages::render(
         status,
         &ProvidersPage {
-            l: staff.layout("Godkända privata vårdgivare"),
+            kinds,
+            l: staff.layout("Vårdgivare utanför regionen"),
             rows,
             pager: Pager::new(page, total, String::new()),
             form,
