@@ -147,6 +147,7 @@ fn seed(conn: &mut DbConnection, n_cases: i64, n_log: i64) -> (i64, i64, i64) {
             chief_physician_function: "CL".into(),
             chief_physician_email: "cl@example.se".into(),
             active: true,
+            ..Default::default()
         },
     )
     .expect("unit");

@@ -69,6 +69,8 @@ pub struct Config {
     pub review_escalate_after_days: i64,
     /// A missing emergency form is chased every this many days.
     pub form_reminder_every_days: i64,
+    /// A journal note more than this many days older than the decision needs a reason (002 §3.3).
+    pub journal_note_max_age_days: u32,
     /// Office hours for reminders, Swedish time, weekdays (start hour, end hour).
     pub office_hours_start: u32,
     pub office_hours_end: u32,
@@ -126,6 +128,7 @@ impl Default for Config {
             review_remind_before_days: 14,
             review_escalate_after_days: 14,
             form_reminder_every_days: 3,
+            journal_note_max_age_days: 30,
             office_hours_start: 8,
             office_hours_end: 16,
             audit_key_file: "./data/audit.key".into(),
@@ -181,6 +184,7 @@ const KEYS: &[&str] = &[
     "review_remind_before_days",
     "review_escalate_after_days",
     "form_reminder_every_days",
+    "journal_note_max_age_days",
     "office_hours_start",
     "office_hours_end",
     "audit_key_file",
@@ -254,6 +258,9 @@ impl Config {
         }
         if self.lockout_failures < 1 || self.lockout_minutes < 1 {
             return bad("lockout_failures and lockout_minutes must be positive");
+        }
+        if self.journal_note_max_age_days > 3650 {
+            return bad("journal_note_max_age_days must be at most 3650");
         }
         if self.log_format != "text" && self.log_format != "json" {
             return bad("log_format must be \"text\" or \"json\"");

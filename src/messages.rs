@@ -84,6 +84,13 @@ pub fn certificate(e: &crate::mail::cert::CertError) -> Msg {
     }
 }
 
+// --- rules (issue 13) ---
+pub const PROVIDER_NOT_ALLOWED: &str = "Vårdgivaren finns inte bland regionens vårdgivare: en annan offentlig vårdgivare ska vara registrerad, en privat vårdgivare ska finnas på listan över godkända vårdgivare.";
+pub const MEDICAL_LEAD_INVALID: &str =
+    "Välj en aktiv användare som får fatta beslut (beslutsfattare) som medicinskt ansvarig läkare.";
+pub const CATEGORY_REQUIRED: &str =
+    "Bekräfta att kategorin är vald i ärendesystemet (1177 e-tjänster / Låsa konto vårdpersonal).";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -258,22 +258,35 @@ admin-cert-valid = { $n ->
 }
 
 ## Administration: private care providers
-admin-providers-title = Approved private care providers
-admin-providers-intro = Private care providers on the list may sign requests to lock or unlock. The case handler checks against the list.
+admin-providers-title = Care providers outside the region
+admin-providers-intro = Other public care providers (another region, a municipality) and private care providers on the list of approved providers may sign a request to lock or unlock. The handler checks private providers against the list and, when the provider's staff have no regional id, their identity by telephone.
 admin-providers-saved = The list has been updated.
 admin-providers-count = { $n ->
     [one] { $n } care provider.
    *[other] { $n } care providers.
 }
-admin-providers-caption = Private care providers
+admin-providers-caption = Care providers outside the region
 admin-providers-org = Organisation number
 admin-providers-org-hint = Ten digits, for example 556677-8899.
 admin-providers-approved = Approved
 admin-providers-removed = Removed
 admin-providers-remove = Remove from the list
-admin-providers-approve = Approve again
+admin-providers-approve = Put back on the list
 admin-providers-add-title = Add a care provider
 admin-providers-add = Add
+admin-providers-kind = Type
+admin-providers-regional-id = Regional id
+admin-yes = Yes
+admin-no = No
+admin-providers-registered = Registered
+admin-providers-kind-legend = Type of care provider
+admin-providers-regional-id-label = The provider's staff have the region's id (VGR-ID); their identity need not be checked by telephone
+admin-providers-kind-public = Other public care provider (another region, a municipality)
+admin-providers-kind-private = Private care provider (approved)
+admin-providers-kind-unknown = Unknown
+admin-unit-mal = Medical lead physician (MAL)
+admin-unit-mal-hint = Signs the unit's cases as MAL. The user must be allowed to decide.
+admin-unit-mal-none = None chosen
 
 ## Administration: email
 admin-mail-title = Email that could not be sent
@@ -354,3 +367,25 @@ layout-demo = practice environment with made-up people and known passwords. Neve
 layout-main-menu = Main menu
 layout-logout = Log out
 layout-footer = Kontospärr – locking and unlocking a citizen's login to 1177.se. All access is logged.
+
+# --- rules ---
+rules-diary-title = Diary
+rules-diary-intro = Registered cases by diary number, with the registration date and type. The diary holds no data about the citizen and can be printed for a whole year.
+rules-diary-year = Year
+rules-diary-show = Show
+rules-diary-count = registered cases.
+rules-diary-print-link = Print the whole year
+rules-diary-pages = Diary pages
+rules-diary-first = Back to the start
+rules-diary-next = Next page
+rules-diary-col-number = Diary number
+rules-diary-col-date = Registered
+rules-diary-col-kind = Type
+rules-diary-col-reference = Reference
+rules-diary-col-channel = Channel
+rules-diary-col-status = Status
+rules-diary-refers-to = Unlocks
+rules-diary-back = Back to the diary
+rules-diary-printed = Printed
+rules-diary-print-hint = The whole year's diary on one page. Print with the browser's print command.
+rules-diary-empty = No registered cases this year.

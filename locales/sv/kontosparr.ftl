@@ -243,19 +243,32 @@ admin-cert-expiring = Går ut om { $n } dagar – lägg in ett nytt i god tid.
 admin-cert-valid = Giltigt ({ $n } dagar kvar)
 
 ## Administration: privata vårdgivare
-admin-providers-title = Godkända privata vårdgivare
-admin-providers-intro = Privata vårdgivare på listan får skriva under begäran om låsning eller upplåsning. Handläggaren kontrollerar mot listan.
+admin-providers-title = Vårdgivare utanför regionen
+admin-providers-intro = Andra offentliga vårdgivare (en annan region, en kommun) och privata vårdgivare på listan över godkända vårdgivare får skriva under begäran om låsning eller upplåsning. Handläggaren kontrollerar privata vårdgivare mot listan och, när vårdgivarens personal saknar regionalt id, identiteten per telefon.
 admin-providers-saved = Listan är uppdaterad.
 admin-providers-count = { $n } vårdgivare.
-admin-providers-caption = Privata vårdgivare
+admin-providers-caption = Vårdgivare utanför regionen
 admin-providers-org = Organisationsnummer
 admin-providers-org-hint = Tio siffror, till exempel 556677-8899.
 admin-providers-approved = Godkänd
 admin-providers-removed = Borttagen
 admin-providers-remove = Ta bort från listan
-admin-providers-approve = Godkänn igen
+admin-providers-approve = Lägg tillbaka
 admin-providers-add-title = Lägg till vårdgivare
 admin-providers-add = Lägg till
+admin-providers-kind = Typ
+admin-providers-regional-id = Regionalt id
+admin-yes = Ja
+admin-no = Nej
+admin-providers-registered = Registrerad
+admin-providers-kind-legend = Typ av vårdgivare
+admin-providers-regional-id-label = Vårdgivarens personal har regionens id (VGR-ID); identiteten behöver inte kontrolleras per telefon
+admin-providers-kind-public = Annan offentlig vårdgivare (annan region, kommun)
+admin-providers-kind-private = Privat vårdgivare (godkänd)
+admin-providers-kind-unknown = Okänd
+admin-unit-mal = Medicinskt ansvarig läkare (MAL)
+admin-unit-mal-hint = Signerar på enhetens ärenden som MAL. Användaren måste få fatta beslut.
+admin-unit-mal-none = Ingen vald
 
 ## Administration: e-post
 admin-mail-title = E-post som inte kunde skickas
@@ -333,3 +346,25 @@ layout-demo = övningsmiljö med påhittade personer och kända lösenord. Anvä
 layout-main-menu = Huvudmeny
 layout-logout = Logga ut
 layout-footer = Kontospärr – låsning och upplåsning av invånarens inloggning på 1177.se. All åtkomst loggas.
+
+# --- rules ---
+rules-diary-title = Diarium
+rules-diary-intro = Registrerade ärenden efter diarienummer, med registreringsdatum och typ. Diariet innehåller inga uppgifter om invånaren och kan skrivas ut för ett helt år.
+rules-diary-year = År
+rules-diary-show = Visa
+rules-diary-count = registrerade ärenden.
+rules-diary-print-link = Skriv ut hela året
+rules-diary-pages = Sidor i diariet
+rules-diary-first = Till början
+rules-diary-next = Nästa sida
+rules-diary-col-number = Diarienummer
+rules-diary-col-date = Registrerat
+rules-diary-col-kind = Typ
+rules-diary-col-reference = Hänvisning
+rules-diary-col-channel = Kanal
+rules-diary-col-status = Status
+rules-diary-refers-to = Upplåser
+rules-diary-back = Tillbaka till diariet
+rules-diary-printed = Utskrivet
+rules-diary-print-hint = Hela årets diarium på en sida. Skriv ut med webbläsarens utskriftsfunktion.
+rules-diary-empty = Inga registrerade ärenden detta år.

@@ -346,3 +346,90 @@ pub fn set_review_due(
         .execute(conn)
         .map(|_| ())
 }
+
+/// The chefläkare's case list (SPEC §1): locks of these units once sent — never a draft or an
+/// unlock — newest change first.
+pub fn chief_physician_page(
+    conn: &mut DbConnection,
+    unit_ids: &[i64],
+    status: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<CaseRow>, i64)> {
+    let base = || {
+        let mut q = cases::table
+            .filter(cases::unit_id.eq_any(unit_ids.to_vec()))
+            .filter(cases::kind.eq("lock"))
+            .filter(cases::status.ne("draft"))
+            .filter(cases::submitted_at.is_not_null())
+            .into_boxed();
+        if let Some(s) = status {
+            q = q.filter(cases::status.eq(s.to_string()));
+        }
+        q
+    };
+    let total = base().count().get_result(conn)?;
+    let rows = base()
+        .order((cases::updated_at.desc(), cases::id.desc()))
+        .limit(limit)
+        .offset(offset)
+        .select(CaseRow::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// Whether this user recorded this timeline action on the case since `since`.
+pub fn has_event_since(
+    conn: &mut DbConnection,
+    case_id: i64,
+    user_id: i64,
+    action: &str,
+    since: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        case_events::table
+            .filter(case_events::case_id.eq(case_id))
+            .filter(case_events::user_id.eq(user_id))
+            .filter(case_events::action.eq(action))
+            .filter(case_events::at.ge(since)),
+    ))
+    .get_result(conn)
+}
+
+/// One page of a year's diary by number, after `after_seq` (keyset: the (diary_year,
+/// diary_seq) index serves every page alike, however deep), and the year's count.
+pub fn diary_after(
+    conn: &mut DbConnection,
+    year: i32,
+    after_seq: Option<i64>,
+    limit: i64,
+) -> QueryResult<(Vec<CaseRow>, i64)> {
+    let total = cases::table
+        .filter(cases::diary_year.eq(year))
+        .count()
+        .get_result(conn)?;
+    let mut q = cases::table.filter(cases::diary_year.eq(year)).into_boxed();
+    if let Some(a) = after_seq {
+        q = q.filter(cases::diary_seq.gt(a));
+    }
+    let rows = q
+        .order(cases::diary_seq.asc())
+        .limit(limit)
+        .select(CaseRow::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}
+
+/// Diary numbers of these cases (an unlock's reference to its lock), by case id.
+pub fn diary_numbers_of(
+    conn: &mut DbConnection,
+    ids: &[i64],
+) -> QueryResult<Vec<(i64, Option<String>)>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    cases::table
+        .filter(cases::id.eq_any(ids.to_vec()))
+        .select((cases::id, cases::diary_number))
+        .load(conn)
+}

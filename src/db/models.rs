@@ -52,6 +52,8 @@ pub struct Unit {
     pub active: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The unit's medicinskt ansvarig läkare (MAL), a decider of 002 §3.1.
+    pub medical_lead_user_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -63,6 +65,10 @@ pub struct CareProvider {
     pub approved: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// `private` or `public` (`domain::provider::ProviderKind`).
+    pub kind: String,
+    /// Its signers have the region's id: no identity check by phone (002 §6.9).
+    pub regional_id: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -155,6 +161,10 @@ pub struct CaseRow {
     pub created_by_user_id: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Why the journal note is older than the setting allows (empty when it is not).
+    pub journal_note_reason: String,
+    /// Whether journal sealing was answered at all (`journal_sealing_requested` holds the answer).
+    pub journal_sealing_answered: bool,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

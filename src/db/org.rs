@@ -13,6 +13,8 @@ pub struct UnitData<'a> {
     pub name: &'a str,
     #[diesel(treat_none_as_null = true)]
     pub manager_user_id: Option<i64>,
+    #[diesel(treat_none_as_null = true)]
+    pub medical_lead_user_id: Option<i64>,
     pub chief_physician_function: &'a str,
     pub chief_physician_email: &'a str,
     pub active: bool,
@@ -120,12 +122,16 @@ pub fn insert_provider(
     conn: &mut DbConnection,
     name: &str,
     org: &str,
+    kind: &str,
+    regional_id: bool,
     at: NaiveDateTime,
 ) -> QueryResult<i64> {
     diesel::insert_into(care_providers::table)
         .values((
             care_providers::name.eq(name),
             care_providers::org_number.eq(org),
+            care_providers::kind.eq(kind),
+            care_providers::regional_id.eq(regional_id),
             care_providers::approved.eq(true),
             care_providers::created_at.eq(at),
             care_providers::updated_at.eq(at),
@@ -155,7 +161,7 @@ pub fn set_provider_approved(
 pub fn approved_providers(conn: &mut DbConnection) -> QueryResult<Vec<CareProvider>> {
     care_providers::table
         .filter(care_providers::approved.eq(true))
-        .order(care_providers::name.asc())
+        .order((care_providers::kind.desc(), care_providers::name.asc()))
         .limit(1000)
         .select(CareProvider::as_select())
         .load(conn)

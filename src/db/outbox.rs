@@ -308,3 +308,7 @@ pub fn set_certificate(
         .execute(conn)
         .map(|_| ())
 }
+
+pub fn delete_certificate(conn: &mut DbConnection, unit_id: i64) -> QueryResult<usize> {
+    diesel::delete(unit_certificates::table.find(unit_id)).execute(conn)
+}

@@ -32,6 +32,7 @@ diesel::table! {
         active -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        medical_lead_user_id -> Nullable<BigInt>,
     }
 }
 
@@ -57,6 +58,8 @@ diesel::table! {
         approved -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        kind -> Text,
+        regional_id -> Bool,
     }
 }
 
@@ -179,6 +182,8 @@ diesel::table! {
         created_by_user_id -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        journal_note_reason -> Text,
+        journal_sealing_answered -> Bool,
     }
 }
 

@@ -144,6 +144,17 @@ pub fn with_role(conn: &mut DbConnection, role: Role, limit: i64) -> QueryResult
         .load(conn)
 }
 
+/// Active users with the decider flag, by name.
+pub fn deciders(conn: &mut DbConnection, limit: i64) -> QueryResult<Vec<User>> {
+    users::table
+        .filter(users::is_decider.eq(true))
+        .filter(users::active.eq(true))
+        .order(users::name.asc())
+        .limit(limit)
+        .select(User::as_select())
+        .load(conn)
+}
+
 pub fn record_login(conn: &mut DbConnection, id: i64, at: NaiveDateTime) -> QueryResult<()> {
     diesel::update(users::table.find(id))
         .set((

@@ -92,14 +92,16 @@ pub const CHECKS: Choices = &[
 ];
 
 /// Which checklist items apply: paper forms need 1 and 3 (a form submitted in the system is
-/// certified by its signature); private care providers need 6 and 7.
-pub fn applicable_checks(paper: bool, private_provider: bool) -> Vec<&'static str> {
+/// certified by its signature); a provider outside the region without a regional id needs 6
+/// (identity by phone, 002 §6.9); a private provider needs 7 (the approved list, §6.10).
+pub fn applicable_checks(paper: bool, provider: super::provider::Provider) -> Vec<&'static str> {
     CHECKS
         .iter()
         .map(|(c, _)| *c)
         .filter(|c| match *c {
             "arrival_stamped" | "certified" => paper,
-            "identity_by_phone" | "provider_approved" => private_provider,
+            "identity_by_phone" => provider.needs_identity_by_phone(),
+            "provider_approved" => provider.needs_approval_check(),
             _ => true,
         })
         .collect()
@@ -111,12 +113,28 @@ mod tests {
 
     #[test]
     fn checklist_by_channel_and_provider() {
+        use crate::domain::provider::{Provider, ProviderKind};
         assert_eq!(
-            applicable_checks(false, false),
+            applicable_checks(false, Provider::Region),
             vec!["register_match", "earlier_cases", "category"]
         );
-        assert_eq!(applicable_checks(true, true).len(), 7);
-        assert!(applicable_checks(false, true).contains(&"provider_approved"));
+        let private = |regional_id| Provider::Outside {
+            kind: ProviderKind::Private,
+            regional_id,
+        };
+        assert_eq!(applicable_checks(true, private(false)).len(), 7);
+        // A private provider whose signers have a regional id: no phone check, still the list.
+        let c = applicable_checks(false, private(true));
+        assert!(c.contains(&"provider_approved") && !c.contains(&"identity_by_phone"));
+        // A municipality without a regional id: the phone check, not the private list.
+        let c = applicable_checks(
+            false,
+            Provider::Outside {
+                kind: ProviderKind::Public,
+                regional_id: false,
+            },
+        );
+        assert!(c.contains(&"identity_by_phone") && !c.contains(&"provider_approved"));
     }
 
     #[test]

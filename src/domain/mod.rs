@@ -2,11 +2,15 @@
 
 pub mod audit;
 pub mod case;
+pub mod decider;
 pub mod diary;
 pub mod grounds;
 pub mod hsa;
+pub mod journal;
+pub mod names;
 pub mod personnummer;
 pub mod policy;
+pub mod provider;
 pub mod review;
 pub mod role;
 pub mod validate;

@@ -294,6 +294,26 @@ pub fn decide(p: &Principal, access: Access) -> Result<Option<Role>, Refusal> {
     }
 }
 
+/// SPEC §1: the chefläkare is informed of and sees the **lock decisions** of the area — a lock
+/// once its unit has sent it (submitted, and everything after: returned, received, executed,
+/// closed, withdrawn after sending, an emergency lock). Not the unit's drafts (their own work, not
+/// yet a decision sent) and not unlocks.
+pub fn chief_physician_sees(
+    kind: super::case::Kind,
+    status: super::case::Status,
+    submitted: bool,
+) -> bool {
+    kind == super::case::Kind::Lock && status != super::case::Status::Draft && submitted
+}
+
+/// The statuses a chefläkare's lists show (with `submitted_at` set and kind lock).
+pub fn chief_physician_statuses() -> Vec<super::case::Status> {
+    super::case::Status::ALL
+        .into_iter()
+        .filter(|s| *s != super::case::Status::Draft)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -379,6 +399,24 @@ mod tests {
     }
 
     proptest! {
+        /// A chefläkare never sees a draft or an unlock, and sees every lock once sent.
+        #[test]
+        fn chief_physician_sees_sent_locks_only(
+            status in proptest::sample::select(crate::domain::case::Status::ALL.to_vec()),
+            lock in any::<bool>(),
+            submitted in any::<bool>(),
+        ) {
+            use crate::domain::case::{Kind, Status};
+            let kind = if lock { Kind::Lock } else { Kind::Unlock };
+            let sees = chief_physician_sees(kind, status, submitted);
+            if status == Status::Draft || kind == Kind::Unlock || !submitted {
+                prop_assert!(!sees);
+            } else {
+                prop_assert!(sees);
+                prop_assert!(chief_physician_statuses().contains(&status));
+            }
+        }
+
         /// Whatever the roles and units, a staff member reaches another unit's case only as a
         /// handler, and administration only as an admin.
         #[test]

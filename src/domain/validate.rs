@@ -30,6 +30,36 @@ pub fn email(s: &str) -> bool {
     local_ok && domain_ok
 }
 
+/// Whether a recipient certificate is for this mailbox: one of the certificate's addresses
+/// (subject e-mail or SAN rfc822Name) equals it, compared without case (mail systems treat the
+/// local part without case, and certificate issuers write it as they please).
+pub fn certificate_covers(cert_addresses: &[String], mailbox: &str) -> bool {
+    let norm = |a: &str| {
+        let a = a.trim();
+        match a.rsplit_once('@') {
+            Some((l, d)) => format!("{}@{}", l.to_lowercase(), d.to_ascii_lowercase()),
+            None => a.to_lowercase(),
+        }
+    };
+    let m = norm(mailbox);
+    !m.is_empty() && cert_addresses.iter().any(|a| norm(a) == m)
+}
+
+/// A file size as people read it: bytes below 1 kB, then kB rounded up (a 632-byte file is
+/// "632 byte", never "0 kB"), then MB with one decimal.
+/// (Takes the size by value or by reference, as templates pass it.)
+pub fn file_size_label(bytes: impl std::borrow::Borrow<i64>) -> String {
+    let b = (*bytes.borrow()).max(0);
+    if b < 1024 {
+        format!("{b} byte")
+    } else if b < 1024 * 1024 {
+        format!("{} kB", (b + 1023) / 1024)
+    } else {
+        let tenths = (b * 10 + 1024 * 1024 - 1) / (1024 * 1024);
+        format!("{},{} MB", tenths / 10, tenths % 10)
+    }
+}
+
 /// Whether `s` holds a control character (C0, DEL or C1, NUL included). With `line_breaks`, CR, LF
 /// and TAB are allowed (free-text areas); names and search terms are one line.
 pub fn has_control(s: &str, line_breaks: bool) -> bool {
@@ -104,6 +134,34 @@ pub fn password(candidate: &str, hsa_id: &str) -> Result<(), PasswordProblem> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn certificate_addresses() {
+        let c = vec!["Chef@Example.SE".to_string(), "other@example.se".into()];
+        assert!(certificate_covers(&c, "chef@example.se"));
+        assert!(certificate_covers(&c, " other@EXAMPLE.se "));
+        assert!(!certificate_covers(&c, "ny.chef@example.se"));
+        assert!(!certificate_covers(&c, ""));
+        assert!(!certificate_covers(&[], "chef@example.se"));
+    }
+
+    #[test]
+    fn file_sizes() {
+        assert_eq!(file_size_label(632), "632 byte");
+        assert_eq!(file_size_label(0), "0 byte");
+        assert_eq!(file_size_label(1024), "1 kB");
+        assert_eq!(file_size_label(1025), "2 kB");
+        assert_eq!(file_size_label(10 * 1024 * 1024), "10,0 MB");
+    }
+
+    proptest::proptest! {
+        /// A non-empty file never reads as zero.
+        #[test]
+        fn a_file_is_never_zero(b in 1i64..100_000_000) {
+            let l = file_size_label(b);
+            proptest::prop_assert!(!l.starts_with("0 ") && !l.starts_with("0,0"));
+        }
+    }
 
     #[test]
     fn emails() {

@@ -12,6 +12,8 @@ pub struct CertInfo {
     pub not_before: NaiveDateTime,
     pub not_after: NaiveDateTime,
     pub fingerprint: String,
+    /// The mailboxes the certificate is for: subject e-mail addresses and SAN rfc822Names.
+    pub emails: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -58,11 +60,40 @@ pub fn inspect(pem: &str, now: DateTime<Utc>) -> Result<CertInfo, CertError> {
         }
     }
     Ok(CertInfo {
+        emails: emails_of(&cert),
         subject: cert.subject().to_string(),
         not_before: nb.naive_utc(),
         not_after: na.naive_utc(),
         fingerprint: hex::encode(Sha256::digest(&pem.contents)),
     })
+}
+
+/// The mailboxes a parsed certificate names (subject emailAddress, SAN rfc822Name).
+fn emails_of(cert: &x509_parser::certificate::X509Certificate<'_>) -> Vec<String> {
+    let mut out: Vec<String> = cert
+        .subject()
+        .iter_email()
+        .filter_map(|a| a.as_str().ok())
+        .map(str::to_string)
+        .collect();
+    for ext in cert.extensions() {
+        if let ParsedExtension::SubjectAlternativeName(san) = ext.parsed_extension() {
+            for n in &san.general_names {
+                if let x509_parser::extensions::GeneralName::RFC822Name(m) = n {
+                    out.push((*m).to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The mailboxes of a stored certificate, whatever its validity (empty when unreadable).
+pub fn emails(pem: &str) -> Vec<String> {
+    parse_x509_pem(pem.as_bytes())
+        .ok()
+        .and_then(|(_, p)| p.parse_x509().ok().map(|c| emails_of(&c)))
+        .unwrap_or_default()
 }
 
 /// Days until expiry (negative when expired).

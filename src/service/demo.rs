@@ -141,7 +141,14 @@ pub fn accounts(now: DateTime<Utc>) -> Vec<DemoAccount> {
         .collect()
 }
 
-fn lock_input(unit: i64, responsible: i64, pnr: &str, name: &str) -> CaseInput {
+/// A demo lock request, documented two days before `now` (the journal note is recent, as the
+/// instruction expects).
+fn lock_input(unit: i64, responsible: i64, pnr: &str, name: &str, now: DateTime<Utc>) -> CaseInput {
+    let recent = (now
+        .with_timezone(&chrono_tz::Europe::Stockholm)
+        .date_naive()
+        - chrono::Days::new(2))
+    .to_string();
     CaseInput {
         kind: "lock".into(),
         unit_id: unit.to_string(),
@@ -157,10 +164,10 @@ fn lock_input(unit: i64, responsible: i64, pnr: &str, name: &str) -> CaseInput {
         assessment_scope: "Hela inloggningen på 1177.se tills vidare; omprövas efter tre månader."
             .into(),
         requested_by: "staff".into(),
-        journal_note_date: "2026-01-02".into(),
-        chief_informed_date: "2026-01-02".into(),
+        journal_note_date: recent.clone(),
+        chief_informed_date: recent.clone(),
         chief_informed_whom: "Cecilia Chefläkare".into(),
-        patient_informed_date: "2026-01-02".into(),
+        patient_informed_date: recent,
         journal_sealing: "no".into(),
         review_responsible_user_id: responsible.to_string(),
         care_provider: "region".into(),
@@ -197,6 +204,7 @@ pub fn seed(
                 chief_physician_function: "Chefläkare Område Göteborg".into(),
                 chief_physician_email: "chefslakare.demo@example.se".into(),
                 active: true,
+                ..Default::default()
             },
         )?;
         unit_ids.insert(code, id);
@@ -207,6 +215,19 @@ pub fn seed(
         &admin::ProviderInput {
             name: "Läkarhuset Avenyn AB".into(),
             org_number: "556677-8899".into(),
+            kind: "private".into(),
+            regional_id: false,
+        },
+    )?;
+    // Another public provider (a municipality's health care), whose staff have no regional id.
+    admin::add_provider(
+        conn,
+        &system,
+        &admin::ProviderInput {
+            name: "Göteborgs Stad, kommunal hälso- och sjukvård".into(),
+            org_number: "212000-1355".into(),
+            kind: "public".into(),
+            regional_id: false,
         },
     )?;
     let hash = password::hash(DEMO_PASSWORD)?;
@@ -250,6 +271,7 @@ pub fn seed(
             chief_physician_function: "Chefläkare Område Göteborg".into(),
             chief_physician_email: "chefslakare.demo@example.se".into(),
             active: true,
+            ..Default::default()
         },
     )?;
     let as_user = |conn: &mut DbConnection, i: usize| -> Result<Ctx, ServiceError> {
@@ -266,6 +288,12 @@ pub fn seed(
     let sara = as_user(conn, 1)?;
     let vera = as_user(conn, 3)?;
     let hugo = as_user(conn, 5)?;
+    // Checklist item 2 is compared with the population register the demo serves.
+    let register = crate::register::FileRegister::demo(
+        now.with_timezone(&chrono_tz::Europe::Stockholm)
+            .date_naive(),
+    )
+    .map_err(|e| ServiceError::Refused(e.to_string()))?;
     let sara_id = ids[PEOPLE[1].hsa];
     let ver = |conn: &mut DbConnection, id: i64| -> Result<i32, ServiceError> {
         Ok(crate::db::cases::get(conn, id)?
@@ -273,9 +301,9 @@ pub fn seed(
             .unwrap_or(1))
     };
     let submitted = |conn: &mut DbConnection, pnr: &str, name: &str| -> Result<i64, ServiceError> {
-        let id = cases::create_draft(conn, &doris, &lock_input(psyk, sara_id, pnr, name))?;
+        let id = cases::create_draft(conn, &doris, &lock_input(psyk, sara_id, pnr, name, now), wf)?;
         let v = ver(conn, id)?;
-        cases::sign(conn, &doris, id, v)?;
+        cases::sign(conn, &doris, id, v, wf)?;
         let v = ver(conn, id)?;
         cases::submit(conn, &doris, id, v)?;
         Ok(id)
@@ -283,7 +311,7 @@ pub fn seed(
     let checks = |conn: &mut DbConnection, id: i64| -> Result<(), ServiceError> {
         for item in ["register_match", "earlier_cases", "category"] {
             let v = ver(conn, id)?;
-            cases::check_item(conn, &hugo, id, v, item, "")?;
+            cases::check_item(conn, &hugo, id, v, item, "", &register)?;
         }
         Ok(())
     };
@@ -337,7 +365,7 @@ pub fn seed(
     let v = ver(conn, d)?;
     cases::receive(conn, &hugo, d, v)?;
     let v = ver(conn, d)?;
-    cases::check_item(conn, &hugo, d, v, "register_match", "Stämmer med PU")?;
+    cases::check_item(conn, &hugo, d, v, "register_match", "", &register)?;
     // Returned for completion.
     let e = submitted(conn, "19730288-9931", "Erik Ek")?;
     let v = ver(conn, e)?;
@@ -351,14 +379,15 @@ pub fn seed(
     // Submitted, new in the queue.
     submitted(conn, "19460823-9986", "Britt Berg")?;
     // A draft prepared by a nurse, waiting for a decider's signature.
-    let mut partial = lock_input(psyk, sara_id, "19570428-9999", "Anna Andersson");
+    let mut partial = lock_input(psyk, sara_id, "19570428-9999", "Anna Andersson", now);
     partial.assessment_scope.clear();
-    cases::create_draft(conn, &sara, &partial)?;
+    cases::create_draft(conn, &sara, &partial, wf)?;
     // A withdrawn draft.
     let w = cases::create_draft(
         conn,
         &sara,
-        &lock_input(psyk, sara_id, "19090121+9931", "Gustav Gran"),
+        &lock_input(psyk, sara_id, "19090121+9931", "Gustav Gran", now),
+        wf,
     )?;
     let v = ver(conn, w)?;
     cases::withdraw(
@@ -382,6 +411,7 @@ pub fn seed(
             citizen_protected: true,
             requested_by: "citizen".into(),
             helpdesk_ref: "RÄLS-10002".into(),
+            category_chosen: true,
         },
         wf,
     )?;
@@ -390,7 +420,8 @@ pub fn seed(
     cases::create_draft(
         conn,
         &vera,
-        &lock_input(vc, vera_id, "20210791-9967", "Hanna Holm"),
+        &lock_input(vc, vera_id, "20210791-9967", "Hanna Holm", now),
+        wf,
     )?;
     settings::set(conn, MARKER, "true")?;
     Ok(())

@@ -57,8 +57,11 @@ pub fn enqueue(
     };
     // In the manager's own language (Swedish unless they chose English).
     let lang = crate::i18n::Lang::from_code(&manager.lang);
-    let certificate =
-        outbox::certificate(c, unit.id)?.filter(|x| cert::inspect(&x.pem, ctx.now).is_ok());
+    // Encrypted only to a valid certificate for the manager's own address.
+    let certificate = outbox::certificate(c, unit.id)?.filter(|x| {
+        cert::inspect(&x.pem, ctx.now)
+            .is_ok_and(|i| crate::domain::validate::certificate_covers(&i.emails, &manager.email))
+    });
     let built = match &certificate {
         Some(x) => {
             let related = match row.related_case_id {

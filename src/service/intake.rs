@@ -41,8 +41,12 @@ pub struct IntakeRequest {
     pub patient_informed_date: String,
     #[serde(default)]
     pub patient_not_informed_reason: String,
+    /// Must be answered (true or false): journal sealing is requested separately (002 §3.3).
     #[serde(default)]
-    pub journal_sealing_requested: bool,
+    pub journal_sealing_requested: Option<bool>,
+    /// Why the journal note is older than the region's setting allows.
+    #[serde(default)]
+    pub journal_note_reason: String,
     #[serde(default)]
     pub review_responsible_hsa_id: String,
     #[serde(default)]
@@ -105,6 +109,7 @@ pub fn file_case(
     key: &str,
     digest: &str,
     req: &IntakeRequest,
+    journal_note_max_age_days: u32,
 ) -> Result<Filed, ServiceError> {
     let key = key.trim();
     if key.is_empty() || key.len() > KEY_MAX || !key.bytes().all(|b| b.is_ascii_graphic()) {
@@ -115,7 +120,9 @@ pub fn file_case(
         );
         return Err(ServiceError::Invalid(e));
     }
-    let result = db::write_tx(conn, |c| file_in_tx(c, ctx, client, key, digest, req));
+    let result = db::write_tx(conn, |c| {
+        file_in_tx(c, ctx, client, key, digest, req, journal_note_max_age_days)
+    });
     match result {
         // Two identical requests at once: the second lost the race on the key; answer as a retry.
         Err(ServiceError::Db(diesel::result::Error::DatabaseError(
@@ -141,6 +148,7 @@ fn file_in_tx(
     key: &str,
     digest: &str,
     req: &IntakeRequest,
+    journal_note_max_age_days: u32,
 ) -> Result<Filed, ServiceError> {
     if let Some((h, case_id)) = api::request(c, client.id, key)? {
         return if h == digest {
@@ -185,11 +193,11 @@ fn file_in_tx(
             .transpose()?
             .flatten()
         {
-            Some(p) if p.approved => p.id.to_string(),
+            Some(p) if cases::provider_may_sign(&p) => p.id.to_string(),
             _ => {
                 e.add(
                     "care_provider_org_number",
-                    "Vårdgivaren finns inte på listan över godkända privata vårdgivare.",
+                    crate::messages::PROVIDER_NOT_ALLOWED,
                 );
                 String::new()
             }
@@ -228,10 +236,11 @@ fn file_in_tx(
         chief_informed_whom: req.chief_informed_whom.clone(),
         patient_informed_date: req.patient_informed_date.clone(),
         patient_not_informed_reason: req.patient_not_informed_reason.clone(),
-        journal_sealing: if req.journal_sealing_requested {
-            "yes".into()
-        } else {
-            "no".into()
+        journal_note_reason: req.journal_note_reason.clone(),
+        journal_sealing: match req.journal_sealing_requested {
+            Some(true) => "yes".into(),
+            Some(false) => "no".into(),
+            None => String::new(),
         },
         review_responsible_user_id: responsible,
         care_provider: provider,
@@ -260,23 +269,16 @@ fn file_in_tx(
         cases::SHORT_MAX,
         true,
     );
-    row.decider_role = text_field(
-        &mut e,
-        "decider_role",
-        &req.decider_role,
-        cases::SHORT_MAX,
-        true,
-    );
-    row.decider_hsa_id = match HsaId::parse(&req.decider_hsa_id) {
-        Ok(h) => h.to_string(),
-        Err(err) => {
-            e.add("decider_hsa_id", crate::messages::hsa_id(err));
-            String::new()
-        }
-    };
+    (row.decider_role, row.decider_hsa_id) =
+        cases::validate_decider(&mut e, &req.decider_role, &req.decider_hsa_id, true);
     row.decided_on = cases::parse_date(&mut e, "decided_on", &req.decided_on, today);
-    if row.decided_on.is_none() {
-        e.add("decided_on", crate::messages::REQUIRED);
+    match row.decided_on {
+        None => {
+            if e.get("decided_on").is_none() {
+                e.add("decided_on", crate::messages::REQUIRED);
+            }
+        }
+        Some(d) => cases::check_journal_note(&mut e, &row, d, journal_note_max_age_days),
     }
     for (f, m) in cases::missing_fields(&row).0 {
         e.add(api_field(f), m);

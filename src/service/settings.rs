@@ -8,6 +8,8 @@ pub struct Workflow {
     pub diary_prefix: String,
     pub mail_from: String,
     pub public_url: String,
+    /// A journal note older than this (days before the decision) needs a reason.
+    pub journal_note_max_age_days: u32,
 }
 
 impl Workflow {
@@ -16,6 +18,7 @@ impl Workflow {
             diary_prefix: c.diary_prefix.clone(),
             mail_from: c.smtp_from.clone(),
             public_url: c.public_url(),
+            journal_note_max_age_days: c.journal_note_max_age_days,
         }
     }
 }

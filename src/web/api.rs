@@ -141,6 +141,7 @@ async fn file_case(
         .unwrap_or("okänd")
         .to_string();
     let now = state.clock.now();
+    let max_age = state.config.journal_note_max_age_days;
     let result = state
         .run(move |c| {
             let ctx = Ctx {
@@ -151,7 +152,7 @@ async fn file_case(
                     name: client.name.clone(),
                 },
             };
-            intake::file_case(c, &ctx, &client, &key, &digest, &parsed)
+            intake::file_case(c, &ctx, &client, &key, &digest, &parsed, max_age)
         })
         .await;
     match result {

@@ -327,6 +327,7 @@ const scenarios = [
     await page.fill('#citizen_name', 'Skottår Testsson');
     await page.check('#requested_by-staff');
     await page.fill('#helpdesk_ref', 'RÄLS-112');
+    await page.check('#category_chosen-yes');
     await clickAndLoad(page, button(page, 'Kontot är låst – registrera samtalet'), 'emergency call registered');
     caseIdOf(page);
     await expectText(page, 'Låst – väntar på blankett', 'the call case waits for the form');

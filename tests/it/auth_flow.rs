@@ -218,6 +218,7 @@ async fn post_without_csrf_token_is_refused(app: TestApp) {
                 ("csrf_token", &token),
                 ("name", "Vård AB"),
                 ("org_number", "556677-8899"),
+                ("kind", "private"),
             ],
         )
         .await;
@@ -230,6 +231,7 @@ async fn post_without_csrf_token_is_refused(app: TestApp) {
                 ("csrf_token", &token),
                 ("name", "Vård AB"),
                 ("org_number", "556677-8899"),
+                ("kind", "private"),
             ],
         )
         .await;

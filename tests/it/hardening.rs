@@ -175,6 +175,7 @@ async fn names_and_search_terms_refuse_control_characters(app: TestApp) {
         chief_physician_function: "Chefläkare Område 1".into(),
         chief_physician_email: "chefslakare@example.se".into(),
         active: true,
+        ..Default::default()
     };
     for bad in [
         "Enhet\r\nX",
@@ -213,6 +214,8 @@ async fn names_and_search_terms_refuse_control_characters(app: TestApp) {
     let provider = ProviderInput {
         name: "Vård\nAB".into(),
         org_number: "232100-0131".into(),
+        kind: "private".into(),
+        regional_id: false,
     };
     let r = admin::add_provider(&mut app.conn(), &app.ctx(), &provider);
     assert!(field_error(r, "name").is_some_and(|m| m.contains("otillåtet tecken")));

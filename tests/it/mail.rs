@@ -36,7 +36,7 @@ fn openssl(dir: &Path, args: &[&str]) {
 }
 
 #[derive(Clone, Copy)]
-enum Usage {
+pub(crate) enum Usage {
     /// keyEncipherment + digitalSignature, emailProtection: an S/MIME recipient.
     Encryption,
     /// keyEncipherment only.
@@ -48,7 +48,14 @@ enum Usage {
 /// A self-signed certificate valid from a day before the test clock's start (t0) to `days`
 /// after it, written as `<name>.pem` and `<name>.key`. Certificates the app judges must be valid
 /// at the app's clock, whatever day the suite runs on.
-fn cert_at_t0(dir: &Path, name: &str, cn: &str, email: Option<&str>, days: i64, usage: Usage) {
+pub(crate) fn cert_at_t0(
+    dir: &Path,
+    name: &str,
+    cn: &str,
+    email: Option<&str>,
+    days: i64,
+    usage: Usage,
+) {
     use openssl::asn1::{Asn1Integer, Asn1Time};
     use openssl::bn::BigNum;
     use openssl::hash::MessageDigest;
@@ -265,6 +272,7 @@ fn setup(app: &TestApp, with_cert: Option<&Keys>) -> Setup {
         chief_physician_function: "Chefläkare".into(),
         chief_physician_email: "cl@example.se".into(),
         active: true,
+        ..Default::default()
     };
     kontosparr::service::admin::update_unit(&mut app.conn(), &app.ctx(), unit, &input).unwrap();
     if let Some(k) = with_cert {
@@ -317,19 +325,28 @@ fn executed_lock(app: &TestApp, s: &Setup, pnr: &str, name: &str) -> i64 {
         version: 1,
         ..Default::default()
     };
-    let id = cases::create_draft(c, &s.doctor, &input).unwrap();
+    let id = cases::create_draft(c, &s.doctor, &input, &s.wf).unwrap();
     let v = |c: &mut kontosparr::db::DbConnection| {
         kontosparr::db::cases::get(c, id).unwrap().unwrap().version
     };
     let x = v(c);
-    cases::sign(c, &s.doctor, id, x).unwrap();
+    cases::sign(c, &s.doctor, id, x, &s.wf).unwrap();
     let x = v(c);
     cases::submit(c, &s.doctor, id, x).unwrap();
     let x = v(c);
     cases::receive(c, &s.handler, id, x).unwrap();
     for item in ["register_match", "earlier_cases", "category"] {
         let x = v(c);
-        cases::check_item(c, &s.handler, id, x, item, "").unwrap();
+        cases::check_item(
+            c,
+            &s.handler,
+            id,
+            x,
+            item,
+            "Kontrollerad",
+            app.state.register.as_ref(),
+        )
+        .unwrap();
     }
     let x = v(c);
     cases::verify(c, &s.handler, id, x).unwrap();
@@ -675,7 +692,7 @@ async fn admin_manages_certificates_and_failed_mail(app: TestApp) {
         keys.dir.path(),
         "soon",
         "Snart utgången",
-        None,
+        Some("chef.utan@example.se"),
         20,
         Usage::EncipherOnly,
     );
@@ -728,7 +745,32 @@ async fn admin_manages_certificates_and_failed_mail(app: TestApp) {
         )
         .await;
     assert!(r.body.contains("ingen mottagare"), "{}", r.body);
-    // Certificates: checked on upload, with the error beside the field and the text kept.
+    // Certificates: checked on upload, with the error beside the field and the text kept. The
+    // certificate must be the unit manager's, so the unit gets one first.
+    let chef = app.user_with(&[Role::Manager], &[unit], true);
+    kontosparr::db::users::update_profile(
+        &mut app.conn(),
+        chef.id,
+        &kontosparr::db::users::ProfileChange {
+            name: &chef.name,
+            email: "chef.utan@example.se",
+            is_decider: true,
+            active: true,
+            updated_at: kontosparr::db::ts(app.clock.now()),
+        },
+    )
+    .unwrap();
+    let with_manager = kontosparr::service::admin::UnitInput {
+        code: "UTAN".into(),
+        name: "Enhet UTAN".into(),
+        manager_user_id: chef.id.to_string(),
+        chief_physician_function: "Chefläkare Område 1".into(),
+        chief_physician_email: "chefslakare@example.se".into(),
+        active: true,
+        ..Default::default()
+    };
+    kontosparr::service::admin::update_unit(&mut app.conn(), &app.ctx(), unit, &with_manager)
+        .unwrap();
     let path = format!("/admin/enheter/{unit}");
     let bad = a
         .submit(

@@ -16,4 +16,5 @@ mod processes;
 mod reads;
 mod records;
 mod reminders;
+mod rules;
 mod workflow;

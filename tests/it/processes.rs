@@ -423,7 +423,20 @@ impl Web {
             let r = self
                 .post(
                     &format!("/arenden/{id}/{action}"),
-                    &[("csrf_token", &csrf), ("version", &version), ("item", item)],
+                    &[
+                        ("csrf_token", &csrf),
+                        ("version", &version),
+                        ("item", item),
+                        // Item 2 is compared with the register; the test names are not in it.
+                        (
+                            "note",
+                            if item == "register_match" {
+                                "Kontrollerad mot PU"
+                            } else {
+                                ""
+                            },
+                        ),
+                    ],
                 )
                 .map_err(|e| e.to_string())?;
             if r.status != 303 {

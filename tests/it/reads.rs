@@ -96,7 +96,17 @@ const ROUTES: &[(&str, Walk)] = &[
     ("/blankett", Walk::Paths(|_| vec!["/blankett".into()])),
     (
         "/diarium",
-        Walk::Paths(|_| vec!["/diarium".into(), "/diarium?ar=2026".into()]),
+        Walk::Paths(|_| {
+            vec![
+                "/diarium".into(),
+                "/diarium?ar=2026".into(),
+                "/diarium?ar=2026&efter=1".into(),
+            ]
+        }),
+    ),
+    (
+        "/diarium/utskrift",
+        Walk::Paths(|_| vec!["/diarium/utskrift?ar=2026".into()]),
     ),
     ("/admin", Walk::Paths(|_| vec!["/admin".into()])),
     (
@@ -335,6 +345,7 @@ async fn region(app: &TestApp) -> Region {
         citizens[i].name = Some(name.to_string());
     }
     let (d, h) = (flow::ctx(app, clinician.id), flow::ctx(app, handler.id));
+    let wf = kontosparr::service::cases::Workflow::from_config(&app.state.config);
     let mut ids = vec![];
     let mut c = app.conn();
     // A draft, a submitted case and a received one in unit A.
@@ -343,11 +354,11 @@ async fn region(app: &TestApp) -> Region {
         input.citizen_name = citizens[i].name.clone().unwrap();
         input
     };
-    let draft = cases::create_draft(&mut c, &d, &named(0)).unwrap();
+    let draft = cases::create_draft(&mut c, &d, &named(0), &wf).unwrap();
     ids.push(draft);
     for (i, receive) in [(1, false), (2, true)] {
-        let id = cases::create_draft(&mut c, &d, &named(i)).unwrap();
-        cases::sign(&mut c, &d, id, version(app, id)).unwrap();
+        let id = cases::create_draft(&mut c, &d, &named(i), &wf).unwrap();
+        cases::sign(&mut c, &d, id, version(app, id), &wf).unwrap();
         cases::submit(&mut c, &d, id, version(app, id)).unwrap();
         if receive {
             cases::receive(&mut c, &h, id, version(app, id)).unwrap();
@@ -367,8 +378,8 @@ async fn region(app: &TestApp) -> Region {
     let mut c = app.conn();
     let mut input = flow::lock_input(a, clinician.id, &citizens[4].display);
     input.citizen_protected = true;
-    let protected = cases::create_draft(&mut c, &d, &input).unwrap();
-    cases::sign(&mut c, &d, protected, version(app, protected)).unwrap();
+    let protected = cases::create_draft(&mut c, &d, &input, &wf).unwrap();
+    cases::sign(&mut c, &d, protected, version(app, protected), &wf).unwrap();
     cases::submit(&mut c, &d, protected, version(app, protected)).unwrap();
     ids.push(protected);
     drop(c);

@@ -40,6 +40,7 @@ fn world(app: &TestApp) -> World {
         chief_physician_function: "Chefläkare".into(),
         chief_physician_email: "chefslakare@example.se".into(),
         active: true,
+        ..Default::default()
     };
     kontosparr::service::admin::update_unit(&mut app.conn(), &app.ctx(), unit, &input).unwrap();
     World {
@@ -199,6 +200,7 @@ async fn missing_form_is_chased_until_linked(app: TestApp) {
         citizen_protected: false,
         requested_by: "citizen".into(),
         helpdesk_ref: String::new(),
+        category_chosen: true,
     };
     let wf = Workflow::from_config(&app.state.config);
     let (id, _) = register_call(&mut app.conn(), &h, &input, &wf).unwrap();

@@ -440,6 +440,7 @@ async fn diary_numbers_are_gapless_under_concurrency(app: TestApp) {
                 citizen_protected: false,
                 requested_by: "staff".into(),
                 helpdesk_ref: String::new(),
+                category_chosen: true,
             };
             std::thread::spawn(move || {
                 let mut conn = pool.get().unwrap();
@@ -447,6 +448,7 @@ async fn diary_numbers_are_gapless_under_concurrency(app: TestApp) {
                     diary_prefix: "KSD".into(),
                     mail_from: "k@example.se".into(),
                     public_url: "http://x".into(),
+                    journal_note_max_age_days: 30,
                 };
                 register_call(&mut conn, &ctx, &input, &wf).unwrap().1
             })
@@ -496,6 +498,7 @@ async fn emergency_call_then_form(app: TestApp) {
                 ("citizen_pnr", PNR),
                 ("citizen_name", "Tolvan Tolvansson"),
                 ("requested_by", "citizen"),
+                ("category_chosen", "true"),
             ],
         )
         .await;
@@ -536,7 +539,7 @@ async fn paper_form_is_registered_with_arrival_stamp(app: TestApp) {
         ("arrival_date", "2026-11-21".to_string()),
         ("decider_name", "Dr Doris Beslut".to_string()),
         ("decider_role", "Verksamhetschef".to_string()),
-        ("decided_on", "2026-11-19".to_string()),
+        ("decided_on", "2026-11-21".to_string()),
     ]);
     let res = h.submit("/blankett", "/blankett", &refs(&fields)).await;
     let id = case_id(&res);
@@ -574,13 +577,31 @@ async fn views_are_logged_and_protected_names_masked(app: TestApp) {
     );
     let list = doc.get("/arenden").await;
     assert!(!list.body.contains("Cecilia Hemlig"));
-    let shown = doc
+    // Visa namnet: POST → redirect → GET; the reveal is logged once, a reload does not re-post.
+    let posted = doc
         .post(
             &format!("/arenden/{id}/visa-namn"),
             &[("csrf_token", &page.csrf())],
         )
         .await;
+    assert_eq!(posted.status, 303);
+    let target = posted.location().unwrap().to_string();
+    assert_eq!(target, format!("/arenden/{id}?namn=visa"));
+    let shown = doc.get(&target).await;
     assert!(shown.body.contains("Cecilia Hemlig"));
+    let reloaded = doc.get(&target).await;
+    assert!(reloaded.body.contains("Cecilia Hemlig"));
+    let reveals = kontosparr::db::audit::latest(&mut app.conn(), 50, 0)
+        .unwrap()
+        .iter()
+        .filter(|e| e.action == "case_reveal_name")
+        .count();
+    assert_eq!(reveals, 1, "one reveal, however often the page is loaded");
+    // Without a reveal of one's own, the query shows nothing.
+    let mut other = app.browser();
+    let colleague = app.user(&[Role::Clinician], &[r.unit]);
+    app.login(&mut other, &colleague).await;
+    assert!(!other.get(&target).await.body.contains("Cecilia Hemlig"));
     let log = kontosparr::db::audit::latest(&mut app.conn(), 50, 0).unwrap();
     assert!(
         log.iter()
@@ -657,7 +678,7 @@ async fn scanned_form_upload_and_logged_download(app: TestApp) {
         ("arrival_date", "2026-11-21".to_string()),
         ("decider_name", "Dr Doris Beslut".to_string()),
         ("decider_role", "Verksamhetschef".to_string()),
-        ("decided_on", "2026-11-19".to_string()),
+        ("decided_on", "2026-11-21".to_string()),
     ]);
     let id = case_id(&h.submit("/blankett", "/blankett", &refs(&fields)).await);
     let page = h.get(&format!("/arenden/{id}")).await;

@@ -25,6 +25,29 @@ pub fn set_certificate(
     };
     db::write_tx(conn, |c| {
         let unit = org::unit(c, unit_id)?.ok_or(ServiceError::NotFound)?;
+        // The certificate must be the manager's: feedback goes to the manager's address,
+        // encrypted to this key (subject e-mail or SAN rfc822Name).
+        let mailbox = manager_mailbox(c, &unit)?;
+        let mut e = FieldErrors::default();
+        match &mailbox {
+            None => e.add(
+                "pem",
+                "Enheten har ingen verksamhetschef med e-postadress. Välj verksamhetschef först; certifikatet ska vara verksamhetschefens.",
+            ),
+            Some(m) if !crate::domain::validate::certificate_covers(&info.emails, m) => e.add(
+                "pem",
+                format!(
+                    "Certifikatet gäller {}, men verksamhetschefens e-post är {m}. Lägg in certifikatet för verksamhetschefens adress.",
+                    if info.emails.is_empty() {
+                        "ingen e-postadress".to_string()
+                    } else {
+                        info.emails.join(", ")
+                    }
+                ),
+            ),
+            Some(_) => {}
+        }
+        e.into_result()?;
         crate::db::outbox::set_certificate(
             c,
             unit_id,
@@ -67,4 +90,60 @@ pub fn certificates(
 ) -> Result<Vec<crate::db::outbox::UnitCertificate>, ServiceError> {
     admin_of(ctx)?;
     Ok(crate::db::outbox::certificates(conn)?)
+}
+
+/// The unit manager's e-mail address, when the unit has an active manager with one.
+pub(crate) fn manager_mailbox(
+    conn: &mut DbConnection,
+    unit: &Unit,
+) -> Result<Option<String>, ServiceError> {
+    Ok(match unit.manager_user_id {
+        Some(m) => users::by_id(conn, m)?
+            .filter(|u| u.active && !u.email.is_empty())
+            .map(|u| u.email),
+        None => None,
+    })
+}
+
+/// After a change of a unit's manager, or of a manager's e-mail address: a stored certificate
+/// that is not for the manager's address any more is **removed** (logged as
+/// `unit_certificate_cleared`). Feedback then goes out as the notice without personal data until
+/// the admin adds the new manager's certificate; the unit page says the certificate is missing.
+/// Removing rather than flagging: a kept certificate would encrypt personal data to a key that
+/// belongs to someone else than the recipient.
+pub(crate) fn clear_stale_certificates(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    unit_ids: &[i64],
+) -> Result<(), ServiceError> {
+    for &id in unit_ids {
+        let Some(cert) = crate::db::outbox::certificate(conn, id)? else {
+            continue;
+        };
+        let Some(unit) = org::unit(conn, id)? else {
+            continue;
+        };
+        let mailbox = manager_mailbox(conn, &unit)?;
+        let emails = crate::mail::cert::emails(&cert.pem);
+        if mailbox
+            .as_deref()
+            .is_some_and(|m| crate::domain::validate::certificate_covers(&emails, m))
+        {
+            continue;
+        }
+        crate::db::outbox::delete_certificate(conn, id)?;
+        let mut entry = ctx.entry(
+            Some(Role::Admin),
+            "unit_certificate_cleared",
+            Some(format!("unit:{}", unit.code)),
+        );
+        entry.unit_code = Some(unit.code.clone());
+        entry.detail = Some(format!(
+            "certifikatet gäller inte verksamhetschefens adress ({}); SHA-256 {}",
+            mailbox.as_deref().unwrap_or("ingen verksamhetschef"),
+            cert.fingerprint
+        ));
+        ctx.log(conn, &entry)?;
+    }
+    Ok(())
 }

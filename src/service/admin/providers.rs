@@ -1,4 +1,5 @@
-//! The approved list of private care providers.
+//! Care providers outside the region: other public providers (another region, a municipality)
+//! and the approved list of private ones (instruction 002 §6.9–6.10).
 
 use super::*;
 
@@ -8,6 +9,12 @@ pub struct ProviderInput {
     pub name: String,
     #[serde(default)]
     pub org_number: String,
+    /// `public` or `private` (`domain::provider::ProviderKind`).
+    #[serde(default)]
+    pub kind: String,
+    /// The provider's signers have the region's id (no identity check by phone).
+    #[serde(default)]
+    pub regional_id: bool,
 }
 
 pub fn add_provider(
@@ -28,15 +35,34 @@ pub fn add_provider(
                 }
             }
         }
+        let kind = crate::domain::provider::ProviderKind::parse(&input.kind);
+        if kind.is_none() {
+            e.add(
+                "kind",
+                "Välj om vårdgivaren är offentlig (annan region, kommun) eller privat.",
+            );
+        }
         e.into_result()?;
         let org_nr = org_nr.unwrap_or_default();
-        let id = org::insert_provider(conn, &name, &org_nr, db::ts(ctx.now))?;
+        let kind = kind.unwrap_or(crate::domain::provider::ProviderKind::Private);
+        let id = org::insert_provider(
+            conn,
+            &name,
+            &org_nr,
+            kind.code(),
+            input.regional_id,
+            db::ts(ctx.now),
+        )?;
         let mut entry = ctx.entry(
             Some(Role::Admin),
             "provider_approved",
             Some(format!("provider:{org_nr}")),
         );
-        entry.detail = Some(format!("namn={name}"));
+        entry.detail = Some(format!(
+            "namn={name}; typ={}; regionalt id={}",
+            kind.code(),
+            input.regional_id
+        ));
         ctx.log(conn, &entry)?;
         Ok(id)
     })

@@ -225,6 +225,15 @@ pub fn update_user(
         )?;
         users::set_roles(conn, id, &v.roles)?;
         users::set_units(conn, id, &v.unit_ids)?;
+        if old.email != v.email || (old.active && !input.active) {
+            // The certificates of the units this user manages were for the old address.
+            let managed: Vec<i64> = crate::db::org::all_units(conn)?
+                .into_iter()
+                .filter(|u| u.manager_user_id == Some(id))
+                .map(|u| u.id)
+                .collect();
+            super::certificates::clear_stale_certificates(conn, ctx, &managed)?;
+        }
         let action = if old.active && !input.active {
             // Disabling ends every session of the user at once.
             sessions::delete_for_user(conn, id)?;

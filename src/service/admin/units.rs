@@ -11,6 +11,9 @@ pub struct UnitInput {
     pub name: String,
     #[serde(default)]
     pub manager_user_id: String,
+    /// The unit's medicinskt ansvarig läkare (MAL), a decider (002 §3.1).
+    #[serde(default)]
+    pub medical_lead_user_id: String,
     #[serde(default)]
     pub chief_physician_function: String,
     #[serde(default)]
@@ -26,6 +29,10 @@ impl UnitInput {
             code: u.code,
             name: u.name,
             manager_user_id: u.manager_user_id.map(|m| m.to_string()).unwrap_or_default(),
+            medical_lead_user_id: u
+                .medical_lead_user_id
+                .map(|m| m.to_string())
+                .unwrap_or_default(),
             chief_physician_function: u.chief_physician_function,
             chief_physician_email: u.chief_physician_email,
             active: u.active,
@@ -66,6 +73,19 @@ pub(super) fn save_unit(
             s.parse::<i64>().ok()
         }
     };
+    let medical_lead = match input.medical_lead_user_id.trim() {
+        "" => None,
+        s => {
+            let user = match s.parse::<i64>() {
+                Ok(uid) => users::by_id(conn, uid)?.filter(|u| u.active && u.is_decider),
+                Err(_) => None,
+            };
+            if user.is_none() {
+                e.add("medical_lead_user_id", messages::MEDICAL_LEAD_INVALID);
+            }
+            user.map(|u| u.id)
+        }
+    };
     let function = text_field(
         &mut e,
         "chief_physician_function",
@@ -88,6 +108,7 @@ pub(super) fn save_unit(
         code: &code,
         name: &name,
         manager_user_id: manager,
+        medical_lead_user_id: medical_lead,
         chief_physician_function: &function,
         chief_physician_email: &cp_email,
         active: input.active || id.is_none(),
@@ -104,10 +125,12 @@ pub(super) fn save_unit(
             "unit_created",
         ),
     };
+    // A new manager (or none) may leave a certificate that is not the manager's.
+    super::certificates::clear_stale_certificates(conn, ctx, &[id])?;
     let mut entry = ctx.entry(Some(Role::Admin), action, Some(format!("unit:{code}")));
     entry.unit_code = Some(code.clone());
     entry.detail = Some(format!(
-        "namn={name}; verksamhetschef={manager:?}; chefläkarfunktion={function}; aktiv={}",
+        "namn={name}; verksamhetschef={manager:?}; MAL={medical_lead:?}; chefläkarfunktion={function}; aktiv={}",
         data.active
     ));
     ctx.log(conn, &entry)?;
@@ -158,4 +181,10 @@ pub fn units_page(
 pub fn managers(conn: &mut DbConnection, ctx: &Ctx) -> Result<Vec<User>, ServiceError> {
     admin_of(ctx)?;
     Ok(users::with_role(conn, Role::Manager, 1000)?)
+}
+
+/// Active deciders, who may be named a unit's MAL.
+pub fn deciders(conn: &mut DbConnection, ctx: &Ctx) -> Result<Vec<User>, ServiceError> {
+    admin_of(ctx)?;
+    Ok(users::deciders(conn, 1000)?)
 }

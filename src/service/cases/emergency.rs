@@ -25,6 +25,10 @@ pub struct CallInput {
     pub requested_by: String,
     #[serde(default)]
     pub helpdesk_ref: String,
+    /// The handler chose the category "1177 e-tjänster / Låsa konto vårdpersonal" in the
+    /// helpdesk case (002 §6, "Vid ärende till nödtelefon" 3).
+    #[serde(default)]
+    pub category_chosen: bool,
 }
 
 /// Registers an emergency call and records the lock as executed at once; the case then waits
@@ -69,6 +73,9 @@ pub fn register_call(
             None
         }
     };
+    if !input.category_chosen {
+        e.add("category_chosen", crate::messages::CATEGORY_REQUIRED);
+    }
     let requested_by = match input.requested_by.parse::<RequestedBy>() {
         Ok(r) => r,
         Err(_) => {
@@ -110,13 +117,24 @@ pub fn register_call(
         let number = assign_diary_number(c, ctx, &wf.diary_prefix, &mut row)?;
         let id = cases::insert(c, &row)?;
         row.id = id;
+        // The category is recorded like the checklist's item 5 (who, when, which category).
+        cases::set_check(
+            c,
+            id,
+            "category",
+            actor.user_id,
+            &actor.name,
+            db::ts(ctx.now),
+            Kind::Lock.category(),
+        )?;
         let from = if requested_by == RequestedBy::Citizen {
             "invånaren (på invånarens uppdrag)"
         } else {
             "personalen"
         };
         let detail = format!(
-            "Samtal från {caller_name}, {caller_phone}. Blanketten skickas i efterhand av {from}. Diarienummer {number}."
+            "Samtal från {caller_name}, {caller_phone}. Blanketten skickas i efterhand av {from}. Diarienummer {number}. Kategori {}.",
+            Kind::Lock.category()
         );
         record(
             c,

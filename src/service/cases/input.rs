@@ -2,6 +2,7 @@
 //! the lock an unlock undoes) and the mandatory fields.
 
 use super::*;
+use crate::domain::provider::{Provider, ProviderKind};
 
 /// The case form as typed (every field a string, so nothing typed is lost on an error).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -44,6 +45,9 @@ pub struct CaseInput {
     pub patient_informed_date: String,
     #[serde(default)]
     pub patient_not_informed_reason: String,
+    /// Why the journal note is older than the setting allows (002 §3.3).
+    #[serde(default)]
+    pub journal_note_reason: String,
     #[serde(default)]
     pub journal_sealing: String,
     #[serde(default)]
@@ -103,13 +107,12 @@ impl CaseInput {
             chief_informed_whom: r.chief_informed_whom.clone(),
             patient_informed_date: d(r.patient_informed_date),
             patient_not_informed_reason: r.patient_not_informed_reason.clone(),
-            journal_sealing: match (
-                r.journal_sealing_requested,
-                r.decided_on.is_some() || r.status != crate::domain::case::Status::Draft,
-            ) {
-                (true, _) => "yes".into(),
-                (false, true) => "no".into(),
-                (false, false) => String::new(),
+            journal_note_reason: r.journal_note_reason.clone(),
+            // Unanswered stays unanswered: the form never answers "no" for the clinician.
+            journal_sealing: match (r.journal_sealing_answered, r.journal_sealing_requested) {
+                (false, _) => String::new(),
+                (true, true) => "yes".into(),
+                (true, false) => "no".into(),
             },
             review_responsible_user_id: r
                 .review_responsible_user_id
@@ -303,7 +306,27 @@ pub(crate) fn apply_input(
     } else {
         e.add("patient_not_informed_reason", "Välj ett skäl.");
     }
-    row.journal_sealing_requested = input.journal_sealing == "yes";
+    row.journal_note_reason = text_field(
+        &mut e,
+        "journal_note_reason",
+        &input.journal_note_reason,
+        SHORT_MAX,
+        false,
+    );
+    match (
+        input.journal_sealing.trim(),
+        crate::domain::journal::sealing_answer(&input.journal_sealing),
+    ) {
+        (_, Some(yes)) => {
+            row.journal_sealing_answered = true;
+            row.journal_sealing_requested = yes;
+        }
+        ("", None) => {
+            row.journal_sealing_answered = false;
+            row.journal_sealing_requested = false;
+        }
+        (_, None) => e.add("journal_sealing", "Välj ja eller nej."),
+    }
     row.arrival_date = parse_date(&mut e, "arrival_date", &input.arrival_date, today);
     // Review responsible: an active member of the unit.
     row.review_responsible_user_id = match input.review_responsible_user_id.trim() {
@@ -316,7 +339,8 @@ pub(crate) fn apply_input(
             }
         },
     };
-    // Care provider: the region, or a private provider on the approved list.
+    // Care provider: the region, another public provider (region, municipality), or a private
+    // provider on the approved list.
     row.care_provider_id = match input.care_provider.trim() {
         "" | "region" => None,
         s => match s
@@ -326,12 +350,9 @@ pub(crate) fn apply_input(
             .transpose()?
             .flatten()
         {
-            Some(p) if p.approved => Some(p.id),
+            Some(p) if provider_may_sign(&p) => Some(p.id),
             _ => {
-                e.add(
-                    "care_provider",
-                    "Vårdgivaren finns inte på listan över godkända privata vårdgivare.",
-                );
+                e.add("care_provider", crate::messages::PROVIDER_NOT_ALLOWED);
                 None
             }
         },
@@ -369,6 +390,44 @@ pub(crate) fn apply_input(
             .map(|c| c.id);
     }
     Ok(e)
+}
+
+/// Whether a provider on the admin's list may sign a form: while its entry is active (for a
+/// private provider: on the approved list, 002 §6.10; a public one is simply registered).
+pub(crate) fn provider_may_sign(p: &CareProvider) -> bool {
+    p.approved
+}
+
+/// The case's provider as the checklist sees it.
+pub(crate) fn provider_facts(p: Option<&CareProvider>) -> Provider {
+    match p {
+        None => Provider::Region,
+        Some(p) => Provider::Outside {
+            kind: ProviderKind::parse(&p.kind).unwrap_or(ProviderKind::Private),
+            regional_id: p.regional_id,
+        },
+    }
+}
+
+/// The journal note's date against the decision's (002 §3.3): not after it, and not more than
+/// the setting's days before it without a reason. Errors go beside `journal_note_date`.
+pub(crate) fn check_journal_note(
+    e: &mut FieldErrors,
+    row: &CaseRow,
+    decision: NaiveDate,
+    max_age_days: u32,
+) {
+    if let Some(note) = row.journal_note_date
+        && let Err(p) = crate::domain::journal::check_note_date(
+            note,
+            decision,
+            max_age_days,
+            !row.journal_note_reason.is_empty(),
+        )
+        && e.get("journal_note_date").is_none()
+    {
+        e.add("journal_note_date", p.message());
+    }
 }
 
 /// The units whose cases `role` lets the actor see: `None` is every unit (a handler, or the
@@ -443,6 +502,12 @@ pub fn missing_fields(row: &CaseRow) -> FieldErrors {
         e.add(
             "journal_note_date",
             "Ange när bedömning, motiv och beslut journalfördes.",
+        );
+    }
+    if !row.journal_sealing_answered {
+        e.add(
+            "journal_sealing",
+            "Ange om patientens journal på 1177 också ska förseglas (ja eller nej).",
         );
     }
     if row.chief_informed_date.is_none() {

@@ -8,10 +8,12 @@ pub fn create_draft(
     conn: &mut DbConnection,
     ctx: &Ctx,
     input: &CaseInput,
+    wf: &Workflow,
 ) -> Result<i64, ServiceError> {
     let actor = ctx.actor()?;
     let role = creating_role(ctx, actor)?;
     let kind = input.kind.parse::<Kind>().unwrap_or(Kind::Lock);
+    let today = swedish_today(ctx);
     case::transition(
         None,
         Action::Create,
@@ -26,7 +28,9 @@ pub fn create_draft(
     .map_err(|e| ServiceError::Refused(e.message()))?;
     db::write_tx(conn, |c| {
         let mut row = blank_row(ctx, kind, Channel::Eservice);
-        let errors = apply_input(c, ctx, role, &mut row, input)?;
+        let mut errors = apply_input(c, ctx, role, &mut row, input)?;
+        // The decision is signed today at the earliest.
+        check_journal_note(&mut errors, &row, today, wf.journal_note_max_age_days);
         errors.into_result()?;
         let id = cases::insert(c, &row)?;
         row.id = id;
@@ -49,10 +53,13 @@ pub fn update_draft(
     ctx: &Ctx,
     id: i64,
     input: &CaseInput,
+    wf: &Workflow,
 ) -> Result<(), ServiceError> {
+    let today = swedish_today(ctx);
     with_case(conn, ctx, id, "edit", |c, row, role| {
         let mut staged = row.clone();
-        let errors = apply_input(c, ctx, role, &mut staged, input)?;
+        let mut errors = apply_input(c, ctx, role, &mut staged, input)?;
+        check_journal_note(&mut errors, &staged, today, wf.journal_note_max_age_days);
         errors.into_result()?;
         let unsign = staged.decider_user_id.is_some();
         act(
@@ -99,11 +106,33 @@ pub fn update_draft(
     })
 }
 
-/// The decider signs the decision (their name, role, HSA-ID and today's date).
-pub fn sign(conn: &mut DbConnection, ctx: &Ctx, id: i64, version: i32) -> Result<(), ServiceError> {
+/// The decider signs the decision (their name, HSA-ID, today's date, and the role they hold **in
+/// the case's unit**: the unit's manager as verksamhetschef, its MAL as MAL, any other decider as
+/// licensed staff — 002 §3.1). The journal note must be dated on or before today and, unless a
+/// reason is recorded, not more than the setting's days before.
+pub fn sign(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    id: i64,
+    version: i32,
+    wf: &Workflow,
+) -> Result<(), ServiceError> {
     let actor = ctx.actor()?.clone();
     let today = swedish_today(ctx);
     with_case(conn, ctx, id, "sign", |c, row, role| {
+        let mut e = FieldErrors::default();
+        check_journal_note(&mut e, &row, today, wf.journal_note_max_age_days);
+        if let Some(m) = e.get("journal_note_date") {
+            return Err(ServiceError::Refused(format!(
+                "{m} Ändra uppgifterna innan beslutet signeras."
+            )));
+        }
+        let unit = org::unit(c, row.unit_id)?;
+        let decider_role = crate::domain::decider::DeciderRole::on_unit(
+            actor.user_id,
+            unit.as_ref().and_then(|u| u.manager_user_id),
+            unit.as_ref().and_then(|u| u.medical_lead_user_id),
+        );
         act(
             c,
             ctx,
@@ -112,17 +141,13 @@ pub fn sign(conn: &mut DbConnection, ctx: &Ctx, id: i64, version: i32) -> Result
             Step {
                 action: Action::Sign,
                 version,
-                detail: "",
+                detail: decider_role.label(),
             },
             |_, r| {
                 r.decider_user_id = Some(actor.user_id);
                 r.decider_name = actor.name.clone();
                 r.decider_hsa_id = actor.hsa_id.clone();
-                r.decider_role = if actor.has(Role::Manager) {
-                    "Verksamhetschef".into()
-                } else {
-                    "Legitimerad hälso- och sjukvårdspersonal med behandlingsansvar".into()
-                };
+                r.decider_role = decider_role.label().into();
                 r.decided_on = Some(today);
                 Ok(())
             },
@@ -187,7 +212,10 @@ pub fn receive(
     })
 }
 
-/// Records one checklist item as done (who and when), with an optional note.
+/// Records one checklist item as done (who and when), with an optional note. Item 2 (the
+/// personnummer against the population register's name) is compared by the system
+/// (`domain::names::compare`): only an exact match is ticked without a note; a close name, a
+/// different name or a number the register does not know needs the handler's note.
 pub fn check_item(
     conn: &mut DbConnection,
     ctx: &Ctx,
@@ -195,6 +223,7 @@ pub fn check_item(
     version: i32,
     item: &str,
     note: &str,
+    register: &dyn PopulationRegister,
 ) -> Result<(), ServiceError> {
     let actor = ctx.actor()?.clone();
     let label = grounds::label(grounds::CHECKS, item);
@@ -207,6 +236,7 @@ pub fn check_item(
         e.add("note", "Ange vem du ringde och när.");
     }
     e.into_result()?;
+    let today = swedish_today(ctx);
     with_case(conn, ctx, id, "check", |c, row, role| {
         if role != Role::Handler {
             return Err(ctx.denial(
@@ -224,6 +254,39 @@ pub fn check_item(
         }
         if row.version != version {
             return Err(conflict(c, id)?);
+        }
+        let mut note = note.clone();
+        if item == "register_match" {
+            let found = Personnummer::parse(&row.citizen_pnr, today)
+                .ok()
+                .and_then(|p| register.lookup(&p));
+            let m = crate::domain::names::compare(
+                &row.citizen_name,
+                found.as_ref().map(|p| p.name.as_str()),
+            );
+            if m.needs_note() && note.is_empty() {
+                let mut e = FieldErrors::default();
+                e.add("note-register_match", m.note_required_message());
+                return Err(ServiceError::Invalid(e));
+            }
+            // What the system found goes with the handler's note into the record.
+            let found = match &m {
+                crate::domain::names::NameMatch::Exact => "Namnet stämmer med folkbokföringen",
+                crate::domain::names::NameMatch::Close(_) => {
+                    "Namnet skiljer sig något från folkbokföringen"
+                }
+                crate::domain::names::NameMatch::Different => {
+                    "Namnet skiljer sig från folkbokföringen"
+                }
+                crate::domain::names::NameMatch::NotInRegister => {
+                    "Personnumret finns inte i folkbokföringen"
+                }
+            };
+            note = if note.is_empty() {
+                found.to_string()
+            } else {
+                format!("{found}; {note}")
+            };
         }
         cases::set_check(
             c,

@@ -64,7 +64,13 @@ fn status_of(row: &CaseRow) -> Result<Status, ServiceError> {
     Ok(row.status)
 }
 
-fn facts(actor: &Actor, role: Role, row: &CaseRow, checks: &[CaseCheck]) -> Facts {
+fn facts(
+    actor: &Actor,
+    role: Role,
+    row: &CaseRow,
+    checks: &[CaseCheck],
+    provider: crate::domain::provider::Provider,
+) -> Facts {
     let paper = row.channel == crate::domain::case::Channel::Paper;
     let done: Vec<&str> = checks.iter().map(|c| c.item.as_str()).collect();
     Facts {
@@ -72,10 +78,22 @@ fn facts(actor: &Actor, role: Role, row: &CaseRow, checks: &[CaseCheck]) -> Fact
         actor_is_decider: actor.is_decider,
         signed: row.decider_user_id.is_some() || (paper && !row.decider_name.is_empty()),
         complete: missing_fields(row).is_empty(),
-        checklist_done: grounds::applicable_checks(paper, row.care_provider_id.is_some())
+        checklist_done: grounds::applicable_checks(paper, provider)
             .iter()
             .all(|i| done.contains(i)),
     }
+}
+
+/// The case's care provider as the checklist sees it.
+fn provider_of(
+    conn: &mut DbConnection,
+    row: &CaseRow,
+) -> Result<crate::domain::provider::Provider, ServiceError> {
+    let p = match row.care_provider_id {
+        Some(id) => org::provider(conn, id)?,
+        None => None,
+    };
+    Ok(provider_facts(p.as_ref()))
 }
 
 fn unit_code(conn: &mut DbConnection, unit_id: i64) -> Result<String, ServiceError> {
@@ -150,6 +168,17 @@ pub(crate) fn with_case<T>(
                 unit_id: row.unit_id,
             },
         ) {
+            // SPEC §1: a chefläkare sees the area's lock decisions once sent — not the unit's
+            // drafts, not unlocks.
+            Ok(Some(Role::ChiefPhysician))
+                if !crate::domain::policy::chief_physician_sees(
+                    row.kind,
+                    row.status,
+                    row.submitted_at.is_some(),
+                ) =>
+            {
+                Ok(Err((row.citizen_pnr, row.unit_id, Refusal::Role)))
+            }
             Ok(Some(role)) => f(c, row, role).map(Ok),
             Ok(None) => Ok(Err((row.citizen_pnr, row.unit_id, Refusal::Principal))),
             Err(refusal) => Ok(Err((row.citizen_pnr, row.unit_id, refusal))),
@@ -210,21 +239,25 @@ fn act(
     }
     let actor = ctx.actor()?;
     let checks = cases::checks(conn, row.id)?;
+    let provider = provider_of(conn, &row)?;
     let from = status_of(&row)?;
-    let to = case::transition(Some(from), action, facts(actor, role, &row, &checks)).map_err(
-        |e| match e {
-            // A step the role may not take at all (a clinician posting a handler's action) is
-            // a refusal, logged; a step out of turn is a conflict the user can resolve.
-            case::TransitionError::NotYours { .. } => ctx.denial(
-                Access::HandleCases,
-                Refusal::Role,
-                Some(format!("case:{}", row.id)),
-                Some(row.citizen_pnr.clone()),
-                None,
-            ),
-            other => ServiceError::Refused(other.message()),
-        },
-    )?;
+    let to = case::transition(
+        Some(from),
+        action,
+        facts(actor, role, &row, &checks, provider),
+    )
+    .map_err(|e| match e {
+        // A step the role may not take at all (a clinician posting a handler's action) is
+        // a refusal, logged; a step out of turn is a conflict the user can resolve.
+        case::TransitionError::NotYours { .. } => ctx.denial(
+            Access::HandleCases,
+            Refusal::Role,
+            Some(format!("case:{}", row.id)),
+            Some(row.citizen_pnr.clone()),
+            None,
+        ),
+        other => ServiceError::Refused(other.message()),
+    })?;
     change(conn, &mut row)?;
     row.status = to;
     row.updated_at = db::ts(ctx.now);
@@ -297,6 +330,8 @@ pub(crate) fn blank_row(ctx: &Ctx, kind: Kind, channel: Channel) -> CaseRow {
         created_by_user_id: ctx.user_id(),
         created_at: now,
         updated_at: now,
+        journal_note_reason: String::new(),
+        journal_sealing_answered: false,
     }
 }
 

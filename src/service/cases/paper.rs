@@ -9,6 +9,7 @@ pub fn register_paper(
     conn: &mut DbConnection,
     ctx: &Ctx,
     input: &CaseInput,
+    wf: &Workflow,
 ) -> Result<i64, ServiceError> {
     ctx.require(Access::HandleCases)?;
     let actor = ctx.actor()?.clone();
@@ -18,11 +19,16 @@ pub fn register_paper(
         let mut e = apply_input(c, ctx, Role::Handler, &mut row, input)?;
         let today = swedish_today(ctx);
         row.decider_name = text_field(&mut e, "decider_name", &input.decider_name, SHORT_MAX, true);
-        row.decider_role = text_field(&mut e, "decider_role", &input.decider_role, SHORT_MAX, true);
-        row.decider_hsa_id = input.decider_hsa_id.trim().chars().take(40).collect();
+        let decider = validate_decider(&mut e, &input.decider_role, &input.decider_hsa_id, false);
+        (row.decider_role, row.decider_hsa_id) = decider;
         row.decided_on = parse_date(&mut e, "decided_on", &input.decided_on, today);
-        if row.decided_on.is_none() {
-            e.add("decided_on", "Ange beslutsdatum från blanketten.");
+        match row.decided_on {
+            None => {
+                if e.get("decided_on").is_none() {
+                    e.add("decided_on", "Ange beslutsdatum från blanketten.");
+                }
+            }
+            Some(d) => check_journal_note(&mut e, &row, d, wf.journal_note_max_age_days),
         }
         if row.arrival_date.is_none() {
             e.add("arrival_date", "Ange datumet på ankomststämpeln.");
@@ -70,4 +76,34 @@ pub fn register_paper(
         )?;
         Ok(id)
     })
+}
+
+/// A decider keyed in from a paper form or sent by the API: the role must be one the
+/// instruction names (002 §3.1), the HSA-ID well-formed (required when `hsa_required`).
+/// Returns the role's label and the HSA-ID as stored (empty when invalid).
+pub(crate) fn validate_decider(
+    e: &mut FieldErrors,
+    role: &str,
+    hsa_id: &str,
+    hsa_required: bool,
+) -> (String, String) {
+    use crate::domain::decider::{DeciderRole, ROLE_INVALID};
+    let role = match DeciderRole::parse(role) {
+        Some(r) => r.label().to_string(),
+        None => {
+            e.add("decider_role", ROLE_INVALID);
+            String::new()
+        }
+    };
+    let hsa = match (hsa_id.trim(), hsa_required) {
+        ("", false) => String::new(),
+        (h, _) => match crate::domain::HsaId::parse(h) {
+            Ok(h) => h.to_string(),
+            Err(err) => {
+                e.add("decider_hsa_id", crate::messages::hsa_id(err));
+                String::new()
+            }
+        },
+    };
+    (role, hsa)
 }

@@ -24,7 +24,36 @@ pub struct CaseView {
     /// The steps this user may take on the case now (`domain::case::available_actions`).
     pub actions: Vec<Action>,
     pub deliveries: Vec<crate::db::outbox::Delivery>,
+    /// Checklist item 2 as the system compares it (handlers only).
+    pub name_match: Option<crate::domain::names::NameMatch>,
+    /// The role this user would sign in on this case (a decider of the unit), if any.
+    pub signer_role: Option<crate::domain::decider::DeciderRole>,
 }
+
+/// How long after "Visa namnet" the case page keeps showing the name (the reveal itself is
+/// logged once, by the POST; the page the browser is sent to, and its reloads, are views).
+pub const REVEAL_MINUTES: i64 = 15;
+
+/// "Visa namnet (loggas)": records that this user reveals a protected citizen's name — the
+/// access log (`case_reveal_name`) and the timeline — once. The page is then shown by a GET
+/// (`view` with `reveal`), so a reload does not post, and log, again.
+pub fn reveal_name(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<(), ServiceError> {
+    with_case(conn, ctx, id, "reveal_name", |c, row, role| {
+        record(c, ctx, &row, Some(role), "case_reveal_name", None)?;
+        cases::add_event(
+            c,
+            id,
+            db::ts(ctx.now),
+            ctx.user_id(),
+            &ctx.actor()?.name,
+            REVEAL_EVENT,
+            "",
+        )?;
+        Ok(())
+    })
+}
+
+const REVEAL_EVENT: &str = "Visade namnet på en invånare med skyddade personuppgifter";
 
 /// Opens a case; the view (with the personnummer) is written to the access log in the same
 /// transaction. `reveal` shows a protected citizen's name, as its own logged action.
@@ -87,53 +116,60 @@ pub fn view(
                     "",
                 )?;
             }
-            let name_revealed = reveal && protected;
-            record(
-                c,
-                ctx,
-                &row,
-                Some(role),
-                if name_revealed {
-                    "case_reveal_name"
-                } else {
-                    "case_view"
-                },
-                None,
-            )?;
+            // The name is shown when this user revealed it (POST, logged) a moment ago.
+            let since = db::ts(ctx.now - chrono::Duration::minutes(REVEAL_MINUTES));
+            let name_revealed = reveal
+                && protected
+                && match ctx.user_id() {
+                    Some(u) => cases::has_event_since(c, id, u, REVEAL_EVENT, since)?,
+                    None => false,
+                };
+            let mut entry = ctx.entry(Some(role), "case_view", Some(format!("case:{id}")));
+            entry.unit_code = Some(unit_code(c, row.unit_id)?);
+            entry.personnummer = Some(row.citizen_pnr.clone());
             if name_revealed {
-                cases::add_event(
-                    c,
-                    id,
-                    db::ts(ctx.now),
-                    ctx.user_id(),
-                    &ctx.actor()?.name,
-                    "Visade namnet på en invånare med skyddade personuppgifter",
-                    "",
-                )?;
+                entry.detail = Some("skyddat namn visas (efter Visa namnet)".into());
             }
+            ctx.log(c, &entry)?;
+            let name_match = register_person
+                .as_ref()
+                .map(|p| crate::domain::names::compare(&row.citizen_name, Some(&p.name)));
+            let name_match = if handler {
+                Some(name_match.unwrap_or(crate::domain::names::NameMatch::NotInRegister))
+            } else {
+                None
+            };
+            let actor = ctx.actor()?;
+            let signer_role = match (&unit, role) {
+                (Some(u), Role::Manager | Role::Clinician) if actor.is_decider => {
+                    Some(crate::domain::decider::DeciderRole::on_unit(
+                        actor.user_id,
+                        u.manager_user_id,
+                        u.medical_lead_user_id,
+                    ))
+                }
+                _ => None,
+            };
             let mut case = row;
             // The register's protected flag masks the citizen as well.
             case.citizen_protected = protected;
+            let provider_facts = provider_facts(provider.as_ref());
             let actions = case::available_actions(
                 case.status,
                 case.kind,
-                facts(ctx.actor()?, role, &case, &checks),
+                facts(ctx.actor()?, role, &case, &checks, provider_facts),
             );
             Ok(CaseView {
                 missing: missing_fields(&case),
                 applicable_checks: grounds::applicable_checks(
                     case.channel == crate::domain::case::Channel::Paper,
-                    case.care_provider_id.is_some(),
+                    provider_facts,
                 ),
                 case,
                 role,
                 unit,
                 provider,
-                events: if name_revealed {
-                    cases::events(c, id)?
-                } else {
-                    events
-                },
+                events,
                 checks,
                 earlier,
                 register: register_person,
@@ -143,6 +179,8 @@ pub fn view(
                 attachments: crate::db::attachments::for_case(c, id)?,
                 deliveries: crate::db::outbox::for_case(c, id)?,
                 actions,
+                name_match,
+                signer_role,
             })
         },
     )
@@ -165,7 +203,12 @@ pub fn list(
     };
     let status = status.filter(|s| s.parse::<Status>().is_ok());
     db::write_tx(conn, |c| {
-        let (rows, total) = cases::page_for_units(c, units.as_deref(), status, limit, offset)?;
+        let (rows, total) = if role == Role::ChiefPhysician {
+            // SPEC §1: the chefläkare sees the lock decisions of the area, not drafts or unlocks.
+            cases::chief_physician_page(c, units.as_deref().unwrap_or(&[]), status, limit, offset)?
+        } else {
+            cases::page_for_units(c, units.as_deref(), status, limit, offset)?
+        };
         let object = format!(
             "arenden?status={}&sida={}",
             status.unwrap_or(""),
@@ -321,4 +364,100 @@ pub fn diary(
 ) -> Result<(Vec<CaseRow>, i64), ServiceError> {
     ctx.require(Access::Diary)?;
     Ok(cases::diary_page(conn, year, limit, offset)?)
+}
+
+/// One line of the diary (SPEC §4: number, date and type; no citizen data).
+pub struct DiaryLine {
+    pub case_id: i64,
+    pub number: String,
+    /// The day the number was given (the execution, or the emergency call), Swedish time.
+    pub registered: Option<NaiveDate>,
+    pub kind: Kind,
+    pub channel: Channel,
+    pub status: Status,
+    /// An unlock's reference to its lock's diary number.
+    pub reference: Option<String>,
+}
+
+/// A stretch of one year's diary.
+pub struct DiaryStretch {
+    pub lines: Vec<DiaryLine>,
+    /// Registered cases in the year.
+    pub total: i64,
+    /// Where the next page starts (`efter`), when there is one.
+    pub next_after: Option<i64>,
+}
+
+fn diary_lines(c: &mut DbConnection, rows: Vec<CaseRow>) -> Result<Vec<DiaryLine>, ServiceError> {
+    let refs: Vec<i64> = rows.iter().filter_map(|r| r.related_case_id).collect();
+    let numbers: std::collections::HashMap<i64, Option<String>> =
+        cases::diary_numbers_of(c, &refs)?.into_iter().collect();
+    Ok(rows
+        .into_iter()
+        .map(|r| DiaryLine {
+            case_id: r.id,
+            number: r.diary_number.clone().unwrap_or_default(),
+            registered: r.executed_at.map(|t| {
+                t.and_utc()
+                    .with_timezone(&chrono_tz::Europe::Stockholm)
+                    .date_naive()
+            }),
+            kind: r.kind,
+            channel: r.channel,
+            status: r.status,
+            reference: r
+                .related_case_id
+                .and_then(|id| numbers.get(&id).cloned().flatten()),
+        })
+        .collect())
+}
+
+/// One page of the diary after diary sequence `after` (keyset), `limit` lines.
+pub fn diary_page(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    year: i32,
+    after: Option<i64>,
+    limit: i64,
+) -> Result<DiaryStretch, ServiceError> {
+    ctx.require(Access::Diary)?;
+    let (rows, total) = cases::diary_after(conn, year, after, limit + 1)?;
+    let more = rows.len() as i64 > limit;
+    let rows: Vec<CaseRow> = rows.into_iter().take(limit.max(0) as usize).collect();
+    let next_after = if more {
+        rows.last().and_then(|r| r.diary_seq)
+    } else {
+        None
+    };
+    Ok(DiaryStretch {
+        lines: diary_lines(conn, rows)?,
+        total,
+        next_after,
+    })
+}
+
+/// The whole diary of a year, for printing (read in keyset pages of 5 000; no citizen data).
+pub fn diary_year(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    year: i32,
+) -> Result<DiaryStretch, ServiceError> {
+    ctx.require(Access::Diary)?;
+    let mut rows = Vec::new();
+    let mut after = None;
+    let total = loop {
+        let (chunk, t) = cases::diary_after(conn, year, after, 5000)?;
+        let last = chunk.last().and_then(|r| r.diary_seq);
+        let n = chunk.len();
+        rows.extend(chunk);
+        if n < 5000 || last.is_none() {
+            break t;
+        }
+        after = last;
+    };
+    Ok(DiaryStretch {
+        lines: diary_lines(conn, rows)?,
+        total,
+        next_after: None,
+    })
 }

@@ -80,7 +80,7 @@ pub fn review(
         let rule = case::transition(
             Some(row.status),
             Action::Review,
-            facts(&actor, role, &row, &checks),
+            facts(&actor, role, &row, &checks, provider_of(c, &row)?),
         );
         match rule {
             Err(case::TransitionError::NotYours { .. }) => {

@@ -1,4 +1,4 @@
-//! Admin page for approved private care providers.
+//! Admin page for care providers outside the region: other public ones and approved private ones.
 
 use super::*;
 
@@ -11,6 +11,16 @@ pub(super) struct ProvidersPage {
     form: ProviderInput,
     errors: FieldErrors,
     saved: bool,
+    kinds: Vec<crate::web::view::Choice>,
+}
+
+impl ProvidersPage {
+    /// A provider's kind as the list shows it.
+    fn kind_key(&self, code: &str) -> &'static str {
+        crate::domain::provider::ProviderKind::parse(code)
+            .map(kind_key)
+            .unwrap_or("admin-providers-kind-unknown")
+    }
 }
 
 pub(super) async fn providers_page(
@@ -31,9 +41,18 @@ pub(super) async fn providers_page(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    let kinds = crate::domain::provider::ProviderKind::ALL
+        .into_iter()
+        .map(|k| crate::web::view::Choice {
+            value: k.code().into(),
+            label: staff.actor.lang.t(kind_key(k)),
+            checked: form.kind == k.code(),
+        })
+        .collect();
     Ok(pages::render(
         status,
         &ProvidersPage {
+            kinds,
             l: staff.page("admin-providers-title"),
             rows,
             pager: Pager::new(page, total, String::new()),
@@ -99,4 +118,12 @@ pub(super) async fn set_provider(
         .run(move |conn| admin::set_provider_approved(conn, &ctx, id, approved))
         .await?;
     Ok(see_other("/admin/vardgivare?sparad=1"))
+}
+
+/// The catalog key naming a kind of provider.
+fn kind_key(k: crate::domain::provider::ProviderKind) -> &'static str {
+    match k {
+        crate::domain::provider::ProviderKind::Public => "admin-providers-kind-public",
+        crate::domain::provider::ProviderKind::Private => "admin-providers-kind-private",
+    }
 }

@@ -34,6 +34,7 @@ pub(super) struct UnitFormPage {
     id: Option<i64>,
     form: UnitInput,
     managers: Vec<Choice>,
+    medical_leads: Vec<Choice>,
     errors: FieldErrors,
     saved: bool,
     cert: Option<CertView>,
@@ -107,16 +108,25 @@ pub(super) async fn unit_form_with_cert(
 ) -> Result<HttpResponse, AppError> {
     let ctx = staff.ctx(state);
     let now = ctx.now;
-    let (managers, cert) = state
+    let (managers, deciders, cert) = state
         .run(move |conn| {
             let m = admin::managers(conn, &ctx)?;
+            let d = admin::deciders(conn, &ctx)?;
             let c = match id {
                 Some(id) => admin::certificate(conn, &ctx, id)?,
                 None => None,
             };
-            Ok((m, c))
+            Ok((m, d, c))
         })
         .await?;
+    let medical_leads = deciders
+        .into_iter()
+        .map(|u| Choice {
+            checked: form.medical_lead_user_id == u.id.to_string(),
+            value: u.id.to_string(),
+            label: format!("{} ({})", u.name, u.hsa_id),
+        })
+        .collect();
     let cert = cert.as_ref().map(|c| cert_view(staff.actor.lang, c, now));
     let managers = managers
         .into_iter()
@@ -143,6 +153,7 @@ pub(super) async fn unit_form_with_cert(
             id,
             form,
             managers,
+            medical_leads,
             errors,
             saved,
             cert,

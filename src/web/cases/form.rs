@@ -23,6 +23,10 @@ pub(super) struct FormPage {
     not_informed: Vec<Choice>,
     is_lock: bool,
     notice: Option<String>,
+    /// The instruction's decider roles, for a keyed-in form (002 §3.1).
+    decider_roles: Vec<Choice>,
+    /// The reason field's label, naming the setting's days.
+    journal_reason_label: String,
 }
 
 pub(super) fn opts(choices: grounds::Choices, selected: &[String]) -> Vec<Choice> {
@@ -77,9 +81,25 @@ pub(super) async fn form_page(
     }];
     providers.extend(ch.providers.iter().map(|p| Choice {
         value: p.id.to_string(),
-        label: format!("{} ({})", p.name, p.org_number),
+        label: format!(
+            "{} ({}) – {}",
+            p.name,
+            p.org_number,
+            crate::domain::provider::ProviderKind::parse(&p.kind)
+                .map(|k| k.label())
+                .unwrap_or("")
+        ),
         checked: form.care_provider == p.id.to_string(),
     }));
+    let chosen_role = crate::domain::decider::DeciderRole::parse(&form.decider_role);
+    let decider_roles = crate::domain::decider::DeciderRole::ALL
+        .into_iter()
+        .map(|r| Choice {
+            value: r.code().into(),
+            label: r.label().into(),
+            checked: chosen_role == Some(r),
+        })
+        .collect();
     let locks = ch
         .locks
         .iter()
@@ -106,6 +126,11 @@ pub(super) async fn form_page(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let page = FormPage {
+        decider_roles,
+        journal_reason_label: format!(
+            "Om journalanteckningen är äldre än {} dagar före beslutet: varför den gäller",
+            state.config.journal_note_max_age_days
+        ),
         l: staff.layout(title),
         mode,
         action,
@@ -212,7 +237,11 @@ pub(super) async fn create(
     let ctx = staff.ctx(&state);
     let input = form.0;
     let i2 = input.clone();
-    match state.run(move |c| cases::create_draft(c, &ctx, &i2)).await {
+    let wf = cases::Workflow::from_config(&state.config);
+    match state
+        .run(move |c| cases::create_draft(c, &ctx, &i2, &wf))
+        .await
+    {
         Ok(id) => Ok(see_other(format!("/arenden/{id}"))),
         Err(e) => back_to_form(&state, &staff, "create", "/arenden/ny".into(), input, e).await,
     }
@@ -264,8 +293,9 @@ pub(super) async fn update(
     let ctx = staff.ctx(&state);
     let input = form.0;
     let i2 = input.clone();
+    let wf = cases::Workflow::from_config(&state.config);
     match state
-        .run(move |c| cases::update_draft(c, &ctx, id, &i2))
+        .run(move |c| cases::update_draft(c, &ctx, id, &i2, &wf))
         .await
     {
         Ok(()) => Ok(see_other(format!("/arenden/{id}"))),

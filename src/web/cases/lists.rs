@@ -126,32 +126,3 @@ pub(super) async fn search(
         Err(e) => Err(e),
     }
 }
-
-#[derive(Template)]
-#[template(path = "cases/diary.html")]
-pub(super) struct DiaryPage {
-    l: Layout,
-    year: i32,
-    rows: Vec<CaseItem>,
-    pager: Pager,
-}
-
-/// The diary shows no citizen data, so it can be printed or handed out.
-pub(super) async fn diary(
-    state: web::Data<AppState>,
-    staff: Staff,
-    q: web::Query<ListQuery>,
-) -> Result<HttpResponse, AppError> {
-    let ctx = staff.ctx(&state);
-    let year = q.ar.unwrap_or_else(|| cases::swedish_today(&ctx).year());
-    let offset = Pager::offset(q.sida);
-    let (rows, total) = state
-        .run(move |c| cases::diary(c, &ctx, year, pages::PER_PAGE, offset))
-        .await?;
-    Ok(pages::ok(&DiaryPage {
-        l: staff.layout(&format!("Diarium {year}")),
-        year,
-        rows: rows.iter().map(item).collect(),
-        pager: Pager::new(q.sida, total, format!("ar={year}")),
-    }))
-}

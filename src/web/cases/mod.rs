@@ -2,6 +2,7 @@
 //! search, emergency calls, paper forms and the diary.
 
 mod attachments;
+mod diary;
 mod emergency;
 mod form;
 mod lists;
@@ -10,6 +11,7 @@ mod paper;
 mod review;
 
 use attachments::*;
+use diary::*;
 use emergency::*;
 use form::*;
 use lists::*;
@@ -55,7 +57,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/nodtelefon", web::post().to(call))
         .route("/blankett", web::get().to(paper_form))
         .route("/blankett", web::post().to(paper))
-        .route("/diarium", web::get().to(diary));
+        .route("/diarium", web::get().to(diary))
+        .route("/diarium/utskrift", web::get().to(diary_print));
 }
 
 /// A case as a row of a list: the name is masked for protected citizens.
@@ -90,5 +93,4 @@ struct ListQuery {
     status: Option<String>,
     sida: Option<i64>,
     typ: Option<String>,
-    ar: Option<i32>,
 }

@@ -40,6 +40,12 @@ pub(super) struct ViewPage {
     errors: FieldErrors,
     created: String,
     executed: String,
+    /// Checklist item 2 as the system compared it (handlers).
+    name_check: String,
+    name_check_ok: bool,
+    name_diffs: Vec<String>,
+    /// An emergency case's category in the helpdesk system, as recorded at the call.
+    phone_category: String,
 }
 
 /// The steps the page offers, from `domain::case::available_actions`.
@@ -113,7 +119,47 @@ pub(super) fn view_page(
             }),
         })
         .collect();
+    use crate::domain::names::NameMatch;
+    let (name_check, name_check_ok, name_diffs) = match &v.name_match {
+        None => (String::new(), true, vec![]),
+        Some(NameMatch::Exact) => (
+            "Namnet på blanketten stämmer med folkbokföringen.".to_string(),
+            true,
+            vec![],
+        ),
+        Some(NameMatch::Close(d)) => (
+            "Namnet på blanketten skiljer sig något från folkbokföringen. Bekräfta i anteckningen att det är samma person."
+                .to_string(),
+            false,
+            d.iter().map(|x| x.message()).collect(),
+        ),
+        Some(NameMatch::Different) => (
+            "Namnet på blanketten stämmer inte med folkbokföringen. Returnera ärendet för komplettering, eller skriv i anteckningen varför personnumret ändå stämmer.".to_string(),
+            false,
+            vec![],
+        ),
+        Some(NameMatch::NotInRegister) => (
+            "Personnumret finns inte i folkbokföringen. Kontrollpunkten kan bockas av först när du skrivit i anteckningen varför kontrollen ändå är gjord.".to_string(),
+            false,
+            vec![],
+        ),
+    };
+    // A protected citizen's name parts are not shown in the differences either.
+    let name_diffs = if masked { vec![] } else { name_diffs };
+    let phone_category = if r.channel == crate::domain::case::Channel::Emergency {
+        v.checks
+            .iter()
+            .find(|c| c.item == "category")
+            .map(|c| format!("{} ({} {})", c.note, c.done_by_name, local_time(&c.done_at)))
+            .unwrap_or_default()
+    } else {
+        String::new()
+    };
     ViewPage {
+        name_check,
+        name_check_ok,
+        name_diffs,
+        phone_category,
         l: staff.layout(&format!(
             "Ärende {}",
             r.diary_number
@@ -189,36 +235,40 @@ pub(super) async fn show_case(
     Ok(pages::render(status, &view_page(staff, v, notice, errors)))
 }
 
+#[derive(serde::Deserialize)]
+pub(super) struct ShowQuery {
+    /// `visa`: show a protected name this user has just revealed (POST `visa-namn`).
+    namn: Option<String>,
+}
+
 pub(super) async fn show(
     state: web::Data<AppState>,
     staff: Staff,
     id: web::Path<i64>,
+    q: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, AppError> {
     show_case(
         &state,
         &staff,
         id.into_inner(),
-        false,
+        q.namn.as_deref() == Some("visa"),
         None,
         FieldErrors::default(),
     )
     .await
 }
 
+/// "Visa namnet (loggas)": the reveal is logged once by this POST, then the browser is sent to
+/// the case page (POST → redirect → GET), so reloading the page does not post, or log, again.
 pub(super) async fn reveal(
     state: web::Data<AppState>,
     staff: Staff,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, AppError> {
-    show_case(
-        &state,
-        &staff,
-        id.into_inner(),
-        true,
-        None,
-        FieldErrors::default(),
-    )
-    .await
+    let id = id.into_inner();
+    let ctx = staff.ctx(&state);
+    state.run(move |c| cases::reveal_name(c, &ctx, id)).await?;
+    Ok(see_other(format!("/arenden/{id}?namn=visa")))
 }
 
 #[derive(serde::Deserialize)]
@@ -250,7 +300,7 @@ pub(super) async fn act(
     let result = match action.as_str() {
         "signera" => {
             state
-                .run(move |c| cases::sign(c, &ctx, id, f.version))
+                .run(move |c| cases::sign(c, &ctx, id, f.version, &prefix))
                 .await
         }
         "skicka" => {
@@ -264,8 +314,11 @@ pub(super) async fn act(
                 .await
         }
         "kontroll" => {
+            let register = state.register.clone();
             state
-                .run(move |c| cases::check_item(c, &ctx, id, f.version, &f.item, &f.note))
+                .run(move |c| {
+                    cases::check_item(c, &ctx, id, f.version, &f.item, &f.note, register.as_ref())
+                })
                 .await
         }
         "retur" => {

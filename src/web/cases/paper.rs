@@ -38,8 +38,9 @@ pub(super) async fn paper(
     let ctx = staff.ctx(&state);
     let input = form.0;
     let i2 = input.clone();
+    let wf = cases::Workflow::from_config(&state.config);
     match state
-        .run(move |c| cases::register_paper(c, &ctx, &i2))
+        .run(move |c| cases::register_paper(c, &ctx, &i2, &wf))
         .await
     {
         Ok(id) => Ok(see_other(format!("/arenden/{id}"))),

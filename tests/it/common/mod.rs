@@ -271,6 +271,7 @@ impl TestApp {
             chief_physician_function: "Chefläkare Område 1".into(),
             chief_physician_email: "chefslakare@example.se".into(),
             active: true,
+            ..Default::default()
         };
         admin::create_unit(&mut self.conn(), &self.ctx(), &input).expect("unit")
     }
@@ -602,16 +603,24 @@ pub mod flow {
                 .expect("case")
                 .version
         };
-        let id = cases::create_draft(c, &d, &lock_input(unit, responsible, pnr)).expect("draft");
+        let id =
+            cases::create_draft(c, &d, &lock_input(unit, responsible, pnr), &wf).expect("draft");
         let x = v(c, id);
-        cases::sign(c, &d, id, x).expect("sign");
+        cases::sign(c, &d, id, x, &wf).expect("sign");
         let x = v(c, id);
         cases::submit(c, &d, id, x).expect("submit");
         let x = v(c, id);
         cases::receive(c, &h, id, x).expect("receive");
         for item in ["register_match", "earlier_cases", "category"] {
             let x = v(c, id);
-            cases::check_item(c, &h, id, x, item, "").expect("check");
+            // Item 2 is compared with the register; a note covers a test name it does not hold.
+            let note = if item == "register_match" {
+                "Kontrollerad mot PU"
+            } else {
+                ""
+            };
+            cases::check_item(c, &h, id, x, item, note, app.state.register.as_ref())
+                .expect("check");
         }
         let x = v(c, id);
         cases::verify(c, &h, id, x).expect("verify");

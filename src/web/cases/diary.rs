@@ -1,0 +1,108 @@
+//! The diary (SPEC §4): registered cases of a year by number, with the registration date, the
+//! type, the channel and an unlock's reference to its lock. No citizen data, so it can be printed
+//! or handed out: one page at a time (keyset, `efter`), or the whole year in a print view.
+
+use super::*;
+use crate::service::cases::{DiaryLine, DiaryStretch};
+
+/// A diary line as shown.
+pub struct DiaryRow {
+    pub number: String,
+    pub registered: String,
+    pub kind: &'static str,
+    pub channel: &'static str,
+    pub status: &'static str,
+    pub reference: String,
+}
+
+fn row(d: &DiaryLine) -> DiaryRow {
+    DiaryRow {
+        number: d.number.clone(),
+        registered: d.registered.map(|x| x.to_string()).unwrap_or_default(),
+        kind: d.kind.label(),
+        channel: d.channel.label(),
+        status: d.status.label(),
+        reference: d.reference.clone().unwrap_or_default(),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct DiaryQuery {
+    ar: Option<i32>,
+    /// The diary sequence the page starts after.
+    efter: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "cases/diary.html")]
+pub(super) struct DiaryPage {
+    l: Layout,
+    year: i32,
+    rows: Vec<DiaryRow>,
+    total: i64,
+    first_page: bool,
+    next: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "cases/diary_print.html")]
+pub(super) struct DiaryPrint {
+    l: Layout,
+    year: i32,
+    rows: Vec<DiaryRow>,
+    total: i64,
+    printed: String,
+}
+
+fn year_of(ctx: &crate::service::Ctx, q: Option<i32>) -> i32 {
+    q.filter(|y| (2000..=2100).contains(y))
+        .unwrap_or_else(|| cases::swedish_today(ctx).year())
+}
+
+pub(super) async fn diary(
+    state: web::Data<AppState>,
+    staff: Staff,
+    q: web::Query<DiaryQuery>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = staff.ctx(&state);
+    let year = year_of(&ctx, q.ar);
+    let after = q.efter;
+    let DiaryStretch {
+        lines,
+        total,
+        next_after,
+    } = state
+        .run(move |c| cases::diary_page(c, &ctx, year, after, pages::PER_PAGE))
+        .await?;
+    let mut l = staff.layout("");
+    l.title = format!("{} {year}", l.t("rules-diary-title"));
+    Ok(pages::ok(&DiaryPage {
+        l,
+        year,
+        rows: lines.iter().map(row).collect(),
+        total,
+        first_page: after.is_none(),
+        next: next_after,
+    }))
+}
+
+/// The whole year on one page, for printing.
+pub(super) async fn diary_print(
+    state: web::Data<AppState>,
+    staff: Staff,
+    q: web::Query<DiaryQuery>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = staff.ctx(&state);
+    let year = year_of(&ctx, q.ar);
+    let printed = local_time(&crate::db::ts(ctx.now));
+    let stretch = state.run(move |c| cases::diary_year(c, &ctx, year)).await?;
+    let mut l = staff.layout("");
+    l.title = format!("{} {year}", l.t("rules-diary-title"));
+    Ok(pages::ok(&DiaryPrint {
+        l,
+        year,
+        rows: stretch.lines.iter().map(row).collect(),
+        total: stretch.total,
+        printed,
+    }))
+}
