@@ -105,6 +105,24 @@ impl Layout {
                 label: "Diarium",
             });
         }
+        if actor.has(Role::Auditor) {
+            nav.push(NavLink {
+                href: "/logg",
+                label: "Sök i loggen",
+            });
+            nav.push(NavLink {
+                href: "/logg/utdrag",
+                label: "Loggutdrag",
+            });
+            nav.push(NavLink {
+                href: "/logg/granska",
+                label: "Att granska",
+            });
+            nav.push(NavLink {
+                href: "/logg/kontroller",
+                label: "Logguppföljning",
+            });
+        }
         if actor.has(Role::Admin) {
             nav.push(NavLink {
                 href: "/admin/anvandare",
