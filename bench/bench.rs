@@ -229,6 +229,17 @@ fn seed(conn: &mut DbConnection, n_cases: i64, n_log: i64) -> (i64, i64, i64) {
         .expect("log");
         done += n;
     }
+    // Each single-citizen entry names its citizen in the subjects table too, as `append` does
+    // (the auditor's citizen search and extract read that table).
+    conn.batch_execute(if pg {
+        "INSERT INTO access_log_subjects (entry_id, personnummer)
+         SELECT id, personnummer FROM access_log WHERE personnummer IS NOT NULL
+         ON CONFLICT DO NOTHING"
+    } else {
+        "INSERT OR IGNORE INTO access_log_subjects (entry_id, personnummer)
+         SELECT id, personnummer FROM access_log WHERE personnummer IS NOT NULL"
+    })
+    .expect("log subjects");
     conn.batch_execute("ANALYZE;").ok();
     println!(
         "seeded {n_log} access-log rows (unsealed) in {:.1?}",

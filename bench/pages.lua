@@ -3,7 +3,7 @@
 --
 --   wrk ... -s bench/pages.lua URL -- SESSIONS KIND MAX_CASE_ID
 --
--- KIND: case | list | filtered | queue | search | diary | reviews | ceiling
+-- KIND: case | list | filtered | queue | search | diary | reviews | logsearch | extract | ceiling
 -- done() prints one line: RESULT {json} with req/s, p50, p99 (ms), non-2xx and socket errors.
 
 local threads = {}
@@ -45,6 +45,12 @@ function init(args)
   next_session = (id * 17) % #sessions + 1
 end
 
+-- a valid personnummer of the seeded form 19YY0101NNNN (serial 000 is refused: 422)
+local function random_pnr()
+  local nine = string.format("%02d0101%03d", math.random(10, 99), math.random(1, 999))
+  return "19" .. nine:sub(1, 6) .. "-" .. nine:sub(7, 9) .. luhn(nine)
+end
+
 function request()
   local s = sessions[next_session]
   next_session = next_session % #sessions + 1
@@ -64,11 +70,16 @@ function request()
   elseif kind == "reviews" then
     return wrk.format("GET", "/omprovningar", headers)
   elseif kind == "search" then
-    -- a valid personnummer of the seeded form 19YY0101NNNN (serial 000 is refused: 422)
-    local nine = string.format("%02d0101%03d", math.random(10, 99), math.random(1, 999))
-    local pnr = "19" .. nine:sub(1, 6) .. "-" .. nine:sub(7, 9) .. luhn(nine)
     headers["Content-Type"] = "application/x-www-form-urlencoded"
-    return wrk.format("POST", "/sok", headers, "csrf_token=" .. s[2] .. "&pnr=" .. pnr)
+    return wrk.format("POST", "/sok", headers, "csrf_token=" .. s[2] .. "&pnr=" .. random_pnr())
+  elseif kind == "logsearch" then
+    -- the auditor's log search by citizen (first page, keyset)
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
+    return wrk.format("POST", "/logg", headers, "csrf_token=" .. s[2] .. "&pnr=" .. random_pnr())
+  elseif kind == "extract" then
+    -- the auditor's per-citizen extract page
+    headers["Content-Type"] = "application/x-www-form-urlencoded"
+    return wrk.format("POST", "/logg/utdrag", headers, "csrf_token=" .. s[2] .. "&pnr=" .. random_pnr())
   end
   error("unknown page kind " .. tostring(kind))
 end

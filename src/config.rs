@@ -84,6 +84,13 @@ pub struct Config {
     /// How long the access log is kept, years (HSLF-FS 2016:40: at least 5). The application
     /// never deletes log rows; this is the operator's archive horizon.
     pub audit_retention_years: i64,
+    /// "Entries to look at" (auditors): one user reading at least this many different citizens
+    /// within `audit_burst_minutes` is shown.
+    pub audit_burst_citizens: u32,
+    pub audit_burst_minutes: i64,
+    /// "Entries to look at" reads at most this many of the period's newest entries naming a
+    /// citizen (the page says when it stopped there).
+    pub audit_review_scan_limit: i64,
     /// Where `/metrics` (Prometheus) is served, e.g. `127.0.0.1:9464`; empty: no metrics. Never
     /// the public listener: keep it on loopback or an internal network.
     pub metrics_bind: String,
@@ -135,6 +142,9 @@ impl Default for Config {
             audit_checkpoint_file: "./data/audit-checkpoints.jsonl".into(),
             audit_checkpoint_seconds: 60,
             audit_retention_years: 5,
+            audit_burst_citizens: 20,
+            audit_burst_minutes: 10,
+            audit_review_scan_limit: 20_000,
             node_name: String::new(),
             secret_key_file: "./data/secret.key".into(),
             metrics_bind: String::new(),
@@ -191,6 +201,9 @@ const KEYS: &[&str] = &[
     "audit_checkpoint_file",
     "audit_checkpoint_seconds",
     "audit_retention_years",
+    "audit_burst_citizens",
+    "audit_burst_minutes",
+    "audit_review_scan_limit",
     "node_name",
     "secret_key_file",
     "metrics_bind",
@@ -278,6 +291,12 @@ impl Config {
         }
         if self.audit_key_file.trim().is_empty() || self.audit_checkpoint_file.trim().is_empty() {
             return bad("audit_key_file and audit_checkpoint_file must name files");
+        }
+        if self.audit_burst_citizens < 2 || !(1..=1440).contains(&self.audit_burst_minutes) {
+            return bad("audit_burst_citizens must be at least 2 and audit_burst_minutes 1–1440");
+        }
+        if !(100..=1_000_000).contains(&self.audit_review_scan_limit) {
+            return bad("audit_review_scan_limit must be between 100 and 1000000");
         }
         if self.pool_size == Some(0) {
             return bad("pool_size must be at least 1");
@@ -439,6 +458,22 @@ mod tests {
         );
         let c = Config::load_from(None, env(&[("KONTOSPARR_AUDIT_RETENTION_YEARS", "10")]));
         assert_eq!(c.map(|c| c.audit_retention_years).ok(), Some(10));
+    }
+
+    #[test]
+    fn review_thresholds_are_checked() {
+        let c = Config::default();
+        assert_eq!((c.audit_burst_citizens, c.audit_burst_minutes), (20, 10));
+        for (k, v) in [
+            ("KONTOSPARR_AUDIT_BURST_CITIZENS", "1"),
+            ("KONTOSPARR_AUDIT_BURST_MINUTES", "0"),
+            ("KONTOSPARR_AUDIT_REVIEW_SCAN_LIMIT", "5"),
+        ] {
+            let e = Config::load_from(None, env(&[(k, v)]));
+            assert!(matches!(e, Err(ConfigError::Invalid(_))), "{k}={v}: {e:?}");
+        }
+        let c = Config::load_from(None, env(&[("KONTOSPARR_AUDIT_BURST_CITIZENS", "5")]));
+        assert_eq!(c.map(|c| c.audit_burst_citizens).ok(), Some(5));
     }
 
     #[test]

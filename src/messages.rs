@@ -90,6 +90,20 @@ pub const MEDICAL_LEAD_INVALID: &str =
     "Välj en aktiv användare som får fatta beslut (beslutsfattare) som medicinskt ansvarig läkare.";
 pub const CATEGORY_REQUIRED: &str =
     "Bekräfta att kategorin är vald i ärendesystemet (1177 e-tjänster / Låsa konto vårdpersonal).";
+// --- auditor ---
+pub const AUDIT_TIME_FORMAT: &str =
+    "Skriv datum som ÅÅÅÅ-MM-DD, eller datum och tid som ÅÅÅÅ-MM-DD TT:MM (svensk tid).";
+pub const AUDIT_DATE_FORMAT: &str = "Skriv datum som ÅÅÅÅ-MM-DD, till exempel 2026-11-01.";
+pub const AUDIT_PERIOD_ORDER: &str = "Slutet av perioden kan inte ligga före början.";
+pub const AUDIT_PERIOD_LONG: &str = "Perioden får vara högst 366 dagar.";
+pub const AUDIT_ROLE_UNKNOWN: &str = "Välj en roll i listan.";
+pub const AUDIT_ACTION_FORMAT: &str =
+    "Händelsen skrivs med små bokstäver och understreck, till exempel case_view.";
+pub const AUDIT_CASE_FORMAT: &str = "Skriv ärendets nummer med siffror, till exempel 42.";
+pub const AUDIT_SAMPLE_SIZE: &str = "Skriv ett antal mellan 1 och 200.";
+pub const AUDIT_OUTCOME: &str = "Välj ett resultat.";
+pub const AUDIT_SAMPLE_OUTSIDE: &str =
+    "Urvalet hör inte till perioden. Dra ett nytt urval för perioden.";
 
 #[cfg(test)]
 mod tests {

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod attachments;
 pub mod audit;
+pub mod audit_search;
 pub mod cases;
 pub mod health;
 pub mod login_throttle;

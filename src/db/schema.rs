@@ -329,7 +329,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    audit_spot_checks (id) {
+        id -> BigInt,
+        created_at -> Timestamp,
+        user_id -> BigInt,
+        user_name -> Text,
+        user_hsa_id -> Text,
+        period_from -> Date,
+        period_to -> Date,
+        scope -> Text,
+        sample_size -> Integer,
+        findings -> Text,
+        outcome -> Text,
+        follow_up -> Text,
+    }
+}
+
+diesel::table! {
+    audit_spot_check_entries (check_id, entry_id) {
+        check_id -> BigInt,
+        entry_id -> BigInt,
+    }
+}
+
 diesel::joinable!(access_log_subjects -> access_log (entry_id));
+diesel::joinable!(audit_spot_check_entries -> audit_spot_checks (check_id));
+diesel::joinable!(audit_spot_check_entries -> access_log (entry_id));
 diesel::joinable!(cases -> units (unit_id));
 diesel::joinable!(case_events -> cases (case_id));
 diesel::joinable!(case_checks -> cases (case_id));
@@ -365,4 +391,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     reminders,
     reviews,
     node_heartbeats,
+    audit_spot_checks,
+    audit_spot_check_entries,
 );

@@ -1,7 +1,9 @@
 //! Pure types and rules. No I/O.
 
 pub mod audit;
+pub mod audit_review;
 pub mod case;
+pub mod csv;
 pub mod decider;
 pub mod diary;
 pub mod grounds;

@@ -154,6 +154,11 @@ pub enum Access {
     DeliverMail,
     /// Send reminders.
     Remind,
+    /// Read the access log: search it, a citizen's extract, exports, entries to look at
+    /// (SPEC §1: the auditor reads the access log and exports it).
+    ReadAuditLog,
+    /// Record and read spot checks of the log (logguppföljning, HSLF-FS 2016:40).
+    SpotChecks,
 }
 
 /// Why a principal may not do it. Shown to users through the message catalog, logged as
@@ -194,6 +199,8 @@ impl fmt::Display for Access {
             Access::Review { unit_id } => write!(f, "review unit:{unit_id}"),
             Access::DeliverMail => f.write_str("deliver_mail"),
             Access::Remind => f.write_str("remind"),
+            Access::ReadAuditLog => f.write_str("read_audit_log"),
+            Access::SpotChecks => f.write_str("spot_checks"),
         }
     }
 }
@@ -290,6 +297,8 @@ pub fn decide(p: &Principal, access: Access) -> Result<Option<Role>, Refusal> {
             Some(_) => Err(Refusal::OtherUnit),
             None => Err(Refusal::Role),
         },
+        // The log names every citizen anyone read: auditors only (not admins, not handlers).
+        ReadAuditLog | SpotChecks => role(Role::Auditor),
         DeliverMail | Remind => Err(Refusal::Principal),
     }
 }
@@ -396,6 +405,8 @@ mod tests {
         );
         assert_eq!(decide(&a, Access::Diary), Ok(Some(Role::Auditor)));
         assert_eq!(decide(&a, Access::ListCases), Err(Refusal::Role));
+        assert_eq!(decide(&a, Access::ReadAuditLog), Ok(Some(Role::Auditor)));
+        assert_eq!(decide(&a, Access::SpotChecks), Ok(Some(Role::Auditor)));
     }
 
     proptest! {
@@ -440,6 +451,9 @@ mod tests {
             prop_assert_eq!(decide(&p, Access::Administer).is_ok(), roles.contains(&Role::Admin));
             prop_assert_eq!(decide(&p, Access::HandleCases).is_ok(), handler);
             prop_assert!(decide(&p, Access::DeliverMail).is_err());
+            let auditor = roles.contains(&Role::Auditor);
+            prop_assert_eq!(decide(&p, Access::ReadAuditLog).is_ok(), auditor);
+            prop_assert_eq!(decide(&p, Access::SpotChecks).is_ok(), auditor);
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod attachments;
+pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod demo;
@@ -175,6 +176,9 @@ pub enum ServiceError {
     Pool(#[from] crate::db::DbError),
     #[error(transparent)]
     Hash(#[from] crate::auth::password::HashError),
+    /// Writing a file (an export) failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
     /// A refusal already written to the access log.
     #[error("forbidden")]
     Forbidden,

@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod api;
 pub mod assets;
+pub mod audit;
 pub mod auth;
 pub mod cases;
 pub mod error;
@@ -320,6 +321,12 @@ authorized_extractor!(
     Access::HandleCases
 );
 
+authorized_extractor!(
+    /// A logged-in auditor (logguppföljning): the access log's screens.
+    AuditorStaff,
+    Access::ReadAuditLog
+);
+
 /// A form body that may repeat keys (checkbox lists), parsed with `serde_html_form`.
 pub struct HtmlForm<T>(pub T);
 
@@ -344,6 +351,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     api::routes(cfg);
     cases::routes(cfg);
     admin::routes(cfg);
+    audit::routes(cfg);
 }
 
 /// The whole application, as `serve` and the tests run it.

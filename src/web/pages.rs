@@ -101,6 +101,12 @@ impl Layout {
         if actor.has(Role::Handler) || actor.has(Role::Auditor) {
             nav.push(link("/diarium", "nav-diary"));
         }
+        if actor.has(Role::Auditor) {
+            nav.push(link("/logg", "nav-audit-search"));
+            nav.push(link("/logg/utdrag", "nav-audit-extract"));
+            nav.push(link("/logg/granska", "nav-audit-review"));
+            nav.push(link("/logg/kontroller", "nav-audit-checks"));
+        }
         if actor.has(Role::Admin) {
             nav.push(link("/admin/anvandare", "nav-users"));
             nav.push(link("/admin/enheter", "nav-units"));

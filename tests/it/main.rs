@@ -6,6 +6,7 @@ mod common;
 
 mod api;
 mod audit_log;
+mod auditor;
 mod auth_flow;
 mod browser;
 mod demo;

@@ -152,6 +152,34 @@ const ROUTES: &[(&str, Walk)] = &[
         "/api/openapi.json",
         Walk::Paths(|_| vec!["/api/openapi.json".into()]),
     ),
+    ("/logg", Walk::Paths(|_| vec!["/logg".into()])),
+    ("/logg/utdrag", Walk::Paths(|_| vec!["/logg/utdrag".into()])),
+    (
+        "/logg/granska",
+        Walk::Paths(|_| {
+            vec![
+                "/logg/granska".into(),
+                "/logg/granska?from=2026-11-20&to=2026-11-30".into(),
+            ]
+        }),
+    ),
+    (
+        "/logg/kontroller",
+        Walk::Paths(|_| vec!["/logg/kontroller".into()]),
+    ),
+    (
+        "/logg/kontroller/ny",
+        Walk::Paths(|_| vec!["/logg/kontroller/ny".into()]),
+    ),
+    (
+        "/logg/kontroller/{id}",
+        Walk::Paths(|s| {
+            s.checks
+                .iter()
+                .map(|c| format!("/logg/kontroller/{c}"))
+                .collect()
+        }),
+    ),
     ("/healthz", Walk::Skip("no citizen data; a probe")),
     (
         "/metrics",
@@ -267,6 +295,8 @@ struct Seeded {
     units: Vec<i64>,
     users: Vec<i64>,
     attachments: Vec<String>,
+    /// Spot checks of the log, with a sample that shows citizens.
+    checks: Vec<i64>,
 }
 
 impl Seeded {
@@ -425,6 +455,27 @@ async fn region(app: &TestApp) -> Region {
     ];
     let mut users: Vec<i64> = people.iter().map(|(_, u)| u.id).collect();
     users.push(doctor_b.id);
+    // A spot check whose sample is every entry of the day so far (it shows the citizens).
+    let auditor = &people[4].1;
+    let actx = flow::ctx(app, auditor.id);
+    let day = common::t0().date_naive().to_string();
+    let mut input = kontosparr::service::audit::checks::CheckInput {
+        from: day.clone(),
+        to: day,
+        sample_size: "200".into(),
+        scope: "Alla läsningar".into(),
+        findings: "Inga".into(),
+        outcome: "no_remarks".into(),
+        ..Default::default()
+    };
+    let mut c = app.conn();
+    input.sample = kontosparr::service::audit::checks::draw_sample(&mut c, &actx, &input)
+        .unwrap()
+        .iter()
+        .map(|e| e.id.to_string())
+        .collect();
+    let check = kontosparr::service::audit::checks::record_check(&mut c, &actx, &input).unwrap();
+    drop(c);
     Region {
         seeded: Seeded {
             citizens,
@@ -432,6 +483,7 @@ async fn region(app: &TestApp) -> Region {
             units: vec![a, b],
             users,
             attachments,
+            checks: vec![check],
         },
         people,
     }

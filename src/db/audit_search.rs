@@ -1,0 +1,463 @@
+//! Reading the access log for auditors: the search (keyset pages by id, newest first), a random
+//! sample of a period, the rows the "entries to look at" rules scan, spot checks, and the names
+//! behind the log's codes (users, units, citizens). Writes nothing to the log itself: the service
+//! does, in the same transaction (docs/architecture.md, "The auditor's screens").
+
+use super::DbConnection;
+use super::models::AccessLogRow;
+use super::schema::{
+    access_log, access_log_subjects, audit_spot_check_entries, audit_spot_checks, cases,
+    user_roles, user_units, users,
+};
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+diesel::define_sql_function!(fn lower(x: Text) -> Text);
+
+/// What a search asks for. Every part is optional; all given parts must hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// A citizen (12 digits): entries naming them (`access_log_subjects`).
+    pub citizen: Option<String>,
+    /// Entries by these users (HSA-IDs). `Some(empty)` matches nothing (a name no user has).
+    pub users: Option<Vec<String>>,
+    pub unit_code: Option<String>,
+    pub role: Option<String>,
+    pub action: Option<String>,
+    /// Entries about one case (`object = case:ID`).
+    pub case_id: Option<i64>,
+    /// From this time (UTC, inclusive) …
+    pub from: Option<NaiveDateTime>,
+    /// … to this time (UTC, exclusive).
+    pub to: Option<NaiveDateTime>,
+}
+
+/// Applies the filters every search shares to a boxed query over `access_log` (alone or joined).
+macro_rules! filtered {
+    ($q:expr, $f:expr) => {{
+        let mut q = $q;
+        let f: &Filter = $f;
+        if let Some(u) = &f.users {
+            q = q.filter(access_log::user_hsa_id.eq_any(u.clone()));
+        }
+        if let Some(u) = &f.unit_code {
+            q = q.filter(access_log::unit_code.eq(u.clone()));
+        }
+        if let Some(r) = &f.role {
+            q = q.filter(access_log::role.eq(r.clone()));
+        }
+        if let Some(a) = &f.action {
+            q = q.filter(access_log::action.eq(a.clone()));
+        }
+        if let Some(c) = f.case_id {
+            q = q.filter(access_log::object.eq(format!("case:{c}")));
+        }
+        if let Some(t) = f.from {
+            q = q.filter(access_log::at.ge(t));
+        }
+        if let Some(t) = f.to {
+            q = q.filter(access_log::at.lt(t));
+        }
+        q
+    }};
+}
+
+/// One page of entries matching `f`, newest first (by id), below the cursor `before` when given:
+/// keyset pagination, no OFFSET. A citizen search walks the subjects index
+/// `(personnummer, entry_id)` backwards; the other filters have an index each ending in the id.
+pub fn search(
+    conn: &mut DbConnection,
+    f: &Filter,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<AccessLogRow>> {
+    if f.users.as_ref().is_some_and(Vec::is_empty) {
+        return Ok(vec![]);
+    }
+    match &f.citizen {
+        Some(p) => {
+            let mut q = filtered!(
+                access_log::table
+                    .inner_join(access_log_subjects::table)
+                    .filter(access_log_subjects::personnummer.eq(p.clone()))
+                    .into_boxed(),
+                f
+            );
+            if let Some(b) = before {
+                q = q.filter(access_log_subjects::entry_id.lt(b));
+            }
+            q.order(access_log_subjects::entry_id.desc())
+                .limit(limit)
+                .select(AccessLogRow::as_select())
+                .load(conn)
+        }
+        None => {
+            let mut q = filtered!(access_log::table.into_boxed(), f);
+            if let Some(b) = before {
+                q = q.filter(access_log::id.lt(b));
+            }
+            q.order(access_log::id.desc())
+                .limit(limit)
+                .select(AccessLogRow::as_select())
+                .load(conn)
+        }
+    }
+}
+
+/// How many entries match, counted up to `cap + 1` (so "more than cap" can be said without
+/// counting a whole table).
+pub fn count_capped(conn: &mut DbConnection, f: &Filter, cap: i64) -> QueryResult<i64> {
+    if f.users.as_ref().is_some_and(Vec::is_empty) {
+        return Ok(0);
+    }
+    let ids: Vec<i64> = match &f.citizen {
+        Some(p) => filtered!(
+            access_log::table
+                .inner_join(access_log_subjects::table)
+                .filter(access_log_subjects::personnummer.eq(p.clone()))
+                .into_boxed(),
+            f
+        )
+        .order(access_log_subjects::entry_id.desc())
+        .limit(cap + 1)
+        .select(access_log_subjects::entry_id)
+        .load(conn)?,
+        None => filtered!(access_log::table.into_boxed(), f)
+            .order(access_log::id.desc())
+            .limit(cap + 1)
+            .select(access_log::id)
+            .load(conn)?,
+    };
+    Ok(ids.len() as i64)
+}
+
+/// The citizens each entry names (subjects table), by entry id, each list sorted.
+pub fn subjects_for(
+    conn: &mut DbConnection,
+    ids: &[i64],
+) -> QueryResult<HashMap<i64, Vec<String>>> {
+    let mut map: HashMap<i64, Vec<String>> = HashMap::new();
+    for chunk in ids.chunks(5_000) {
+        let found: Vec<(i64, String)> = access_log_subjects::table
+            .filter(access_log_subjects::entry_id.eq_any(chunk))
+            .order((
+                access_log_subjects::entry_id.asc(),
+                access_log_subjects::personnummer.asc(),
+            ))
+            .select((
+                access_log_subjects::entry_id,
+                access_log_subjects::personnummer,
+            ))
+            .load(conn)?;
+        for (id, p) in found {
+            map.entry(id).or_default().push(p);
+        }
+    }
+    Ok(map)
+}
+
+/// HSA-IDs of users whose name contains `text` (any case), at most `limit`.
+pub fn users_named(conn: &mut DbConnection, text: &str, limit: i64) -> QueryResult<Vec<String>> {
+    let escaped = text
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    users::table
+        .filter(lower(users::name).like(format!("%{escaped}%")).escape('\\'))
+        .order(users::hsa_id.asc())
+        .limit(limit)
+        .select(users::hsa_id)
+        .load(conn)
+}
+
+/// Names of users by HSA-ID.
+pub fn user_names(
+    conn: &mut DbConnection,
+    hsa_ids: &BTreeSet<String>,
+) -> QueryResult<HashMap<String, String>> {
+    let ids: Vec<&String> = hsa_ids.iter().collect();
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(5_000) {
+        let rows: Vec<(String, String)> = users::table
+            .filter(users::hsa_id.eq_any(chunk))
+            .select((users::hsa_id, users::name))
+            .load(conn)?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// What the log can tell of a citizen from their cases: the newest name, and whether any case
+/// marks them as having protected personal data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CitizenFacts {
+    pub name: String,
+    pub protected: bool,
+    /// The units of the citizen's cases.
+    pub units: BTreeSet<i64>,
+}
+
+pub fn citizens(
+    conn: &mut DbConnection,
+    pnrs: &BTreeSet<String>,
+) -> QueryResult<HashMap<String, CitizenFacts>> {
+    let all: Vec<&String> = pnrs.iter().collect();
+    let mut out: HashMap<String, CitizenFacts> = HashMap::new();
+    for chunk in all.chunks(5_000) {
+        let rows: Vec<(String, String, bool, i64)> = cases::table
+            .filter(cases::citizen_pnr.eq_any(chunk))
+            .order(cases::id.desc())
+            .select((
+                cases::citizen_pnr,
+                cases::citizen_name,
+                cases::citizen_protected,
+                cases::unit_id,
+            ))
+            .load(conn)?;
+        for (pnr, name, protected, unit) in rows {
+            let f = out.entry(pnr).or_insert_with(|| CitizenFacts {
+                name,
+                protected: false,
+                units: BTreeSet::new(),
+            });
+            f.protected |= protected;
+            f.units.insert(unit);
+        }
+    }
+    Ok(out)
+}
+
+/// The diary numbers of cases by id (cases not yet registered have none).
+pub fn diary_numbers(
+    conn: &mut DbConnection,
+    ids: &BTreeSet<i64>,
+) -> QueryResult<HashMap<i64, String>> {
+    let all: Vec<i64> = ids.iter().copied().collect();
+    let mut out = HashMap::new();
+    for chunk in all.chunks(5_000) {
+        let rows: Vec<(i64, Option<String>)> = cases::table
+            .filter(cases::id.eq_any(chunk))
+            .select((cases::id, cases::diary_number))
+            .load(conn)?;
+        out.extend(rows.into_iter().filter_map(|(i, d)| d.map(|d| (i, d))));
+    }
+    Ok(out)
+}
+
+/// A member of staff as the review rules see them: roles and units today.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StaffFacts {
+    pub roles: BTreeSet<String>,
+    pub units: BTreeSet<i64>,
+}
+
+pub fn staff(
+    conn: &mut DbConnection,
+    hsa_ids: &BTreeSet<String>,
+) -> QueryResult<HashMap<String, StaffFacts>> {
+    let all: Vec<&String> = hsa_ids.iter().collect();
+    let mut out: HashMap<String, StaffFacts> = HashMap::new();
+    for chunk in all.chunks(5_000) {
+        let people: Vec<(i64, String)> = users::table
+            .filter(users::hsa_id.eq_any(chunk))
+            .select((users::id, users::hsa_id))
+            .load(conn)?;
+        let by_id: BTreeMap<i64, String> = people.into_iter().collect();
+        let ids: Vec<i64> = by_id.keys().copied().collect();
+        for h in by_id.values() {
+            out.entry(h.clone()).or_default();
+        }
+        let roles: Vec<(i64, String)> = user_roles::table
+            .filter(user_roles::user_id.eq_any(&ids))
+            .select((user_roles::user_id, user_roles::role))
+            .load(conn)?;
+        for (u, r) in roles {
+            if let Some(h) = by_id.get(&u) {
+                out.entry(h.clone()).or_default().roles.insert(r);
+            }
+        }
+        let units: Vec<(i64, i64)> = user_units::table
+            .filter(user_units::user_id.eq_any(&ids))
+            .select((user_units::user_id, user_units::unit_id))
+            .load(conn)?;
+        for (u, unit) in units {
+            if let Some(h) = by_id.get(&u) {
+                out.entry(h.clone()).or_default().units.insert(unit);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The newest entries of a period that name a citizen and are not the auditors' own reading
+/// (`audit_*`), at most `limit`: what the "entries to look at" rules scan.
+pub fn citizen_entries_in(
+    conn: &mut DbConnection,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    limit: i64,
+) -> QueryResult<Vec<AccessLogRow>> {
+    access_log::table
+        .filter(access_log::at.ge(from))
+        .filter(access_log::at.lt(to))
+        .filter(access_log::user_hsa_id.is_not_null())
+        .filter(access_log::action.not_like("audit\\_%").escape('\\'))
+        .filter(diesel::dsl::exists(
+            access_log_subjects::table.filter(access_log_subjects::entry_id.eq(access_log::id)),
+        ))
+        .order(access_log::id.desc())
+        .limit(limit)
+        .select(AccessLogRow::as_select())
+        .load(conn)
+}
+
+/// `n` entries of a period drawn at random (each entry equally likely).
+pub fn sample(
+    conn: &mut DbConnection,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    n: i64,
+) -> QueryResult<Vec<AccessLogRow>> {
+    access_log::table
+        .filter(access_log::at.ge(from))
+        .filter(access_log::at.lt(to))
+        .order(diesel::dsl::sql::<BigInt>("random()"))
+        .limit(n)
+        .select(AccessLogRow::as_select())
+        .load(conn)
+}
+
+/// Entries by id, newest first (a saved sample).
+pub fn entries(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<AccessLogRow>> {
+    let mut rows = vec![];
+    for chunk in ids.chunks(5_000) {
+        rows.extend(
+            access_log::table
+                .filter(access_log::id.eq_any(chunk))
+                .select(AccessLogRow::as_select())
+                .load(conn)?,
+        );
+    }
+    rows.sort_by_key(|r| std::cmp::Reverse(r.id));
+    Ok(rows)
+}
+
+/// A spot check as stored.
+#[derive(Debug, Clone, Queryable, Selectable, PartialEq, Eq)]
+#[diesel(table_name = audit_spot_checks)]
+pub struct SpotCheck {
+    pub id: i64,
+    pub created_at: NaiveDateTime,
+    pub user_id: i64,
+    pub user_name: String,
+    pub user_hsa_id: String,
+    pub period_from: NaiveDate,
+    pub period_to: NaiveDate,
+    pub scope: String,
+    pub sample_size: i32,
+    pub findings: String,
+    pub outcome: String,
+    pub follow_up: String,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = audit_spot_checks)]
+pub struct NewSpotCheck<'a> {
+    pub created_at: NaiveDateTime,
+    pub user_id: i64,
+    pub user_name: &'a str,
+    pub user_hsa_id: &'a str,
+    pub period_from: NaiveDate,
+    pub period_to: NaiveDate,
+    pub scope: &'a str,
+    pub sample_size: i32,
+    pub findings: &'a str,
+    pub outcome: &'a str,
+    pub follow_up: &'a str,
+}
+
+/// Stores a check and the entries of its sample; returns its id.
+pub fn add_check(
+    conn: &mut DbConnection,
+    check: &NewSpotCheck<'_>,
+    sample: &[i64],
+) -> QueryResult<i64> {
+    let insert = diesel::insert_into(audit_spot_checks::table).values(check);
+    let id = match conn {
+        DbConnection::Pg(c) => insert.returning(audit_spot_checks::id).get_result(c)?,
+        DbConnection::Sqlite(c) => {
+            insert.execute(c)?;
+            diesel::select(diesel::dsl::sql::<BigInt>("last_insert_rowid()")).get_result(c)?
+        }
+    };
+    let ids: BTreeSet<i64> = sample.iter().copied().collect();
+    let rows: Vec<_> = ids
+        .iter()
+        .map(|e| {
+            (
+                audit_spot_check_entries::check_id.eq(id),
+                audit_spot_check_entries::entry_id.eq(*e),
+            )
+        })
+        .collect();
+    for chunk in rows.chunks(1_000) {
+        let insert = diesel::insert_into(audit_spot_check_entries::table).values(chunk.to_vec());
+        match conn {
+            DbConnection::Pg(c) => insert.execute(c)?,
+            DbConnection::Sqlite(c) => insert.execute(c)?,
+        };
+    }
+    Ok(id)
+}
+
+/// Spot checks, newest first, below the cursor `before`.
+pub fn checks(
+    conn: &mut DbConnection,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<SpotCheck>> {
+    let mut q = audit_spot_checks::table.into_boxed();
+    if let Some(b) = before {
+        q = q.filter(audit_spot_checks::id.lt(b));
+    }
+    q.order(audit_spot_checks::id.desc())
+        .limit(limit)
+        .select(SpotCheck::as_select())
+        .load(conn)
+}
+
+pub fn check(conn: &mut DbConnection, id: i64) -> QueryResult<Option<SpotCheck>> {
+    audit_spot_checks::table
+        .find(id)
+        .select(SpotCheck::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The entry ids of a check's sample.
+pub fn check_entries(conn: &mut DbConnection, id: i64) -> QueryResult<Vec<i64>> {
+    audit_spot_check_entries::table
+        .filter(audit_spot_check_entries::check_id.eq(id))
+        .order(audit_spot_check_entries::entry_id.desc())
+        .select(audit_spot_check_entries::entry_id)
+        .load(conn)
+}
+
+/// Which of these ids are entries of the log written in the period (a sample posted back is
+/// checked against it).
+pub fn ids_in_period(
+    conn: &mut DbConnection,
+    ids: &[i64],
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+) -> QueryResult<Vec<i64>> {
+    access_log::table
+        .filter(access_log::id.eq_any(ids))
+        .filter(access_log::at.ge(from))
+        .filter(access_log::at.lt(to))
+        .select(access_log::id)
+        .load(conn)
+}

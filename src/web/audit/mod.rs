@@ -1,0 +1,174 @@
+//! The auditor's screens: the log search with its CSV export, a citizen's extract (page and CSV),
+//! entries to look at, and spot checks. Every handler takes `AuditorStaff`; a personnummer only
+//! ever travels in a POST body, and paging keeps its state in hidden fields.
+
+mod checks;
+mod review;
+mod search;
+
+use checks::*;
+use review::*;
+use search::*;
+
+use crate::domain::Role;
+use crate::service::audit::{self as svc, EntryView, SearchInput};
+use crate::service::{FieldErrors, ServiceError};
+use crate::web::error::AppError;
+use crate::web::pages::{self, Layout};
+use crate::web::view::{Choice, pnr_display};
+use crate::web::{AppState, AuditorStaff, HtmlForm};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/logg", web::get().to(search_form))
+        .route("/logg", web::post().to(search))
+        .route("/logg/export", web::post().to(export))
+        .route("/logg/utdrag", web::get().to(extract_form))
+        .route("/logg/utdrag", web::post().to(extract))
+        .route("/logg/utdrag/csv", web::post().to(extract_csv))
+        .route("/logg/granska", web::get().to(review))
+        .route("/logg/kontroller", web::get().to(checks))
+        .route("/logg/kontroller/ny", web::get().to(new_check))
+        .route("/logg/kontroller/ny", web::post().to(post_check))
+        .route("/logg/kontroller/{id}", web::get().to(check));
+}
+
+/// A citizen in a result: `ÅÅÅÅMMDD-NNNN` and the name (masked when protected).
+pub struct CitizenItem {
+    pub pnr: String,
+    pub name: String,
+}
+
+/// An entry as a row of a result table.
+pub struct Row {
+    pub id: i64,
+    pub at: String,
+    pub user_name: String,
+    pub user_hsa_id: String,
+    pub role: String,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub action: String,
+    pub case_id: Option<i64>,
+    pub case_label: String,
+    pub citizens: Vec<CitizenItem>,
+}
+
+pub fn row(v: &EntryView) -> Row {
+    Row {
+        id: v.id,
+        at: svc::local(&v.at),
+        user_name: v.user_name.clone(),
+        user_hsa_id: v.user_hsa_id.clone(),
+        role: v.role_label(),
+        unit_code: v.unit_code.clone(),
+        unit_name: v.unit_name.clone(),
+        action: v.action.clone(),
+        case_id: v.case_id,
+        case_label: match (&v.diary_number, v.case_id) {
+            (Some(d), _) => d.clone(),
+            (None, Some(id)) => format!("nr {id}"),
+            _ => String::new(),
+        },
+        citizens: v
+            .citizens
+            .iter()
+            .map(|c| CitizenItem {
+                pnr: pnr_display(&c.pnr),
+                name: c.name.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// The roles to choose from in a search.
+fn role_choices(selected: &str) -> Vec<Choice> {
+    Role::ALL
+        .iter()
+        .map(|r| Choice {
+            value: r.code().into(),
+            label: r.label().into(),
+            checked: r.code() == selected,
+        })
+        .collect()
+}
+
+/// A CSV download: the file the service wrote (already unlinked), streamed in chunks.
+fn csv_response(file: std::fs::File, name: &str, capped: bool) -> HttpResponse {
+    use std::io::Read;
+    let stream = futures_util::stream::unfold(Some(file), |state| async move {
+        let mut f = state?;
+        let read = web::block(move || {
+            let mut buf = vec![0u8; 64 * 1024];
+            let n = f.read(&mut buf)?;
+            buf.truncate(n);
+            Ok::<_, std::io::Error>((f, buf))
+        })
+        .await;
+        match read {
+            Ok(Ok((f, buf))) if !buf.is_empty() => {
+                Some((Ok::<_, actix_web::Error>(web::Bytes::from(buf)), Some(f)))
+            }
+            Ok(Ok(_)) => None,
+            Ok(Err(e)) => Some((Err(actix_web::error::ErrorInternalServerError(e)), None)),
+            Err(e) => Some((Err(actix_web::error::ErrorInternalServerError(e)), None)),
+        }
+    });
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .insert_header(("X-Export-Capped", if capped { "true" } else { "false" }))
+        .streaming(stream)
+}
+
+/// A file for an export: private (0600), and unlinked at once, so that nothing is left on disk
+/// once the response has been sent (or the process dies).
+fn spool() -> Result<std::fs::File, AppError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = std::env::temp_dir().join(format!(
+        "kontosparr-export-{}.csv",
+        crate::auth::tokens::random_token()
+    ));
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .map_err(|e| AppError::Internal(format!("export file: {e}")))?;
+    std::fs::remove_file(&path).map_err(|e| AppError::Internal(format!("export file: {e}")))?;
+    Ok(file)
+}
+
+/// Runs an export into a spooled file and answers with it.
+async fn download<F>(
+    state: &web::Data<AppState>,
+    name: &str,
+    write: F,
+) -> Result<HttpResponse, AppError>
+where
+    F: FnOnce(
+            &mut crate::db::DbConnection,
+            &mut dyn std::io::Write,
+        ) -> Result<svc::Exported, ServiceError>
+        + Send
+        + 'static,
+{
+    use std::io::Seek;
+    let file = spool()?;
+    let (file, done) = state
+        .run(move |c| {
+            let mut out = std::io::BufWriter::new(file);
+            let done = write(c, &mut out)?;
+            let mut file = out.into_inner().map_err(|e| e.into_error())?;
+            file.rewind()?;
+            Ok((file, done))
+        })
+        .await?;
+    Ok(csv_response(file, name, done.capped))
+}

@@ -1,0 +1,198 @@
+//! The log search, its export, and a citizen's extract.
+
+use super::*;
+
+#[derive(Template)]
+#[template(path = "audit/search.html")]
+pub(super) struct SearchPage {
+    l: Layout,
+    q: SearchInput,
+    units: Vec<Choice>,
+    roles: Vec<Choice>,
+    errors: FieldErrors,
+    /// None before a search.
+    result: Option<Found>,
+    cap: i64,
+}
+
+pub(super) struct Found {
+    rows: Vec<Row>,
+    next: Option<i64>,
+    /// The page is not the first.
+    paged: bool,
+    matched: i64,
+    capped: bool,
+}
+
+fn page(staff: &AuditorStaff, q: SearchInput, units: Vec<(String, String)>) -> SearchPage {
+    let units = units
+        .into_iter()
+        .map(|(code, name)| Choice {
+            checked: code == q.unit,
+            label: format!("{name} ({code})"),
+            value: code,
+        })
+        .collect();
+    SearchPage {
+        l: staff.layout("Sök i åtkomstloggen"),
+        roles: role_choices(&q.role),
+        units,
+        q,
+        errors: FieldErrors::default(),
+        result: None,
+        cap: svc::EXPORT_CAP,
+    }
+}
+
+pub(super) async fn search_form(
+    state: web::Data<AppState>,
+    staff: AuditorStaff,
+) -> Result<HttpResponse, AppError> {
+    let ctx = staff.ctx(&state);
+    let units = state.run(move |c| svc::units(c, &ctx)).await?;
+    Ok(pages::ok(&page(&staff, SearchInput::default(), units)))
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct SearchForm {
+    #[serde(flatten)]
+    q: SearchInput,
+    /// The cursor: entries older than this id (the next page).
+    #[serde(default)]
+    before: String,
+}
+
+/// The criteria (and the page's cursor) come in the POST body; so does the personnummer.
+pub(super) async fn search(
+    state: web::Data<AppState>,
+    staff: AuditorStaff,
+    form: HtmlForm<SearchForm>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = staff.ctx(&state);
+    let SearchForm { q, before } = form.0;
+    let before = before.trim().parse::<i64>().ok();
+    let (input, c2) = (q.clone(), ctx.clone());
+    let units = state.run(move |c| svc::units(c, &c2)).await?;
+    let result = state
+        .run(move |c| svc::search(c, &ctx, &input, before))
+        .await;
+    let mut p = page(&staff, q, units);
+    match result {
+        Ok(found) => {
+            p.result = Some(Found {
+                rows: found.rows.iter().map(row).collect(),
+                next: found.next,
+                paged: before.is_some(),
+                matched: found.matched.min(svc::EXPORT_CAP),
+                capped: found.matched > svc::EXPORT_CAP,
+            });
+            Ok(pages::ok(&p))
+        }
+        Err(AppError::Service(ServiceError::Invalid(errors))) => {
+            p.errors = errors;
+            Ok(pages::render(StatusCode::UNPROCESSABLE_ENTITY, &p))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// The whole search (up to the cap) as CSV.
+pub(super) async fn export(
+    state: web::Data<AppState>,
+    staff: AuditorStaff,
+    form: HtmlForm<SearchForm>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = staff.ctx(&state);
+    let q = form.0.q;
+    let name = format!(
+        "logg-{}.csv",
+        svc::local(&crate::db::ts(ctx.now)).replace([' ', ':'], "-")
+    );
+    download(&state, &name, move |c, out| svc::export(c, &ctx, &q, out)).await
+}
+
+#[derive(Template)]
+#[template(path = "audit/extract.html")]
+pub(super) struct ExtractPage {
+    l: Layout,
+    pnr: String,
+    errors: FieldErrors,
+    /// The citizen shown (`ÅÅÅÅMMDD-NNNN`) and their name, after a search.
+    citizen: Option<CitizenItem>,
+    rows: Vec<Row>,
+    capped: bool,
+    page_cap: i64,
+    made: String,
+    by: String,
+}
+
+fn extract_page(staff: &AuditorStaff, pnr: String) -> ExtractPage {
+    ExtractPage {
+        l: staff.layout("Loggutdrag för en invånare"),
+        pnr,
+        errors: FieldErrors::default(),
+        citizen: None,
+        rows: vec![],
+        capped: false,
+        page_cap: svc::EXTRACT_PAGE_CAP,
+        made: String::new(),
+        by: format!("{} ({})", staff.actor.name, staff.actor.hsa_id),
+    }
+}
+
+pub(super) async fn extract_form(staff: AuditorStaff) -> Result<HttpResponse, AppError> {
+    Ok(pages::ok(&extract_page(&staff, String::new())))
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct PnrForm {
+    #[serde(default)]
+    pnr: String,
+}
+
+pub(super) async fn extract(
+    state: web::Data<AppState>,
+    staff: AuditorStaff,
+    form: HtmlForm<PnrForm>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = staff.ctx(&state);
+    let now = crate::db::ts(ctx.now);
+    let pnr = form.0.pnr;
+    let p2 = pnr.clone();
+    let mut p = extract_page(&staff, pnr);
+    match state.run(move |c| svc::extract(c, &ctx, &p2)).await {
+        Ok(x) => {
+            p.pnr = pnr_display(&x.pnr);
+            p.citizen = Some(CitizenItem {
+                pnr: pnr_display(&x.pnr),
+                name: x.name,
+            });
+            p.rows = x.rows.iter().map(row).collect();
+            p.capped = x.capped;
+            p.made = svc::local(&now);
+            Ok(pages::ok(&p))
+        }
+        Err(AppError::Service(ServiceError::Invalid(errors))) => {
+            p.errors = errors;
+            Ok(pages::render(StatusCode::UNPROCESSABLE_ENTITY, &p))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+pub(super) async fn extract_csv(
+    state: web::Data<AppState>,
+    staff: AuditorStaff,
+    form: HtmlForm<PnrForm>,
+) -> Result<HttpResponse, AppError> {
+    let ctx = staff.ctx(&state);
+    let pnr = form.0.pnr;
+    let name = format!(
+        "loggutdrag-{}.csv",
+        svc::local(&crate::db::ts(ctx.now)).replace([' ', ':'], "-")
+    );
+    download(&state, &name, move |c, out| {
+        svc::extract_csv(c, &ctx, &pnr, out)
+    })
+    .await
+}

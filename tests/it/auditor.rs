@@ -1,0 +1,713 @@
+//! The auditor's screens: the log search (by citizen, keyset pages), its CSV export, a citizen's
+//! extract, spot checks with a drawn sample, the entries to look at, and who may use them.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crate::common::{Backend, Browser, TestApp, TestUser, flow};
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use kontosparr::clock::Clock;
+use kontosparr::db::{self, DbConnection, audit, schema};
+use kontosparr::domain::Role;
+use kontosparr::service::audit::review::{self as rv, Rule};
+use kontosparr::service::audit::{self as svc, SearchInput, checks};
+
+dual!(
+    done_when_the_handlers_list_view_is_found_exported_and_checked,
+    extract_page_and_csv,
+    a_sample_draws_n_entries_of_the_period,
+    each_review_rule_finds_its_entry_and_not_a_harmless_one,
+    only_auditors_reach_the_log_and_refusals_are_logged,
+    keyset_pages_have_no_duplicates_or_gaps,
+    bad_input_comes_back_with_the_fields,
+);
+
+/// A valid personnummer (Luhn over the ten digits) as `YYYYMMDD-NNNC`.
+fn pnr(date: &str, serial: u32) -> String {
+    let body = format!("{}{serial:03}", &date[2..]);
+    let sum: u32 = body
+        .chars()
+        .enumerate()
+        .map(|(i, ch)| {
+            let d = ch.to_digit(10).unwrap() * if i % 2 == 0 { 2 } else { 1 };
+            d / 10 + d % 10
+        })
+        .sum();
+    format!("{date}-{serial:03}{}", (10 - sum % 10) % 10)
+}
+
+fn digits(display: &str) -> String {
+    display.replace('-', "")
+}
+
+struct Region {
+    a: i64,
+    b: i64,
+    clinician: TestUser,
+    handler: TestUser,
+    auditor: TestUser,
+    admin: TestUser,
+    /// Executed locks: two in unit A, one in unit B.
+    citizens: Vec<String>,
+}
+
+fn region(app: &TestApp) -> Region {
+    let a = app.unit("AUA");
+    let b = app.unit("AUB");
+    let clinician = app.user_with(&[Role::Clinician], &[a], true);
+    let doctor_b = app.user_with(&[Role::Clinician], &[b], true);
+    let handler = app.user(&[Role::Handler], &[]);
+    let auditor = app.user(&[Role::Auditor], &[]);
+    let admin = app.user(&[Role::Admin], &[]);
+    let citizens = vec![
+        pnr("19700101", 11),
+        pnr("19710202", 22),
+        pnr("19720303", 33),
+    ];
+    for (i, c) in citizens.iter().enumerate() {
+        let (unit, d) = if i < 2 {
+            (a, &clinician)
+        } else {
+            (b, &doctor_b)
+        };
+        flow::executed_lock(app, unit, d.id, d.id, handler.id, c);
+    }
+    Region {
+        a,
+        b,
+        clinician,
+        handler,
+        auditor,
+        admin,
+        citizens,
+    }
+}
+
+fn auditor_ctx(app: &TestApp, r: &Region) -> kontosparr::service::Ctx {
+    flow::ctx(app, r.auditor.id)
+}
+
+/// The entries with this action, newest first: (id, personnummer, subjects).
+fn logged(app: &TestApp, action: &str) -> Vec<(i64, Option<String>, Vec<String>)> {
+    use schema::access_log as l;
+    let mut conn = app.conn();
+    let rows: Vec<(i64, Option<String>)> = l::table
+        .filter(l::action.eq(action))
+        .order(l::id.desc())
+        .select((l::id, l::personnummer))
+        .load(&mut conn as &mut DbConnection)
+        .unwrap();
+    rows.into_iter()
+        .map(|(id, p)| (id, p, audit::subjects(&mut conn, id).unwrap()))
+        .collect()
+}
+
+/// The first personnummer in a page's table body.
+fn first_pnr(html: &str) -> String {
+    let body = &html[html.find("<tbody>").unwrap()..];
+    let bytes = body.as_bytes();
+    for i in 0..bytes.len().saturating_sub(13) {
+        let w = &bytes[i..i + 13];
+        if w.iter().enumerate().all(|(j, c)| {
+            if j == 8 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        }) {
+            return String::from_utf8(w.to_vec()).unwrap();
+        }
+    }
+    panic!("no personnummer in the list");
+}
+
+async fn post_search(b: &mut Browser, fields: &[(&str, &str)]) -> crate::common::Resp {
+    let form = b.get("/logg").await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    let token = form.csrf();
+    let mut all = vec![("csrf_token", token.as_str())];
+    all.extend_from_slice(fields);
+    b.post("/logg", &all).await
+}
+
+async fn done_when_the_handlers_list_view_is_found_exported_and_checked(app: TestApp) {
+    let r = region(&app);
+    // The handler opens the case list.
+    let mut hb = app.browser();
+    app.login(&mut hb, &r.handler).await;
+    let list = hb.get("/arenden").await;
+    assert_eq!(list.status, 200);
+    let first = first_pnr(&list.body);
+    let (view_id, view_at): (i64, NaiveDateTime) = {
+        use schema::access_log as l;
+        l::table
+            .filter(l::action.eq("case_list_view"))
+            .filter(l::user_hsa_id.eq(&r.handler.hsa_id))
+            .select((l::id, l::at))
+            .first(&mut app.conn() as &mut DbConnection)
+            .unwrap()
+    };
+    // The auditor searches that personnummer: the list view is there, with time, unit and role.
+    let mut ab = app.browser();
+    app.login(&mut ab, &r.auditor).await;
+    let res = post_search(&mut ab, &[("pnr", &first)]).await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let time = svc::local(&view_at);
+    let row_start = res.body.find(&time).expect("the list view's time is shown");
+    let row = &res.body[row_start..row_start + res.body[row_start..].find("</tr>").unwrap()];
+    for want in [
+        r.handler.hsa_id.as_str(),
+        r.handler.name.as_str(),
+        "case_list_view",
+        Role::Handler.label(),
+        "alla enheter",
+        first.as_str(),
+    ] {
+        assert!(row.contains(want), "{want} missing from the row: {row}");
+    }
+    // The search is logged, naming the citizen searched and those shown.
+    let searches = logged(&app, "audit_search");
+    let (_, p, named) = &searches[0];
+    assert_eq!(p.as_deref(), Some(digits(&first).as_str()));
+    assert!(named.contains(&digits(&first)), "{named:?}");
+    // The result exports as CSV (BOM, `;`, CRLF), and the export is logged.
+    let token = res.csrf();
+    let csv = ab
+        .post(
+            "/logg/export",
+            &[
+                ("csrf_token", token.as_str()),
+                ("pnr", &first),
+                ("user", ""),
+                ("from", ""),
+            ],
+        )
+        .await;
+    assert_eq!(csv.status, 200, "{}", csv.body);
+    assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+    assert!(!csv.header("content-disposition").unwrap().contains(&first));
+    assert!(csv.body.starts_with('\u{feff}'), "a BOM first");
+    assert!(
+        csv.body.contains("\"Post\";\"Tid\";\"HSA-id\""),
+        "{}",
+        csv.body
+    );
+    let line = csv
+        .body
+        .split("\r\n")
+        .find(|l| l.starts_with(&format!("\"{view_id}\";")))
+        .expect("the list view is a row of the file");
+    assert!(
+        line.contains(&format!("\"{}\"", r.handler.hsa_id)),
+        "{line}"
+    );
+    assert!(line.contains("\"case_list_view\""), "{line}");
+    assert!(line.contains(&first), "{line}");
+    let exports = logged(&app, "audit_export");
+    assert_eq!(exports[0].1.as_deref(), Some(digits(&first).as_str()));
+    // A spot check: draw a sample of today, record it, find it again.
+    let day = app.clock.now().date_naive().to_string();
+    let form = ab.get("/logg/kontroller/ny").await;
+    assert_eq!(form.status, 200);
+    let token = form.csrf();
+    let drawn = ab
+        .post(
+            "/logg/kontroller/ny",
+            &[
+                ("csrf_token", token.as_str()),
+                ("from", &day),
+                ("to", &day),
+                ("sample_size", "5"),
+                ("step", "draw"),
+            ],
+        )
+        .await;
+    assert_eq!(drawn.status, 200, "{}", drawn.body);
+    let ids: Vec<String> = drawn
+        .body
+        .match_indices("name=\"sample\" value=\"")
+        .map(|(i, m)| {
+            let s = &drawn.body[i + m.len()..];
+            s[..s.find('"').unwrap()].to_string()
+        })
+        .collect();
+    assert_eq!(ids.len(), 5, "five entries drawn");
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("csrf_token", token.as_str()),
+        ("from", &day),
+        ("to", &day),
+        ("sample_size", "5"),
+        ("scope", "Handläggarnas läsningar av ärendelistan"),
+        ("findings", "Alla läsningar hade stöd i ärenden."),
+        ("outcome", "no_remarks"),
+        ("follow_up", ""),
+        ("step", "save"),
+    ];
+    fields.extend(ids.iter().map(|i| ("sample", i.as_str())));
+    let saved = ab.post("/logg/kontroller/ny", &fields).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let to = saved.location().unwrap().to_string();
+    let list = ab.get("/logg/kontroller").await;
+    assert!(
+        list.body
+            .contains("Handläggarnas läsningar av ärendelistan"),
+        "{}",
+        list.body
+    );
+    let page = ab.get(&to).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Alla läsningar hade stöd i ärenden."));
+    assert!(page.body.contains("5 poster i urvalet"), "{}", page.body);
+    let stored: i64 = schema::audit_spot_check_entries::table
+        .count()
+        .get_result(&mut app.conn() as &mut DbConnection)
+        .unwrap();
+    assert_eq!(stored, 5);
+    assert!(!logged(&app, "audit_spot_check").is_empty());
+    assert!(!logged(&app, "audit_spot_check_view").is_empty());
+}
+
+async fn extract_page_and_csv(app: TestApp) {
+    let r = region(&app);
+    let citizen = &r.citizens[0];
+    // A log value that a spreadsheet would run as a formula, naming the citizen.
+    let mut conn = app.conn();
+    let e = audit::NewEntry {
+        user_hsa_id: Some("=HYPERLINK(\"http://x\")".into()),
+        role: Some("clinician".into()),
+        unit_code: Some("+AUA".into()),
+        action: "case_view".into(),
+        personnummer: Some(digits(citizen)),
+        ..Default::default()
+    };
+    audit::append(&mut conn, db::ts(app.clock.now()), &e).unwrap();
+    drop(conn);
+    let mut ab = app.browser();
+    app.login(&mut ab, &r.auditor).await;
+    let form = ab.get("/logg/utdrag").await;
+    assert_eq!(form.status, 200);
+    let token = form.csrf();
+    let page = ab
+        .post(
+            "/logg/utdrag",
+            &[("csrf_token", token.as_str()), ("pnr", citizen)],
+        )
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    // Which unit and role saw or changed the data, when, and in which case.
+    for want in [
+        "AUA",
+        "Enhet AUA",
+        Role::Clinician.label(),
+        Role::Handler.label(),
+        "case_execute",
+        "KSD ",
+        r.clinician.hsa_id.as_str(),
+    ] {
+        assert!(page.body.contains(want), "{want} missing");
+    }
+    let x = logged(&app, "audit_extract");
+    assert_eq!(x[0].1.as_deref(), Some(digits(citizen).as_str()));
+    let csv = ab
+        .post(
+            "/logg/utdrag/csv",
+            &[("csrf_token", token.as_str()), ("pnr", citizen)],
+        )
+        .await;
+    assert_eq!(csv.status, 200);
+    assert!(csv.body.starts_with('\u{feff}'));
+    let mut lines = csv.body.split("\r\n");
+    assert_eq!(
+        lines.next().unwrap().trim_start_matches('\u{feff}'),
+        "\"Tid\";\"Enhet\";\"Enhetens namn\";\"Roll\";\"Användare\";\"HSA-id\";\"Händelse\";\"Ärende\""
+    );
+    assert!(csv.body.ends_with("\r\n"));
+    assert!(
+        csv.body.contains("\"'=HYPERLINK(\"\"http://x\"\")\""),
+        "a formula is defused: {}",
+        csv.body
+    );
+    assert!(csv.body.contains("\"'+AUA\""), "{}", csv.body);
+    assert!(csv.body.contains("\"AUA\";\"Enhet AUA\";\"Vårdpersonal\""));
+    assert!(!logged(&app, "audit_extract_export").is_empty());
+    // Another unit's citizen is not in this citizen's extract.
+    assert!(!page.body.contains(&r.citizens[2]));
+    let _ = r.b;
+}
+
+async fn a_sample_draws_n_entries_of_the_period(app: TestApp) {
+    let r = region(&app);
+    let ctx = auditor_ctx(&app, &r);
+    let day = app.clock.now().date_naive();
+    // Entries of another day, outside the period.
+    let mut conn = app.conn();
+    let old = NaiveDate::from_ymd_opt(2026, 1, 5)
+        .unwrap()
+        .and_hms_opt(10, 0, 0)
+        .unwrap();
+    for _ in 0..5 {
+        let e = audit::NewEntry {
+            action: "old".into(),
+            ..Default::default()
+        };
+        audit::append(&mut conn, old, &e).unwrap();
+    }
+    let input = checks::CheckInput {
+        from: day.to_string(),
+        to: day.to_string(),
+        sample_size: "7".into(),
+        ..Default::default()
+    };
+    let rows = checks::draw_sample(&mut conn, &ctx, &input).unwrap();
+    assert_eq!(rows.len(), 7);
+    let ids: std::collections::BTreeSet<i64> = rows.iter().map(|r| r.id).collect();
+    assert_eq!(ids.len(), 7, "no entry twice");
+    assert!(rows.iter().all(|r| r.at.date() == day && r.action != "old"));
+    let none = checks::CheckInput {
+        from: "2020-01-01".into(),
+        to: "2020-01-02".into(),
+        sample_size: "7".into(),
+        ..Default::default()
+    };
+    assert!(
+        checks::draw_sample(&mut conn, &ctx, &none)
+            .unwrap()
+            .is_empty()
+    );
+    // The size is bounded.
+    for bad in ["0", "201", "x"] {
+        let i = checks::CheckInput {
+            sample_size: bad.into(),
+            ..input.clone()
+        };
+        assert!(matches!(
+            checks::draw_sample(&mut conn, &ctx, &i),
+            Err(kontosparr::service::ServiceError::Invalid(_))
+        ));
+    }
+    // A sample saved with a check must be of its period.
+    let save = checks::CheckInput {
+        scope: "s".into(),
+        findings: "f".into(),
+        outcome: "remarks".into(),
+        sample: vec![ids.iter().next().unwrap().to_string()],
+        ..none
+    };
+    assert!(checks::record_check(&mut conn, &ctx, &save).is_err());
+    assert!(!logged(&app, "audit_sample").is_empty());
+}
+
+/// Plants one entry by `user` at `at` naming `citizens`.
+fn plant(app: &TestApp, user: &TestUser, at: NaiveDateTime, citizens: &[&str]) {
+    let e = audit::NewEntry {
+        user_hsa_id: Some(user.hsa_id.clone()),
+        role: Some("clinician".into()),
+        action: "case_list_view".into(),
+        subjects: citizens.iter().map(|c| digits(c)).collect(),
+        ..Default::default()
+    };
+    audit::append(&mut app.conn(), at, &e).unwrap();
+}
+
+async fn each_review_rule_finds_its_entry_and_not_a_harmless_one(app: TestApp) {
+    let r = region(&app);
+    let (a, b) = (r.a, r.b);
+    let mut conn = app.conn();
+    // A protected citizen with a case in unit A.
+    let protected = pnr("19800101", 44);
+    let mut input = flow::lock_input(a, r.clinician.id, &protected);
+    input.citizen_protected = true;
+    let d = flow::ctx(&app, r.clinician.id);
+    let wf = kontosparr::service::cases::Workflow::from_config(&app.state.config);
+    kontosparr::service::cases::create_draft(&mut conn, &d, &input, &wf).unwrap();
+    drop(conn);
+    let reader = app.user(&[Role::Clinician], &[a]);
+    let quick = app.user(&[Role::Clinician], &[a]);
+    let slow = app.user(&[Role::Clinician], &[a]);
+    let night = app.user(&[Role::Clinician], &[a]);
+    // Monday 2026-11-23, Swedish time = UTC + 1.
+    let at = |h: u32, m: u32| {
+        NaiveDate::from_ymd_opt(2026, 11, 23)
+            .unwrap()
+            .and_hms_opt(h - 1, m, 0)
+            .unwrap()
+    };
+    let (a0, a1, b0) = (&r.citizens[0], &r.citizens[1], &r.citizens[2]);
+    plant(&app, &reader, at(10, 0), &[&protected]); // protected
+    plant(&app, &reader, at(10, 1), &[a0]); // harmless: their unit's citizen
+    plant(&app, &reader, at(10, 2), &[b0]); // no case in the reader's unit
+    plant(&app, &r.handler, at(10, 3), &[b0]); // a handler may
+    plant(&app, &night, at(22, 30), &[a0]); // outside office hours
+    for (i, c) in [a0, a1, &protected].iter().enumerate() {
+        plant(&app, &quick, at(11, i as u32 * 2), &[c]); // three citizens in four minutes
+        plant(&app, &slow, at(11 + i as u32, 0), &[c]); // three citizens in two hours
+    }
+    let _ = b;
+    let settings = rv::Settings {
+        thresholds: kontosparr::domain::audit_review::Thresholds {
+            office_start: 8,
+            office_end: 16,
+            burst_citizens: 3,
+            burst_minutes: 10,
+        },
+        scan_limit: 10_000,
+    };
+    let ctx = auditor_ctx(&app, &r);
+    let page = rv::review(&mut app.conn(), &ctx, &settings, "2026-11-23", "2026-11-23").unwrap();
+    let has = |rule: Rule, user: &TestUser, citizen: Option<&str>| {
+        page.findings.iter().any(|f| {
+            f.rule == rule
+                && f.user_hsa_id == user.hsa_id
+                && citizen.is_none_or(|c| f.citizen.as_ref().is_some_and(|x| x.pnr == digits(c)))
+        })
+    };
+    assert!(has(Rule::Protected, &reader, Some(&protected)));
+    assert!(!has(Rule::Protected, &reader, Some(a0)));
+    assert!(has(Rule::NoCaseInUnit, &reader, Some(b0)));
+    assert!(!has(Rule::NoCaseInUnit, &reader, Some(a0)));
+    assert!(!has(Rule::NoCaseInUnit, &r.handler, Some(b0)));
+    assert!(has(Rule::OffHours, &night, None));
+    assert!(!has(Rule::OffHours, &reader, None));
+    assert!(has(Rule::Burst, &quick, None));
+    assert!(!has(Rule::Burst, &slow, None));
+    // Each finding searches the entries behind it.
+    let f = page
+        .findings
+        .iter()
+        .find(|f| f.rule == Rule::Protected && f.user_hsa_id == reader.hsa_id)
+        .unwrap();
+    let behind = svc::search(&mut app.conn(), &ctx, &f.search, None).unwrap();
+    assert_eq!(behind.rows.len(), 1, "{:?}", f.search);
+    // The page: the findings with their links (the personnummer in a posted form), logged.
+    let mut ab = app.browser();
+    app.login(&mut ab, &r.auditor).await;
+    let html = ab.get("/logg/granska?from=2026-11-23&to=2026-11-23").await;
+    assert_eq!(html.status, 200, "{}", html.body);
+    assert!(html.body.contains(&protected));
+    assert!(
+        html.body
+            .contains(&format!("name=\"pnr\" value=\"{protected}\""))
+    );
+    assert!(!html.body.contains(&format!("?pnr={protected}")));
+    let reviews = logged(&app, "audit_review");
+    assert!(reviews[0].2.contains(&digits(&protected)), "{reviews:?}");
+    // The default period is the last seven days.
+    let html = ab.get("/logg/granska").await;
+    assert_eq!(html.status, 200);
+    assert!(html.body.contains("value=\"2026-11-17\""), "{}", html.body);
+}
+
+async fn only_auditors_reach_the_log_and_refusals_are_logged(app: TestApp) {
+    let r = region(&app);
+    for user in [&r.handler, &r.admin, &r.clinician] {
+        let mut b = app.browser();
+        app.login(&mut b, user).await;
+        for path in [
+            "/logg",
+            "/logg/utdrag",
+            "/logg/granska",
+            "/logg/kontroller",
+            "/logg/kontroller/ny",
+        ] {
+            let before = logged(&app, "access_denied").len();
+            let res = b.get(path).await;
+            assert_eq!(res.status, 403, "{} {path}", user.hsa_id);
+            assert_eq!(logged(&app, "access_denied").len(), before + 1);
+        }
+        let token = b.get("/").await.csrf();
+        let res = b
+            .post(
+                "/logg",
+                &[("csrf_token", token.as_str()), ("pnr", &r.citizens[0])],
+            )
+            .await;
+        assert_eq!(res.status, 403);
+        assert!(!res.body.contains(&r.citizens[0]));
+    }
+    let detail: Option<String> = {
+        use schema::access_log as l;
+        l::table
+            .filter(l::action.eq("access_denied"))
+            .filter(l::user_hsa_id.eq(&r.admin.hsa_id))
+            .select(l::detail)
+            .first(&mut app.conn() as &mut DbConnection)
+            .unwrap()
+    };
+    assert!(detail.unwrap().contains("read_audit_log"));
+    // The nav shows the screens to auditors only.
+    let mut b = app.browser();
+    app.login(&mut b, &r.auditor).await;
+    assert!(b.get("/").await.body.contains("href=\"/logg\""));
+    let mut b = app.browser();
+    app.login(&mut b, &r.admin).await;
+    assert!(!b.get("/").await.body.contains("href=\"/logg\""));
+}
+
+async fn keyset_pages_have_no_duplicates_or_gaps(app: TestApp) {
+    let r = region(&app);
+    let citizen = pnr("19900101", 55);
+    let mut planted = vec![];
+    {
+        let mut conn = app.conn();
+        for i in 0..120 {
+            let e = audit::NewEntry {
+                user_hsa_id: Some("SE2321000131-P000000000999".into()),
+                action: "planted".into(),
+                personnummer: (i % 2 == 0).then(|| digits(&citizen)),
+                ..Default::default()
+            };
+            planted.push(audit::append(&mut conn, db::ts(app.clock.now()), &e).unwrap());
+        }
+    }
+    planted.reverse();
+    let ctx = auditor_ctx(&app, &r);
+    for (input, want) in [
+        (
+            SearchInput {
+                action: "planted".into(),
+                ..Default::default()
+            },
+            planted.clone(),
+        ),
+        (
+            SearchInput {
+                pnr: citizen.clone(),
+                action: "planted".into(),
+                ..Default::default()
+            },
+            planted
+                .iter()
+                .copied()
+                .filter(|i| (i - planted[119]) % 2 == 0)
+                .collect(),
+        ),
+    ] {
+        let mut seen = vec![];
+        let mut before = None;
+        let mut pages = 0;
+        loop {
+            let page = svc::search(&mut app.conn(), &ctx, &input, before).unwrap();
+            assert!(page.rows.len() as i64 <= svc::PAGE);
+            seen.extend(page.rows.iter().map(|r| r.id));
+            pages += 1;
+            match page.next {
+                Some(n) => before = Some(n),
+                None => break,
+            }
+        }
+        assert!(pages >= 2, "{pages} pages");
+        assert_eq!(seen, want, "every entry once, newest first");
+    }
+    // Over HTTP the cursor travels in the form; the next page starts below it.
+    let mut ab = app.browser();
+    app.login(&mut ab, &r.auditor).await;
+    let first = post_search(&mut ab, &[("action", "planted")]).await;
+    let cursor = crate::common::field_value(&first.body, "before").unwrap();
+    assert_eq!(cursor, planted[49].to_string());
+    let token = first.csrf();
+    let second = ab
+        .post(
+            "/logg",
+            &[
+                ("csrf_token", token.as_str()),
+                ("action", "planted"),
+                ("before", &cursor),
+            ],
+        )
+        .await;
+    assert_eq!(second.status, 200);
+    assert!(second.body.contains("Till första sidan"));
+    assert_eq!(
+        crate::common::field_value(&second.body, "before").unwrap(),
+        planted[99].to_string()
+    );
+}
+
+async fn bad_input_comes_back_with_the_fields(app: TestApp) {
+    let r = region(&app);
+    let mut ab = app.browser();
+    app.login(&mut ab, &r.auditor).await;
+    let res = post_search(
+        &mut ab,
+        &[
+            ("pnr", "19121212-1213"),
+            ("user", "Testa"),
+            ("from", "igår"),
+            ("role", "root"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status, 422);
+    assert!(res.body.contains("error-summary"));
+    assert!(res.body.contains("value=\"19121212-1213\""));
+    assert!(res.body.contains("value=\"igår\""));
+    assert!(res.body.contains("ÅÅÅÅ-MM-DD TT:MM"));
+    // A name finds the users it is part of.
+    let found = post_search(&mut ab, &[("user", &r.handler.name.to_uppercase())]).await;
+    assert_eq!(found.status, 200);
+    assert!(found.body.contains(&r.handler.hsa_id));
+    let form = ab.get("/logg/kontroller/ny").await;
+    let token = form.csrf();
+    let res = ab
+        .post(
+            "/logg/kontroller/ny",
+            &[
+                ("csrf_token", token.as_str()),
+                ("from", "2026-11-23"),
+                ("to", "2026-11-01"),
+                ("sample_size", "5"),
+                ("scope", "Omfattningen"),
+                ("step", "save"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 422);
+    assert!(res.body.contains("Omfattningen"));
+    assert!(res.body.contains("Välj ett resultat."));
+}
+
+/// On PostgreSQL at some size, the citizen search walks the subjects index backwards.
+#[actix_web::test]
+async fn the_citizen_search_uses_the_subjects_index_on_postgres() {
+    let app = TestApp::start(Backend::Postgres).await;
+    let mut conn = app.conn();
+    diesel::sql_query(
+        "INSERT INTO access_log (at, action, user_hsa_id) \
+         SELECT now() - (g || ' seconds')::interval, 'bulk', 'SE2321000131-P00000000' || (g % 50) \
+         FROM generate_series(1, 60000) g",
+    )
+    .execute(&mut conn as &mut DbConnection)
+    .unwrap();
+    diesel::sql_query(
+        "INSERT INTO access_log_subjects (entry_id, personnummer) \
+         SELECT id, '19' || lpad((id % 5000)::text, 10, '0') FROM access_log",
+    )
+    .execute(&mut conn as &mut DbConnection)
+    .unwrap();
+    diesel::sql_query("ANALYZE access_log; ANALYZE access_log_subjects")
+        .execute(&mut conn as &mut DbConnection)
+        .ok();
+    for t in ["access_log", "access_log_subjects"] {
+        diesel::sql_query(format!("ANALYZE {t}"))
+            .execute(&mut conn as &mut DbConnection)
+            .unwrap();
+    }
+    #[derive(QueryableByName)]
+    struct Line {
+        #[diesel(sql_type = diesel::sql_types::Text, column_name = "QUERY PLAN")]
+        line: String,
+    }
+    let plan: Vec<Line> = diesel::sql_query(
+        "EXPLAIN SELECT access_log.id FROM access_log \
+         INNER JOIN access_log_subjects ON access_log_subjects.entry_id = access_log.id \
+         WHERE access_log_subjects.personnummer = '190000000042' \
+         ORDER BY access_log_subjects.entry_id DESC LIMIT 51",
+    )
+    .load(&mut conn as &mut DbConnection)
+    .unwrap();
+    let text: Vec<String> = plan.into_iter().map(|l| l.line).collect();
+    eprintln!("{}", text.join("\n"));
+    assert!(
+        text.iter().any(|l| l.contains("access_log_subjects_pnr")),
+        "{text:?}"
+    );
+}
