@@ -23,3 +23,23 @@ layout-demo = practice environment with made-up people and known passwords. Neve
 layout-main-menu = Main menu
 layout-logout = Log out
 layout-footer = Kontospärr – locking and unlocking a citizen's login on 1177.se. All access is logged.
+
+# --- lifecycle ---
+lifecycle-now-title = Is the citizen locked?
+lifecycle-now-intro = Enter the personal identity number to see whether the citizen's login on 1177.se is locked now: since when, by which case and diary number, and when the lock is to be reviewed. The lookup is logged with your name and the number.
+lifecycle-now-pnr = Personal identity number or coordination number
+lifecycle-now-submit = Show the state
+lifecycle-error = Error
+lifecycle-now-state-for = State of
+lifecycle-now-own-units = You see only the cases of your own units.
+lifecycle-now-not-locked = Not locked: no executed lock is in force.
+lifecycle-now-locked = Locked: the login on 1177.se is locked.
+lifecycle-now-locks = Locks in force
+lifecycle-now-case = Case
+lifecycle-now-since = Locked since
+lifecycle-now-unit = Unit
+lifecycle-now-channel = Status
+lifecycle-now-next-review = Next review
+lifecycle-now-lifted = Lifted locks
+lifecycle-now-lifted-by = unlocked by
+lifecycle-now-under-way = Cases being handled

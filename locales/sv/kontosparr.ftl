@@ -23,3 +23,23 @@ layout-demo = övningsmiljö med påhittade personer och kända lösenord. Anvä
 layout-main-menu = Huvudmeny
 layout-logout = Logga ut
 layout-footer = Kontospärr – låsning och upplåsning av invånarens inloggning på 1177.se. All åtkomst loggas.
+
+# --- lifecycle ---
+lifecycle-now-title = Är invånaren låst?
+lifecycle-now-intro = Skriv personnumret för att se om invånarens inloggning på 1177.se är låst nu: sedan när, genom vilket ärende och diarienummer, och när låsningen ska omprövas. Uppslaget loggas med ditt namn och personnumret.
+lifecycle-now-pnr = Personnummer eller samordningsnummer
+lifecycle-now-submit = Visa läget
+lifecycle-error = Fel
+lifecycle-now-state-for = Läget för
+lifecycle-now-own-units = Du ser bara ärenden från dina egna enheter.
+lifecycle-now-not-locked = Inte låst: ingen verkställd låsning gäller.
+lifecycle-now-locked = Låst: inloggningen på 1177.se är låst.
+lifecycle-now-locks = Låsningar som gäller
+lifecycle-now-case = Ärende
+lifecycle-now-since = Låst sedan
+lifecycle-now-unit = Enhet
+lifecycle-now-channel = Status
+lifecycle-now-next-review = Nästa omprövning
+lifecycle-now-lifted = Hävda låsningar
+lifecycle-now-lifted-by = upplåst genom
+lifecycle-now-under-way = Ärenden under handläggning

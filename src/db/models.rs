@@ -153,6 +153,12 @@ pub struct CaseRow {
     pub created_by_user_id: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Why a new lock was accepted for a citizen already locked or with an open lock case.
+    pub duplicate_reason: String,
+    /// A review-responsible person named on a paper or API case (a unit without users here).
+    pub review_responsible_name: String,
+    pub review_responsible_email: String,
+    pub review_responsible_hsa_id: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

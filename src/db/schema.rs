@@ -178,6 +178,10 @@ diesel::table! {
         created_by_user_id -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        duplicate_reason -> Text,
+        review_responsible_name -> Text,
+        review_responsible_email -> Text,
+        review_responsible_hsa_id -> Text,
     }
 }
 

@@ -5,6 +5,7 @@ pub mod case;
 pub mod diary;
 pub mod grounds;
 pub mod hsa;
+pub mod locks;
 pub mod personnummer;
 pub mod policy;
 pub mod review;

@@ -8,6 +8,8 @@ pub struct Workflow {
     pub diary_prefix: String,
     pub mail_from: String,
     pub public_url: String,
+    /// Executions and emergency calls need the helpdesk (VGR-ID) reference.
+    pub require_helpdesk_ref: bool,
 }
 
 impl Workflow {
@@ -16,6 +18,7 @@ impl Workflow {
             diary_prefix: c.diary_prefix.clone(),
             mail_from: c.smtp_from.clone(),
             public_url: c.public_url(),
+            require_helpdesk_ref: c.require_helpdesk_ref,
         }
     }
 }

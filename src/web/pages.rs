@@ -68,6 +68,10 @@ impl Layout {
                 href: "/arenden",
                 label: "Ärenden",
             });
+            nav.push(NavLink {
+                href: "/last-nu",
+                label: "Är invånaren låst?",
+            });
         }
         if unit_staff {
             nav.push(NavLink {

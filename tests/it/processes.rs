@@ -423,7 +423,13 @@ impl Web {
             let r = self
                 .post(
                     &format!("/arenden/{id}/{action}"),
-                    &[("csrf_token", &csrf), ("version", &version), ("item", item)],
+                    &[
+                        ("csrf_token", &csrf),
+                        ("version", &version),
+                        ("item", item),
+                        ("helpdesk_ref", "RÄLS-1"),
+                        ("confirmed", "true"),
+                    ],
                 )
                 .map_err(|e| e.to_string())?;
             if r.status != 303 {

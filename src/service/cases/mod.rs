@@ -4,6 +4,7 @@
 //! access, applies `domain::case::transition`, saves with optimistic concurrency and writes the
 //! timeline and the access log.
 
+mod citizen;
 mod emergency;
 mod input;
 mod lifecycle;
@@ -12,6 +13,7 @@ mod queries;
 mod review;
 
 pub use super::settings::Workflow;
+pub use citizen::*;
 pub use emergency::*;
 pub use input::*;
 pub use lifecycle::*;
@@ -25,6 +27,7 @@ use crate::db::{self, DbConnection, cases, org, users};
 use crate::domain::case::{self, Action, ActorKind, Channel, Facts, Kind, RequestedBy, Status};
 use crate::domain::diary::DiaryNumber;
 use crate::domain::grounds::{self, BASIS, NOT_INFORMED, REQUESTED_BY, RISKS, SITUATIONS};
+use crate::domain::locks;
 use crate::domain::{Personnummer, Role};
 use crate::register::{PopulationRegister, RegisterPerson};
 use chrono::NaiveDate;
@@ -64,10 +67,11 @@ fn status_of(row: &CaseRow) -> Result<Status, ServiceError> {
     Ok(row.status)
 }
 
-fn facts(actor: &Actor, role: Role, row: &CaseRow, checks: &[CaseCheck]) -> Facts {
+fn facts(actor: &Actor, role: Role, row: &CaseRow, checks: &[CaseCheck], lifted: bool) -> Facts {
     let paper = row.channel == crate::domain::case::Channel::Paper;
     let done: Vec<&str> = checks.iter().map(|c| c.item.as_str()).collect();
     Facts {
+        lifted,
         actor: actor_kind(role),
         actor_is_decider: actor.is_decider,
         signed: row.decider_user_id.is_some() || (paper && !row.decider_name.is_empty()),
@@ -76,6 +80,43 @@ fn facts(actor: &Actor, role: Role, row: &CaseRow, checks: &[CaseCheck]) -> Fact
             .iter()
             .all(|i| done.contains(i)),
     }
+}
+
+/// At most this many of one citizen's cases are weighed by the cross-case rules (far above any
+/// real citizen's).
+const CITIZEN_CASES_MAX: i64 = 1000;
+
+/// A case as the cross-case rules (`domain::locks`) see it.
+pub(crate) fn case_fact(r: &CaseRow) -> locks::CaseFact {
+    locks::CaseFact {
+        id: r.id,
+        kind: r.kind,
+        status: r.status,
+        executed: r.executed_at.is_some(),
+        undoes: r.related_case_id,
+    }
+}
+
+/// Every case of a citizen (every unit's: whether a lock is in force does not depend on who
+/// asks), newest first.
+pub(crate) fn citizen_cases(
+    conn: &mut DbConnection,
+    pnr: &str,
+) -> Result<Vec<CaseRow>, ServiceError> {
+    Ok(cases::for_citizen(conn, pnr, CITIZEN_CASES_MAX)?)
+}
+
+/// The executed unlock that lifted this lock (`domain::locks::lifted_by`), if any.
+pub(crate) fn lifting_unlock(
+    conn: &mut DbConnection,
+    row: &CaseRow,
+) -> Result<Option<CaseRow>, ServiceError> {
+    if row.kind != Kind::Lock || row.executed_at.is_none() {
+        return Ok(None);
+    }
+    let all = citizen_cases(conn, &row.citizen_pnr)?;
+    let facts: Vec<locks::CaseFact> = all.iter().map(case_fact).collect();
+    Ok(locks::lifted_by(row.id, &facts).and_then(|id| all.into_iter().find(|c| c.id == id)))
 }
 
 fn unit_code(conn: &mut DbConnection, unit_id: i64) -> Result<String, ServiceError> {
@@ -211,20 +252,24 @@ fn act(
     let actor = ctx.actor()?;
     let checks = cases::checks(conn, row.id)?;
     let from = status_of(&row)?;
-    let to = case::transition(Some(from), action, facts(actor, role, &row, &checks)).map_err(
-        |e| match e {
-            // A step the role may not take at all (a clinician posting a handler's action) is
-            // a refusal, logged; a step out of turn is a conflict the user can resolve.
-            case::TransitionError::NotYours { .. } => ctx.denial(
-                Access::HandleCases,
-                Refusal::Role,
-                Some(format!("case:{}", row.id)),
-                Some(row.citizen_pnr.clone()),
-                None,
-            ),
-            other => ServiceError::Refused(other.message()),
-        },
-    )?;
+    let lifted = lifting_unlock(conn, &row)?.is_some();
+    let to = case::transition(
+        Some(from),
+        action,
+        facts(actor, role, &row, &checks, lifted),
+    )
+    .map_err(|e| match e {
+        // A step the role may not take at all (a clinician posting a handler's action) is
+        // a refusal, logged; a step out of turn is a conflict the user can resolve.
+        case::TransitionError::NotYours { .. } => ctx.denial(
+            Access::HandleCases,
+            Refusal::Role,
+            Some(format!("case:{}", row.id)),
+            Some(row.citizen_pnr.clone()),
+            None,
+        ),
+        other => ServiceError::Refused(other.message()),
+    })?;
     change(conn, &mut row)?;
     row.status = to;
     row.updated_at = db::ts(ctx.now);
@@ -297,6 +342,10 @@ pub(crate) fn blank_row(ctx: &Ctx, kind: Kind, channel: Channel) -> CaseRow {
         created_by_user_id: ctx.user_id(),
         created_at: now,
         updated_at: now,
+        duplicate_reason: String::new(),
+        review_responsible_name: String::new(),
+        review_responsible_email: String::new(),
+        review_responsible_hsa_id: String::new(),
     }
 }
 

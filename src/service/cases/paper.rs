@@ -16,14 +16,15 @@ pub fn register_paper(
     db::write_tx(conn, |c| {
         let mut row = blank_row(ctx, kind, Channel::Paper);
         let mut e = apply_input(c, ctx, Role::Handler, &mut row, input)?;
-        let today = swedish_today(ctx);
-        row.decider_name = text_field(&mut e, "decider_name", &input.decider_name, SHORT_MAX, true);
-        row.decider_role = text_field(&mut e, "decider_role", &input.decider_role, SHORT_MAX, true);
-        row.decider_hsa_id = input.decider_hsa_id.trim().chars().take(40).collect();
-        row.decided_on = parse_date(&mut e, "decided_on", &input.decided_on, today);
-        if row.decided_on.is_none() {
-            e.add("decided_on", "Ange beslutsdatum från blanketten.");
-        }
+        keyed_decider(ctx, &mut e, &mut row, input);
+        check_duplicate(
+            c,
+            ctx,
+            Role::Handler,
+            &mut row,
+            &input.duplicate_reason,
+            &mut e,
+        )?;
         if row.arrival_date.is_none() {
             e.add("arrival_date", "Ange datumet på ankomststämpeln.");
         }
@@ -37,6 +38,7 @@ pub fn register_paper(
             signed: true,
             complete: true,
             checklist_done: false,
+            lifted: false,
         };
         let mut s = case::transition(None, Action::Create, h)
             .map_err(|e| ServiceError::Refused(e.message()))?;
@@ -68,6 +70,21 @@ pub fn register_paper(
                 &format!("Ankomststämpel {arrival}."),
             )),
         )?;
+        note_duplicate(c, ctx, &row)?;
         Ok(id)
     })
+}
+
+/// The decider as keyed in from a written form (a paper form, or the form linked to an
+/// emergency lock): name, role and decision date are mandatory, the date must parse and not lie
+/// in the future.
+pub(super) fn keyed_decider(ctx: &Ctx, e: &mut FieldErrors, row: &mut CaseRow, input: &CaseInput) {
+    let today = swedish_today(ctx);
+    row.decider_name = text_field(e, "decider_name", &input.decider_name, SHORT_MAX, true);
+    row.decider_role = text_field(e, "decider_role", &input.decider_role, SHORT_MAX, true);
+    row.decider_hsa_id = input.decider_hsa_id.trim().chars().take(40).collect();
+    row.decided_on = parse_date(e, "decided_on", &input.decided_on, today);
+    if row.decided_on.is_none() {
+        e.add("decided_on", "Ange beslutsdatum från blanketten.");
+    }
 }

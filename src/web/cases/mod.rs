@@ -5,6 +5,7 @@ mod attachments;
 mod emergency;
 mod form;
 mod lists;
+mod now;
 mod page;
 mod paper;
 mod review;
@@ -13,6 +14,7 @@ use attachments::*;
 use emergency::*;
 use form::*;
 use lists::*;
+use now::*;
 use page::*;
 use paper::*;
 use review::*;
@@ -49,6 +51,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/arenden/{id}/bilagor/{aid}", web::get().to(download))
         .route("/arenden/{id}/{action}", web::post().to(act))
         .route("/handlaggning", web::get().to(queue))
+        .route("/last-nu", web::get().to(now_form))
+        .route("/last-nu", web::post().to(now))
         .route("/sok", web::get().to(search_form))
         .route("/sok", web::post().to(search))
         .route("/nodtelefon", web::get().to(call_form))
