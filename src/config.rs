@@ -42,6 +42,10 @@ pub struct Config {
     pub pool_timeout_ms: u64,
     /// Prefix of diary numbers (`KSD 2026-00042`).
     pub diary_prefix: String,
+    /// The region opens a helpdesk case (VGR-ID, RÄLS hjälpärende) for every lock and unlock
+    /// (instruction 002 §6): recording an execution or an emergency call then requires its
+    /// reference. Default on, as the instruction says.
+    pub require_helpdesk_ref: bool,
     /// A JSON file of persons for the local population-register adapter; empty: the built-in
     /// test persons.
     pub population_register: String,
@@ -122,6 +126,7 @@ impl Default for Config {
             pool_size: None,
             pool_timeout_ms: 2000,
             diary_prefix: "KSD".into(),
+            require_helpdesk_ref: true,
             population_register: String::new(),
             attachments_dir: "./data/attachments".into(),
             attachment_max_bytes: 10 * 1024 * 1024,
@@ -181,6 +186,7 @@ const KEYS: &[&str] = &[
     "pool_size",
     "pool_timeout_ms",
     "diary_prefix",
+    "require_helpdesk_ref",
     "population_register",
     "attachments_dir",
     "attachment_max_bytes",

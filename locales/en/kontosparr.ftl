@@ -20,6 +20,7 @@ role-admin = Administrator
 ## Main menu
 nav-home = Home
 nav-cases = Cases
+nav-now = Is the citizen locked?
 nav-new-case = New request
 nav-reviews = Reviews
 nav-queue = Case handling
@@ -492,3 +493,27 @@ aud-rule-protected = Citizens with protected personal data
 aud-rule-no-case = Citizens without a case at the user's units
 aud-rule-off-hours = Reads outside office hours
 aud-rule-burst = Many different citizens in a short time
+
+
+# --- lifecycle ---
+lifecycle-now-title = Is the citizen locked?
+lifecycle-now-intro = Enter the personal identity number to see whether the citizen's login on 1177.se is locked now: since when, by which case and diary number, and when the lock is to be reviewed. The lookup is logged with your name and the number.
+lifecycle-now-pnr = Personal identity number or coordination number
+lifecycle-now-submit = Show the state
+lifecycle-error = Error
+lifecycle-now-state-for = State of
+lifecycle-now-own-units = You see only the cases of your own units.
+lifecycle-now-not-locked = Not locked: no executed lock is in force.
+lifecycle-now-locked = Locked: the login on 1177.se is locked.
+lifecycle-now-locks = Locks in force
+lifecycle-now-case = Case
+lifecycle-now-since = Locked since
+lifecycle-now-unit = Unit
+lifecycle-now-channel = Status
+lifecycle-now-next-review = Next review
+lifecycle-now-lifted = Lifted locks
+lifecycle-now-lifted-by = unlocked by
+lifecycle-now-under-way = Cases being handled
+notice-returned-subject = A case in Kontospärr has been returned for completion
+notice-returned-line-1 = The lock and log service has returned a case from your unit for completion.
+notice-returned-line-2 = Log in to Kontospärr and open the case to see what is missing, complete it and send it again.

@@ -20,6 +20,7 @@ role-admin = Administratör
 ## Huvudmeny
 nav-home = Start
 nav-cases = Ärenden
+nav-now = Är invånaren låst?
 nav-new-case = Ny begäran
 nav-reviews = Omprövningar
 nav-queue = Handläggning
@@ -471,3 +472,26 @@ aud-rule-protected = Invånare med skyddade personuppgifter
 aud-rule-no-case = Invånare utan ärende vid användarens enheter
 aud-rule-off-hours = Läsningar utanför kontorstid
 aud-rule-burst = Många olika invånare på kort tid
+
+# --- lifecycle ---
+lifecycle-now-title = Är invånaren låst?
+lifecycle-now-intro = Skriv personnumret för att se om invånarens inloggning på 1177.se är låst nu: sedan när, genom vilket ärende och diarienummer, och när låsningen ska omprövas. Uppslaget loggas med ditt namn och personnumret.
+lifecycle-now-pnr = Personnummer eller samordningsnummer
+lifecycle-now-submit = Visa läget
+lifecycle-error = Fel
+lifecycle-now-state-for = Läget för
+lifecycle-now-own-units = Du ser bara ärenden från dina egna enheter.
+lifecycle-now-not-locked = Inte låst: ingen verkställd låsning gäller.
+lifecycle-now-locked = Låst: inloggningen på 1177.se är låst.
+lifecycle-now-locks = Låsningar som gäller
+lifecycle-now-case = Ärende
+lifecycle-now-since = Låst sedan
+lifecycle-now-unit = Enhet
+lifecycle-now-channel = Status
+lifecycle-now-next-review = Nästa omprövning
+lifecycle-now-lifted = Hävda låsningar
+lifecycle-now-lifted-by = upplåst genom
+lifecycle-now-under-way = Ärenden under handläggning
+notice-returned-subject = Ett ärende i Kontospärr har returnerats för komplettering
+notice-returned-line-1 = Spärr- och loggservice har returnerat ett ärende från er enhet för komplettering.
+notice-returned-line-2 = Logga in i Kontospärr och öppna ärendet för att se vad som saknas, komplettera och skicka det igen.

@@ -493,6 +493,10 @@ fn serve(cfg: Config) -> Result<(), CliError> {
                     &mut conn,
                     SystemClock.now(),
                     &crate::service::cases::Workflow::from_config(&cfg),
+                    &demo::DemoFiles {
+                        dir: std::path::Path::new(&cfg.attachments_dir),
+                        max_bytes: cfg.attachment_max_bytes,
+                    },
                 )?;
                 tracing::info!("demo region created");
             }

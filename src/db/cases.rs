@@ -128,29 +128,6 @@ pub fn for_citizen(conn: &mut DbConnection, pnr: &str, limit: i64) -> QueryResul
         .load(conn)
 }
 
-/// A citizen's executed locks (executed, closed, or an emergency lock waiting for its form), newest
-/// first; `units` limits them to those units' cases (None: every unit).
-pub fn executed_locks_of(
-    conn: &mut DbConnection,
-    pnr: &str,
-    units: Option<&[i64]>,
-    limit: i64,
-) -> QueryResult<Vec<CaseRow>> {
-    let mut q = cases::table
-        .filter(cases::citizen_pnr.eq(pnr))
-        .filter(cases::kind.eq("lock"))
-        .filter(cases::status.eq_any(["executed", "closed", "form_pending"]))
-        .filter(cases::diary_number.is_not_null())
-        .into_boxed();
-    if let Some(u) = units {
-        q = q.filter(cases::unit_id.eq_any(u.to_vec()));
-    }
-    q.order(cases::id.desc())
-        .limit(limit)
-        .select(CaseRow::as_select())
-        .load(conn)
-}
-
 pub fn add_event(
     conn: &mut DbConnection,
     case_id: i64,
@@ -432,4 +409,17 @@ pub fn diary_numbers_of(
         .filter(cases::id.eq_any(ids.to_vec()))
         .select((cases::id, cases::diary_number))
         .load(conn)
+}
+
+/// Ends a lock's review cycle (an executed unlock lifted it) and moves its version on, so that a
+/// review begun before is refused as a conflict.
+pub fn end_review(conn: &mut DbConnection, id: i64, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(cases::table.find(id))
+        .set((
+            cases::review_due.eq(None::<chrono::NaiveDate>),
+            cases::version.eq(cases::version + 1),
+            cases::updated_at.eq(at),
+        ))
+        .execute(conn)
+        .map(|_| ())
 }

@@ -165,6 +165,12 @@ pub struct CaseRow {
     pub journal_note_reason: String,
     /// Whether journal sealing was answered at all (`journal_sealing_requested` holds the answer).
     pub journal_sealing_answered: bool,
+    /// Why a new lock was accepted for a citizen already locked or with an open lock case.
+    pub duplicate_reason: String,
+    /// A review-responsible person named on a paper or API case (a unit without users here).
+    pub review_responsible_name: String,
+    pub review_responsible_email: String,
+    pub review_responsible_hsa_id: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -312,3 +312,29 @@ pub fn set_certificate(
 pub fn delete_certificate(conn: &mut DbConnection, unit_id: i64) -> QueryResult<usize> {
     diesel::delete(unit_certificates::table.find(unit_id)).execute(conn)
 }
+
+/// The pending messages of one kind for a case (demo seeding marks them delivered).
+pub fn pending_for_case(
+    conn: &mut DbConnection,
+    case_id: i64,
+    kind: &str,
+) -> QueryResult<Vec<OutboxRow>> {
+    outbox::table
+        .filter(outbox::case_id.eq(case_id))
+        .filter(outbox::kind.eq(kind))
+        .filter(outbox::status.eq("pending"))
+        .select(OutboxRow::as_select())
+        .load(conn)
+}
+
+/// Marks a pending message as sent (demo seeding: a demo has no mail server).
+pub fn mark_sent(conn: &mut DbConnection, id: i64, at: NaiveDateTime) -> QueryResult<bool> {
+    let n = diesel::update(
+        outbox::table
+            .filter(outbox::id.eq(id))
+            .filter(outbox::status.eq("pending")),
+    )
+    .set((outbox::status.eq("sent"), outbox::sent_at.eq(Some(at))))
+    .execute(conn)?;
+    Ok(n == 1)
+}

@@ -184,6 +184,10 @@ diesel::table! {
         updated_at -> Timestamp,
         journal_note_reason -> Text,
         journal_sealing_answered -> Bool,
+        duplicate_reason -> Text,
+        review_responsible_name -> Text,
+        review_responsible_email -> Text,
+        review_responsible_hsa_id -> Text,
     }
 }
 

@@ -359,6 +359,9 @@ pub struct Facts {
     pub complete: bool,
     /// The handler's checklist is done (items 1–7 that apply).
     pub checklist_done: bool,
+    /// This lock was lifted by an executed unlock (`domain::locks::lifted_by`): it is no longer
+    /// in force and is not reviewed.
+    pub lifted: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -378,6 +381,10 @@ pub enum TransitionError {
     Incomplete,
     #[error("the checklist is not done")]
     ChecklistOpen,
+    #[error("the lock was lifted by an unlock")]
+    Lifted,
+    #[error("only a decider decides a review")]
+    ReviewNotDecider,
 }
 
 impl TransitionError {
@@ -403,6 +410,12 @@ impl TransitionError {
             }
             TransitionError::ChecklistOpen => {
                 "Alla kontrollpunkter måste vara gjorda innan ärendet kontrolleras.".to_string()
+            }
+            TransitionError::Lifted => {
+                "Låsningen är redan hävd genom en verkställd upplåsning och omprövas inte längre.".to_string()
+            }
+            TransitionError::ReviewNotDecider => {
+                "Bara en beslutsfattare (legitimerad personal med behandlingsansvar, verksamhetschef eller medicinskt ansvarig läkare) kan besluta vid omprövningen. Lämna omprövningen till en beslutsfattare på enheten.".to_string()
             }
         }
     }
@@ -488,8 +501,15 @@ pub fn transition(
             Ok(Executed)
         }
         (Some(s @ (Executed | Closed | FormPending)), Action::Review) => {
-            // The unit decides; the case stays where it is (the review has its own record).
+            // The unit's decider decides (002 §3.1); the case stays where it is (the review has
+            // its own record). A lock an executed unlock lifted is no longer reviewed.
             need(&[UnitStaff])?;
+            if f.lifted {
+                return Err(TransitionError::Lifted);
+            }
+            if !f.actor_is_decider {
+                return Err(TransitionError::ReviewNotDecider);
+            }
             Ok(s)
         }
         (Some(Executed), Action::Feedback) => {

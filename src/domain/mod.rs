@@ -9,6 +9,7 @@ pub mod diary;
 pub mod grounds;
 pub mod hsa;
 pub mod journal;
+pub mod locks;
 pub mod names;
 pub mod personnummer;
 pub mod policy;

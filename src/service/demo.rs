@@ -176,11 +176,21 @@ fn lock_input(unit: i64, responsible: i64, pnr: &str, name: &str, now: DateTime<
     }
 }
 
+/// Where the demo's scanned form is stored (the configured attachment directory).
+pub struct DemoFiles<'a> {
+    pub dir: &'a std::path::Path,
+    pub max_bytes: usize,
+}
+
+/// The demo's "scanned" paper form: a minimal one-page PDF.
+const DEMO_SCAN: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
+
 /// Fills an empty database with the demo region and marks it as a demo.
 pub fn seed(
     conn: &mut DbConnection,
     now: DateTime<Utc>,
     wf: &cases::Workflow,
+    files: &DemoFiles<'_>,
 ) -> Result<(), ServiceError> {
     let system = Ctx {
         now,
@@ -259,6 +269,7 @@ pub fn seed(
     }
     let psyk = unit_ids["PSYK-SU"];
     let vc = unit_ids["VC-MAJ"];
+    let akut = unit_ids["AKUT-NAL"];
     // The manager of PSYK-SU is Mats.
     admin::update_unit(
         conn,
@@ -315,44 +326,122 @@ pub fn seed(
         }
         Ok(())
     };
-    // An executed lock (Tolvan): the newcomer can file an unlock that refers to it.
+    // Received, checked, verified and executed by Hugo (with the helpdesk reference).
+    let handle = |conn: &mut DbConnection, id: i64, helpdesk: &str| -> Result<(), ServiceError> {
+        let v = ver(conn, id)?;
+        cases::receive(conn, &hugo, id, v)?;
+        checks(conn, id)?;
+        let v = ver(conn, id)?;
+        cases::verify(conn, &hugo, id, v)?;
+        let v = ver(conn, id)?;
+        cases::execute(
+            conn,
+            &hugo,
+            id,
+            &ExecuteInput {
+                helpdesk_ref: helpdesk.into(),
+                confirmed: true,
+                version: v,
+            },
+            wf,
+        )?;
+        Ok(())
+    };
+    // An executed lock (Tolvan), noted in Plexus, its feedback delivered: closed. It is in
+    // force, so the newcomer can file an unlock that refers to it.
     let t = submitted(conn, "19121212-1212", "Tolvan Tolvansson")?;
+    handle(conn, t, "RÄLS-10001")?;
     let v = ver(conn, t)?;
-    cases::receive(conn, &hugo, t, v)?;
-    checks(conn, t)?;
-    let v = ver(conn, t)?;
-    cases::verify(conn, &hugo, t, v)?;
-    let v = ver(conn, t)?;
-    cases::execute(
-        conn,
-        &hugo,
-        t,
-        &ExecuteInput {
-            helpdesk_ref: "RÄLS-10001".into(),
-            plexus_ref: "PX-501".into(),
-            version: v,
-        },
-        wf,
-    )?;
+    cases::record_plexus(conn, &hugo, t, v, "PX-501")?;
+    db::write_tx(conn, |c| super::outbox::demo_delivered(c, t, now))?;
     // An executed lock whose review is coming up (for the review page).
     let g = submitted(conn, "19090121+9931", "Gustav Gran")?;
-    let v = ver(conn, g)?;
-    cases::receive(conn, &hugo, g, v)?;
-    checks(conn, g)?;
-    let v = ver(conn, g)?;
-    cases::verify(conn, &hugo, g, v)?;
-    let v = ver(conn, g)?;
-    cases::execute(
+    handle(conn, g, "RÄLS-10003")?;
+    // A lock lifted by an executed unlock (Ivar): the lock's page says "Upplåst genom …".
+    let i = submitted(conn, "19800314-1234", "Ivar Isaksson")?;
+    handle(conn, i, "RÄLS-10004")?;
+    let mut unlock = lock_input(psyk, sara_id, "19800314-1234", "Ivar Isaksson", now);
+    unlock.kind = "unlock".into();
+    unlock.related_case_id = i.to_string();
+    unlock.assessment_reasons = "Hotbilden är borta; patienten har flyttat från närstående.".into();
+    unlock.assessment_risks = "Inga kvarstående risker med tillgång till 1177.se.".into();
+    unlock.assessment_scope = "Hela inloggningen låses upp.".into();
+    let u = cases::create_draft(conn, &doris, &unlock, wf)?;
+    let v = ver(conn, u)?;
+    cases::sign(conn, &doris, u, v, wf)?;
+    let v = ver(conn, u)?;
+    cases::submit(conn, &doris, u, v)?;
+    handle(conn, u, "RÄLS-10005")?;
+    // A paper form from a unit without users in Kontospärr (its review-responsible person named),
+    // scanned and attached, received with the arrival stamp.
+    let mut paper = lock_input(akut, 0, "19850707-2349", "Jonna Jonsson", now);
+    paper.review_responsible_user_id = String::new();
+    paper.review_responsible_name = "Per Persson".into();
+    paper.review_responsible_email = "per.persson@demo.example.se".into();
+    paper.review_responsible_hsa_id = "SE2321000131-E000000000201".into();
+    let today = now
+        .with_timezone(&chrono_tz::Europe::Stockholm)
+        .date_naive();
+    paper.arrival_date = (today - chrono::Days::new(1)).to_string();
+    paper.decider_name = "Per Persson".into();
+    paper.decider_role = "Verksamhetschef".into();
+    paper.decider_hsa_id = "SE2321000131-E000000000201".into();
+    paper.decided_on = paper.journal_note_date.clone();
+    let p = cases::register_paper(conn, &hugo, &paper, wf)?;
+    super::attachments::add(
         conn,
         &hugo,
-        g,
-        &ExecuteInput {
-            helpdesk_ref: "RÄLS-10003".into(),
-            plexus_ref: String::new(),
-            version: v,
-        },
-        wf,
+        p,
+        DEMO_SCAN,
+        "blankett.pdf",
+        files.dir,
+        files.max_bytes,
     )?;
+    // A lock sent by an e-form platform through the intake API.
+    let token = super::intake::create_client(conn, &system, "Barium (demo)")?;
+    if let Some(client) = super::intake::client_for_token(conn, &token)? {
+        let api = Ctx {
+            now,
+            client_addr: "demo (Barium (demo))".into(),
+            principal: super::Principal::ApiClient {
+                id: client.id,
+                name: client.name.clone(),
+            },
+        };
+        let request = super::intake::IntakeRequest {
+            kind: "lock".into(),
+            unit_code: "PSYK-SU".into(),
+            citizen_personnummer: "19910512-3450".into(),
+            citizen_name: "Karl Karlsson".into(),
+            risk_kinds: vec!["men".into()],
+            basis: vec!["medical".into()],
+            situations: vec!["psychiatric".into()],
+            assessment_reasons: "Patienten läser provsvar utan stöd och har försämrats.".into(),
+            assessment_risks: "Risk för allvarlig psykisk skada.".into(),
+            assessment_scope: "Hela inloggningen på 1177.se; omprövas efter tre månader.".into(),
+            requested_by: "staff".into(),
+            journal_note_date: (today - chrono::Days::new(2)).to_string(),
+            chief_informed_date: (today - chrono::Days::new(2)).to_string(),
+            journal_sealing_requested: Some(false),
+            chief_informed_whom: "Cecilia Chefläkare".into(),
+            patient_not_informed_reason: "patient_safety".into(),
+            review_responsible_hsa_id: PEOPLE[0].hsa.into(),
+            decider_name: PEOPLE[0].name.into(),
+            decider_hsa_id: PEOPLE[0].hsa.into(),
+            decider_role: "Legitimerad läkare med behandlingsansvar".into(),
+            decided_on: (today - chrono::Days::new(2)).to_string(),
+            ..Default::default()
+        };
+        super::intake::file_case(
+            conn,
+            &api,
+            &client,
+            "demo-1",
+            "demo",
+            &request,
+            wf.journal_note_max_age_days,
+        )?;
+    }
     // Verified, waiting for execution.
     let f = submitted(conn, "19090527+1474", "Fredrik Frost")?;
     let v = ver(conn, f)?;
@@ -375,6 +464,7 @@ pub fn seed(
         e,
         v,
         "Ange vem som informerade chefläkaren och när patienten informerades.",
+        wf,
     )?;
     // Submitted, new in the queue.
     submitted(conn, "19460823-9986", "Britt Berg")?;
@@ -382,13 +472,11 @@ pub fn seed(
     let mut partial = lock_input(psyk, sara_id, "19570428-9999", "Anna Andersson", now);
     partial.assessment_scope.clear();
     cases::create_draft(conn, &sara, &partial, wf)?;
-    // A withdrawn draft.
-    let w = cases::create_draft(
-        conn,
-        &sara,
-        &lock_input(psyk, sara_id, "19090121+9931", "Gustav Gran", now),
-        wf,
-    )?;
+    // A withdrawn draft: a second lock for Gustav, who is locked already (confirmed with a
+    // reason, as a duplicate must be).
+    let mut again = lock_input(psyk, sara_id, "19090121+9931", "Gustav Gran", now);
+    again.duplicate_reason = "Ny hotbild; vill säkerställa att låsningen gäller.".into();
+    let w = cases::create_draft(conn, &sara, &again, wf)?;
     let v = ver(conn, w)?;
     cases::withdraw(
         conn,
@@ -412,6 +500,7 @@ pub fn seed(
             requested_by: "citizen".into(),
             helpdesk_ref: "RÄLS-10002".into(),
             category_chosen: true,
+            duplicate_reason: String::new(),
         },
         wf,
     )?;

@@ -49,6 +49,12 @@ pub struct IntakeRequest {
     pub journal_note_reason: String,
     #[serde(default)]
     pub review_responsible_hsa_id: String,
+    /// A unit without users in Kontospärr names its review-responsible person instead (with
+    /// `review_responsible_hsa_id`).
+    #[serde(default)]
+    pub review_responsible_name: String,
+    #[serde(default)]
+    pub review_responsible_email: String,
     #[serde(default)]
     pub care_provider_org_number: String,
     #[serde(default)]
@@ -177,6 +183,8 @@ fn file_in_tx(
             .flatten()
         {
             Some(u) => u.id.to_string(),
+            // Named instead (a unit without users here): `apply_input` checks the person.
+            None if !req.review_responsible_name.trim().is_empty() => String::new(),
             None => {
                 e.add(
                     "review_responsible_hsa_id",
@@ -242,7 +250,7 @@ fn file_in_tx(
             Some(false) => "no".into(),
             None => String::new(),
         },
-        review_responsible_user_id: responsible,
+        review_responsible_user_id: responsible.clone(),
         care_provider: provider,
         related_case_id: related,
         arrival_date: String::new(),
@@ -250,6 +258,23 @@ fn file_in_tx(
         decider_hsa_id: req.decider_hsa_id.clone(),
         decider_role: req.decider_role.clone(),
         decided_on: req.decided_on.clone(),
+        duplicate_reason: String::new(),
+        review_responsible_name: if responsible.is_empty() {
+            req.review_responsible_name.clone()
+        } else {
+            String::new()
+        },
+        review_responsible_email: if responsible.is_empty() {
+            req.review_responsible_email.clone()
+        } else {
+            String::new()
+        },
+        review_responsible_hsa_id: if responsible.is_empty() {
+            req.review_responsible_hsa_id.clone()
+        } else {
+            String::new()
+        },
+        linked_from: String::new(),
         version: 1,
     };
     let kind = req.kind.parse::<Kind>().unwrap_or(Kind::Lock);
@@ -291,6 +316,7 @@ fn file_in_tx(
         signed: true,
         complete: true,
         checklist_done: false,
+        lifted: false,
     };
     let s = lifecycle::transition(None, Action::Create, facts)
         .and_then(|s| lifecycle::transition(Some(s), Action::Submit, facts))

@@ -9,6 +9,7 @@ pub mod cases;
 pub mod demo;
 pub mod feedback;
 pub mod intake;
+pub mod notices;
 pub mod outbox;
 pub mod reminders;
 pub mod session;

@@ -75,6 +75,10 @@ fn recipients(
     {
         to.add(&u.email, Lang::from_code(&u.lang));
     }
+    // A person named on a paper or API case (a unit without users here).
+    if !row.review_responsible_email.is_empty() {
+        to.add(&row.review_responsible_email, Lang::Sv);
+    }
     let unit = org::unit(c, row.unit_id)?;
     if let Some(m) = unit.as_ref().and_then(|u| u.manager_user_id)
         && let Some(u) = users::by_id(c, m)?.filter(|u| u.active)
@@ -175,6 +179,12 @@ pub fn run_due(
         for row in batch {
             after = row.id;
             let Some(due) = row.review_due else { continue };
+            // A lock an executed unlock lifted is not reviewed: no reminder, and its stray
+            // review date (written before the unlock's execution ended it) is cleared.
+            if super::cases::lifting_unlock(conn, &row)?.is_some() {
+                cases::set_review_due(conn, row.id, None)?;
+                continue;
+            }
             let Some(key) = review::review_reminder_key(due, today, p.before_days) else {
                 continue;
             };

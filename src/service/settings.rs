@@ -10,6 +10,8 @@ pub struct Workflow {
     pub public_url: String,
     /// A journal note older than this (days before the decision) needs a reason.
     pub journal_note_max_age_days: u32,
+    /// Executions and emergency calls need the helpdesk (VGR-ID) reference.
+    pub require_helpdesk_ref: bool,
 }
 
 impl Workflow {
@@ -19,6 +21,7 @@ impl Workflow {
             mail_from: c.smtp_from.clone(),
             public_url: c.public_url(),
             journal_note_max_age_days: c.journal_note_max_age_days,
+            require_helpdesk_ref: c.require_helpdesk_ref,
         }
     }
 }

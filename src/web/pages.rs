@@ -85,6 +85,7 @@ impl Layout {
         let unit_staff = actor.has(Role::Clinician) || actor.has(Role::Manager);
         if unit_staff || actor.has(Role::ChiefPhysician) || actor.has(Role::Handler) {
             nav.push(link("/arenden", "nav-cases"));
+            nav.push(link("/last-nu", "nav-now"));
         }
         if unit_staff {
             nav.push(link("/arenden/ny", "nav-new-case"));

@@ -203,7 +203,13 @@ async function fileLock(page, pnr, name) {
   await page.check('#basis-security');
   await page.check('#situations-threat');
   await selectByLabelPart(page, '#review_responsible_user_id', 'Doris');
-  await clickAndLoad(page, button(page, 'Spara utkast'), 'lock draft saved');
+  await clickAndLoad(page, button(page, 'Spara utkast'), 'lock draft saved', { expectOk: false });
+  // A citizen who is locked already, or has an open lock case, needs a confirmed reason.
+  if ((await page.locator('#duplicate_reason-error').count()) > 0) {
+    await expectText(page, 'redan', 'the duplicate is shown plainly');
+    await page.fill('#duplicate_reason', 'Ny bedömning: hotbilden har förändrats.');
+    await clickAndLoad(page, button(page, 'Spara utkast'), 'lock draft saved with a reason');
+  }
   const id = caseIdOf(page);
   await expectText(page, 'Utkast', 'the new case is a draft');
   return id;
@@ -234,8 +240,11 @@ async function handleToExecution(page, id) {
   if (ticked === 0) throw new Error('no checklist item to tick');
   await clickAndLoad(page, button(page, 'Kontrollen är klar'), 'case verified');
   await expectText(page, 'Kontrollerad', 'the case is verified');
+  // Without the confirmation the step is refused beside the checkbox.
   await page.fill('#helpdesk_ref', 'RÄLS-4711');
-  await page.fill('#plexus_ref', 'PX-1');
+  await clickAndLoad(page, button(page, 'Verkställt i 1177 – registrera diarienummer'), 'execution without confirmation', { expectOk: false });
+  await expectText(page, 'Bekräfta att åtgärden är gjord', 'executing asks for a confirmation');
+  await page.check('#confirmed-yes');
   await clickAndLoad(page, button(page, 'Verkställt i 1177 – registrera diarienummer'), 'case executed');
   const body = await expectText(page, 'Verkställd', 'the case is executed');
   const m = body.match(/KSD \d{4}-\d{5}/);
@@ -328,6 +337,10 @@ const scenarios = [
     await page.check('#requested_by-staff');
     await page.fill('#helpdesk_ref', 'RÄLS-112');
     await page.check('#category_chosen-yes');
+    // David Dahl has an open lock case in the demo: the call needs a confirmed reason.
+    await clickAndLoad(page, button(page, 'Kontot är låst – registrera samtalet'), 'emergency call: duplicate shown', { expectOk: false });
+    await expectText(page, 'öppet ärende om låsning', 'the open lock case is shown plainly');
+    await page.fill('#duplicate_reason', 'Akut hot i dag; det öppna ärendet är inte verkställt.');
     await clickAndLoad(page, button(page, 'Kontot är låst – registrera samtalet'), 'emergency call registered');
     caseIdOf(page);
     await expectText(page, 'Låst – väntar på blankett', 'the call case waits for the form');
@@ -387,6 +400,32 @@ const scenarios = [
     await clickAndLoad(page, button(page, 'Spara omprövningen'), 'unlock draft opened by the review');
     if (!page.url().endsWith('/andra')) throw new Error(`expected the unlock's edit form, got ${page.url()}`);
     await expectText(page, 'Upplåsning av invånarens inloggning', 'the new case is an unlock');
+  }],
+
+  ['i: the unlock form proposes only locks in force; a lifted lock is no longer reviewed', async (browser) => {
+    const { page } = await session(browser, DORIS);
+    // Ivar's lock was lifted by an executed unlock in the demo; Tolvan's by scenario e.
+    await visit(page, '/arenden/ny?typ=unlock', 'new unlock form (lifted lock)');
+    await fillCommon(page, { pnr: '19800314-1234', name: 'Ivar Isaksson' });
+    await clickAndLoad(page, button(page, 'Spara utkast'), 'unlock draft for a lifted lock');
+    await clickAndLoad(page, page.getByRole('link', { name: 'Ändra uppgifterna' }), 'unlock edit form');
+    const offered = await page.locator('#related_case_id option').count();
+    if (offered !== 1) throw new Error(`a lifted lock is proposed (${offered - 1} options): ${await pageSummary(page)}`);
+    await visit(page, '/arenden', 'case list (clinician, after the unlocks)');
+    await visit(page, '/last-nu', 'who is locked now (form)');
+    await page.fill('#pnr', '19800314-1234');
+    await clickAndLoad(page, button(page, 'Visa läget'), 'who is locked now (result)');
+    await expectText(page, 'Inte låst', 'a lifted lock is not in force');
+    const lock = page.locator('a', { hasText: /^KSD \d{4}-00003$/ }).first();
+    await clickAndLoad(page, lock, 'lifted lock page');
+    await expectText(page, 'Upplåst genom', 'the lock shows the unlock that lifted it');
+    if ((await page.getByRole('link', { name: 'Ompröva' }).count()) > 0) throw new Error('a lifted lock offers a review');
+    const url = new URL(page.url());
+    await visit(page, `${url.pathname}/omprovning`, 'review page of a lifted lock');
+    await page.check('#outcome-keep');
+    await page.fill('#patient_informed_date', daysAgo(1));
+    await clickAndLoad(page, button(page, 'Spara omprövningen'), 'review of a lifted lock refused', { expectOk: false });
+    await expectText(page, 'redan hävd', 'the review of a lifted lock is refused');
   }],
 ];
 

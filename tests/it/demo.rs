@@ -95,27 +95,52 @@ async fn walk_demo(base: &str) {
         assert!(queue.body.contains(status), "{status} in the queue");
     }
     let all = b.get("/arenden").await;
+    // Every state of SPEC §3 on a demo case, and every channel.
     for status in [
         "Utkast",
+        "Inskickad",
+        "Mottagen",
         "Returnerad för komplettering",
+        "Kontrollerad",
         "Verkställd",
+        "Avslutad",
+        "Låst – väntar på blankett",
         "Återkallad",
+        "Upplåsning",
+        "Pappersblankett",
+        "E-tjänst (intag)",
+        "Nödtelefon",
     ] {
         assert!(all.body.contains(status), "{status} among the cases");
     }
-    // The demo region registers three cases, in this order, in the Swedish year it is made:
-    // Tolvan's executed lock, the lock up for review, and the emergency call.
+    // The demo region registers five cases, in this order, in the Swedish year it is made:
+    // Tolvan's closed lock, the lock up for review, Ivar's lock and the unlock that lifted it,
+    // and the emergency call.
     use chrono::Datelike;
     let year = chrono::Utc::now()
         .with_timezone(&chrono_tz::Europe::Stockholm)
         .year();
     assert_eq!(
         diary_numbers(&all.body),
-        (1..=3)
+        (1..=5)
             .map(|n| format!("KSD {year}-{n:05}"))
             .collect::<Vec<_>>(),
         "the diary numbers in the case list"
     );
+    // Ivar's lock (the third number) shows the unlock that lifted it, and no review.
+    let lifted = format!("KSD {year}-00003");
+    let at = all
+        .body
+        .find(&format!("\">{lifted}</a>"))
+        .expect("lifted lock listed");
+    let href = &all.body[..at];
+    let id = &href[href.rfind("/arenden/").expect("link") + 9..];
+    let page = b.get(&format!("/arenden/{id}")).await;
+    assert!(
+        page.body.contains("Upplåst genom") && page.body.contains(&format!("KSD {year}-00004")),
+        "the lifted lock names its unlock"
+    );
+    assert!(!page.body.contains("Ompröva senast"));
 }
 
 /// The distinct diary numbers (`KSD ÅÅÅÅ-NNNNN`) on a page, sorted.

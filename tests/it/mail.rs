@@ -322,6 +322,7 @@ fn executed_lock(app: &TestApp, s: &Setup, pnr: &str, name: &str) -> i64 {
         journal_sealing: "no".into(),
         review_responsible_user_id: s.doctor.user_id().unwrap().to_string(),
         care_provider: "region".into(),
+        duplicate_reason: "Testfall: ny låsning".into(),
         version: 1,
         ..Default::default()
     };
@@ -356,8 +357,8 @@ fn executed_lock(app: &TestApp, s: &Setup, pnr: &str, name: &str) -> i64 {
         &s.handler,
         id,
         &ExecuteInput {
-            helpdesk_ref: String::new(),
-            plexus_ref: String::new(),
+            helpdesk_ref: "RÄLS-1".into(),
+            confirmed: true,
             version: x,
         },
         &s.wf,

@@ -11,6 +11,7 @@ mod auth_flow;
 mod browser;
 mod demo;
 mod hardening;
+mod lifecycle;
 mod mail;
 mod operations;
 mod processes;

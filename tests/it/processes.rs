@@ -436,6 +436,8 @@ impl Web {
                                 ""
                             },
                         ),
+                        ("helpdesk_ref", "RÄLS-1"),
+                        ("confirmed", "true"),
                     ],
                 )
                 .map_err(|e| e.to_string())?;

@@ -68,7 +68,14 @@ const ROUTES: &[(&str, Walk)] = &[
     ),
     (
         "/arenden/{id}/blankett",
-        Walk::Paths(|s| s.case_paths("/blankett")),
+        // `?fran=ID`: the form pre-filled from an incoming case (both cases' reads are logged).
+        Walk::Paths(|s| {
+            let mut v = s.case_paths("/blankett");
+            if let Some(first) = s.cases.first() {
+                v.extend(s.case_paths(&format!("/blankett?fran={first}")));
+            }
+            v
+        }),
     ),
     (
         "/arenden/{id}/omprovning",
@@ -92,6 +99,8 @@ const ROUTES: &[(&str, Walk)] = &[
         Walk::Paths(|_| vec!["/handlaggning".into(), "/handlaggning?sida=2".into()]),
     ),
     ("/sok", Walk::Paths(|_| vec!["/sok".into()])),
+    // The form only; the personnummer comes by POST (`citizen_now`, logged).
+    ("/last-nu", Walk::Paths(|_| vec!["/last-nu".into()])),
     ("/nodtelefon", Walk::Paths(|_| vec!["/nodtelefon".into()])),
     ("/blankett", Walk::Paths(|_| vec!["/blankett".into()])),
     (

@@ -199,8 +199,9 @@ async fn missing_form_is_chased_until_linked(app: TestApp) {
         citizen_name: "Tolvan".into(),
         citizen_protected: false,
         requested_by: "citizen".into(),
-        helpdesk_ref: String::new(),
+        helpdesk_ref: "RÄLS-1".into(),
         category_chosen: true,
+        duplicate_reason: String::new(),
     };
     let wf = Workflow::from_config(&app.state.config);
     let (id, _) = register_call(&mut app.conn(), &h, &input, &wf).unwrap();
@@ -223,8 +224,18 @@ async fn missing_form_is_chased_until_linked(app: TestApp) {
         .version;
     let mut form = flow::lock_input(w.unit, w.nurse, "19121212-1212");
     form.arrival_date = "2026-12-03".into();
+    form.decider_name = "Dr Doris Beslut".into();
+    form.decider_role = "Verksamhetschef".into();
+    form.decided_on = "2026-11-29".into();
     form.version = version;
-    kontosparr::service::cases::link_form(&mut app.conn(), &h, id, &form).unwrap();
+    kontosparr::service::cases::link_form(
+        &mut app.conn(),
+        &h,
+        id,
+        &form,
+        &kontosparr::service::cases::Workflow::from_config(&app.state.config),
+    )
+    .unwrap();
     app.clock.set(at(2026, 12, 9, 9));
     assert_eq!(run(&app), 0);
 }
@@ -234,7 +245,8 @@ async fn review_keep_locked_or_open_an_unlock(app: TestApp) {
     app.clock.set(at(2026, 11, 30, 9));
     let id = flow::executed_lock(&app, w.unit, w.doctor, w.nurse, w.handler, "19121212-1212");
     app.clock.set(at(2027, 2, 25, 9));
-    let nurse = kontosparr::db::users::by_id(&mut app.conn(), w.nurse)
+    // A decider reviews (002 §3.1; `tests/it/lifecycle.rs` refuses the nurse).
+    let nurse = kontosparr::db::users::by_id(&mut app.conn(), w.doctor)
         .unwrap()
         .unwrap();
     let nurse = common::TestUser {

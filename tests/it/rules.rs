@@ -442,6 +442,7 @@ async fn phone_cases_record_the_category(app: TestApp) {
         ("citizen_pnr", TOLVAN),
         ("citizen_name", "Tolvan Tolvansson"),
         ("requested_by", "staff"),
+        ("helpdesk_ref", "RÄLS-1"),
     ];
     let r = h.submit("/nodtelefon", "/nodtelefon", &fields).await;
     assert_eq!(r.status, 422);
@@ -497,6 +498,8 @@ async fn diary_has_dates_references_pages_and_a_print_view(app: TestApp) {
     cases::verify(c, &h, u, ver(&app, u)).unwrap();
     let input = cases::ExecuteInput {
         version: ver(&app, u),
+        helpdesk_ref: "RÄLS-1".into(),
+        confirmed: true,
         ..Default::default()
     };
     cases::execute(c, &h, u, &input, &wf).unwrap();
@@ -511,6 +514,8 @@ async fn diary_has_dates_references_pages_and_a_print_view(app: TestApp) {
             citizen_name: "Tolvan Tolvansson".into(),
             requested_by: "staff".into(),
             category_chosen: true,
+            helpdesk_ref: format!("RÄLS-{i}"),
+            duplicate_reason: "Flera samtal i testet".into(),
             ..Default::default()
         };
         cases::register_call(c, &h, &call, &wf).unwrap();

@@ -70,6 +70,8 @@ fn lock_fields(unit: i64, responsible: i64, pnr: &str) -> Vec<(&'static str, Str
         ("patient_informed_date", "2026-11-21".into()),
         ("journal_sealing", "no".into()),
         ("review_responsible_user_id", responsible.to_string()),
+        // Several locks for one citizen: a duplicate is confirmed (kept only when there is one).
+        ("duplicate_reason", "Testfall: ny låsning".into()),
     ]
 }
 
@@ -120,7 +122,7 @@ async fn handle_to_execution(b: &mut Browser, id: i64) -> Resp {
         b,
         id,
         "verkstall",
-        &[("helpdesk_ref", "RÄLS-123"), ("plexus_ref", "PX-9")],
+        &[("helpdesk_ref", "RÄLS-123"), ("confirmed", "true")],
     )
     .await;
     assert_eq!(r.status, 303, "{}", r.body);
@@ -171,7 +173,7 @@ async fn lock_then_unlock_through_the_web(app: TestApp) {
             &mut h,
             id,
             "verkstall",
-            &[("helpdesk_ref", "RÄLS-1"), ("plexus_ref", "")]
+            &[("helpdesk_ref", "RÄLS-1"), ("confirmed", "true")]
         )
         .await
         .status,
@@ -439,8 +441,10 @@ async fn diary_numbers_are_gapless_under_concurrency(app: TestApp) {
                 citizen_name: "Tolvan".into(),
                 citizen_protected: false,
                 requested_by: "staff".into(),
-                helpdesk_ref: String::new(),
+                helpdesk_ref: format!("RÄLS-{i}"),
                 category_chosen: true,
+                // The same citizen 50 times: each call after the first is a confirmed duplicate.
+                duplicate_reason: "Samtidighetstest".into(),
             };
             std::thread::spawn(move || {
                 let mut conn = pool.get().unwrap();
@@ -449,6 +453,7 @@ async fn diary_numbers_are_gapless_under_concurrency(app: TestApp) {
                     mail_from: "k@example.se".into(),
                     public_url: "http://x".into(),
                     journal_note_max_age_days: 30,
+                    require_helpdesk_ref: true,
                 };
                 register_call(&mut conn, &ctx, &input, &wf).unwrap().1
             })
@@ -499,6 +504,7 @@ async fn emergency_call_then_form(app: TestApp) {
                 ("citizen_name", "Tolvan Tolvansson"),
                 ("requested_by", "citizen"),
                 ("category_chosen", "true"),
+                ("helpdesk_ref", "RÄLS-7"),
             ],
         )
         .await;
@@ -517,6 +523,11 @@ async fn emergency_call_then_form(app: TestApp) {
     assert_eq!(form.status, 200);
     let mut fields = lock_fields(r.unit, r.nurse.id, PNR);
     fields.push(("arrival_date", "2026-11-22".into()));
+    fields.extend([
+        ("decider_name", "Dr Doris Beslut".to_string()),
+        ("decider_role", "Verksamhetschef".to_string()),
+        ("decided_on", "2026-11-21".to_string()),
+    ]);
     fields.push(("version", version(&form)));
     let token = form.csrf();
     let mut f = refs(&fields);
@@ -809,7 +820,11 @@ async fn unlock_form_never_shows_another_units_lock(app: TestApp) {
     named.push(("csrf_token", &token));
     let refused = o.post("/arenden/ny", &named).await;
     assert_eq!(refused.status, 422, "{}", refused.body);
-    assert!(refused.body.contains("Välj invånarens tidigare låsning."));
+    assert!(
+        refused
+            .body
+            .contains("Välj en av invånarens verkställda låsningar.")
+    );
     assert!(!refused.body.contains(diary.as_str()));
 
     // A complete unlock of the other unit is filed without a reference to the lock it cannot see.

@@ -10,6 +10,7 @@ fn facts(actor: ActorKind) -> Facts {
         signed: true,
         complete: true,
         checklist_done: true,
+        lifted: false,
     }
 }
 
@@ -109,6 +110,29 @@ fn rules_that_must_hold() {
     }
 }
 
+#[test]
+fn a_review_is_a_deciders_and_never_of_a_lifted_lock() {
+    let u = facts(ActorKind::UnitStaff);
+    for st in [Status::Executed, Status::Closed, Status::FormPending] {
+        assert_eq!(transition(Some(st), Action::Review, u), Ok(st));
+        let lifted = Facts { lifted: true, ..u };
+        assert_eq!(
+            transition(Some(st), Action::Review, lifted),
+            Err(TransitionError::Lifted)
+        );
+        assert!(!available_actions(st, Kind::Lock, lifted).contains(&Action::Review));
+        let nurse = Facts {
+            actor_is_decider: false,
+            ..u
+        };
+        assert_eq!(
+            transition(Some(st), Action::Review, nurse),
+            Err(TransitionError::ReviewNotDecider)
+        );
+        assert!(!available_actions(st, Kind::Lock, nurse).contains(&Action::Review));
+    }
+}
+
 fn arb_facts() -> impl Strategy<Value = Facts> {
     (
         prop_oneof![
@@ -121,13 +145,15 @@ fn arb_facts() -> impl Strategy<Value = Facts> {
         any::<bool>(),
         any::<bool>(),
         any::<bool>(),
+        any::<bool>(),
     )
-        .prop_map(|(actor, d, s, c, k)| Facts {
+        .prop_map(|(actor, d, s, c, k, l)| Facts {
             actor,
             actor_is_decider: d,
             signed: s,
             complete: c,
             checklist_done: k,
+            lifted: l,
         })
 }
 
@@ -144,6 +170,7 @@ fn pages_offer_what_the_rule_allows() {
         signed: false,
         complete: true,
         checklist_done: false,
+        lifted: false,
     };
     assert_eq!(
         available_actions(Status::Draft, Kind::Lock, staff),
@@ -236,6 +263,10 @@ proptest! {
                     }
                     if a == Action::Sign {
                         prop_assert!(f.actor_is_decider);
+                    }
+                    // Only a decider reviews, and never a lock an unlock has lifted.
+                    if a == Action::Review {
+                        prop_assert!(f.actor_is_decider && !f.lifted);
                     }
                     if matches!(next, Status::Received | Status::Verified | Status::Executed | Status::FormPending) && state != Some(next) {
                         prop_assert_eq!(f.actor, ActorKind::Handler);

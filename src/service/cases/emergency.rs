@@ -29,6 +29,10 @@ pub struct CallInput {
     /// helpdesk case (002 §6, "Vid ärende till nödtelefon" 3).
     #[serde(default)]
     pub category_chosen: bool,
+    /// Why the call is registered although the citizen is already locked or has an open lock
+    /// case (`domain::locks::accept_new_lock`).
+    #[serde(default)]
+    pub duplicate_reason: String,
 }
 
 /// Registers an emergency call and records the lock as executed at once; the case then waits
@@ -47,6 +51,7 @@ pub fn register_call(
         signed: false,
         complete: false,
         checklist_done: false,
+        lifted: false,
     };
     let to = case::transition(None, Action::RegisterCall, facts)
         .map_err(|e| ServiceError::Refused(e.message()))?;
@@ -64,7 +69,7 @@ pub fn register_call(
         "helpdesk_ref",
         &input.helpdesk_ref,
         SHORT_MAX,
-        false,
+        wf.require_helpdesk_ref,
     );
     let pnr = match Personnummer::parse(&input.citizen_pnr, today) {
         Ok(p) => Some(p),
@@ -95,11 +100,22 @@ pub fn register_call(
         if unit.as_ref().is_none_or(|u| !u.active) {
             e.add("unit_id", "Välj den enhet som ringde.");
         }
+        let mut row = blank_row(ctx, Kind::Lock, Channel::Emergency);
+        if let Some(p) = &pnr {
+            row.citizen_pnr = p.digits();
+            check_duplicate(
+                c,
+                ctx,
+                Role::Handler,
+                &mut row,
+                &input.duplicate_reason,
+                &mut e,
+            )?;
+        }
         e.clone().into_result()?;
         let (Some(unit), Some(pnr)) = (unit, pnr.clone()) else {
             return Err(ServiceError::Invalid(e.clone()));
         };
-        let mut row = blank_row(ctx, Kind::Lock, Channel::Emergency);
         row.status = to;
         row.unit_id = unit.id;
         row.citizen_pnr = pnr.digits();
@@ -144,30 +160,43 @@ pub fn register_call(
             "case_register_call",
             Some((Action::RegisterCall.label(), &detail)),
         )?;
+        note_duplicate(c, ctx, &row)?;
         crate::service::feedback::enqueue(c, ctx, &row, wf)?;
         Ok((id, number))
     })
 }
 
-/// Links the written form that arrived after an emergency lock; its data is keyed in.
+/// Links the written form that arrived after an emergency lock; its data is keyed in and checked
+/// like every other channel's (the mandatory fields, the decider from the form, the arrival
+/// stamp). If the feedback was already delivered, the case closes now like any executed case.
 pub fn link_form(
     conn: &mut DbConnection,
     ctx: &Ctx,
     id: i64,
     input: &CaseInput,
+    wf: &Workflow,
 ) -> Result<(), ServiceError> {
     with_case(conn, ctx, id, "link_form", |c, row, role| {
         let mut staged = row.clone();
-        let errors = apply_input(c, ctx, role, &mut staged, input)?;
-        let mut errors = errors;
+        let mut errors = apply_input(c, ctx, role, &mut staged, input)?;
         if staged.arrival_date.is_none() {
             errors.add(
                 "arrival_date",
                 "Ange blankettens ankomstdatum (ankomststämpeln).",
             );
         }
+        keyed_decider(
+            ctx,
+            &mut errors,
+            &mut staged,
+            input,
+            wf.journal_note_max_age_days,
+        );
+        for (f, m) in missing_fields(&staged).0 {
+            errors.add(f, m);
+        }
         errors.into_result()?;
-        act(
+        let linked = act(
             c,
             ctx,
             row,
@@ -189,6 +218,7 @@ pub fn link_form(
                     r.caller_name.clone(),
                     r.caller_phone.clone(),
                     r.helpdesk_ref.clone(),
+                    r.duplicate_reason.clone(),
                 );
                 *r = staged;
                 (
@@ -202,15 +232,104 @@ pub fn link_form(
                     r.caller_name,
                     r.caller_phone,
                     r.helpdesk_ref,
+                    r.duplicate_reason,
                 ) = keep;
                 r.form_linked_at = Some(db::ts(ctx.now));
-                r.decider_name = input.decider_name.trim().chars().take(SHORT_MAX).collect();
-                r.decider_hsa_id = input.decider_hsa_id.trim().chars().take(40).collect();
-                r.decider_role = input.decider_role.trim().chars().take(SHORT_MAX).collect();
-                r.decided_on = NaiveDate::parse_from_str(input.decided_on.trim(), "%Y-%m-%d").ok();
                 Ok(())
             },
-        )
-        .map(|_| ())
+        )?;
+        let number = linked.diary_number.clone().unwrap_or_default();
+        let (pnr, emergency_id) = (linked.citizen_pnr.clone(), linked.id);
+        close_if_fed_back(c, ctx, linked)?;
+        if let Ok(from) = input.linked_from.trim().parse::<i64>() {
+            withdraw_linked(c, ctx, role, from, emergency_id, &pnr, &number)?;
+        }
+        Ok(())
     })
+}
+
+/// The incoming case (a paper or e-form lock of the same citizen) that turned out to be an
+/// emergency lock's form is withdrawn once its data is linked there.
+fn withdraw_linked(
+    c: &mut DbConnection,
+    ctx: &Ctx,
+    role: Role,
+    from: i64,
+    emergency_id: i64,
+    pnr: &str,
+    number: &str,
+) -> Result<(), ServiceError> {
+    let incoming = cases::get(c, from)?
+        .filter(|r| {
+            r.id != emergency_id
+                && r.citizen_pnr == pnr
+                && r.kind == Kind::Lock
+                && r.channel != Channel::Emergency
+                && r.status.is_open()
+        })
+        .ok_or_else(|| {
+            ServiceError::Refused(
+                "Ärendet som blanketten kom som är inte en öppen låsning av samma invånare.".into(),
+            )
+        })?;
+    let version = incoming.version;
+    let reason = format!("Blanketten kopplades till nödtelefonärendet {number}.");
+    act(
+        c,
+        ctx,
+        incoming,
+        role,
+        Step {
+            action: Action::Withdraw,
+            version,
+            detail: &reason,
+        },
+        |_, r| {
+            r.withdraw_reason = reason.clone();
+            Ok(())
+        },
+    )?;
+    Ok(())
+}
+
+/// An executed case whose feedback was delivered is closed (`Action::Feedback`): the mail worker
+/// does it on delivery, and linking the form does it when the delivery came first.
+fn close_if_fed_back(
+    c: &mut DbConnection,
+    ctx: &Ctx,
+    mut row: CaseRow,
+) -> Result<(), ServiceError> {
+    let delivered = crate::db::outbox::for_case(c, row.id)?
+        .iter()
+        .any(|d| d.kind == crate::service::feedback::KIND && d.is_sent());
+    if !delivered {
+        return Ok(());
+    }
+    let system = Facts {
+        actor: ActorKind::System,
+        actor_is_decider: false,
+        signed: true,
+        complete: true,
+        checklist_done: true,
+        lifted: false,
+    };
+    let Ok(next) = case::transition(Some(row.status), Action::Feedback, system) else {
+        return Ok(());
+    };
+    let version = row.version;
+    row.status = next;
+    row.updated_at = db::ts(ctx.now);
+    if !cases::save(c, &row, version)? {
+        return Err(conflict(c, row.id)?);
+    }
+    cases::add_event(
+        c,
+        row.id,
+        db::ts(ctx.now),
+        None,
+        "Kontospärr",
+        "Ärendet avslutades",
+        "Blanketten är kopplad och återkopplingen levererad.",
+    )?;
+    Ok(())
 }

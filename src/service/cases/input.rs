@@ -67,6 +67,21 @@ pub struct CaseInput {
     pub decider_role: String,
     #[serde(default)]
     pub decided_on: String,
+    /// Why a new lock is filed although the citizen is already locked or has an open lock case
+    /// (asked for only then; `domain::locks::accept_new_lock`).
+    #[serde(default)]
+    pub duplicate_reason: String,
+    /// A paper or API case from a unit without users here: the review-responsible person named.
+    #[serde(default)]
+    pub review_responsible_name: String,
+    #[serde(default)]
+    pub review_responsible_email: String,
+    #[serde(default)]
+    pub review_responsible_hsa_id: String,
+    /// Linking a form to an emergency lock: the incoming case (paper or e-form) the form came
+    /// as, withdrawn when it is linked.
+    #[serde(default)]
+    pub linked_from: String,
     #[serde(default)]
     pub version: i32,
 }
@@ -128,6 +143,11 @@ impl CaseInput {
             decider_hsa_id: r.decider_hsa_id.clone(),
             decider_role: r.decider_role.clone(),
             decided_on: d(r.decided_on),
+            duplicate_reason: r.duplicate_reason.clone(),
+            review_responsible_name: r.review_responsible_name.clone(),
+            review_responsible_email: r.review_responsible_email.clone(),
+            review_responsible_hsa_id: r.review_responsible_hsa_id.clone(),
+            linked_from: String::new(),
             version: r.version,
         }
     }
@@ -328,7 +348,8 @@ pub(crate) fn apply_input(
         (_, None) => e.add("journal_sealing", "Välj ja eller nej."),
     }
     row.arrival_date = parse_date(&mut e, "arrival_date", &input.arrival_date, today);
-    // Review responsible: an active member of the unit.
+    // Review responsible: an active member of the unit — or, on a paper or API case from a unit
+    // without users here, a person named with e-mail and HSA-ID.
     row.review_responsible_user_id = match input.review_responsible_user_id.trim() {
         "" => None,
         s => match s.parse::<i64>() {
@@ -339,6 +360,7 @@ pub(crate) fn apply_input(
             }
         },
     };
+    named_responsible(conn, &mut e, row, input)?;
     // Care provider: the region, another public provider (region, municipality), or a private
     // provider on the approved list.
     row.care_provider_id = match input.care_provider.trim() {
@@ -357,29 +379,23 @@ pub(crate) fn apply_input(
             }
         },
     };
-    // Unlock: the earlier lock of the same citizen.
-    row.related_case_id = match input.related_case_id.trim() {
-        "" => None,
-        s => match s
-            .parse::<i64>()
-            .ok()
-            .map(|id| cases::get(conn, id))
-            .transpose()?
-            .flatten()
-        {
-            Some(c)
-                if c.citizen_pnr == row.citizen_pnr
-                    && proposed_locks(conn, ctx, actor_role, &row.citizen_pnr)?
-                        .iter()
-                        .any(|l| l.id == c.id) =>
-            {
-                Some(c.id)
+    // Unlock: an executed lock of the same citizen still in force (`domain::locks`), of a unit
+    // the actor may see.
+    row.related_case_id = match (row.kind, input.related_case_id.trim()) {
+        (Kind::Lock, _) | (_, "") => None,
+        (_, s) => {
+            let checked = match s.parse::<i64>() {
+                Ok(id) => unlock_reference(conn, ctx, actor_role, &row.citizen_pnr, id)?,
+                Err(_) => Err(locks::UnlockRefError::Unknown),
+            };
+            match checked {
+                Ok(id) => Some(id),
+                Err(err) => {
+                    e.add("related_case_id", err.message());
+                    None
+                }
             }
-            _ => {
-                e.add("related_case_id", "Välj invånarens tidigare låsning.");
-                None
-            }
-        },
+        }
     };
     if row.kind == crate::domain::case::Kind::Unlock
         && row.related_case_id.is_none()
@@ -439,9 +455,10 @@ pub(super) fn visible_units(ctx: &Ctx, role: Role) -> Option<Vec<i64>> {
     }
 }
 
-/// The locks an unlock may undo, as the actor may see them: the citizen's executed locks, newest
-/// first — of the actor's own units, unless the actor acts as a handler. Another unit's lock is
-/// never proposed nor accepted: that a citizen is locked is itself sensitive.
+/// The locks an unlock may undo, as the actor may see them: the citizen's executed locks still
+/// in force (`domain::locks::locks_in_force`: not lifted by an executed unlock), newest first —
+/// of the actor's own units, unless the actor acts as a handler. Another unit's lock is never
+/// proposed nor accepted: that a citizen is locked is itself sensitive.
 pub fn proposed_locks(
     conn: &mut DbConnection,
     ctx: &Ctx,
@@ -449,7 +466,98 @@ pub fn proposed_locks(
     pnr: &str,
 ) -> Result<Vec<CaseRow>, ServiceError> {
     let units = visible_units(ctx, role);
-    Ok(cases::executed_locks_of(conn, pnr, units.as_deref(), 50)?)
+    let all = citizen_cases(conn, pnr)?;
+    let facts: Vec<locks::CaseFact> = all.iter().map(case_fact).collect();
+    let in_force = locks::locks_in_force(&facts);
+    Ok(in_force
+        .into_iter()
+        .filter_map(|id| all.iter().find(|c| c.id == id))
+        .filter(|c| units.as_ref().is_none_or(|u| u.contains(&c.unit_id)))
+        .cloned()
+        .collect())
+}
+
+/// Whether an unlock of `pnr` may undo case `id` (`domain::locks::check_unlock_reference`); a
+/// case of a unit the actor may not see is as unknown as one that does not exist.
+fn unlock_reference(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    role: Role,
+    pnr: &str,
+    id: i64,
+) -> Result<Result<i64, locks::UnlockRefError>, ServiceError> {
+    let units = visible_units(ctx, role);
+    let all = citizen_cases(conn, pnr)?;
+    if !all
+        .iter()
+        .any(|c| c.id == id && units.as_ref().is_none_or(|u| u.contains(&c.unit_id)))
+    {
+        return Ok(Err(locks::UnlockRefError::Unknown));
+    }
+    let facts: Vec<locks::CaseFact> = all.iter().map(case_fact).collect();
+    Ok(locks::check_unlock_reference(id, &facts).map(|()| id))
+}
+
+/// The review-responsible person named by name, e-mail and HSA-ID (no user chosen): allowed on
+/// paper and API cases from a unit that has no users in Kontospärr.
+fn named_responsible(
+    conn: &mut DbConnection,
+    e: &mut FieldErrors,
+    row: &mut CaseRow,
+    input: &CaseInput,
+) -> Result<(), ServiceError> {
+    row.review_responsible_name.clear();
+    row.review_responsible_email.clear();
+    row.review_responsible_hsa_id.clear();
+    let typed = [
+        &input.review_responsible_name,
+        &input.review_responsible_email,
+        &input.review_responsible_hsa_id,
+    ]
+    .iter()
+    .any(|v| !v.trim().is_empty());
+    if !typed || row.review_responsible_user_id.is_some() || row.kind != Kind::Lock {
+        return Ok(());
+    }
+    if !matches!(
+        row.channel,
+        Channel::Paper | Channel::Api | Channel::Emergency
+    ) {
+        e.add(
+            "review_responsible_name",
+            "Välj en person på enheten som ansvarig för omprövningen.",
+        );
+        return Ok(());
+    }
+    if row.unit_id != 0 && !users::members_of(conn, row.unit_id)?.is_empty() {
+        e.add(
+            "review_responsible_name",
+            "Enheten har användare i Kontospärr: välj en av dem som ansvarig för omprövningen.",
+        );
+        return Ok(());
+    }
+    let name = crate::service::line_field(
+        e,
+        "review_responsible_name",
+        &input.review_responsible_name,
+        SHORT_MAX,
+        true,
+    );
+    let email = input.review_responsible_email.trim().to_string();
+    if !crate::domain::validate::email(&email) {
+        e.add("review_responsible_email", crate::messages::EMAIL_INVALID);
+    }
+    let hsa = match crate::domain::HsaId::parse(&input.review_responsible_hsa_id) {
+        Ok(h) => h.to_string(),
+        Err(err) => {
+            e.add("review_responsible_hsa_id", crate::messages::hsa_id(err));
+            String::new()
+        }
+    };
+    row.review_responsible_name = name;
+    row.review_responsible_email = email.chars().take(254).collect();
+    row.review_responsible_hsa_id = hsa;
+    Ok(())
 }
 
 /// The mandatory fields still missing (for signing and submitting).
@@ -480,7 +588,7 @@ pub fn missing_fields(row: &CaseRow) -> FieldErrors {
         {
             e.add("situation_other", "Beskriv den andra situationen.");
         }
-        if row.review_responsible_user_id.is_none() {
+        if row.review_responsible_user_id.is_none() && row.review_responsible_name.is_empty() {
             e.add(
                 "review_responsible_user_id",
                 "Välj vem som ansvarar för omprövningen om tre månader.",

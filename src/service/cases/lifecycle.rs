@@ -23,6 +23,7 @@ pub fn create_draft(
             signed: false,
             complete: false,
             checklist_done: false,
+            lifted: false,
         },
     )
     .map_err(|e| ServiceError::Refused(e.message()))?;
@@ -31,6 +32,7 @@ pub fn create_draft(
         let mut errors = apply_input(c, ctx, role, &mut row, input)?;
         // The decision is signed today at the earliest.
         check_journal_note(&mut errors, &row, today, wf.journal_note_max_age_days);
+        check_duplicate(c, ctx, role, &mut row, &input.duplicate_reason, &mut errors)?;
         errors.into_result()?;
         let id = cases::insert(c, &row)?;
         row.id = id;
@@ -42,6 +44,7 @@ pub fn create_draft(
             "case_create",
             Some((Action::Create.label(), "")),
         )?;
+        note_duplicate(c, ctx, &row)?;
         Ok(id)
     })
 }
@@ -60,8 +63,18 @@ pub fn update_draft(
         let mut staged = row.clone();
         let mut errors = apply_input(c, ctx, role, &mut staged, input)?;
         check_journal_note(&mut errors, &staged, today, wf.journal_note_max_age_days);
+        let reason_before = row.duplicate_reason.clone();
+        check_duplicate(
+            c,
+            ctx,
+            role,
+            &mut staged,
+            &input.duplicate_reason,
+            &mut errors,
+        )?;
         errors.into_result()?;
         let unsign = staged.decider_user_id.is_some();
+        let new_reason = staged.duplicate_reason != reason_before;
         act(
             c,
             ctx,
@@ -102,7 +115,12 @@ pub fn update_draft(
                 Ok(())
             },
         )
-        .map(|_| ())
+        .and_then(|saved| {
+            if new_reason {
+                note_duplicate(c, ctx, &saved)?;
+            }
+            Ok(())
+        })
     })
 }
 
@@ -230,6 +248,8 @@ pub fn check_item(
     if label.is_empty() {
         return Err(ServiceError::NotFound);
     }
+    // The item's text without the catalogue's number (the screen numbers only what applies).
+    let label = label.split_once(". ").map_or(label, |(_, text)| text);
     let mut e = FieldErrors::default();
     let note = text_field(&mut e, "note", note, SHORT_MAX, false);
     if item == "identity_by_phone" && note.is_empty() {
@@ -313,12 +333,15 @@ pub fn check_item(
     })
 }
 
+/// Returns the case for completion with a reason; the clinician who filed it and the unit's
+/// manager get a notice without personal data (through the outbox, in the same transaction).
 pub fn return_case(
     conn: &mut DbConnection,
     ctx: &Ctx,
     id: i64,
     version: i32,
     reason: &str,
+    wf: &Workflow,
 ) -> Result<(), ServiceError> {
     let mut e = FieldErrors::default();
     let reason = text_field(&mut e, "reason", reason, TEXT_MAX, true);
@@ -339,7 +362,7 @@ pub fn return_case(
                 Ok(())
             },
         )
-        .map(|_| ())
+        .and_then(|row| crate::service::notices::returned(c, ctx, &row, wf))
     })
 }
 
@@ -386,13 +409,16 @@ pub(super) fn assign_diary_number(
     Ok(number)
 }
 
-/// External references typed by the handler at execution.
+/// What the handler gives when recording an execution: the helpdesk reference and the
+/// confirmation that the step is done in 1177 (the Plexus note comes after, once the diary
+/// number exists: `record_plexus`).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct ExecuteInput {
     #[serde(default)]
     pub helpdesk_ref: String,
+    /// "Jag har låst/låst upp inloggningen i personalverktyget" (a checkbox).
     #[serde(default)]
-    pub plexus_ref: String,
+    pub confirmed: bool,
     #[serde(default)]
     pub version: i32,
 }
@@ -414,10 +440,33 @@ pub fn execute(
         SHORT_MAX,
         false,
     );
-    let plexus = text_field(&mut e, "plexus_ref", &input.plexus_ref, SHORT_MAX, false);
-    e.into_result()?;
+    for (f, m) in locks::execution_errors(input.confirmed, &helpdesk, wf.require_helpdesk_ref) {
+        e.add(f, m);
+    }
     let actor_id = ctx.actor()?.user_id;
     with_case(conn, ctx, id, "execute", |c, row, role| {
+        // Another role's attempt is a refusal (logged) before anything it typed is judged.
+        if role != Role::Handler {
+            return Err(ctx.denial(
+                Access::HandleCases,
+                Refusal::Role,
+                Some(format!("case:{}", row.id)),
+                Some(row.citizen_pnr.clone()),
+                None,
+            ));
+        }
+        e.into_result()?;
+        // An unlock still undoes a lock in force: another unlock may have lifted it meanwhile.
+        if let (Kind::Unlock, Some(rid)) = (row.kind, row.related_case_id) {
+            let all = citizen_cases(c, &row.citizen_pnr)?;
+            let facts: Vec<locks::CaseFact> = all.iter().map(case_fact).collect();
+            if let Err(err) = locks::check_unlock_reference(rid, &facts) {
+                return Err(ServiceError::Refused(format!(
+                    "{} Upplåsningen kan inte verkställas; återkalla den eller returnera den för komplettering.",
+                    err.message()
+                )));
+            }
+        }
         let related = match row.related_case_id {
             Some(rid) => cases::get(c, rid)?.and_then(|r| r.diary_number),
             None => None,
@@ -445,11 +494,17 @@ pub fn execute(
                     r.review_due = Some(crate::domain::review::review_due(ctx.now));
                 }
                 r.helpdesk_ref = helpdesk.clone();
-                r.plexus_ref = plexus.clone();
                 Ok(())
             },
         )?;
-        let detail = format!("Diarienummer {number}.{detail_ref}");
+        let detail = format!(
+            "Diarienummer {number}.{detail_ref} Bekräftat verkställt i 1177 e-tjänster personalverktyg{}.",
+            if helpdesk.is_empty() {
+                String::new()
+            } else {
+                format!("; hjälpärende {helpdesk}")
+            }
+        );
         cases::add_event(
             c,
             row.id,
@@ -459,9 +514,19 @@ pub fn execute(
             "Registrerade diarienummer",
             &detail,
         )?;
-        // An executed unlock ends the lock's review cycle.
+        // An executed unlock ends its lock: no more review, no reminders. The lock's version
+        // moves on, so a review begun on the lock before this commits is a conflict.
         if let (Some(rid), true) = (row.related_case_id, row.kind == Kind::Unlock) {
-            cases::set_review_due(c, rid, None)?;
+            cases::end_review(c, rid, db::ts(ctx.now))?;
+            cases::add_event(
+                c,
+                rid,
+                db::ts(ctx.now),
+                Some(actor_id),
+                &ctx.actor()?.name,
+                "Låsningen hävdes genom upplåsning",
+                &format!("Upplåst genom {number}."),
+            )?;
         }
         crate::service::feedback::enqueue(c, ctx, &row, wf)?;
         Ok(number)
@@ -495,5 +560,58 @@ pub fn withdraw(
             },
         )
         .map(|_| ())
+    })
+}
+
+/// The Plexus note (002 §6, 11: "lägg diarienummer i Plexus"), recorded by the handler once the
+/// lock has its diary number (`domain::locks::plexus_due`).
+pub fn record_plexus(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    id: i64,
+    version: i32,
+    plexus_ref: &str,
+) -> Result<(), ServiceError> {
+    let mut e = FieldErrors::default();
+    let plexus = text_field(&mut e, "plexus_ref", plexus_ref, SHORT_MAX, true);
+    e.into_result()?;
+    with_case(conn, ctx, id, "plexus", |c, mut row, role| {
+        if role != Role::Handler {
+            return Err(ctx.denial(
+                Access::HandleCases,
+                Refusal::Role,
+                Some(format!("case:{}", row.id)),
+                Some(row.citizen_pnr.clone()),
+                None,
+            ));
+        }
+        if !locks::plexus_due(
+            &case_fact(&row),
+            row.diary_number.is_some(),
+            &row.plexus_ref,
+        ) {
+            return Err(ServiceError::Refused(
+                "Plexus antecknas för en verkställd låsning som har diarienummer, en gång.".into(),
+            ));
+        }
+        if row.version != version {
+            return Err(conflict(c, id)?);
+        }
+        row.plexus_ref = plexus.clone();
+        row.updated_at = db::ts(ctx.now);
+        if !cases::save(c, &row, version)? {
+            return Err(conflict(c, id)?);
+        }
+        record(
+            c,
+            ctx,
+            &row,
+            Some(role),
+            "case_plexus",
+            Some((
+                "Antecknade diarienumret i Plexus",
+                &format!("Plexus {plexus}."),
+            )),
+        )
     })
 }

@@ -4,6 +4,7 @@
 //! access, applies `domain::case::transition`, saves with optimistic concurrency and writes the
 //! timeline and the access log.
 
+mod citizen;
 mod emergency;
 mod input;
 mod lifecycle;
@@ -12,6 +13,7 @@ mod queries;
 mod review;
 
 pub use super::settings::Workflow;
+pub use citizen::*;
 pub use emergency::*;
 pub use input::*;
 pub use lifecycle::*;
@@ -25,6 +27,7 @@ use crate::db::{self, DbConnection, cases, org, users};
 use crate::domain::case::{self, Action, ActorKind, Channel, Facts, Kind, RequestedBy, Status};
 use crate::domain::diary::DiaryNumber;
 use crate::domain::grounds::{self, BASIS, NOT_INFORMED, REQUESTED_BY, RISKS, SITUATIONS};
+use crate::domain::locks;
 use crate::domain::{Personnummer, Role};
 use crate::register::{PopulationRegister, RegisterPerson};
 use chrono::NaiveDate;
@@ -70,10 +73,12 @@ fn facts(
     row: &CaseRow,
     checks: &[CaseCheck],
     provider: crate::domain::provider::Provider,
+    lifted: bool,
 ) -> Facts {
     let paper = row.channel == crate::domain::case::Channel::Paper;
     let done: Vec<&str> = checks.iter().map(|c| c.item.as_str()).collect();
     Facts {
+        lifted,
         actor: actor_kind(role),
         actor_is_decider: actor.is_decider,
         signed: row.decider_user_id.is_some() || (paper && !row.decider_name.is_empty()),
@@ -94,6 +99,43 @@ fn provider_of(
         None => None,
     };
     Ok(provider_facts(p.as_ref()))
+}
+
+/// At most this many of one citizen's cases are weighed by the cross-case rules (far above any
+/// real citizen's).
+const CITIZEN_CASES_MAX: i64 = 1000;
+
+/// A case as the cross-case rules (`domain::locks`) see it.
+pub(crate) fn case_fact(r: &CaseRow) -> locks::CaseFact {
+    locks::CaseFact {
+        id: r.id,
+        kind: r.kind,
+        status: r.status,
+        executed: r.executed_at.is_some(),
+        undoes: r.related_case_id,
+    }
+}
+
+/// Every case of a citizen (every unit's: whether a lock is in force does not depend on who
+/// asks), newest first.
+pub(crate) fn citizen_cases(
+    conn: &mut DbConnection,
+    pnr: &str,
+) -> Result<Vec<CaseRow>, ServiceError> {
+    Ok(cases::for_citizen(conn, pnr, CITIZEN_CASES_MAX)?)
+}
+
+/// The executed unlock that lifted this lock (`domain::locks::lifted_by`), if any.
+pub(crate) fn lifting_unlock(
+    conn: &mut DbConnection,
+    row: &CaseRow,
+) -> Result<Option<CaseRow>, ServiceError> {
+    if row.kind != Kind::Lock || row.executed_at.is_none() {
+        return Ok(None);
+    }
+    let all = citizen_cases(conn, &row.citizen_pnr)?;
+    let facts: Vec<locks::CaseFact> = all.iter().map(case_fact).collect();
+    Ok(locks::lifted_by(row.id, &facts).and_then(|id| all.into_iter().find(|c| c.id == id)))
 }
 
 fn unit_code(conn: &mut DbConnection, unit_id: i64) -> Result<String, ServiceError> {
@@ -241,10 +283,11 @@ fn act(
     let checks = cases::checks(conn, row.id)?;
     let provider = provider_of(conn, &row)?;
     let from = status_of(&row)?;
+    let lifted = lifting_unlock(conn, &row)?.is_some();
     let to = case::transition(
         Some(from),
         action,
-        facts(actor, role, &row, &checks, provider),
+        facts(actor, role, &row, &checks, provider, lifted),
     )
     .map_err(|e| match e {
         // A step the role may not take at all (a clinician posting a handler's action) is
@@ -332,6 +375,10 @@ pub(crate) fn blank_row(ctx: &Ctx, kind: Kind, channel: Channel) -> CaseRow {
         updated_at: now,
         journal_note_reason: String::new(),
         journal_sealing_answered: false,
+        duplicate_reason: String::new(),
+        review_responsible_name: String::new(),
+        review_responsible_email: String::new(),
+        review_responsible_hsa_id: String::new(),
     }
 }
 

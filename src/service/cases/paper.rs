@@ -17,19 +17,15 @@ pub fn register_paper(
     db::write_tx(conn, |c| {
         let mut row = blank_row(ctx, kind, Channel::Paper);
         let mut e = apply_input(c, ctx, Role::Handler, &mut row, input)?;
-        let today = swedish_today(ctx);
-        row.decider_name = text_field(&mut e, "decider_name", &input.decider_name, SHORT_MAX, true);
-        let decider = validate_decider(&mut e, &input.decider_role, &input.decider_hsa_id, false);
-        (row.decider_role, row.decider_hsa_id) = decider;
-        row.decided_on = parse_date(&mut e, "decided_on", &input.decided_on, today);
-        match row.decided_on {
-            None => {
-                if e.get("decided_on").is_none() {
-                    e.add("decided_on", "Ange beslutsdatum från blanketten.");
-                }
-            }
-            Some(d) => check_journal_note(&mut e, &row, d, wf.journal_note_max_age_days),
-        }
+        keyed_decider(ctx, &mut e, &mut row, input, wf.journal_note_max_age_days);
+        check_duplicate(
+            c,
+            ctx,
+            Role::Handler,
+            &mut row,
+            &input.duplicate_reason,
+            &mut e,
+        )?;
         if row.arrival_date.is_none() {
             e.add("arrival_date", "Ange datumet på ankomststämpeln.");
         }
@@ -43,6 +39,7 @@ pub fn register_paper(
             signed: true,
             complete: true,
             checklist_done: false,
+            lifted: false,
         };
         let mut s = case::transition(None, Action::Create, h)
             .map_err(|e| ServiceError::Refused(e.message()))?;
@@ -74,6 +71,7 @@ pub fn register_paper(
                 &format!("Ankomststämpel {arrival}."),
             )),
         )?;
+        note_duplicate(c, ctx, &row)?;
         Ok(id)
     })
 }
@@ -106,4 +104,30 @@ pub(crate) fn validate_decider(
         },
     };
     (role, hsa)
+}
+
+/// The decider as keyed in from a written form (a paper form, or the form linked to an
+/// emergency lock): name, a role the instruction names and the decision date are mandatory, the
+/// HSA-ID well-formed when given, the date must parse and not lie in the future, and the journal
+/// note must fit the decision date.
+pub(super) fn keyed_decider(
+    ctx: &Ctx,
+    e: &mut FieldErrors,
+    row: &mut CaseRow,
+    input: &CaseInput,
+    journal_note_max_age_days: u32,
+) {
+    let today = swedish_today(ctx);
+    row.decider_name = text_field(e, "decider_name", &input.decider_name, SHORT_MAX, true);
+    let decider = validate_decider(e, &input.decider_role, &input.decider_hsa_id, false);
+    (row.decider_role, row.decider_hsa_id) = decider;
+    row.decided_on = parse_date(e, "decided_on", &input.decided_on, today);
+    match row.decided_on {
+        None => {
+            if e.get("decided_on").is_none() {
+                e.add("decided_on", "Ange beslutsdatum från blanketten.");
+            }
+        }
+        Some(d) => check_journal_note(e, row, d, journal_note_max_age_days),
+    }
 }

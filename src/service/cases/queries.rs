@@ -28,6 +28,13 @@ pub struct CaseView {
     pub name_match: Option<crate::domain::names::NameMatch>,
     /// The role this user would sign in on this case (a decider of the unit), if any.
     pub signer_role: Option<crate::domain::decider::DeciderRole>,
+    /// The executed unlock that lifted this lock (`domain::locks::lifted_by`).
+    pub lifted_by: Option<CaseRow>,
+    /// The lock's diary number still has to go into Plexus (handlers).
+    pub plexus_due: bool,
+    /// For handlers, on an incoming lock: the citizen's emergency locks waiting for their form,
+    /// which this form may be.
+    pub awaiting_form: Vec<CaseRow>,
 }
 
 /// How long after "Visa namnet" the case page keeps showing the name (the reveal itself is
@@ -150,6 +157,19 @@ pub fn view(
                 }
                 _ => None,
             };
+            let lifted_by = lifting_unlock(c, &row)?;
+            let awaiting_form = if handler
+                && row.kind == Kind::Lock
+                && row.channel != Channel::Emergency
+                && row.status.is_open()
+            {
+                let (d, rows) = duplicates_of(c, ctx, role, &row.citizen_pnr, Some(id))?;
+                rows.into_iter()
+                    .filter(|r| d.awaiting_form.contains(&r.id))
+                    .collect()
+            } else {
+                vec![]
+            };
             let mut case = row;
             // The register's protected flag masks the citizen as well.
             case.citizen_protected = protected;
@@ -157,8 +177,21 @@ pub fn view(
             let actions = case::available_actions(
                 case.status,
                 case.kind,
-                facts(ctx.actor()?, role, &case, &checks, provider_facts),
+                facts(
+                    ctx.actor()?,
+                    role,
+                    &case,
+                    &checks,
+                    provider_facts,
+                    lifted_by.is_some(),
+                ),
             );
+            let plexus_due = handler
+                && locks::plexus_due(
+                    &case_fact(&case),
+                    case.diary_number.is_some(),
+                    &case.plexus_ref,
+                );
             Ok(CaseView {
                 missing: missing_fields(&case),
                 applicable_checks: grounds::applicable_checks(
@@ -181,6 +214,9 @@ pub fn view(
                 actions,
                 name_match,
                 signer_role,
+                lifted_by,
+                plexus_due,
+                awaiting_form,
             })
         },
     )
@@ -291,6 +327,9 @@ pub struct FormChoices {
     pub members: Vec<User>,
     pub providers: Vec<CareProvider>,
     pub locks: Vec<CaseRow>,
+    /// For a new lock: the citizen's locks in force and open lock cases it would duplicate, as
+    /// the user may see them (`duplicates_of`).
+    pub existing: Vec<CaseRow>,
 }
 
 pub fn form_choices(
@@ -299,6 +338,7 @@ pub fn form_choices(
     unit_id: Option<i64>,
     kind: &str,
     pnr: &str,
+    this_case: Option<i64>,
 ) -> Result<FormChoices, ServiceError> {
     let actor = ctx.actor()?;
     let role = creating_role(ctx, actor)?;
@@ -322,7 +362,7 @@ pub fn form_choices(
     // A form shown with a personnummer in it (a re-render, an edit) is a logged read of that
     // citizen. For an unlock it also proposes the earlier locks it may undo — only those the user
     // may see — and that lookup is logged even when none is found.
-    let locks = match Personnummer::parse(pnr, swedish_today(ctx)) {
+    let (locks, existing) = match Personnummer::parse(pnr, swedish_today(ctx)) {
         Ok(p) => {
             let digits = p.digits();
             let role = if actor.has(Role::Handler) {
@@ -331,26 +371,32 @@ pub fn form_choices(
                 role
             };
             db::write_tx(conn, |c| {
-                let (locks, mut e) = if kind == "unlock" {
+                let (locks, existing, mut e) = if kind == "unlock" {
                     let locks = proposed_locks(c, ctx, role, &digits)?;
                     let mut e = ctx.entry(Some(role), "unlock_form_locks", None);
                     e.detail = Some(format!("{} låsningar föreslogs", locks.len()));
-                    (locks, e)
+                    (locks, vec![], e)
                 } else {
-                    (vec![], ctx.entry(Some(role), "case_form_view", None))
+                    let (_, existing) = duplicates_of(c, ctx, role, &digits, this_case)?;
+                    (
+                        vec![],
+                        existing,
+                        ctx.entry(Some(role), "case_form_view", None),
+                    )
                 };
                 e.personnummer = Some(digits.clone());
                 ctx.log(c, &e)?;
-                Ok::<_, ServiceError>(locks)
+                Ok::<_, ServiceError>((locks, existing))
             })?
         }
-        Err(_) => vec![],
+        Err(_) => (vec![], vec![]),
     };
     Ok(FormChoices {
         units,
         members,
         providers: org::approved_providers(conn)?,
         locks,
+        existing,
     })
 }
 

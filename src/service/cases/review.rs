@@ -21,6 +21,7 @@ pub struct ReviewInput {
     pub version: Option<i32>,
 }
 
+#[derive(Debug)]
 pub enum Reviewed {
     /// Kept locked; the next review date.
     Kept(chrono::NaiveDate),
@@ -77,10 +78,11 @@ pub fn review(
             return Err(conflict(c, row.id)?);
         }
         let checks = cases::checks(c, id)?;
+        let lifted = lifting_unlock(c, &row)?.is_some();
         let rule = case::transition(
             Some(row.status),
             Action::Review,
-            facts(&actor, role, &row, &checks, provider_of(c, &row)?),
+            facts(&actor, role, &row, &checks, provider_of(c, &row)?, lifted),
         );
         match rule {
             Err(case::TransitionError::NotYours { .. }) => {
@@ -93,6 +95,11 @@ pub fn review(
                     Some(row.citizen_pnr.clone()),
                     None,
                 ));
+            }
+            Err(
+                err @ (case::TransitionError::Lifted | case::TransitionError::ReviewNotDecider),
+            ) => {
+                return Err(ServiceError::Refused(err.message()));
             }
             Err(_) => {
                 return Err(ServiceError::Refused(

@@ -21,7 +21,7 @@ pub(super) async fn call_page(
     let ctx = staff.ctx(state);
     state.authorize(&ctx, Access::HandleCases).await?;
     let ch = state
-        .run(move |c| cases::form_choices(c, &ctx, None, "lock", ""))
+        .run(move |c| cases::form_choices(c, &ctx, None, "lock", "", None))
         .await?;
     let units = ch
         .units
@@ -77,10 +77,17 @@ pub(super) async fn call(
     }
 }
 
+#[derive(serde::Deserialize)]
+pub(super) struct LinkQuery {
+    /// The incoming case whose data the form is (`?fran=ID`, from its page's offer).
+    fran: Option<i64>,
+}
+
 pub(super) async fn link_form_page(
     state: web::Data<AppState>,
     staff: HandlerStaff,
     id: web::Path<i64>,
+    q: web::Query<LinkQuery>,
 ) -> Result<HttpResponse, AppError> {
     let id = id.into_inner();
     let ctx = staff.ctx(&state);
@@ -88,7 +95,20 @@ pub(super) async fn link_form_page(
     let v = state
         .run(move |c| cases::view(c, &ctx, id, register.as_ref(), false))
         .await?;
-    let form = CaseInput::from_row(&v.case, crate::clock::swedish_today(state.clock.now()));
+    let today = crate::clock::swedish_today(state.clock.now());
+    let mut form = CaseInput::from_row(&v.case, today);
+    if let Some(from) = q.fran {
+        // The incoming case's data, as keyed in or sent (its read is logged like any case view),
+        // for the emergency case's version.
+        let ctx = staff.ctx(&state);
+        let register = state.register.clone();
+        let incoming = state
+            .run(move |c| cases::view(c, &ctx, from, register.as_ref(), false))
+            .await?;
+        form = CaseInput::from_row(&incoming.case, today);
+        form.version = v.case.version;
+        form.linked_from = from.to_string();
+    }
     form_page(
         &state,
         &staff,
@@ -111,7 +131,11 @@ pub(super) async fn link_form(
     let ctx = staff.ctx(&state);
     let input = form.0;
     let i2 = input.clone();
-    match state.run(move |c| cases::link_form(c, &ctx, id, &i2)).await {
+    let wf = cases::Workflow::from_config(&state.config);
+    match state
+        .run(move |c| cases::link_form(c, &ctx, id, &i2, &wf))
+        .await
+    {
         Ok(()) => Ok(see_other(format!("/arenden/{id}"))),
         Err(e) => {
             back_to_form(

@@ -16,6 +16,8 @@ pub(super) struct FormPage {
     members: Vec<Choice>,
     providers: Vec<Choice>,
     locks: Vec<Choice>,
+    /// A new lock's duplicates: (case id, number, status).
+    existing: Vec<(i64, String, &'static str)>,
     risks: Vec<Choice>,
     basis: Vec<Choice>,
     situations: Vec<Choice>,
@@ -53,9 +55,19 @@ pub(super) async fn form_page(
     let unit = form.unit_id.parse::<i64>().ok();
     let pnr = form.citizen_pnr.clone();
     let kind = form.kind.clone();
+    // The case the form edits (its own draft is no duplicate of itself).
+    let this_case = action
+        .strip_prefix("/arenden/")
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|id| id.parse::<i64>().ok());
     let ch = state
-        .run(move |c| cases::form_choices(c, &ctx, unit, &kind, &pnr))
+        .run(move |c| cases::form_choices(c, &ctx, unit, &kind, &pnr, this_case))
         .await?;
+    let existing = ch
+        .existing
+        .iter()
+        .map(|r| (r.id, cases::case_label(r), r.status.label()))
+        .collect();
     let units = ch
         .units
         .iter()
@@ -149,6 +161,7 @@ pub(super) async fn form_page(
         members,
         providers,
         locks,
+        existing,
         notice,
     };
     Ok(pages::render(status, &page))

@@ -6,6 +6,7 @@ mod diary;
 mod emergency;
 mod form;
 mod lists;
+mod now;
 mod page;
 mod paper;
 mod review;
@@ -15,6 +16,7 @@ use diary::*;
 use emergency::*;
 use form::*;
 use lists::*;
+use now::*;
 use page::*;
 use paper::*;
 use review::*;
@@ -51,6 +53,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/arenden/{id}/bilagor/{aid}", web::get().to(download))
         .route("/arenden/{id}/{action}", web::post().to(act))
         .route("/handlaggning", web::get().to(queue))
+        .route("/last-nu", web::get().to(now_form))
+        .route("/last-nu", web::post().to(now))
         .route("/sok", web::get().to(search_form))
         .route("/sok", web::post().to(search))
         .route("/nodtelefon", web::get().to(call_form))

@@ -1,7 +1,7 @@
 //! The case page and its actions.
 
 use super::*;
-use crate::domain::case::{Action, RequestedBy};
+use crate::domain::case::{Action, Channel, RequestedBy};
 
 #[derive(Template)]
 #[template(path = "cases/view.html")]
@@ -46,6 +46,24 @@ pub(super) struct ViewPage {
     name_diffs: Vec<String>,
     /// An emergency case's category in the helpdesk system, as recorded at the call.
     phone_category: String,
+    /// The page's step forms as typed (after a refusal).
+    typed: Typed,
+    /// The checklist is shown (being worked on, or done: who and when stays visible).
+    show_checks: bool,
+    /// Nothing is left to do on the case (executed, closed or withdrawn, nothing offered).
+    settled: bool,
+    /// The case's diary number or number, and of the unlock that lifted it.
+    lifted_by: Option<(i64, String, String)>,
+    awaiting_form: Vec<(i64, String)>,
+}
+
+/// The step forms' fields as typed.
+#[derive(Default)]
+pub(super) struct Typed {
+    helpdesk_ref: String,
+    confirmed: bool,
+    plexus_ref: String,
+    reason: String,
 }
 
 /// The steps the page offers, from `domain::case::available_actions`.
@@ -103,12 +121,14 @@ pub(super) fn view_page(
 ) -> ViewPage {
     let r = &v.case;
     let masked = r.citizen_protected && !v.name_revealed;
+    // Numbered as shown: only the items that apply, 1 to n (the catalogue's own numbers are not
+    // the screen's).
     let checks = grounds::CHECKS
         .iter()
         .filter(|(c, _)| v.applicable_checks.contains(c))
         .map(|(code, label)| CheckLine {
             code,
-            label,
+            label: label.split_once(". ").map_or(*label, |(_, text)| text),
             done: v.checks.iter().find(|x| x.item == *code).map(|x| {
                 let note = if x.note.is_empty() {
                     String::new()
@@ -210,6 +230,28 @@ pub(super) fn view_page(
         errors,
         created: local_time(&r.created_at),
         executed: r.executed_at.as_ref().map(local_time).unwrap_or_default(),
+        typed: Typed::default(),
+        show_checks: !v.applicable_checks.is_empty()
+            && (r.status == Status::Received || !v.checks.is_empty())
+            && r.channel != Channel::Emergency,
+        settled: v.actions.is_empty()
+            && !v.plexus_due
+            && matches!(
+                r.status,
+                Status::Executed | Status::Closed | Status::Withdrawn
+            ),
+        lifted_by: v.lifted_by.as_ref().map(|u| {
+            (
+                u.id,
+                cases::case_label(u),
+                u.executed_at.as_ref().map(local_time).unwrap_or_default(),
+            )
+        }),
+        awaiting_form: v
+            .awaiting_form
+            .iter()
+            .map(|e| (e.id, cases::case_label(e)))
+            .collect(),
         v,
     }
 }
@@ -239,6 +281,25 @@ pub(super) async fn show_case(
 pub(super) struct ShowQuery {
     /// `visa`: show a protected name this user has just revealed (POST `visa-namn`).
     namn: Option<String>,
+}
+
+/// The case page again after a refused step, with what the user typed in its form.
+async fn show_typed(
+    state: &AppState,
+    staff: &Staff,
+    id: i64,
+    notice: Option<String>,
+    errors: FieldErrors,
+    typed: Typed,
+) -> Result<HttpResponse, AppError> {
+    let ctx = staff.ctx(state);
+    let register = state.register.clone();
+    let v = state
+        .run(move |c| cases::view(c, &ctx, id, register.as_ref(), false))
+        .await?;
+    let mut page = view_page(staff, v, notice, errors);
+    page.typed = typed;
+    Ok(pages::render(StatusCode::CONFLICT, &page))
 }
 
 pub(super) async fn show(
@@ -284,6 +345,8 @@ pub(super) struct ActionForm {
     #[serde(default)]
     helpdesk_ref: String,
     #[serde(default)]
+    confirmed: bool,
+    #[serde(default)]
     plexus_ref: String,
 }
 
@@ -296,6 +359,13 @@ pub(super) async fn act(
     let (id, action) = path.into_inner();
     let ctx = staff.ctx(&state);
     let f = form.0;
+    // What was typed comes back with an error.
+    let typed = Typed {
+        helpdesk_ref: f.helpdesk_ref.clone(),
+        confirmed: f.confirmed,
+        plexus_ref: f.plexus_ref.clone(),
+        reason: f.reason.clone(),
+    };
     let prefix = cases::Workflow::from_config(&state.config);
     let result = match action.as_str() {
         "signera" => {
@@ -323,7 +393,7 @@ pub(super) async fn act(
         }
         "retur" => {
             state
-                .run(move |c| cases::return_case(c, &ctx, id, f.version, &f.reason))
+                .run(move |c| cases::return_case(c, &ctx, id, f.version, &f.reason, &prefix))
                 .await
         }
         "verifiera" => {
@@ -334,13 +404,18 @@ pub(super) async fn act(
         "verkstall" => {
             let input = ExecuteInput {
                 helpdesk_ref: f.helpdesk_ref,
-                plexus_ref: f.plexus_ref,
+                confirmed: f.confirmed,
                 version: f.version,
             };
             state
                 .run(move |c| cases::execute(c, &ctx, id, &input, &prefix))
                 .await
                 .map(|_| ())
+        }
+        "plexus" => {
+            state
+                .run(move |c| cases::record_plexus(c, &ctx, id, f.version, &f.plexus_ref))
+                .await
         }
         "aterkalla" => {
             state
@@ -352,8 +427,8 @@ pub(super) async fn act(
     match outcome(result)? {
         Outcome::Done(()) => Ok(see_other(format!("/arenden/{id}"))),
         Outcome::Notice(m) => {
-            show_case(&state, &staff, id, false, Some(m), FieldErrors::default()).await
+            show_typed(&state, &staff, id, Some(m), FieldErrors::default(), typed).await
         }
-        Outcome::Invalid(errors) => show_case(&state, &staff, id, false, None, errors).await,
+        Outcome::Invalid(errors) => show_typed(&state, &staff, id, None, errors, typed).await,
     }
 }

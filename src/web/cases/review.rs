@@ -89,6 +89,8 @@ pub(super) struct ReviewPage {
     not_informed: Vec<Choice>,
     errors: FieldErrors,
     notice: Option<String>,
+    /// Why this user cannot record the review now (a lifted lock, not a decider), said up front.
+    unavailable: Option<String>,
 }
 
 pub(super) async fn review_page(
@@ -109,9 +111,21 @@ pub(super) async fn review_page(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    let unavailable = if let Some(u) = &v.lifted_by {
+        Some(format!(
+            "Låsningen är redan hävd genom {} och omprövas inte längre.",
+            cases::case_label(u)
+        ))
+    } else if !v.actions.contains(&crate::domain::case::Action::Review) && v.role != Role::Handler {
+        Some(crate::domain::case::TransitionError::ReviewNotDecider.message())
+            .filter(|_| !staff.actor.is_decider)
+    } else {
+        None
+    };
     Ok(pages::render(
         status,
         &ReviewPage {
+            unavailable,
             l: staff.layout("Omprövning av låst inloggning"),
             id,
             diary: v.case.diary_number.clone().unwrap_or_default(),

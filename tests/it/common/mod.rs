@@ -579,6 +579,9 @@ pub mod flow {
             journal_sealing: "no".into(),
             review_responsible_user_id: responsible.to_string(),
             care_provider: "region".into(),
+            // Tests file several locks for one citizen: a duplicate is confirmed (the reason is
+            // kept only when there is one; `tests/it/lifecycle.rs` holds the rule itself).
+            duplicate_reason: "Testfall: ny låsning".into(),
             version: 1,
             ..Default::default()
         }
@@ -626,8 +629,8 @@ pub mod flow {
         cases::verify(c, &h, id, x).expect("verify");
         let x = v(c, id);
         let input = ExecuteInput {
-            helpdesk_ref: String::new(),
-            plexus_ref: String::new(),
+            helpdesk_ref: "RÄLS-1".into(),
+            confirmed: true,
             version: x,
         };
         cases::execute(c, &h, id, &input, &wf).expect("execute");

@@ -1,0 +1,180 @@
+//! One citizen across cases (`domain::locks`): whether a new lock duplicates a lock in force or
+//! an open lock case, and "who is locked now" for the handler answering the phone.
+
+use super::*;
+
+/// A new lock for `pnr` and what it would duplicate, as `role` may see it (a unit's staff only
+/// their units' cases: that a citizen is locked elsewhere is itself sensitive). Whether a lock
+/// is in force is decided over every unit's cases (an unlock of any unit lifts it).
+pub fn duplicates_of(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    role: Role,
+    pnr: &str,
+    this_case: Option<i64>,
+) -> Result<(locks::Duplicates, Vec<CaseRow>), ServiceError> {
+    let all = citizen_cases(conn, pnr)?;
+    let facts: Vec<locks::CaseFact> = all.iter().map(case_fact).collect();
+    let units = visible_units(ctx, role);
+    let seen = |id: &i64| {
+        all.iter()
+            .any(|c| c.id == *id && units.as_ref().is_none_or(|u| u.contains(&c.unit_id)))
+    };
+    let mut d = locks::duplicates(this_case, &facts);
+    d.in_force.retain(seen);
+    d.awaiting_form.retain(seen);
+    d.open.retain(seen);
+    let rows = all
+        .into_iter()
+        .filter(|c| d.in_force.contains(&c.id) || d.open.contains(&c.id))
+        .collect();
+    Ok((d, rows))
+}
+
+/// A case's number as people say it: its diary number, or "ärende nr N".
+pub fn case_label(r: &CaseRow) -> String {
+    r.diary_number
+        .clone()
+        .unwrap_or_else(|| format!("ärende nr {}", r.id))
+}
+
+/// A new lock that duplicates a lock in force or an open lock case is accepted only with a reason
+/// (`domain::locks::accept_new_lock`), which is kept on the case; the refusal is beside
+/// `duplicate_reason`, naming the cases it duplicates.
+pub(super) fn check_duplicate(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    role: Role,
+    row: &mut CaseRow,
+    reason: &str,
+    e: &mut FieldErrors,
+) -> Result<(), ServiceError> {
+    row.duplicate_reason.clear();
+    if row.kind != Kind::Lock || row.citizen_pnr.len() != 12 {
+        return Ok(());
+    }
+    let this = (row.id != 0).then_some(row.id);
+    let (d, rows) = duplicates_of(conn, ctx, role, &row.citizen_pnr, this)?;
+    if d.is_empty() {
+        return Ok(());
+    }
+    let reason = text_field(e, "duplicate_reason", reason, TEXT_MAX, false);
+    match locks::accept_new_lock(&d, &reason) {
+        Ok(()) => row.duplicate_reason = reason,
+        Err(m) => {
+            let named: Vec<String> = rows.iter().map(case_label).collect();
+            e.add(
+                "duplicate_reason",
+                format!("{m} Befintliga ärenden: {}.", named.join(", ")),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The timeline line for an accepted duplicate (nothing when it was none).
+pub(super) fn note_duplicate(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    row: &CaseRow,
+) -> Result<(), ServiceError> {
+    if row.duplicate_reason.is_empty() {
+        return Ok(());
+    }
+    cases::add_event(
+        conn,
+        row.id,
+        db::ts(ctx.now),
+        ctx.user_id(),
+        &ctx.principal.timeline_name(),
+        "Bekräftade ny låsning trots befintlig låsning eller öppet ärende",
+        &row.duplicate_reason,
+    )?;
+    Ok(())
+}
+
+/// One lock in force, as "who is locked now" shows it.
+pub struct LockNow {
+    pub case: CaseRow,
+    pub unit_name: String,
+}
+
+/// "Who is locked now" for one citizen.
+pub struct CitizenNow {
+    /// The personnummer as typed, canonical (for the page).
+    pub pnr: String,
+    /// Locks in force, newest first.
+    pub locked: Vec<LockNow>,
+    /// Locks lifted, with the unlock that lifted each.
+    pub lifted: Vec<(CaseRow, CaseRow)>,
+    /// Cases under way (not executed, not withdrawn).
+    pub under_way: Vec<CaseRow>,
+    /// The reader sees only their units' cases.
+    pub own_units_only: bool,
+}
+
+/// The citizen's state now (`domain::locks::now`): for handlers over every unit, for a unit's
+/// staff over their units' cases. The personnummer comes in a POST body; the read is logged
+/// naming the citizen, in the same transaction.
+pub fn citizen_now(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    input: &str,
+) -> Result<CitizenNow, ServiceError> {
+    let role = ctx.require(Access::ListCases)?;
+    let pnr = Personnummer::parse(input, swedish_today(ctx)).map_err(|e| {
+        let mut errors = FieldErrors::default();
+        errors.add("pnr", crate::messages::personnummer(e));
+        ServiceError::Invalid(errors)
+    })?;
+    let units = visible_units(ctx, role);
+    db::write_tx(conn, |c| {
+        let all = citizen_cases(c, &pnr.digits())?;
+        let facts: Vec<locks::CaseFact> = all.iter().map(case_fact).collect();
+        let state = locks::now(&facts);
+        let visible = |id: i64| {
+            all.iter()
+                .find(|r| r.id == id)
+                .filter(|r| units.as_ref().is_none_or(|u| u.contains(&r.unit_id)))
+                .cloned()
+        };
+        let mut locked = vec![];
+        for id in &state.in_force {
+            if let Some(case) = visible(*id) {
+                let unit_name = org::unit(c, case.unit_id)?
+                    .map(|u| u.name)
+                    .unwrap_or_default();
+                locked.push(LockNow { case, unit_name });
+            }
+        }
+        let lifted = state
+            .lifted
+            .iter()
+            .filter_map(|(l, u)| Some((visible(*l)?, visible(*u)?)))
+            .collect();
+        let under_way = state
+            .under_way
+            .iter()
+            .filter_map(|id| visible(*id))
+            .collect();
+        let mut e = ctx.entry(Some(role), "citizen_now", None);
+        e.personnummer = Some(pnr.digits());
+        e.detail = Some(format!(
+            "{} låsningar gäller ({})",
+            locked.len(),
+            if units.is_some() {
+                "egna enheters ärenden"
+            } else {
+                "alla enheters ärenden"
+            }
+        ));
+        ctx.log(c, &e)?;
+        Ok(CitizenNow {
+            pnr: pnr.canonical(),
+            locked,
+            lifted,
+            under_way,
+            own_units_only: units.is_some(),
+        })
+    })
+}
