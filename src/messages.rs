@@ -76,6 +76,13 @@ pub fn personnummer(e: PnrError) -> &'static str {
     }
 }
 
+/// The handler's search field held neither a personnummer nor a diary or case number.
+pub const SEARCH_TERM: &str = "Skriv ett personnummer (ÅÅÅÅMMDD-NNNN), ett diarienummer \
+     (till exempel KSD 2026-00042) eller ett ärendenummer (till exempel nr 123).";
+
+/// A list filter's date that is not a date.
+pub const LIST_DATE: &str = "Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-11-23.";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -23,3 +23,27 @@ layout-demo = practice environment with made-up people and known passwords. Neve
 layout-main-menu = Main menu
 layout-logout = Log out
 layout-footer = Kontospärr – locking and unlocking a citizen's login on 1177.se. All access is logged.
+
+# --- lists ---
+lists-filter-legend = Show cases
+lists-filter-status = Status
+lists-filter-kind = Kind
+lists-filter-channel = Channel
+lists-filter-unit = Unit
+lists-filter-all = All
+lists-filter-from = Changed from (YYYY-MM-DD)
+lists-filter-until = Changed up to and including (YYYY-MM-DD)
+lists-filter-submit = Show
+lists-filter-clear = Show all cases
+lists-filter-drafts = Drafts are shown only for your own unit's cases.
+lists-search-title = Search cases
+lists-search-intro = Search by personal identity number, diary number or case number. The search is logged with your name and the citizens shown.
+lists-search-label = Personal identity number, diary number or case number
+lists-search-hint = For example 19121212-1212, KSD 2026-00042 or nr 123.
+lists-search-submit = Search
+lists-search-heading = Cases for
+lists-search-none = No cases.
+lists-search-count = cases
+lists-pager-prev = Previous
+lists-pager-next = Next
+lists-pager-label = Pages

@@ -23,3 +23,27 @@ layout-demo = övningsmiljö med påhittade personer och kända lösenord. Anvä
 layout-main-menu = Huvudmeny
 layout-logout = Logga ut
 layout-footer = Kontospärr – låsning och upplåsning av invånarens inloggning på 1177.se. All åtkomst loggas.
+
+# --- lists ---
+lists-filter-legend = Visa ärenden
+lists-filter-status = Status
+lists-filter-kind = Typ
+lists-filter-channel = Kanal
+lists-filter-unit = Enhet
+lists-filter-all = Alla
+lists-filter-from = Ändrat från (ÅÅÅÅ-MM-DD)
+lists-filter-until = Ändrat till och med (ÅÅÅÅ-MM-DD)
+lists-filter-submit = Visa
+lists-filter-clear = Visa alla ärenden
+lists-filter-drafts = Utkast visas bara för den egna enhetens ärenden.
+lists-search-title = Sök ärenden
+lists-search-intro = Sök på personnummer, diarienummer eller ärendenummer. Sökningen loggas med ditt namn och de invånare som visas.
+lists-search-label = Personnummer, diarienummer eller ärendenummer
+lists-search-hint = Till exempel 19121212-1212, KSD 2026-00042 eller nr 123.
+lists-search-submit = Sök
+lists-search-heading = Ärenden för
+lists-search-none = Inga ärenden.
+lists-search-count = ärenden
+lists-pager-prev = Föregående
+lists-pager-next = Nästa
+lists-pager-label = Sidor

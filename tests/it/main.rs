@@ -10,6 +10,7 @@ mod auth_flow;
 mod browser;
 mod demo;
 mod hardening;
+mod lists;
 mod mail;
 mod operations;
 mod processes;

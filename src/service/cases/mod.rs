@@ -7,6 +7,7 @@
 mod emergency;
 mod input;
 mod lifecycle;
+mod lists;
 mod paper;
 mod queries;
 mod review;
@@ -15,6 +16,7 @@ pub use super::settings::Workflow;
 pub use emergency::*;
 pub use input::*;
 pub use lifecycle::*;
+pub use lists::*;
 pub use paper::*;
 pub use queries::*;
 pub use review::*;

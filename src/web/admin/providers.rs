@@ -16,15 +16,14 @@ pub(super) struct ProvidersPage {
 pub(super) async fn providers_page(
     state: &AppState,
     staff: &Staff,
-    page: Option<i64>,
+    cursor: Cursor<String>,
     form: ProviderInput,
     errors: FieldErrors,
     saved: bool,
 ) -> Result<HttpResponse, AppError> {
     let ctx = staff.ctx(state);
-    let offset = Pager::offset(page);
-    let (rows, total) = state
-        .run(move |conn| admin::providers_page(conn, &ctx, pages::PER_PAGE, offset))
+    let page = state
+        .run(move |conn| admin::providers_page(conn, &ctx, &cursor, pages::PER_PAGE))
         .await?;
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -35,8 +34,8 @@ pub(super) async fn providers_page(
         status,
         &ProvidersPage {
             l: staff.layout("Godkända privata vårdgivare"),
-            rows,
-            pager: Pager::new(page, total, String::new()),
+            pager: Pager::keyed(&page, "/admin/vardgivare", ""),
+            rows: page.rows,
             form,
             errors,
             saved,
@@ -52,7 +51,7 @@ pub(super) async fn providers(
     providers_page(
         &state,
         &staff,
-        query.sida,
+        Cursor::parse(query.efter.as_deref(), query.fore.as_deref()),
         ProviderInput::default(),
         FieldErrors::default(),
         query.sparad.is_some(),
@@ -74,7 +73,7 @@ pub(super) async fn add_provider(
     {
         Ok(_) => Ok(see_other("/admin/vardgivare?sparad=1")),
         Err(AppError::Service(ServiceError::Invalid(errors))) => {
-            providers_page(&state, &staff, None, input, errors, false).await
+            providers_page(&state, &staff, Cursor::First, input, errors, false).await
         }
         Err(e) => Err(e),
     }

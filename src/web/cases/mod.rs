@@ -87,7 +87,6 @@ fn item(r: &CaseRow) -> CaseItem {
 
 #[derive(serde::Deserialize)]
 struct ListQuery {
-    status: Option<String>,
     sida: Option<i64>,
     typ: Option<String>,
     ar: Option<i32>,
