@@ -99,7 +99,10 @@ pub fn list(
     let filter = filter.known();
     db::write_tx(conn, |c| {
         let page = cases::page_for_units(c, scope, &filter.db(), cursor, limit, COUNT_CAP)?;
-        let object = format!("arenden?{}&{}", filter.query(), cursor.describe());
+        let object = match filter.query() {
+            q if q.is_empty() => format!("arenden?{}", cursor.describe()),
+            q => format!("arenden?{q}&{}", cursor.describe()),
+        };
         log_list(c, ctx, role, "case_list_view", object, &page.rows)?;
         Ok(page)
     })
