@@ -270,22 +270,35 @@ fn timings(conn: &mut DbConnection, handler: i64, clinician: i64, n_cases: i64) 
     let register =
         kontosparr::register::FileRegister::demo(Utc::now().date_naive()).expect("register");
     let mid = n_cases / 2;
+    use kontosparr::db::page::Cursor;
+    let all = cases::ListFilter::default();
+    let submitted = cases::ListFilter {
+        status: Some("submitted".into()),
+        ..Default::default()
+    };
     time("case list, clinician, first page", 20, || {
-        cases::list(conn, &c, None, 50, 0).expect("list")
+        cases::list(conn, &c, &all, &Cursor::First, 50).expect("list")
     });
-    time("case list, clinician, page 2000", 20, || {
-        cases::list(conn, &c, None, 50, 50 * 1999).expect("list")
-    });
+    // Page 2000 by key: the rows after the middle case (what "Nästa" links to from there).
+    let middle = db::cases::get(conn, mid)
+        .expect("case")
+        .expect("middle case");
+    let deep = Cursor::After(middle.updated_at, middle.id);
+    time(
+        "case list, clinician, a page deep in the list (by key)",
+        20,
+        || cases::list(conn, &c, &all, &deep, 50).expect("list"),
+    );
     time("case list, handler, status=submitted", 20, || {
-        cases::list(conn, &h, Some("submitted"), 50, 0).expect("list")
+        cases::list(conn, &h, &submitted, &Cursor::First, 50).expect("list")
     });
     time("handler queue, first page", 20, || {
-        cases::queue(conn, &h, 50, 0).expect("queue")
+        cases::queue(conn, &h, &Cursor::First, 50).expect("queue")
     });
     let check = kontosparr::domain::personnummer::luhn(&[5, 0, 0, 1, 0, 1, 0, 0, 5]);
     let pnr = format!("19500101-005{check}");
     time("search by personnummer (logged)", 20, || {
-        cases::search_citizen(conn, &h, &pnr).expect("search")
+        cases::search(conn, &h, &pnr, &Cursor::First, 50).expect("search")
     });
     time("open a case (logged view)", 20, || {
         cases::view(conn, &h, mid, &register, false).expect("view")
@@ -294,7 +307,7 @@ fn timings(conn: &mut DbConnection, handler: i64, clinician: i64, n_cases: i64) 
         cases::diary(conn, &h, 2020, 50, 0).expect("diary")
     });
     time("review list (clinician)", 20, || {
-        kontosparr::service::cases::reviews(conn, &c, true, 50, 0).expect("reviews")
+        kontosparr::service::cases::reviews(conn, &c, true, &Cursor::First, 50).expect("reviews")
     });
     time("access log, newest page", 20, || {
         db::audit::latest(conn, 50, 0).expect("log")

@@ -105,6 +105,14 @@ pub const AUDIT_OUTCOME: &str = "Välj ett resultat.";
 pub const AUDIT_SAMPLE_OUTSIDE: &str =
     "Urvalet hör inte till perioden. Dra ett nytt urval för perioden.";
 
+// --- lists ---
+/// The handler's search field held neither a personnummer nor a diary or case number.
+pub const SEARCH_TERM: &str = "Skriv ett personnummer (ÅÅÅÅMMDD-NNNN), ett diarienummer \
+     (till exempel KSD 2026-00042) eller ett ärendenummer (till exempel nr 123).";
+
+/// A list filter's date that is not a date.
+pub const LIST_DATE: &str = "Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-11-23.";
+
 #[cfg(test)]
 mod tests {
     use super::*;

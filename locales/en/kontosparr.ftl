@@ -187,6 +187,7 @@ admin-back-to-units = Back to units
 admin-users-title = Users
 admin-users-search = Search by name or HSA-ID
 admin-users-search-submit = Search
+list-count-more-than = More than { $n }.
 admin-users-count = { $n ->
     [one] { $n } user.
    *[other] { $n } users.
@@ -517,3 +518,28 @@ lifecycle-now-under-way = Cases being handled
 notice-returned-subject = A case in Kontospärr has been returned for completion
 notice-returned-line-1 = The lock and log service has returned a case from your unit for completion.
 notice-returned-line-2 = Log in to Kontospärr and open the case to see what is missing, complete it and send it again.
+
+
+# --- lists ---
+lists-filter-legend = Show cases
+lists-filter-status = Status
+lists-filter-kind = Kind
+lists-filter-channel = Channel
+lists-filter-unit = Unit
+lists-filter-all = All
+lists-filter-from = Changed from (YYYY-MM-DD)
+lists-filter-until = Changed up to and including (YYYY-MM-DD)
+lists-filter-submit = Show
+lists-filter-clear = Show all cases
+lists-filter-drafts = Drafts are shown only for your own unit's cases.
+lists-search-title = Search cases
+lists-search-intro = Search by personal identity number, diary number or case number. The search is logged with your name and the citizens shown.
+lists-search-label = Personal identity number, diary number or case number
+lists-search-hint = For example 19121212-1212, KSD 2026-00042 or nr 123.
+lists-search-submit = Search
+lists-search-heading = Cases for
+lists-search-none = No cases.
+lists-search-count = cases
+lists-pager-prev = Previous
+lists-pager-next = Next
+lists-pager-label = Pages

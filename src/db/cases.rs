@@ -2,6 +2,7 @@
 
 use super::DbConnection;
 use super::models::{CaseCheck, CaseEvent, CaseRow};
+use super::page::{self, Count, CountOf, Cursor, Page};
 use super::schema::{case_checks, case_events, cases, diary_counters};
 use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
@@ -64,58 +65,195 @@ pub fn save(conn: &mut DbConnection, row: &CaseRow, expected_version: i32) -> Qu
     Ok(n == 1)
 }
 
-/// A page of cases for some units (None: all), newest change first, optionally one status.
-pub fn page_for_units(
-    conn: &mut DbConnection,
-    unit_ids: Option<&[i64]>,
-    status: Option<&str>,
-    limit: i64,
-    offset: i64,
-) -> QueryResult<(Vec<CaseRow>, i64)> {
-    let mut count = cases::table.into_boxed();
-    let mut rows = cases::table.into_boxed();
-    if let Some(u) = unit_ids {
-        count = count.filter(cases::unit_id.eq_any(u.to_vec()));
-        rows = rows.filter(cases::unit_id.eq_any(u.to_vec()));
-    }
-    if let Some(s) = status {
-        count = count.filter(cases::status.eq(s.to_string()));
-        rows = rows.filter(cases::status.eq(s.to_string()));
-    }
-    let total = count.count().get_result(conn)?;
-    let rows = rows
-        .order((cases::updated_at.desc(), cases::id.desc()))
-        .limit(limit)
-        .offset(offset)
-        .select(CaseRow::as_select())
-        .load(conn)?;
-    Ok((rows, total))
+/// Whose cases a list shows.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope<'a> {
+    /// These units' cases (clinicians, managers, chief physicians).
+    Units(&'a [i64]),
+    /// Every unit's cases except other units' drafts (handlers: a draft is its unit's own work
+    /// until it is submitted). The slice is the handler's own units.
+    Handler(&'a [i64]),
+    /// The chefläkare's (SPEC §1): these units' lock decisions once sent — never a draft or an
+    /// unlock.
+    ChiefPhysician(&'a [i64]),
 }
 
-/// The handler's queue: cases in these statuses, oldest submission first.
+/// The filters of the case list; each has an index that begins with it and ends with the sort
+/// key (`updated_at`, `id`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseFilter {
+    pub status: Option<String>,
+    pub kind: Option<String>,
+    pub channel: Option<String>,
+    pub unit_id: Option<i64>,
+    /// Last changed at or after.
+    pub from: Option<NaiveDateTime>,
+    /// Last changed before.
+    pub until: Option<NaiveDateTime>,
+}
+
+type BoxedCases<'a> = cases::BoxedQuery<'a, <DbConnection as Connection>::Backend>;
+
+fn scoped<'a>(scope: Scope<'a>, f: &'a CaseFilter) -> BoxedCases<'a> {
+    let mut q = cases::table.into_boxed();
+    match scope {
+        Scope::Units(u) => q = q.filter(cases::unit_id.eq_any(u)),
+        Scope::Handler(own) => {
+            q = q.filter(cases::status.ne("draft").or(cases::unit_id.eq_any(own)));
+        }
+        Scope::ChiefPhysician(u) => {
+            q = q
+                .filter(cases::unit_id.eq_any(u))
+                .filter(cases::kind.eq("lock"))
+                .filter(cases::status.ne("draft"))
+                .filter(cases::submitted_at.is_not_null());
+        }
+    }
+    if let Some(s) = &f.status {
+        q = q.filter(cases::status.eq(s));
+    }
+    if let Some(k) = &f.kind {
+        q = q.filter(cases::kind.eq(k));
+    }
+    if let Some(c) = &f.channel {
+        q = q.filter(cases::channel.eq(c));
+    }
+    if let Some(u) = f.unit_id {
+        q = q.filter(cases::unit_id.eq(u));
+    }
+    if let Some(t) = f.from {
+        q = q.filter(cases::updated_at.ge(t));
+    }
+    if let Some(t) = f.until {
+        q = q.filter(cases::updated_at.lt(t));
+    }
+    q
+}
+
+/// Counts a query's rows up to `cap + 1` (`SELECT COUNT(*) FROM (… LIMIT cap+1)`).
+fn capped_count(conn: &mut DbConnection, q: BoxedCases<'_>, cap: i64) -> QueryResult<Count> {
+    let n: i64 = CountOf(q.select(cases::id).limit(cap + 1)).get_result(conn)?;
+    Ok(Count::of(n, cap))
+}
+
+/// A page of the case list, newest change first, by key (`updated_at`, `id`), with the count
+/// capped at `cap`.
+pub fn page_for_units(
+    conn: &mut DbConnection,
+    scope: Scope<'_>,
+    filter: &CaseFilter,
+    cursor: &Cursor<NaiveDateTime>,
+    limit: i64,
+    cap: i64,
+) -> QueryResult<Page<CaseRow, NaiveDateTime>> {
+    let count = capped_count(conn, scoped(scope, filter), cap)?;
+    page::fetch(
+        cursor,
+        limit,
+        |c, n| {
+            let q = scoped(scope, filter);
+            crate::keyset!(q, c, cases::updated_at, cases::id, desc)
+                .limit(n)
+                .select(CaseRow::as_select())
+                .load(conn)
+        },
+        |r| (r.updated_at, r.id),
+        count,
+    )
+}
+
+/// The statuses of the handler's queue, as the literal SQL of the partial index
+/// `cases_queue_open` (the query must spell the same predicate for the index to serve it).
+pub const QUEUE_STATUSES: &str = "status IN ('submitted', 'received', 'verified', 'form_pending')";
+
+/// The handler's queue: new, received and verified cases and emergency locks waiting for their
+/// form, oldest submission first, by key (`submitted_at`, `id`; every case in these statuses has
+/// been submitted).
 pub fn queue(
     conn: &mut DbConnection,
-    statuses: &[&str],
+    cursor: &Cursor<NaiveDateTime>,
     limit: i64,
-    offset: i64,
-) -> QueryResult<(Vec<CaseRow>, i64)> {
-    let st: Vec<String> = statuses.iter().map(|s| s.to_string()).collect();
-    let total = cases::table
-        .filter(cases::status.eq_any(st.clone()))
-        .count()
-        .get_result(conn)?;
-    let rows = cases::table
-        .filter(cases::status.eq_any(st))
-        .order((
-            cases::submitted_at.asc(),
-            cases::created_at.asc(),
-            cases::id.asc(),
-        ))
-        .limit(limit)
-        .offset(offset)
+    cap: i64,
+) -> QueryResult<Page<CaseRow, NaiveDateTime>> {
+    let open = || {
+        cases::table
+            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(QUEUE_STATUSES))
+            .into_boxed()
+    };
+    let count = capped_count(conn, open(), cap)?;
+    let submitted = cases::submitted_at.assume_not_null();
+    page::fetch(
+        cursor,
+        limit,
+        |c, n| {
+            let q = open();
+            crate::keyset!(q, c, submitted, cases::id, asc)
+                .limit(n)
+                .select(CaseRow::as_select())
+                .load(conn)
+        },
+        |r| (r.submitted_at.unwrap_or(r.created_at), r.id),
+        count,
+    )
+}
+
+/// A page of one citizen's cases, newest first, by id.
+pub fn page_for_citizen(
+    conn: &mut DbConnection,
+    pnr: &str,
+    scope: Scope<'_>,
+    cursor: &Cursor<()>,
+    limit: i64,
+    cap: i64,
+) -> QueryResult<Page<CaseRow, ()>> {
+    let none = CaseFilter::default();
+    let base = || scoped(scope, &none).filter(cases::citizen_pnr.eq(pnr));
+    let count = capped_count(conn, base(), cap)?;
+    page::fetch(
+        cursor,
+        limit,
+        |c, n| {
+            let q = base();
+            let q = match c {
+                Cursor::First => q.order(cases::id.desc()),
+                Cursor::After(_, i) => q.filter(cases::id.lt(*i)).order(cases::id.desc()),
+                Cursor::Before(_, i) => q.filter(cases::id.gt(*i)).order(cases::id.asc()),
+            };
+            q.limit(n).select(CaseRow::as_select()).load(conn)
+        },
+        |r| ((), r.id),
+        count,
+    )
+}
+
+/// The case with this diary number's year and sequence, if the scope shows it.
+pub fn by_diary_seq(
+    conn: &mut DbConnection,
+    year: i32,
+    seq: i64,
+    scope: Scope<'_>,
+) -> QueryResult<Option<CaseRow>> {
+    let none = CaseFilter::default();
+    scoped(scope, &none)
+        .filter(cases::diary_year.eq(year))
+        .filter(cases::diary_seq.eq(seq))
         .select(CaseRow::as_select())
-        .load(conn)?;
-    Ok((rows, total))
+        .first(conn)
+        .optional()
+}
+
+/// The case with this number (id), if the scope shows it.
+pub fn by_id_in(
+    conn: &mut DbConnection,
+    id: i64,
+    scope: Scope<'_>,
+) -> QueryResult<Option<CaseRow>> {
+    let none = CaseFilter::default();
+    scoped(scope, &none)
+        .filter(cases::id.eq(id))
+        .select(CaseRow::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// Every case of one citizen (newest first, at most `limit`).
@@ -279,38 +417,41 @@ pub fn waiting_for_form(
         .load(conn)
 }
 
-/// A page of locks with a review date, for some units (None: all), by due date.
+/// A page of locks with a review date, for some units, by due date (and id), by key; the count
+/// capped at `cap`.
 pub fn reviews_page(
     conn: &mut DbConnection,
-    unit_ids: Option<&[i64]>,
+    unit_ids: &[i64],
     ascending: bool,
+    cursor: &Cursor<chrono::NaiveDate>,
     limit: i64,
-    offset: i64,
-) -> QueryResult<(Vec<CaseRow>, i64)> {
+    cap: i64,
+) -> QueryResult<Page<CaseRow, chrono::NaiveDate>> {
+    // Only executed locks have a review date (an executed unlock clears its lock's), so the
+    // date alone selects them and the (unit_id, review_due, id) index serves the query.
     let base = || {
-        // Only executed locks have a review date (an executed unlock clears its lock's), so the
-        // date alone selects them and the (unit_id, review_due) index serves the query.
-        let mut q = cases::table
+        cases::table
             .filter(cases::review_due.is_not_null())
-            .into_boxed();
-        if let Some(u) = unit_ids {
-            q = q.filter(cases::unit_id.eq_any(u.to_vec()));
-        }
-        q
+            .filter(cases::unit_id.eq_any(unit_ids))
+            .into_boxed()
     };
-    let total = base().count().get_result(conn)?;
-    let q = base();
-    let q = if ascending {
-        q.order((cases::review_due.asc(), cases::id.asc()))
-    } else {
-        q.order((cases::review_due.desc(), cases::id.desc()))
-    };
-    let rows = q
-        .limit(limit)
-        .offset(offset)
-        .select(CaseRow::as_select())
-        .load(conn)?;
-    Ok((rows, total))
+    let count = capped_count(conn, base(), cap)?;
+    let due = cases::review_due.assume_not_null();
+    page::fetch(
+        cursor,
+        limit,
+        |c, n| {
+            let q = base();
+            let q = if ascending {
+                crate::keyset!(q, c, due, cases::id, asc)
+            } else {
+                crate::keyset!(q, c, due, cases::id, desc)
+            };
+            q.limit(n).select(CaseRow::as_select()).load(conn)
+        },
+        |r| (r.review_due.unwrap_or_default(), r.id),
+        count,
+    )
 }
 
 pub fn set_review_due(
@@ -322,37 +463,6 @@ pub fn set_review_due(
         .set(cases::review_due.eq(due))
         .execute(conn)
         .map(|_| ())
-}
-
-/// The chefläkare's case list (SPEC §1): locks of these units once sent — never a draft or an
-/// unlock — newest change first.
-pub fn chief_physician_page(
-    conn: &mut DbConnection,
-    unit_ids: &[i64],
-    status: Option<&str>,
-    limit: i64,
-    offset: i64,
-) -> QueryResult<(Vec<CaseRow>, i64)> {
-    let base = || {
-        let mut q = cases::table
-            .filter(cases::unit_id.eq_any(unit_ids.to_vec()))
-            .filter(cases::kind.eq("lock"))
-            .filter(cases::status.ne("draft"))
-            .filter(cases::submitted_at.is_not_null())
-            .into_boxed();
-        if let Some(s) = status {
-            q = q.filter(cases::status.eq(s.to_string()));
-        }
-        q
-    };
-    let total = base().count().get_result(conn)?;
-    let rows = base()
-        .order((cases::updated_at.desc(), cases::id.desc()))
-        .limit(limit)
-        .offset(offset)
-        .select(CaseRow::as_select())
-        .load(conn)?;
-    Ok((rows, total))
 }
 
 /// Whether this user recorded this timeline action on the case since `since`.

@@ -11,11 +11,13 @@ pub mod login_throttle;
 pub mod models;
 pub mod org;
 pub mod outbox;
+pub mod page;
 pub mod reminders;
 pub mod schema;
 pub mod sessions;
 pub mod settings;
 pub mod types;
+pub mod unit_cache;
 pub mod users;
 
 use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
@@ -208,6 +210,32 @@ pub fn checkout(pool: &Pool) -> Result<PooledConn, DbError> {
     Ok(pool.get_timeout(timeout)?)
 }
 
+/// Counts the connections handed out by the pools of one database URL (a request takes one:
+/// tests hold it to that).
+#[derive(Debug)]
+struct CheckoutCounter(std::sync::Arc<std::sync::atomic::AtomicU64>);
+
+impl r2d2::HandleEvent for CheckoutCounter {
+    fn handle_checkout(&self, _: r2d2::event::CheckoutEvent) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+type Counters = std::collections::BTreeMap<String, std::sync::Arc<std::sync::atomic::AtomicU64>>;
+static CHECKOUTS: std::sync::Mutex<Counters> = std::sync::Mutex::new(Counters::new());
+
+fn checkout_counter(url: &str) -> std::sync::Arc<std::sync::atomic::AtomicU64> {
+    match CHECKOUTS.lock() {
+        Ok(mut m) => m.entry(url.to_string()).or_default().clone(),
+        Err(_) => Default::default(),
+    }
+}
+
+/// How many connections the pools of `url` have handed out in this process.
+pub fn checkouts(url: &str) -> u64 {
+    checkout_counter(url).load(std::sync::atomic::Ordering::Relaxed)
+}
+
 fn outage_suspected() -> bool {
     SUSPECT_UNTIL_MS.load(std::sync::atomic::Ordering::Relaxed) > Utc::now().timestamp_millis()
 }
@@ -255,6 +283,7 @@ pub fn pool_with_timeout(url: &str, max_size: u32, timeout: Duration) -> Result<
         // `is_valid` makes a round trip only while an outage is suspected; otherwise `has_broken`
         // drops bad connections when they come back.
         .test_on_check_out(true)
+        .event_handler(Box::new(CheckoutCounter(checkout_counter(url))))
         .build(Manager::new(target))?;
     Ok(p)
 }

@@ -2,6 +2,7 @@
 
 use super::DbConnection;
 use super::models::{CareProvider, Unit};
+use super::page::{self, Count, CountOf, Cursor, Page};
 use super::schema::{care_providers, units, user_units};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -21,29 +22,48 @@ pub struct UnitData<'a> {
     pub updated_at: NaiveDateTime,
 }
 
+/// Every unit by name (from the request's unit cache when one is installed, see
+/// `db::unit_cache`).
 pub fn all_units(conn: &mut DbConnection) -> QueryResult<Vec<Unit>> {
+    Ok(super::unit_cache::all_or(conn, load_units)?.to_vec())
+}
+
+fn load_units(conn: &mut DbConnection) -> QueryResult<Vec<Unit>> {
     units::table
-        .order(units::name.asc())
+        .order((units::name.asc(), units::id.asc()))
         .select(Unit::as_select())
         .load(conn)
 }
 
+/// A page of units by name (and id), by key; the count capped at `cap`.
 pub fn units_page(
     conn: &mut DbConnection,
+    cursor: &Cursor<String>,
     limit: i64,
-    offset: i64,
-) -> QueryResult<(Vec<Unit>, i64)> {
-    let total = units::table.count().get_result(conn)?;
-    let rows = units::table
-        .order((units::name.asc(), units::id.asc()))
-        .limit(limit)
-        .offset(offset)
-        .select(Unit::as_select())
-        .load(conn)?;
-    Ok((rows, total))
+    cap: i64,
+) -> QueryResult<Page<Unit, String>> {
+    let n: i64 = CountOf(units::table.select(units::id).limit(cap + 1)).get_result(conn)?;
+    page::fetch(
+        cursor,
+        limit,
+        |c, n| {
+            let q = units::table.into_boxed();
+            crate::keyset!(q, c, units::name, units::id, asc)
+                .limit(n)
+                .select(Unit::as_select())
+                .load(conn)
+        },
+        |u| (u.name.clone(), u.id),
+        Count::of(n, cap),
+    )
 }
 
+/// One unit (from the request's unit cache when one is installed).
 pub fn unit(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Unit>> {
+    if super::unit_cache::current().is_some() {
+        let all = super::unit_cache::all_or(conn, load_units)?;
+        return Ok(all.iter().find(|u| u.id == id).cloned());
+    }
     units::table
         .find(id)
         .select(Unit::as_select())
@@ -64,6 +84,7 @@ pub fn insert_unit(
     d: &UnitData<'_>,
     at: NaiveDateTime,
 ) -> QueryResult<i64> {
+    super::unit_cache::changed();
     diesel::insert_into(units::table)
         .values((d, units::created_at.eq(at)))
         .execute(conn)?;
@@ -74,6 +95,7 @@ pub fn insert_unit(
 }
 
 pub fn update_unit(conn: &mut DbConnection, id: i64, d: &UnitData<'_>) -> QueryResult<()> {
+    super::unit_cache::changed();
     diesel::update(units::table.find(id))
         .set(d)
         .execute(conn)
@@ -87,19 +109,32 @@ pub fn member_count(conn: &mut DbConnection, unit_id: i64) -> QueryResult<i64> {
         .get_result(conn)
 }
 
+/// A page of care providers by name (and id), by key; the count capped at `cap`.
 pub fn providers_page(
     conn: &mut DbConnection,
+    cursor: &Cursor<String>,
     limit: i64,
-    offset: i64,
-) -> QueryResult<(Vec<CareProvider>, i64)> {
-    let total = care_providers::table.count().get_result(conn)?;
-    let rows = care_providers::table
-        .order((care_providers::name.asc(), care_providers::id.asc()))
-        .limit(limit)
-        .offset(offset)
-        .select(CareProvider::as_select())
-        .load(conn)?;
-    Ok((rows, total))
+    cap: i64,
+) -> QueryResult<Page<CareProvider, String>> {
+    let n: i64 = CountOf(
+        care_providers::table
+            .select(care_providers::id)
+            .limit(cap + 1),
+    )
+    .get_result(conn)?;
+    page::fetch(
+        cursor,
+        limit,
+        |c, n| {
+            let q = care_providers::table.into_boxed();
+            crate::keyset!(q, c, care_providers::name, care_providers::id, asc)
+                .limit(n)
+                .select(CareProvider::as_select())
+                .load(conn)
+        },
+        |p| (p.name.clone(), p.id),
+        Count::of(n, cap),
+    )
 }
 
 pub fn provider(conn: &mut DbConnection, id: i64) -> QueryResult<Option<CareProvider>> {

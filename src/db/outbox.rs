@@ -1,6 +1,7 @@
 //! The mail outbox: one row per message, claimed by one delivery worker at a time.
 
 use super::DbConnection;
+use super::page::{self, Count, CountOf, Cursor, Page};
 use super::schema::{outbox, unit_certificates};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -217,21 +218,31 @@ pub fn for_case(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<Delive
 
 pub fn failed_page(
     conn: &mut DbConnection,
+    cursor: &Cursor<()>,
     limit: i64,
-    offset: i64,
-) -> QueryResult<(Vec<Delivery>, i64)> {
-    let total = outbox::table
-        .filter(outbox::status.eq("failed"))
-        .count()
-        .get_result(conn)?;
-    let rows = outbox::table
-        .filter(outbox::status.eq("failed"))
-        .order(outbox::id.desc())
-        .limit(limit)
-        .offset(offset)
-        .select(Delivery::as_select())
-        .load(conn)?;
-    Ok((rows, total))
+    cap: i64,
+) -> QueryResult<Page<Delivery, ()>> {
+    let failed = || {
+        outbox::table
+            .filter(outbox::status.eq("failed"))
+            .into_boxed()
+    };
+    let n: i64 = CountOf(failed().select(outbox::id).limit(cap + 1)).get_result(conn)?;
+    page::fetch(
+        cursor,
+        limit,
+        |c, n| {
+            let q = failed();
+            let q = match c {
+                Cursor::First => q.order(outbox::id.desc()),
+                Cursor::After(_, i) => q.filter(outbox::id.lt(*i)).order(outbox::id.desc()),
+                Cursor::Before(_, i) => q.filter(outbox::id.gt(*i)).order(outbox::id.asc()),
+            };
+            q.limit(n).select(Delivery::as_select()).load(conn)
+        },
+        |d| ((), d.id),
+        Count::of(n, cap),
+    )
 }
 
 /// Messages waiting to go (pending or being sent) and when the oldest of them was written.

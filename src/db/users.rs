@@ -2,6 +2,7 @@
 
 use super::DbConnection;
 use super::models::{NewUser, Unit, User};
+use super::page::{self, Count, CountOf, Cursor, Page};
 use super::schema::{enrolment_tokens, recovery_codes, units, user_roles, user_units, users};
 use crate::domain::Role;
 use chrono::NaiveDateTime;
@@ -108,28 +109,39 @@ pub fn set_lang(
 }
 
 /// A page of users, optionally filtered by name or HSA-ID, ordered by name.
+/// A page of staff whose name or HSA-ID contains `query`, by name (and id), by key; the count
+/// capped at `cap`.
 pub fn page(
     conn: &mut DbConnection,
     query: &str,
+    cursor: &Cursor<String>,
     limit: i64,
-    offset: i64,
-) -> QueryResult<(Vec<User>, i64)> {
+    cap: i64,
+) -> QueryResult<Page<User, String>> {
     let pattern = format!("%{}%", query.replace(['%', '_'], ""));
-    let filter = users::name
-        .like(pattern.clone())
-        .or(users::hsa_id.like(pattern.to_uppercase()));
-    let total = users::table
-        .filter(filter.clone())
-        .count()
-        .get_result(conn)?;
-    let rows = users::table
-        .filter(filter)
-        .order((users::name.asc(), users::id.asc()))
-        .limit(limit)
-        .offset(offset)
-        .select(User::as_select())
-        .load(conn)?;
-    Ok((rows, total))
+    let base = || {
+        users::table
+            .filter(
+                users::name
+                    .like(pattern.clone())
+                    .or(users::hsa_id.like(pattern.to_uppercase())),
+            )
+            .into_boxed()
+    };
+    let n: i64 = CountOf(base().select(users::id).limit(cap + 1)).get_result(conn)?;
+    page::fetch(
+        cursor,
+        limit,
+        |c, n| {
+            let q = base();
+            crate::keyset!(q, c, users::name, users::id, asc)
+                .limit(n)
+                .select(User::as_select())
+                .load(conn)
+        },
+        |u| (u.name.clone(), u.id),
+        Count::of(n, cap),
+    )
 }
 
 /// Users holding a role (for choosing a unit's verksamhetschef).

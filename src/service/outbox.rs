@@ -227,11 +227,16 @@ pub fn for_case(conn: &mut DbConnection, case_id: i64) -> Result<Vec<Delivery>, 
 pub fn failed_page(
     conn: &mut DbConnection,
     ctx: &Ctx,
+    cursor: &crate::db::page::Cursor<()>,
     limit: i64,
-    offset: i64,
-) -> Result<(Vec<Delivery>, i64), ServiceError> {
+) -> Result<crate::db::page::Page<Delivery, ()>, ServiceError> {
     ctx.require(super::Access::Administer)?;
-    Ok(outbox::failed_page(conn, limit, offset)?)
+    Ok(outbox::failed_page(
+        conn,
+        cursor,
+        limit,
+        crate::db::page::COUNT_CAP,
+    )?)
 }
 
 /// How many messages wait in the outbox.

@@ -199,6 +199,9 @@ async fn login(
         let candidate = state
             .run(move |conn| service::auth::login_lookup(conn, &hsa))
             .await?;
+        // The request's connection goes back to the pool for the hash (the last step takes one
+        // again).
+        crate::web::release_request_conn();
         let (candidate, password_ok) = web::block(move || {
             let ok = candidate.check_password(&pw);
             (candidate, ok)

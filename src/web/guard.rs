@@ -97,10 +97,18 @@ pub async fn guard(
     );
     let metrics = state.metrics.clone();
     let lang = std::cell::Cell::new(accept_language(req.headers()));
+    // One database connection serves the whole request (`AppState::run`); it goes back to the
+    // pool when the scope ends with the response.
     let mut res = REQUEST_ID
         .scope(
             id.clone(),
-            REQUEST_LANG.scope(lang, checked(req, next, state).instrument(span.clone())),
+            REQUEST_LANG.scope(
+                lang,
+                super::REQUEST_CONN.scope(
+                    std::cell::RefCell::new(None),
+                    checked(req, next, state).instrument(span.clone()),
+                ),
+            ),
         )
         .await?;
     if let Some(m) = metrics {
@@ -157,6 +165,20 @@ async fn checked(
         .cookie(state.cookie_name())
         .map(|c| c.value().to_string());
 
+    // A POST's body is read first (bounded in size and time), before the session's connection
+    // is taken: a body that trickles in never holds a database connection.
+    let sent_token = if req.method() == Method::POST && !is_api {
+        match read_post(&mut req, state.config.attachment_max_bytes).await {
+            Ok(token) => Some(token),
+            Err(e) => {
+                tracing::warn!(path = %log_path(req.path()), reason = %e, "refused POST");
+                return Ok(finish(req.into_response(e.error_response()), &state, false));
+            }
+        }
+    } else {
+        None
+    };
+
     let session = match (is_asset || is_api, cookie) {
         (false, Some(value)) if !value.is_empty() => {
             let now = state.clock.now();
@@ -176,17 +198,16 @@ async fn checked(
         let _ = REQUEST_LANG.try_with(|l| l.set(a.lang));
     }
 
-    if req.method() == Method::POST
-        && !is_api
-        && let Err(e) = check_post(
-            &mut req,
-            session.as_ref(),
-            state.config.attachment_max_bytes,
-        )
-        .await
-    {
-        tracing::warn!(path = %log_path(req.path()), reason = %e, "refused POST");
-        return Ok(finish(req.into_response(e.error_response()), &state, false));
+    if let Some(sent) = sent_token {
+        let ok = match (session.as_ref(), sent) {
+            (Some(s), Some(t)) => tokens::same(&s.csrf_token, &t),
+            _ => false,
+        };
+        if !ok {
+            let e = AppError::Csrf;
+            tracing::warn!(path = %log_path(req.path()), reason = %e, "refused POST");
+            return Ok(finish(req.into_response(e.error_response()), &state, false));
+        }
     }
 
     req.extensions_mut().insert(ReqInfo {
@@ -198,11 +219,12 @@ async fn checked(
     Ok(finish(res, &state, cacheable))
 }
 
-async fn check_post(
+/// Checks a POST's origin and content type and reads its body (put back for the handler);
+/// returns the CSRF token it carries, for the caller to compare with the session's.
+async fn read_post(
     req: &mut ServiceRequest,
-    session: Option<&session::Session>,
     upload_limit: usize,
-) -> Result<(), AppError> {
+) -> Result<Option<String>, AppError> {
     if !same_origin(req) {
         return Err(AppError::Csrf);
     }
@@ -262,12 +284,8 @@ async fn check_post(
                     .map(|(_, v)| v)
             })
     };
-    let ok = match (session, sent) {
-        (Some(s), Some(t)) => tokens::same(&s.csrf_token, &t),
-        _ => false,
-    };
     req.set_payload(bytes_to_payload(body));
-    if ok { Ok(()) } else { Err(AppError::Csrf) }
+    Ok(sent)
 }
 
 /// A percent-encoded NUL (`%00`) in a path, query string or form body.

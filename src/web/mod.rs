@@ -16,7 +16,7 @@ pub mod view;
 use crate::auth::ratelimit::RateLimiter;
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::db::{DbConnection, Pool};
+use crate::db::{DbConnection, Pool, PooledConn};
 use crate::domain::Role;
 use crate::register::PopulationRegister;
 use crate::service::session::{Session, Stage, Timeouts};
@@ -43,6 +43,8 @@ pub struct AppState {
     pub metrics: Option<Arc<metrics::Metrics>>,
     /// The key that encrypts TOTP secrets (`secret_key_file`).
     pub secrets: Arc<crate::auth::secrets::SecretBox>,
+    /// The units, read at most every few seconds (`db::unit_cache`).
+    pub units: Arc<crate::db::unit_cache::UnitCache>,
 }
 
 impl AppState {
@@ -79,6 +81,9 @@ impl AppState {
             clock,
             login_limiter,
             register,
+            units: Arc::new(crate::db::unit_cache::UnitCache::new(
+                crate::db::unit_cache::UNIT_CACHE_TTL,
+            )),
         })
     }
 
@@ -127,31 +132,74 @@ impl AppState {
     }
 
     /// Runs blocking database work (and argon2) on the blocking pool, never on the executor.
+    ///
+    /// Within a request (inside the guard) every `run` uses the request's one connection: the
+    /// first checks it out, it is kept between runs, and it goes back to the pool when the
+    /// response is done (see [`REQUEST_CONN`]). The unit cache is installed for the work.
     pub async fn run<T, F>(&self, f: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, ServiceError> + Send + 'static,
         T: Send + 'static,
     {
         let pool = self.pool.clone();
+        let units = self.units.clone();
+        let held = REQUEST_CONN
+            .try_with(|c| c.borrow_mut().take())
+            .ok()
+            .flatten();
         // The request's span (its id) follows the work onto the blocking thread.
         let span = tracing::Span::current();
-        web::block(move || {
+        let (result, conn) = web::block(move || {
             let _entered = span.enter();
-            let mut conn = crate::db::checkout(&pool)?;
-            // Every refusal is written to the access log, after the work's rollback.
-            f(&mut conn).map_err(|e| {
-                if e.is_unavailable() {
-                    // Checkouts test their connection for a while: the server may have dropped
-                    // the others in the pool too.
-                    crate::db::suspect_outage();
-                }
-                crate::service::record_refusal(&mut conn, e)
-            })
+            let mut conn = match held {
+                Some(c) => c,
+                None => match crate::db::checkout(&pool) {
+                    Ok(c) => c,
+                    Err(e) => return (Err(ServiceError::from(e)), None),
+                },
+            };
+            let result = crate::db::unit_cache::with_cache(&units, || {
+                // Every refusal is written to the access log, after the work's rollback.
+                f(&mut conn).map_err(|e| {
+                    if e.is_unavailable() {
+                        // Checkouts test their connection for a while: the server may have
+                        // dropped the others in the pool too.
+                        crate::db::suspect_outage();
+                    }
+                    crate::service::record_refusal(&mut conn, e)
+                })
+            });
+            (result, Some(conn))
         })
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
-        .map_err(AppError::from)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+        if let Some(mut conn) = conn {
+            use diesel::r2d2::R2D2Connection;
+            // A broken connection goes back now (the pool drops it); a good one waits for the
+            // request's next run.
+            if !conn.is_broken() {
+                let _ = REQUEST_CONN.try_with(|c| {
+                    let mut slot = c.borrow_mut();
+                    if slot.is_none() {
+                        *slot = Some(conn);
+                    }
+                });
+            }
+        }
+        result.map_err(AppError::from)
     }
+}
+
+tokio::task_local! {
+    /// The database connection of the request being served (set up by the guard): one checkout
+    /// per request, however many `run`s it makes; back to the pool when the request ends.
+    pub static REQUEST_CONN: std::cell::RefCell<Option<PooledConn>>;
+}
+
+/// Gives the request's connection back to the pool before long work that needs none (password
+/// hashing), so that waiting for a hash never holds a connection.
+pub fn release_request_conn() {
+    let _ = REQUEST_CONN.try_with(|c| c.borrow_mut().take());
 }
 
 impl AppState {

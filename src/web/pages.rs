@@ -1,5 +1,6 @@
 //! Page structs (askama templates) and the shared layout.
 
+use crate::db::page::{Count, KeyText, Page, key_text};
 use crate::domain::Role;
 use crate::i18n::{Lang, Msg};
 use crate::service::{Actor, FieldErrors};
@@ -56,6 +57,15 @@ impl Layout {
     pub fn tn(&self, key: &str, n: impl std::borrow::Borrow<i64>) -> String {
         self.lang
             .t_args(key, &[("n", crate::i18n::Arg::Num(*n.borrow()))])
+    }
+
+    /// A list's count (`key` takes `{ $n }`), or "more than 10 000" when the count was capped.
+    pub fn count(&self, key: &str, pager: &Pager) -> String {
+        if pager.capped {
+            self.t1("list-count-more-than", "n", grouped(pager.total))
+        } else {
+            self.tn(key, pager.total)
+        }
     }
 
     /// A message from a service (a form error, a refusal) worded in the page's language.
@@ -184,52 +194,111 @@ pub async fn not_found() -> HttpResponse {
     )
 }
 
-/// Page numbers for a list (50 rows a page).
-#[derive(Debug, Clone)]
+/// The links and the count under a list. Lists are paged by key: "Nästa" carries the last
+/// row's sort key and id (`efter=KEY~ID`), "Föregående" the first row's (`fore=KEY~ID`) — never
+/// a personnummer. The diary still pages by number (`Pager::new`).
+#[derive(Debug, Clone, Default)]
 pub struct Pager {
-    pub page: i64,
-    pub pages: i64,
+    /// The rows counted: exact, or the cap when `capped`.
     pub total: i64,
-    /// The query string without `sida`, to build links.
-    pub base: String,
+    /// More rows than the cap matched ("fler än 10 000").
+    pub capped: bool,
+    pub first: Option<String>,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+    /// "Sida 2 av 5", for a list paged by number.
+    pub position: Option<String>,
 }
 
 pub const PER_PAGE: i64 = 50;
 
+/// A number with a space between thousands, as Swedish writes it (`10 000`).
+pub fn grouped(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
 impl Pager {
+    /// The pager of a page read by key. `path` is the list's address and `query` its filter
+    /// (without the key), both kept in the links.
+    pub fn keyed<T, K: KeyText>(page: &Page<T, K>, path: &str, query: &str) -> Self {
+        let link = |param: &str, key: Option<&(K, i64)>| {
+            key.map(|(k, id)| {
+                let pair =
+                    serde_urlencoded::to_string([(param, key_text(k, *id))]).unwrap_or_default();
+                if query.is_empty() {
+                    format!("{path}?{pair}")
+                } else {
+                    format!("{path}?{query}&{pair}")
+                }
+            })
+        };
+        let (total, capped) = match page.count {
+            Count::Exact(n) => (n, false),
+            Count::MoreThan(n) => (n, true),
+        };
+        Pager {
+            total,
+            capped,
+            first: page.prev.as_ref().map(|_| {
+                if query.is_empty() {
+                    path.to_string()
+                } else {
+                    format!("{path}?{query}")
+                }
+            }),
+            prev: link("fore", page.prev.as_ref()),
+            next: link("efter", page.next.as_ref()),
+            position: None,
+        }
+    }
+
+    /// The pager of a list paged by number (`sida`, 50 rows a page).
     pub fn new(page: Option<i64>, total: i64, base: String) -> Self {
         let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
         let page = page.unwrap_or(1).clamp(1, pages);
+        let href = |p: i64| {
+            if base.is_empty() {
+                format!("?sida={p}")
+            } else {
+                format!("?{base}&sida={p}")
+            }
+        };
         Pager {
-            page,
-            pages,
             total,
-            base,
+            capped: false,
+            first: None,
+            prev: (page > 1).then(|| href(page - 1)),
+            next: (page < pages).then(|| href(page + 1)),
+            position: Some(format!("Sida {page} av {pages}")),
         }
     }
-    /// The first row of a page; saturates, so that no `sida` wraps to a negative OFFSET (a page
-    /// past the end is simply empty).
+
+    /// The first row of a numbered page; saturates, so that no `sida` wraps to a negative
+    /// OFFSET (a page past the end is simply empty).
     pub fn offset(page: Option<i64>) -> i64 {
         (page.unwrap_or(1).max(1) - 1).saturating_mul(PER_PAGE)
     }
-    pub fn has_prev(&self) -> bool {
-        self.page > 1
-    }
-    pub fn has_next(&self) -> bool {
-        self.page < self.pages
-    }
-    pub fn prev_href(&self) -> String {
-        self.href(self.page - 1)
-    }
-    pub fn next_href(&self) -> String {
-        self.href(self.page + 1)
-    }
-    fn href(&self, page: i64) -> String {
-        if self.base.is_empty() {
-            format!("?sida={page}")
+
+    /// The count as shown: `1 234`, or `fler än 10 000` above the cap.
+    pub fn count_text(&self) -> String {
+        if self.capped {
+            format!("fler än {}", grouped(self.total))
         } else {
-            format!("?{}&sida={page}", self.base)
+            grouped(self.total)
         }
+    }
+
+    /// Any link to show.
+    pub fn has_links(&self) -> bool {
+        self.prev.is_some() || self.next.is_some()
     }
 }
 
@@ -250,5 +319,28 @@ mod tests {
         assert_eq!(Pager::offset(Some(i64::MIN)), 0);
         assert_eq!(Pager::offset(Some(i64::MAX)), i64::MAX);
         assert!(Pager::offset(Some(i64::MAX / PER_PAGE + 2)) >= 0);
+    }
+
+    #[test]
+    fn counts_are_grouped_and_capped() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(10_000), "10 000");
+        assert_eq!(grouped(1_234_567), "1 234 567");
+        let page = |count| Page::<(), ()> {
+            rows: vec![],
+            prev: None,
+            next: Some(((), 7)),
+            count,
+        };
+        let p = Pager::keyed(&page(Count::MoreThan(10_000)), "/arenden", "status=draft");
+        assert_eq!(p.count_text(), "fler än 10 000");
+        assert_eq!(p.next.as_deref(), Some("/arenden?status=draft&efter=%7E7"));
+        assert_eq!(p.prev, None);
+        assert_eq!(p.first, None);
+        assert_eq!(
+            Pager::keyed(&page(Count::Exact(10_000)), "/a", "").count_text(),
+            "10 000"
+        );
     }
 }

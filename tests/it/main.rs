@@ -12,6 +12,7 @@ mod browser;
 mod demo;
 mod hardening;
 mod lifecycle;
+mod lists;
 mod mail;
 mod operations;
 mod processes;

@@ -41,12 +41,22 @@ const ROUTES: &[(&str, Walk)] = &[
     (
         "/arenden",
         Walk::Paths(|_| {
-            let mut v = vec!["/arenden".into(), "/arenden?sida=2".into()];
+            // Pages by key (after a far-future key: every row), and each filter.
+            let mut v = vec![
+                "/arenden".into(),
+                "/arenden?efter=4102444800000000~1".into(),
+                "/arenden?fore=0~0".into(),
+                "/arenden?typ=lock".into(),
+                "/arenden?typ=unlock".into(),
+                "/arenden?kanal=eservice".into(),
+                "/arenden?fran=2020-01-01&till=2030-12-31".into(),
+            ];
             v.extend(
                 ["draft", "submitted", "received", "executed"]
                     .iter()
                     .map(|st| format!("/arenden?status={st}")),
             );
+            v.extend((1..=3).map(|u| format!("/arenden?enhet={u}")));
             v
         }),
     ),
@@ -87,6 +97,8 @@ const ROUTES: &[(&str, Walk)] = &[
             vec![
                 "/omprovningar".into(),
                 "/omprovningar?ordning=fallande".into(),
+                "/omprovningar?efter=2000-01-01~0".into(),
+                "/omprovningar?ordning=fallande&efter=2999-01-01~0".into(),
             ]
         }),
     ),
@@ -96,7 +108,7 @@ const ROUTES: &[(&str, Walk)] = &[
     ),
     (
         "/handlaggning",
-        Walk::Paths(|_| vec!["/handlaggning".into(), "/handlaggning?sida=2".into()]),
+        Walk::Paths(|_| vec!["/handlaggning".into(), "/handlaggning?efter=0~0".into()]),
     ),
     ("/sok", Walk::Paths(|_| vec!["/sok".into()])),
     // The form only; the personnummer comes by POST (`citizen_now`, logged).

@@ -500,7 +500,6 @@ async fn diary_has_dates_references_pages_and_a_print_view(app: TestApp) {
         version: ver(&app, u),
         helpdesk_ref: "RÄLS-1".into(),
         confirmed: true,
-        ..Default::default()
     };
     cases::execute(c, &h, u, &input, &wf).unwrap();
     // Fill the year past one page with emergency calls.

@@ -98,9 +98,14 @@ pub fn set_provider_approved(
 pub fn providers_page(
     conn: &mut DbConnection,
     ctx: &Ctx,
+    cursor: &crate::db::page::Cursor<String>,
     limit: i64,
-    offset: i64,
-) -> Result<(Vec<CareProvider>, i64), ServiceError> {
+) -> Result<crate::db::page::Page<CareProvider, String>, ServiceError> {
     admin_of(ctx)?;
-    Ok(org::providers_page(conn, limit, offset)?)
+    Ok(org::providers_page(
+        conn,
+        cursor,
+        limit,
+        crate::db::page::COUNT_CAP,
+    )?)
 }

@@ -352,12 +352,18 @@ pub fn users_page(
     conn: &mut DbConnection,
     ctx: &Ctx,
     query: &str,
+    cursor: &crate::db::page::Cursor<String>,
     limit: i64,
-    offset: i64,
-) -> Result<(Vec<UserSummary>, i64), ServiceError> {
+) -> Result<crate::db::page::Page<UserSummary, String>, ServiceError> {
     admin_of(ctx)?;
-    let (rows, total) = users::page(conn, query.trim(), limit, offset)?;
-    Ok((rows.into_iter().map(UserSummary::from).collect(), total))
+    let page = users::page(
+        conn,
+        query.trim(),
+        cursor,
+        limit,
+        crate::db::page::COUNT_CAP,
+    )?;
+    Ok(page.map(UserSummary::from))
 }
 
 /// Number of staff accounts (a first start has none).

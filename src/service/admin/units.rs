@@ -171,11 +171,16 @@ pub fn all_units(conn: &mut DbConnection, ctx: &Ctx) -> Result<Vec<Unit>, Servic
 pub fn units_page(
     conn: &mut DbConnection,
     ctx: &Ctx,
+    cursor: &crate::db::page::Cursor<String>,
     limit: i64,
-    offset: i64,
-) -> Result<(Vec<Unit>, i64), ServiceError> {
+) -> Result<crate::db::page::Page<Unit, String>, ServiceError> {
     admin_of(ctx)?;
-    Ok(org::units_page(conn, limit, offset)?)
+    Ok(org::units_page(
+        conn,
+        cursor,
+        limit,
+        crate::db::page::COUNT_CAP,
+    )?)
 }
 
 pub fn managers(conn: &mut DbConnection, ctx: &Ctx) -> Result<Vec<User>, ServiceError> {

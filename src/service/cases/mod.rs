@@ -8,6 +8,7 @@ mod citizen;
 mod emergency;
 mod input;
 mod lifecycle;
+mod lists;
 mod paper;
 mod queries;
 mod review;
@@ -17,6 +18,7 @@ pub use citizen::*;
 pub use emergency::*;
 pub use input::*;
 pub use lifecycle::*;
+pub use lists::*;
 pub use paper::*;
 pub use queries::*;
 pub use review::*;
@@ -134,8 +136,16 @@ pub(crate) fn lifting_unlock(
         return Ok(None);
     }
     let all = citizen_cases(conn, &row.citizen_pnr)?;
+    Ok(lifted_among(row, &all))
+}
+
+/// The executed unlock among `all` (the citizen's cases) that lifted this lock, if any.
+pub(crate) fn lifted_among(row: &CaseRow, all: &[CaseRow]) -> Option<CaseRow> {
+    if row.kind != Kind::Lock || row.executed_at.is_none() {
+        return None;
+    }
     let facts: Vec<locks::CaseFact> = all.iter().map(case_fact).collect();
-    Ok(locks::lifted_by(row.id, &facts).and_then(|id| all.into_iter().find(|c| c.id == id)))
+    locks::lifted_by(row.id, &facts).and_then(|id| all.iter().find(|c| c.id == id).cloned())
 }
 
 fn unit_code(conn: &mut DbConnection, unit_id: i64) -> Result<String, ServiceError> {

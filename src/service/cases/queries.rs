@@ -85,10 +85,18 @@ pub fn view(
             let events = cases::events(c, id)?;
             let checks = cases::checks(c, id)?;
             let handler = role == Role::Handler;
+            // The citizen's cases, read once: the handler's "earlier cases" and whether an
+            // executed unlock has lifted this lock.
+            let all = if handler || (row.kind == Kind::Lock && row.executed_at.is_some()) {
+                citizen_cases(c, &row.citizen_pnr)?
+            } else {
+                vec![]
+            };
             let earlier = if handler {
-                cases::for_citizen(c, &row.citizen_pnr, 50)?
-                    .into_iter()
+                all.iter()
                     .filter(|x| x.id != id)
+                    .take(50)
+                    .cloned()
                     .collect()
             } else {
                 vec![]
@@ -157,7 +165,7 @@ pub fn view(
                 }
                 _ => None,
             };
-            let lifted_by = lifting_unlock(c, &row)?;
+            let lifted_by = lifted_among(&row, &all);
             let awaiting_form = if handler
                 && row.kind == Kind::Lock
                 && row.channel != Channel::Emergency
@@ -220,105 +228,6 @@ pub fn view(
             })
         },
     )
-}
-
-/// The cases a user may list: their units' (handlers: all), newest change first. The page's
-/// citizens are written to the access log in the same transaction (`case_list_view`).
-pub fn list(
-    conn: &mut DbConnection,
-    ctx: &Ctx,
-    status: Option<&str>,
-    limit: i64,
-    offset: i64,
-) -> Result<(Vec<CaseRow>, i64), ServiceError> {
-    let actor = ctx.actor()?;
-    let role = ctx.require(Access::ListCases)?;
-    let units: Option<Vec<i64>> = match role {
-        Role::Handler => None,
-        _ => Some(actor.unit_ids()),
-    };
-    let status = status.filter(|s| s.parse::<Status>().is_ok());
-    db::write_tx(conn, |c| {
-        let (rows, total) = if role == Role::ChiefPhysician {
-            // SPEC §1: the chefläkare sees the lock decisions of the area, not drafts or unlocks.
-            cases::chief_physician_page(c, units.as_deref().unwrap_or(&[]), status, limit, offset)?
-        } else {
-            cases::page_for_units(c, units.as_deref(), status, limit, offset)?
-        };
-        let object = format!(
-            "arenden?status={}&sida={}",
-            status.unwrap_or(""),
-            page_number(limit, offset)
-        );
-        log_list(c, ctx, role, "case_list_view", object, &rows)?;
-        Ok((rows, total))
-    })
-}
-
-/// The page number a list's offset is on (from 1).
-fn page_number(limit: i64, offset: i64) -> i64 {
-    offset / limit.max(1) + 1
-}
-
-/// Logs a list page: one entry for the request, naming every citizen on the page
-/// (`access_log_subjects`), whose number and digest go into the hashed detail.
-pub(super) fn log_list(
-    c: &mut DbConnection,
-    ctx: &Ctx,
-    role: Role,
-    action: &str,
-    object: String,
-    rows: &[CaseRow],
-) -> Result<(), ServiceError> {
-    let mut e = ctx.entry(Some(role), action, Some(object));
-    e.detail = Some(format!("{} ärenden", rows.len()));
-    e.subjects = rows.iter().map(|r| r.citizen_pnr.clone()).collect();
-    ctx.log(c, &e)
-}
-
-/// The handler's intake queue: new and resubmitted cases, received ones being worked on, and
-/// emergency locks waiting for their form; oldest first. Logged as `queue_view`, naming the
-/// page's citizens, in the same transaction.
-pub fn queue(
-    conn: &mut DbConnection,
-    ctx: &Ctx,
-    limit: i64,
-    offset: i64,
-) -> Result<(Vec<CaseRow>, i64), ServiceError> {
-    let role = ctx.require(Access::HandleCases)?;
-    db::write_tx(conn, |c| {
-        let (rows, total) = cases::queue(
-            c,
-            &["submitted", "received", "verified", "form_pending"],
-            limit,
-            offset,
-        )?;
-        let object = format!("handlaggning?sida={}", page_number(limit, offset));
-        log_list(c, ctx, role, "queue_view", object, &rows)?;
-        Ok((rows, total))
-    })
-}
-
-/// Searching a personnummer (a logged read of the citizen's data). Handlers only.
-pub fn search_citizen(
-    conn: &mut DbConnection,
-    ctx: &Ctx,
-    input: &str,
-) -> Result<(String, Vec<CaseRow>), ServiceError> {
-    ctx.require(Access::HandleCases)?;
-    let pnr = Personnummer::parse(input, swedish_today(ctx)).map_err(|e| {
-        let mut errors = FieldErrors::default();
-        errors.add("pnr", crate::messages::personnummer(e));
-        ServiceError::Invalid(errors)
-    })?;
-    db::write_tx(conn, |c| {
-        let rows = cases::for_citizen(c, &pnr.digits(), 200)?;
-        let mut e = ctx.entry(Some(Role::Handler), "citizen_search", None);
-        e.personnummer = Some(pnr.digits());
-        e.detail = Some(format!("{} ärenden", rows.len()));
-        ctx.log(c, &e)?;
-        Ok((pnr.canonical(), rows))
-    })
 }
 
 /// Units and people for the case form.

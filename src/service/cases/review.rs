@@ -228,9 +228,9 @@ pub fn reviews(
     conn: &mut DbConnection,
     ctx: &Ctx,
     ascending: bool,
+    cursor: &crate::db::page::Cursor<chrono::NaiveDate>,
     limit: i64,
-    offset: i64,
-) -> Result<(Vec<CaseRow>, i64), ServiceError> {
+) -> Result<crate::db::page::Page<CaseRow, chrono::NaiveDate>, ServiceError> {
     let a = ctx.actor()?;
     let Some(role) = [Role::Clinician, Role::Manager, Role::ChiefPhysician]
         .into_iter()
@@ -247,13 +247,20 @@ pub fn reviews(
     let units: Vec<i64> = a.units.iter().map(|u| u.id).collect();
     // The page's citizens are logged in the same transaction (`review_list_view`).
     db::write_tx(conn, |c| {
-        let (rows, total) = cases::reviews_page(c, Some(&units), ascending, limit, offset)?;
+        let page = cases::reviews_page(
+            c,
+            &units,
+            ascending,
+            cursor,
+            limit,
+            crate::db::page::COUNT_CAP,
+        )?;
         let object = format!(
-            "omprovningar?ordning={}&sida={}",
+            "omprovningar?ordning={}&{}",
             if ascending { "stigande" } else { "fallande" },
-            offset / limit.max(1) + 1
+            cursor.describe()
         );
-        super::queries::log_list(c, ctx, role, "review_list_view", object, &rows)?;
-        Ok((rows, total))
+        super::lists::log_list(c, ctx, role, "review_list_view", object, &page.rows)?;
+        Ok(page)
     })
 }

@@ -26,19 +26,20 @@ pub(super) struct MailPage {
 pub(super) async fn mail_page(
     state: &AppState,
     staff: &Staff,
-    page: Option<i64>,
+    cursor: Cursor<()>,
     notice: Option<Msg>,
 ) -> Result<HttpResponse, AppError> {
     let ctx = staff.ctx(state);
-    let offset = Pager::offset(page);
-    let ((rows, total), pending) = state
+    let (page, pending) = state
         .run(move |c| {
-            let p = crate::service::outbox::failed_page(c, &ctx, pages::PER_PAGE, offset)?;
+            let p = crate::service::outbox::failed_page(c, &ctx, &cursor, pages::PER_PAGE)?;
             let pending = crate::service::outbox::pending_count(c, &ctx)?;
             Ok((p, pending))
         })
         .await?;
-    let rows = rows
+    let pager = Pager::keyed(&page, "/admin/post", "");
+    let rows = page
+        .rows
         .into_iter()
         .map(|m| MailRow {
             id: m.id,
@@ -53,7 +54,7 @@ pub(super) async fn mail_page(
     Ok(pages::ok(&MailPage {
         l: staff.page("admin-mail-title"),
         rows,
-        pager: Pager::new(page, total, String::new()),
+        pager,
         pending,
         notice,
     }))
@@ -68,7 +69,13 @@ pub(super) async fn mail(
         .sparad
         .as_ref()
         .map(|_| Msg::key("admin-mail-requeued"));
-    mail_page(&state, &staff, query.sida, notice).await
+    mail_page(
+        &state,
+        &staff,
+        Cursor::parse(query.efter.as_deref(), query.fore.as_deref()),
+        notice,
+    )
+    .await
 }
 
 pub(super) async fn resend(
@@ -84,7 +91,7 @@ pub(super) async fn resend(
     {
         Ok(()) => Ok(see_other("/admin/post?sparad=1")),
         Err(AppError::Service(ServiceError::Declined(reason))) => {
-            mail_page(&state, &staff, None, Some(reason.msg())).await
+            mail_page(&state, &staff, Cursor::First, Some(reason.msg())).await
         }
         Err(e) => Err(e),
     }

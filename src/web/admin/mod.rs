@@ -11,6 +11,7 @@ use units::*;
 use users::*;
 
 use crate::db::models::{CareProvider, Unit};
+use crate::db::page::Cursor;
 use crate::domain::Role;
 use crate::domain::validate::has_control;
 use crate::i18n::Msg;
@@ -62,6 +63,7 @@ async fn index(_staff: AdminStaff) -> Result<HttpResponse, AppError> {
 struct ListQuery {
     #[serde(default)]
     q: String,
-    sida: Option<i64>,
+    efter: Option<String>,
+    fore: Option<String>,
     sparad: Option<String>,
 }

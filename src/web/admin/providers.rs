@@ -26,15 +26,14 @@ impl ProvidersPage {
 pub(super) async fn providers_page(
     state: &AppState,
     staff: &Staff,
-    page: Option<i64>,
+    cursor: Cursor<String>,
     form: ProviderInput,
     errors: FieldErrors,
     saved: bool,
 ) -> Result<HttpResponse, AppError> {
     let ctx = staff.ctx(state);
-    let offset = Pager::offset(page);
-    let (rows, total) = state
-        .run(move |conn| admin::providers_page(conn, &ctx, pages::PER_PAGE, offset))
+    let page = state
+        .run(move |conn| admin::providers_page(conn, &ctx, &cursor, pages::PER_PAGE))
         .await?;
     let status = if errors.is_empty() {
         StatusCode::OK
@@ -54,8 +53,8 @@ pub(super) async fn providers_page(
         &ProvidersPage {
             kinds,
             l: staff.page("admin-providers-title"),
-            rows,
-            pager: Pager::new(page, total, String::new()),
+            pager: Pager::keyed(&page, "/admin/vardgivare", ""),
+            rows: page.rows,
             form,
             errors,
             saved,
@@ -71,7 +70,7 @@ pub(super) async fn providers(
     providers_page(
         &state,
         &staff,
-        query.sida,
+        Cursor::parse(query.efter.as_deref(), query.fore.as_deref()),
         ProviderInput::default(),
         FieldErrors::default(),
         query.sparad.is_some(),
@@ -93,7 +92,7 @@ pub(super) async fn add_provider(
     {
         Ok(_) => Ok(see_other("/admin/vardgivare?sparad=1")),
         Err(AppError::Service(ServiceError::Invalid(errors))) => {
-            providers_page(&state, &staff, None, input, errors, false).await
+            providers_page(&state, &staff, Cursor::First, input, errors, false).await
         }
         Err(e) => Err(e),
     }

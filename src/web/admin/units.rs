@@ -16,14 +16,14 @@ pub(super) async fn units(
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let ctx = staff.ctx(&state);
-    let offset = Pager::offset(query.sida);
-    let (rows, total) = state
-        .run(move |conn| admin::units_page(conn, &ctx, pages::PER_PAGE, offset))
+    let cursor = Cursor::parse(query.efter.as_deref(), query.fore.as_deref());
+    let page = state
+        .run(move |conn| admin::units_page(conn, &ctx, &cursor, pages::PER_PAGE))
         .await?;
     Ok(pages::ok(&UnitsPage {
         l: staff.page("admin-units-title"),
-        rows,
-        pager: Pager::new(query.sida, total, String::new()),
+        pager: Pager::keyed(&page, "/admin/enheter", ""),
+        rows: page.rows,
     }))
 }
 

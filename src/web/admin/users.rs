@@ -21,11 +21,19 @@ pub(super) async fn users(
     let q: String = query.q.chars().take(100).collect();
     let q_error = has_control(&q, false).then(|| Msg::from(crate::messages::CONTROL_CHARS));
     let q2 = q.clone();
-    let offset = Pager::offset(query.sida);
-    let (rows, total) = match &q_error {
-        Some(_) => (Vec::new(), 0), // no search with a refused term
+    let cursor = Cursor::parse(query.efter.as_deref(), query.fore.as_deref());
+    let page = match &q_error {
+        // No search with a refused term.
+        Some(_) => crate::db::page::Page {
+            rows: vec![],
+            prev: None,
+            next: None,
+            count: crate::db::page::Count::Exact(0),
+        },
         None => {
-            (state.run(move |c| admin::users_page(c, &ctx, &q2, pages::PER_PAGE, offset))).await?
+            state
+                .run(move |c| admin::users_page(c, &ctx, &q2, &cursor, pages::PER_PAGE))
+                .await?
         }
     };
     let base = if q.is_empty() {
@@ -42,8 +50,8 @@ pub(super) async fn users(
         l: staff.page("admin-users-title"),
         q,
         q_error,
-        rows,
-        pager: Pager::new(query.sida, total, base),
+        pager: Pager::keyed(&page, "/admin/anvandare", &base),
+        rows: page.rows,
     }))
 }
 

@@ -1,6 +1,11 @@
-//! Lists: the case list, the handler's queue, searching a personnummer, the diary.
+//! Lists: the case list with its filters, the handler's queue, the search (personnummer, diary
+//! or case number), the diary. Every list but the diary is paged by key (`db::page`).
 
 use super::*;
+use crate::db::page::Cursor;
+use crate::domain::case::Channel;
+use crate::service::cases::ListFilter;
+use chrono::NaiveDate;
 
 #[derive(Template)]
 #[template(path = "cases/list.html")]
@@ -9,35 +14,131 @@ pub(super) struct ListPage {
     rows: Vec<CaseItem>,
     pager: Pager,
     statuses: Vec<Choice>,
+    kinds: Vec<Choice>,
+    channels: Vec<Choice>,
+    units: Vec<Choice>,
+    from: String,
+    until: String,
+    filtered: bool,
+    errors: FieldErrors,
     can_create: bool,
+}
+
+/// The case list's query: the filters and the page key.
+#[derive(serde::Deserialize, Default)]
+pub(super) struct CaseListQuery {
+    status: Option<String>,
+    typ: Option<String>,
+    kanal: Option<String>,
+    enhet: Option<String>,
+    fran: Option<String>,
+    till: Option<String>,
+    efter: Option<String>,
+    fore: Option<String>,
+}
+
+/// Reads the filter; a date that is not a date comes back with a message beside its field.
+fn list_filter(q: &CaseListQuery) -> (ListFilter, FieldErrors) {
+    let mut errors = FieldErrors::default();
+    let text = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+    let mut date = |field: &'static str, v: &Option<String>| {
+        let v = text(v)?;
+        match NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d") {
+            Ok(d) => Some(d),
+            Err(_) => {
+                errors.add(field, crate::messages::LIST_DATE);
+                None
+            }
+        }
+    };
+    let from = date("fran", &q.fran);
+    let until = date("till", &q.till);
+    let filter = ListFilter {
+        status: text(&q.status),
+        kind: text(&q.typ),
+        channel: text(&q.kanal),
+        unit_id: text(&q.enhet).and_then(|u| u.parse().ok()),
+        from,
+        until,
+    }
+    .known();
+    (filter, errors)
+}
+
+fn choices<T: Copy>(
+    all: &[T],
+    code: impl Fn(T) -> &'static str,
+    label: impl Fn(T) -> &'static str,
+    chosen: Option<&str>,
+) -> Vec<Choice> {
+    all.iter()
+        .map(|x| Choice {
+            value: code(*x).into(),
+            label: label(*x).into(),
+            checked: chosen == Some(code(*x)),
+        })
+        .collect()
 }
 
 pub(super) async fn list(
     state: web::Data<AppState>,
     staff: Staff,
-    q: web::Query<ListQuery>,
+    q: web::Query<CaseListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let ctx = staff.ctx(&state);
-    let status = q.status.clone().filter(|s| !s.is_empty());
-    let st = status.clone();
-    let offset = Pager::offset(q.sida);
-    let (rows, total) = state
-        .run(move |c| cases::list(c, &ctx, st.as_deref(), pages::PER_PAGE, offset))
+    let (filter, errors) = list_filter(&q);
+    let cursor = Cursor::parse(q.efter.as_deref(), q.fore.as_deref());
+    let f2 = filter.clone();
+    let handler = staff.actor.has(Role::Handler);
+    let own: Vec<i64> = staff.actor.unit_ids();
+    let (page, units) = state
+        .run(move |c| {
+            let page = cases::list(c, &ctx, &f2, &cursor, pages::PER_PAGE)?;
+            // Handlers filter by any unit, the others by their own.
+            let units: Vec<(i64, String)> = crate::db::org::all_units(c)?
+                .into_iter()
+                .filter(|u| handler || own.contains(&u.id))
+                .map(|u| (u.id, format!("{} ({})", u.name, u.code)))
+                .collect();
+            Ok((page, units))
+        })
         .await?;
-    let statuses = Status::ALL
-        .iter()
-        .map(|s| Choice {
-            value: s.code().into(),
-            label: s.label().into(),
-            checked: status.as_deref() == Some(s.code()),
+    let units = units
+        .into_iter()
+        .map(|(id, label)| Choice {
+            value: id.to_string(),
+            label,
+            checked: filter.unit_id == Some(id),
         })
         .collect();
-    let base = status.map(|s| format!("status={s}")).unwrap_or_default();
+    let pager = Pager::keyed(&page, "/arenden", &filter.query());
     Ok(pages::ok(&ListPage {
         l: staff.layout("Ärenden"),
-        rows: rows.iter().map(item).collect(),
-        pager: Pager::new(q.sida, total, base),
-        statuses,
+        rows: page.rows.iter().map(item).collect(),
+        pager,
+        statuses: choices(
+            &Status::ALL,
+            Status::code,
+            Status::label,
+            filter.status.as_deref(),
+        ),
+        kinds: choices(
+            &[Kind::Lock, Kind::Unlock],
+            Kind::code,
+            Kind::label,
+            filter.kind.as_deref(),
+        ),
+        channels: choices(
+            &Channel::ALL,
+            Channel::code,
+            Channel::label,
+            filter.channel.as_deref(),
+        ),
+        units,
+        from: q.fran.clone().unwrap_or_default(),
+        until: q.till.clone().unwrap_or_default(),
+        filtered: filter != ListFilter::default(),
+        errors,
         can_create: staff.actor.has(Role::Clinician) || staff.actor.has(Role::Manager),
     }))
 }
@@ -50,20 +151,26 @@ pub(super) struct QueuePage {
     pager: Pager,
 }
 
+#[derive(serde::Deserialize)]
+pub(super) struct KeyQuery {
+    efter: Option<String>,
+    fore: Option<String>,
+}
+
 pub(super) async fn queue(
     state: web::Data<AppState>,
     staff: Staff,
-    q: web::Query<ListQuery>,
+    q: web::Query<KeyQuery>,
 ) -> Result<HttpResponse, AppError> {
     let ctx = staff.ctx(&state);
-    let offset = Pager::offset(q.sida);
-    let (rows, total) = state
-        .run(move |c| cases::queue(c, &ctx, pages::PER_PAGE, offset))
+    let cursor = Cursor::parse(q.efter.as_deref(), q.fore.as_deref());
+    let page = state
+        .run(move |c| cases::queue(c, &ctx, &cursor, pages::PER_PAGE))
         .await?;
     Ok(pages::ok(&QueuePage {
         l: staff.layout("Handläggning"),
-        rows: rows.iter().map(item).collect(),
-        pager: Pager::new(q.sida, total, String::new()),
+        rows: page.rows.iter().map(item).collect(),
+        pager: Pager::keyed(&page, "/handlaggning", ""),
     }))
 }
 
@@ -74,15 +181,22 @@ pub(super) struct SearchPage {
     pnr: String,
     searched: Option<String>,
     rows: Vec<CaseItem>,
+    /// The count as shown, and the keys of the neighbouring pages (sent by POST with the term).
+    count: String,
+    prev: Option<String>,
+    next: Option<String>,
     errors: FieldErrors,
 }
 
 pub(super) async fn search_form(staff: HandlerStaff) -> Result<HttpResponse, AppError> {
     Ok(pages::ok(&SearchPage {
-        l: staff.layout("Sök personnummer"),
+        l: staff.layout("Sök ärenden"),
         pnr: String::new(),
         searched: None,
         rows: vec![],
+        count: String::new(),
+        prev: None,
+        next: None,
         errors: FieldErrors::default(),
     }))
 }
@@ -91,35 +205,50 @@ pub(super) async fn search_form(staff: HandlerStaff) -> Result<HttpResponse, App
 pub(super) struct SearchForm {
     #[serde(default)]
     pnr: String,
+    efter: Option<String>,
+    fore: Option<String>,
 }
 
-/// The personnummer travels in the POST body, never in the URL.
+/// The search term (a personnummer, a diary or a case number) and the page key travel in the
+/// POST body, never in the URL.
 pub(super) async fn search(
     state: web::Data<AppState>,
     staff: Staff,
     form: HtmlForm<SearchForm>,
 ) -> Result<HttpResponse, AppError> {
     let ctx = staff.ctx(&state);
-    let pnr = form.0.pnr;
+    let SearchForm { pnr, efter, fore } = form.0;
+    let cursor = Cursor::parse(efter.as_deref(), fore.as_deref());
     let p2 = pnr.clone();
     match state
-        .run(move |c| cases::search_citizen(c, &ctx, &p2))
+        .run(move |c| cases::search(c, &ctx, &p2, &cursor, pages::PER_PAGE))
         .await
     {
-        Ok((canon, rows)) => Ok(pages::ok(&SearchPage {
-            l: staff.layout("Sök personnummer"),
-            pnr: canon.clone(),
-            searched: Some(canon),
-            rows: rows.iter().map(item).collect(),
-            errors: FieldErrors::default(),
-        })),
+        Ok(found) => {
+            let pager = Pager::keyed(&found.page, "/sok", "");
+            let key =
+                |k: &Option<((), i64)>| k.as_ref().map(|(k, id)| crate::db::page::key_text(k, *id));
+            Ok(pages::ok(&SearchPage {
+                l: staff.layout("Sök ärenden"),
+                pnr: found.shown.clone(),
+                searched: Some(found.shown),
+                rows: found.page.rows.iter().map(item).collect(),
+                count: pager.count_text(),
+                prev: key(&found.page.prev),
+                next: key(&found.page.next),
+                errors: FieldErrors::default(),
+            }))
+        }
         Err(AppError::Service(ServiceError::Invalid(errors))) => Ok(pages::render(
             StatusCode::UNPROCESSABLE_ENTITY,
             &SearchPage {
-                l: staff.layout("Sök personnummer"),
+                l: staff.layout("Sök ärenden"),
                 pnr,
                 searched: None,
                 rows: vec![],
+                count: String::new(),
+                prev: None,
+                next: None,
                 errors,
             },
         )),

@@ -94,7 +94,5 @@ fn item(r: &CaseRow) -> CaseItem {
 
 #[derive(serde::Deserialize)]
 struct ListQuery {
-    status: Option<String>,
-    sida: Option<i64>,
     typ: Option<String>,
 }

@@ -24,8 +24,9 @@ pub(super) struct ReviewsPage {
 
 #[derive(serde::Deserialize)]
 pub(super) struct ReviewsQuery {
-    sida: Option<i64>,
     ordning: Option<String>,
+    efter: Option<String>,
+    fore: Option<String>,
 }
 
 pub(super) async fn reviews(
@@ -37,12 +38,13 @@ pub(super) async fn reviews(
     let ctx = staff.ctx(&state);
     let today = cases::swedish_today(&ctx);
     let ascending = q.ordning.as_deref() != Some("fallande");
-    let offset = Pager::offset(q.sida);
+    let cursor = crate::db::page::Cursor::parse(q.efter.as_deref(), q.fore.as_deref());
     let soon = state.config.review_remind_before_days;
-    let (rows, total) = state
-        .run(move |c| crate::service::cases::reviews(c, &ctx, ascending, pages::PER_PAGE, offset))
+    let page = state
+        .run(move |c| crate::service::cases::reviews(c, &ctx, ascending, &cursor, pages::PER_PAGE))
         .await?;
-    let rows = rows
+    let rows = page
+        .rows
         .iter()
         .filter_map(|r| {
             let due = r.review_due?;
@@ -71,7 +73,7 @@ pub(super) async fn reviews(
     Ok(pages::ok(&ReviewsPage {
         l: staff.layout("Omprövningar"),
         rows,
-        pager: Pager::new(q.sida, total, base),
+        pager: Pager::keyed(&page, "/omprovningar", &base),
         ascending,
     }))
 }

@@ -1,0 +1,17 @@
+DROP INDEX outbox_status_id;
+DROP INDEX care_providers_name_id;
+CREATE INDEX care_providers_name ON care_providers (name);
+DROP INDEX units_name_id;
+CREATE INDEX units_name ON units (name);
+DROP INDEX users_name_id;
+CREATE INDEX users_name ON users (name);
+DROP INDEX cases_unit_review_id;
+CREATE INDEX cases_unit_review ON cases (unit_id, review_due);
+DROP INDEX cases_queue_open;
+CREATE INDEX cases_queue_order ON cases (status, submitted_at, created_at, id);
+DROP INDEX cases_channel_updated_id;
+DROP INDEX cases_kind_updated_id;
+DROP INDEX cases_unit_updated_id;
+CREATE INDEX cases_unit ON cases (unit_id, updated_at);
+DROP INDEX cases_status_updated_id;
+CREATE INDEX cases_status_updated ON cases (status, updated_at);
