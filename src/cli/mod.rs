@@ -489,10 +489,15 @@ fn serve(cfg: Config) -> Result<(), CliError> {
         use crate::service::demo::{self, DatabaseKind};
         match (cfg.demo, demo::database_kind(&mut conn)?) {
             (true, DatabaseKind::Empty) => {
+                // The key the server will read its TOTP secrets with (created 0600 if missing).
+                let keys = crate::auth::secrets::SecretBox::load_or_create(std::path::Path::new(
+                    &cfg.secret_key_file,
+                ))?;
                 demo::seed(
                     &mut conn,
                     SystemClock.now(),
                     &crate::service::cases::Workflow::from_config(&cfg),
+                    &keys,
                 )?;
                 tracing::info!("demo region created");
             }
