@@ -9,6 +9,7 @@ mod audit_log;
 mod auth_flow;
 mod browser;
 mod demo;
+mod fuzz;
 mod hardening;
 mod mail;
 mod operations;
