@@ -489,6 +489,10 @@ fn serve(cfg: Config) -> Result<(), CliError> {
         use crate::service::demo::{self, DatabaseKind};
         match (cfg.demo, demo::database_kind(&mut conn)?) {
             (true, DatabaseKind::Empty) => {
+                // The key the server will read its TOTP secrets with (created 0600 if missing).
+                let keys = crate::auth::secrets::SecretBox::load_or_create(std::path::Path::new(
+                    &cfg.secret_key_file,
+                ))?;
                 demo::seed(
                     &mut conn,
                     SystemClock.now(),
@@ -497,6 +501,7 @@ fn serve(cfg: Config) -> Result<(), CliError> {
                         dir: std::path::Path::new(&cfg.attachments_dir),
                         max_bytes: cfg.attachment_max_bytes,
                     },
+                    &keys,
                 )?;
                 tracing::info!("demo region created");
             }

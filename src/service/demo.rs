@@ -6,7 +6,8 @@
 use super::admin::{self, FirstPassword, UnitInput, UserInput};
 use super::cases::{self, CallInput, CaseInput, ExecuteInput};
 use super::{Ctx, ServiceError, session};
-use crate::auth::{password, totp};
+use crate::auth::secrets::SecretBox;
+use crate::auth::{password, secrets, totp};
 use crate::db::{self, DbConnection, settings, users};
 use crate::domain::Role;
 use chrono::{DateTime, Utc};
@@ -185,12 +186,14 @@ pub struct DemoFiles<'a> {
 /// The demo's "scanned" paper form: a minimal one-page PDF.
 const DEMO_SCAN: &[u8] = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n";
 
-/// Fills an empty database with the demo region and marks it as a demo.
+/// Fills an empty database with the demo region and marks it as a demo. The accounts' TOTP
+/// secrets are stored encrypted under `keys` (the server's `secret_key_file`), as every other.
 pub fn seed(
     conn: &mut DbConnection,
     now: DateTime<Utc>,
     wf: &cases::Workflow,
     files: &DemoFiles<'_>,
+    keys: &SecretBox,
 ) -> Result<(), ServiceError> {
     let system = Ctx {
         now,
@@ -264,7 +267,10 @@ pub fn seed(
             FirstPassword::Temporary(DEMO_PASSWORD),
         )?;
         users::set_password(conn, created.user_id, Some(&hash), false, db::ts(now))?;
-        users::set_totp(conn, created.user_id, Some(&demo_secret(p.hsa)), None)?;
+        let sealed = keys
+            .seal(&demo_secret(p.hsa), &secrets::user_place(created.user_id))
+            .map_err(|e| ServiceError::Refused(format!("demo TOTP secret: {e}")))?;
+        users::set_totp(conn, created.user_id, Some(&sealed), None)?;
         ids.insert(p.hsa, created.user_id);
     }
     let psyk = unit_ids["PSYK-SU"];

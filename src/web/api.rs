@@ -15,7 +15,30 @@ use serde_json::json;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/v1/arenden", web::post().to(file_case))
-        .route("/api/openapi.json", web::get().to(openapi));
+        .route("/api/v1/arenden", web::route().to(only_post))
+        .route("/api/openapi.json", web::get().to(openapi))
+        .route("/api/openapi.json", web::route().to(only_get));
+}
+
+/// Another method on an API path: 405 with the method it takes in `Allow` (not the HTML 404).
+fn method_not_allowed(allow: &'static str) -> HttpResponse {
+    let mut r = error(
+        StatusCode::METHOD_NOT_ALLOWED,
+        vec![("method".into(), format!("Använd {allow}."))],
+    );
+    r.headers_mut().insert(
+        actix_web::http::header::ALLOW,
+        actix_web::http::header::HeaderValue::from_static(allow),
+    );
+    r
+}
+
+async fn only_post() -> HttpResponse {
+    method_not_allowed("POST")
+}
+
+async fn only_get() -> HttpResponse {
+    method_not_allowed("GET")
 }
 
 pub const BODY_LIMIT: usize = 64 * 1024;

@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 
 dual!(
     intake_creates_one_submitted_case_per_key,
-    intake_errors_name_the_field
+    intake_errors_name_the_field,
+    other_methods_are_405_with_allow,
 );
 
 fn body(unit: &str, responsible: &str) -> Value {
@@ -129,4 +130,54 @@ async fn intake_errors_name_the_field(app: TestApp) {
     let doc: Value = res.json().limit(1 << 20).await.unwrap();
     assert_eq!(doc["openapi"], "3.0.3");
     assert!(doc["paths"]["/api/v1/arenden"]["post"].is_object());
+}
+
+/// A method an API path does not take is 405 with `Allow` naming the one it does, in the API's
+/// JSON error form (not the HTML 404 page); nothing is created.
+async fn other_methods_are_405_with_allow(app: TestApp) {
+    use awc::http::Method;
+    app.unit("PSYK");
+    let token =
+        kontosparr::service::intake::create_client(&mut app.conn(), &app.ctx(), "Barium").unwrap();
+    let client = awc::Client::default();
+    for (path, allow, methods) in [
+        (
+            "/api/v1/arenden",
+            "POST",
+            &[
+                Method::GET,
+                Method::PUT,
+                Method::DELETE,
+                Method::PATCH,
+                Method::TRACE,
+            ][..],
+        ),
+        (
+            "/api/openapi.json",
+            "GET",
+            &[Method::POST, Method::DELETE][..],
+        ),
+    ] {
+        for m in methods {
+            let mut res = client
+                .request(m.clone(), format!("{}{path}", app.base))
+                .insert_header(("authorization", format!("Bearer {token}")))
+                .insert_header(("idempotency-key", "k405"))
+                .send_json(&body("PSYK", ""))
+                .await
+                .unwrap();
+            assert_eq!(res.status().as_u16(), 405, "{m} {path}");
+            assert_eq!(
+                res.headers().get("allow").and_then(|v| v.to_str().ok()),
+                Some(allow),
+                "{m} {path}"
+            );
+            let v: Value = res.json().await.unwrap();
+            assert_eq!(v["errors"][0]["field"], "method", "{m} {path}: {v}");
+        }
+    }
+    assert!(
+        !app.audit_actions().iter().any(|a| a == "case_api_intake"),
+        "nothing filed"
+    );
 }

@@ -161,9 +161,44 @@ fn diary_numbers(html: &str) -> Vec<String> {
     found
 }
 
+/// Every demo account's TOTP secret is stored as every other one is: encrypted (`v1:`) under the
+/// server's `secret_key_file`, bound to its account, and never in clear.
+fn assert_totp_secrets_encrypted(db_url: &str, key_file: &std::path::Path) {
+    use diesel::prelude::*;
+    use kontosparr::auth::secrets::{SecretBox, user_place};
+    let keys = SecretBox::load(key_file).expect("the server made its key file");
+    let pool = kontosparr::db::pool(db_url, 1).unwrap();
+    let mut conn = pool.get().unwrap();
+    let accounts: i64 = kontosparr::db::schema::users::table
+        .count()
+        .get_result(&mut conn as &mut kontosparr::db::DbConnection)
+        .unwrap();
+    let stored = kontosparr::db::users::totp_secrets(&mut conn).unwrap();
+    assert!(accounts >= 5, "{accounts} demo accounts");
+    assert_eq!(
+        stored.len() as i64,
+        accounts,
+        "every demo account has a secret"
+    );
+    for (id, value) in stored {
+        assert!(value.starts_with("v1:"), "user {id}: stored in clear");
+        let opened = keys.open(&value, &user_place(id)).unwrap();
+        assert!(!opened.was_clear);
+        assert!(!value.contains(&opened.secret), "user {id}");
+        // Bound to its account: it does not open as another's.
+        assert!(keys.open(&value, &user_place(id + 1000)).is_err());
+    }
+}
+
 #[actix_web::test]
 async fn demo_mode_on_an_empty_directory() {
     let s = start(&["--demo"], None).expect("demo starts");
+    // As seeded (before any login, which would re-encrypt a secret found in clear).
+    let db = s._dir.path().join("data/kontosparr-demo.db");
+    assert_totp_secrets_encrypted(
+        &format!("sqlite://{}", db.display()),
+        &s._dir.path().join("data/secret.key"),
+    );
     walk_demo(&s.base).await;
     assert!(s._dir.path().join("data/kontosparr-demo.db").exists());
     assert!(
@@ -176,6 +211,7 @@ async fn demo_mode_on_an_empty_directory() {
 async fn demo_mode_on_postgres() {
     let db = TestDb::new(Backend::Postgres);
     let s = start(&["--demo"], Some(&db.url)).expect("demo starts");
+    assert_totp_secrets_encrypted(&db.url, &s._dir.path().join("data/secret.key"));
     walk_demo(&s.base).await;
 }
 

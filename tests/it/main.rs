@@ -10,6 +10,7 @@ mod auditor;
 mod auth_flow;
 mod browser;
 mod demo;
+mod fuzz;
 mod hardening;
 mod lifecycle;
 mod lists;

@@ -363,42 +363,12 @@ async fn a_dead_workers_mail_is_retried_within_a_minute(app: TestApp) {
 
 dual!(a_dead_workers_mail_is_retried_within_a_minute);
 
-/// Everything the tests' global log subscriber wrote (installed once per process).
-fn captured_log() -> std::sync::Arc<std::sync::Mutex<Vec<u8>>> {
-    static LOG: std::sync::OnceLock<std::sync::Arc<std::sync::Mutex<Vec<u8>>>> =
-        std::sync::OnceLock::new();
-    LOG.get_or_init(|| {
-        let buf = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let sink = buf.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_ansi(false)
-            .with_max_level(tracing::Level::INFO)
-            .with_writer(move || LogSink(sink.clone()))
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).expect("one subscriber");
-        buf
-    })
-    .clone()
-}
-
-struct LogSink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for LogSink {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// Every response carries a fresh `X-Request-Id`; an error page shows the same id as its
 /// reference, and the request's log lines carry it (also the error line logged on a blocking
 /// thread for a 503).
 async fn the_request_id_is_on_the_page_the_header_and_the_log(app: TestApp) {
     use kontosparr::domain::Role;
-    let log = captured_log();
+    let log = crate::common::captured_log();
     let mut b = app.browser();
     let r = b.get("/finns-inte").await;
     assert_eq!(r.status, 404);

@@ -209,68 +209,13 @@ const ROUTES: &[(&str, Walk)] = &[
     ("/static/{name}", Walk::Skip("static files")),
 ];
 
-/// The GET routes registered in `src/web`: every `.route("…", web::get()` (over line breaks).
+/// The GET routes registered in `src/web` (see [`common::router_routes`]).
 fn router_get_routes() -> Vec<String> {
-    fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                files(&p, out);
-            } else if p.extension().is_some_and(|x| x == "rs") {
-                out.push(p);
-            }
-        }
-    }
-    let mut paths = vec![];
-    files(
-        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web"),
-        &mut paths,
-    );
-    let mut routes = vec![];
-    for p in paths {
-        let src = std::fs::read_to_string(&p).unwrap();
-        // Routes this reader would not see: refuse them, so none escapes the table.
-        for other in [
-            "web::resource(",
-            "web::scope(",
-            "#[get(",
-            "#[route(",
-            ".service(",
-        ] {
-            assert!(
-                !src.contains(other),
-                "{}: a route made with {other}: teach reads.rs to read it",
-                p.display()
-            );
-        }
-        let mut rest = src.as_str();
-        while let Some(at) = rest.find("route(") {
-            rest = &rest[at + "route(".len()..];
-            let r = rest.trim_start();
-            let Some(r) = r.strip_prefix('"') else {
-                continue;
-            };
-            let Some(end) = r.find('"') else { continue };
-            let path = &r[..end];
-            let after = r[end + 1..].trim_start();
-            let Some(after) = after.strip_prefix(',') else {
-                continue;
-            };
-            let method = after.trim_start();
-            assert!(
-                method.starts_with("web::"),
-                "{}: a route to {path} whose method this test cannot read: {}",
-                p.display(),
-                &method[..method.len().min(40)]
-            );
-            if method.starts_with("web::get()") {
-                routes.push(path.to_string());
-            }
-        }
-    }
-    routes.sort();
-    routes.dedup();
-    routes
+    common::router_routes()
+        .into_iter()
+        .filter(|(method, _)| method == "get")
+        .map(|(_, path)| path)
+        .collect()
 }
 
 #[test]

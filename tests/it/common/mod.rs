@@ -367,6 +367,108 @@ impl Drop for TestApp {
     }
 }
 
+/// Everything the tests' global log subscriber wrote at INFO and above, as the server logs by
+/// default (installed once per process; under nextest each test is a process of its own).
+pub fn captured_log() -> Arc<std::sync::Mutex<Vec<u8>>> {
+    static LOG: std::sync::OnceLock<Arc<std::sync::Mutex<Vec<u8>>>> = std::sync::OnceLock::new();
+    LOG.get_or_init(|| {
+        let buf = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = buf.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_max_level(tracing::Level::INFO)
+            .with_writer(move || LogSink(sink.clone()))
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("one subscriber");
+        buf
+    })
+    .clone()
+}
+
+struct LogSink(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogSink {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The routes registered in `src/web`, as `(method, path)`: every `.route("…", web::METHOD()`
+/// (over line breaks). Routes made any other way (`web::resource`, `web::scope`, `#[get]`,
+/// `.service`) are refused, so that none escapes the tests that walk the router
+/// (`reads.rs` for GET, `fuzz/` for POST and the API).
+pub fn router_routes() -> Vec<(String, String)> {
+    fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                files(&p, out);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let mut paths = vec![];
+    files(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/web"),
+        &mut paths,
+    );
+    let mut routes = vec![];
+    for p in paths {
+        let src = std::fs::read_to_string(&p).unwrap();
+        // Routes this reader would not see: refuse them, so none escapes the tables.
+        for other in [
+            "web::resource(",
+            "web::scope(",
+            "#[get(",
+            "#[post(",
+            "#[route(",
+            ".service(",
+        ] {
+            assert!(
+                !src.contains(other),
+                "{}: a route made with {other}: teach common::router_routes to read it",
+                p.display()
+            );
+        }
+        let mut rest = src.as_str();
+        while let Some(at) = rest.find("route(") {
+            rest = &rest[at + "route(".len()..];
+            let r = rest.trim_start();
+            let Some(r) = r.strip_prefix('"') else {
+                continue;
+            };
+            let Some(end) = r.find('"') else { continue };
+            let path = &r[..end];
+            let after = r[end + 1..].trim_start();
+            let Some(after) = after.strip_prefix(',') else {
+                continue;
+            };
+            let method = after.trim_start();
+            let name = method
+                .strip_prefix("web::")
+                .and_then(|m| m.split_once("()"))
+                .map(|(m, _)| m)
+                .filter(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_lowercase()));
+            let Some(name) = name else {
+                panic!(
+                    "{}: a route to {path} whose method this test cannot read: {}",
+                    p.display(),
+                    &method[..method.len().min(40)]
+                );
+            };
+            routes.push((name.to_string(), path.to_string()));
+        }
+    }
+    routes.sort();
+    routes.dedup();
+    routes
+}
+
 /// A response, read whole.
 #[derive(Debug, Clone)]
 pub struct Resp {
