@@ -39,9 +39,21 @@ macro_rules! dual {
 }
 
 /// The PostgreSQL server the tests create their databases on.
+///
+/// Without TLS unless the URL asks for it: libpq's default (`prefer`) speaks TLS to a server that
+/// offers it, and OpenSSL's clean-up at process exit can then race a connection still being
+/// closed on another thread (a test binary died with SIGSEGV after its test passed). The tests
+/// talk to a server on loopback, where TLS protects nothing.
 pub fn pg_admin_url() -> String {
-    std::env::var("TEST_PG_ADMIN_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+    let url = std::env::var("TEST_PG_ADMIN_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string());
+    if url.contains("sslmode=") {
+        url
+    } else if url.contains('?') {
+        format!("{url}&sslmode=disable")
+    } else {
+        format!("{url}?sslmode=disable")
+    }
 }
 
 /// A database of its own for one test, removed afterwards.
@@ -79,12 +91,18 @@ impl TestDb {
                 diesel::sql_query(format!("CREATE DATABASE {name}"))
                     .execute(&mut c)
                     .expect("create database");
-                let base = admin
+                let (path, query) = admin.split_once('?').unwrap_or((admin.as_str(), ""));
+                let base = path
                     .rsplit_once('/')
                     .map(|(b, _)| b.to_string())
                     .expect("url");
+                let query = if query.is_empty() {
+                    String::new()
+                } else {
+                    format!("?{query}")
+                };
                 TestDb {
-                    url: format!("{base}/{name}"),
+                    url: format!("{base}/{name}{query}"),
                     backend,
                     _dir: None,
                     pg_name: Some(name),
