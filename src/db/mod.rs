@@ -406,6 +406,23 @@ pub fn revert_all(conn: &mut DbConnection) -> Result<usize, DbError> {
     r.map_err(|e| DbError::Migration(e.to_string()))
 }
 
+/// Serialises the work on one citizen's cases within the caller's transaction, so that two
+/// requests cannot both find "no lock yet" and both file one (the duplicate-lock rule). PostgreSQL:
+/// a transaction-level advisory lock keyed by the personnummer's digest (released at commit or
+/// rollback). SQLite: nothing to do, `write_tx` already holds the single writer's lock.
+pub fn lock_citizen(conn: &mut DbConnection, pnr: &str) -> diesel::QueryResult<()> {
+    use sha2::Digest;
+    if let DbConnection::Pg(c) = conn {
+        let d = sha2::Sha256::digest(format!("kontosparr-citizen:{pnr}").as_bytes());
+        let mut key = [0u8; 8];
+        key.copy_from_slice(&d[..8]);
+        diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+            .bind::<diesel::sql_types::BigInt, _>(i64::from_be_bytes(key))
+            .execute(c)?;
+    }
+    Ok(())
+}
+
 /// Runs `f` in one write transaction. On SQLite it begins `IMMEDIATE`, so that two writers queue on
 /// the busy timeout instead of failing when a read turns into a write.
 pub fn write_tx<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>

@@ -26,6 +26,7 @@ dual!(
     executing_is_confirmed_and_plexus_follows_the_diary_number,
     a_paper_case_may_name_its_review_responsible,
     who_is_locked_now,
+    two_calls_at_once_for_one_citizen_file_one_lock,
 );
 
 const PNR: &str = "19121212-1212";
@@ -711,4 +712,43 @@ async fn who_is_locked_now(app: TestApp) {
 
 async fn ask(b: &mut common::Browser, pnr: &str) -> common::Resp {
     b.submit("/last-nu", "/last-nu", &[("pnr", pnr)]).await
+}
+
+/// Eight emergency calls for one citizen at the same moment, none with a reason: one is filed,
+/// the seven others see it and are asked for a reason (the duplicate check is serialised per
+/// citizen; without that, several found "not locked yet" on PostgreSQL).
+async fn two_calls_at_once_for_one_citizen_file_one_lock(app: TestApp) {
+    let w = world(&app);
+    let actor = kontosparr::service::session::load_actor(&mut app.conn(), w.handler.id)
+        .unwrap()
+        .unwrap();
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(8));
+    let threads: Vec<_> = (0..8)
+        .map(|i| {
+            let pool = app.pool.clone();
+            let barrier = barrier.clone();
+            let ctx = kontosparr::service::Ctx {
+                now: chrono::Utc::now(),
+                client_addr: "t".into(),
+                principal: kontosparr::service::Principal::Staff(actor.clone()),
+            };
+            let mut input = call_input(w.unit, PNR);
+            input.helpdesk_ref = format!("RÄLS-{i}");
+            let wf = wf(&app);
+            std::thread::spawn(move || {
+                barrier.wait();
+                let mut conn = pool.get().unwrap();
+                cases::register_call(&mut conn, &ctx, &input, &wf).map(|_| ())
+            })
+        })
+        .collect();
+    let results: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let filed = results.iter().filter(|r| r.is_ok()).count();
+    let asked = results
+        .iter()
+        .filter(
+            |r| matches!(r, Err(ServiceError::Invalid(e)) if e.get("duplicate_reason").is_some()),
+        )
+        .count();
+    assert_eq!((filed, asked), (1, 7), "{results:?}");
 }

@@ -53,6 +53,8 @@ pub(super) fn check_duplicate(
     if row.kind != Kind::Lock || row.citizen_pnr.len() != 12 {
         return Ok(());
     }
+    // Two requests for one citizen at once must not both see "not locked yet".
+    db::lock_citizen(conn, &row.citizen_pnr)?;
     let this = (row.id != 0).then_some(row.id);
     let (d, rows) = duplicates_of(conn, ctx, role, &row.citizen_pnr, this)?;
     if d.is_empty() {
