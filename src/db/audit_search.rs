@@ -314,20 +314,82 @@ pub fn citizen_entries_in(
         .load(conn)
 }
 
-/// `n` entries of a period drawn at random (each entry equally likely).
+/// `n` entries of a period drawn at random, without reading the whole period (it may hold
+/// millions of rows at ten years of data): see [`sample_in`].
 pub fn sample(
     conn: &mut DbConnection,
     from: NaiveDateTime,
     to: NaiveDateTime,
     n: i64,
 ) -> QueryResult<Vec<AccessLogRow>> {
-    access_log::table
-        .filter(access_log::at.ge(from))
-        .filter(access_log::at.lt(to))
-        .order(diesel::dsl::sql::<BigInt>("random()"))
-        .limit(n)
-        .select(AccessLogRow::as_select())
-        .load(conn)
+    sample_in(conn, from, to, n, SMALL_PERIOD_FACTOR * n)
+}
+
+/// A period with at most this many entries per wanted sample row is drawn from whole.
+const SMALL_PERIOD_FACTOR: i64 = 20;
+
+/// `n` distinct entries of `[from, to)` at random. A period of at most `small` entries (counted
+/// with a limit, so the count stays cheap) is shuffled whole: every entry equally likely. A larger
+/// one is drawn by id: a random id between the period's first and last entry (found through the
+/// `at` index), then the first entry of the period at or after it (the primary key). Ids come from
+/// one sequence and are dense, so the draw is as good as uniform, and each costs two index
+/// lookups however long the period. At most `4n` tries; the result is newest first.
+pub fn sample_in(
+    conn: &mut DbConnection,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    n: i64,
+    small: i64,
+) -> QueryResult<Vec<AccessLogRow>> {
+    use rand::Rng;
+    let period = || {
+        access_log::table
+            .filter(access_log::at.ge(from))
+            .filter(access_log::at.lt(to))
+    };
+    let counted: i64 = period()
+        .select(access_log::id)
+        .limit(small + 1)
+        .load::<i64>(conn)?
+        .len() as i64;
+    if counted <= small {
+        return period()
+            .order(diesel::dsl::sql::<BigInt>("random()"))
+            .limit(n)
+            .select(AccessLogRow::as_select())
+            .load(conn);
+    }
+    let first: Option<i64> = period()
+        .order((access_log::at.asc(), access_log::id.asc()))
+        .select(access_log::id)
+        .first(conn)
+        .optional()?;
+    let last: Option<i64> = period()
+        .order((access_log::at.desc(), access_log::id.desc()))
+        .select(access_log::id)
+        .first(conn)
+        .optional()?;
+    let (Some(a), Some(b)) = (first, last) else {
+        return Ok(vec![]);
+    };
+    let (lo, hi) = (a.min(b), a.max(b));
+    let mut rng = rand::thread_rng();
+    let mut picked: BTreeMap<i64, AccessLogRow> = BTreeMap::new();
+    let mut tries = 0;
+    while (picked.len() as i64) < n && tries < 4 * n {
+        tries += 1;
+        let r = rng.gen_range(lo..=hi);
+        let row = period()
+            .filter(access_log::id.ge(r))
+            .order(access_log::id.asc())
+            .select(AccessLogRow::as_select())
+            .first(conn)
+            .optional()?;
+        if let Some(row) = row {
+            picked.insert(row.id, row);
+        }
+    }
+    Ok(picked.into_values().rev().collect())
 }
 
 /// Entries by id, newest first (a saved sample).

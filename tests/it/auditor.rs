@@ -362,6 +362,28 @@ async fn a_sample_draws_n_entries_of_the_period(app: TestApp) {
     let ids: std::collections::BTreeSet<i64> = rows.iter().map(|r| r.id).collect();
     assert_eq!(ids.len(), 7, "no entry twice");
     assert!(rows.iter().all(|r| r.at.date() == day && r.action != "old"));
+    // The draw by id that a long period takes (forced here with a "small period" of 0), over
+    // enough entries that 4n tries always find n distinct ones.
+    for _ in 0..60 {
+        let e = audit::NewEntry {
+            action: "case_view".into(),
+            ..Default::default()
+        };
+        audit::append(&mut conn, app.clock.now().naive_utc(), &e).unwrap();
+    }
+    let (start, end) = (
+        old + chrono::Duration::days(1),
+        old + chrono::Duration::days(400),
+    );
+    let by_id = kontosparr::db::audit_search::sample_in(&mut conn, start, end, 7, 0).unwrap();
+    let distinct: std::collections::BTreeSet<i64> = by_id.iter().map(|r| r.id).collect();
+    assert_eq!((by_id.len(), distinct.len()), (7, 7), "{by_id:?}");
+    assert!(
+        by_id
+            .iter()
+            .all(|r| r.at >= start && r.at < end && r.action != "old")
+    );
+    assert!(by_id.windows(2).all(|w| w[0].id > w[1].id), "newest first");
     let none = checks::CheckInput {
         from: "2020-01-01".into(),
         to: "2020-01-02".into(),
