@@ -5,10 +5,8 @@
 use super::settings::Workflow;
 use super::{Ctx, ServiceError};
 use crate::db::models::CaseRow;
-use crate::db::outbox::{self, NewMessage};
 use crate::db::{self, DbConnection, cases, org, users};
-use crate::i18n::Lang;
-use crate::mail::message;
+use crate::i18n::{Lang, Msg};
 
 pub const KIND: &str = "notice";
 
@@ -40,49 +38,30 @@ pub fn returned(
     row: &CaseRow,
     wf: &Workflow,
 ) -> Result<(), ServiceError> {
-    let now = db::ts(ctx.now);
     let to = recipients(c, row)?;
+    let link = format!("{}/arenden/{}", wf.public_url, row.id);
+    let lines = [
+        Msg::key("notice-returned-line-1"),
+        Msg::key("notice-returned-line-2"),
+    ];
+    super::outbox::enqueue_notice(
+        c,
+        ctx,
+        &wf.mail_from,
+        row,
+        &to,
+        &super::outbox::Notice {
+            kind: KIND,
+            subject: "notice-returned-subject",
+            lines: &lines,
+            link: &link,
+            no_recipient: "Aviseringen har ingen mottagare: den som skrev ärendet och verksamhetschefen saknas eller saknar e-post.",
+        },
+    )?;
     if to.is_empty() {
-        outbox::insert(
-            c,
-            &NewMessage {
-                kind: KIND,
-                case_id: Some(row.id),
-                unit_id: Some(row.unit_id),
-                recipient: "",
-                encrypted: false,
-                message: b"",
-                status: "failed",
-                last_error: "Aviseringen har ingen mottagare: den som skrev ärendet och verksamhetschefen saknas eller saknar e-post.",
-            },
-            now,
-        )?;
         return Ok(());
     }
-    let link = format!("{}/arenden/{}", wf.public_url, row.id);
-    for (addr, lang) in &to {
-        let subject = lang.t("notice-returned-subject");
-        let lines = vec![
-            lang.t("notice-returned-line-1"),
-            lang.t("notice-returned-line-2"),
-        ];
-        let built = message::reminder(*lang, &wf.mail_from, addr, &subject, &lines, &link)
-            .map_err(|e| ServiceError::Technical(format!("notice not built: {e}")))?;
-        outbox::insert(
-            c,
-            &NewMessage {
-                kind: KIND,
-                case_id: Some(row.id),
-                unit_id: Some(row.unit_id),
-                recipient: addr,
-                encrypted: false,
-                message: &built,
-                status: "pending",
-                last_error: "",
-            },
-            now,
-        )?;
-    }
+    let now = db::ts(ctx.now);
     cases::add_event(
         c,
         row.id,

@@ -9,6 +9,8 @@ use crate::db::outbox::{self, Delivery, OutboxRow};
 use crate::db::{self, DbConnection, Pool, cases};
 use crate::domain::Role;
 use crate::domain::case::{self as lifecycle, Action, ActorKind, Facts, Status};
+use crate::i18n::{Lang, Msg};
+use crate::mail::message;
 use crate::mail::transport::{self, SmtpSettings};
 use chrono::Duration;
 
@@ -259,6 +261,65 @@ pub fn resend(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<(), Service
         e.detail = m.case_id.map(|c| format!("case:{c}"));
         ctx.log(c, &e)
     })
+}
+
+/// A notice without personal data (a reminder, a returned case): catalog texts worded per
+/// recipient, and a link to the case (seed 004: no patient data in clear e-mail).
+pub(crate) struct Notice<'a> {
+    pub kind: &'static str,
+    pub subject: &'static str,
+    pub lines: &'a [Msg],
+    pub link: &'a str,
+    /// Stored on a failed row when there is nobody to send the notice to.
+    pub no_recipient: &'static str,
+}
+
+/// Writes a notice to the outbox for each recipient, in their language, in the caller's
+/// transaction; with no recipient, one failed row says why (the admin's failed-mail list shows
+/// it).
+pub(crate) fn enqueue_notice(
+    c: &mut DbConnection,
+    ctx: &Ctx,
+    from: &str,
+    row: &crate::db::models::CaseRow,
+    to: &[(String, Lang)],
+    n: &Notice<'_>,
+) -> Result<(), ServiceError> {
+    let now = db::ts(ctx.now);
+    fn plain<'a>(
+        kind: &'a str,
+        row: &crate::db::models::CaseRow,
+        recipient: &'a str,
+        message: &'a [u8],
+        status: &'a str,
+        last_error: &'a str,
+    ) -> outbox::NewMessage<'a> {
+        outbox::NewMessage {
+            kind,
+            case_id: Some(row.id),
+            unit_id: Some(row.unit_id),
+            recipient,
+            encrypted: false,
+            message,
+            status,
+            last_error,
+        }
+    }
+    if to.is_empty() {
+        outbox::insert(
+            c,
+            &plain(n.kind, row, "", b"", "failed", n.no_recipient),
+            now,
+        )?;
+        return Ok(());
+    }
+    for (addr, lang) in to {
+        let words: Vec<String> = n.lines.iter().map(|m| m.in_lang(*lang)).collect();
+        let built = message::reminder(*lang, from, addr, &lang.t(n.subject), &words, n.link)
+            .map_err(|e| ServiceError::Technical(format!("{} not built: {e}", n.kind)))?;
+        outbox::insert(c, &plain(n.kind, row, addr, &built, "pending", ""), now)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -5,12 +5,10 @@
 use super::settings::Workflow;
 use super::{Ctx, ServiceError};
 use crate::db::models::CaseRow;
-use crate::db::outbox::{self, NewMessage};
 use crate::db::reminders;
 use crate::db::{self, DbConnection, cases, org, users};
 use crate::domain::review::{self, ReviewState};
 use crate::i18n::{Lang, Msg};
-use crate::mail::message;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Policy {
@@ -59,9 +57,6 @@ impl Recipients {
     fn len(&self) -> usize {
         self.0.len()
     }
-    fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }
 
 fn recipients(
@@ -106,50 +101,23 @@ fn enqueue(
     to: &Recipients,
     n: Notice<'_>,
 ) -> Result<(), ServiceError> {
-    let Notice {
-        subject,
-        lines,
-        link,
-    } = n;
-    let now = db::ts(ctx.now);
-    if to.is_empty() {
-        outbox::insert(
-            c,
-            &NewMessage {
-                kind: KIND,
-                case_id: Some(row.id),
-                unit_id: Some(row.unit_id),
-                recipient: "",
-                encrypted: false,
-                message: b"",
-                status: "failed",
-                last_error: "Påminnelsen har ingen mottagare: ansvarig och verksamhetschef saknas eller saknar e-post.",
-            },
-            now,
-        )?;
-        return Ok(());
-    }
-    for (addr, lang) in &to.0 {
-        let lang = *lang;
-        let words: Vec<String> = lines.iter().map(|m| m.in_lang(lang)).collect();
-        let built = message::reminder(lang, &wf.mail_from, addr, &lang.t(subject), &words, link)
-            .map_err(|e| ServiceError::Technical(format!("reminder not built: {e}")))?;
-        outbox::insert(
-            c,
-            &NewMessage {
-                kind: KIND,
-                case_id: Some(row.id),
-                unit_id: Some(row.unit_id),
-                recipient: addr,
-                encrypted: false,
-                message: &built,
-                status: "pending",
-                last_error: "",
-            },
-            now,
-        )?;
-    }
-    Ok(())
+    super::outbox::enqueue_notice(
+        c,
+        ctx,
+        &wf.mail_from,
+        row,
+        &to.0
+            .iter()
+            .map(|(a, l)| (a.clone(), *l))
+            .collect::<Vec<_>>(),
+        &super::outbox::Notice {
+            kind: KIND,
+            subject: n.subject,
+            lines: n.lines,
+            link: n.link,
+            no_recipient: "Påminnelsen har ingen mottagare: ansvarig och verksamhetschef saknas eller saknar e-post.",
+        },
+    )
 }
 
 /// One pass of the reminder job: every reminder that is due by now and not yet sent is written

@@ -597,7 +597,7 @@ async fn views_are_logged_and_protected_names_masked(app: TestApp) {
         .await;
     assert_eq!(posted.status, 303);
     let target = posted.location().unwrap().to_string();
-    assert_eq!(target, format!("/arenden/{id}?namn=visa"));
+    assert_eq!(target, format!("/arenden/{id}?avslojat=1"));
     let shown = doc.get(&target).await;
     assert!(shown.body.contains("Cecilia Hemlig"));
     let reloaded = doc.get(&target).await;

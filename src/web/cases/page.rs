@@ -279,8 +279,9 @@ pub(super) async fn show_case(
 
 #[derive(serde::Deserialize)]
 pub(super) struct ShowQuery {
-    /// `visa`: show a protected name this user has just revealed (POST `visa-namn`).
-    namn: Option<String>,
+    /// `avslojat=1`: show a protected name this user has just revealed (POST `visa-namn`). The
+    /// URL carries only this flag, never the name or the personnummer.
+    avslojat: Option<String>,
 }
 
 /// The case page again after a refused step, with what the user typed in its form.
@@ -312,7 +313,7 @@ pub(super) async fn show(
         &state,
         &staff,
         id.into_inner(),
-        q.namn.as_deref() == Some("visa"),
+        q.avslojat.as_deref() == Some("1"),
         None,
         FieldErrors::default(),
     )
@@ -329,7 +330,7 @@ pub(super) async fn reveal(
     let id = id.into_inner();
     let ctx = staff.ctx(&state);
     state.run(move |c| cases::reveal_name(c, &ctx, id)).await?;
-    Ok(see_other(format!("/arenden/{id}?namn=visa")))
+    Ok(see_other(format!("/arenden/{id}?avslojat=1")))
 }
 
 #[derive(serde::Deserialize)]
