@@ -25,6 +25,7 @@ const PASSWORD = 'Demo-lösenord 2026';
 const DORIS = 'SE2321000131-E000000000101';
 const HUGO = 'SE2321000131-E000000000106';
 const ADA = 'SE2321000131-E000000000108';
+const AUDITOR = 'SE2321000131-E000000000107';
 const UNIT = 'PSYK-SU';
 const TOLVAN = '19121212-1212';
 
@@ -426,6 +427,49 @@ const scenarios = [
     await page.fill('#patient_informed_date', daysAgo(1));
     await clickAndLoad(page, button(page, 'Spara omprövningen'), 'review of a lifted lock refused', { expectOk: false });
     await expectText(page, 'redan hävd', 'the review of a lifted lock is refused');
+  }],
+
+  ['j: the auditor searches the log, extracts a citizen and records a spot check', async (browser) => {
+    const { page } = await session(browser, AUDITOR);
+    await visit(page, '/logg', 'log search (form)');
+    await page.fill('#pnr', '12345');
+    await clickAndLoad(page, button(page, 'Sök'), 'log search with a bad personnummer', { expectOk: false });
+    const kept = await page.inputValue('#pnr');
+    if (kept !== '12345') throw new Error(`the typed personnummer was lost: "${kept}"`);
+    await page.fill('#pnr', TOLVAN);
+    await clickAndLoad(page, button(page, 'Sök'), 'log search (result)');
+    await expectText(page, 'Träffar', 'the search shows its result');
+    await visit(page, '/logg/utdrag', 'citizen extract (form)');
+    await page.fill('#pnr', TOLVAN);
+    await clickAndLoad(page, button(page, 'Visa utdrag'), 'citizen extract (printable page)');
+    await expectText(page, 'Loggutdrag för', 'the extract is shown');
+    await visit(page, '/logg/granska', 'entries to look at');
+    await visit(page, '/logg/kontroller', 'spot checks (list)');
+    await visit(page, '/logg/kontroller/ny', 'spot check (form)');
+    await page.fill('#from', daysAgo(7));
+    await page.fill('#to', daysAgo(0));
+    await page.fill('#sample_size', '3');
+    await clickAndLoad(page, button(page, 'Dra urval'), 'spot check with a drawn sample');
+    await page.fill('#scope', 'Stickprov av läsningar den senaste veckan.');
+    await page.fill('#findings', 'Inga avvikelser i urvalet.');
+    await page.check('#outcome-no_remarks');
+    await clickAndLoad(page, button(page, 'Registrera kontrollen'), 'spot check recorded');
+    await expectText(page, 'Kontrollen är registrerad', 'the spot check is recorded');
+  }],
+
+  ['k: an administrator chooses English, reads the pages in English, and goes back to Swedish', async (browser) => {
+    const { page } = await session(browser, ADA);
+    await visit(page, '/konto', 'account page');
+    await page.check('#lang-en');
+    await clickAndLoad(page, button(page, 'Spara språk'), 'language saved (English)');
+    await expectText(page, 'Your language has been saved', 'the account page answers in English');
+    if ((await page.getAttribute('html', 'lang')) !== 'en') throw new Error('<html lang> is not en');
+    await visit(page, '/admin/anvandare', 'users (admin, English)');
+    await visit(page, '/admin/enheter', 'units (admin, English)');
+    await visit(page, '/konto', 'account page (English)');
+    await page.check('#lang-sv');
+    await clickAndLoad(page, button(page, 'Save language'), 'language saved (Swedish again)');
+    await expectText(page, 'Språket är sparat', 'the account page answers in Swedish again');
   }],
 ];
 
