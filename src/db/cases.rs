@@ -162,6 +162,22 @@ pub fn page_for_units(
     )
 }
 
+/// Up to `limit` rows of the case list after `cursor` (same scope, filter and order as
+/// [`page_for_units`], without counting): the chunks of a CSV export.
+pub fn rows_for_units(
+    conn: &mut DbConnection,
+    scope: Scope<'_>,
+    filter: &CaseFilter,
+    cursor: &Cursor<NaiveDateTime>,
+    limit: i64,
+) -> QueryResult<Vec<CaseRow>> {
+    let q = scoped(scope, filter);
+    crate::keyset!(q, cursor, cases::updated_at, cases::id, desc)
+        .limit(limit)
+        .select(CaseRow::as_select())
+        .load(conn)
+}
+
 /// The statuses of the handler's queue, as the literal SQL of the partial index
 /// `cases_queue_open` (the query must spell the same predicate for the index to serve it).
 pub const QUEUE_STATUSES: &str = "status IN ('submitted', 'received', 'verified', 'form_pending')";

@@ -24,6 +24,14 @@ pub use crate::i18n::Msg;
 
 pub use crate::domain::policy::{Access, Actor, Job, Principal, Refusal, UnitRef};
 
+/// What a CSV export wrote (the auditor's exports, the case list).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Exported {
+    pub rows: i64,
+    /// More rows matched than the export's cap: the file holds the first ones (newest first).
+    pub capped: bool,
+}
+
 /// Who acts, from where, and when.
 #[derive(Debug, Clone)]
 pub struct Ctx {

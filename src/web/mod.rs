@@ -6,6 +6,7 @@ pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod cases;
+pub mod download;
 pub mod error;
 pub mod guard;
 pub mod metrics;

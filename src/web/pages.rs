@@ -39,6 +39,36 @@ pub struct Layout {
     /// The language of the page (`<html lang>` and every `t` lookup): the user's own setting
     /// after login, the browser's `Accept-Language` before it.
     pub lang: Lang,
+    /// A printable page's running header and footer (shown only in print, on every sheet).
+    pub print: Option<PrintMarks>,
+}
+
+/// What a printed page carries on every sheet: what it is (a case's diary number and status, a
+/// year of the diary) in the header, who printed it and when in the footer. Rendered into the
+/// page by the server when the page is made (for a case page: the time of its logged view), shown
+/// only by the print stylesheet (`static/style.css`, `.print-mark`).
+#[derive(Debug, Clone, Default)]
+pub struct PrintMarks {
+    pub header: String,
+    pub footer: String,
+}
+
+impl PrintMarks {
+    /// `header`, and "printed by NAME (HSA-ID) at TIME" (Swedish time) in `lang`.
+    pub fn by(lang: Lang, header: String, actor: &Actor, at: &chrono::NaiveDateTime) -> Self {
+        use crate::i18n::Arg;
+        let footer = lang.t_args(
+            "paper-print-footer",
+            &[
+                (
+                    "who",
+                    Arg::Str(format!("{} ({})", actor.name, actor.hsa_id)),
+                ),
+                ("when", Arg::Str(super::view::local_time(at))),
+            ],
+        );
+        PrintMarks { header, footer }
+    }
 }
 
 impl Layout {
@@ -138,6 +168,7 @@ impl Layout {
             nav,
             lang,
             demo: is_demo(),
+            print: None,
         }
     }
 }

@@ -7,8 +7,11 @@
 // scenario waits for a fresh one-time code); every page loaded is checked with axe-core
 // (WCAG 2.0/2.1 A and AA) and a violation of impact "serious" or "critical" fails the run.
 // Exits 0 when every scenario passed and no such violation was found, 1 otherwise.
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
@@ -117,6 +120,36 @@ async function expectText(page, text, why) {
     throw new Error(`${why}: expected ${text} on ${page.url()}; page: ${await pageSummary(page)}`);
   }
   return body;
+}
+
+// ---------------------------------------------------------------- printing
+
+/** Where the printed PDFs go (tests/it/browser.rs passes the server's temporary directory). */
+const PDF_DIR = process.env.PDF_DIR || mkdtempSync(join(tmpdir(), 'kontosparr-pdf-'));
+
+/**
+ * Prints the page as Chromium prints it (A4, the print stylesheet) and reads the PDF back with
+ * pdftotext (poppler-utils): { pages, sheets: the text of each sheet, text: all of it }, with
+ * white space folded to single spaces.
+ */
+async function printed(page, name) {
+  const file = join(PDF_DIR, `${name}.pdf`);
+  await page.pdf({ path: file, format: 'A4' });
+  const info = execFileSync('pdfinfo', [file], { encoding: 'utf8' });
+  const pages = Number(info.match(/^Pages:\s+(\d+)/m)?.[1]);
+  const raw = execFileSync('pdftotext', ['-raw', '-enc', 'UTF-8', file, '-'], { encoding: 'utf8' });
+  const sheets = raw.split('\f').map((t) => t.replace(/\s+/g, ' ').trim()).filter((t) => t);
+  log(`   printed ${name}.pdf: ${pages} page(s)`);
+  return { pages, sheets, text: sheets.join(' ') };
+}
+
+/** Every sheet of a printout carries the header and the footer. */
+function onEverySheet(doc, header, footer, what) {
+  doc.sheets.forEach((sheet, i) => {
+    if (!sheet.includes(header)) throw new Error(`${what}: sheet ${i + 1} lacks the header "${header}": ${sheet.slice(0, 200)}`);
+    if (!footer.test(sheet)) throw new Error(`${what}: sheet ${i + 1} lacks the footer ${footer}: ${sheet.slice(-300)}`);
+  });
+  if (doc.sheets.length !== doc.pages) throw new Error(`${what}: ${doc.sheets.length} sheets of text for ${doc.pages} pages`);
 }
 
 function caseIdOf(page) {
@@ -470,6 +503,67 @@ const scenarios = [
     await page.check('#lang-sv');
     await clickAndLoad(page, button(page, 'Save language'), 'language saved (Swedish again)');
     await expectText(page, 'Språket är sparat', 'the account page answers in Swedish again');
+  }],
+
+  // --- paper ---
+  ['l: paper: the blank form, a case page, the diary of a year and a citizen extract print on A4', async (browser) => {
+    // The blank form, from "Ny begäran": every field of the e-form on at most two sheets.
+    const doris = (await session(browser, DORIS)).page;
+    await visit(doris, '/arenden/ny', 'new lock form (link to the blank form)');
+    await clickAndLoad(doris, doris.getByRole('link', { name: 'Skriv ut en tom blankett för låsning och upplåsning' }), 'blank paper form');
+    const labels = await doris.$$eval('[data-field] .blank-label, [data-field].blank-label, .blank-options li, .blank h2',
+      (els) => els.map((e) => e.textContent.replace(/\s+/g, ' ').trim()));
+    const blank = await printed(doris, 'blank-form');
+    if (!(blank.pages >= 1 && blank.pages <= 2)) throw new Error(`the blank form prints on ${blank.pages} pages`);
+    // The e-form's labels (templates/cases/form.html), and everything the page shows as one.
+    const eform = ['Typ av begäran', 'Begärande enhet', 'Vårdgivare', 'Personnummer eller samordningsnummer', 'Namn',
+      'Skyddade personuppgifter', 'Kontaktuppgifter (valfritt)', 'Varför behövs en ny låsning?', 'Tidigare låsning',
+      'Patienten riskerar genom tillgång till 1177.se', 'Bedömningen grundar sig på', 'Aktuell situation', 'Annan situation',
+      'Skäl', 'Risker', 'Omfattning', 'Vem begärde', 'Datum för journalanteckning om bedömning, motiv och beslut',
+      'Datum då chefläkaren eller motsvarande funktion informerades', 'Vem informerades', 'Datum då patienten informerades',
+      'Om patienten inte har informerats: varför', 'Ska patientens journal på 1177 också förseglas?',
+      'Ansvarig för omprövning efter tre månader', 'E-post', 'HSA-id', 'Datum på ankomststämpeln', 'Beslutsfattarens namn',
+      'Beslutsfattarens HSA-id (om det finns)', 'Beslutsfattarens roll', 'Beslutsdatum',
+      'Medicinskt ansvarig läkare (MAL)', 'Invånaren själv, genom hälso- och sjukvårdspersonal'];
+    if (labels.length < 60) throw new Error(`only ${labels.length} labels found on the blank form`);
+    const missing = [...new Set([...eform, ...labels])].filter((l) => !blank.text.includes(l));
+    if (missing.length) throw new Error(`the printed blank form lacks: ${missing.join(' | ')}`);
+
+    // A case page of a protected citizen, as the handler prints it: diary number and status on
+    // every sheet, who printed it and when at the foot; the name stays masked; no menu, no buttons.
+    const hugo = (await session(browser, HUGO)).page;
+    await visit(hugo, '/sok', 'search form (to print a case)');
+    await hugo.fill('#pnr', '20000405-9937');
+    await clickAndLoad(hugo, button(hugo, 'Sök'), 'search result (protected citizen)');
+    await clickAndLoad(hugo, hugo.locator('table a[href^="/arenden/"]').first(), 'case page to print');
+    const diaryNumber = (await hugo.locator('h1').innerText()).match(/KSD \d{4}-\d{5}/)?.[0];
+    if (!diaryNumber) throw new Error(`no diary number on the case page: ${await pageSummary(hugo)}`);
+    const status = (await hugo.locator('.status-line .status').innerText()).trim();
+    const doc = await printed(hugo, 'case-page');
+    const byHugo = /Utskrivet av Hugo Handläggare \(SE2321000131-E000000000106\) \d{4}-\d{2}-\d{2} \d{2}:\d{2}/;
+    onEverySheet(doc, `${diaryNumber} · Status: ${status}`, byHugo, 'the printed case page');
+    if (!doc.text.includes('*****')) throw new Error('the printed case page does not show the masked name');
+    if (doc.text.includes('Cecilia') || doc.text.includes('Carlsson')) throw new Error('the printed case page shows a protected name');
+    for (const gone of ['Logga ut', 'Visa namnet (loggas)', 'Koppla blanketten som kommit', 'Anteckna Plexus', 'Alla ärenden']) {
+      if (doc.text.includes(gone)) throw new Error(`the printed case page shows "${gone}"`);
+    }
+
+    // The diary of a year.
+    await visit(hugo, '/diarium', 'diary (to print)');
+    await clickAndLoad(hugo, hugo.getByRole('link', { name: 'Skriv ut hela året' }), 'diary of the year, for print');
+    const year = (await hugo.locator('h1').innerText()).match(/\d{4}/)[0];
+    const diary = await printed(hugo, 'diary');
+    onEverySheet(diary, `Diarium ${year}`, byHugo, 'the printed diary');
+    if (!diary.text.includes(diaryNumber)) throw new Error(`the printed diary lacks ${diaryNumber}`);
+
+    // A citizen's log extract, as the auditor prints it.
+    const auditor = (await session(browser, AUDITOR)).page;
+    await visit(auditor, '/logg/utdrag', 'citizen extract (form, to print)');
+    await auditor.fill('#pnr', TOLVAN);
+    await clickAndLoad(auditor, button(auditor, 'Visa utdrag'), 'citizen extract (to print)');
+    const extract = await printed(auditor, 'extract');
+    onEverySheet(extract, `Loggutdrag för ${TOLVAN}`, /Utskrivet av .+ \(SE2321000131-E000000000107\) \d{4}-\d{2}-\d{2} \d{2}:\d{2}/, 'the printed extract');
+    if (extract.text.includes('Hämta utdraget som CSV')) throw new Error('the printed extract shows its buttons');
   }],
 ];
 

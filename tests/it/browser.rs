@@ -1,8 +1,9 @@
 //! Real browser tests: the demo server binary driven by headless Chromium (Playwright), with
 //! axe-core on every page visited. The scenarios live in `tests/browser/flows.mjs`.
 //!
-//! They need `/usr/bin/chromium` (Debian package `chromium`) and `node_modules/playwright-core`
-//! (`npm ci` at the repository root); `scripts/test` installs both. When either is missing the
+//! They need `/usr/bin/chromium` (Debian package `chromium`), `node_modules/playwright-core`
+//! (`npm ci` at the repository root) and `pdftotext`/`pdfinfo` (Debian package `poppler-utils`,
+//! for the printed pages); `scripts/test` installs them. When either is missing the
 //! test fails and says so: it never skips silently. The one escape hatch, for machines that
 //! cannot run a browser, is `TEST_BROWSER_TESTS=skip`, which skips it with a message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -89,6 +90,12 @@ fn browser_flows_pass_with_no_serious_accessibility_violations() {
     if Command::new("node").arg("--version").output().is_err() {
         missing.push("node (Node.js)".into());
     }
+    // The paper scenario prints to PDF and reads it back.
+    for tool in ["pdftotext", "pdfinfo"] {
+        if Command::new(tool).arg("-v").output().is_err() {
+            missing.push(format!("{tool} (Debian package poppler-utils)"));
+        }
+    }
     assert!(
         missing.is_empty(),
         "the browser tests need {}: run scripts/test, which installs them \
@@ -102,6 +109,8 @@ fn browser_flows_pass_with_no_serious_accessibility_violations() {
     let mut node = Command::new("node")
         .arg(root.join("tests/browser/flows.mjs"))
         .env("BASE_URL", &server.base)
+        // The printed PDFs of the paper scenario (removed with the server's directory).
+        .env("PDF_DIR", server.dir.path())
         .current_dir(root)
         .stdout(out.try_clone().unwrap())
         .stderr(out)

@@ -16,6 +16,7 @@ mod lifecycle;
 mod lists;
 mod mail;
 mod operations;
+mod paper;
 mod processes;
 mod reads;
 mod records;

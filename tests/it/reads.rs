@@ -61,6 +61,20 @@ const ROUTES: &[(&str, Walk)] = &[
         }),
     ),
     (
+        "/arenden/csv",
+        // The case list as a file: every filter, as the list (citizens logged as subjects).
+        Walk::Paths(|_| {
+            vec![
+                "/arenden/csv".into(),
+                "/arenden/csv?status=executed".into(),
+                "/arenden/csv?typ=unlock".into(),
+                "/arenden/csv?kanal=eservice".into(),
+                "/arenden/csv?enhet=1".into(),
+                "/arenden/csv?fran=2020-01-01&till=2030-12-31".into(),
+            ]
+        }),
+    ),
+    (
         "/arenden/ny",
         // The form takes only its kind from the query; a personnummer comes by POST.
         Walk::Paths(|_| {
@@ -115,6 +129,11 @@ const ROUTES: &[(&str, Walk)] = &[
     ("/last-nu", Walk::Paths(|_| vec!["/last-nu".into()])),
     ("/nodtelefon", Walk::Paths(|_| vec!["/nodtelefon".into()])),
     ("/blankett", Walk::Paths(|_| vec!["/blankett".into()])),
+    // The blank paper form: no citizen data.
+    (
+        "/blankett/tom",
+        Walk::Paths(|_| vec!["/blankett/tom".into()]),
+    ),
     (
         "/diarium",
         Walk::Paths(|_| {
@@ -128,6 +147,10 @@ const ROUTES: &[(&str, Walk)] = &[
     (
         "/diarium/utskrift",
         Walk::Paths(|_| vec!["/diarium/utskrift?ar=2026".into()]),
+    ),
+    (
+        "/diarium/csv",
+        Walk::Paths(|_| vec!["/diarium/csv?ar=2026".into()]),
     ),
     ("/admin", Walk::Paths(|_| vec!["/admin".into()])),
     (
@@ -664,7 +687,13 @@ async fn no_log_no_list(app: TestApp) {
     }
     .unwrap();
     drop(conn);
-    for (i, path) in [(0, "/arenden"), (0, "/omprovningar"), (3, "/handlaggning")] {
+    for (i, path) in [
+        (0, "/arenden"),
+        (0, "/omprovningar"),
+        (3, "/handlaggning"),
+        (0, "/arenden/csv"),
+        (3, "/arenden/csv"),
+    ] {
         let (role, user) = &people[i];
         let mut b = app.browser();
         app.login(&mut b, user).await;

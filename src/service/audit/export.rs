@@ -2,13 +2,9 @@
 
 use super::*;
 
-/// What an export wrote.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Exported {
-    pub rows: i64,
-    /// More entries matched than [`EXPORT_CAP`]: the file holds the newest.
-    pub capped: bool,
-}
+/// What an export wrote (`capped`: more entries matched than [`EXPORT_CAP`]; the file holds the
+/// newest).
+pub use crate::service::Exported;
 
 /// Writes the entries matching `filter`, newest first, as CSV records made by `record`, in chunks
 /// of [`CHUNK`] (keyset), at most [`EXPORT_CAP`]; returns what was written and every citizen named.

@@ -52,7 +52,7 @@ impl ListFilter {
         serde_urlencoded::to_string(&pairs).unwrap_or_default()
     }
 
-    fn db(&self) -> CaseFilter {
+    pub(super) fn db(&self) -> CaseFilter {
         CaseFilter {
             status: self.status.clone(),
             kind: self.kind.clone(),
@@ -76,8 +76,19 @@ fn start_of_day(d: NaiveDate) -> NaiveDateTime {
 
 /// Whose cases this actor's lists show: handlers every unit's but other units' drafts; the
 /// others their own units'.
-fn scope_units(actor: &Actor) -> Vec<i64> {
+pub(super) fn scope_units(actor: &Actor) -> Vec<i64> {
     actor.unit_ids()
+}
+
+/// The cases the case list shows the role acted in: a handler every unit's but other units'
+/// drafts, a chefläkare the units' lock decisions once sent, the others their units' cases.
+pub(super) fn list_scope(role: Role, units: &[i64]) -> Scope<'_> {
+    match role {
+        Role::Handler => Scope::Handler(units),
+        // SPEC §1: the chefläkare sees the lock decisions of the area, not drafts or unlocks.
+        Role::ChiefPhysician => Scope::ChiefPhysician(units),
+        _ => Scope::Units(units),
+    }
 }
 
 /// The case list, newest change first, a page at a time. The page's citizens are written to the
@@ -92,12 +103,7 @@ pub fn list(
     let actor = ctx.actor()?;
     let role = ctx.require(Access::ListCases)?;
     let units = scope_units(actor);
-    let scope = match role {
-        Role::Handler => Scope::Handler(&units),
-        // SPEC §1: the chefläkare sees the lock decisions of the area, not drafts or unlocks.
-        Role::ChiefPhysician => Scope::ChiefPhysician(&units),
-        _ => Scope::Units(&units),
-    };
+    let scope = list_scope(role, &units);
     let filter = filter.known();
     db::write_tx(conn, |c| {
         let page = cases::page_for_units(c, scope, &filter.db(), cursor, limit, COUNT_CAP)?;

@@ -6,6 +6,7 @@
 
 mod citizen;
 mod emergency;
+mod export;
 mod input;
 mod lifecycle;
 mod lists;
@@ -16,6 +17,7 @@ mod review;
 pub use super::settings::Workflow;
 pub use citizen::*;
 pub use emergency::*;
+pub use export::*;
 pub use input::*;
 pub use lifecycle::*;
 pub use lists::*;

@@ -13,6 +13,7 @@ use search::*;
 use crate::domain::Role;
 use crate::service::audit::{self as svc, EntryView, SearchInput};
 use crate::service::{FieldErrors, ServiceError};
+use crate::web::download::download;
 use crate::web::error::AppError;
 use crate::web::pages::{self, Layout};
 use crate::web::view::{Choice, pnr_display};
@@ -93,82 +94,4 @@ fn role_choices(selected: &str) -> Vec<Choice> {
             checked: r.code() == selected,
         })
         .collect()
-}
-
-/// A CSV download: the file the service wrote (already unlinked), streamed in chunks.
-fn csv_response(file: std::fs::File, name: &str, capped: bool) -> HttpResponse {
-    use std::io::Read;
-    let stream = futures_util::stream::unfold(Some(file), |state| async move {
-        let mut f = state?;
-        let read = web::block(move || {
-            let mut buf = vec![0u8; 64 * 1024];
-            let n = f.read(&mut buf)?;
-            buf.truncate(n);
-            Ok::<_, std::io::Error>((f, buf))
-        })
-        .await;
-        match read {
-            Ok(Ok((f, buf))) if !buf.is_empty() => {
-                Some((Ok::<_, actix_web::Error>(web::Bytes::from(buf)), Some(f)))
-            }
-            Ok(Ok(_)) => None,
-            Ok(Err(e)) => Some((Err(actix_web::error::ErrorInternalServerError(e)), None)),
-            Err(e) => Some((Err(actix_web::error::ErrorInternalServerError(e)), None)),
-        }
-    });
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            actix_web::http::header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{name}\""),
-        ))
-        .insert_header(("X-Export-Capped", if capped { "true" } else { "false" }))
-        .streaming(stream)
-}
-
-/// A file for an export: private (0600), and unlinked at once, so that nothing is left on disk
-/// once the response has been sent (or the process dies).
-fn spool() -> Result<std::fs::File, AppError> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let path = std::env::temp_dir().join(format!(
-        "kontosparr-export-{}.csv",
-        crate::auth::tokens::random_token()
-    ));
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(&path)
-        .map_err(|e| AppError::Internal(format!("export file: {e}")))?;
-    std::fs::remove_file(&path).map_err(|e| AppError::Internal(format!("export file: {e}")))?;
-    Ok(file)
-}
-
-/// Runs an export into a spooled file and answers with it.
-async fn download<F>(
-    state: &web::Data<AppState>,
-    name: &str,
-    write: F,
-) -> Result<HttpResponse, AppError>
-where
-    F: FnOnce(
-            &mut crate::db::DbConnection,
-            &mut dyn std::io::Write,
-        ) -> Result<svc::Exported, ServiceError>
-        + Send
-        + 'static,
-{
-    use std::io::Seek;
-    let file = spool()?;
-    let (file, done) = state
-        .run(move |c| {
-            let mut out = std::io::BufWriter::new(file);
-            let done = write(c, &mut out)?;
-            let mut file = out.into_inner().map_err(|e| e.into_error())?;
-            file.rewind()?;
-            Ok((file, done))
-        })
-        .await?;
-    Ok(csv_response(file, name, done.capped))
 }

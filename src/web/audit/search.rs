@@ -170,6 +170,10 @@ pub(super) async fn extract(
             p.rows = x.rows.iter().map(row).collect();
             p.capped = x.capped;
             p.made = svc::local(&now);
+            // Printed, the extract carries the citizen in its header and the auditor and the
+            // time of this (logged) extract in its footer, on every sheet.
+            let header = p.l.t1("paper-print-extract-header", "citizen", &p.pnr);
+            p.l.print = Some(pages::PrintMarks::by(p.l.lang, header, &staff.actor, &now));
             Ok(pages::ok(&p))
         }
         Err(AppError::Service(ServiceError::Invalid(errors))) => {

@@ -93,11 +93,18 @@ pub(super) async fn diary_print(
     q: web::Query<DiaryQuery>,
 ) -> Result<HttpResponse, AppError> {
     let ctx = staff.ctx(&state);
+    let ctx_now = ctx.now;
     let year = year_of(&ctx, q.ar);
     let printed = local_time(&crate::db::ts(ctx.now));
     let stretch = state.run(move |c| cases::diary_year(c, &ctx, year)).await?;
     let mut l = staff.layout("");
     l.title = format!("{} {year}", l.t("rules-diary-title"));
+    l.print = Some(pages::PrintMarks::by(
+        l.lang,
+        l.title.clone(),
+        &staff.actor,
+        &crate::db::ts(ctx_now),
+    ));
     Ok(pages::ok(&DiaryPrint {
         l,
         year,
@@ -105,4 +112,47 @@ pub(super) async fn diary_print(
         total: stretch.total,
         printed,
     }))
+}
+
+/// The year's diary as CSV for Swedish Excel (`domain::csv`): the columns of the page. No citizen
+/// data (SPEC §4), so, like the page, it writes no access-log entry.
+pub(super) async fn diary_csv(
+    state: web::Data<AppState>,
+    staff: Staff,
+    q: web::Query<DiaryQuery>,
+) -> Result<HttpResponse, AppError> {
+    use crate::domain::csv;
+    let ctx = staff.ctx(&state);
+    let year = year_of(&ctx, q.ar);
+    let stretch = state.run(move |c| cases::diary_year(c, &ctx, year)).await?;
+    let l = staff.layout("");
+    let mut body = String::from(csv::BOM);
+    body.push_str(&csv::record(&[
+        l.t("rules-diary-col-number"),
+        l.t("rules-diary-col-date"),
+        l.t("rules-diary-col-kind"),
+        l.t("rules-diary-col-reference"),
+        l.t("rules-diary-col-channel"),
+        l.t("rules-diary-col-status"),
+    ]));
+    let refers = l.t("rules-diary-refers-to");
+    for r in stretch.lines.iter().map(row) {
+        let reference = if r.reference.is_empty() {
+            String::new()
+        } else {
+            format!("{refers} {}", r.reference)
+        };
+        body.push_str(&csv::record(&[
+            r.number.as_str(),
+            r.registered.as_str(),
+            r.kind,
+            reference.as_str(),
+            r.channel,
+            r.status,
+        ]));
+    }
+    Ok(crate::web::download::csv_file(
+        body,
+        &format!("diarium-{year}.csv"),
+    ))
 }

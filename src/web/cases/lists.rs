@@ -22,6 +22,9 @@ pub(super) struct ListPage {
     filtered: bool,
     errors: FieldErrors,
     can_create: bool,
+    /// The CSV download of the list under the same filter.
+    csv_href: String,
+    csv_hint: String,
 }
 
 /// The case list's query: the filters and the page key.
@@ -112,8 +115,19 @@ pub(super) async fn list(
         })
         .collect();
     let pager = Pager::keyed(&page, "/arenden", &filter.query());
+    let l = staff.layout("Ärenden");
+    let csv_hint = l.t1(
+        "paper-csv-list-hint",
+        "n",
+        pages::grouped(cases::LIST_EXPORT_CAP),
+    );
     Ok(pages::ok(&ListPage {
-        l: staff.layout("Ärenden"),
+        csv_href: match filter.query() {
+            q if q.is_empty() => "/arenden/csv".to_string(),
+            q => format!("/arenden/csv?{q}"),
+        },
+        csv_hint,
+        l,
         rows: page.rows.iter().map(item).collect(),
         pager,
         statuses: choices(
@@ -141,6 +155,54 @@ pub(super) async fn list(
         errors,
         can_create: staff.actor.has(Role::Clinician) || staff.actor.has(Role::Manager),
     }))
+}
+
+/// The case list as CSV: the same filters and scope as the page, at most
+/// `cases::LIST_EXPORT_CAP` rows (`X-Export-Capped` and a last line say when it stopped there).
+/// It holds citizens' data: the service logs every citizen in the file, in the transaction that
+/// read them. A filter date that is not a date goes back to the list, which says so.
+pub(super) async fn list_csv(
+    state: web::Data<AppState>,
+    staff: Staff,
+    req: HttpRequest,
+    q: web::Query<CaseListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let (filter, errors) = list_filter(&q);
+    if !errors.is_empty() {
+        return Ok(see_other(format!("/arenden?{}", req.query_string())));
+    }
+    let ctx = staff.ctx(&state);
+    let lang = staff.actor.lang;
+    let words = cases::ListCsvWords {
+        header: [
+            "paper-csv-case",
+            "paper-csv-diary-number",
+            "paper-csv-kind",
+            "paper-csv-pnr",
+            "paper-csv-name",
+            "paper-csv-status",
+            "paper-csv-channel",
+            "paper-csv-unit",
+            "paper-csv-submitted",
+            "paper-csv-updated",
+        ]
+        .iter()
+        .map(|k| lang.t(k))
+        .collect(),
+        capped: lang.t1(
+            "paper-csv-capped",
+            "n",
+            pages::grouped(cases::LIST_EXPORT_CAP),
+        ),
+    };
+    let name = format!(
+        "arenden-{}.csv",
+        local_time(&crate::db::ts(ctx.now)).replace([' ', ':'], "-")
+    );
+    crate::web::download::download(&state, &name, move |c, out| {
+        cases::list_csv(c, &ctx, &filter, &words, out)
+    })
+    .await
 }
 
 #[derive(Template)]

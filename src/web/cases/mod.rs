@@ -2,6 +2,7 @@
 //! search, emergency calls, paper forms and the diary.
 
 mod attachments;
+mod blank;
 mod diary;
 mod emergency;
 mod form;
@@ -12,6 +13,7 @@ mod paper;
 mod review;
 
 use attachments::*;
+use blank::*;
 use diary::*;
 use emergency::*;
 use form::*;
@@ -38,6 +40,8 @@ use chrono::Datelike;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/arenden", web::get().to(list))
+        // Before `/arenden/{id}`, which would take `csv` for an id.
+        .route("/arenden/csv", web::get().to(list_csv))
         .route("/arenden/ny", web::get().to(new_form))
         .route("/arenden/ny", web::post().to(create))
         .route("/arenden/{id}", web::get().to(show))
@@ -61,8 +65,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/nodtelefon", web::post().to(call))
         .route("/blankett", web::get().to(paper_form))
         .route("/blankett", web::post().to(paper))
+        .route("/blankett/tom", web::get().to(blank_form))
         .route("/diarium", web::get().to(diary))
-        .route("/diarium/utskrift", web::get().to(diary_print));
+        .route("/diarium/utskrift", web::get().to(diary_print))
+        .route("/diarium/csv", web::get().to(diary_csv));
 }
 
 /// A case as a row of a list: the name is masked for protected citizens.

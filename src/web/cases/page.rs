@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::domain::case::{Action, Channel, RequestedBy};
+use crate::i18n::Arg;
 
 #[derive(Template)]
 #[template(path = "cases/view.html")]
@@ -113,13 +114,42 @@ pub(super) fn labels(choices: grounds::Choices, stored: &str) -> Vec<&'static st
         .collect()
 }
 
+/// The case page. Printing it is printing this page: the print stylesheet hides the menu, the
+/// forms and the buttons, and shows the running header (diary number or case number, status) and
+/// footer (who, and the time of this logged view) made here. There is no separate print view, so
+/// a printed case is always a `case_view` in the access log, written in the transaction that read
+/// it (`tests/it/paper.rs` holds this); a masked name is masked on paper as on screen.
 pub(super) fn view_page(
     staff: &Staff,
     v: CaseView,
     notice: Option<String>,
     errors: FieldErrors,
+    viewed_at: &chrono::NaiveDateTime,
 ) -> ViewPage {
     let r = &v.case;
+    let mut l = staff.layout(&format!(
+        "Ärende {}",
+        r.diary_number
+            .clone()
+            .unwrap_or_else(|| format!("nr {}", r.id))
+    ));
+    let number = r
+        .diary_number
+        .clone()
+        .unwrap_or_else(|| format!("nr {}", r.id));
+    let header = l.lang.t_args(
+        "paper-print-case-header",
+        &[
+            ("case", Arg::Str(format!("{} – {number}", r.kind.label()))),
+            ("status", Arg::Str(r.status.label().to_string())),
+        ],
+    );
+    l.print = Some(pages::PrintMarks::by(
+        l.lang,
+        header,
+        &staff.actor,
+        viewed_at,
+    ));
     let masked = r.citizen_protected && !v.name_revealed;
     // Numbered as shown: only the items that apply, 1 to n (the catalogue's own numbers are not
     // the screen's).
@@ -180,12 +210,7 @@ pub(super) fn view_page(
         name_check_ok,
         name_diffs,
         phone_category,
-        l: staff.layout(&format!(
-            "Ärende {}",
-            r.diary_number
-                .clone()
-                .unwrap_or_else(|| format!("nr {}", r.id))
-        )),
+        l,
         name: crate::domain::personnummer::shown(&r.citizen_name, masked),
         masked,
         contact: crate::domain::personnummer::shown(&r.citizen_contact, masked),
@@ -265,6 +290,7 @@ pub(super) async fn show_case(
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
     let ctx = staff.ctx(state);
+    let viewed_at = crate::db::ts(ctx.now);
     let register = state.register.clone();
     let v = state
         .run(move |c| cases::view(c, &ctx, id, register.as_ref(), reveal))
@@ -274,7 +300,10 @@ pub(super) async fn show_case(
     } else {
         StatusCode::OK
     };
-    Ok(pages::render(status, &view_page(staff, v, notice, errors)))
+    Ok(pages::render(
+        status,
+        &view_page(staff, v, notice, errors, &viewed_at),
+    ))
 }
 
 #[derive(serde::Deserialize)]
@@ -294,11 +323,12 @@ async fn show_typed(
     typed: Typed,
 ) -> Result<HttpResponse, AppError> {
     let ctx = staff.ctx(state);
+    let viewed_at = crate::db::ts(ctx.now);
     let register = state.register.clone();
     let v = state
         .run(move |c| cases::view(c, &ctx, id, register.as_ref(), false))
         .await?;
-    let mut page = view_page(staff, v, notice, errors);
+    let mut page = view_page(staff, v, notice, errors, &viewed_at);
     page.typed = typed;
     Ok(pages::render(StatusCode::CONFLICT, &page))
 }
