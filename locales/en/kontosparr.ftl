@@ -543,3 +543,19 @@ lists-search-count = cases
 lists-pager-prev = Previous
 lists-pager-next = Next
 lists-pager-label = Pages
+
+## --- oidc ---
+login-oidc-title = Log in with an e-ID
+login-oidc-button = Log in with { $name }
+login-oidc-hint = You log in with the provider of your e-ID and are then sent back here.
+login-password-title = Password and one-time code
+login-password-admins-only = Password login is for administrators only, as a fallback when the e-ID does not work.
+login-oidc-unavailable = The login service is not answering right now. Try again in a while, or contact the administrator if the problem persists.
+login-oidc-done-title = You are logged in
+login-oidc-done-text = You are being taken to the start page.
+login-oidc-done-link = Continue to Kontospärr
+login-acr-title = This login is not enough for Kontospärr
+login-acr-text = You logged in with { $name } at a lower level of assurance than Kontospärr requires. Kontospärr requires level of assurance 3 or higher, for example a SITHS card, SITHS eID or Freja eID Plus.
+login-acr-again = Try again with an e-ID at the right level
+logged-out-idp = You are now being logged out at { $name } too.
+logged-out-idp-link = Continue to logging out at { $name }

@@ -520,3 +520,19 @@ lists-search-count = ärenden
 lists-pager-prev = Föregående
 lists-pager-next = Nästa
 lists-pager-label = Sidor
+
+## --- oidc ---
+login-oidc-title = Logga in med e-legitimation
+login-oidc-button = Logga in med { $name }
+login-oidc-hint = Du loggas in hos leverantören av din e-legitimation och skickas sedan tillbaka hit.
+login-password-title = Lösenord och engångskod
+login-password-admins-only = Lösenordsinloggning är bara till för administratörer, som reserv när e-legitimationen inte fungerar.
+login-oidc-unavailable = Inloggningstjänsten svarar inte just nu. Försök igen om en stund, eller kontakta administratören om felet består.
+login-oidc-done-title = Du är inloggad
+login-oidc-done-text = Du skickas vidare till startsidan.
+login-oidc-done-link = Fortsätt till Kontospärr
+login-acr-title = Inloggningen räcker inte för Kontospärr
+login-acr-text = Du loggade in hos { $name } på en lägre tillitsnivå än Kontospärr kräver. Kontospärr kräver tillitsnivå 3 eller högre, till exempel SITHS-kort, SITHS eID eller Freja eID Plus.
+login-acr-again = Försök igen med en e-legitimation på rätt nivå
+logged-out-idp = Du loggas nu ut även hos { $name }.
+logged-out-idp-link = Fortsätt till utloggningen hos { $name }
