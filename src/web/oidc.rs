@@ -113,6 +113,8 @@ struct CallbackQuery {
     state: Option<String>,
     error: Option<String>,
     error_description: Option<String>,
+    /// RFC 9207: the issuer that answers, where the provider says so.
+    iss: Option<String>,
 }
 
 #[derive(Template)]
@@ -174,6 +176,13 @@ async fn callback(
     let sent_state = q.state.unwrap_or_default();
     if sent_state.is_empty() || !tokens::same(&pending.state, &sent_state) {
         return refusal.failed(OidcError::StateMismatch, None).await;
+    }
+    if let Some(iss) = &q.iss
+        && iss.trim_end_matches('/') != p.config.issuer.trim_end_matches('/')
+    {
+        return refusal
+            .failed(OidcError::Issuer(format!("iss parameter {iss}")), None)
+            .await;
     }
     if let Some(error) = q.error {
         let described = match q.error_description {
