@@ -8,6 +8,7 @@
 
 use crate::common::{self, PASSWORD, Resp, TestApp};
 use diesel::prelude::*;
+use kontosparr::clock::Clock;
 use kontosparr::config::OidcProvider;
 use kontosparr::db::DbConnection;
 use kontosparr::domain::Role;
@@ -46,6 +47,7 @@ dual_with_provider!(
     disabled_user_gets_the_failed_login_answer,
     logout_ends_the_session_here_and_at_the_provider,
     password_login_for_admins_only,
+    a_provider_that_is_down_is_said_so,
 );
 
 const LOA2: &str = "http://id.elegnamnden.se/loa/1.0/loa2";
@@ -729,9 +731,59 @@ async fn password_login_for_admins_only(backend: common::Backend) {
     app.login(&mut b, &admin).await;
     let (_, _, detail) = log_rows(&app).pop().unwrap();
     assert_eq!(detail.as_deref(), Some("lösenord och engångskod"));
+    // A password session of the nurse from before the setting (or an enrolment link) ends.
+    let token = kontosparr::service::session::create(
+        &mut app.conn(),
+        Some(nurse.id),
+        kontosparr::service::session::Stage::Full,
+        app.clock.now(),
+        "test",
+    )
+    .unwrap();
+    let mut old = app.browser();
+    old.cookie = Some(format!("kontosparr={token}"));
+    assert_eq!(old.get("/").await.location(), Some("/login"));
     // The nurse gets in through the provider.
     let mut a = Agent::default();
     let (_, answer) = through_provider(&app, &op, &mut a, &nurse.hsa_id, LOA3).await;
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(a.get(&format!("{}/", app.base)).await.status, 200);
+}
+
+async fn a_provider_that_is_down_is_said_so(backend: common::Backend) {
+    let (app, _op) = setup(backend, |c| {
+        let mut down = c.oidc_providers[0].clone();
+        down.id = "down".into();
+        down.name = "Nere-IdP".into();
+        // A loopback port nobody listens on.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        down.issuer = format!("http://127.0.0.1:{port}");
+        c.oidc_providers.push(down);
+    })
+    .await;
+    let mut a = Agent::default();
+    let login = a.get(&format!("{}/login", app.base)).await;
+    assert!(
+        login.body.contains("Logga in med Nere-IdP"),
+        "{}",
+        login.body
+    );
+    let r = a.get(&format!("{}/login/oidc/down", app.base)).await;
+    assert_eq!(r.status, 503, "{}", r.body);
+    assert!(
+        r.body.contains("Inloggningstjänsten svarar inte just nu"),
+        "{}",
+        r.body
+    );
+    // An unknown provider is not found.
+    assert_eq!(
+        a.get(&format!("{}/login/oidc/nobody", app.base))
+            .await
+            .status,
+        404
+    );
 }
