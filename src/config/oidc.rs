@@ -193,10 +193,13 @@ mod tests {
         }
     }
 
+    /// A change to a good provider, and words its refusal must say.
+    type Case = (fn(&mut OidcProvider), &'static str);
+
     #[test]
     fn a_good_provider_passes_and_bad_ones_are_named() {
         assert!(check(&[provider()], true).is_ok());
-        let cases: Vec<(fn(&mut OidcProvider), &str)> = vec![
+        let cases: Vec<Case> = vec![
             (|p| p.id = "Inera".into(), "id"),
             (|p| p.id = String::new(), "id"),
             (|p| p.name = " ".into(), "name"),
