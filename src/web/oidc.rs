@@ -112,7 +112,6 @@ struct CallbackQuery {
     code: Option<String>,
     state: Option<String>,
     error: Option<String>,
-    error_description: Option<String>,
     /// RFC 9207: the issuer that answers, where the provider says so.
     iss: Option<String>,
 }
@@ -181,17 +180,21 @@ async fn callback(
         && iss.trim_end_matches('/') != p.config.issuer.trim_end_matches('/')
     {
         return refusal
-            .failed(OidcError::Issuer(format!("iss parameter {iss}")), None)
+            .failed(OidcError::Issuer("the iss parameter".into()), None)
             .await;
     }
     if let Some(error) = q.error {
-        let described = match q.error_description {
-            Some(d) => format!("{error}: {d}"),
-            None => error,
+        // The provider's error code (RFC 6749 §4.1.2.1) as sent when it is a plain code; its
+        // free-text description is not kept: anyone can put anything in a URL.
+        let plain = !error.is_empty()
+            && error.len() <= 64
+            && error.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
+        let code = if plain {
+            error
+        } else {
+            "(okänd felkod)".into()
         };
-        return refusal
-            .failed(OidcError::ProviderError(described), None)
-            .await;
+        return refusal.failed(OidcError::ProviderError(code), None).await;
     }
     let code = q.code.unwrap_or_default();
     let redirect_uri = callback_url(&state, &p.config.id);
@@ -270,7 +273,8 @@ struct Refusal<'a> {
 
 impl Refusal<'_> {
     async fn log(&self, e: &OidcError, hsa_id: Option<&str>) -> Result<(), AppError> {
-        tracing::warn!(provider = ?self.method, error = %e, "OpenID Connect login refused");
+        // The log's words: no values taken from the request or the token.
+        tracing::warn!(provider = %self.method.code(), reason = %e.log_words(), "OpenID Connect login refused");
         let (ctx, method, words) = (self.ctx.clone(), self.method.clone(), e.log_words());
         let hsa = hsa_id.map(str::to_string);
         self.state

@@ -48,6 +48,7 @@ dual_with_provider!(
     logout_ends_the_session_here_and_at_the_provider,
     password_login_for_admins_only,
     a_provider_that_is_down_is_said_so,
+    cancelling_at_the_provider_is_logged,
 );
 
 const LOA2: &str = "http://id.elegnamnden.se/loa/1.0/loa2";
@@ -350,8 +351,17 @@ async fn through_provider(
         r.body,
         op.log()
     );
-    let action = absolute(&url, &form_action(&r.body, "/login"));
-    let mut r = a.post(&action, &[("hsa_id", hsa_id), ("acr", acr)]).await;
+    // The provider's login form, or its cancel button (an empty HSA-ID here).
+    let (action, r) = if hsa_id.is_empty() {
+        let action = absolute(&url, &form_action(&r.body, "/abort"));
+        let r = a.post(&action, &[]).await;
+        (action, r)
+    } else {
+        let action = absolute(&url, &form_action(&r.body, "/login"));
+        let r = a.post(&action, &[("hsa_id", hsa_id), ("acr", acr)]).await;
+        (action, r)
+    };
+    let mut r = r;
     let mut url = action;
     let callback_prefix = format!("{}/login/oidc/test/callback", app.base);
     loop {
@@ -785,5 +795,40 @@ async fn a_provider_that_is_down_is_said_so(backend: common::Backend) {
             .await
             .status,
         404
+    );
+}
+
+async fn cancelling_at_the_provider_is_logged(backend: common::Backend) {
+    let (app, op) = setup(backend, |_| {}).await;
+    let mut a = Agent::default();
+    let (callback, answer) = through_provider(&app, &op, &mut a, "", LOA3).await;
+    assert!(callback.contains("error=access_denied"), "{callback}");
+    assert_refused(
+        &app,
+        &mut a,
+        &answer,
+        "leverantören svarade med fel: access_denied",
+    )
+    .await;
+    // Free text in the answer is not kept: only a plain error code.
+    let mut b = Agent::default();
+    b.get(&format!("{}/login", app.base)).await;
+    let start = b.get(&format!("{}/login/oidc/test", app.base)).await;
+    let to_op = start.location().unwrap();
+    let state = to_op
+        .split(['?', '&'])
+        .find_map(|kv| kv.strip_prefix("state="))
+        .unwrap()
+        .to_string();
+    let forged = format!(
+        "{}/login/oidc/test/callback?state={state}&error=%3Cb%3E19121212-1212&error_description=19121212-1212",
+        app.base
+    );
+    let answer = b.get(&forged).await;
+    assert_refused(&app, &mut b, &answer, "(okänd felkod)").await;
+    assert!(
+        !log_rows(&app)
+            .iter()
+            .any(|(_, _, d)| d.as_deref().unwrap_or("").contains("1212"))
     );
 }
