@@ -515,6 +515,29 @@ const scenarios = [
     } finally {
       await context.close();
     }
+    // The same login and logout with our content security policy in force (the contexts above
+    // bypass it for axe): neither way to the provider may be blocked by it.
+    const strict = await browser.newContext({ bypassCSP: false, locale: 'sv-SE' });
+    const p2 = await strict.newPage();
+    p2.setDefaultTimeout(15000);
+    const blocked = [];
+    p2.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) blocked.push(m.text()); });
+    try {
+      await p2.goto(BASE_URL + '/login', { waitUntil: 'load' });
+      await p2.getByRole('link', { name: 'Logga in med Test-IdP', exact: true }).click();
+      await p2.waitForURL((u) => u.href.startsWith(ISSUER + '/interaction/'));
+      await p2.fill('#hsa_id', SARA);
+      await p2.getByRole('button', { name: 'Identifiera dig' }).click();
+      await p2.waitForURL(BASE_URL + '/');
+      await expectText(p2, 'Sara Sjuksköterska', 'logged in under the CSP');
+      await button(p2, 'Logga ut').click();
+      await p2.waitForURL((u) => u.href.startsWith(ISSUER + '/session/end'));
+      await p2.getByRole('button', { name: 'Ja, logga ut' }).click();
+      await p2.waitForURL((u) => u.href.startsWith(BASE_URL + '/utloggad'));
+      if (blocked.length) throw new Error(`blocked by the CSP: ${blocked.join(' | ')}`);
+    } finally {
+      await strict.close();
+    }
   }],
 ];
 
