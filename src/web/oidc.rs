@@ -78,6 +78,22 @@ async fn start(
             (s, token, true)
         }
     };
+    // The per-address login rate limit counts a login begun at a provider as an attempt.
+    let ip = visitor
+        .0
+        .client_addr
+        .parse()
+        .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
+    if !state.login_limiter.allow(ip) {
+        let mut l = Layout::public_in(lang, "login-title");
+        l.csrf = session.csrf_token.clone();
+        let error = l.t("login-error-rate");
+        let page = pages::render(
+            StatusCode::TOO_MANY_REQUESTS,
+            &LoginPage::new(&state, l, "", Some(error)),
+        );
+        return Ok(with_cookie(&state, page, new.then_some(token)));
+    }
     let now = state.clock.now();
     let (url, pending) = match p
         .start(&callback_url(&state, &p.config.id), lang.code(), now)

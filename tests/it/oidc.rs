@@ -796,6 +796,13 @@ async fn a_provider_that_is_down_is_said_so(backend: common::Backend) {
             .status,
         404
     );
+    // Logins begun at a provider count against the address's login rate limit.
+    let limit = app.state.config.login_rate_per_ip;
+    let mut last = 0;
+    for _ in 0..limit {
+        last = a.get(&format!("{}/login/oidc/test", app.base)).await.status;
+    }
+    assert_eq!(last, 429);
 }
 
 async fn cancelling_at_the_provider_is_logged(backend: common::Backend) {
