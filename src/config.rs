@@ -5,6 +5,9 @@ use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+pub mod oidc;
+pub use oidc::OidcProvider;
+
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -103,6 +106,12 @@ pub struct Config {
     pub secret_key_file: String,
     /// This node's name in heartbeats and metrics; empty: host name and bind address.
     pub node_name: String,
+    /// OpenID Connect providers staff log in through (`[[oidc_providers]]` tables in the file;
+    /// see `config::oidc`). None: password and one-time code only.
+    pub oidc_providers: Vec<OidcProvider>,
+    /// Password login (with a one-time code) for administrators only, as break-glass; everyone
+    /// else logs in through a provider. Needs at least one of `oidc_providers`.
+    pub password_login_admins_only: bool,
     /// Demo mode (`serve --demo`); never read from a file or the environment.
     #[serde(skip)]
     pub demo: bool,
@@ -153,6 +162,8 @@ impl Default for Config {
             node_name: String::new(),
             secret_key_file: "./data/secret.key".into(),
             metrics_bind: String::new(),
+            oidc_providers: Vec::new(),
+            password_login_admins_only: false,
             demo: false,
         }
     }
@@ -213,6 +224,7 @@ const KEYS: &[&str] = &[
     "node_name",
     "secret_key_file",
     "metrics_bind",
+    "password_login_admins_only",
 ];
 
 impl Config {
@@ -318,7 +330,7 @@ impl Config {
         {
             return bad("public_url must start with https:// or http://");
         }
-        Ok(())
+        oidc::check(&self.oidc_providers, self.password_login_admins_only)
     }
 
     /// The pool size to use: `pool_size` when set, otherwise the backend's default.

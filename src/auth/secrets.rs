@@ -141,6 +141,16 @@ pub fn user_place(user_id: i64) -> String {
     format!("totp:{user_id}")
 }
 
+/// Where a user's ID token from an OpenID Connect provider is kept (on their session).
+pub fn id_token_place(user_id: i64) -> String {
+    format!("id-token:{user_id}")
+}
+
+/// Where a login under way at an OpenID Connect provider is kept: the anonymous session.
+pub fn oidc_pending_place(session_id_hash: &str) -> String {
+    format!("oidc-pending:{session_id_hash}")
+}
+
 /// Where a secret being enrolled is stored: the enrolling session.
 pub fn pending_place(session_id_hash: &str) -> String {
     format!("pending:{session_id_hash}")

@@ -82,6 +82,9 @@ pub struct SessionRow {
     pub created_at: NaiveDateTime,
     pub last_seen_at: NaiveDateTime,
     pub client_addr: String,
+    pub login_method: Option<String>,
+    pub oidc_pending: Option<String>,
+    pub id_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

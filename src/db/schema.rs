@@ -92,6 +92,9 @@ diesel::table! {
         created_at -> Timestamp,
         last_seen_at -> Timestamp,
         client_addr -> Text,
+        login_method -> Nullable<Text>,
+        oidc_pending -> Nullable<Text>,
+        id_token -> Nullable<Text>,
     }
 }
 

@@ -6,24 +6,31 @@ use super::schema::sessions;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-pub fn insert(
-    conn: &mut DbConnection,
-    id_hash: &str,
-    user_id: Option<i64>,
-    stage: &str,
-    csrf_token: &str,
-    at: NaiveDateTime,
-    client_addr: &str,
-) -> QueryResult<()> {
+/// What a new session row holds besides its id.
+pub struct NewSession<'a> {
+    pub user_id: Option<i64>,
+    pub stage: &'a str,
+    pub csrf_token: &'a str,
+    pub at: NaiveDateTime,
+    pub client_addr: &'a str,
+    /// `password`, `oidc:<provider>`, `client_cert`; None for an anonymous session.
+    pub login_method: Option<&'a str>,
+    /// The provider's ID token, sealed (an OpenID Connect login).
+    pub id_token: Option<&'a str>,
+}
+
+pub fn insert(conn: &mut DbConnection, id_hash: &str, s: &NewSession) -> QueryResult<()> {
     diesel::insert_into(sessions::table)
         .values((
             sessions::id_hash.eq(id_hash),
-            sessions::user_id.eq(user_id),
-            sessions::stage.eq(stage),
-            sessions::csrf_token.eq(csrf_token),
-            sessions::created_at.eq(at),
-            sessions::last_seen_at.eq(at),
-            sessions::client_addr.eq(client_addr),
+            sessions::user_id.eq(s.user_id),
+            sessions::stage.eq(s.stage),
+            sessions::csrf_token.eq(s.csrf_token),
+            sessions::created_at.eq(s.at),
+            sessions::last_seen_at.eq(s.at),
+            sessions::client_addr.eq(s.client_addr),
+            sessions::login_method.eq(s.login_method),
+            sessions::id_token.eq(s.id_token),
         ))
         .execute(conn)
         .map(|_| ())
@@ -60,6 +67,42 @@ pub fn set_pending_totp(
         .set(sessions::pending_totp_secret.eq(secret))
         .execute(conn)
         .map(|_| ())
+}
+
+/// Keeps (or clears) the login under way at an OpenID Connect provider on an anonymous session.
+pub fn set_oidc_pending(
+    conn: &mut DbConnection,
+    id_hash: &str,
+    pending: Option<&str>,
+) -> QueryResult<usize> {
+    diesel::update(
+        sessions::table
+            .find(id_hash)
+            .filter(sessions::user_id.is_null()),
+    )
+    .set(sessions::oidc_pending.eq(pending))
+    .execute(conn)
+}
+
+/// Takes the login under way on an anonymous session: returns it and clears it in one
+/// statement, so that a provider's answer is accepted once (a replayed `state` finds nothing).
+pub fn take_oidc_pending(conn: &mut DbConnection, id_hash: &str) -> QueryResult<Option<String>> {
+    let row: Option<SessionRow> = find(conn, id_hash)?;
+    let Some(pending) = row
+        .filter(|r| r.user_id.is_none())
+        .and_then(|r| r.oidc_pending)
+    else {
+        return Ok(None);
+    };
+    // Cleared only if still the same value: of two answers racing, one wins.
+    let cleared = diesel::update(
+        sessions::table
+            .find(id_hash)
+            .filter(sessions::oidc_pending.eq(&pending)),
+    )
+    .set(sessions::oidc_pending.eq(None::<String>))
+    .execute(conn)?;
+    Ok((cleared == 1).then_some(pending))
 }
 
 /// Every secret being enrolled, by session (for re-encryption).

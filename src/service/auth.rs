@@ -6,6 +6,7 @@ use crate::auth::secrets::{self, SecretBox, SecretError};
 use crate::auth::{password, tokens, totp};
 use crate::db::{self, DbConnection, login_throttle, sessions, users};
 use crate::domain::HsaId;
+use crate::domain::login::LoginMethod;
 use crate::domain::validate;
 use crate::i18n::Lang;
 use crate::messages;
@@ -58,6 +59,7 @@ pub fn login(
         password_ok,
         code_input,
         old_session_hash,
+        false,
     )
 }
 
@@ -97,6 +99,8 @@ impl LoginCandidate {
 }
 
 /// Step three of [`login`]: the write transaction — throttle, second factor, session, log.
+/// `admins_only` (`password_login_admins_only`): a right password and code of anyone but an
+/// administrator is refused too, with the same answer (logged with the reason).
 #[allow(clippy::too_many_arguments)]
 pub fn login_finish(
     conn: &mut DbConnection,
@@ -107,6 +111,7 @@ pub fn login_finish(
     password_ok: bool,
     code_input: &str,
     old_session_hash: Option<&str>,
+    admins_only: bool,
 ) -> Result<LoggedIn, ServiceError> {
     let LoginCandidate { hsa, user } = candidate;
     let now = db::ts(ctx.now);
@@ -194,6 +199,17 @@ pub fn login_finish(
             }
             return Ok(Attempt::Failed);
         }
+        let roles = users::roles(conn, u.id)?;
+        if admins_only && !roles.contains(&crate::domain::Role::Admin) {
+            login_throttle::clear(conn, u.id, addr)?;
+            entry.detail = Some(
+                "lösenordsinloggning är avstängd för den som inte är administratör \
+                 (password_login_admins_only)"
+                    .into(),
+            );
+            ctx.log(conn, &entry)?;
+            return Ok(Attempt::Failed);
+        }
         users::record_login(conn, u.id, now)?;
         login_throttle::clear(conn, u.id, addr)?;
         if let Some(old) = old_session_hash {
@@ -207,14 +223,14 @@ pub fn login_finish(
             Stage::Full
         };
         let token = session::create(conn, Some(u.id), stage, ctx.now, &ctx.client_addr)?;
-        let roles = users::roles(conn, u.id)?;
         entry.action = "login".into();
         entry.role = Some(roles.iter().map(|r| r.code()).collect::<Vec<_>>().join(","));
-        entry.detail = match (stage, used_recovery) {
-            (Stage::Full, true) => Some("med reservkod".into()),
-            (Stage::Full, false) => None,
-            _ => Some("måste byta lösenord eller registrera tvåfaktorsinloggning".into()),
-        };
+        // The method, as for every login (`LoginMethod::log_words`).
+        entry.detail = Some(match (stage, used_recovery) {
+            (Stage::Full, true) => "lösenord och reservkod".into(),
+            (Stage::Full, false) => LoginMethod::Password.log_words(),
+            _ => "lösenord; måste byta lösenord eller registrera tvåfaktorsinloggning".into(),
+        });
         ctx.log(conn, &entry)?;
         Ok(Attempt::Ok(LoggedIn { token, stage }))
     })?;

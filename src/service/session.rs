@@ -4,6 +4,8 @@ use super::{Actor, ServiceError, UnitRef};
 use crate::auth::tokens;
 use crate::db::models::SessionRow;
 use crate::db::{self, DbConnection, sessions, users};
+use crate::domain::Role;
+use crate::domain::login::LoginMethod;
 use chrono::{DateTime, Duration, Utc};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,10 +35,14 @@ impl Stage {
     }
 }
 
+/// What a session must meet to stay alive: its timeouts, and whether a password login still
+/// counts for someone who is not an administrator.
 #[derive(Debug, Clone, Copy)]
 pub struct Timeouts {
     pub idle: Duration,
     pub absolute: Duration,
+    /// `password_login_admins_only`: a password session of anyone else is ended.
+    pub password_admins_only: bool,
 }
 
 impl Timeouts {
@@ -44,6 +50,7 @@ impl Timeouts {
         Timeouts {
             idle: Duration::minutes(c.session_idle_minutes),
             absolute: Duration::hours(c.session_absolute_hours),
+            password_admins_only: c.password_login_admins_only,
         }
     }
 }
@@ -56,6 +63,11 @@ pub struct Session {
     pub csrf_token: String,
     pub pending_totp_secret: Option<String>,
     pub actor: Option<Actor>,
+    /// How the user logged in (None for an anonymous session).
+    pub login_method: Option<LoginMethod>,
+    /// The provider's ID token, sealed (`secrets::id_token_place`), after an OpenID Connect
+    /// login: the hint for logging out at the provider.
+    pub id_token: Option<String>,
 }
 
 /// Touching `last_seen_at` on every request would make every read a write; once a minute is
@@ -107,7 +119,12 @@ pub fn load(
         Some(uid) => load_actor(conn, uid)?,
         None => None,
     };
-    if expired || (row.user_id.is_some() && actor.is_none()) {
+    // Password login turned off for all but administrators: whatever path a password session
+    // took (a login, an enrolment link), it does not outlive the setting.
+    let password_refused = t.password_admins_only
+        && actor.as_ref().is_some_and(|a| !a.has(Role::Admin))
+        && LoginMethod::parse(row.login_method.as_deref()) == Some(LoginMethod::Password);
+    if expired || (row.user_id.is_some() && actor.is_none()) || password_refused {
         sessions::delete(conn, &id_hash)?;
         return Ok(None);
     }
@@ -119,6 +136,10 @@ pub fn load(
 
 fn to_session(row: SessionRow, actor: Option<Actor>) -> Session {
     Session {
+        login_method: row
+            .user_id
+            .and_then(|_| LoginMethod::parse(row.login_method.as_deref())),
+        id_token: row.id_token,
         stage: Stage::parse(&row.stage),
         id_hash: row.id_hash,
         csrf_token: row.csrf_token,
@@ -127,7 +148,8 @@ fn to_session(row: SessionRow, actor: Option<Actor>) -> Session {
     }
 }
 
-/// A new session; returns the cookie value (only its digest is stored).
+/// A new session (a user's is a password login's); returns the cookie value (only its digest
+/// is stored).
 pub fn create(
     conn: &mut DbConnection,
     user_id: Option<i64>,
@@ -135,16 +157,43 @@ pub fn create(
     now: DateTime<Utc>,
     client_addr: &str,
 ) -> Result<String, ServiceError> {
+    let method = user_id.map(|_| LoginMethod::Password);
+    create_for(
+        conn,
+        user_id,
+        stage,
+        now,
+        client_addr,
+        method.as_ref(),
+        None,
+    )
+}
+
+/// A new session of a user who logged in by `method` (with the provider's sealed ID token).
+pub fn create_for(
+    conn: &mut DbConnection,
+    user_id: Option<i64>,
+    stage: Stage,
+    now: DateTime<Utc>,
+    client_addr: &str,
+    method: Option<&LoginMethod>,
+    sealed_id_token: Option<&str>,
+) -> Result<String, ServiceError> {
     let token = tokens::random_token();
     let csrf = tokens::random_token();
+    let method = method.map(LoginMethod::code);
     sessions::insert(
         conn,
         &tokens::digest(&token),
-        user_id,
-        stage.code(),
-        &csrf,
-        db::ts(now),
-        client_addr,
+        &sessions::NewSession {
+            user_id,
+            stage: stage.code(),
+            csrf_token: &csrf,
+            at: db::ts(now),
+            client_addr,
+            login_method: method.as_deref(),
+            id_token: sealed_id_token,
+        },
     )?;
     Ok(token)
 }

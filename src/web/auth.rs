@@ -1,9 +1,10 @@
-//! Login, logout, enrolment and the start page.
+//! Enrolment (password, TOTP), the user's account and the start page; logging in and out is
+//! `web::login` (password) and `web::oidc` (a provider).
 
 use super::pages::{self, Layout};
 use super::{AppState, Staff, Visitor};
 use crate::service::session::{self, Session, Stage};
-use crate::service::{self, FieldErrors, ServiceError, auth::LockoutPolicy};
+use crate::service::{self, FieldErrors, ServiceError};
 use crate::web::error::AppError;
 use actix_web::http::StatusCode;
 use actix_web::http::header::LOCATION;
@@ -12,9 +13,6 @@ use askama::Template;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(home))
-        .route("/login", web::get().to(login_form))
-        .route("/login", web::post().to(login))
-        .route("/logout", web::post().to(logout))
         .route("/aktivera/{token}", web::get().to(link_form))
         .route("/aktivera/{token}", web::post().to(link_submit))
         .route("/konto/nytt-losenord", web::get().to(change_form))
@@ -46,32 +44,14 @@ async fn home(staff: Staff) -> HttpResponse {
     })
 }
 
-#[derive(Template)]
-#[template(path = "login.html")]
-struct LoginPage {
-    l: Layout,
-    hsa_id: String,
-    error: Option<String>,
-    demo_accounts: Vec<crate::service::demo::DemoAccount>,
-    demo_password: &'static str,
-}
-
-fn demo_accounts(state: &AppState) -> Vec<crate::service::demo::DemoAccount> {
-    if state.config.demo {
-        crate::service::demo::accounts(state.clock.now())
-    } else {
-        vec![]
-    }
-}
-
-fn redirect(to: &str) -> HttpResponse {
+pub(super) fn redirect(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((LOCATION, to))
         .finish()
 }
 
 /// The visitor's session, or a new anonymous one (with its cookie) so the form has a CSRF token.
-async fn session_for_form(
+pub(super) async fn session_for_form(
     state: &AppState,
     visitor: &Visitor,
 ) -> Result<(Session, Option<String>), AppError> {
@@ -85,7 +65,11 @@ async fn session_for_form(
     Ok((s, Some(token)))
 }
 
-fn with_cookie(state: &AppState, mut res: HttpResponse, token: Option<String>) -> HttpResponse {
+pub(super) fn with_cookie(
+    state: &AppState,
+    mut res: HttpResponse,
+    token: Option<String>,
+) -> HttpResponse {
     if let Some(t) = token
         && let Err(e) = res.add_cookie(&state.session_cookie(&t))
     {
@@ -95,181 +79,8 @@ fn with_cookie(state: &AppState, mut res: HttpResponse, token: Option<String>) -
 }
 
 /// The language a visitor's browser asks for (`Accept-Language`); Swedish otherwise.
-fn visitor_lang(req: &HttpRequest) -> crate::i18n::Lang {
+pub(super) fn visitor_lang(req: &HttpRequest) -> crate::i18n::Lang {
     super::guard::accept_language(req.headers())
-}
-
-async fn login_form(
-    state: web::Data<AppState>,
-    visitor: Visitor,
-    req: HttpRequest,
-) -> Result<HttpResponse, AppError> {
-    if let Some(s) = visitor.session() {
-        match s.stage {
-            Stage::Full => return Ok(redirect("/")),
-            Stage::ChangePassword => return Ok(redirect("/konto/nytt-losenord")),
-            Stage::EnrolTotp => return Ok(redirect("/konto/tvafaktor")),
-            Stage::Anonymous => {}
-        }
-    }
-    let (s, new) = session_for_form(&state, &visitor).await?;
-    let mut l = Layout::public_in(visitor_lang(&req), "login-title");
-    l.csrf = s.csrf_token;
-    let page = LoginPage {
-        l,
-        hsa_id: String::new(),
-        error: None,
-        demo_accounts: demo_accounts(&state),
-        demo_password: crate::service::demo::DEMO_PASSWORD,
-    };
-    Ok(with_cookie(&state, pages::ok(&page), new))
-}
-
-#[derive(serde::Deserialize)]
-struct LoginForm {
-    #[serde(default)]
-    hsa_id: String,
-    #[serde(default)]
-    password: String,
-    #[serde(default)]
-    code: String,
-}
-
-const MAX_CREDENTIAL: usize = 256;
-
-async fn login(
-    state: web::Data<AppState>,
-    visitor: Visitor,
-    req: HttpRequest,
-    form: web::Form<LoginForm>,
-) -> Result<HttpResponse, AppError> {
-    let lang = visitor_lang(&req);
-    let form = form.into_inner();
-    let Some(s) = visitor.session().cloned() else {
-        return Err(AppError::Csrf);
-    };
-    let ip = visitor
-        .0
-        .client_addr
-        .parse()
-        .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
-    let failed_page = |status: StatusCode, error_key: &'static str, hsa: &str| {
-        let mut l = Layout::public_in(lang, "login-title");
-        let error = l.t(error_key);
-        l.csrf = s.csrf_token.clone();
-        pages::render(
-            status,
-            &LoginPage {
-                l,
-                hsa_id: hsa.chars().take(64).collect(),
-                error: Some(error),
-                demo_accounts: demo_accounts(&state),
-                demo_password: crate::service::demo::DEMO_PASSWORD,
-            },
-        )
-    };
-    if !state.login_limiter.allow(ip) {
-        return Ok(failed_page(
-            StatusCode::TOO_MANY_REQUESTS,
-            "login-error-rate",
-            &form.hsa_id,
-        ));
-    }
-    if form.hsa_id.len() > MAX_CREDENTIAL
-        || form.password.len() > MAX_CREDENTIAL
-        || form.code.len() > MAX_CREDENTIAL
-    {
-        return Ok(failed_page(
-            StatusCode::UNAUTHORIZED,
-            "login-error-failed",
-            "",
-        ));
-    }
-    let ctx = visitor.ctx(&state);
-    let policy = LockoutPolicy {
-        failures: state.config.lockout_failures,
-        duration: chrono::Duration::minutes(state.config.lockout_minutes),
-    };
-    let old = s.id_hash.clone();
-    let (hsa, pw, code) = (form.hsa_id.clone(), form.password, form.code);
-    // Three steps, so that the password check (argon2) holds no database connection while it
-    // runs or waits for a hash permit: a login storm must not starve the pool every page needs.
-    let keys = state.secrets.clone();
-    let result = async {
-        let candidate = state
-            .run(move |conn| service::auth::login_lookup(conn, &hsa))
-            .await?;
-        // The request's connection goes back to the pool for the hash (the last step takes one
-        // again).
-        crate::web::release_request_conn();
-        let (candidate, password_ok) = web::block(move || {
-            let ok = candidate.check_password(&pw);
-            (candidate, ok)
-        })
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-        state
-            .run(move |conn| {
-                // The anonymous session that carried the form is replaced by a new one.
-                service::auth::login_finish(
-                    conn,
-                    &ctx,
-                    &keys,
-                    policy,
-                    candidate,
-                    password_ok,
-                    &code,
-                    Some(&old),
-                )
-            })
-            .await
-    }
-    .await;
-    match result {
-        Ok(logged_in) => {
-            let to = match logged_in.stage {
-                Stage::Full => "/",
-                Stage::ChangePassword => "/konto/nytt-losenord",
-                _ => "/konto/tvafaktor",
-            };
-            Ok(with_cookie(&state, redirect(to), Some(logged_in.token)))
-        }
-        Err(AppError::Service(ServiceError::LoginFailed)) => Ok(failed_page(
-            StatusCode::UNAUTHORIZED,
-            "login-error-failed",
-            &form.hsa_id,
-        )),
-        Err(e) => Err(e),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "logged_out.html")]
-struct LoggedOutPage {
-    l: Layout,
-}
-
-async fn logout(
-    state: web::Data<AppState>,
-    visitor: Visitor,
-    req: HttpRequest,
-) -> Result<HttpResponse, AppError> {
-    // The page after logging out speaks the language of the user who left.
-    let lang = person_lang(&visitor).unwrap_or_else(|| visitor_lang(&req));
-    if let Some(s) = visitor.session() {
-        let ctx = visitor.ctx(&state);
-        let hash = s.id_hash.clone();
-        state
-            .run(move |conn| service::auth::logout(conn, &ctx, &hash))
-            .await?;
-    }
-    let mut res = pages::ok(&LoggedOutPage {
-        l: Layout::public_in(lang, "logged-out-title"),
-    });
-    if let Err(e) = res.add_removal_cookie(&state.removal_cookie()) {
-        tracing::error!(error = %e, "cookie");
-    }
-    Ok(res)
 }
 
 #[derive(Template)]
@@ -368,7 +179,7 @@ fn session_lang(s: &Session) -> crate::i18n::Lang {
     s.actor.as_ref().map(|a| a.lang).unwrap_or_default()
 }
 
-fn person_lang(visitor: &Visitor) -> Option<crate::i18n::Lang> {
+pub(super) fn person_lang(visitor: &Visitor) -> Option<crate::i18n::Lang> {
     visitor.session()?.actor.as_ref().map(|a| a.lang)
 }
 

@@ -9,8 +9,10 @@ pub mod cases;
 pub mod download;
 pub mod error;
 pub mod guard;
+pub mod login;
 pub mod metrics;
 pub mod multipart;
+pub mod oidc;
 pub mod pages;
 pub mod view;
 
@@ -46,6 +48,8 @@ pub struct AppState {
     pub secrets: Arc<crate::auth::secrets::SecretBox>,
     /// The units, read at most every few seconds (`db::unit_cache`).
     pub units: Arc<crate::db::unit_cache::UnitCache>,
+    /// The OpenID Connect providers (`oidc_providers`) and what was read from them.
+    pub oidc: Arc<crate::auth::oidc::Registry>,
 }
 
 impl AppState {
@@ -74,6 +78,7 @@ impl AppState {
             }
         };
         Ok(AppState {
+            oidc: Arc::new(crate::auth::oidc::Registry::new(&config.oidc_providers)),
             secrets,
             node,
             metrics,
@@ -128,6 +133,32 @@ impl AppState {
 
     pub fn removal_cookie(&self) -> Cookie<'static> {
         let mut c = self.session_cookie("");
+        c.make_removal();
+        c
+    }
+
+    /// The cookie that carries the anonymous session to a provider's callback, and only there:
+    /// `SameSite=Lax`, since the provider's redirect back is a cross-site navigation that does
+    /// not carry the `Strict` session cookie. Lives as long as a login may take.
+    pub fn oidc_cookie(&self, token: &str) -> Cookie<'static> {
+        let name = if self.config.is_https() {
+            "__Secure-kontosparr-oidc"
+        } else {
+            "kontosparr-oidc"
+        };
+        Cookie::build(name, token.to_string())
+            .path("/login/oidc/")
+            .http_only(true)
+            .secure(self.config.is_https())
+            .same_site(SameSite::Lax)
+            .max_age(actix_web::cookie::time::Duration::seconds(
+                crate::auth::oidc::PENDING_MAX_SECONDS,
+            ))
+            .finish()
+    }
+
+    pub fn oidc_removal_cookie(&self) -> Cookie<'static> {
+        let mut c = self.oidc_cookie("");
         c.make_removal();
         c
     }
@@ -397,6 +428,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(assets::healthz))
         .route("/static/{name}", web::get().to(assets::file));
     auth::routes(cfg);
+    login::routes(cfg);
+    oidc::routes(cfg);
     api::routes(cfg);
     cases::routes(cfg);
     admin::routes(cfg);

@@ -565,6 +565,73 @@ const scenarios = [
     onEverySheet(extract, `Loggutdrag för ${TOLVAN}`, /Utskrivet av .+ \(SE2321000131-E000000000107\) \d{4}-\d{2}-\d{2} \d{2}:\d{2}/, 'the printed extract');
     if (extract.text.includes('Hämta utdraget som CSV')) throw new Error('the printed extract shows its buttons');
   }],
+  // --- oidc ---
+  ['l: a member of staff logs in with an e-ID on the provider\'s own login page, out there too, and a too low level is refused', async (browser) => {
+    const ISSUER = (process.env.OIDC_ISSUER || '').replace(/\/$/, '');
+    if (!ISSUER) throw new Error('OIDC_ISSUER is not set (tests/it/browser.rs starts the provider)');
+    const SARA = 'SE2321000131-E000000000102';
+    const LOA2 = 'http://id.elegnamnden.se/loa/1.0/loa2';
+    const context = await browser.newContext({ bypassCSP: true, locale: 'sv-SE' });
+    const page = await context.newPage();
+    page.setDefaultTimeout(15000);
+    const atProvider = async () => {
+      await visit(page, '/login', 'login page with the e-ID button');
+      await page.getByRole('link', { name: 'Logga in med Test-IdP', exact: true }).click();
+      await page.waitForURL((u) => u.href.startsWith(ISSUER + '/interaction/'));
+      await page.waitForSelector('#hsa_id');
+    };
+    try {
+      // The provider's own login page, then back: the callback's page takes the browser home.
+      await atProvider();
+      await page.fill('#hsa_id', SARA);
+      await page.getByRole('button', { name: 'Identifiera dig' }).click();
+      await page.waitForURL(BASE_URL + '/');
+      await axeCheck(page, 'start page after an e-ID login');
+      await expectText(page, 'Sara Sjuksköterska', 'logged in as the card holder');
+      // Logging out here sends the browser to the provider's logout, and from there back.
+      await button(page, 'Logga ut').click();
+      await page.waitForURL((u) => u.href.startsWith(ISSUER + '/session/end'));
+      await page.getByRole('button', { name: 'Ja, logga ut' }).click();
+      await page.waitForURL((u) => u.href.startsWith(BASE_URL + '/utloggad'));
+      await axeCheck(page, 'logged out, back from the provider');
+      await expectText(page, 'Du är utloggad', 'logged out');
+      await page.goto(BASE_URL + '/', { waitUntil: 'load' });
+      if (new URL(page.url()).pathname !== '/login') throw new Error(`still logged in: ${page.url()}`);
+      // A login at level 2 (the provider asks again: its session ended too) is refused plainly.
+      await atProvider();
+      await page.fill('#hsa_id', SARA);
+      await page.selectOption('#acr', LOA2);
+      await page.getByRole('button', { name: 'Identifiera dig' }).click();
+      await page.waitForURL((u) => u.href.startsWith(BASE_URL + '/login/oidc/test/callback'));
+      await axeCheck(page, 'too low level of assurance');
+      await expectText(page, 'Inloggningen räcker inte för Kontospärr', 'a level-2 login is refused');
+    } finally {
+      await context.close();
+    }
+    // The same login and logout with our content security policy in force (the contexts above
+    // bypass it for axe): neither way to the provider may be blocked by it.
+    const strict = await browser.newContext({ bypassCSP: false, locale: 'sv-SE' });
+    const p2 = await strict.newPage();
+    p2.setDefaultTimeout(15000);
+    const blocked = [];
+    p2.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) blocked.push(m.text()); });
+    try {
+      await p2.goto(BASE_URL + '/login', { waitUntil: 'load' });
+      await p2.getByRole('link', { name: 'Logga in med Test-IdP', exact: true }).click();
+      await p2.waitForURL((u) => u.href.startsWith(ISSUER + '/interaction/'));
+      await p2.fill('#hsa_id', SARA);
+      await p2.getByRole('button', { name: 'Identifiera dig' }).click();
+      await p2.waitForURL(BASE_URL + '/');
+      await expectText(p2, 'Sara Sjuksköterska', 'logged in under the CSP');
+      await button(p2, 'Logga ut').click();
+      await p2.waitForURL((u) => u.href.startsWith(ISSUER + '/session/end'));
+      await p2.getByRole('button', { name: 'Ja, logga ut' }).click();
+      await p2.waitForURL((u) => u.href.startsWith(BASE_URL + '/utloggad'));
+      if (blocked.length) throw new Error(`blocked by the CSP: ${blocked.join(' | ')}`);
+    } finally {
+      await strict.close();
+    }
+  }],
 ];
 
 // ---------------------------------------------------------------- main

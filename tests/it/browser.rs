@@ -20,6 +20,8 @@ struct Server {
     child: Child,
     base: String,
     dir: tempfile::TempDir,
+    /// The OpenID provider the demo server is configured with (`oidc_providers`, id `test`).
+    op: super::oidc::Op,
 }
 
 impl Drop for Server {
@@ -35,7 +37,8 @@ impl Server {
     }
 }
 
-/// `kontosparr serve --demo` on a free port in a fresh directory.
+/// `kontosparr serve --demo` on a free port in a fresh directory, with a real OpenID provider
+/// (`tests/oidc/provider.mjs`) configured as `Test-IdP` for the e-ID scenario.
 fn start_demo() -> Server {
     let dir = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -43,11 +46,24 @@ fn start_demo() -> Server {
         .local_addr()
         .unwrap()
         .port();
+    let op = super::oidc::Op::start(&format!("http://127.0.0.1:{port}"), "test");
+    let p = op.config("test");
+    let config = dir.path().join("kontosparr.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[oidc_providers]]\nid = \"{}\"\nname = \"{}\"\nissuer = \"{}\"\nclient_id = \"{}\"\n\
+             client_secret = \"{}\"\nrequired_acr = \"{}\"\nscopes = [\"profile\"]\n",
+            p.id, p.name, p.issuer, p.client_id, p.client_secret, p.required_acr
+        ),
+    )
+    .unwrap();
     let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_kontosparr"))
         .args(["serve", "--demo", "--bind", &format!("127.0.0.1:{port}")])
         .current_dir(dir.path())
         .env_remove("DATABASE_URL")
+        .env("KONTOSPARR_CONFIG", &config)
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
@@ -56,6 +72,7 @@ fn start_demo() -> Server {
         child,
         base: format!("http://127.0.0.1:{port}"),
         dir,
+        op,
     };
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(30) {
@@ -84,8 +101,9 @@ fn browser_flows_pass_with_no_serious_accessibility_violations() {
     }
     if !root.join("node_modules/playwright-core").exists()
         || !root.join("node_modules/axe-core").exists()
+        || !root.join("node_modules/oidc-provider").exists()
     {
-        missing.push("node_modules/playwright-core and axe-core (npm ci)".into());
+        missing.push("node_modules/playwright-core, axe-core and oidc-provider (npm ci)".into());
     }
     if Command::new("node").arg("--version").output().is_err() {
         missing.push("node (Node.js)".into());
@@ -111,6 +129,7 @@ fn browser_flows_pass_with_no_serious_accessibility_violations() {
         .env("BASE_URL", &server.base)
         // The printed PDFs of the paper scenario (removed with the server's directory).
         .env("PDF_DIR", server.dir.path())
+        .env("OIDC_ISSUER", &server.op.issuer)
         .current_dir(root)
         .stdout(out.try_clone().unwrap())
         .stderr(out)
@@ -132,8 +151,10 @@ fn browser_flows_pass_with_no_serious_accessibility_violations() {
     match status {
         Some(s) if s.success() => println!("{output}"),
         Some(s) => panic!(
-            "node tests/browser/flows.mjs failed ({s}):\n{output}\n--- server log (tail)\n{}",
-            tail(&server.log(), 60)
+            "node tests/browser/flows.mjs failed ({s}):\n{output}\n--- server log (tail)\n{}\n\
+             --- OpenID provider log (tail)\n{}",
+            tail(&server.log(), 60),
+            tail(&server.op.log(), 30)
         ),
         None => panic!(
             "node tests/browser/flows.mjs did not finish in {} s:\n{output}\n--- server log (tail)\n{}",

@@ -15,6 +15,7 @@ mod hardening;
 mod lifecycle;
 mod lists;
 mod mail;
+mod oidc;
 mod operations;
 mod paper;
 mod processes;

@@ -28,6 +28,16 @@ enum Walk {
 const ROUTES: &[(&str, Walk)] = &[
     ("/", Walk::Paths(|_| vec!["/".into()])),
     ("/login", Walk::Paths(|_| vec!["/login".into()])),
+    // No provider is configured here (tests/it/oidc.rs walks them with one): not found.
+    (
+        "/login/oidc/{provider}",
+        Walk::Paths(|_| vec!["/login/oidc/test".into()]),
+    ),
+    (
+        "/login/oidc/{provider}/callback",
+        Walk::Paths(|_| vec!["/login/oidc/test/callback?code=x&state=y".into()]),
+    ),
+    ("/utloggad", Walk::Paths(|_| vec!["/utloggad".into()])),
     ("/aktivera/{token}", Walk::Skip("a one-time enrolment link")),
     (
         "/konto/nytt-losenord",

@@ -180,6 +180,7 @@ pub struct TestAppBuilder {
     backend: Backend,
     config: Config,
     database_url: Option<String>,
+    listener: Option<std::net::TcpListener>,
 }
 
 impl TestAppBuilder {
@@ -187,6 +188,13 @@ impl TestAppBuilder {
     /// bind address are the harness's own and are set at start).
     pub fn config(mut self, change: impl FnOnce(&mut Config)) -> TestAppBuilder {
         change(&mut self.config);
+        self
+    }
+
+    /// Serves on this listener (bound by the test, which needed the address beforehand, e.g. to
+    /// register the app's callback at an identity provider).
+    pub fn listener(mut self, listener: std::net::TcpListener) -> TestAppBuilder {
+        self.listener = Some(listener);
         self
     }
 
@@ -201,6 +209,7 @@ impl TestAppBuilder {
             backend,
             mut config,
             database_url,
+            listener,
         } = self;
         let db = match database_url {
             Some(url) => TestDb::external(&url, backend),
@@ -212,7 +221,8 @@ impl TestAppBuilder {
         let pool = db.pool();
         db::migrate(&mut pool.get().expect("conn")).expect("migrate");
         let clock = Arc::new(TestClock::new(t0()));
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let listener =
+            listener.unwrap_or_else(|| std::net::TcpListener::bind("127.0.0.1:0").expect("bind"));
         let addr = listener.local_addr().expect("addr");
         config.bind = addr.to_string();
         let register = Arc::new(
@@ -257,6 +267,7 @@ impl TestApp {
             backend,
             config: Config::default(),
             database_url: None,
+            listener: None,
         }
     }
 
