@@ -64,23 +64,6 @@ pub enum UnlockRefError {
     AlreadyLifted(i64),
 }
 
-impl UnlockRefError {
-    /// Swedish, beside the field.
-    pub fn message(&self) -> &'static str {
-        match self {
-            UnlockRefError::Unknown | UnlockRefError::NotALock => {
-                "Välj en av invånarens verkställda låsningar."
-            }
-            UnlockRefError::NotExecuted => {
-                "Låsningen är inte verkställd; bara en verkställd låsning kan hävas."
-            }
-            UnlockRefError::AlreadyLifted(_) => {
-                "Låsningen är redan hävd genom en verkställd upplåsning."
-            }
-        }
-    }
-}
-
 /// May an unlock of this citizen undo `lock`: it must be one of the citizen's executed locks that
 /// no executed unlock has lifted yet.
 pub fn check_unlock_reference(lock: i64, cases: &[CaseFact]) -> Result<(), UnlockRefError> {

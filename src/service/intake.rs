@@ -3,7 +3,7 @@
 //! return the first case instead of making a second.
 
 use super::cases::{self, CaseInput};
-use super::{Ctx, FieldErrors, ServiceError, text_field};
+use super::{Ctx, FieldErrors, Msg, ServiceError, text_field};
 use crate::auth::tokens;
 use crate::db::api::{self, ApiClient};
 use crate::db::{self, DbConnection, org, users};
@@ -139,9 +139,7 @@ pub fn file_case(
                 case_id,
                 created: false,
             }),
-            _ => Err(ServiceError::Conflict(
-                "Idempotency-Key används redan för en annan begäran.".into(),
-            )),
+            _ => Err(ServiceError::Conflict(Msg::key("case-msg-idempotency"))),
         },
         other => other,
     }
@@ -163,9 +161,7 @@ fn file_in_tx(
                 created: false,
             })
         } else {
-            Err(ServiceError::Conflict(
-                "Idempotency-Key används redan för en annan begäran.".into(),
-            ))
+            Err(ServiceError::Conflict(Msg::key("case-msg-idempotency")))
         };
     }
     let mut e = FieldErrors::default();
@@ -320,7 +316,7 @@ fn file_in_tx(
     };
     let s = lifecycle::transition(None, Action::Create, facts)
         .and_then(|s| lifecycle::transition(Some(s), Action::Submit, facts))
-        .map_err(|e| ServiceError::Refused(e.message()))?;
+        .map_err(|e| ServiceError::Refused(crate::messages::transition(&e)))?;
     row.status = s;
     row.submitted_at = Some(db::ts(ctx.now));
     let id = crate::db::cases::insert(c, &row)?;

@@ -182,7 +182,7 @@ fn delivered(
             lifted: false,
         };
         let next = lifecycle::transition(Some(Status::Executed), Action::Feedback, facts)
-            .map_err(|e| ServiceError::Refused(e.message()))?;
+            .map_err(|e| ServiceError::Refused(crate::messages::transition(&e)))?;
         let version = row.version;
         row.status = next;
         row.updated_at = db::ts(at);

@@ -54,7 +54,7 @@ pub fn register_call(
         lifted: false,
     };
     let to = case::transition(None, Action::RegisterCall, facts)
-        .map_err(|e| ServiceError::Refused(e.message()))?;
+        .map_err(|e| ServiceError::Refused(crate::messages::transition(&e)))?;
     let today = swedish_today(ctx);
     let mut e = FieldErrors::default();
     let caller_name = text_field(&mut e, "caller_name", &input.caller_name, SHORT_MAX, true);
@@ -267,11 +267,7 @@ fn withdraw_linked(
                 && r.channel != Channel::Emergency
                 && r.status.is_open()
         })
-        .ok_or_else(|| {
-            ServiceError::Refused(
-                "Ärendet som blanketten kom som är inte en öppen låsning av samma invånare.".into(),
-            )
-        })?;
+        .ok_or_else(|| ServiceError::Refused(Msg::key("case-msg-link-not-open-lock")))?;
     let version = incoming.version;
     let reason = format!("Blanketten kopplades till nödtelefonärendet {number}.");
     act(

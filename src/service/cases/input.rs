@@ -391,7 +391,7 @@ pub(crate) fn apply_input(
             match checked {
                 Ok(id) => Some(id),
                 Err(err) => {
-                    e.add("related_case_id", err.message());
+                    e.add("related_case_id", crate::messages::unlock_ref(err));
                     None
                 }
             }
@@ -442,7 +442,7 @@ pub(crate) fn check_journal_note(
         )
         && e.get("journal_note_date").is_none()
     {
-        e.add("journal_note_date", p.message());
+        e.add("journal_note_date", crate::messages::note_date(p));
     }
 }
 

@@ -26,7 +26,7 @@ pub fn create_draft(
             lifted: false,
         },
     )
-    .map_err(|e| ServiceError::Refused(e.message()))?;
+    .map_err(|e| ServiceError::Refused(crate::messages::transition(&e)))?;
     db::write_tx(conn, |c| {
         let mut row = blank_row(ctx, kind, Channel::Eservice);
         let mut errors = apply_input(c, ctx, role, &mut row, input)?;
@@ -141,9 +141,9 @@ pub fn sign(
         let mut e = FieldErrors::default();
         check_journal_note(&mut e, &row, today, wf.journal_note_max_age_days);
         if let Some(m) = e.get("journal_note_date") {
-            return Err(ServiceError::Refused(format!(
-                "{m} Ändra uppgifterna innan beslutet signeras."
-            )));
+            return Err(ServiceError::Refused(
+                Msg::key("case-msg-sign-note-date").arg("problem", Arg::Msg(Box::new(m.clone()))),
+            ));
         }
         let unit = org::unit(c, row.unit_id)?;
         let decider_role = crate::domain::decider::DeciderRole::on_unit(
@@ -268,9 +268,9 @@ pub fn check_item(
             ));
         }
         if row.status != crate::domain::case::Status::Received {
-            return Err(ServiceError::Refused(
-                "Kontrollpunkter bockas av när ärendet är mottaget.".into(),
-            ));
+            return Err(ServiceError::Refused(Msg::key(
+                "case-msg-check-not-received",
+            )));
         }
         if row.version != version {
             return Err(conflict(c, id)?);
@@ -286,7 +286,9 @@ pub fn check_item(
             );
             if m.needs_note() && note.is_empty() {
                 let mut e = FieldErrors::default();
-                e.add("note-register_match", m.note_required_message());
+                if let Some(k) = crate::messages::name_note_required(&m) {
+                    e.add("note-register_match", k);
+                }
                 return Err(ServiceError::Invalid(e));
             }
             // What the system found goes with the handler's note into the record.
@@ -461,10 +463,12 @@ pub fn execute(
             let all = citizen_cases(c, &row.citizen_pnr)?;
             let facts: Vec<locks::CaseFact> = all.iter().map(case_fact).collect();
             if let Err(err) = locks::check_unlock_reference(rid, &facts) {
-                return Err(ServiceError::Refused(format!(
-                    "{} Upplåsningen kan inte verkställas; återkalla den eller returnera den för komplettering.",
-                    err.message()
-                )));
+                return Err(ServiceError::Refused(
+                    Msg::key("case-msg-unlock-cannot-execute").arg(
+                        "problem",
+                        Arg::Key(crate::messages::unlock_ref(err).0.into()),
+                    ),
+                ));
             }
         }
         let related = match row.related_case_id {
@@ -590,9 +594,7 @@ pub fn record_plexus(
             row.diary_number.is_some(),
             &row.plexus_ref,
         ) {
-            return Err(ServiceError::Refused(
-                "Plexus antecknas för en verkställd låsning som har diarienummer, en gång.".into(),
-            ));
+            return Err(ServiceError::Refused(Msg::key("case-msg-plexus-once")));
         }
         if row.version != version {
             return Err(conflict(c, id)?);

@@ -23,7 +23,7 @@ pub use paper::*;
 pub use queries::*;
 pub use review::*;
 
-use super::{Access, Actor, Ctx, FieldErrors, Principal, Refusal, ServiceError, text_field};
+use super::{Access, Actor, Ctx, FieldErrors, Msg, Principal, Refusal, ServiceError, text_field};
 use crate::db::models::{CareProvider, CaseCheck, CaseEvent, CaseRow, Unit, User};
 use crate::db::{self, DbConnection, cases, org, users};
 use crate::domain::case::{self, Action, ActorKind, Channel, Facts, Kind, RequestedBy, Status};
@@ -31,6 +31,7 @@ use crate::domain::diary::DiaryNumber;
 use crate::domain::grounds::{self, BASIS, NOT_INFORMED, REQUESTED_BY, RISKS, SITUATIONS};
 use crate::domain::locks;
 use crate::domain::{Personnummer, Role};
+use crate::i18n::Arg;
 use crate::register::{PopulationRegister, RegisterPerson};
 use chrono::NaiveDate;
 use chrono_tz::Europe::Stockholm;
@@ -179,27 +180,30 @@ pub(crate) fn record(
 fn conflict(conn: &mut DbConnection, id: i64) -> Result<ServiceError, ServiceError> {
     let row = cases::get(conn, id)?.ok_or(ServiceError::NotFound)?;
     let events = cases::events(conn, id)?;
-    let recent: Vec<String> = events
-        .iter()
-        .rev()
-        .take(3)
-        .map(|ev| {
-            format!(
-                "{} {} – {}",
-                ev.at
-                    .and_utc()
-                    .with_timezone(&Stockholm)
-                    .format("%Y-%m-%d %H:%M"),
-                ev.actor_name,
-                ev.action
+    use crate::messages::timeline_arg;
+    let mut recent = Vec::new();
+    for (i, ev) in events.iter().rev().take(3).enumerate() {
+        if i > 0 {
+            recent.push(Arg::Str("; ".into()));
+        }
+        let at = ev
+            .at
+            .and_utc()
+            .with_timezone(&Stockholm)
+            .format("%Y-%m-%d %H:%M");
+        recent.push(Arg::Str(format!("{at} ")));
+        recent.push(timeline_arg(&ev.actor_name));
+        recent.push(Arg::Str(" – ".into()));
+        recent.push(timeline_arg(&ev.action));
+    }
+    Ok(ServiceError::Conflict(
+        Msg::key("case-msg-changed")
+            .arg(
+                "status",
+                status_of(&row).map_or(Arg::Str(String::new()), crate::messages::status_arg),
             )
-        })
-        .collect();
-    Ok(ServiceError::Conflict(format!(
-        "Ärendet har ändrats av någon annan sedan du öppnade det. Det har nu status ”{}”. Senaste händelser: {}. Inget av det du gjorde sparades; läs ärendet och gör om det som fortfarande behövs.",
-        status_of(&row).map(|s| s.label()).unwrap_or(""),
-        recent.join("; ")
-    )))
+            .arg("events", Arg::Parts(recent)),
+    ))
 }
 
 /// Runs `f` on a case the actor may see, in one write transaction. A refused attempt is written
@@ -309,7 +313,7 @@ fn act(
             Some(row.citizen_pnr.clone()),
             None,
         ),
-        other => ServiceError::Refused(other.message()),
+        other => ServiceError::Refused(crate::messages::transition(&other)),
     })?;
     change(conn, &mut row)?;
     row.status = to;

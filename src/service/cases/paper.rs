@@ -42,9 +42,10 @@ pub fn register_paper(
             lifted: false,
         };
         let mut s = case::transition(None, Action::Create, h)
-            .map_err(|e| ServiceError::Refused(e.message()))?;
+            .map_err(|e| ServiceError::Refused(crate::messages::transition(&e)))?;
         for a in [Action::Submit, Action::Receive] {
-            s = case::transition(Some(s), a, h).map_err(|e| ServiceError::Refused(e.message()))?;
+            s = case::transition(Some(s), a, h)
+                .map_err(|e| ServiceError::Refused(crate::messages::transition(&e)))?;
         }
         row.status = s;
         row.submitted_at = Some(db::ts(ctx.now));

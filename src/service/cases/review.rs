@@ -99,17 +99,17 @@ pub fn review(
             Err(
                 err @ (case::TransitionError::Lifted | case::TransitionError::ReviewNotDecider),
             ) => {
-                return Err(ServiceError::Refused(err.message()));
+                return Err(ServiceError::Refused(crate::messages::transition(&err)));
             }
             Err(_) => {
-                return Err(ServiceError::Refused(
-                    "Bara en verkställd låsning omprövas.".into(),
-                ));
+                return Err(ServiceError::Refused(Msg::key(
+                    "case-msg-review-only-executed",
+                )));
             }
             Ok(_) if row.kind != Kind::Lock => {
-                return Err(ServiceError::Refused(
-                    "Bara en verkställd låsning omprövas.".into(),
-                ));
+                return Err(ServiceError::Refused(Msg::key(
+                    "case-msg-review-only-executed",
+                )));
             }
             Ok(_) => {}
         }

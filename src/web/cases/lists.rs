@@ -68,13 +68,13 @@ fn list_filter(q: &CaseListQuery) -> (ListFilter, FieldErrors) {
 fn choices<T: Copy>(
     all: &[T],
     code: impl Fn(T) -> &'static str,
-    label: impl Fn(T) -> &'static str,
+    label: impl Fn(T) -> String,
     chosen: Option<&str>,
 ) -> Vec<Choice> {
     all.iter()
         .map(|x| Choice {
             value: code(*x).into(),
-            label: label(*x).into(),
+            label: label(*x),
             checked: chosen == Some(code(*x)),
         })
         .collect()
@@ -112,26 +112,27 @@ pub(super) async fn list(
         })
         .collect();
     let pager = Pager::keyed(&page, "/arenden", &filter.query());
+    let lang = staff.actor.lang;
     Ok(pages::ok(&ListPage {
-        l: staff.layout("Ärenden"),
-        rows: page.rows.iter().map(item).collect(),
+        l: staff.page("case-list-title"),
+        rows: page.rows.iter().map(|r| item(lang, r)).collect(),
         pager,
         statuses: choices(
             &Status::ALL,
             Status::code,
-            Status::label,
+            |s| words::status(lang, s),
             filter.status.as_deref(),
         ),
         kinds: choices(
             &[Kind::Lock, Kind::Unlock],
             Kind::code,
-            Kind::label,
+            |k| words::kind(lang, k),
             filter.kind.as_deref(),
         ),
         channels: choices(
             &Channel::ALL,
             Channel::code,
-            Channel::label,
+            |c| words::channel(lang, c),
             filter.channel.as_deref(),
         ),
         units,
@@ -168,8 +169,12 @@ pub(super) async fn queue(
         .run(move |c| cases::queue(c, &ctx, &cursor, pages::PER_PAGE))
         .await?;
     Ok(pages::ok(&QueuePage {
-        l: staff.layout("Handläggning"),
-        rows: page.rows.iter().map(item).collect(),
+        l: staff.page("case-queue-title"),
+        rows: page
+            .rows
+            .iter()
+            .map(|r| item(staff.actor.lang, r))
+            .collect(),
         pager: Pager::keyed(&page, "/handlaggning", ""),
     }))
 }
@@ -190,7 +195,7 @@ pub(super) struct SearchPage {
 
 pub(super) async fn search_form(staff: HandlerStaff) -> Result<HttpResponse, AppError> {
     Ok(pages::ok(&SearchPage {
-        l: staff.layout("Sök ärenden"),
+        l: staff.page("lists-search-title"),
         pnr: String::new(),
         searched: None,
         rows: vec![],
@@ -229,11 +234,23 @@ pub(super) async fn search(
             let key =
                 |k: &Option<((), i64)>| k.as_ref().map(|(k, id)| crate::db::page::key_text(k, *id));
             Ok(pages::ok(&SearchPage {
-                l: staff.layout("Sök ärenden"),
+                l: staff.page("lists-search-title"),
                 pnr: found.shown.clone(),
                 searched: Some(found.shown),
-                rows: found.page.rows.iter().map(item).collect(),
-                count: pager.count_text(),
+                rows: found
+                    .page
+                    .rows
+                    .iter()
+                    .map(|r| item(staff.actor.lang, r))
+                    .collect(),
+                count: if pager.capped {
+                    staff
+                        .actor
+                        .lang
+                        .t1("case-count-capped", "n", pages::grouped(pager.total))
+                } else {
+                    pager.count_text()
+                },
                 prev: key(&found.page.prev),
                 next: key(&found.page.next),
                 errors: FieldErrors::default(),
@@ -242,7 +259,7 @@ pub(super) async fn search(
         Err(AppError::Service(ServiceError::Invalid(errors))) => Ok(pages::render(
             StatusCode::UNPROCESSABLE_ENTITY,
             &SearchPage {
-                l: staff.layout("Sök ärenden"),
+                l: staff.page("lists-search-title"),
                 pnr,
                 searched: None,
                 rows: vec![],
