@@ -187,8 +187,9 @@ impl fmt::Display for Key {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Msg {
     Key(&'static str, Vec<(&'static str, Arg)>),
-    /// A sentence already worded in Swedish by code that does not use the catalog yet (the case
-    /// services: the next step of the catalog). Shown as it is in every language.
+    /// A sentence already worded in Swedish by code that does not use the catalog (a few rules
+    /// and auditor messages in `messages.rs` still are; a technical cause in the demo seeding).
+    /// Shown as it is in every language.
     Text(String),
 }
 

@@ -85,11 +85,10 @@ pub fn certificate(e: &crate::mail::cert::CertError) -> Msg {
 }
 
 // --- rules (issue 13) ---
-pub const PROVIDER_NOT_ALLOWED: &str = "Vårdgivaren finns inte bland regionens vårdgivare: en annan offentlig vårdgivare ska vara registrerad, en privat vårdgivare ska finnas på listan över godkända vårdgivare.";
+pub const PROVIDER_NOT_ALLOWED: Key = Key("case-err-provider-not-allowed");
 pub const MEDICAL_LEAD_INVALID: &str =
     "Välj en aktiv användare som får fatta beslut (beslutsfattare) som medicinskt ansvarig läkare.";
-pub const CATEGORY_REQUIRED: &str =
-    "Bekräfta att kategorin är vald i ärendesystemet (1177 e-tjänster / Låsa konto vårdpersonal).";
+pub const CATEGORY_REQUIRED: Key = Key("case-err-category");
 // --- auditor ---
 pub const AUDIT_TIME_FORMAT: &str =
     "Skriv datum som ÅÅÅÅ-MM-DD, eller datum och tid som ÅÅÅÅ-MM-DD TT:MM (svensk tid).";
@@ -107,13 +106,15 @@ pub const AUDIT_SAMPLE_OUTSIDE: &str =
 
 // --- lists ---
 /// The handler's search field held neither a personnummer nor a diary or case number.
-pub const SEARCH_TERM: &str = "Skriv ett personnummer (ÅÅÅÅMMDD-NNNN), ett diarienummer \
-     (till exempel KSD 2026-00042) eller ett ärendenummer (till exempel nr 123).";
+pub const SEARCH_TERM: Key = Key("case-err-search-term");
 
 /// A list filter's date that is not a date.
-pub const LIST_DATE: &str = "Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-11-23.";
+pub const LIST_DATE: Key = Key("case-err-list-date");
 
 // --- catalog-cases ---
+/// A decider role that is not one of the instruction's (a keyed-in paper form).
+pub const DECIDER_ROLE_INVALID: Key = Key("case-err-decider-role");
+
 use crate::domain::case::{Action, Status, TransitionError};
 use crate::domain::journal::NoteDateProblem;
 use crate::domain::locks::UnlockRefError;
@@ -146,6 +147,22 @@ pub fn transition(e: &TransitionError) -> Msg {
         TransitionError::ChecklistOpen => Msg::key("case-msg-checklist-open"),
         TransitionError::Lifted => Msg::key("case-msg-lifted"),
         TransitionError::ReviewNotDecider => Msg::key("case-msg-review-not-decider"),
+    }
+}
+
+/// A new lock that duplicates a lock in force or an open case, without a reason.
+pub fn duplicate(d: crate::domain::locks::Duplicate) -> Key {
+    match d {
+        crate::domain::locks::Duplicate::Locked => Key("case-err-duplicate-locked"),
+        crate::domain::locks::Duplicate::OpenCase => Key("case-err-duplicate-open"),
+    }
+}
+
+/// A field the handler left out when recording an execution (`locks::execution_errors`).
+pub fn execution_missing(field: &str) -> Key {
+    match field {
+        "helpdesk_ref" => Key("case-err-helpdesk-ref"),
+        _ => Key("case-err-confirmed"),
     }
 }
 

@@ -122,7 +122,7 @@ pub fn file_case(
         let mut e = FieldErrors::default();
         e.add(
             "Idempotency-Key",
-            "Ange en Idempotency-Key (1–100 synliga ASCII-tecken).",
+            crate::messages::Key("case-err-idempotency-key"),
         );
         return Err(ServiceError::Invalid(e));
     }
@@ -168,7 +168,7 @@ fn file_in_tx(
     let unit =
         org::unit_by_code(c, &req.unit_code.trim().to_ascii_uppercase())?.filter(|u| u.active);
     if unit.is_none() {
-        e.add("unit_code", "Enheten finns inte.");
+        e.add("unit_code", crate::messages::Key("case-err-unit-unknown"));
     }
     let responsible = match req.review_responsible_hsa_id.trim() {
         "" => String::new(),
@@ -184,7 +184,7 @@ fn file_in_tx(
             None => {
                 e.add(
                     "review_responsible_hsa_id",
-                    "Ingen användare med detta HSA-id.",
+                    crate::messages::Key("case-err-no-user-hsa"),
                 );
                 String::new()
             }
@@ -214,7 +214,7 @@ fn file_in_tx(
             None => {
                 e.add(
                     "related_diary_number",
-                    "Det finns inget ärende med detta diarienummer.",
+                    crate::messages::Key("case-err-no-diary-case"),
                 );
                 String::new()
             }
@@ -275,7 +275,7 @@ fn file_in_tx(
     };
     let kind = req.kind.parse::<Kind>().unwrap_or(Kind::Lock);
     if req.kind.parse::<Kind>().is_err() {
-        e.add("kind", "Ange lock eller unlock.");
+        e.add("kind", crate::messages::Key("case-err-api-kind"));
     }
     let mut row = cases::blank_row(ctx, kind, crate::domain::case::Channel::Api);
     let input_errors = cases::apply_input(c, ctx, Role::Clinician, &mut row, &input)?;

@@ -84,7 +84,10 @@ pub fn register_call(
     let requested_by = match input.requested_by.parse::<RequestedBy>() {
         Ok(r) => r,
         Err(_) => {
-            e.add("requested_by", "Ange vem som begärde låsningen.");
+            e.add(
+                "requested_by",
+                crate::messages::Key("case-err-call-requested-by"),
+            );
             RequestedBy::Staff
         }
     };
@@ -98,7 +101,7 @@ pub fn register_call(
             .transpose()?
             .flatten();
         if unit.as_ref().is_none_or(|u| !u.active) {
-            e.add("unit_id", "Välj den enhet som ringde.");
+            e.add("unit_id", crate::messages::Key("case-err-call-unit"));
         }
         let mut row = blank_row(ctx, Kind::Lock, Channel::Emergency);
         if let Some(p) = &pnr {
@@ -182,7 +185,7 @@ pub fn link_form(
         if staged.arrival_date.is_none() {
             errors.add(
                 "arrival_date",
-                "Ange blankettens ankomstdatum (ankomststämpeln).",
+                crate::messages::Key("case-err-form-arrival"),
             );
         }
         keyed_decider(

@@ -253,7 +253,7 @@ pub fn check_item(
     let mut e = FieldErrors::default();
     let note = text_field(&mut e, "note", note, SHORT_MAX, false);
     if item == "identity_by_phone" && note.is_empty() {
-        e.add("note", "Ange vem du ringde och när.");
+        e.add("note", crate::messages::Key("case-err-phone-note"));
     }
     e.into_result()?;
     let today = swedish_today(ctx);
@@ -442,8 +442,8 @@ pub fn execute(
         SHORT_MAX,
         false,
     );
-    for (f, m) in locks::execution_errors(input.confirmed, &helpdesk, wf.require_helpdesk_ref) {
-        e.add(f, m);
+    for f in locks::execution_errors(input.confirmed, &helpdesk, wf.require_helpdesk_ref) {
+        e.add(f, crate::messages::execution_missing(f));
     }
     let actor_id = ctx.actor()?.user_id;
     with_case(conn, ctx, id, "execute", |c, row, role| {

@@ -27,7 +27,7 @@ pub fn register_paper(
             &mut e,
         )?;
         if row.arrival_date.is_none() {
-            e.add("arrival_date", "Ange datumet på ankomststämpeln.");
+            e.add("arrival_date", crate::messages::Key("case-err-arrival"));
         }
         for (f, m) in missing_fields(&row).0 {
             e.add(f, m);
@@ -86,11 +86,11 @@ pub(crate) fn validate_decider(
     hsa_id: &str,
     hsa_required: bool,
 ) -> (String, String) {
-    use crate::domain::decider::{DeciderRole, ROLE_INVALID};
+    use crate::domain::decider::DeciderRole;
     let role = match DeciderRole::parse(role) {
         Some(r) => r.label().to_string(),
         None => {
-            e.add("decider_role", ROLE_INVALID);
+            e.add("decider_role", crate::messages::DECIDER_ROLE_INVALID);
             String::new()
         }
     };
@@ -126,7 +126,7 @@ pub(super) fn keyed_decider(
     match row.decided_on {
         None => {
             if e.get("decided_on").is_none() {
-                e.add("decided_on", "Ange beslutsdatum från blanketten.");
+                e.add("decided_on", crate::messages::Key("case-err-decided-on"));
             }
         }
         Some(d) => check_journal_note(e, row, d, journal_note_max_age_days),

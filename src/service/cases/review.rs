@@ -41,10 +41,7 @@ pub fn review(
     let today = swedish_today(ctx);
     let mut e = FieldErrors::default();
     if input.outcome != "keep" && input.outcome != "unlock" {
-        e.add(
-            "outcome",
-            "Välj om inloggningen ska förbli låst eller låsas upp.",
-        );
+        e.add("outcome", crate::messages::Key("case-err-review-outcome"));
     }
     let informed = match input.patient_informed_date.trim() {
         "" => None,
@@ -53,7 +50,7 @@ pub fn review(
             _ => {
                 e.add(
                     "patient_informed_date",
-                    "Skriv datum som ÅÅÅÅ-MM-DD (i dag eller tidigare).",
+                    crate::messages::Key("case-err-review-date"),
                 );
                 None
             }
@@ -66,7 +63,7 @@ pub fn review(
     {
         e.add(
             "patient_informed_date",
-            "Ange när patienten informerades, eller varför patienten inte har informerats.",
+            crate::messages::Key("case-err-patient-informed"),
         );
     }
     let note = text_field(&mut e, "note", &input.note, 4000, false);
