@@ -85,6 +85,53 @@ impl Lang {
         LOCALES.lookup_with_args(self.id(), key, &map)
     }
 
+    /// A message stored with `Msg::to_stored` (a timeline entry), worded in this language; None
+    /// when the stored value cannot be read.
+    pub fn stored(self, json: &str) -> Option<String> {
+        let v: serde_json::Value = serde_json::from_str(json).ok()?;
+        self.stored_msg(&v)
+    }
+
+    fn stored_msg(self, v: &serde_json::Value) -> Option<String> {
+        if let Some(t) = v.get("t").and_then(|t| t.as_str()) {
+            return Some(t.to_string());
+        }
+        let key = v.get("k")?.as_str()?;
+        let mut map: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
+        for pair in v.get("a")?.as_array()? {
+            let name = pair.get(0)?.as_str()?;
+            let arg = self.stored_arg(pair.get(1)?)?;
+            let value = match arg {
+                Arg::Num(n) => FluentValue::from(n),
+                other => FluentValue::from(self.word(&other)),
+            };
+            map.insert(Cow::Owned(name.to_string()), value);
+        }
+        if map.is_empty() {
+            return Some(self.t(key));
+        }
+        Some(LOCALES.lookup_with_args(self.id(), key, &map))
+    }
+
+    fn stored_arg(self, v: &serde_json::Value) -> Option<Arg> {
+        let (tag, inner) = v.as_object()?.iter().next()?;
+        Some(match tag.as_str() {
+            "s" => Arg::Str(inner.as_str()?.to_string()),
+            "n" => Arg::Num(inner.as_i64()?),
+            "k" => Arg::Key(inner.as_str()?.to_string()),
+            "l" => Arg::LowerKey(inner.as_str()?.to_string()),
+            "p" => Arg::Parts(
+                inner
+                    .as_array()?
+                    .iter()
+                    .map(|x| self.stored_arg(x))
+                    .collect::<Option<Vec<_>>>()?,
+            ),
+            "m" => Arg::Str(self.stored_msg(inner)?),
+            _ => return None,
+        })
+    }
+
     /// An argument as text in this language.
     fn word(self, arg: &Arg) -> String {
         match arg {
@@ -148,6 +195,20 @@ pub enum Arg {
     Msg(Box<Msg>),
 }
 
+impl Arg {
+    fn stored_value(&self) -> serde_json::Value {
+        use serde_json::json;
+        match self {
+            Arg::Str(s) => json!({ "s": s }),
+            Arg::Num(n) => json!({ "n": n }),
+            Arg::Key(k) => json!({ "k": k }),
+            Arg::LowerKey(k) => json!({ "l": k }),
+            Arg::Parts(p) => json!({ "p": p.iter().map(Arg::stored_value).collect::<Vec<_>>() }),
+            Arg::Msg(m) => json!({ "m": m.stored_value() }),
+        }
+    }
+}
+
 impl From<&str> for Arg {
     fn from(s: &str) -> Arg {
         Arg::Str(s.to_string())
@@ -193,6 +254,13 @@ pub enum Msg {
     Text(String),
 }
 
+impl Default for Msg {
+    /// No message: an empty text.
+    fn default() -> Msg {
+        Msg::Text(String::new())
+    }
+}
+
 impl Msg {
     pub fn key(key: &'static str) -> Msg {
         Msg::Key(key, Vec::new())
@@ -211,6 +279,26 @@ impl Msg {
         match self {
             Msg::Key(k, args) => lang.t_args(k, args),
             Msg::Text(s) => s.clone(),
+        }
+    }
+
+    /// The message as stored, to be worded when it is read (`Lang::stored`): JSON with the key
+    /// and the arguments (`{"k": key, "a": [[name, arg], …]}`), or the text (`{"t": text}`).
+    pub fn to_stored(&self) -> String {
+        self.stored_value().to_string()
+    }
+
+    fn stored_value(&self) -> serde_json::Value {
+        use serde_json::json;
+        match self {
+            Msg::Key(k, args) => json!({
+                "k": k,
+                "a": args
+                    .iter()
+                    .map(|(name, a)| json!([name, a.stored_value()]))
+                    .collect::<Vec<_>>(),
+            }),
+            Msg::Text(t) => json!({ "t": t }),
         }
     }
 
@@ -520,6 +608,36 @@ mod tests {
                 assert_ne!(l.t(k), *k, "{k} has no text in {}", l.code());
             }
         }
+    }
+
+    /// A stored message is worded in the reader's language when read, arguments and nested
+    /// keys included; a text stays as it was; a damaged value is not read.
+    #[test]
+    fn stored_messages_are_worded_when_read() {
+        let m = Msg::key("case-msg-changed")
+            .arg("status", Arg::Key("case-status-submitted".into()))
+            .arg(
+                "events",
+                Arg::Parts(vec![
+                    Arg::Str("2026-11-23 10:00 ".into()),
+                    Arg::Msg(Box::new(Msg::key("case-view-number").arg("id", 7_i64))),
+                    Arg::Str(" – ".into()),
+                    Arg::LowerKey("case-action-sign".into()),
+                ]),
+            );
+        let stored = m.to_stored();
+        for l in Lang::ALL {
+            assert_eq!(l.stored(&stored), Some(m.in_lang(l)), "{}", l.code());
+        }
+        let en = Lang::En.stored(&stored).unwrap_or_default();
+        assert!(
+            en.contains("“Submitted”") && en.contains("case no. 7 – signed the decision"),
+            "{en}"
+        );
+        let text = Msg::from("Fritext").to_stored();
+        assert_eq!(Lang::En.stored(&text).as_deref(), Some("Fritext"));
+        assert_eq!(Lang::En.stored("{\"k\": 1}"), None);
+        assert_eq!(Lang::En.stored("not json"), None);
     }
 
     #[test]

@@ -200,6 +200,16 @@ pub fn name_difference(d: &Difference) -> Msg {
     }
 }
 
+/// What the system found for checklist item 2, as kept with the handler's note.
+pub fn name_found(m: &NameMatch) -> Key {
+    match m {
+        NameMatch::Exact => Key("case-found-exact"),
+        NameMatch::Close(_) => Key("case-found-close"),
+        NameMatch::Different => Key("case-found-different"),
+        NameMatch::NotInRegister => Key("case-found-not-in-register"),
+    }
+}
+
 /// What the note of checklist item 2 must say when the names do not simply match.
 pub fn name_note_required(m: &NameMatch) -> Option<Key> {
     match m {

@@ -200,6 +200,7 @@ diesel::table! {
         actor_name -> Text,
         action -> Text,
         detail -> Text,
+        detail_msg -> Nullable<Text>,
     }
 }
 

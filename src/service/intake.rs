@@ -322,14 +322,16 @@ fn file_in_tx(
     let id = crate::db::cases::insert(c, &row)?;
     row.id = id;
     api::insert_request(c, client.id, key, digest, id, db::ts(ctx.now))?;
-    let detail = format!("Inkom via {}", client.name);
-    cases::record(
+    cases::record_msg(
         c,
         ctx,
         &row,
         None,
         "case_api_intake",
-        Some(("Tog emot begäran från e-tjänst", &detail)),
+        Some((
+            "Tog emot begäran från e-tjänst",
+            Msg::key("case-detail-intake").arg("client", client.name.as_str()),
+        )),
     )?;
     Ok(Filed {
         case_id: id,

@@ -154,12 +154,12 @@ fn delivered(
     let Some(mut row) = cases::get(c, case_id)? else {
         return Ok(());
     };
-    let how = if m.encrypted {
-        "krypterad e-post"
+    let how = Msg::key(if m.encrypted {
+        "case-detail-how-encrypted"
     } else {
-        "avisering utan personuppgifter"
-    };
-    cases::add_event(
+        "case-detail-how-notice"
+    });
+    cases::add_event_msg(
         c,
         case_id,
         db::ts(at),
@@ -170,7 +170,7 @@ fn delivered(
         } else {
             "E-post levererad"
         },
-        how,
+        &how,
     )?;
     if m.kind == super::feedback::KIND && row.status == Status::Executed {
         let facts = Facts {
@@ -202,7 +202,7 @@ fn delivered(
         Some(format!("case:{case_id}")),
     );
     e.personnummer = Some(row.citizen_pnr.clone());
-    e.detail = Some(how.into());
+    e.detail = Some(how.to_string());
     ctx.log(c, &e)
 }
 

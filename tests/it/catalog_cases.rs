@@ -195,6 +195,41 @@ async fn an_english_reader_handles_a_lock_in_english(app: common::TestApp) {
         assert!(done.body.contains(en), "executed: {en:?} missing");
     }
 
+    // The timeline's details are stored as messages and read in English too.
+    for en in [
+        "The name matches the population register",
+        "Confirmed as carried out in the 1177 e-services staff tool; helpdesk ticket RÄLS-123.",
+        "Registration number KSD",
+    ] {
+        assert!(
+            done.body.contains(en),
+            "executed: {en:?} missing: {}",
+            done.body
+        );
+    }
+    assert!(!done.body.contains("Bekräftat verkställt") && !done.body.contains("Namnet stämmer"));
+    // An entry written before details were stored as messages is shown as it was stored.
+    kontosparr::db::cases::add_event(
+        &mut app.conn() as &mut kontosparr::db::DbConnection,
+        id,
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 23)
+            .unwrap()
+            .and_hms_opt(9, 30, 0)
+            .unwrap(),
+        None,
+        "Kontospärr",
+        "Återkoppling levererad till verksamhetschefen",
+        "Äldre fritext utan meddelande",
+    )
+    .unwrap();
+    let old = h.get(&format!("/arenden/{id}")).await;
+    assert!(
+        old.body
+            .contains("Feedback delivered to the head of the unit – Äldre fritext utan meddelande"),
+        "{}",
+        old.body
+    );
+
     // A colleague who chose nothing reads the same case in Swedish, word for word as before.
     let sv = nurse.get(&format!("/arenden/{id}")).await;
     assert!(sv.body.contains("<html lang=\"sv\">"));
@@ -204,6 +239,9 @@ async fn an_english_reader_handles_a_lock_in_english(app: common::TestApp) {
         "Signerade beslutet",
         "Registrerade diarienummer",
         "Tog emot ärendet",
+        "Namnet stämmer med folkbokföringen",
+        "Bekräftat verkställt i 1177 e-tjänster personalverktyg; hjälpärende RÄLS-123.",
+        "Återkoppling levererad till verksamhetschefen – Äldre fritext utan meddelande",
     ] {
         assert!(sv.body.contains(s), "Swedish: {s:?} missing");
     }

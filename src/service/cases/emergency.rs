@@ -147,21 +147,23 @@ pub fn register_call(
             Kind::Lock.category(),
         )?;
         let from = if requested_by == RequestedBy::Citizen {
-            "invånaren (på invånarens uppdrag)"
+            "case-detail-from-citizen"
         } else {
-            "personalen"
+            "case-detail-from-staff"
         };
-        let detail = format!(
-            "Samtal från {caller_name}, {caller_phone}. Blanketten skickas i efterhand av {from}. Diarienummer {number}. Kategori {}.",
-            Kind::Lock.category()
-        );
-        record(
+        let detail = Msg::key("case-detail-call")
+            .arg("caller", caller_name.as_str())
+            .arg("phone", caller_phone.as_str())
+            .arg("from", Arg::Key(from.into()))
+            .arg("number", number.as_str())
+            .arg("category", Kind::Lock.category());
+        record_msg(
             c,
             ctx,
             &row,
             Some(Role::Handler),
             "case_register_call",
-            Some((Action::RegisterCall.label(), &detail)),
+            Some((Action::RegisterCall.label(), detail)),
         )?;
         note_duplicate(c, ctx, &row)?;
         crate::service::feedback::enqueue(c, ctx, &row, wf)?;
@@ -207,7 +209,7 @@ pub fn link_form(
             Step {
                 action: Action::LinkForm,
                 version: input.version,
-                detail: "",
+                detail: Msg::default(),
             },
             |_, r| {
                 let keep = (
@@ -281,7 +283,7 @@ fn withdraw_linked(
         Step {
             action: Action::Withdraw,
             version,
-            detail: &reason,
+            detail: Msg::key("case-detail-linked").arg("number", number),
         },
         |_, r| {
             r.withdraw_reason = reason.clone();

@@ -164,10 +164,30 @@ pub(crate) fn record(
     action: &str,
     timeline: Option<(&str, &str)>,
 ) -> Result<(), ServiceError> {
+    record_msg(
+        conn,
+        ctx,
+        row,
+        role,
+        action,
+        timeline.map(|(label, detail)| (label, Msg::from(detail))),
+    )
+}
+
+/// As `record`, with the timeline's detail a catalog message (worded in the reader's language on
+/// the case page).
+pub(crate) fn record_msg(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    row: &CaseRow,
+    role: Option<Role>,
+    action: &str,
+    timeline: Option<(&str, Msg)>,
+) -> Result<(), ServiceError> {
     let now = db::ts(ctx.now);
     if let Some((label, detail)) = timeline {
         let name = ctx.principal.timeline_name();
-        cases::add_event(conn, row.id, now, ctx.user_id(), &name, label, detail)?;
+        cases::add_event_msg(conn, row.id, now, ctx.user_id(), &name, label, &detail)?;
     }
     let mut e = ctx.entry(role, action, Some(format!("case:{}", row.id)));
     e.unit_code = Some(unit_code(conn, row.unit_id)?);
@@ -261,10 +281,10 @@ pub(crate) fn with_case<T>(
 /// Applies a lifecycle action to a loaded case: checks the rule, runs `change`, saves with the
 /// version check, and records the action.
 /// One lifecycle step as requested: the action, the version the user saw, a timeline note.
-struct Step<'a> {
+struct Step {
     action: Action,
     version: i32,
-    detail: &'a str,
+    detail: Msg,
 }
 
 fn act(
@@ -272,7 +292,7 @@ fn act(
     ctx: &Ctx,
     mut row: CaseRow,
     role: Role,
-    step: Step<'_>,
+    step: Step,
     change: impl FnOnce(&mut DbConnection, &mut CaseRow) -> Result<(), ServiceError>,
 ) -> Result<CaseRow, ServiceError> {
     let Step {
@@ -322,7 +342,7 @@ fn act(
         return Err(conflict(conn, row.id)?);
     }
     row.version = expected_version + 1;
-    record(
+    record_msg(
         conn,
         ctx,
         &row,

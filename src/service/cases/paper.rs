@@ -59,9 +59,10 @@ pub fn register_paper(
             actor.user_id,
             &actor.name,
             db::ts(ctx.now),
-            &format!("Ankomststämplad {arrival}"),
+            // The system's words, read back by `web::cases::words::check_note`.
+            &crate::i18n::Lang::Sv.t1("case-check-note-arrival", "date", &arrival),
         )?;
-        record(
+        record_msg(
             c,
             ctx,
             &row,
@@ -69,7 +70,7 @@ pub fn register_paper(
             "case_register_paper",
             Some((
                 "Registrerade pappersblankett",
-                &format!("Ankomststämpel {arrival}."),
+                Msg::key("case-detail-arrival").arg("date", arrival.as_str()),
             )),
         )?;
         note_duplicate(c, ctx, &row)?;

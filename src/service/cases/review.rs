@@ -114,13 +114,17 @@ pub fn review(
             return Err(conflict(c, row.id)?);
         }
         let now = db::ts(ctx.now);
-        let informed_text = match informed {
-            Some(d) => format!("Patienten informerad {d}."),
-            None => format!(
-                "Patienten inte informerad: {}.",
-                crate::domain::grounds::label(crate::domain::grounds::NOT_INFORMED, reason)
+        let informed_text = Arg::Msg(Box::new(match informed {
+            Some(d) => Msg::key("case-detail-informed").arg("date", d.to_string()),
+            None => Msg::key("case-detail-not-informed").arg(
+                "reason",
+                if crate::domain::grounds::is_choice(crate::domain::grounds::NOT_INFORMED, reason) {
+                    Arg::Key(format!("case-ground-{reason}"))
+                } else {
+                    Arg::Str(String::new())
+                },
             ),
-        };
+        }));
         if input.outcome == "keep" {
             let next = review::next_review(today);
             reminders::insert_review(
@@ -137,14 +141,16 @@ pub fn review(
                 },
             )?;
             cases::set_review_due(c, id, Some(next))?;
-            cases::add_event(
+            cases::add_event_msg(
                 c,
                 id,
                 now,
                 Some(actor.user_id),
                 &actor.name,
                 "Omprövade: inloggningen förblir låst",
-                &format!("Nästa omprövning {next}. {informed_text}"),
+                &Msg::key("case-detail-review-keep")
+                    .arg("date", next.to_string())
+                    .arg("informed", informed_text),
             )?;
             let mut e = ctx.entry(Some(role), "case_review_keep", Some(format!("case:{id}")));
             e.personnummer = Some(row.citizen_pnr.clone());
@@ -193,7 +199,7 @@ pub fn review(
         errors.into_result()?;
         let new_id = cases::insert(c, &draft)?;
         draft.id = new_id;
-        record(
+        record_msg(
             c,
             ctx,
             &draft,
@@ -201,17 +207,19 @@ pub fn review(
             "case_create",
             Some((
                 "Skapade upplåsning efter omprövning",
-                &format!("Omprövning av ärende nr {id}."),
+                Msg::key("case-detail-review-of").arg("id", id.to_string()),
             )),
         )?;
-        cases::add_event(
+        cases::add_event_msg(
             c,
             id,
             now,
             Some(actor.user_id),
             &actor.name,
             "Omprövade: inloggningen ska låsas upp",
-            &format!("Upplåsning påbörjad (ärende nr {new_id}). {informed_text}"),
+            &Msg::key("case-detail-review-unlock")
+                .arg("id", new_id.to_string())
+                .arg("informed", informed_text),
         )?;
         let mut e = ctx.entry(Some(role), "case_review_unlock", Some(format!("case:{id}")));
         e.personnummer = Some(row.citizen_pnr.clone());

@@ -131,7 +131,7 @@ pub(super) fn view_page(
                 let note = if x.note.is_empty() {
                     String::new()
                 } else {
-                    format!(" – {}", x.note)
+                    format!(" – {}", words::check_note(lang, &x.note))
                 };
                 format!("{} {}{}", x.done_by_name, local_time(&x.done_at), note)
             }),
@@ -218,7 +218,10 @@ pub(super) fn view_page(
                     local_time(&e.at),
                     words::timeline(lang, &e.actor_name),
                     words::timeline(lang, &e.action),
-                    words::timeline(lang, &e.detail),
+                    e.detail_msg
+                        .as_deref()
+                        .and_then(|m| lang.stored(m))
+                        .unwrap_or_else(|| words::timeline(lang, &e.detail)),
                 )
             })
             .collect(),

@@ -82,6 +82,31 @@ pub fn case_label(lang: Lang, diary: Option<&str>, id: i64) -> String {
     }
 }
 
+/// A checklist item's note as stored: the system's own words first (what the register check
+/// found, the arrival stamp) in the reader's language, then the handler's note as written.
+pub fn check_note(lang: Lang, stored: &str) -> String {
+    use crate::domain::names::NameMatch;
+    for m in [
+        NameMatch::Exact,
+        NameMatch::Close(vec![]),
+        NameMatch::Different,
+        NameMatch::NotInRegister,
+    ] {
+        let key = crate::messages::name_found(&m);
+        let sv = Lang::Sv.t(key.0);
+        if stored == sv {
+            return lang.t(key.0);
+        }
+        if let Some(rest) = stored.strip_prefix(&format!("{sv}; ")) {
+            return format!("{}; {rest}", lang.t(key.0));
+        }
+    }
+    if let Some(date) = stored.strip_prefix("Ankomststämplad ") {
+        return lang.t1("case-check-note-arrival", "date", date);
+    }
+    stored.to_string()
+}
+
 /// A stored timeline text (what happened, a fixed detail, the system as the actor) in `lang`:
 /// by the catalog when the system wrote it (`messages::timeline_key`), otherwise as stored
 /// (people's names, notes, numbers, an older wording).
@@ -164,6 +189,19 @@ mod tests {
         );
         assert_eq!(grounds(Lang::En, "hot,okand"), vec!["Threat".to_string()]);
         assert_eq!(timeline(Lang::En, "Folkbokföringen"), "Population register");
+        assert_eq!(
+            check_note(Lang::En, "Namnet stämmer med folkbokföringen; samma person"),
+            "The name matches the population register; samma person"
+        );
+        assert_eq!(
+            check_note(Lang::En, "Ankomststämplad 2026-11-20"),
+            "Arrival stamped 2026-11-20"
+        );
+        assert_eq!(
+            check_note(Lang::Sv, "Ankomststämplad 2026-11-20"),
+            "Ankomststämplad 2026-11-20"
+        );
+        assert_eq!(check_note(Lang::En, "Ringde Anna"), "Ringde Anna");
         assert_eq!(timeline(Lang::En, "Anna Andersson"), "Anna Andersson");
     }
 }
