@@ -85,11 +85,10 @@ pub fn certificate(e: &crate::mail::cert::CertError) -> Msg {
 }
 
 // --- rules (issue 13) ---
-pub const PROVIDER_NOT_ALLOWED: &str = "Vårdgivaren finns inte bland regionens vårdgivare: en annan offentlig vårdgivare ska vara registrerad, en privat vårdgivare ska finnas på listan över godkända vårdgivare.";
+pub const PROVIDER_NOT_ALLOWED: Key = Key("case-err-provider-not-allowed");
 pub const MEDICAL_LEAD_INVALID: &str =
     "Välj en aktiv användare som får fatta beslut (beslutsfattare) som medicinskt ansvarig läkare.";
-pub const CATEGORY_REQUIRED: &str =
-    "Bekräfta att kategorin är vald i ärendesystemet (1177 e-tjänster / Låsa konto vårdpersonal).";
+pub const CATEGORY_REQUIRED: Key = Key("case-err-category");
 // --- auditor ---
 pub const AUDIT_TIME_FORMAT: &str =
     "Skriv datum som ÅÅÅÅ-MM-DD, eller datum och tid som ÅÅÅÅ-MM-DD TT:MM (svensk tid).";
@@ -107,11 +106,220 @@ pub const AUDIT_SAMPLE_OUTSIDE: &str =
 
 // --- lists ---
 /// The handler's search field held neither a personnummer nor a diary or case number.
-pub const SEARCH_TERM: &str = "Skriv ett personnummer (ÅÅÅÅMMDD-NNNN), ett diarienummer \
-     (till exempel KSD 2026-00042) eller ett ärendenummer (till exempel nr 123).";
+pub const SEARCH_TERM: Key = Key("case-err-search-term");
 
 /// A list filter's date that is not a date.
-pub const LIST_DATE: &str = "Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-11-23.";
+pub const LIST_DATE: Key = Key("case-err-list-date");
+
+// --- catalog-cases ---
+/// A decider role that is not one of the instruction's (a keyed-in paper form).
+pub const DECIDER_ROLE_INVALID: Key = Key("case-err-decider-role");
+
+use crate::domain::case::{Action, Status, TransitionError};
+use crate::domain::journal::NoteDateProblem;
+use crate::domain::locks::UnlockRefError;
+use crate::domain::names::{Difference, NameMatch};
+use crate::i18n::Arg;
+
+/// A case's status as an argument of a message (worded in the reader's language).
+pub fn status_arg(s: Status) -> Arg {
+    Arg::Key(format!("case-status-{}", s.code()))
+}
+
+/// A step of the lifecycle named inside a sentence ("signerade beslutet").
+pub fn action_arg(a: Action) -> Arg {
+    Arg::LowerKey(format!("case-action-{}", a.code()))
+}
+
+/// Why the lifecycle refused a step.
+pub fn transition(e: &TransitionError) -> Msg {
+    match e {
+        TransitionError::NotNow { from, action } => Msg::key("case-msg-not-now")
+            .arg("action", action_arg(*action))
+            .arg(
+                "status",
+                from.map_or(Arg::Key("case-status-new".into()), status_arg),
+            ),
+        TransitionError::NotYours { .. } => Msg::key("case-msg-not-yours"),
+        TransitionError::NotDecider => Msg::key("case-msg-not-decider"),
+        TransitionError::Unsigned => Msg::key("case-msg-unsigned"),
+        TransitionError::Incomplete => Msg::key("case-msg-incomplete"),
+        TransitionError::ChecklistOpen => Msg::key("case-msg-checklist-open"),
+        TransitionError::Lifted => Msg::key("case-msg-lifted"),
+        TransitionError::ReviewNotDecider => Msg::key("case-msg-review-not-decider"),
+    }
+}
+
+/// A new lock that duplicates a lock in force or an open case, without a reason.
+pub fn duplicate(d: crate::domain::locks::Duplicate) -> Key {
+    match d {
+        crate::domain::locks::Duplicate::Locked => Key("case-err-duplicate-locked"),
+        crate::domain::locks::Duplicate::OpenCase => Key("case-err-duplicate-open"),
+    }
+}
+
+/// A field the handler left out when recording an execution (`locks::execution_errors`).
+pub fn execution_missing(field: &str) -> Key {
+    match field {
+        "helpdesk_ref" => Key("case-err-helpdesk-ref"),
+        _ => Key("case-err-confirmed"),
+    }
+}
+
+/// Why an unlock may not undo the chosen case (beside the field).
+pub fn unlock_ref(e: UnlockRefError) -> Key {
+    match e {
+        UnlockRefError::Unknown | UnlockRefError::NotALock => Key("case-msg-unlock-ref-choose"),
+        UnlockRefError::NotExecuted => Key("case-msg-unlock-ref-not-executed"),
+        UnlockRefError::AlreadyLifted(_) => Key("case-msg-unlock-ref-lifted"),
+    }
+}
+
+/// The journal note's date against the decision's (beside the field).
+pub fn note_date(p: NoteDateProblem) -> Msg {
+    match p {
+        NoteDateProblem::AfterDecision => Msg::key("case-msg-note-after-decision"),
+        NoteDateProblem::TooOld(days) => {
+            Msg::key("case-msg-note-too-old").arg("days", i64::from(days))
+        }
+    }
+}
+
+/// How two close names differ (checklist item 2).
+pub fn name_difference(d: &Difference) -> Msg {
+    match d {
+        Difference::Case => Msg::key("case-name-diff-case"),
+        Difference::Diacritics => Msg::key("case-name-diff-diacritics"),
+        Difference::Hyphens => Msg::key("case-name-diff-hyphens"),
+        Difference::MissingMiddleNames(n) => {
+            Msg::key("case-name-diff-missing-middle").arg("names", n.join(" "))
+        }
+        Difference::ExtraMiddleNames(n) => {
+            Msg::key("case-name-diff-extra-middle").arg("names", n.join(" "))
+        }
+    }
+}
+
+/// What the system found for checklist item 2, as kept with the handler's note.
+pub fn name_found(m: &NameMatch) -> Key {
+    match m {
+        NameMatch::Exact => Key("case-found-exact"),
+        NameMatch::Close(_) => Key("case-found-close"),
+        NameMatch::Different => Key("case-found-different"),
+        NameMatch::NotInRegister => Key("case-found-not-in-register"),
+    }
+}
+
+/// What the note of checklist item 2 must say when the names do not simply match.
+pub fn name_note_required(m: &NameMatch) -> Option<Key> {
+    match m {
+        NameMatch::Exact => None,
+        NameMatch::Close(_) => Some(Key("case-msg-name-note-close")),
+        NameMatch::Different => Some(Key("case-msg-name-note-different")),
+        NameMatch::NotInRegister => Some(Key("case-msg-name-note-not-in-register")),
+    }
+}
+
+/// Timeline entries the system writes with a fixed Swedish text (stored as text on the event),
+/// by catalog key; the case page words them in the reader's language. An entry not here (an
+/// older wording) is shown as stored. The lifecycle's steps are `Action::label` (`case-action-*`).
+pub const TIMELINE: &[(&str, &str)] = &[
+    ("case-event-intake", "Tog emot begäran från e-tjänst"),
+    ("case-event-paper", "Registrerade pappersblankett"),
+    ("case-event-check", "Kontrollpunkt klar"),
+    ("case-event-plexus", "Antecknade diarienumret i Plexus"),
+    (
+        "case-event-review-unlock-created",
+        "Skapade upplåsning efter omprövning",
+    ),
+    ("case-event-attached", "Bifogade skannad blankett"),
+    (
+        "case-event-returned-notice",
+        "Avisering om returen lagd i utkorgen",
+    ),
+    (
+        "case-event-feedback-failed",
+        "Återkoppling kunde inte skickas",
+    ),
+    (
+        "case-event-feedback-queued",
+        "Återkoppling till verksamhetschefen lagd i utkorgen",
+    ),
+    (
+        "case-event-revealed",
+        "Visade namnet på en invånare med skyddade personuppgifter",
+    ),
+    (
+        "case-event-register-protected",
+        "Invånaren har skyddade personuppgifter enligt folkbokföringen; namnet maskeras",
+    ),
+    (
+        "case-event-duplicate",
+        "Bekräftade ny låsning trots befintlig låsning eller öppet ärende",
+    ),
+    ("case-event-diary", "Registrerade diarienummer"),
+    ("case-event-lifted", "Låsningen hävdes genom upplåsning"),
+    ("case-event-closed", "Ärendet avslutades"),
+    (
+        "case-event-review-keep",
+        "Omprövade: inloggningen förblir låst",
+    ),
+    (
+        "case-event-review-unlock",
+        "Omprövade: inloggningen ska låsas upp",
+    ),
+    (
+        "case-event-review-reminder",
+        "Påminnelse om omprövning skickad",
+    ),
+    (
+        "case-event-form-reminder",
+        "Påminnelse om saknad blankett skickad",
+    ),
+    (
+        "case-event-feedback-delivered",
+        "Återkoppling levererad till verksamhetschefen",
+    ),
+    ("case-event-mail-delivered", "E-post levererad"),
+    // Fixed details of entries (the rest of a detail is data: numbers, names, notes).
+    (
+        "case-detail-unsigned",
+        "Signaturen togs bort eftersom uppgifterna ändrades.",
+    ),
+    ("case-detail-no-manager", "Enheten saknar verksamhetschef."),
+    (
+        "case-detail-closed",
+        "Blanketten är kopplad och återkopplingen levererad.",
+    ),
+    // Who acted, when it is not a person.
+    ("case-actor-register", "Folkbokföringen"),
+    ("case-actor-operator", "Driftansvarig (kommandorad)"),
+    ("case-actor-demo", "Demoregion"),
+    ("case-actor-unknown", "Okänd"),
+];
+
+/// The catalog key of a stored timeline text (an event, a fixed detail, the system's name as
+/// the actor), if it is one the system writes.
+pub fn timeline_key(stored: &str) -> Option<String> {
+    if let Some(a) = Action::ALL.into_iter().find(|a| a.label() == stored) {
+        return Some(format!("case-action-{}", a.code()));
+    }
+    if let Some(r) = crate::domain::decider::DeciderRole::ALL
+        .into_iter()
+        .find(|r| r.label() == stored)
+    {
+        return Some(format!("case-decider-{}", r.code()));
+    }
+    TIMELINE
+        .iter()
+        .find(|(_, sv)| *sv == stored)
+        .map(|(key, _)| (*key).to_string())
+}
+
+/// A stored timeline text as an argument: worded by the catalog when the system wrote it.
+pub fn timeline_arg(stored: &str) -> Arg {
+    timeline_key(stored).map_or_else(|| Arg::Str(stored.to_string()), Arg::Key)
+}
 
 #[cfg(test)]
 mod tests {

@@ -291,6 +291,30 @@ pub fn add_event(
     action: &str,
     detail: &str,
 ) -> QueryResult<()> {
+    add_event_msg(
+        conn,
+        case_id,
+        at,
+        user_id,
+        actor_name,
+        action,
+        &crate::i18n::Msg::from(detail),
+    )
+}
+
+/// A timeline entry whose detail is a catalog message: its Swedish text is stored as the detail
+/// (as every entry has), and the message itself, so that the case page words it in the reader's
+/// language. A detail that is only data (`Msg::Text`) is stored as text alone.
+pub fn add_event_msg(
+    conn: &mut DbConnection,
+    case_id: i64,
+    at: NaiveDateTime,
+    user_id: Option<i64>,
+    actor_name: &str,
+    action: &str,
+    detail: &crate::i18n::Msg,
+) -> QueryResult<()> {
+    let stored = detail.key_name().map(|_| detail.to_stored());
     diesel::insert_into(case_events::table)
         .values((
             case_events::case_id.eq(case_id),
@@ -298,7 +322,8 @@ pub fn add_event(
             case_events::user_id.eq(user_id),
             case_events::actor_name.eq(actor_name),
             case_events::action.eq(action),
-            case_events::detail.eq(detail),
+            case_events::detail.eq(detail.to_string()),
+            case_events::detail_msg.eq(stored),
         ))
         .execute(conn)
         .map(|_| ())

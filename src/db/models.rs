@@ -186,6 +186,9 @@ pub struct CaseEvent {
     pub actor_name: String,
     pub action: String,
     pub detail: String,
+    /// The detail as a catalog message (`Msg::to_stored`), worded when read; None for entries
+    /// written before messages were stored, and for details that are data only.
+    pub detail_msg: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -203,6 +203,7 @@ diesel::table! {
         actor_name -> Text,
         action -> Text,
         detail -> Text,
+        detail_msg -> Nullable<Text>,
     }
 }
 

@@ -313,7 +313,7 @@ impl Action {
         )
     }
 
-    /// Swedish, for the timeline and error messages.
+    /// Swedish, as the timeline stores it (pages word it by `case-action-<code>`).
     pub fn label(self) -> &'static str {
         match self {
             Action::Create => "Skapade ärendet",
@@ -385,40 +385,6 @@ pub enum TransitionError {
     Lifted,
     #[error("only a decider decides a review")]
     ReviewNotDecider,
-}
-
-impl TransitionError {
-    /// The message a user reads (Swedish).
-    pub fn message(&self) -> String {
-        match self {
-            TransitionError::NotNow { from, action } => format!(
-                "Det går inte att göra detta nu ({}) när ärendet har status ”{}”. Ladda om sidan för att se ärendets aktuella läge.",
-                action.label().to_lowercase(),
-                from.map(|s| s.label()).unwrap_or("nytt")
-            ),
-            TransitionError::NotYours { .. } => {
-                "Din roll får inte göra detta i ärendet.".to_string()
-            }
-            TransitionError::NotDecider => {
-                "Bara en beslutsfattare (legitimerad personal med behandlingsansvar, verksamhetschef eller medicinskt ansvarig läkare) kan signera. Lämna ärendet till en beslutsfattare på enheten.".to_string()
-            }
-            TransitionError::Unsigned => {
-                "Beslutet måste signeras av en beslutsfattare innan ärendet skickas.".to_string()
-            }
-            TransitionError::Incomplete => {
-                "Alla obligatoriska uppgifter måste vara ifyllda.".to_string()
-            }
-            TransitionError::ChecklistOpen => {
-                "Alla kontrollpunkter måste vara gjorda innan ärendet kontrolleras.".to_string()
-            }
-            TransitionError::Lifted => {
-                "Låsningen är redan hävd genom en verkställd upplåsning och omprövas inte längre.".to_string()
-            }
-            TransitionError::ReviewNotDecider => {
-                "Bara en beslutsfattare (legitimerad personal med behandlingsansvar, verksamhetschef eller medicinskt ansvarig läkare) kan besluta vid omprövningen. Lämna omprövningen till en beslutsfattare på enheten.".to_string()
-            }
-        }
-    }
 }
 
 /// The lifecycle. `state` is None for a case that does not exist yet.

@@ -76,9 +76,6 @@ impl DeciderRole {
 /// Who may decide, in one sentence (Swedish), for pages and messages.
 pub const WHO_MAY_DECIDE: &str = "Beslut fattas av legitimerad hälso- och sjukvårdspersonal med behandlingsansvar, verksamhetschef eller medicinskt ansvarig läkare (MAL).";
 
-/// The message beside a decider role that is not one of the instruction's.
-pub const ROLE_INVALID: &str = "Ange beslutsfattarens roll: legitimerad hälso- och sjukvårdspersonal med behandlingsansvar, verksamhetschef eller medicinskt ansvarig läkare (MAL).";
-
 #[cfg(test)]
 mod tests {
     use super::*;

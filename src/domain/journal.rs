@@ -13,20 +13,6 @@ pub enum NoteDateProblem {
     TooOld(u32),
 }
 
-impl NoteDateProblem {
-    /// The message beside the field (Swedish).
-    pub fn message(self) -> String {
-        match self {
-            NoteDateProblem::AfterDecision => {
-                "Journalanteckningen ska vara gjord senast samma dag som beslutet. Kontrollera datumet.".into()
-            }
-            NoteDateProblem::TooOld(days) => format!(
-                "Journalanteckningen är mer än {days} dagar äldre än beslutet. Ange varför den gamla anteckningen gäller, eller gör en ny anteckning och ange dess datum."
-            ),
-        }
-    }
-}
-
 /// Checks the note's date against the decision's: not after it, and not more than `max_age_days`
 /// before it unless a reason is given.
 pub fn check_note_date(

@@ -64,23 +64,6 @@ pub enum UnlockRefError {
     AlreadyLifted(i64),
 }
 
-impl UnlockRefError {
-    /// Swedish, beside the field.
-    pub fn message(&self) -> &'static str {
-        match self {
-            UnlockRefError::Unknown | UnlockRefError::NotALock => {
-                "Välj en av invånarens verkställda låsningar."
-            }
-            UnlockRefError::NotExecuted => {
-                "Låsningen är inte verkställd; bara en verkställd låsning kan hävas."
-            }
-            UnlockRefError::AlreadyLifted(_) => {
-                "Låsningen är redan hävd genom en verkställd upplåsning."
-            }
-        }
-    }
-}
-
 /// May an unlock of this citizen undo `lock`: it must be one of the citizen's executed locks that
 /// no executed unlock has lifted yet.
 pub fn check_unlock_reference(lock: i64, cases: &[CaseFact]) -> Result<(), UnlockRefError> {
@@ -139,41 +122,41 @@ pub fn duplicates(new_case: Option<i64>, cases: &[CaseFact]) -> Duplicates {
     }
 }
 
+/// What a new lock without a reason duplicates (`messages::duplicate` words it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Duplicate {
+    /// The citizen's login is locked already.
+    Locked,
+    /// A lock case for the citizen is still open.
+    OpenCase,
+}
+
 /// A new lock is accepted when it duplicates nothing, or when the person filing it confirms with
 /// a reason (which is recorded on the case).
-pub fn accept_new_lock(d: &Duplicates, reason: &str) -> Result<(), &'static str> {
+pub fn accept_new_lock(d: &Duplicates, reason: &str) -> Result<(), Duplicate> {
     if d.is_empty() || !reason.trim().is_empty() {
         Ok(())
     } else if !d.in_force.is_empty() {
-        Err(
-            "Invånarens inloggning är redan låst. Ange varför en ny låsning ändå behövs, eller avbryt.",
-        )
+        Err(Duplicate::Locked)
     } else {
-        Err(
-            "Det finns redan ett öppet ärende om låsning för invånaren. Ange varför ett nytt ärende ändå behövs, eller avbryt.",
-        )
+        Err(Duplicate::OpenCase)
     }
 }
 
 /// What the handler must give when recording an execution: a confirmation that the step is done
-/// in 1177, and the helpdesk reference where the region uses one. Returns (field, message) pairs.
+/// in 1177, and the helpdesk reference where the region uses one. Returns the fields missing
+/// (`helpdesk_ref`, `confirmed`; `messages::execution_missing` words them).
 pub fn execution_errors(
     confirmed: bool,
     helpdesk_ref: &str,
     helpdesk_required: bool,
-) -> Vec<(&'static str, &'static str)> {
+) -> Vec<&'static str> {
     let mut e = vec![];
     if helpdesk_required && helpdesk_ref.trim().is_empty() {
-        e.push((
-            "helpdesk_ref",
-            "Ange hjälpärendets nummer i VGR-ID (RÄLS hjälpärende).",
-        ));
+        e.push("helpdesk_ref");
     }
     if !confirmed {
-        e.push((
-            "confirmed",
-            "Bekräfta att åtgärden är gjord i 1177 e-tjänster personalverktyg.",
-        ));
+        e.push("confirmed");
     }
     e
 }
@@ -285,13 +268,10 @@ mod tests {
 
     #[test]
     fn executing_needs_a_confirmation_and_the_helpdesk_reference() {
-        assert_eq!(execution_errors(true, "RÄLS-1", true), vec![]);
-        assert_eq!(execution_errors(true, "", false), vec![]);
+        assert!(execution_errors(true, "RÄLS-1", true).is_empty());
+        assert!(execution_errors(true, "", false).is_empty());
         let e = execution_errors(false, " ", true);
-        assert_eq!(
-            e.iter().map(|x| x.0).collect::<Vec<_>>(),
-            ["helpdesk_ref", "confirmed"]
-        );
+        assert_eq!(e, ["helpdesk_ref", "confirmed"]);
         let lock = case(1, Kind::Lock, Status::Executed, None);
         assert!(plexus_due(&lock, true, ""));
         assert!(!plexus_due(&lock, false, ""));

@@ -17,7 +17,7 @@
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NameMatch {
     Exact,
-    /// The same person written differently; each entry says how (Swedish, for the page).
+    /// The same person written differently; each entry says how (`messages::name_difference`).
     Close(Vec<Difference>),
     Different,
     NotInRegister,
@@ -38,45 +38,10 @@ pub enum Difference {
     ExtraMiddleNames(Vec<String>),
 }
 
-impl Difference {
-    /// What the handler reads beside the names.
-    pub fn message(&self) -> String {
-        match self {
-            Difference::Case => "stora och små bokstäver skiljer sig".into(),
-            Difference::Diacritics => {
-                "accenter eller prickar skiljer sig (till exempel é/e)".into()
-            }
-            Difference::Hyphens => "bindestreck skiljer sig".into(),
-            Difference::MissingMiddleNames(n) => {
-                format!("mellannamn saknas på blanketten: {}", n.join(" "))
-            }
-            Difference::ExtraMiddleNames(n) => {
-                format!("mellannamn finns inte i folkbokföringen: {}", n.join(" "))
-            }
-        }
-    }
-}
-
 impl NameMatch {
     /// The check may be ticked without a note only on an exact match.
     pub fn needs_note(&self) -> bool {
         !matches!(self, NameMatch::Exact)
-    }
-
-    /// The message beside the note when it is missing (Swedish).
-    pub fn note_required_message(&self) -> &'static str {
-        match self {
-            NameMatch::Exact => "",
-            NameMatch::Close(_) => {
-                "Namnen skiljer sig något. Bekräfta i anteckningen att det är samma person (till exempel ”samma person, mellannamn saknas på blanketten”)."
-            }
-            NameMatch::Different => {
-                "Namnet på blanketten stämmer inte med folkbokföringen. Returnera ärendet för komplettering, eller skriv i anteckningen varför personnumret ändå stämmer (till exempel namnbyte, kontrollerat med den som skickade blanketten)."
-            }
-            NameMatch::NotInRegister => {
-                "Personnumret finns inte i folkbokföringen. Skriv i anteckningen varför kontrollen ändå är gjord (till exempel hur identiteten kontrollerades)."
-            }
-        }
     }
 }
 

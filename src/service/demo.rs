@@ -269,7 +269,7 @@ pub fn seed(
         users::set_password(conn, created.user_id, Some(&hash), false, db::ts(now))?;
         let sealed = keys
             .seal(&demo_secret(p.hsa), &secrets::user_place(created.user_id))
-            .map_err(|e| ServiceError::Refused(format!("demo TOTP secret: {e}")))?;
+            .map_err(|e| ServiceError::Refused(format!("demo TOTP secret: {e}").into()))?;
         users::set_totp(conn, created.user_id, Some(&sealed), None)?;
         ids.insert(p.hsa, created.user_id);
     }
@@ -310,7 +310,7 @@ pub fn seed(
         now.with_timezone(&chrono_tz::Europe::Stockholm)
             .date_naive(),
     )
-    .map_err(|e| ServiceError::Refused(e.to_string()))?;
+    .map_err(|e| ServiceError::Refused(e.to_string().into()))?;
     let sara_id = ids[PEOPLE[1].hsa];
     let ver = |conn: &mut DbConnection, id: i64| -> Result<i32, ServiceError> {
         Ok(crate::db::cases::get(conn, id)?

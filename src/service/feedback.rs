@@ -116,19 +116,19 @@ pub fn enqueue(
         },
         now,
     )?;
-    let how = if encrypted {
-        "krypterad e-post"
+    let how = crate::i18n::Msg::key(if encrypted {
+        "case-detail-how-encrypted"
     } else {
-        "avisering utan personuppgifter (enheten saknar giltigt certifikat)"
-    };
-    cases::add_event(
+        "case-detail-how-notice-no-cert"
+    });
+    cases::add_event_msg(
         c,
         row.id,
         now,
         None,
         "Kontospärr",
         "Återkoppling till verksamhetschefen lagd i utkorgen",
-        how,
+        &how,
     )?;
     Ok(())
 }

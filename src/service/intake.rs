@@ -3,7 +3,7 @@
 //! return the first case instead of making a second.
 
 use super::cases::{self, CaseInput};
-use super::{Ctx, FieldErrors, ServiceError, text_field};
+use super::{Ctx, FieldErrors, Msg, ServiceError, text_field};
 use crate::auth::tokens;
 use crate::db::api::{self, ApiClient};
 use crate::db::{self, DbConnection, org, users};
@@ -122,7 +122,7 @@ pub fn file_case(
         let mut e = FieldErrors::default();
         e.add(
             "Idempotency-Key",
-            "Ange en Idempotency-Key (1–100 synliga ASCII-tecken).",
+            crate::messages::Key("case-err-idempotency-key"),
         );
         return Err(ServiceError::Invalid(e));
     }
@@ -139,9 +139,7 @@ pub fn file_case(
                 case_id,
                 created: false,
             }),
-            _ => Err(ServiceError::Conflict(
-                "Idempotency-Key används redan för en annan begäran.".into(),
-            )),
+            _ => Err(ServiceError::Conflict(Msg::key("case-msg-idempotency"))),
         },
         other => other,
     }
@@ -163,16 +161,14 @@ fn file_in_tx(
                 created: false,
             })
         } else {
-            Err(ServiceError::Conflict(
-                "Idempotency-Key används redan för en annan begäran.".into(),
-            ))
+            Err(ServiceError::Conflict(Msg::key("case-msg-idempotency")))
         };
     }
     let mut e = FieldErrors::default();
     let unit =
         org::unit_by_code(c, &req.unit_code.trim().to_ascii_uppercase())?.filter(|u| u.active);
     if unit.is_none() {
-        e.add("unit_code", "Enheten finns inte.");
+        e.add("unit_code", crate::messages::Key("case-err-unit-unknown"));
     }
     let responsible = match req.review_responsible_hsa_id.trim() {
         "" => String::new(),
@@ -188,7 +184,7 @@ fn file_in_tx(
             None => {
                 e.add(
                     "review_responsible_hsa_id",
-                    "Ingen användare med detta HSA-id.",
+                    crate::messages::Key("case-err-no-user-hsa"),
                 );
                 String::new()
             }
@@ -218,7 +214,7 @@ fn file_in_tx(
             None => {
                 e.add(
                     "related_diary_number",
-                    "Det finns inget ärende med detta diarienummer.",
+                    crate::messages::Key("case-err-no-diary-case"),
                 );
                 String::new()
             }
@@ -279,7 +275,7 @@ fn file_in_tx(
     };
     let kind = req.kind.parse::<Kind>().unwrap_or(Kind::Lock);
     if req.kind.parse::<Kind>().is_err() {
-        e.add("kind", "Ange lock eller unlock.");
+        e.add("kind", crate::messages::Key("case-err-api-kind"));
     }
     let mut row = cases::blank_row(ctx, kind, crate::domain::case::Channel::Api);
     let input_errors = cases::apply_input(c, ctx, Role::Clinician, &mut row, &input)?;
@@ -320,20 +316,22 @@ fn file_in_tx(
     };
     let s = lifecycle::transition(None, Action::Create, facts)
         .and_then(|s| lifecycle::transition(Some(s), Action::Submit, facts))
-        .map_err(|e| ServiceError::Refused(e.message()))?;
+        .map_err(|e| ServiceError::Refused(crate::messages::transition(&e)))?;
     row.status = s;
     row.submitted_at = Some(db::ts(ctx.now));
     let id = crate::db::cases::insert(c, &row)?;
     row.id = id;
     api::insert_request(c, client.id, key, digest, id, db::ts(ctx.now))?;
-    let detail = format!("Inkom via {}", client.name);
-    cases::record(
+    cases::record_msg(
         c,
         ctx,
         &row,
         None,
         "case_api_intake",
-        Some(("Tog emot begäran från e-tjänst", &detail)),
+        Some((
+            "Tog emot begäran från e-tjänst",
+            Msg::key("case-detail-intake").arg("client", client.name.as_str()),
+        )),
     )?;
     Ok(Filed {
         case_id: id,

@@ -208,12 +208,14 @@ pub enum ServiceError {
     /// web layer words in the reader's language.
     #[error("{}", .0.msg())]
     Declined(Reason),
-    /// Refused with a sentence already worded in Swedish: the case services still use it; their
-    /// reasons move into `Reason` as the catalog reaches them (then this variant goes).
+    /// A rule of the case work refused the step: a message of the catalog (with its arguments),
+    /// worded when it is shown, in the reader's language (the intake API words it in Swedish).
     #[error("{0}")]
-    Refused(String),
+    Refused(Msg),
+    /// The case changed under the user (another version), or a step meets a state it cannot
+    /// change: a catalog message as for `Refused`.
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Msg),
     /// Something broke that the user cannot fix (a message could not be built, a file not
     /// stored): the cause goes to the log, the user sees the technical-error page.
     #[error("{0}")]

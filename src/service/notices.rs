@@ -62,14 +62,14 @@ pub fn returned(
         return Ok(());
     }
     let now = db::ts(ctx.now);
-    cases::add_event(
+    cases::add_event_msg(
         c,
         row.id,
         now,
         None,
         "Kontospärr",
         "Avisering om returen lagd i utkorgen",
-        &format!("{} mottagare, utan personuppgifter", to.len()),
+        &Msg::key("case-detail-recipients-no-pd").arg("n", to.len().to_string()),
     )?;
     Ok(())
 }

@@ -154,12 +154,12 @@ fn delivered(
     let Some(mut row) = cases::get(c, case_id)? else {
         return Ok(());
     };
-    let how = if m.encrypted {
-        "krypterad e-post"
+    let how = Msg::key(if m.encrypted {
+        "case-detail-how-encrypted"
     } else {
-        "avisering utan personuppgifter"
-    };
-    cases::add_event(
+        "case-detail-how-notice"
+    });
+    cases::add_event_msg(
         c,
         case_id,
         db::ts(at),
@@ -170,7 +170,7 @@ fn delivered(
         } else {
             "E-post levererad"
         },
-        how,
+        &how,
     )?;
     if m.kind == super::feedback::KIND && row.status == Status::Executed {
         let facts = Facts {
@@ -182,7 +182,7 @@ fn delivered(
             lifted: false,
         };
         let next = lifecycle::transition(Some(Status::Executed), Action::Feedback, facts)
-            .map_err(|e| ServiceError::Refused(e.message()))?;
+            .map_err(|e| ServiceError::Refused(crate::messages::transition(&e)))?;
         let version = row.version;
         row.status = next;
         row.updated_at = db::ts(at);
@@ -202,7 +202,7 @@ fn delivered(
         Some(format!("case:{case_id}")),
     );
     e.personnummer = Some(row.citizen_pnr.clone());
-    e.detail = Some(how.into());
+    e.detail = Some(how.to_string());
     ctx.log(c, &e)
 }
 

@@ -195,22 +195,19 @@ pub fn run_due(
                         link: &format!("{}/arenden/{}/omprovning", wf.public_url, row.id),
                     },
                 )?;
-                cases::add_event(
+                cases::add_event_msg(
                     c,
                     row.id,
                     db::ts(now),
                     None,
                     "Kontospärr",
                     "Påminnelse om omprövning skickad",
-                    &format!(
-                        "{} mottagare{}",
-                        to.len(),
-                        if escalate {
-                            ", även chefläkarfunktionen"
-                        } else {
-                            ""
-                        }
-                    ),
+                    &Msg::key(if escalate {
+                        "case-detail-recipients-chief"
+                    } else {
+                        "case-detail-recipients"
+                    })
+                    .arg("n", to.len().to_string()),
                 )?;
                 let mut e = ctx.entry(None, "review_reminder", Some(format!("case:{}", row.id)));
                 e.detail = Some(key.clone());
@@ -261,14 +258,14 @@ pub fn run_due(
                         link: &format!("{}/arenden/{}", wf.public_url, row.id),
                     },
                 )?;
-                cases::add_event(
+                cases::add_event_msg(
                     c,
                     row.id,
                     db::ts(now),
                     None,
                     "Kontospärr",
                     "Påminnelse om saknad blankett skickad",
-                    &format!("{} mottagare", to.len()),
+                    &Msg::key("case-detail-recipients").arg("n", to.len().to_string()),
                 )?;
                 let mut e = ctx.entry(None, "form_reminder", Some(format!("case:{}", row.id)));
                 e.detail = Some(key.clone());

@@ -197,11 +197,13 @@ async fn file_case(
         )),
         Err(AppError::Service(ServiceError::Conflict(m))) => Ok(error(
             StatusCode::CONFLICT,
-            vec![("Idempotency-Key".into(), m)],
+            // The API answers in Swedish, as before.
+            vec![("Idempotency-Key".into(), m.to_string())],
         )),
-        Err(AppError::Service(ServiceError::Refused(m))) => {
-            Ok(error(StatusCode::CONFLICT, vec![("body".into(), m)]))
-        }
+        Err(AppError::Service(ServiceError::Refused(m))) => Ok(error(
+            StatusCode::CONFLICT,
+            vec![("body".into(), m.to_string())],
+        )),
         Err(e) => {
             tracing::error!(error = %e, "intake failed");
             Ok(failure(

@@ -64,12 +64,8 @@ impl AppError {
             AppError::Service(ServiceError::Declined(reason)) => {
                 ("error-refused-title", reason.msg())
             }
-            AppError::Service(ServiceError::Refused(m)) => {
-                ("error-refused-title", Msg::Text(m.clone()))
-            }
-            AppError::Service(ServiceError::Conflict(m)) => {
-                ("error-conflict-title", Msg::Text(m.clone()))
-            }
+            AppError::Service(ServiceError::Refused(m)) => ("error-refused-title", m.clone()),
+            AppError::Service(ServiceError::Conflict(m)) => ("error-conflict-title", m.clone()),
             AppError::Service(ServiceError::Invalid(_)) | AppError::BadRequest(_) => {
                 key("error-bad-request-title", "error-bad-request")
             }

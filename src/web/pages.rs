@@ -98,6 +98,13 @@ impl Layout {
         }
     }
 
+    /// A count worded by `key`, or by `capped_key` when the count was capped (both take the
+    /// grouped number as `{ $n }`: "1 234 ärenden.", "fler än 10 000 ärenden.").
+    pub fn count_or_more(&self, key: &str, capped_key: &str, pager: &Pager) -> String {
+        let n = grouped(pager.total);
+        self.t1(if pager.capped { capped_key } else { key }, "n", n)
+    }
+
     /// A message from a service (a form error, a refusal) worded in the page's language.
     pub fn tr(&self, m: &Msg) -> String {
         m.in_lang(self.lang)

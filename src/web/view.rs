@@ -37,7 +37,8 @@ pub struct Choice {
 }
 
 /// What a form's service call came to: done, or the form again with the errors beside the
-/// fields, or the page again with a notice (refused by a rule, or changed by someone else).
+/// fields, or the page again with a notice (refused by a rule, or changed by someone else),
+/// worded in the request's language.
 pub enum Outcome<T> {
     Done(T),
     Invalid(FieldErrors),
@@ -50,7 +51,7 @@ pub fn outcome<T>(result: Result<T, AppError>) -> Result<Outcome<T>, AppError> {
         Ok(v) => Ok(Outcome::Done(v)),
         Err(AppError::Service(ServiceError::Invalid(errors))) => Ok(Outcome::Invalid(errors)),
         Err(AppError::Service(ServiceError::Refused(m) | ServiceError::Conflict(m))) => {
-            Ok(Outcome::Notice(m))
+            Ok(Outcome::Notice(m.in_lang(super::guard::request_lang())))
         }
         Err(AppError::Service(ServiceError::Declined(reason))) => Ok(Outcome::Notice(
             reason.msg().in_lang(super::guard::request_lang()),

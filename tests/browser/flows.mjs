@@ -566,7 +566,7 @@ const scenarios = [
     if (extract.text.includes('Hämta utdraget som CSV')) throw new Error('the printed extract shows its buttons');
   }],
   // --- oidc ---
-  ['l: a member of staff logs in with an e-ID on the provider\'s own login page, out there too, and a too low level is refused', async (browser) => {
+  ['m: a member of staff logs in with an e-ID on the provider\'s own login page, out there too, and a too low level is refused', async (browser) => {
     const ISSUER = (process.env.OIDC_ISSUER || '').replace(/\/$/, '');
     if (!ISSUER) throw new Error('OIDC_ISSUER is not set (tests/it/browser.rs starts the provider)');
     const SARA = 'SE2321000131-E000000000102';
@@ -631,6 +631,101 @@ const scenarios = [
     } finally {
       await strict.close();
     }
+  }],
+  // --- catalog-cases ---
+  ['n: a clinician and a handler who chose English file, sign and execute a lock in English', async (browser) => {
+    // The Swedish headings of the case pages (none may show on an English page).
+    const SWEDISH_HEADINGS = [
+      'Ärenden', 'Handläggning', 'Invånare', 'Begäran', 'Händelser', 'Nästa steg', 'Kontrollpunkter',
+      'Bilagor', 'Återkoppling', 'Enhet', 'Grund för låsning', 'Strukturerad prövning',
+      'Dokumentation före överföring', 'Omprövning', 'Tidigare ärenden för personnumret',
+      'Det gick inte', 'Det gick inte att spara', 'Ny begäran om låsning', 'Folkbokföringen (PU)',
+    ];
+    const inEnglish = async (page, what) => {
+      if ((await page.getAttribute('html', 'lang')) !== 'en') throw new Error(`${what}: <html lang> is not en`);
+      const headings = (await page.locator('h1, h2, h3, legend, caption').allInnerTexts()).map((t) => t.trim());
+      const swedish = headings.filter((h) => SWEDISH_HEADINGS.includes(h) || /^Ärende /.test(h));
+      if (swedish.length) throw new Error(`${what}: Swedish headings on an English page: ${swedish.join(' | ')}`);
+    };
+    const chooseLanguage = async (page, code, saveButton, saved) => {
+      await visit(page, '/konto', `account page (${code})`);
+      await page.check(`#lang-${code}`);
+      await clickAndLoad(page, button(page, saveButton), `language saved (${code})`);
+      await expectText(page, saved, `the account page answers in ${code}`);
+    };
+
+    // The clinician, in English, files and signs a lock.
+    const d = (await session(browser, DORIS)).page;
+    await chooseLanguage(d, 'en', 'Spara språk', 'Your language has been saved');
+    await visit(d, '/arenden', 'case list (English)');
+    await expectText(d, 'New request to lock', 'the case list is in English');
+    await inEnglish(d, 'case list');
+    await visit(d, '/arenden/ny', 'new lock form (English)');
+    await expectText(d, 'Grounds for the lock', 'the form is in English');
+    await inEnglish(d, 'new lock form');
+    // A field error, worded in English.
+    await d.fill('#citizen_pnr', '19121212-1213');
+    await clickAndLoad(d, button(d, 'Save draft'), 'lock form with errors (English)', { expectOk: false });
+    await expectText(d, 'There is a problem with the form', 'the error summary is in English');
+    await inEnglish(d, 'lock form with errors');
+    await fillCommon(d, { pnr: '19670710-9804', name: 'Edith Engelsson' });
+    await d.check('#risk_kinds-hot');
+    await d.check('#basis-medical');
+    await d.check('#situations-threat');
+    await selectByLabelPart(d, '#review_responsible_user_id', 'Doris');
+    await clickAndLoad(d, button(d, 'Save draft'), 'lock draft saved (English)', { expectOk: false });
+    if ((await d.locator('#duplicate_reason-error').count()) > 0) {
+      await expectText(d, 'already', 'the duplicate is shown in English');
+      await d.fill('#duplicate_reason', 'A new assessment: the threat has changed.');
+      await clickAndLoad(d, button(d, 'Save draft'), 'lock draft saved with a reason (English)');
+    }
+    const id = caseIdOf(d);
+    await expectText(d, /Status: Draft/, 'the new case is a draft, in English');
+    await expectText(d, 'Created the case', 'the timeline is in English');
+    await inEnglish(d, 'draft case page');
+    await clickAndLoad(d, button(d, 'Sign the decision'), 'case signed (English)');
+    await expectText(d, 'Signed by', 'the decision is signed');
+    await clickAndLoad(d, button(d, 'Send to the Lock and Log Service'), 'case sent (English)');
+    await expectText(d, /Status: Submitted/, 'the case is submitted, in English');
+    await inEnglish(d, 'submitted case page');
+
+    // The handler, in English, handles it to execution.
+    const h = (await session(browser, HUGO)).page;
+    await chooseLanguage(h, 'en', 'Spara språk', 'Your language has been saved');
+    await visit(h, '/handlaggning', 'handler queue (English)');
+    await expectText(h, 'Case handling', 'the queue is in English');
+    await inEnglish(h, 'handler queue');
+    await visit(h, `/arenden/${id}`, 'submitted case (handler, English)');
+    await inEnglish(h, 'submitted case (handler)');
+    await clickAndLoad(h, button(h, 'Receive the case'), 'case received (English)');
+    await expectText(h, 'Checks', 'the checklist is in English');
+    await inEnglish(h, 'received case');
+    let ticked = 0;
+    for (;;) {
+      const done = h.getByRole('button', { name: /^Done/ });
+      if ((await done.count()) === 0) break;
+      if (ticked > 10) throw new Error('the checklist does not get done');
+      await h.locator('form.check-form input[name="note"]').first().fill(`Checked ${ticked + 1}`);
+      await clickAndLoad(h, done.first(), 'checklist item done (English)');
+      ticked += 1;
+    }
+    if (ticked === 0) throw new Error('no checklist item to tick');
+    await clickAndLoad(h, button(h, 'The check is complete'), 'case verified (English)');
+    await expectText(h, /Status: Checked/, 'the case is verified, in English');
+    await h.fill('#helpdesk_ref', 'RÄLS-4712');
+    await clickAndLoad(h, button(h, 'Carried out in 1177 – register the registration number'), 'execution without confirmation (English)', { expectOk: false });
+    await expectText(h, 'Confirm that the step has been done', 'executing asks for a confirmation in English');
+    await inEnglish(h, 'execution refused');
+    await h.check('#confirmed-yes');
+    await clickAndLoad(h, button(h, 'Carried out in 1177 – register the registration number'), 'case executed (English)');
+    const body = await expectText(h, /Status: Carried out/, 'the case is executed, in English');
+    if (!/KSD \d{4}-\d{5}/.test(body)) throw new Error(`no diary number on the executed case: ${await pageSummary(h)}`);
+    await expectText(h, 'Registered the registration number', 'the timeline is in English');
+    await inEnglish(h, 'executed case');
+
+    // Both back to Swedish.
+    await chooseLanguage(h, 'sv', 'Save language', 'Språket är sparat');
+    await chooseLanguage(d, 'sv', 'Save language', 'Språket är sparat');
   }],
 ];
 

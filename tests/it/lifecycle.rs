@@ -139,7 +139,7 @@ fn field_error(r: Result<impl std::fmt::Debug, ServiceError>, field: &str) -> St
 
 fn refused(r: Result<impl std::fmt::Debug, ServiceError>) -> String {
     match r {
-        Err(ServiceError::Refused(m)) => m,
+        Err(ServiceError::Refused(m)) => m.to_string(),
         other => panic!("expected a refusal, got {other:?}"),
     }
 }

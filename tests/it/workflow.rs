@@ -26,14 +26,14 @@ dual!(
 
 const PNR: &str = "19121212-1212";
 
-struct Region {
-    unit: i64,
-    doctor: TestUser,
-    nurse: TestUser,
-    handler: TestUser,
+pub(crate) struct Region {
+    pub(crate) unit: i64,
+    pub(crate) doctor: TestUser,
+    pub(crate) nurse: TestUser,
+    pub(crate) handler: TestUser,
 }
 
-fn region(app: &TestApp) -> Region {
+pub(crate) fn region(app: &TestApp) -> Region {
     let unit = app.unit("PSYK");
     Region {
         unit,
@@ -43,7 +43,7 @@ fn region(app: &TestApp) -> Region {
     }
 }
 
-fn lock_fields(unit: i64, responsible: i64, pnr: &str) -> Vec<(&'static str, String)> {
+pub(crate) fn lock_fields(unit: i64, responsible: i64, pnr: &str) -> Vec<(&'static str, String)> {
     vec![
         ("kind", "lock".into()),
         ("unit_id", unit.to_string()),
@@ -91,7 +91,7 @@ fn version(page: &Resp) -> String {
 }
 
 /// POSTs a case action with the case page's token and version.
-async fn action(b: &mut Browser, id: i64, name: &str, extra: &[(&str, &str)]) -> Resp {
+pub(crate) async fn action(b: &mut Browser, id: i64, name: &str, extra: &[(&str, &str)]) -> Resp {
     let page = b.get(&format!("/arenden/{id}")).await;
     assert_eq!(page.status, 200, "{}", page.body);
     let (t, v) = (page.csrf(), version(&page));
@@ -100,7 +100,7 @@ async fn action(b: &mut Browser, id: i64, name: &str, extra: &[(&str, &str)]) ->
     b.post(&format!("/arenden/{id}/{name}"), &f).await
 }
 
-async fn create(b: &mut Browser, fields: &[(&'static str, String)], kind: &str) -> i64 {
+pub(crate) async fn create(b: &mut Browser, fields: &[(&'static str, String)], kind: &str) -> i64 {
     let r = b
         .submit(
             &format!("/arenden/ny?typ={kind}"),
@@ -111,7 +111,7 @@ async fn create(b: &mut Browser, fields: &[(&'static str, String)], kind: &str) 
     case_id(&r)
 }
 
-async fn handle_to_execution(b: &mut Browser, id: i64) -> Resp {
+pub(crate) async fn handle_to_execution(b: &mut Browser, id: i64) -> Resp {
     assert_eq!(action(b, id, "ta-emot", &[]).await.status, 303);
     for item in ["register_match", "earlier_cases", "category"] {
         let r = action(b, id, "kontroll", &[("item", item), ("note", "")]).await;

@@ -282,7 +282,7 @@ proptest! {
                     state = Some(next);
                 }
                 Err(e) => {
-                    prop_assert!(!e.message().is_empty());
+                    prop_assert!(!crate::messages::transition(&e).to_string().is_empty());
                 }
             }
         }

@@ -31,11 +31,13 @@ pub fn duplicates_of(
     Ok((d, rows))
 }
 
-/// A case's number as people say it: its diary number, or "ärende nr N".
-pub fn case_label(r: &CaseRow) -> String {
-    r.diary_number
-        .clone()
-        .unwrap_or_else(|| format!("ärende nr {}", r.id))
+/// A case's number as people say it, as an argument of a message: its diary number, or
+/// "ärende nr N" in the reader's language (pages: `web::cases::words::case_label`).
+pub fn case_label_arg(r: &CaseRow) -> Arg {
+    match &r.diary_number {
+        Some(d) => Arg::Str(d.clone()),
+        None => Arg::Msg(Box::new(Msg::key("case-view-number").arg("id", r.id))),
+    }
 }
 
 /// A new lock that duplicates a lock in force or an open lock case is accepted only with a reason
@@ -63,11 +65,22 @@ pub(super) fn check_duplicate(
     let reason = text_field(e, "duplicate_reason", reason, TEXT_MAX, false);
     match locks::accept_new_lock(&d, &reason) {
         Ok(()) => row.duplicate_reason = reason,
-        Err(m) => {
-            let named: Vec<String> = rows.iter().map(case_label).collect();
+        Err(dup) => {
+            let mut named = Vec::new();
+            for (i, r) in rows.iter().enumerate() {
+                if i > 0 {
+                    named.push(Arg::Str(", ".into()));
+                }
+                named.push(case_label_arg(r));
+            }
             e.add(
                 "duplicate_reason",
-                format!("{m} Befintliga ärenden: {}.", named.join(", ")),
+                Msg::key("case-err-duplicate")
+                    .arg(
+                        "problem",
+                        Arg::Key(crate::messages::duplicate(dup).0.into()),
+                    )
+                    .arg("cases", Arg::Parts(named)),
             );
         }
     }

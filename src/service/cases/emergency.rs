@@ -54,7 +54,7 @@ pub fn register_call(
         lifted: false,
     };
     let to = case::transition(None, Action::RegisterCall, facts)
-        .map_err(|e| ServiceError::Refused(e.message()))?;
+        .map_err(|e| ServiceError::Refused(crate::messages::transition(&e)))?;
     let today = swedish_today(ctx);
     let mut e = FieldErrors::default();
     let caller_name = text_field(&mut e, "caller_name", &input.caller_name, SHORT_MAX, true);
@@ -84,7 +84,10 @@ pub fn register_call(
     let requested_by = match input.requested_by.parse::<RequestedBy>() {
         Ok(r) => r,
         Err(_) => {
-            e.add("requested_by", "Ange vem som begärde låsningen.");
+            e.add(
+                "requested_by",
+                crate::messages::Key("case-err-call-requested-by"),
+            );
             RequestedBy::Staff
         }
     };
@@ -98,7 +101,7 @@ pub fn register_call(
             .transpose()?
             .flatten();
         if unit.as_ref().is_none_or(|u| !u.active) {
-            e.add("unit_id", "Välj den enhet som ringde.");
+            e.add("unit_id", crate::messages::Key("case-err-call-unit"));
         }
         let mut row = blank_row(ctx, Kind::Lock, Channel::Emergency);
         if let Some(p) = &pnr {
@@ -144,21 +147,23 @@ pub fn register_call(
             Kind::Lock.category(),
         )?;
         let from = if requested_by == RequestedBy::Citizen {
-            "invånaren (på invånarens uppdrag)"
+            "case-detail-from-citizen"
         } else {
-            "personalen"
+            "case-detail-from-staff"
         };
-        let detail = format!(
-            "Samtal från {caller_name}, {caller_phone}. Blanketten skickas i efterhand av {from}. Diarienummer {number}. Kategori {}.",
-            Kind::Lock.category()
-        );
-        record(
+        let detail = Msg::key("case-detail-call")
+            .arg("caller", caller_name.as_str())
+            .arg("phone", caller_phone.as_str())
+            .arg("from", Arg::Key(from.into()))
+            .arg("number", number.as_str())
+            .arg("category", Kind::Lock.category());
+        record_msg(
             c,
             ctx,
             &row,
             Some(Role::Handler),
             "case_register_call",
-            Some((Action::RegisterCall.label(), &detail)),
+            Some((Action::RegisterCall.label(), detail)),
         )?;
         note_duplicate(c, ctx, &row)?;
         crate::service::feedback::enqueue(c, ctx, &row, wf)?;
@@ -182,7 +187,7 @@ pub fn link_form(
         if staged.arrival_date.is_none() {
             errors.add(
                 "arrival_date",
-                "Ange blankettens ankomstdatum (ankomststämpeln).",
+                crate::messages::Key("case-err-form-arrival"),
             );
         }
         keyed_decider(
@@ -204,7 +209,7 @@ pub fn link_form(
             Step {
                 action: Action::LinkForm,
                 version: input.version,
-                detail: "",
+                detail: Msg::default(),
             },
             |_, r| {
                 let keep = (
@@ -267,11 +272,7 @@ fn withdraw_linked(
                 && r.channel != Channel::Emergency
                 && r.status.is_open()
         })
-        .ok_or_else(|| {
-            ServiceError::Refused(
-                "Ärendet som blanketten kom som är inte en öppen låsning av samma invånare.".into(),
-            )
-        })?;
+        .ok_or_else(|| ServiceError::Refused(Msg::key("case-msg-link-not-open-lock")))?;
     let version = incoming.version;
     let reason = format!("Blanketten kopplades till nödtelefonärendet {number}.");
     act(
@@ -282,7 +283,7 @@ fn withdraw_linked(
         Step {
             action: Action::Withdraw,
             version,
-            detail: &reason,
+            detail: Msg::key("case-detail-linked").arg("number", number),
         },
         |_, r| {
             r.withdraw_reason = reason.clone();

@@ -165,15 +165,12 @@ pub(crate) fn parse_date(
     }
     match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
         Ok(d) if d > today => {
-            e.add(field, "Datumet kan inte vara senare än i dag.");
+            e.add(field, crate::messages::Key("case-err-date-future"));
             None
         }
         Ok(d) => Some(d),
         Err(_) => {
-            e.add(
-                field,
-                "Skriv datum som ÅÅÅÅ-MM-DD, till exempel 2026-11-22.",
-            );
+            e.add(field, crate::messages::Key("case-err-date-format"));
             None
         }
     }
@@ -193,7 +190,7 @@ pub(super) fn choices(
     v.sort();
     v.dedup();
     if v.iter().any(|x| !grounds::is_choice(allowed, x)) {
-        e.add(field, "Välj bland alternativen.");
+        e.add(field, crate::messages::Key("case-err-choose-listed"));
     }
     grounds::join(&v)
 }
@@ -212,7 +209,7 @@ pub(crate) fn apply_input(
     match input.kind.parse::<Kind>() {
         Ok(k) => row.kind = k,
         Err(_) if row.status == crate::domain::case::Status::Draft && row.id == 0 => {
-            e.add("kind", "Välj låsning eller upplåsning.")
+            e.add("kind", crate::messages::Key("case-err-kind"))
         }
         Err(_) => {}
     }
@@ -229,9 +226,9 @@ pub(crate) fn apply_input(
                     }
                 }
             }
-            None => e.add("unit_id", "Välj en enhet."),
+            None => e.add("unit_id", crate::messages::Key("case-err-unit")),
         },
-        Err(_) => e.add("unit_id", "Välj en enhet."),
+        Err(_) => e.add("unit_id", crate::messages::Key("case-err-unit")),
     }
     match Personnummer::parse(&input.citizen_pnr, today) {
         Ok(p) => row.citizen_pnr = p.digits(),
@@ -297,7 +294,10 @@ pub(crate) fn apply_input(
     if rb.is_empty() || grounds::is_choice(REQUESTED_BY, rb) {
         row.requested_by = rb.parse().unwrap_or(RequestedBy::Staff);
     } else {
-        e.add("requested_by", "Välj vem som begärde låsningen.");
+        e.add(
+            "requested_by",
+            crate::messages::Key("case-err-requested-by"),
+        );
     }
     row.journal_note_date =
         parse_date(&mut e, "journal_note_date", &input.journal_note_date, today);
@@ -324,7 +324,10 @@ pub(crate) fn apply_input(
     if ni.is_empty() || grounds::is_choice(NOT_INFORMED, ni) {
         row.patient_not_informed_reason = ni.into();
     } else {
-        e.add("patient_not_informed_reason", "Välj ett skäl.");
+        e.add(
+            "patient_not_informed_reason",
+            crate::messages::Key("case-err-reason"),
+        );
     }
     row.journal_note_reason = text_field(
         &mut e,
@@ -345,7 +348,7 @@ pub(crate) fn apply_input(
             row.journal_sealing_answered = false;
             row.journal_sealing_requested = false;
         }
-        (_, None) => e.add("journal_sealing", "Välj ja eller nej."),
+        (_, None) => e.add("journal_sealing", crate::messages::Key("case-err-yes-no")),
     }
     row.arrival_date = parse_date(&mut e, "arrival_date", &input.arrival_date, today);
     // Review responsible: an active member of the unit — or, on a paper or API case from a unit
@@ -355,7 +358,10 @@ pub(crate) fn apply_input(
         s => match s.parse::<i64>() {
             Ok(uid) if users::is_member(conn, uid, row.unit_id)? => Some(uid),
             _ => {
-                e.add("review_responsible_user_id", "Välj en person på enheten.");
+                e.add(
+                    "review_responsible_user_id",
+                    crate::messages::Key("case-err-unit-person"),
+                );
                 None
             }
         },
@@ -391,7 +397,7 @@ pub(crate) fn apply_input(
             match checked {
                 Ok(id) => Some(id),
                 Err(err) => {
-                    e.add("related_case_id", err.message());
+                    e.add("related_case_id", crate::messages::unlock_ref(err));
                     None
                 }
             }
@@ -442,7 +448,7 @@ pub(crate) fn check_journal_note(
         )
         && e.get("journal_note_date").is_none()
     {
-        e.add("journal_note_date", p.message());
+        e.add("journal_note_date", crate::messages::note_date(p));
     }
 }
 
@@ -525,14 +531,14 @@ fn named_responsible(
     ) {
         e.add(
             "review_responsible_name",
-            "Välj en person på enheten som ansvarig för omprövningen.",
+            crate::messages::Key("case-err-review-person"),
         );
         return Ok(());
     }
     if row.unit_id != 0 && !users::members_of(conn, row.unit_id)?.is_empty() {
         e.add(
             "review_responsible_name",
-            "Enheten har användare i Kontospärr: välj en av dem som ansvarig för omprövningen.",
+            crate::messages::Key("case-err-review-person-listed"),
         );
         return Ok(());
     }
@@ -572,30 +578,30 @@ pub fn missing_fields(row: &CaseRow) -> FieldErrors {
     }
     if row.kind == crate::domain::case::Kind::Lock {
         if row.risk_kinds.is_empty() {
-            e.add(
-                "risk_kinds",
-                "Ange vad patienten riskerar: skada, men eller hot.",
-            );
+            e.add("risk_kinds", crate::messages::Key("case-err-risks"));
         }
         if row.basis.is_empty() {
-            e.add("basis", "Ange vad bedömningen grundar sig på.");
+            e.add("basis", crate::messages::Key("case-err-basis"));
         }
         if row.situations.is_empty() {
-            e.add("situations", "Ange minst en situation.");
+            e.add("situations", crate::messages::Key("case-err-situations"));
         }
         if grounds::split(&row.situations).iter().any(|s| s == "other")
             && row.situation_other.is_empty()
         {
-            e.add("situation_other", "Beskriv den andra situationen.");
+            e.add(
+                "situation_other",
+                crate::messages::Key("case-err-situation-other"),
+            );
         }
         if row.review_responsible_user_id.is_none() && row.review_responsible_name.is_empty() {
             e.add(
                 "review_responsible_user_id",
-                "Välj vem som ansvarar för omprövningen om tre månader.",
+                crate::messages::Key("case-err-review-responsible"),
             );
         }
     } else if row.related_case_id.is_none() {
-        e.add("related_case_id", "Välj den låsning som ska hävas.");
+        e.add("related_case_id", crate::messages::Key("case-err-related"));
     }
     for (f, v) in [
         ("assessment_reasons", &row.assessment_reasons),
@@ -609,20 +615,23 @@ pub fn missing_fields(row: &CaseRow) -> FieldErrors {
     if row.journal_note_date.is_none() {
         e.add(
             "journal_note_date",
-            "Ange när bedömning, motiv och beslut journalfördes.",
+            crate::messages::Key("case-err-journal-date"),
         );
     }
     if !row.journal_sealing_answered {
-        e.add(
-            "journal_sealing",
-            "Ange om patientens journal på 1177 också ska förseglas (ja eller nej).",
-        );
+        e.add("journal_sealing", crate::messages::Key("case-err-sealing"));
     }
     if row.chief_informed_date.is_none() {
-        e.add("chief_informed_date", "Ange när chefläkaren informerades.");
+        e.add(
+            "chief_informed_date",
+            crate::messages::Key("case-err-chief-date"),
+        );
     }
     if row.chief_informed_whom.is_empty() {
-        e.add("chief_informed_whom", "Ange vem som informerades.");
+        e.add(
+            "chief_informed_whom",
+            crate::messages::Key("case-err-chief-whom"),
+        );
     }
     match (
         row.patient_informed_date.is_some(),
@@ -630,11 +639,11 @@ pub fn missing_fields(row: &CaseRow) -> FieldErrors {
     ) {
         (false, true) => e.add(
             "patient_informed_date",
-            "Ange när patienten informerades, eller varför patienten inte har informerats.",
+            crate::messages::Key("case-err-patient-informed"),
         ),
         (true, false) => e.add(
             "patient_not_informed_reason",
-            "Ange antingen datum eller skäl, inte båda.",
+            crate::messages::Key("case-err-date-or-reason"),
         ),
         _ => {}
     }

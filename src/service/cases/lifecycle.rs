@@ -26,7 +26,7 @@ pub fn create_draft(
             lifted: false,
         },
     )
-    .map_err(|e| ServiceError::Refused(e.message()))?;
+    .map_err(|e| ServiceError::Refused(crate::messages::transition(&e)))?;
     db::write_tx(conn, |c| {
         let mut row = blank_row(ctx, kind, Channel::Eservice);
         let mut errors = apply_input(c, ctx, role, &mut row, input)?;
@@ -84,9 +84,9 @@ pub fn update_draft(
                 action: Action::Edit,
                 version: input.version,
                 detail: if unsign {
-                    "Signaturen togs bort eftersom uppgifterna ändrades."
+                    Msg::key("case-detail-unsigned")
                 } else {
-                    ""
+                    Msg::default()
                 },
             },
             |_, r| {
@@ -141,9 +141,9 @@ pub fn sign(
         let mut e = FieldErrors::default();
         check_journal_note(&mut e, &row, today, wf.journal_note_max_age_days);
         if let Some(m) = e.get("journal_note_date") {
-            return Err(ServiceError::Refused(format!(
-                "{m} Ändra uppgifterna innan beslutet signeras."
-            )));
+            return Err(ServiceError::Refused(
+                Msg::key("case-msg-sign-note-date").arg("problem", Arg::Msg(Box::new(m.clone()))),
+            ));
         }
         let unit = org::unit(c, row.unit_id)?;
         let decider_role = crate::domain::decider::DeciderRole::on_unit(
@@ -159,7 +159,7 @@ pub fn sign(
             Step {
                 action: Action::Sign,
                 version,
-                detail: decider_role.label(),
+                detail: decider_role.label().into(),
             },
             |_, r| {
                 r.decider_user_id = Some(actor.user_id);
@@ -195,7 +195,7 @@ pub fn submit(
             Step {
                 action,
                 version,
-                detail: "",
+                detail: Msg::default(),
             },
             |_, r| {
                 r.submitted_at = Some(db::ts(ctx.now));
@@ -222,7 +222,7 @@ pub fn receive(
             Step {
                 action: Action::Receive,
                 version,
-                detail: "",
+                detail: Msg::default(),
             },
             |_, _| Ok(()),
         )
@@ -248,12 +248,12 @@ pub fn check_item(
     if label.is_empty() {
         return Err(ServiceError::NotFound);
     }
-    // The item's text without the catalogue's number (the screen numbers only what applies).
-    let label = label.split_once(". ").map_or(label, |(_, text)| text);
+    // The item's text on the timeline: the catalog's (`case-check-<code>`), without a number.
+    let item_arg = Arg::Key(format!("case-check-{item}"));
     let mut e = FieldErrors::default();
     let note = text_field(&mut e, "note", note, SHORT_MAX, false);
     if item == "identity_by_phone" && note.is_empty() {
-        e.add("note", "Ange vem du ringde och när.");
+        e.add("note", crate::messages::Key("case-err-phone-note"));
     }
     e.into_result()?;
     let today = swedish_today(ctx);
@@ -268,14 +268,16 @@ pub fn check_item(
             ));
         }
         if row.status != crate::domain::case::Status::Received {
-            return Err(ServiceError::Refused(
-                "Kontrollpunkter bockas av när ärendet är mottaget.".into(),
-            ));
+            return Err(ServiceError::Refused(Msg::key(
+                "case-msg-check-not-received",
+            )));
         }
         if row.version != version {
             return Err(conflict(c, id)?);
         }
         let mut note = note.clone();
+        // The timeline's note: what the system found (a catalog text) and the handler's words.
+        let mut note_arg = Arg::Str(note.clone());
         if item == "register_match" {
             let found = Personnummer::parse(&row.citizen_pnr, today)
                 .ok()
@@ -286,22 +288,18 @@ pub fn check_item(
             );
             if m.needs_note() && note.is_empty() {
                 let mut e = FieldErrors::default();
-                e.add("note-register_match", m.note_required_message());
+                if let Some(k) = crate::messages::name_note_required(&m) {
+                    e.add("note-register_match", k);
+                }
                 return Err(ServiceError::Invalid(e));
             }
             // What the system found goes with the handler's note into the record.
-            let found = match &m {
-                crate::domain::names::NameMatch::Exact => "Namnet stämmer med folkbokföringen",
-                crate::domain::names::NameMatch::Close(_) => {
-                    "Namnet skiljer sig något från folkbokföringen"
-                }
-                crate::domain::names::NameMatch::Different => {
-                    "Namnet skiljer sig från folkbokföringen"
-                }
-                crate::domain::names::NameMatch::NotInRegister => {
-                    "Personnumret finns inte i folkbokföringen"
-                }
-            };
+            let found = crate::messages::name_found(&m);
+            let mut parts = vec![Arg::Key(found.0.into())];
+            if !note.is_empty() {
+                parts.push(Arg::Str(format!("; {note}")));
+            }
+            note_arg = Arg::Parts(parts);
             note = if note.is_empty() {
                 found.to_string()
             } else {
@@ -318,17 +316,19 @@ pub fn check_item(
             &note,
         )?;
         let detail = if note.is_empty() {
-            label.to_string()
+            Msg::key("case-detail-check").arg("item", item_arg)
         } else {
-            format!("{label}: {note}")
+            Msg::key("case-detail-check-note")
+                .arg("item", item_arg)
+                .arg("note", note_arg)
         };
-        record(
+        record_msg(
             c,
             ctx,
             &row,
             Some(role),
             "case_check",
-            Some(("Kontrollpunkt klar", &detail)),
+            Some(("Kontrollpunkt klar", detail)),
         )
     })
 }
@@ -355,7 +355,7 @@ pub fn return_case(
             Step {
                 action: Action::Return,
                 version,
-                detail: &reason,
+                detail: reason.as_str().into(),
             },
             |_, r| {
                 r.return_reason = reason.clone();
@@ -381,7 +381,7 @@ pub fn verify(
             Step {
                 action: Action::Verify,
                 version,
-                detail: "",
+                detail: Msg::default(),
             },
             |_, _| Ok(()),
         )
@@ -440,8 +440,8 @@ pub fn execute(
         SHORT_MAX,
         false,
     );
-    for (f, m) in locks::execution_errors(input.confirmed, &helpdesk, wf.require_helpdesk_ref) {
-        e.add(f, m);
+    for f in locks::execution_errors(input.confirmed, &helpdesk, wf.require_helpdesk_ref) {
+        e.add(f, crate::messages::execution_missing(f));
     }
     let actor_id = ctx.actor()?.user_id;
     with_case(conn, ctx, id, "execute", |c, row, role| {
@@ -461,10 +461,12 @@ pub fn execute(
             let all = citizen_cases(c, &row.citizen_pnr)?;
             let facts: Vec<locks::CaseFact> = all.iter().map(case_fact).collect();
             if let Err(err) = locks::check_unlock_reference(rid, &facts) {
-                return Err(ServiceError::Refused(format!(
-                    "{} Upplåsningen kan inte verkställas; återkalla den eller returnera den för komplettering.",
-                    err.message()
-                )));
+                return Err(ServiceError::Refused(
+                    Msg::key("case-msg-unlock-cannot-execute").arg(
+                        "problem",
+                        Arg::Key(crate::messages::unlock_ref(err).0.into()),
+                    ),
+                ));
             }
         }
         let related = match row.related_case_id {
@@ -472,10 +474,14 @@ pub fn execute(
             None => None,
         };
         let mut number = String::new();
-        let detail_ref = related
-            .as_ref()
-            .map(|n| format!(" Hänvisning till tidigare ärende {n}."))
-            .unwrap_or_default();
+        let detail_ref = related.as_ref().map_or(Arg::Str(String::new()), |n| {
+            Arg::Parts(vec![
+                Arg::Str(" ".into()),
+                Arg::Msg(Box::new(
+                    Msg::key("case-detail-ref").arg("number", n.as_str()),
+                )),
+            ])
+        });
         let row = act(
             c,
             ctx,
@@ -484,7 +490,7 @@ pub fn execute(
             Step {
                 action: Action::Execute,
                 version: input.version,
-                detail: "",
+                detail: Msg::default(),
             },
             |c, r| {
                 number = assign_diary_number(c, ctx, &wf.diary_prefix, r)?;
@@ -497,15 +503,23 @@ pub fn execute(
                 Ok(())
             },
         )?;
-        let detail = format!(
-            "Diarienummer {number}.{detail_ref} Bekräftat verkställt i 1177 e-tjänster personalverktyg{}.",
-            if helpdesk.is_empty() {
-                String::new()
-            } else {
-                format!("; hjälpärende {helpdesk}")
-            }
-        );
-        cases::add_event(
+        let detail = Msg::key("case-detail-executed")
+            .arg("number", number.as_str())
+            .arg("ref", detail_ref)
+            .arg(
+                "helpdesk",
+                if helpdesk.is_empty() {
+                    Arg::Str(String::new())
+                } else {
+                    Arg::Parts(vec![
+                        Arg::Str("; ".into()),
+                        Arg::Msg(Box::new(
+                            Msg::key("case-detail-helpdesk").arg("ref", helpdesk.as_str()),
+                        )),
+                    ])
+                },
+            );
+        cases::add_event_msg(
             c,
             row.id,
             db::ts(ctx.now),
@@ -518,14 +532,14 @@ pub fn execute(
         // moves on, so a review begun on the lock before this commits is a conflict.
         if let (Some(rid), true) = (row.related_case_id, row.kind == Kind::Unlock) {
             cases::end_review(c, rid, db::ts(ctx.now))?;
-            cases::add_event(
+            cases::add_event_msg(
                 c,
                 rid,
                 db::ts(ctx.now),
                 Some(actor_id),
                 &ctx.actor()?.name,
                 "Låsningen hävdes genom upplåsning",
-                &format!("Upplåst genom {number}."),
+                &Msg::key("case-detail-lifted-by").arg("number", number.as_str()),
             )?;
         }
         crate::service::feedback::enqueue(c, ctx, &row, wf)?;
@@ -552,7 +566,7 @@ pub fn withdraw(
             Step {
                 action: Action::Withdraw,
                 version,
-                detail: &reason,
+                detail: reason.as_str().into(),
             },
             |_, r| {
                 r.withdraw_reason = reason.clone();
@@ -590,9 +604,7 @@ pub fn record_plexus(
             row.diary_number.is_some(),
             &row.plexus_ref,
         ) {
-            return Err(ServiceError::Refused(
-                "Plexus antecknas för en verkställd låsning som har diarienummer, en gång.".into(),
-            ));
+            return Err(ServiceError::Refused(Msg::key("case-msg-plexus-once")));
         }
         if row.version != version {
             return Err(conflict(c, id)?);

@@ -25,7 +25,7 @@ pub use paper::*;
 pub use queries::*;
 pub use review::*;
 
-use super::{Access, Actor, Ctx, FieldErrors, Principal, Refusal, ServiceError, text_field};
+use super::{Access, Actor, Ctx, FieldErrors, Msg, Principal, Refusal, ServiceError, text_field};
 use crate::db::models::{CareProvider, CaseCheck, CaseEvent, CaseRow, Unit, User};
 use crate::db::{self, DbConnection, cases, org, users};
 use crate::domain::case::{self, Action, ActorKind, Channel, Facts, Kind, RequestedBy, Status};
@@ -33,6 +33,7 @@ use crate::domain::diary::DiaryNumber;
 use crate::domain::grounds::{self, BASIS, NOT_INFORMED, REQUESTED_BY, RISKS, SITUATIONS};
 use crate::domain::locks;
 use crate::domain::{Personnummer, Role};
+use crate::i18n::Arg;
 use crate::register::{PopulationRegister, RegisterPerson};
 use chrono::NaiveDate;
 use chrono_tz::Europe::Stockholm;
@@ -165,10 +166,30 @@ pub(crate) fn record(
     action: &str,
     timeline: Option<(&str, &str)>,
 ) -> Result<(), ServiceError> {
+    record_msg(
+        conn,
+        ctx,
+        row,
+        role,
+        action,
+        timeline.map(|(label, detail)| (label, Msg::from(detail))),
+    )
+}
+
+/// As `record`, with the timeline's detail a catalog message (worded in the reader's language on
+/// the case page).
+pub(crate) fn record_msg(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    row: &CaseRow,
+    role: Option<Role>,
+    action: &str,
+    timeline: Option<(&str, Msg)>,
+) -> Result<(), ServiceError> {
     let now = db::ts(ctx.now);
     if let Some((label, detail)) = timeline {
         let name = ctx.principal.timeline_name();
-        cases::add_event(conn, row.id, now, ctx.user_id(), &name, label, detail)?;
+        cases::add_event_msg(conn, row.id, now, ctx.user_id(), &name, label, &detail)?;
     }
     let mut e = ctx.entry(role, action, Some(format!("case:{}", row.id)));
     e.unit_code = Some(unit_code(conn, row.unit_id)?);
@@ -181,27 +202,30 @@ pub(crate) fn record(
 fn conflict(conn: &mut DbConnection, id: i64) -> Result<ServiceError, ServiceError> {
     let row = cases::get(conn, id)?.ok_or(ServiceError::NotFound)?;
     let events = cases::events(conn, id)?;
-    let recent: Vec<String> = events
-        .iter()
-        .rev()
-        .take(3)
-        .map(|ev| {
-            format!(
-                "{} {} – {}",
-                ev.at
-                    .and_utc()
-                    .with_timezone(&Stockholm)
-                    .format("%Y-%m-%d %H:%M"),
-                ev.actor_name,
-                ev.action
+    use crate::messages::timeline_arg;
+    let mut recent = Vec::new();
+    for (i, ev) in events.iter().rev().take(3).enumerate() {
+        if i > 0 {
+            recent.push(Arg::Str("; ".into()));
+        }
+        let at = ev
+            .at
+            .and_utc()
+            .with_timezone(&Stockholm)
+            .format("%Y-%m-%d %H:%M");
+        recent.push(Arg::Str(format!("{at} ")));
+        recent.push(timeline_arg(&ev.actor_name));
+        recent.push(Arg::Str(" – ".into()));
+        recent.push(timeline_arg(&ev.action));
+    }
+    Ok(ServiceError::Conflict(
+        Msg::key("case-msg-changed")
+            .arg(
+                "status",
+                status_of(&row).map_or(Arg::Str(String::new()), crate::messages::status_arg),
             )
-        })
-        .collect();
-    Ok(ServiceError::Conflict(format!(
-        "Ärendet har ändrats av någon annan sedan du öppnade det. Det har nu status ”{}”. Senaste händelser: {}. Inget av det du gjorde sparades; läs ärendet och gör om det som fortfarande behövs.",
-        status_of(&row).map(|s| s.label()).unwrap_or(""),
-        recent.join("; ")
-    )))
+            .arg("events", Arg::Parts(recent)),
+    ))
 }
 
 /// Runs `f` on a case the actor may see, in one write transaction. A refused attempt is written
@@ -259,10 +283,10 @@ pub(crate) fn with_case<T>(
 /// Applies a lifecycle action to a loaded case: checks the rule, runs `change`, saves with the
 /// version check, and records the action.
 /// One lifecycle step as requested: the action, the version the user saw, a timeline note.
-struct Step<'a> {
+struct Step {
     action: Action,
     version: i32,
-    detail: &'a str,
+    detail: Msg,
 }
 
 fn act(
@@ -270,7 +294,7 @@ fn act(
     ctx: &Ctx,
     mut row: CaseRow,
     role: Role,
-    step: Step<'_>,
+    step: Step,
     change: impl FnOnce(&mut DbConnection, &mut CaseRow) -> Result<(), ServiceError>,
 ) -> Result<CaseRow, ServiceError> {
     let Step {
@@ -311,7 +335,7 @@ fn act(
             Some(row.citizen_pnr.clone()),
             None,
         ),
-        other => ServiceError::Refused(other.message()),
+        other => ServiceError::Refused(crate::messages::transition(&other)),
     })?;
     change(conn, &mut row)?;
     row.status = to;
@@ -320,7 +344,7 @@ fn act(
         return Err(conflict(conn, row.id)?);
     }
     row.version = expected_version + 1;
-    record(
+    record_msg(
         conn,
         ctx,
         &row,

@@ -27,7 +27,7 @@ pub fn register_paper(
             &mut e,
         )?;
         if row.arrival_date.is_none() {
-            e.add("arrival_date", "Ange datumet på ankomststämpeln.");
+            e.add("arrival_date", crate::messages::Key("case-err-arrival"));
         }
         for (f, m) in missing_fields(&row).0 {
             e.add(f, m);
@@ -42,9 +42,10 @@ pub fn register_paper(
             lifted: false,
         };
         let mut s = case::transition(None, Action::Create, h)
-            .map_err(|e| ServiceError::Refused(e.message()))?;
+            .map_err(|e| ServiceError::Refused(crate::messages::transition(&e)))?;
         for a in [Action::Submit, Action::Receive] {
-            s = case::transition(Some(s), a, h).map_err(|e| ServiceError::Refused(e.message()))?;
+            s = case::transition(Some(s), a, h)
+                .map_err(|e| ServiceError::Refused(crate::messages::transition(&e)))?;
         }
         row.status = s;
         row.submitted_at = Some(db::ts(ctx.now));
@@ -58,9 +59,10 @@ pub fn register_paper(
             actor.user_id,
             &actor.name,
             db::ts(ctx.now),
-            &format!("Ankomststämplad {arrival}"),
+            // The system's words, read back by `web::cases::words::check_note`.
+            &crate::i18n::Lang::Sv.t1("case-check-note-arrival", "date", &arrival),
         )?;
-        record(
+        record_msg(
             c,
             ctx,
             &row,
@@ -68,7 +70,7 @@ pub fn register_paper(
             "case_register_paper",
             Some((
                 "Registrerade pappersblankett",
-                &format!("Ankomststämpel {arrival}."),
+                Msg::key("case-detail-arrival").arg("date", arrival.as_str()),
             )),
         )?;
         note_duplicate(c, ctx, &row)?;
@@ -85,11 +87,11 @@ pub(crate) fn validate_decider(
     hsa_id: &str,
     hsa_required: bool,
 ) -> (String, String) {
-    use crate::domain::decider::{DeciderRole, ROLE_INVALID};
+    use crate::domain::decider::DeciderRole;
     let role = match DeciderRole::parse(role) {
         Some(r) => r.label().to_string(),
         None => {
-            e.add("decider_role", ROLE_INVALID);
+            e.add("decider_role", crate::messages::DECIDER_ROLE_INVALID);
             String::new()
         }
     };
@@ -125,7 +127,7 @@ pub(super) fn keyed_decider(
     match row.decided_on {
         None => {
             if e.get("decided_on").is_none() {
-                e.add("decided_on", "Ange beslutsdatum från blanketten.");
+                e.add("decided_on", crate::messages::Key("case-err-decided-on"));
             }
         }
         Some(d) => check_journal_note(e, row, d, journal_note_max_age_days),

@@ -41,10 +41,7 @@ pub fn review(
     let today = swedish_today(ctx);
     let mut e = FieldErrors::default();
     if input.outcome != "keep" && input.outcome != "unlock" {
-        e.add(
-            "outcome",
-            "Välj om inloggningen ska förbli låst eller låsas upp.",
-        );
+        e.add("outcome", crate::messages::Key("case-err-review-outcome"));
     }
     let informed = match input.patient_informed_date.trim() {
         "" => None,
@@ -53,7 +50,7 @@ pub fn review(
             _ => {
                 e.add(
                     "patient_informed_date",
-                    "Skriv datum som ÅÅÅÅ-MM-DD (i dag eller tidigare).",
+                    crate::messages::Key("case-err-review-date"),
                 );
                 None
             }
@@ -66,7 +63,7 @@ pub fn review(
     {
         e.add(
             "patient_informed_date",
-            "Ange när patienten informerades, eller varför patienten inte har informerats.",
+            crate::messages::Key("case-err-patient-informed"),
         );
     }
     let note = text_field(&mut e, "note", &input.note, 4000, false);
@@ -99,17 +96,17 @@ pub fn review(
             Err(
                 err @ (case::TransitionError::Lifted | case::TransitionError::ReviewNotDecider),
             ) => {
-                return Err(ServiceError::Refused(err.message()));
+                return Err(ServiceError::Refused(crate::messages::transition(&err)));
             }
             Err(_) => {
-                return Err(ServiceError::Refused(
-                    "Bara en verkställd låsning omprövas.".into(),
-                ));
+                return Err(ServiceError::Refused(Msg::key(
+                    "case-msg-review-only-executed",
+                )));
             }
             Ok(_) if row.kind != Kind::Lock => {
-                return Err(ServiceError::Refused(
-                    "Bara en verkställd låsning omprövas.".into(),
-                ));
+                return Err(ServiceError::Refused(Msg::key(
+                    "case-msg-review-only-executed",
+                )));
             }
             Ok(_) => {}
         }
@@ -117,13 +114,17 @@ pub fn review(
             return Err(conflict(c, row.id)?);
         }
         let now = db::ts(ctx.now);
-        let informed_text = match informed {
-            Some(d) => format!("Patienten informerad {d}."),
-            None => format!(
-                "Patienten inte informerad: {}.",
-                crate::domain::grounds::label(crate::domain::grounds::NOT_INFORMED, reason)
+        let informed_text = Arg::Msg(Box::new(match informed {
+            Some(d) => Msg::key("case-detail-informed").arg("date", d.to_string()),
+            None => Msg::key("case-detail-not-informed").arg(
+                "reason",
+                if crate::domain::grounds::is_choice(crate::domain::grounds::NOT_INFORMED, reason) {
+                    Arg::Key(format!("case-ground-{reason}"))
+                } else {
+                    Arg::Str(String::new())
+                },
             ),
-        };
+        }));
         if input.outcome == "keep" {
             let next = review::next_review(today);
             reminders::insert_review(
@@ -140,14 +141,16 @@ pub fn review(
                 },
             )?;
             cases::set_review_due(c, id, Some(next))?;
-            cases::add_event(
+            cases::add_event_msg(
                 c,
                 id,
                 now,
                 Some(actor.user_id),
                 &actor.name,
                 "Omprövade: inloggningen förblir låst",
-                &format!("Nästa omprövning {next}. {informed_text}"),
+                &Msg::key("case-detail-review-keep")
+                    .arg("date", next.to_string())
+                    .arg("informed", informed_text),
             )?;
             let mut e = ctx.entry(Some(role), "case_review_keep", Some(format!("case:{id}")));
             e.personnummer = Some(row.citizen_pnr.clone());
@@ -196,7 +199,7 @@ pub fn review(
         errors.into_result()?;
         let new_id = cases::insert(c, &draft)?;
         draft.id = new_id;
-        record(
+        record_msg(
             c,
             ctx,
             &draft,
@@ -204,17 +207,19 @@ pub fn review(
             "case_create",
             Some((
                 "Skapade upplåsning efter omprövning",
-                &format!("Omprövning av ärende nr {id}."),
+                Msg::key("case-detail-review-of").arg("id", id.to_string()),
             )),
         )?;
-        cases::add_event(
+        cases::add_event_msg(
             c,
             id,
             now,
             Some(actor.user_id),
             &actor.name,
             "Omprövade: inloggningen ska låsas upp",
-            &format!("Upplåsning påbörjad (ärende nr {new_id}). {informed_text}"),
+            &Msg::key("case-detail-review-unlock")
+                .arg("id", new_id.to_string())
+                .arg("informed", informed_text),
         )?;
         let mut e = ctx.entry(Some(role), "case_review_unlock", Some(format!("case:{id}")));
         e.personnummer = Some(row.citizen_pnr.clone());

@@ -9,19 +9,19 @@ use crate::service::cases::{DiaryLine, DiaryStretch};
 pub struct DiaryRow {
     pub number: String,
     pub registered: String,
-    pub kind: &'static str,
-    pub channel: &'static str,
-    pub status: &'static str,
+    pub kind: String,
+    pub channel: String,
+    pub status: String,
     pub reference: String,
 }
 
-fn row(d: &DiaryLine) -> DiaryRow {
+fn row(lang: crate::i18n::Lang, d: &DiaryLine) -> DiaryRow {
     DiaryRow {
         number: d.number.clone(),
         registered: d.registered.map(|x| x.to_string()).unwrap_or_default(),
-        kind: d.kind.label(),
-        channel: d.channel.label(),
-        status: d.status.label(),
+        kind: words::kind(lang, d.kind),
+        channel: words::channel(lang, d.channel),
+        status: words::status(lang, d.status),
         reference: d.reference.clone().unwrap_or_default(),
     }
 }
@@ -79,7 +79,7 @@ pub(super) async fn diary(
     Ok(pages::ok(&DiaryPage {
         l,
         year,
-        rows: lines.iter().map(row).collect(),
+        rows: lines.iter().map(|d| row(staff.actor.lang, d)).collect(),
         total,
         first_page: after.is_none(),
         next: next_after,
@@ -108,7 +108,11 @@ pub(super) async fn diary_print(
     Ok(pages::ok(&DiaryPrint {
         l,
         year,
-        rows: stretch.lines.iter().map(row).collect(),
+        rows: stretch
+            .lines
+            .iter()
+            .map(|d| row(staff.actor.lang, d))
+            .collect(),
         total: stretch.total,
         printed,
     }))

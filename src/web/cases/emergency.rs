@@ -40,8 +40,12 @@ pub(super) async fn call_page(
     Ok(pages::render(
         status,
         &CallPage {
-            l: staff.layout("Samtal till nödtelefon"),
-            requested_by: opts(REQUESTED_BY, std::slice::from_ref(&form.requested_by)),
+            l: staff.page("case-call-title"),
+            requested_by: words::choices(
+                staff.actor.lang,
+                REQUESTED_BY,
+                std::slice::from_ref(&form.requested_by),
+            ),
             form,
             units,
             errors,

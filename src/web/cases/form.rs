@@ -17,7 +17,7 @@ pub(super) struct FormPage {
     providers: Vec<Choice>,
     locks: Vec<Choice>,
     /// A new lock's duplicates: (case id, number, status).
-    existing: Vec<(i64, String, &'static str)>,
+    existing: Vec<(i64, String, String)>,
     risks: Vec<Choice>,
     basis: Vec<Choice>,
     situations: Vec<Choice>,
@@ -31,17 +31,6 @@ pub(super) struct FormPage {
     journal_reason_label: String,
 }
 
-pub(super) fn opts(choices: grounds::Choices, selected: &[String]) -> Vec<Choice> {
-    choices
-        .iter()
-        .map(|(c, l)| Choice {
-            value: (*c).into(),
-            label: (*l).into(),
-            checked: selected.iter().any(|s| s == c),
-        })
-        .collect()
-}
-
 pub(super) async fn form_page(
     state: &AppState,
     staff: &Staff,
@@ -52,6 +41,7 @@ pub(super) async fn form_page(
     notice: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let ctx = staff.ctx(state);
+    let lang = staff.actor.lang;
     let unit = form.unit_id.parse::<i64>().ok();
     let pnr = form.citizen_pnr.clone();
     let kind = form.kind.clone();
@@ -66,7 +56,13 @@ pub(super) async fn form_page(
     let existing = ch
         .existing
         .iter()
-        .map(|r| (r.id, cases::case_label(r), r.status.label()))
+        .map(|r| {
+            (
+                r.id,
+                words::case_label(lang, r.diary_number.as_deref(), r.id),
+                words::status(lang, r.status),
+            )
+        })
         .collect();
     let units = ch
         .units
@@ -88,7 +84,7 @@ pub(super) async fn form_page(
         .collect();
     let mut providers = vec![Choice {
         value: "region".into(),
-        label: "Regionen".into(),
+        label: lang.t("case-view-region"),
         checked: form.care_provider.is_empty() || form.care_provider == "region",
     }];
     providers.extend(ch.providers.iter().map(|p| Choice {
@@ -98,8 +94,8 @@ pub(super) async fn form_page(
             p.name,
             p.org_number,
             crate::domain::provider::ProviderKind::parse(&p.kind)
-                .map(|k| k.label())
-                .unwrap_or("")
+                .map(|k| words::provider_kind(lang, k))
+                .unwrap_or_default()
         ),
         checked: form.care_provider == p.id.to_string(),
     }));
@@ -108,7 +104,7 @@ pub(super) async fn form_page(
         .into_iter()
         .map(|r| Choice {
             value: r.code().into(),
-            label: r.label().into(),
+            label: words::decider(lang, r),
             checked: chosen_role == Some(r),
         })
         .collect();
@@ -117,20 +113,22 @@ pub(super) async fn form_page(
         .iter()
         .map(|c| Choice {
             value: c.id.to_string(),
-            label: format!(
-                "{} – låsning, {}",
-                c.diary_number.clone().unwrap_or_default(),
-                c.status.label()
+            label: lang.t_args(
+                "case-f-related-option",
+                &[
+                    ("number", c.diary_number.clone().unwrap_or_default().into()),
+                    ("status", words::status(lang, c.status).into()),
+                ],
             ),
             checked: form.related_case_id == c.id.to_string(),
         })
         .collect();
     let title = match mode {
-        "paper" => "Registrera pappersblankett",
-        "link" => "Koppla blankett till nödtelefonärende",
-        "edit" => "Ändra begäran",
-        _ if form.kind == "unlock" => "Ny begäran om upplåsning",
-        _ => "Ny begäran om låsning",
+        "paper" => "case-form-title-paper",
+        "link" => "case-form-title-link",
+        "edit" => "case-form-title-edit",
+        _ if form.kind == "unlock" => "case-new-unlock",
+        _ => "case-new-lock",
     };
     let status = if errors.is_empty() && notice.is_none() {
         StatusCode::OK
@@ -139,19 +137,21 @@ pub(super) async fn form_page(
     };
     let page = FormPage {
         decider_roles,
-        journal_reason_label: format!(
-            "Om journalanteckningen är äldre än {} dagar före beslutet: varför den gäller",
-            state.config.journal_note_max_age_days
+        journal_reason_label: lang.t1(
+            "case-f-journal-reason",
+            "days",
+            state.config.journal_note_max_age_days,
         ),
-        l: staff.layout(title),
+        l: staff.page(title),
         mode,
         action,
         is_lock: form.kind != "unlock",
-        risks: opts(RISKS, &form.risk_kinds),
-        basis: opts(BASIS, &form.basis),
-        situations: opts(SITUATIONS, &form.situations),
-        requested_by: opts(REQUESTED_BY, std::slice::from_ref(&form.requested_by)),
-        not_informed: opts(
+        risks: words::choices(lang, RISKS, &form.risk_kinds),
+        basis: words::choices(lang, BASIS, &form.basis),
+        situations: words::choices(lang, SITUATIONS, &form.situations),
+        requested_by: words::choices(lang, REQUESTED_BY, std::slice::from_ref(&form.requested_by)),
+        not_informed: words::choices(
+            lang,
             NOT_INFORMED,
             std::slice::from_ref(&form.patient_not_informed_reason),
         ),
@@ -234,7 +234,7 @@ pub(super) async fn back_to_form(
                 action,
                 form,
                 FieldErrors::default(),
-                Some(m),
+                Some(m.in_lang(staff.actor.lang)),
             )
             .await
         }
@@ -272,11 +272,7 @@ pub(super) async fn edit_form(
         .run(move |c| cases::view(c, &ctx, id, register.as_ref(), false))
         .await?;
     if !v.case.status.is_editable() {
-        return Err(ServiceError::Refused(
-            "Ärendet kan bara ändras som utkast eller när det har returnerats för komplettering."
-                .into(),
-        )
-        .into());
+        return Err(ServiceError::Refused(crate::i18n::Msg::key("case-msg-not-editable")).into());
     }
     let mut form = CaseInput::from_row(&v.case, crate::clock::swedish_today(state.clock.now()));
     if v.case.citizen_protected {

@@ -71,13 +71,13 @@ fn list_filter(q: &CaseListQuery) -> (ListFilter, FieldErrors) {
 fn choices<T: Copy>(
     all: &[T],
     code: impl Fn(T) -> &'static str,
-    label: impl Fn(T) -> &'static str,
+    label: impl Fn(T) -> String,
     chosen: Option<&str>,
 ) -> Vec<Choice> {
     all.iter()
         .map(|x| Choice {
             value: code(*x).into(),
-            label: label(*x).into(),
+            label: label(*x),
             checked: chosen == Some(code(*x)),
         })
         .collect()
@@ -115,7 +115,8 @@ pub(super) async fn list(
         })
         .collect();
     let pager = Pager::keyed(&page, "/arenden", &filter.query());
-    let l = staff.layout("Ärenden");
+    let lang = staff.actor.lang;
+    let l = staff.page("case-list-title");
     let csv_hint = l.t1(
         "paper-csv-list-hint",
         "n",
@@ -128,24 +129,24 @@ pub(super) async fn list(
         },
         csv_hint,
         l,
-        rows: page.rows.iter().map(item).collect(),
+        rows: page.rows.iter().map(|r| item(lang, r)).collect(),
         pager,
         statuses: choices(
             &Status::ALL,
             Status::code,
-            Status::label,
+            |s| words::status(lang, s),
             filter.status.as_deref(),
         ),
         kinds: choices(
             &[Kind::Lock, Kind::Unlock],
             Kind::code,
-            Kind::label,
+            |k| words::kind(lang, k),
             filter.kind.as_deref(),
         ),
         channels: choices(
             &Channel::ALL,
             Channel::code,
-            Channel::label,
+            |c| words::channel(lang, c),
             filter.channel.as_deref(),
         ),
         units,
@@ -230,8 +231,12 @@ pub(super) async fn queue(
         .run(move |c| cases::queue(c, &ctx, &cursor, pages::PER_PAGE))
         .await?;
     Ok(pages::ok(&QueuePage {
-        l: staff.layout("Handläggning"),
-        rows: page.rows.iter().map(item).collect(),
+        l: staff.page("case-queue-title"),
+        rows: page
+            .rows
+            .iter()
+            .map(|r| item(staff.actor.lang, r))
+            .collect(),
         pager: Pager::keyed(&page, "/handlaggning", ""),
     }))
 }
@@ -252,7 +257,7 @@ pub(super) struct SearchPage {
 
 pub(super) async fn search_form(staff: HandlerStaff) -> Result<HttpResponse, AppError> {
     Ok(pages::ok(&SearchPage {
-        l: staff.layout("Sök ärenden"),
+        l: staff.page("lists-search-title"),
         pnr: String::new(),
         searched: None,
         rows: vec![],
@@ -291,11 +296,23 @@ pub(super) async fn search(
             let key =
                 |k: &Option<((), i64)>| k.as_ref().map(|(k, id)| crate::db::page::key_text(k, *id));
             Ok(pages::ok(&SearchPage {
-                l: staff.layout("Sök ärenden"),
+                l: staff.page("lists-search-title"),
                 pnr: found.shown.clone(),
                 searched: Some(found.shown),
-                rows: found.page.rows.iter().map(item).collect(),
-                count: pager.count_text(),
+                rows: found
+                    .page
+                    .rows
+                    .iter()
+                    .map(|r| item(staff.actor.lang, r))
+                    .collect(),
+                count: if pager.capped {
+                    staff
+                        .actor
+                        .lang
+                        .t1("case-count-capped", "n", pages::grouped(pager.total))
+                } else {
+                    pager.count_text()
+                },
                 prev: key(&found.page.prev),
                 next: key(&found.page.next),
                 errors: FieldErrors::default(),
@@ -304,7 +321,7 @@ pub(super) async fn search(
         Err(AppError::Service(ServiceError::Invalid(errors))) => Ok(pages::render(
             StatusCode::UNPROCESSABLE_ENTITY,
             &SearchPage {
-                l: staff.layout("Sök ärenden"),
+                l: staff.page("lists-search-title"),
                 pnr,
                 searched: None,
                 rows: vec![],

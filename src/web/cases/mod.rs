@@ -11,6 +11,7 @@ mod now;
 mod page;
 mod paper;
 mod review;
+pub mod words;
 
 use attachments::*;
 use blank::*;
@@ -74,27 +75,27 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// A case as a row of a list: the name is masked for protected citizens.
 pub struct CaseItem {
     pub id: i64,
-    pub kind: &'static str,
-    pub status: &'static str,
+    pub kind: String,
+    pub status: String,
     pub pnr: String,
     pub name: String,
     pub diary: String,
     pub updated: String,
     pub submitted: String,
-    pub channel: &'static str,
+    pub channel: String,
 }
 
-fn item(r: &CaseRow) -> CaseItem {
+fn item(lang: crate::i18n::Lang, r: &CaseRow) -> CaseItem {
     CaseItem {
         id: r.id,
-        kind: r.kind.label(),
-        status: r.status.label(),
+        kind: words::kind(lang, r.kind),
+        status: words::status(lang, r.status),
         pnr: pnr_display(&r.citizen_pnr),
         name: crate::domain::personnummer::shown(&r.citizen_name, r.citizen_protected),
         diary: r.diary_number.clone().unwrap_or_default(),
         updated: local_time(&r.updated_at),
         submitted: r.submitted_at.as_ref().map(local_time).unwrap_or_default(),
-        channel: r.channel.label(),
+        channel: words::channel(lang, r.channel),
     }
 }
 

@@ -9,7 +9,7 @@ pub struct NowLock {
     pub number: String,
     pub since: String,
     pub unit: String,
-    pub status: &'static str,
+    pub status: String,
     pub review: String,
 }
 
@@ -21,7 +21,7 @@ pub struct NowView {
     /// (lock id, lock number, unlock id, unlock number).
     pub lifted: Vec<(i64, String, i64, String)>,
     /// (id, number, kind, status).
-    pub under_way: Vec<(i64, String, &'static str, &'static str)>,
+    pub under_way: Vec<(i64, String, String, String)>,
 }
 
 #[derive(Template)]
@@ -69,6 +69,8 @@ pub(super) async fn now(
     let p2 = pnr.clone();
     match state.run(move |c| cases::citizen_now(c, &ctx, &p2)).await {
         Ok(n) => {
+            let lang = staff.actor.lang;
+            let label = |r: &CaseRow| words::case_label(lang, r.diary_number.as_deref(), r.id);
             let view = NowView {
                 pnr: n.pnr.clone(),
                 own_units_only: n.own_units_only,
@@ -77,7 +79,7 @@ pub(super) async fn now(
                     .iter()
                     .map(|x| NowLock {
                         id: x.case.id,
-                        number: cases::case_label(&x.case),
+                        number: label(&x.case),
                         since: x
                             .case
                             .executed_at
@@ -85,7 +87,7 @@ pub(super) async fn now(
                             .map(local_time)
                             .unwrap_or_default(),
                         unit: x.unit_name.clone(),
-                        status: x.case.status.label(),
+                        status: words::status(lang, x.case.status),
                         review: x
                             .case
                             .review_due
@@ -96,12 +98,19 @@ pub(super) async fn now(
                 lifted: n
                     .lifted
                     .iter()
-                    .map(|(l, u)| (l.id, cases::case_label(l), u.id, cases::case_label(u)))
+                    .map(|(l, u)| (l.id, label(l), u.id, label(u)))
                     .collect(),
                 under_way: n
                     .under_way
                     .iter()
-                    .map(|r| (r.id, cases::case_label(r), r.kind.label(), r.status.label()))
+                    .map(|r| {
+                        (
+                            r.id,
+                            label(r),
+                            words::kind(lang, r.kind),
+                            words::status(lang, r.status),
+                        )
+                    })
                     .collect(),
             };
             Ok(pages::ok(&NowPage {

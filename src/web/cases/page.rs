@@ -16,9 +16,9 @@ pub(super) struct ViewPage {
     /// The register's name as it may be shown.
     register_name: String,
     pnr: String,
-    kind: &'static str,
+    kind: String,
     category: &'static str,
-    status: &'static str,
+    status: String,
     /// For the CSS class only; what the page offers comes from `offer`.
     status_code: &'static str,
     offer: Offer,
@@ -27,12 +27,17 @@ pub(super) struct ViewPage {
     withdrawn: bool,
     citizen_asked: bool,
     signed: bool,
-    channel: &'static str,
-    risks: Vec<&'static str>,
-    basis: Vec<&'static str>,
-    situations: Vec<&'static str>,
-    requested_by: &'static str,
-    not_informed: &'static str,
+    channel: String,
+    risks: Vec<String>,
+    basis: Vec<String>,
+    situations: Vec<String>,
+    requested_by: String,
+    not_informed: String,
+    /// The decider's role as signed, in the reader's language when it is one of the
+    /// instruction's roles.
+    decider_role: String,
+    /// The role this user would sign in (empty when they cannot sign).
+    signer_role: String,
     checks: Vec<CheckLine>,
     earlier: Vec<CaseItem>,
     events: Vec<(String, String, String, String)>,
@@ -102,16 +107,8 @@ impl Offer {
 
 pub struct CheckLine {
     pub code: &'static str,
-    pub label: &'static str,
+    pub label: String,
     pub done: Option<String>,
-}
-
-pub(super) fn labels(choices: grounds::Choices, stored: &str) -> Vec<&'static str> {
-    grounds::split(stored)
-        .iter()
-        .map(|c| grounds::label(choices, c))
-        .filter(|l| !l.is_empty())
-        .collect()
 }
 
 /// The case page. Printing it is printing this page: the print stylesheet hides the menu, the
@@ -127,43 +124,37 @@ pub(super) fn view_page(
     viewed_at: &chrono::NaiveDateTime,
 ) -> ViewPage {
     let r = &v.case;
-    let mut l = staff.layout(&format!(
-        "Ärende {}",
-        r.diary_number
-            .clone()
-            .unwrap_or_else(|| format!("nr {}", r.id))
-    ));
+    let lang = staff.actor.lang;
     let number = r
         .diary_number
         .clone()
-        .unwrap_or_else(|| format!("nr {}", r.id));
-    let header = l.lang.t_args(
+        .unwrap_or_else(|| lang.t1("case-number", "id", r.id));
+    let mut l = staff.layout(&lang.t1("case-view-title", "case", number.clone()));
+    let header = lang.t_args(
         "paper-print-case-header",
         &[
-            ("case", Arg::Str(format!("{} – {number}", r.kind.label()))),
-            ("status", Arg::Str(r.status.label().to_string())),
+            (
+                "case",
+                Arg::Str(format!("{} – {number}", words::kind(lang, r.kind))),
+            ),
+            ("status", Arg::Str(words::status(lang, r.status))),
         ],
     );
-    l.print = Some(pages::PrintMarks::by(
-        l.lang,
-        header,
-        &staff.actor,
-        viewed_at,
-    ));
+    l.print = Some(pages::PrintMarks::by(lang, header, &staff.actor, viewed_at));
     let masked = r.citizen_protected && !v.name_revealed;
     // Numbered as shown: only the items that apply, 1 to n (the catalogue's own numbers are not
     // the screen's).
     let checks = grounds::CHECKS
         .iter()
         .filter(|(c, _)| v.applicable_checks.contains(c))
-        .map(|(code, label)| CheckLine {
+        .map(|(code, _)| CheckLine {
             code,
-            label: label.split_once(". ").map_or(*label, |(_, text)| text),
+            label: words::check(lang, code),
             done: v.checks.iter().find(|x| x.item == *code).map(|x| {
                 let note = if x.note.is_empty() {
                     String::new()
                 } else {
-                    format!(" – {}", x.note)
+                    format!(" – {}", words::check_note(lang, &x.note))
                 };
                 format!("{} {}{}", x.done_by_name, local_time(&x.done_at), note)
             }),
@@ -172,27 +163,18 @@ pub(super) fn view_page(
     use crate::domain::names::NameMatch;
     let (name_check, name_check_ok, name_diffs) = match &v.name_match {
         None => (String::new(), true, vec![]),
-        Some(NameMatch::Exact) => (
-            "Namnet på blanketten stämmer med folkbokföringen.".to_string(),
-            true,
-            vec![],
-        ),
+        Some(NameMatch::Exact) => (lang.t("case-name-check-exact"), true, vec![]),
         Some(NameMatch::Close(d)) => (
-            "Namnet på blanketten skiljer sig något från folkbokföringen. Bekräfta i anteckningen att det är samma person."
-                .to_string(),
+            lang.t("case-name-check-close"),
             false,
-            d.iter().map(|x| x.message()).collect(),
+            d.iter()
+                .map(|x| crate::messages::name_difference(x).in_lang(lang))
+                .collect(),
         ),
-        Some(NameMatch::Different) => (
-            "Namnet på blanketten stämmer inte med folkbokföringen. Returnera ärendet för komplettering, eller skriv i anteckningen varför personnumret ändå stämmer.".to_string(),
-            false,
-            vec![],
-        ),
-        Some(NameMatch::NotInRegister) => (
-            "Personnumret finns inte i folkbokföringen. Kontrollpunkten kan bockas av först när du skrivit i anteckningen varför kontrollen ändå är gjord.".to_string(),
-            false,
-            vec![],
-        ),
+        Some(NameMatch::Different) => (lang.t("case-name-check-different"), false, vec![]),
+        Some(NameMatch::NotInRegister) => {
+            (lang.t("case-name-check-not-in-register"), false, vec![])
+        }
     };
     // A protected citizen's name parts are not shown in the differences either.
     let name_diffs = if masked { vec![] } else { name_diffs };
@@ -220,9 +202,9 @@ pub(super) fn view_page(
             .map(|p| crate::domain::personnummer::shown(&p.name, p.protected && !v.name_revealed))
             .unwrap_or_default(),
         pnr: pnr_display(&r.citizen_pnr),
-        kind: r.kind.label(),
+        kind: words::kind(lang, r.kind),
         category: r.kind.category(),
-        status: r.status.label(),
+        status: words::status(lang, r.status),
         status_code: r.status.code(),
         offer: Offer::of(&v.actions),
         is_lock: r.kind == Kind::Lock,
@@ -230,23 +212,31 @@ pub(super) fn view_page(
         withdrawn: r.status == Status::Withdrawn,
         citizen_asked: r.requested_by == RequestedBy::Citizen,
         signed: r.decider_user_id.is_some() || !r.decider_name.is_empty(),
-        channel: r.channel.label(),
-        risks: labels(RISKS, &r.risk_kinds),
-        basis: labels(BASIS, &r.basis),
-        situations: labels(SITUATIONS, &r.situations),
-        requested_by: grounds::label(REQUESTED_BY, r.requested_by.code()),
-        not_informed: grounds::label(NOT_INFORMED, &r.patient_not_informed_reason),
+        channel: words::channel(lang, r.channel),
+        risks: words::grounds(lang, &r.risk_kinds),
+        basis: words::grounds(lang, &r.basis),
+        situations: words::grounds(lang, &r.situations),
+        requested_by: words::ground(lang, r.requested_by.code()),
+        not_informed: words::ground(lang, &r.patient_not_informed_reason),
+        decider_role: words::stored_decider(lang, &r.decider_role),
+        signer_role: v
+            .signer_role
+            .map(|s| words::decider(lang, s))
+            .unwrap_or_default(),
         checks,
-        earlier: v.earlier.iter().map(item).collect(),
+        earlier: v.earlier.iter().map(|e| item(lang, e)).collect(),
         events: v
             .events
             .iter()
             .map(|e| {
                 (
                     local_time(&e.at),
-                    e.actor_name.clone(),
-                    e.action.clone(),
-                    e.detail.clone(),
+                    words::timeline(lang, &e.actor_name),
+                    words::timeline(lang, &e.action),
+                    e.detail_msg
+                        .as_deref()
+                        .and_then(|m| lang.stored(m))
+                        .unwrap_or_else(|| words::timeline(lang, &e.detail)),
                 )
             })
             .collect(),
@@ -268,14 +258,19 @@ pub(super) fn view_page(
         lifted_by: v.lifted_by.as_ref().map(|u| {
             (
                 u.id,
-                cases::case_label(u),
+                words::case_label(lang, u.diary_number.as_deref(), u.id),
                 u.executed_at.as_ref().map(local_time).unwrap_or_default(),
             )
         }),
         awaiting_form: v
             .awaiting_form
             .iter()
-            .map(|e| (e.id, cases::case_label(e)))
+            .map(|e| {
+                (
+                    e.id,
+                    words::case_label(lang, e.diary_number.as_deref(), e.id),
+                )
+            })
             .collect(),
         v,
     }

@@ -9,7 +9,7 @@ pub struct ReviewItem {
     pub pnr: String,
     pub name: String,
     pub due: String,
-    pub state: &'static str,
+    pub state: String,
     pub overdue: bool,
 }
 
@@ -55,12 +55,12 @@ pub(super) async fn reviews(
                 pnr: pnr_display(&r.citizen_pnr),
                 name: crate::domain::personnummer::shown(&r.citizen_name, r.citizen_protected),
                 due: due.to_string(),
-                state: match st {
-                    ReviewState::Overdue => "Försenad",
-                    ReviewState::Due => "Ska göras i dag",
-                    ReviewState::DueSoon => "Snart",
-                    ReviewState::Later => "Senare",
-                },
+                state: staff.actor.lang.t(match st {
+                    ReviewState::Overdue => "case-review-state-overdue",
+                    ReviewState::Due => "case-review-state-due",
+                    ReviewState::DueSoon => "case-review-state-soon",
+                    ReviewState::Later => "case-review-state-later",
+                }),
                 overdue: st == ReviewState::Overdue,
             })
         })
@@ -71,7 +71,7 @@ pub(super) async fn reviews(
         "ordning=fallande".into()
     };
     Ok(pages::ok(&ReviewsPage {
-        l: staff.layout("Omprövningar"),
+        l: staff.page("case-reviews-title"),
         rows,
         pager: Pager::keyed(&page, "/omprovningar", &base),
         ascending,
@@ -113,14 +113,19 @@ pub(super) async fn review_page(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
+    let lang = staff.actor.lang;
     let unavailable = if let Some(u) = &v.lifted_by {
-        Some(format!(
-            "Låsningen är redan hävd genom {} och omprövas inte längre.",
-            cases::case_label(u)
+        Some(lang.t1(
+            "case-review-lifted",
+            "case",
+            words::case_label(lang, u.diary_number.as_deref(), u.id),
         ))
     } else if !v.actions.contains(&crate::domain::case::Action::Review) && v.role != Role::Handler {
-        Some(crate::domain::case::TransitionError::ReviewNotDecider.message())
-            .filter(|_| !staff.actor.is_decider)
+        Some(
+            crate::messages::transition(&crate::domain::case::TransitionError::ReviewNotDecider)
+                .in_lang(lang),
+        )
+        .filter(|_| !staff.actor.is_decider)
     } else {
         None
     };
@@ -128,13 +133,14 @@ pub(super) async fn review_page(
         status,
         &ReviewPage {
             unavailable,
-            l: staff.layout("Omprövning av låst inloggning"),
+            l: staff.page("case-review-title"),
             id,
             diary: v.case.diary_number.clone().unwrap_or_default(),
             pnr: pnr_display(&v.case.citizen_pnr),
             due: v.case.review_due.map(|d| d.to_string()).unwrap_or_default(),
             version: v.case.version,
-            not_informed: opts(
+            not_informed: words::choices(
+                lang,
                 NOT_INFORMED,
                 std::slice::from_ref(&form.patient_not_informed_reason),
             ),
