@@ -543,3 +543,78 @@ lists-search-count = cases
 lists-pager-prev = Previous
 lists-pager-next = Next
 lists-pager-label = Pages
+
+## --- stats ---
+nav-stats = Statistics
+stats-title = Statistics
+stats-intro = Figures per month (Swedish time) on locks and unlocks, lead times, returns and reviews. The page shows no personal data, only counts and times.
+stats-filter-legend = Show statistics
+stats-filter-from = From month
+stats-filter-to = To month (inclusive)
+stats-filter-month-hint = Write the month as YYYY-MM, for example 2026-01. Ten years at most.
+stats-filter-unit = Unit
+stats-filter-submit = Show
+stats-unit-region = The whole region (all units)
+stats-unit-own = All my units
+stats-period = Period: { $period }.
+stats-suppressed = This view covers one unit or a few: counts from 1 to 4 are shown as “< 5”, and a total, median or share that would give such a count away is not shown exactly (“≥ 5” or “–”), so that no citizen can be singled out.
+stats-not-suppressed = This view covers the whole region: every count is shown exactly.
+stats-printed = Printed { $date }.
+stats-toc = Tables on this page
+stats-table-caption = { $title }, per month
+stats-csv = Download the table { $title } as CSV
+stats-col-month = Month
+stats-scope-region = The whole region.
+stats-scope-units = Units: { $units }.
+stats-channel-eservice = e-service (Kontospärr)
+stats-channel-paper = paper form
+stats-channel-emergency = emergency phone
+stats-channel-api = e-service via intake
+stats-kind-lock = Lock
+stats-kind-unlock = Unlock
+stats-col-locks = Locks, all channels
+stats-col-unlocks = Unlocks, all channels
+stats-col-cases = Cases
+stats-col-median-hours = Median (hours)
+stats-col-p90-hours = 90th percentile (hours)
+stats-col-median-days = Median (days)
+stats-col-p90-days = 90th percentile (days)
+stats-col-returned = Returned for completion
+stats-col-share = Share returned (%)
+stats-col-in-force = Locks in force
+stats-col-on-time = On time
+stats-col-late = Late
+stats-col-overdue = Not done, overdue
+stats-verkstallda-title = Locks and unlocks executed, by channel
+stats-verkstallda-about = Cases executed in the 1177 e-services staff tool during the month, by how they arrived. An emergency-phone lock counts when the call was registered.
+stats-ledtid-title = Lead time from submitted to executed
+stats-ledtid-about = The time from the case's latest submission (or its registration from a paper form or the intake) to its execution, for cases executed during the month. Emergency-phone locks are not included. Median and 90th percentile in hours.
+stats-blankett-title = From emergency lock to linked form
+stats-blankett-about = The time from a lock registered through the emergency phone to its written form being linked to the case, for forms linked during the month. Median and 90th percentile in days.
+stats-returnerade-title = Share returned for completion
+stats-returnerade-about = Of the cases executed during the month (except the emergency phone's): how many had at some point been returned for completion.
+stats-i-kraft-title = Locks in force
+stats-i-kraft-about = Executed locks not lifted by an executed unlock, at the end of each month. For the current month: today.
+stats-omprovningar-title = Reviews on time and overdue
+stats-omprovningar-about = Reviews of locks due during the month: done by the due date, done later, and not done although the due date has passed.
+stats-axis-hours = Hours
+stats-axis-days = Days
+stats-axis-percent = Per cent
+stats-axis-count = Count
+stats-chart-inexact = Dashed bar: not shown exactly, see the table.
+stats-summary-intro = { $title }, { $from } – { $to }.
+stats-summary-series = { $series }: highest { $max } ({ $month }), latest { $latest } ({ $latest_month }).
+stats-summary-empty = { $series }: no values to show.
+stats-summary-inexact = { $n ->
+    [one] One month is not shown exactly (a dashed bar).
+   *[other] { $n } months are not shown exactly (dashed bars).
+}
+stats-summary-missing = { $n ->
+    [one] One month has no value (no cases, or too few to show).
+   *[other] { $n } months have no value (no cases, or too few to show).
+}
+msg-stats-month = Write the month as YYYY-MM, for example 2026-01.
+msg-stats-reversed = The first month is after the last.
+msg-stats-too-long = Choose a period of ten years at most (120 months).
+msg-stats-future = The last month has not begun yet.
+msg-stats-unit = Choose a unit from the list.

@@ -520,3 +520,78 @@ lists-search-count = ärenden
 lists-pager-prev = Föregående
 lists-pager-next = Nästa
 lists-pager-label = Sidor
+
+## --- stats ---
+nav-stats = Statistik
+stats-title = Statistik
+stats-intro = Siffror per månad (svensk tid) om låsningar och upplåsningar, ledtider, returer och omprövningar. Sidan visar inga personuppgifter, bara antal och tider.
+stats-filter-legend = Visa statistik
+stats-filter-from = Från och med månad
+stats-filter-to = Till och med månad
+stats-filter-month-hint = Skriv månaden som ÅÅÅÅ-MM, till exempel 2026-01. Högst tio år.
+stats-filter-unit = Enhet
+stats-filter-submit = Visa
+stats-unit-region = Hela regionen (alla enheter)
+stats-unit-own = Alla mina enheter
+stats-period = Period: { $period }.
+stats-suppressed = Vyn gäller en eller några enheter: antal från 1 till 4 visas som ”< 5”, och en summa, median eller andel som skulle avslöja ett sådant antal visas inte exakt (”≥ 5” eller ”–”), så att ingen invånare kan pekas ut.
+stats-not-suppressed = Vyn gäller hela regionen: alla antal visas exakt.
+stats-printed = Utskriven { $date }.
+stats-toc = Tabeller på sidan
+stats-table-caption = { $title }, per månad
+stats-csv = Ladda ner tabellen { $title } som CSV
+stats-col-month = Månad
+stats-scope-region = Hela regionen.
+stats-scope-units = Enheter: { $units }.
+stats-channel-eservice = e-tjänst (Kontospärr)
+stats-channel-paper = pappersblankett
+stats-channel-emergency = nödtelefon
+stats-channel-api = e-tjänst via intag
+stats-kind-lock = Låsning
+stats-kind-unlock = Upplåsning
+stats-col-locks = Låsningar, alla kanaler
+stats-col-unlocks = Upplåsningar, alla kanaler
+stats-col-cases = Antal ärenden
+stats-col-median-hours = Median (timmar)
+stats-col-p90-hours = 90:e percentilen (timmar)
+stats-col-median-days = Median (dygn)
+stats-col-p90-days = 90:e percentilen (dygn)
+stats-col-returned = Returnerade för komplettering
+stats-col-share = Andel returnerade (%)
+stats-col-in-force = Låsningar i kraft
+stats-col-on-time = I tid
+stats-col-late = För sent
+stats-col-overdue = Inte gjorda, försenade
+stats-verkstallda-title = Verkställda låsningar och upplåsningar per kanal
+stats-verkstallda-about = Ärenden som verkställdes i 1177 e-tjänster personalverktyg under månaden, efter hur de kom in. En låsning via nödtelefon räknas när samtalet registrerades.
+stats-ledtid-title = Ledtid från inskickat till verkställt
+stats-ledtid-about = Tiden från att ärendet senast skickades in (eller registrerades från pappersblankett eller intag) till att det verkställdes, för ärenden som verkställdes under månaden. Nödtelefonens låsningar ingår inte. Median och 90:e percentil i timmar.
+stats-blankett-title = Från nödspärr till kopplad blankett
+stats-blankett-about = Tiden från att en låsning registrerades via nödtelefon till att den skriftliga blanketten kopplades till ärendet, för blanketter som kopplades under månaden. Median och 90:e percentil i dygn.
+stats-returnerade-title = Andel returnerade för komplettering
+stats-returnerade-about = Av ärendena som verkställdes under månaden (utom nödtelefonens): hur många som någon gång hade returnerats för komplettering.
+stats-i-kraft-title = Låsningar i kraft
+stats-i-kraft-about = Verkställda låsningar som inte har hävts av en verkställd upplåsning, vid varje månads slut. För innevarande månad: i dag.
+stats-omprovningar-title = Omprövningar i tid och försenade
+stats-omprovningar-about = Omprövningar av låsningar som skulle göras under månaden: gjorda senast på förfallodagen, gjorda senare, och inte gjorda fast förfallodagen har passerat.
+stats-axis-hours = Timmar
+stats-axis-days = Dygn
+stats-axis-percent = Procent
+stats-axis-count = Antal
+stats-chart-inexact = Streckad stapel: visas inte exakt, se tabellen.
+stats-summary-intro = { $title }, { $from } – { $to }.
+stats-summary-series = { $series }: högst { $max } ({ $month }), senast { $latest } ({ $latest_month }).
+stats-summary-empty = { $series }: inga värden att visa.
+stats-summary-inexact = { $n ->
+    [one] En månad visas inte exakt (en streckad stapel).
+   *[other] { $n } månader visas inte exakt (streckade staplar).
+}
+stats-summary-missing = { $n ->
+    [one] En månad saknar värde (inga ärenden, eller för få för att visas).
+   *[other] { $n } månader saknar värde (inga ärenden, eller för få för att visas).
+}
+msg-stats-month = Skriv månaden som ÅÅÅÅ-MM, till exempel 2026-01.
+msg-stats-reversed = Den första månaden ligger efter den sista.
+msg-stats-too-long = Välj en period på högst tio år (120 månader).
+msg-stats-future = Den sista månaden har inte börjat än.
+msg-stats-unit = Välj en enhet i listan.
