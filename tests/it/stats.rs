@@ -16,6 +16,7 @@ dual!(
     small_counts_are_hidden_in_a_units_view,
     who_sees_the_statistics,
     filters_are_checked,
+    migration_fills_in_older_cases_and_reviews,
 );
 
 fn at(s: &str) -> NaiveDateTime {
@@ -753,4 +754,97 @@ async fn filters_are_checked(app: TestApp) {
     assert_eq!(ten.status, 200);
     assert_eq!(ten.body.matches("<th scope=\"row\">").count(), 6 * 120);
     assert_eq!(h.get("/statistik/csv?tabell=nej").await.status, 400);
+}
+
+/// Cases and reviews recorded before the statistics' migration: the returns are counted from the
+/// timeline, and each review gets the Swedish date it was decided on and the due date it answered
+/// (the previous review's next date, or three calendar months after the execution's Swedish date,
+/// clamped), across summer time on both backends.
+async fn migration_fills_in_older_cases_and_reviews(app: TestApp) {
+    use diesel::connection::SimpleConnection;
+    use diesel_migrations::MigrationHarness;
+    let unit = app.unit("STM");
+    let user = app.user(&[Role::Clinician], &[unit]);
+    let mut conn = app.conn();
+    let c: &mut DbConnection = &mut conn;
+    let mut reverted = 0;
+    loop {
+        let last = match &mut *c {
+            DbConnection::Sqlite(c) => c.revert_last_migration(db::SQLITE_MIGRATIONS),
+            DbConnection::Pg(c) => c.revert_last_migration(db::POSTGRES_MIGRATIONS),
+        }
+        .unwrap();
+        reverted += 1;
+        if last.to_string().replace('-', "") == "20261220000301" {
+            break;
+        }
+    }
+    let case = |pnr: &str, executed: &str| {
+        format!(
+            "INSERT INTO cases (kind, status, channel, unit_id, citizen_pnr, created_at, updated_at, executed_at) \
+             VALUES ('lock', 'executed', 'eservice', {unit}, '{pnr}', '{executed}', '{executed}', '{executed}');"
+        )
+    };
+    // Executed at 00:30 on 31 January, Swedish time; at 01:30 on 29 March (before the clocks go
+    // forward at 01:00 UTC).
+    c.batch_execute(&case("194001011232", "2026-01-30 23:30:00"))
+        .unwrap();
+    c.batch_execute(&case("194102021242", "2026-03-29 00:30:00"))
+        .unwrap();
+    let ids: Vec<i64> = cases::table
+        .filter(cases::unit_id.eq(unit))
+        .order(cases::id.asc())
+        .select(cases::id)
+        .load(c)
+        .unwrap();
+    let (c1, c2) = (ids[0], ids[1]);
+    let u = user.id;
+    c.batch_execute(&format!(
+        "INSERT INTO case_events (case_id, at, actor_name, action) VALUES \
+         ({c1}, '2026-01-20 10:00:00', 'H', 'Returnerade för komplettering'), \
+         ({c1}, '2026-01-21 10:00:00', 'H', 'Skickade in ärendet på nytt'), \
+         ({c1}, '2026-01-22 10:00:00', 'H', 'Returnerade för komplettering'), \
+         ({c2}, '2026-03-20 10:00:00', 'H', 'Tog emot ärendet'); \
+         INSERT INTO reviews (case_id, decided_at, user_id, outcome, next_review) VALUES \
+         ({c1}, '2026-04-29 22:30:00', {u}, 'keep', '2026-07-30'), \
+         ({c1}, '2026-07-31 10:00:00', {u}, 'unlock', NULL), \
+         ({c2}, '2026-10-24 22:30:00', {u}, 'keep', '2027-01-25'), \
+         ({c2}, '2026-10-25 23:30:00', {u}, 'keep', '2027-01-26');"
+    ))
+    .unwrap();
+    assert_eq!(db::migrate(c).unwrap(), reverted);
+    let returned: Vec<i32> = cases::table
+        .filter(cases::id.eq_any([c1, c2]))
+        .order(cases::id.asc())
+        .select(cases::returned_count)
+        .load(c)
+        .unwrap();
+    assert_eq!(returned, vec![2, 0]);
+    let got: Vec<(i64, Option<NaiveDate>, Option<NaiveDate>)> = reviews::table
+        .filter(reviews::case_id.eq_any([c1, c2]))
+        .order(reviews::id.asc())
+        .select((reviews::case_id, reviews::due_on, reviews::decided_on))
+        .load(c)
+        .unwrap();
+    let d = |s| Some(day(s));
+    assert_eq!(
+        got,
+        vec![
+            // 00:30 on 30 April (summer time); due 30 April (31 January + 3 months, clamped).
+            (c1, d("2026-04-30"), d("2026-04-30")),
+            (c1, d("2026-07-30"), d("2026-07-31")),
+            // 00:30 on 25 October (still summer time); due 29 June.
+            (c2, d("2026-06-29"), d("2026-10-25")),
+            // 00:30 on 26 October (winter time again).
+            (c2, d("2027-01-25"), d("2026-10-26")),
+        ]
+    );
+    // The same first due dates as the application's own rule.
+    for (executed, due) in [
+        ("2026-01-30 23:30", "2026-04-30"),
+        ("2026-03-29 00:30", "2026-06-29"),
+    ] {
+        let t = Utc.from_utc_datetime(&at(executed));
+        assert_eq!(kontosparr::domain::review::review_due(t), day(due));
+    }
 }
