@@ -603,7 +603,8 @@ stats-axis-percent = Per cent
 stats-axis-count = Count
 stats-chart-inexact = Dashed bar: not shown exactly, see the table.
 stats-summary-intro = { $title }, { $from } – { $to }.
-stats-summary-series = { $series }: highest { $max } ({ $month }), latest { $latest } ({ $latest_month }).
+stats-summary-latest = { $series }: latest { $latest } ({ $month }).
+stats-summary-max = Highest { $max } ({ $month }).
 stats-summary-empty = { $series }: no values to show.
 stats-summary-inexact = { $n ->
     [one] One month is not shown exactly (a dashed bar).

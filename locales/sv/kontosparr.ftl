@@ -580,7 +580,8 @@ stats-axis-percent = Procent
 stats-axis-count = Antal
 stats-chart-inexact = Streckad stapel: visas inte exakt, se tabellen.
 stats-summary-intro = { $title }, { $from } – { $to }.
-stats-summary-series = { $series }: högst { $max } ({ $month }), senast { $latest } ({ $latest_month }).
+stats-summary-latest = { $series }: senast { $latest } ({ $month }).
+stats-summary-max = Högst { $max } ({ $month }).
 stats-summary-empty = { $series }: inga värden att visa.
 stats-summary-inexact = { $n ->
     [one] En månad visas inte exakt (en streckad stapel).

@@ -514,6 +514,10 @@ async fn figures_for_a_seeded_region(app: TestApp) {
         page.body
             .contains("Ledtid från inskickat till verkställt, 2026-08 – 2026-11.")
     );
+    assert!(page.body.contains(
+        "Median (timmar): senast 6,0 (2026-11). Högst 36,0 (2026-10). \
+         90:e percentilen (timmar): senast 6,0 (2026-11). Högst 100,0 (2026-09)."
+    ));
     let mut bodies = vec![page.body];
     for t in ["verkstallda", "ledtid", "omprovningar"] {
         for q in [PERIOD.to_string(), a.clone()] {
@@ -631,6 +635,10 @@ async fn small_counts_are_hidden_in_a_units_view(app: TestApp) {
     assert!(page.body.contains("<td>≥ 5</td>"));
     assert!(page.body.contains("stroke-dasharray"));
     assert!(page.body.contains("Enheter: Enhet STA (STA)."));
+    assert!(page.body.contains(
+        "Låsningar, alla kanaler: senast &lt; 5 (2026-11). Högst 5 (2026-10). \
+         2 månader visas inte exakt (streckade staplar)."
+    ));
     // The chefläkare of A sees the same; the handler choosing A too.
     let mut ch = app.browser();
     app.login(&mut ch, &r.chief_a).await;

@@ -197,8 +197,8 @@ fn args(lang: Lang, key: &str, a: &[(&'static str, String)]) -> String {
     lang.t_args(key, &a)
 }
 
-/// The text a screen reader (and anyone) reads for a chart: per series, the highest month and
-/// the latest one, and how many months are not shown exactly or not at all.
+/// The text a screen reader (and anyone) reads for a chart: per series, the latest month and
+/// the highest shown exactly, and how many months are not shown exactly or not at all.
 fn summary(lang: Lang, title: &str, s: &Stats, g: &Grid) -> String {
     let from = s.filter.period.from.to_string();
     let to = s.filter.period.to.to_string();
@@ -221,39 +221,47 @@ fn summary(lang: Lang, title: &str, s: &Stats, g: &Grid) -> String {
                 _ => None,
             })
             .collect();
-        let max =
-            exact
-                .iter()
-                .copied()
-                .fold(None, |best: Option<(&String, f64, Val)>, x| match best {
-                    Some(b) if b.1 >= x.1 => Some(b),
-                    _ => Some(x),
-                });
-        match (max, vals.last()) {
-            (Some((m, _, v)), Some((lm, lv))) => out.push(args(
-                lang,
-                "stats-summary-series",
-                &[
-                    ("series", name),
-                    ("max", v.text(lang, false)),
-                    ("month", m.to_string()),
-                    ("latest", lv.text(lang, false)),
-                    ("latest_month", lm.to_string()),
-                ],
-            )),
-            _ => out.push(args(lang, "stats-summary-empty", &[("series", name)])),
-        }
+        let max = exact.iter().copied().filter(|x| x.1 > 0.0).fold(
+            None,
+            |best: Option<(&String, f64, Val)>, x| match best {
+                Some(b) if b.1 >= x.1 => Some(b),
+                _ => Some(x),
+            },
+        );
+        let Some((latest_month, latest)) = vals.last() else {
+            continue;
+        };
         let inexact = vals
             .iter()
             .filter(|(_, v)| v.value() == Value::Inexact)
             .count();
-        if inexact > 0 {
-            out.push(lang.t_args("stats-summary-inexact", &[("n", Arg::Num(inexact as i64))]));
-        }
         let missing = vals
             .iter()
             .filter(|(_, v)| v.value() == Value::Missing)
             .count();
+        if missing == vals.len() {
+            out.push(args(lang, "stats-summary-empty", &[("series", name)]));
+            continue;
+        }
+        out.push(args(
+            lang,
+            "stats-summary-latest",
+            &[
+                ("series", name),
+                ("latest", latest.text(lang, false)),
+                ("month", latest_month.to_string()),
+            ],
+        ));
+        if let Some((m, _, v)) = max {
+            out.push(args(
+                lang,
+                "stats-summary-max",
+                &[("max", v.text(lang, false)), ("month", m.to_string())],
+            ));
+        }
+        if inexact > 0 {
+            out.push(lang.t_args("stats-summary-inexact", &[("n", Arg::Num(inexact as i64))]));
+        }
         if missing > 0 {
             out.push(lang.t_args("stats-summary-missing", &[("n", Arg::Num(missing as i64))]));
         }
