@@ -238,16 +238,21 @@ fn compute(
         .map(|m| (m.first_day(), m.next().first_day()))
         .collect();
     let today = today(ctx);
-    let executed = q::executed(c, &times, which)?;
-    let lead = q::lead_times(c, &times, which)?;
-    let form = q::form_link_times(c, &times, which)?;
-    let lifted = q::lifted(c, &times, which)?;
+    let span = q::Span {
+        times: &times,
+        dates: &dates,
+    };
+    q::tune(c)?;
+    let executed = q::executed(c, &span, which)?;
+    let lead = q::lead_times(c, &span, which)?;
+    let form = q::form_link_times(c, &span, which)?;
+    let lifted = q::lifted(c, &span, which)?;
     let at_start = match times.first() {
         Some((start, _)) => q::in_force_at(c, *start, which)?,
         None => 0,
     };
-    let done = q::reviews_done(c, &dates, which)?;
-    let overdue = q::reviews_overdue(c, &dates, today, which)?;
+    let done = q::reviews_done(c, &span, which)?;
+    let overdue = q::reviews_overdue(c, &span, today, which)?;
 
     let count_in = |rows: &[q::Counted], i: usize| {
         rows.iter()
@@ -261,12 +266,19 @@ fn compute(
         let at: Vec<(i64, f64)> = mine.iter().map(|r| (r.rn, r.secs)).collect();
         (n, stats::median_p90(n, &at))
     };
+    let mut by_cell: std::collections::HashMap<(i64, &str, &str), (i64, i64)> =
+        std::collections::HashMap::new();
+    for r in &executed {
+        let e = by_cell
+            .entry((r.idx, r.kind.as_str(), r.channel.as_str()))
+            .or_default();
+        *e = (e.0 + r.n, e.1 + r.returned);
+    }
     let executed_n = |i: usize, kind: Kind, channel: Channel| {
-        executed
-            .iter()
-            .filter(|r| r.idx == i as i64 && r.kind == kind.code() && r.channel == channel.code())
-            .map(|r| (r.n, r.returned))
-            .fold((0, 0), |(a, b), (n, ret)| (a + n, b + ret))
+        by_cell
+            .get(&(i as i64, kind.code(), channel.code()))
+            .copied()
+            .unwrap_or_default()
     };
     let locks_per_month: Vec<i64> = (0..months.len())
         .map(|i| {
