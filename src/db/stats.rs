@@ -111,7 +111,7 @@ impl Sql {
 
     /// ` FROM <from> WHERE <col> in the span`: per month on SQLite
     /// (`m CROSS JOIN <from> … col >= m.lo AND col < m.hi`), the whole span on PostgreSQL.
-    fn from_span(&mut self, from: &str, col: &str, span: &Span<'_>, of: Of) -> &mut Sql {
+    fn span_from(&mut self, from: &str, col: &str, span: &Span<'_>, of: Of) -> &mut Sql {
         if self.pg {
             let (lo, hi) = span.whole(of);
             self.push(" FROM ")
@@ -330,7 +330,7 @@ pub fn executed(
             " AS idx, c.kind AS kind, c.channel AS channel, COUNT(*) AS n, \
              CAST(SUM(CASE WHEN c.returned_count > 0 THEN 1 ELSE 0 END) AS BIGINT) AS returned",
         )
-        .from_span("cases c", "c.executed_at", span, Of::Time)
+        .span_from("cases c", "c.executed_at", span, Of::Time)
         .units("c.unit_id", units)
         .push(" GROUP BY idx, c.kind, c.channel");
     q.load(conn)
@@ -360,7 +360,7 @@ fn ranked(
     .push(" AS idx, ")
     .seconds(to, from)
     .push(" AS secs")
-    .from_span("cases c", to, span, Of::Time)
+    .span_from("cases c", to, span, Of::Time)
     .push(" AND ")
     .push(filter)
     .units("c.unit_id", units)
@@ -427,7 +427,7 @@ pub fn lifted(
         .push(" SELECT ")
         .month_of("c.executed_at", span, Of::Time)
         .push(" AS idx, COUNT(*) AS n")
-        .from_span(
+        .span_from(
             "cases c JOIN cases l ON l.id = c.related_case_id",
             "c.executed_at",
             span,
@@ -499,7 +499,7 @@ pub fn reviews_done(
              CAST(SUM(CASE WHEN r.decided_on <= r.due_on THEN 1 ELSE 0 END) AS BIGINT) AS on_time, \
              CAST(SUM(CASE WHEN r.decided_on > r.due_on THEN 1 ELSE 0 END) AS BIGINT) AS late",
         )
-        .from_span(from, "r.due_on", span, Of::Date)
+        .span_from(from, "r.due_on", span, Of::Date)
         .units("c.unit_id", units)
         .push(" GROUP BY idx");
     q.load(conn)
@@ -521,7 +521,7 @@ pub fn reviews_overdue(
         .push(" SELECT ")
         .month_of("c.review_due", span, Of::Date)
         .push(" AS idx, COUNT(*) AS n")
-        .from_span("cases c", "c.review_due", span, Of::Date)
+        .span_from("cases c", "c.review_due", span, Of::Date)
         .push(" AND c.kind = 'lock' AND c.review_due < ")
         .bind(Bind::D(today))
         .units("c.unit_id", units)

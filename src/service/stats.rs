@@ -201,6 +201,30 @@ pub fn export(
     })
 }
 
+/// The units the viewer may choose (id, name, code): every unit for a handler, their own for
+/// a manager or chefläkare. Asks the policy as the page does (`unit`: the one asked for).
+pub fn units(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    unit: Option<i64>,
+) -> Result<Vec<(i64, String, String)>, ServiceError> {
+    let role = ctx.require(Access::Statistics { unit_id: unit })?;
+    unit_choices(conn, ctx, role)
+}
+
+fn unit_choices(
+    c: &mut DbConnection,
+    ctx: &Ctx,
+    role: Role,
+) -> Result<Vec<(i64, String, String)>, ServiceError> {
+    let actor = ctx.actor()?;
+    Ok(crate::db::org::all_units(c)?
+        .into_iter()
+        .filter(|u| role == Role::Handler || actor.in_unit(u.id))
+        .map(|u| (u.id, u.name, u.code))
+        .collect())
+}
+
 fn compute(
     c: &mut DbConnection,
     ctx: &Ctx,
@@ -208,12 +232,7 @@ fn compute(
     role: Role,
 ) -> Result<Stats, ServiceError> {
     let actor = ctx.actor()?;
-    let all = crate::db::org::all_units(c)?;
-    let units: Vec<(i64, String, String)> = all
-        .into_iter()
-        .filter(|u| role == Role::Handler || actor.in_unit(u.id))
-        .map(|u| (u.id, u.name, u.code))
-        .collect();
+    let units = unit_choices(c, ctx, role)?;
     if let Some(u) = filter.unit
         && !units.iter().any(|x| x.0 == u)
     {

@@ -115,9 +115,7 @@ pub fn bars(
     let plot_w = WIDTH - LEFT - RIGHT;
     let plot_h = HEIGHT - TOP - BOTTOM;
     let bottom = HEIGHT - BOTTOM;
-    let has_inexact = series
-        .iter()
-        .any(|s| s.values.iter().any(|v| *v == Value::Inexact));
+    let has_inexact = series.iter().any(|s| s.values.contains(&Value::Inexact));
     let mut max = series
         .iter()
         .flat_map(|s| s.values.iter())

@@ -381,22 +381,26 @@ fn scope_text(lang: Lang, s: &Stats) -> String {
     args(lang, "stats-scope-units", &[("units", names)])
 }
 
-fn page_of(staff: &Staff, q: &StatsQuery, stats: Option<&Stats>, errors: FieldErrors) -> StatsPage {
+fn page_of(
+    staff: &Staff,
+    q: &StatsQuery,
+    units: &[(i64, String, String)],
+    stats: Option<&Stats>,
+    errors: FieldErrors,
+) -> StatsPage {
     let lang = staff.actor.lang;
     let handler = staff.actor.has(crate::domain::Role::Handler);
-    let chosen = stats.and_then(|s| s.filter.unit);
-    let units = match stats {
-        Some(s) => s
-            .units
-            .iter()
-            .map(|(id, name, code)| Choice {
-                value: id.to_string(),
-                label: format!("{name} ({code})"),
-                checked: chosen == Some(*id),
-            })
-            .collect(),
-        None => vec![],
-    };
+    let chosen = stats
+        .and_then(|s| s.filter.unit)
+        .or_else(|| q.enhet.as_deref().and_then(|u| u.trim().parse().ok()));
+    let units = units
+        .iter()
+        .map(|(id, name, code)| Choice {
+            value: id.to_string(),
+            label: format!("{name} ({code})"),
+            checked: chosen == Some(*id),
+        })
+        .collect();
     let value = |v: &Option<String>, fallback: Option<String>| {
         v.clone()
             .filter(|s| !s.trim().is_empty())
@@ -445,41 +449,25 @@ pub(super) async fn page(
         Ok(f) => (f, FieldErrors::default()),
         Err((f, e)) => (f, e),
     };
-    // Whatever was typed, the policy decides first (a refusal is logged).
-    state
-        .authorize(
-            &ctx,
-            crate::service::Access::Statistics {
-                unit_id: filter.unit,
-            },
-        )
-        .await?;
-    if !errors.is_empty() {
-        // The figures of the default period, with the errors beside the fields.
-        let fallback = Filter {
-            unit: None,
-            ..filter
-        };
-        let stats = state
-            .run(move |c| svc::statistics(c, &ctx, &fallback))
-            .await?;
-        let mut p = page_of(&staff, &q, Some(&stats), errors);
-        p.sections.clear();
-        return Ok(pages::render(StatusCode::UNPROCESSABLE_ENTITY, &p));
-    }
-    match state.run(move |c| svc::statistics(c, &ctx, &filter)).await {
-        Ok(stats) => Ok(pages::ok(&page_of(&staff, &q, Some(&stats), errors))),
+    let result = if errors.is_empty() {
+        state.run(move |c| svc::statistics(c, &ctx, &filter)).await
+    } else {
+        Err(AppError::Service(ServiceError::Invalid(errors)))
+    };
+    match result {
+        Ok(stats) => Ok(pages::ok(&page_of(
+            &staff,
+            &q,
+            &stats.units,
+            Some(&stats),
+            FieldErrors::default(),
+        ))),
         Err(AppError::Service(ServiceError::Invalid(errors))) => {
+            // The form again with the errors beside the fields, no figures. The policy decides
+            // first, whatever was typed (a refusal is logged).
             let ctx = staff.ctx(&state);
-            let fallback = Filter {
-                unit: None,
-                ..filter
-            };
-            let stats = state
-                .run(move |c| svc::statistics(c, &ctx, &fallback))
-                .await?;
-            let mut p = page_of(&staff, &q, Some(&stats), errors);
-            p.sections.clear();
+            let units = state.run(move |c| svc::units(c, &ctx, filter.unit)).await?;
+            let p = page_of(&staff, &q, &units, None, errors);
             Ok(pages::render(StatusCode::UNPROCESSABLE_ENTITY, &p))
         }
         Err(e) => Err(e),
