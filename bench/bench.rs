@@ -7,6 +7,10 @@
 //! ([`bench_users`]): the access-log rows are inserted unsealed, as the application writes them,
 //! and `bench/http` then seals them with `kontosparr audit seal`.
 //!
+//! `bench stats URL` times only the statistics page's figures on a database seeded before (the
+//! seed gives the closed cases ten years of executions, channels, unlocks, returns, linked forms
+//! and reviews: [`stats_history`]).
+//!
 //! Timings are wall-clock medians and 95th percentiles over repeated calls on this machine; they
 //! are for comparing changes, not promises.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
