@@ -546,6 +546,8 @@ mod tests {
             keys.push(format!("stats-kind-{}", k.code()));
             keys.push(format!("stats-channel-{}", ch.code()));
         }
+        keys.push("stats-unit-region".into());
+        keys.push("stats-unit-own".into());
         for unit in ["hours", "days"] {
             keys.push(format!("stats-col-median-{unit}"));
             keys.push(format!("stats-col-p90-{unit}"));
