@@ -7,6 +7,10 @@
 //! ([`bench_users`]): the access-log rows are inserted unsealed, as the application writes them,
 //! and `bench/http` then seals them with `kontosparr audit seal`.
 //!
+//! `bench stats URL` times only the statistics page's figures on a database seeded before (the
+//! seed gives the closed cases ten years of executions, channels, unlocks, returns, linked forms
+//! and reviews: [`stats_history`]).
+//!
 //! Timings are wall-clock medians and 95th percentiles over repeated calls on this machine; they
 //! are for comparing changes, not promises.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -42,6 +46,19 @@ fn time<T>(label: &str, runs: usize, mut f: impl FnMut() -> T) {
 }
 
 fn main() {
+    // `bench stats URL`: only the statistics timings, on a database seeded before.
+    if std::env::args().nth(1).as_deref() == Some("stats") {
+        let pool = db::pool(&arg(2, "sqlite://./data/bench.db"), 4).expect("pool");
+        let mut conn = pool.get().expect("conn");
+        let conn: &mut DbConnection = &mut conn;
+        let handler = db::users::by_hsa_id(conn, "SE2321000131-B1")
+            .expect("user")
+            .expect("the bench handler (seed first)")
+            .id;
+        let h = staff_ctx(conn, handler);
+        stats_timings(conn, &h);
+        return;
+    }
     let seed_only = std::env::args().nth(1).as_deref() == Some("seed");
     let at = usize::from(seed_only);
     let url = arg(1 + at, "sqlite://./data/bench.db");
@@ -214,6 +231,12 @@ fn seed(conn: &mut DbConnection, n_cases: i64, n_log: i64) -> (i64, i64, i64) {
     .expect("cases");
     println!("seeded {n_cases} cases in {:.1?}", started.elapsed());
     let started = Instant::now();
+    stats_history(conn, pg, n_cases, handler);
+    println!(
+        "gave the closed cases ten years of history (statistics) in {:.1?}",
+        started.elapsed()
+    );
+    let started = Instant::now();
     let batch = 1_000_000i64;
     let mut done = 0;
     while done < n_log {
@@ -246,6 +269,56 @@ fn seed(conn: &mut DbConnection, n_cases: i64, n_log: i64) -> (i64, i64, i64) {
         started.elapsed()
     );
     (handler, clinician, unit)
+}
+
+/// Ten years of history for the statistics page: the closed cases executed evenly from 2016 on
+/// (lead times up to 200 hours), a mix of channels, every fifth an unlock lifting the lock before
+/// it, every tenth returned once, the emergency locks' forms linked after up to two weeks, and a
+/// review of every second lock (on time or up to three days late).
+fn stats_history(conn: &mut DbConnection, pg: bool, n_cases: i64, user: i64) {
+    let step = (315_360_000 / n_cases.max(1)).max(1);
+    let (executed, lead, linked) = if pg {
+        (
+            format!("timestamp '2016-01-01 08:00' + (id * {step}) * interval '1 second'"),
+            "executed_at - (id % 200) * interval '1 hour'".to_string(),
+            "executed_at + (id % 14) * interval '1 day' + interval '3 hours'".to_string(),
+        )
+    } else {
+        (
+            format!("datetime('2016-01-01 08:00', '+' || (id * {step}) || ' seconds')"),
+            "datetime(executed_at, '-' || (id % 200) || ' hours')".to_string(),
+            "datetime(executed_at, '+' || (id % 14) || ' days', '+3 hours')".to_string(),
+        )
+    };
+    let due = if pg {
+        "(executed_at + interval '3 months')::date"
+    } else {
+        "date(executed_at, '+3 months')"
+    };
+    let decided = if pg {
+        format!("{due} + CAST(id % 7 - 3 AS INTEGER)")
+    } else {
+        format!("date({due}, printf('%+d days', id % 7 - 3))")
+    };
+    let decided_at = if pg {
+        format!("({decided})::timestamp + interval '9 hours'")
+    } else {
+        format!("datetime({decided}, '+9 hours')")
+    };
+    conn.batch_execute(&format!(
+        "UPDATE cases SET executed_at = {executed}, \
+           channel = CASE id % 20 WHEN 0 THEN 'paper' WHEN 1 THEN 'emergency' WHEN 2 THEN 'api' ELSE 'eservice' END, \
+           returned_count = CASE WHEN id % 10 = 3 THEN 1 ELSE 0 END \
+         WHERE status = 'closed';
+         UPDATE cases SET submitted_at = {lead} WHERE executed_at IS NOT NULL;
+         UPDATE cases SET form_linked_at = {linked} WHERE channel = 'emergency' AND executed_at IS NOT NULL;
+         UPDATE cases SET kind = 'unlock', related_case_id = id - 1 \
+         WHERE id % 5 = 0 AND id > 1 AND channel <> 'emergency' AND executed_at IS NOT NULL;
+         INSERT INTO reviews (case_id, decided_at, user_id, outcome, next_review, due_on, decided_on) \
+         SELECT id, {decided_at}, {user}, 'keep', NULL, {due}, {decided} FROM cases \
+         WHERE kind = 'lock' AND executed_at IS NOT NULL AND id % 2 = 0;"
+    ))
+    .expect("statistics history");
 }
 
 fn timings(conn: &mut DbConnection, handler: i64, clinician: i64, n_cases: i64) {
@@ -311,5 +384,42 @@ fn timings(conn: &mut DbConnection, handler: i64, clinician: i64, n_cases: i64) 
     });
     time("access log, newest page", 20, || {
         db::audit::latest(conn, 50, 0).expect("log")
+    });
+    stats_timings(conn, &h);
+}
+
+fn staff_ctx(conn: &mut DbConnection, user: i64) -> Ctx {
+    Ctx {
+        now: Utc::now(),
+        client_addr: "bench".into(),
+        principal: kontosparr::service::Principal::Staff(
+            session::load_actor(conn, user)
+                .expect("actor")
+                .expect("active"),
+        ),
+    }
+}
+
+/// The statistics page: seven GROUP BY queries over the period (one of them for the locks in
+/// force when it begins), for the region over ten years and the last twelve months, and for one
+/// unit.
+fn stats_timings(conn: &mut DbConnection, h: &Ctx) {
+    let today = kontosparr::domain::review::swedish_date(Utc::now());
+    let year = kontosparr::domain::stats::Period::last_year(today);
+    let filter = |from: &str, to: &str, unit: Option<&str>| {
+        kontosparr::service::stats::filter(Some(from), Some(to), unit, today).expect("filter")
+    };
+    let ten = filter("2016-01", "2025-12", None);
+    let last = filter(&year.from.to_string(), &year.to.to_string(), None);
+    let unit = db::org::all_units(conn).expect("units")[0].id.to_string();
+    let one = filter("2016-01", "2025-12", Some(&unit));
+    time("statistics, the region, ten years (120 months)", 10, || {
+        kontosparr::service::stats::statistics(conn, h, &ten).expect("stats")
+    });
+    time("statistics, the region, the last 12 months", 10, || {
+        kontosparr::service::stats::statistics(conn, h, &last).expect("stats")
+    });
+    time("statistics, one unit, ten years", 10, || {
+        kontosparr::service::stats::statistics(conn, h, &one).expect("stats")
     });
 }

@@ -36,6 +36,11 @@ pub const MAIL_NO_RECIPIENT: Key = Key("msg-mail-no-recipient");
 pub const MAIL_NOT_FAILED: Key = Key("msg-mail-not-failed");
 pub const FILE_REQUIRED: Key = Key("msg-file-required");
 pub const FILE_NOT_PDF: Key = Key("msg-file-not-pdf");
+pub const STATS_MONTH: Key = Key("msg-stats-month");
+pub const STATS_REVERSED: Key = Key("msg-stats-reversed");
+pub const STATS_TOO_LONG: Key = Key("msg-stats-too-long");
+pub const STATS_FUTURE: Key = Key("msg-stats-future");
+pub const STATS_UNIT: Key = Key("msg-stats-unit");
 
 pub fn too_long(max: usize) -> Msg {
     Msg::key("msg-too-long").arg("max", max)

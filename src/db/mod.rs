@@ -16,6 +16,7 @@ pub mod reminders;
 pub mod schema;
 pub mod sessions;
 pub mod settings;
+pub mod stats;
 pub mod types;
 pub mod unit_cache;
 pub mod users;
@@ -448,6 +449,31 @@ where
         (Ok(_), Err(e)) => Err(e.into()),
         (Err(e), _) => Err(e),
     }
+}
+
+/// Runs `f` in one read-only transaction that sees one snapshot (PostgreSQL: REPEATABLE READ;
+/// SQLite: a deferred read transaction), so that the several queries of one page agree.
+pub fn read_tx<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN")?,
+        DbConnection::Pg(c) => AnsiTransactionManager::begin_transaction_sql(
+            c,
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        )?,
+    }
+    let result = f(conn);
+    // Nothing was written: roll back either way.
+    let end = match conn {
+        DbConnection::Sqlite(c) => AnsiTransactionManager::rollback_transaction(c),
+        DbConnection::Pg(c) => AnsiTransactionManager::rollback_transaction(c),
+    };
+    let v = result?;
+    end?;
+    Ok(v)
 }
 
 /// A UTC timestamp with the precision both backends store (microseconds).

@@ -48,6 +48,10 @@ pub struct NewReview<'a> {
     pub patient_not_informed_reason: &'a str,
     pub note: &'a str,
     pub next_review: Option<NaiveDate>,
+    /// The lock's review date this review answers (its `review_due` when decided).
+    pub due_on: Option<NaiveDate>,
+    /// The Swedish date of the decision.
+    pub decided_on: NaiveDate,
 }
 
 pub fn insert_review(conn: &mut DbConnection, r: &NewReview<'_>) -> QueryResult<()> {
@@ -61,6 +65,8 @@ pub fn insert_review(conn: &mut DbConnection, r: &NewReview<'_>) -> QueryResult<
             reviews::patient_not_informed_reason.eq(r.patient_not_informed_reason),
             reviews::note.eq(r.note),
             reviews::next_review.eq(r.next_review),
+            reviews::due_on.eq(r.due_on),
+            reviews::decided_on.eq(Some(r.decided_on)),
         ))
         .execute(conn)
         .map(|_| ())

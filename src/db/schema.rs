@@ -191,6 +191,7 @@ diesel::table! {
         review_responsible_name -> Text,
         review_responsible_email -> Text,
         review_responsible_hsa_id -> Text,
+        returned_count -> Integer,
     }
 }
 
@@ -317,6 +318,8 @@ diesel::table! {
         patient_not_informed_reason -> Text,
         note -> Text,
         next_review -> Nullable<Date>,
+        due_on -> Nullable<Date>,
+        decided_on -> Nullable<Date>,
     }
 }
 

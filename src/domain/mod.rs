@@ -17,6 +17,7 @@ pub mod policy;
 pub mod provider;
 pub mod review;
 pub mod role;
+pub mod stats;
 pub mod validate;
 
 pub use hsa::HsaId;

@@ -159,6 +159,8 @@ pub enum Access {
     ReadAuditLog,
     /// Record and read spot checks of the log (logguppföljning, HSLF-FS 2016:40).
     SpotChecks,
+    /// The statistics page and its CSV tables (no citizen data): the whole region, or this unit.
+    Statistics { unit_id: Option<i64> },
 }
 
 /// Why a principal may not do it. Shown to users through the message catalog, logged as
@@ -201,6 +203,10 @@ impl fmt::Display for Access {
             Access::Remind => f.write_str("remind"),
             Access::ReadAuditLog => f.write_str("read_audit_log"),
             Access::SpotChecks => f.write_str("spot_checks"),
+            Access::Statistics { unit_id: None } => f.write_str("statistics"),
+            Access::Statistics {
+                unit_id: Some(unit_id),
+            } => write!(f, "statistics unit:{unit_id}"),
         }
     }
 }
@@ -299,6 +305,18 @@ pub fn decide(p: &Principal, access: Access) -> Result<Option<Role>, Refusal> {
         },
         // The log names every citizen anyone read: auditors only (not admins, not handlers).
         ReadAuditLog | SpotChecks => role(Role::Auditor),
+        // Issue 11: handlers for every unit; managers and chefläkare for their own units (all of
+        // them together, or one). Not clinicians, auditors or admins.
+        Statistics { unit_id } => {
+            if a.has(Role::Handler) {
+                return Ok(Some(Role::Handler));
+            }
+            let r = first_of(a, &[Role::Manager, Role::ChiefPhysician]).ok_or(Refusal::Role)?;
+            match unit_id {
+                Some(u) if !a.in_unit(u) => Err(Refusal::OtherUnit),
+                _ => Ok(Some(r)),
+            }
+        }
         DeliverMail | Remind => Err(Refusal::Principal),
     }
 }
@@ -407,6 +425,28 @@ mod tests {
         assert_eq!(decide(&a, Access::ListCases), Err(Refusal::Role));
         assert_eq!(decide(&a, Access::ReadAuditLog), Ok(Some(Role::Auditor)));
         assert_eq!(decide(&a, Access::SpotChecks), Ok(Some(Role::Auditor)));
+    }
+
+    #[test]
+    fn statistics_for_handlers_and_unit_leaders_only() {
+        let all = Access::Statistics { unit_id: None };
+        let one = |u| Access::Statistics { unit_id: Some(u) };
+        let h = staff(&[Role::Handler], &[]);
+        assert_eq!(decide(&h, all), Ok(Some(Role::Handler)));
+        assert_eq!(decide(&h, one(9)), Ok(Some(Role::Handler)));
+        for r in [Role::Manager, Role::ChiefPhysician] {
+            let m = staff(&[r, Role::Clinician], &[1, 2]);
+            assert_eq!(decide(&m, all), Ok(Some(r)));
+            assert_eq!(decide(&m, one(2)), Ok(Some(r)));
+            assert_eq!(decide(&m, one(3)), Err(Refusal::OtherUnit));
+        }
+        for r in [Role::Clinician, Role::Auditor, Role::Admin] {
+            assert_eq!(decide(&staff(&[r], &[1]), all), Err(Refusal::Role));
+            assert_eq!(decide(&staff(&[r], &[1]), one(1)), Err(Refusal::Role));
+        }
+        assert_eq!(decide(&Principal::Visitor, all), Err(Refusal::NotLoggedIn));
+        assert_eq!(decide(&Principal::Operator, all), Err(Refusal::Principal));
+        assert_eq!(one(3).to_string(), "statistics unit:3");
     }
 
     proptest! {

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod multipart;
 pub mod oidc;
 pub mod pages;
+pub mod stats;
 pub mod view;
 
 use crate::auth::ratelimit::RateLimiter;
@@ -434,6 +435,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cases::routes(cfg);
     admin::routes(cfg);
     audit::routes(cfg);
+    stats::routes(cfg);
 }
 
 /// The whole application, as `serve` and the tests run it.

@@ -149,6 +149,9 @@ impl Layout {
         if actor.has(Role::Handler) || actor.has(Role::Auditor) {
             nav.push(link("/diarium", "nav-diary"));
         }
+        if actor.has(Role::Handler) || actor.has(Role::Manager) || actor.has(Role::ChiefPhysician) {
+            nav.push(link("/statistik", "nav-stats"));
+        }
         if actor.has(Role::Auditor) {
             nav.push(link("/logg", "nav-audit-search"));
             nav.push(link("/logg/utdrag", "nav-audit-extract"));

@@ -727,6 +727,44 @@ const scenarios = [
     await chooseLanguage(h, 'sv', 'Save language', 'Språket är sparat');
     await chooseLanguage(d, 'sv', 'Save language', 'Språket är sparat');
   }],
+  // --- stats ---
+  ['o: statistics for the region and a unit, a wrong month, a CSV table, print, and the manager\'s own unit', async (browser) => {
+    const { page } = await session(browser, HUGO);
+    await visit(page, '/statistik', 'statistics (handler, the region)');
+    await expectText(page, 'Hela regionen.', 'the region view says what it counts');
+    const charts = await page.locator('figure svg[role="img"]').count();
+    const tables = await page.locator('table.stats-table').count();
+    if (charts !== 6 || tables !== 6) throw new Error(`expected 6 charts and 6 tables, got ${charts} and ${tables}`);
+    const source = await page.evaluate(async () => (await fetch('/statistik')).text());
+    if (source.includes('<script') || source.includes('style="')) throw new Error('the statistics page has a script or an inline style');
+    await selectByLabelPart(page, '#enhet', UNIT);
+    await clickAndLoad(page, button(page, 'Visa'), 'statistics (handler, one unit)');
+    await expectText(page, '< 5', 'small counts of one unit are hidden');
+    // Printed: no menu, no form, no download links; the charts and tables stay.
+    await page.emulateMedia({ media: 'print' });
+    const shown = async (sel) => page.locator(sel).first().isVisible();
+    if (await shown('form.stats-filters') || await shown('.site-header') || await shown('.stats-toc')) {
+      throw new Error('the printed statistics show the menu, the filter or the table of contents');
+    }
+    if (!(await shown('table.stats-table')) || !(await shown('svg.chart'))) throw new Error('the printed statistics lack a table or a chart');
+    await page.emulateMedia({ media: 'screen' });
+    const csv = await page.evaluate(async () => {
+      const r = await fetch('/statistik/csv?tabell=verkstallda');
+      const bytes = new Uint8Array(await r.arrayBuffer());
+      return { status: r.status, type: r.headers.get('content-type'), head: [...bytes.slice(0, 3)], text: new TextDecoder().decode(bytes) };
+    });
+    if (csv.status !== 200 || !csv.type.startsWith('text/csv')) throw new Error(`CSV answered ${csv.status} ${csv.type}`);
+    if (csv.head.join(',') !== '239,187,191') throw new Error(`the CSV does not begin with a BOM: ${csv.head}`);
+    if (!csv.text.includes('"Månad";"Låsning: e-tjänst (Kontospärr)"')) throw new Error(`unexpected CSV header: ${csv.text.slice(0, 120)}`);
+    await page.fill('#fran', '2026-13');
+    await clickAndLoad(page, button(page, 'Visa'), 'statistics with a wrong month', { expectOk: false });
+    await expectText(page, 'Det finns fel i formuläret', 'a wrong month is refused');
+    const mats = (await session(browser, 'SE2321000131-E000000000103')).page;
+    await visit(mats, '/statistik', 'statistics (manager, own unit)');
+    await expectText(mats, `Enheter:`, 'the manager sees their units');
+    const body = await mats.locator('body').innerText();
+    if (body.includes(TOLVAN) || /\d{8}-\d{4}/.test(body)) throw new Error('a personnummer on the statistics page');
+  }],
 ];
 
 // ---------------------------------------------------------------- main

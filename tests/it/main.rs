@@ -24,4 +24,5 @@ mod reads;
 mod records;
 mod reminders;
 mod rules;
+mod stats;
 mod workflow;

@@ -234,6 +234,41 @@ const ROUTES: &[(&str, Walk)] = &[
                 .collect()
         }),
     ),
+    (
+        "/statistik",
+        // Counts only; the region, a unit, a period, and a bad filter (the page with errors).
+        Walk::Paths(|s| {
+            let mut v = vec![
+                "/statistik".into(),
+                "/statistik?fran=2020-01&till=2026-11".into(),
+                "/statistik?fran=2026-13".into(),
+            ];
+            v.extend(s.units.iter().map(|u| format!("/statistik?enhet={u}")));
+            v
+        }),
+    ),
+    (
+        "/statistik/csv",
+        Walk::Paths(|s| {
+            let mut v: Vec<String> = [
+                "verkstallda",
+                "ledtid",
+                "blankett",
+                "returnerade",
+                "i-kraft",
+                "omprovningar",
+            ]
+            .iter()
+            .map(|t| format!("/statistik/csv?tabell={t}"))
+            .collect();
+            v.extend(
+                s.units
+                    .iter()
+                    .map(|u| format!("/statistik/csv?tabell=ledtid&enhet={u}")),
+            );
+            v
+        }),
+    ),
     ("/healthz", Walk::Skip("no citizen data; a probe")),
     (
         "/metrics",

@@ -362,7 +362,11 @@ pub fn return_case(
                 Ok(())
             },
         )
-        .and_then(|row| crate::service::notices::returned(c, ctx, &row, wf))
+        .and_then(|row| {
+            // Counted for the statistics (the share returned for completion).
+            db::stats::count_return(c, row.id)?;
+            crate::service::notices::returned(c, ctx, &row, wf)
+        })
     })
 }
 

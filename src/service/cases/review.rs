@@ -138,6 +138,8 @@ pub fn review(
                     patient_not_informed_reason: reason,
                     note: &note,
                     next_review: Some(next),
+                    due_on: row.review_due,
+                    decided_on: today,
                 },
             )?;
             cases::set_review_due(c, id, Some(next))?;
@@ -168,6 +170,8 @@ pub fn review(
                 patient_not_informed_reason: reason,
                 note: &note,
                 next_review: None,
+                due_on: row.review_due,
+                decided_on: today,
             },
         )?;
         let input = CaseInput {

@@ -1,0 +1,36 @@
+-- The statistics page (issue 11): counts per month with GROUP BY over indexed columns.
+
+-- How many times a case was returned for completion (its return reason is cleared on
+-- resubmission, so the case itself no longer says). Counted from the timeline for cases returned
+-- before this column existed.
+ALTER TABLE cases ADD COLUMN returned_count INTEGER NOT NULL DEFAULT 0;
+UPDATE cases SET returned_count = r.n
+FROM (SELECT case_id, COUNT(*) AS n FROM case_events
+      WHERE action = 'Returnerade för komplettering' GROUP BY case_id) AS r
+WHERE r.case_id = cases.id;
+
+-- A review's due date (the lock's review_due when it was decided) and the Swedish date it was
+-- decided on: done on time is decided_on <= due_on, a comparison of dates on both backends.
+ALTER TABLE reviews ADD COLUMN due_on DATE;
+ALTER TABLE reviews ADD COLUMN decided_on DATE;
+-- Reviews recorded before: the Swedish date, and the due date the review answered: the previous
+-- review's next date, or for the first one three calendar months after the Swedish date of the
+-- execution, clamped to the month's last day (domain::review::review_due).
+UPDATE reviews SET decided_on = (decided_at AT TIME ZONE 'UTC' AT TIME ZONE 'Europe/Stockholm')::date;
+UPDATE reviews SET due_on = (
+    SELECT p.next_review FROM reviews p
+    WHERE p.case_id = reviews.case_id AND p.next_review IS NOT NULL
+      AND (p.decided_at < reviews.decided_at OR (p.decided_at = reviews.decided_at AND p.id < reviews.id))
+    ORDER BY p.decided_at DESC, p.id DESC LIMIT 1);
+UPDATE reviews SET due_on = (
+    SELECT ((c.executed_at AT TIME ZONE 'UTC' AT TIME ZONE 'Europe/Stockholm')::date + interval '3 months')::date
+    FROM cases c WHERE c.id = reviews.case_id)
+WHERE due_on IS NULL;
+
+-- Cases by execution (counts by kind and channel, lead times, the share returned, locks in
+-- force, unlocks that lift a lock), covering, so that a month's rows are read from the index.
+CREATE INDEX cases_stats_executed ON cases (executed_at, kind, channel, unit_id, submitted_at, returned_count, related_case_id);
+-- Emergency locks by the day their form was linked.
+CREATE INDEX cases_stats_linked ON cases (form_linked_at, kind, channel, unit_id, executed_at) WHERE form_linked_at IS NOT NULL;
+-- Reviews by due date.
+CREATE INDEX reviews_due ON reviews (due_on, case_id, decided_on);
