@@ -140,7 +140,8 @@ pub(super) async fn diary_csv(
         l.t("rules-diary-col-status"),
     ]));
     let refers = l.t("rules-diary-refers-to");
-    for r in stretch.lines.iter().map(row) {
+    let lang = staff.actor.lang;
+    for r in stretch.lines.iter().map(|d| row(lang, d)) {
         let reference = if r.reference.is_empty() {
             String::new()
         } else {
@@ -149,10 +150,10 @@ pub(super) async fn diary_csv(
         body.push_str(&csv::record(&[
             r.number.as_str(),
             r.registered.as_str(),
-            r.kind,
+            r.kind.as_str(),
             reference.as_str(),
-            r.channel,
-            r.status,
+            r.channel.as_str(),
+            r.status.as_str(),
         ]));
     }
     Ok(crate::web::download::csv_file(
