@@ -14,6 +14,7 @@ pub mod outbox;
 pub mod reminders;
 pub mod session;
 pub mod settings;
+pub mod start;
 
 use crate::db::audit::NewEntry;
 use crate::db::{self, DbConnection};

@@ -1,4 +1,4 @@
-//! Login, logout, enrolment and the start page.
+//! Login, logout and enrolment (the start page, where login lands, is `web::start`).
 
 use super::pages::{self, Layout};
 use super::{AppState, Staff, Visitor};
@@ -11,8 +11,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home))
-        .route("/login", web::get().to(login_form))
+    cfg.route("/login", web::get().to(login_form))
         .route("/login", web::post().to(login))
         .route("/logout", web::post().to(logout))
         .route("/aktivera/{token}", web::get().to(link_form))
@@ -23,27 +22,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/konto/tvafaktor", web::post().to(totp_submit))
         .route("/konto", web::get().to(account))
         .route("/konto/sprak", web::post().to(set_language));
-}
-
-#[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage {
-    l: Layout,
-    is_admin: bool,
-    units: Vec<String>,
-}
-
-async fn home(staff: Staff) -> HttpResponse {
-    pages::ok(&HomePage {
-        l: staff.page("home-title"),
-        is_admin: staff.actor.has(crate::domain::Role::Admin),
-        units: staff
-            .actor
-            .units
-            .iter()
-            .map(|u| format!("{} ({})", u.name, u.code))
-            .collect(),
-    })
 }
 
 #[derive(Template)]

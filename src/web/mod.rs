@@ -11,6 +11,7 @@ pub mod guard;
 pub mod metrics;
 pub mod multipart;
 pub mod pages;
+pub mod start;
 pub mod view;
 
 use crate::auth::ratelimit::RateLimiter;
@@ -396,6 +397,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(assets::healthz))
         .route("/static/{name}", web::get().to(assets::file));
     auth::routes(cfg);
+    start::routes(cfg);
     api::routes(cfg);
     cases::routes(cfg);
     admin::routes(cfg);

@@ -21,4 +21,5 @@ mod reads;
 mod records;
 mod reminders;
 mod rules;
+mod startpages;
 mod workflow;
