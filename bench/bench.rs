@@ -382,6 +382,14 @@ fn timings(conn: &mut DbConnection, handler: i64, clinician: i64, n_cases: i64) 
     time("review list (clinician)", 20, || {
         kontosparr::service::cases::reviews(conn, &c, true, &Cursor::First, 50).expect("reviews")
     });
+    let start =
+        kontosparr::service::start::Settings::from_config(&kontosparr::config::Config::default());
+    time("start page counts (handler)", 20, || {
+        kontosparr::service::start::start(conn, &h, &start).expect("start")
+    });
+    time("start page counts (clinician)", 20, || {
+        kontosparr::service::start::start(conn, &c, &start).expect("start")
+    });
     time("access log, newest page", 20, || {
         db::audit::latest(conn, 50, 0).expect("log")
     });

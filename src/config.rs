@@ -98,6 +98,9 @@ pub struct Config {
     /// "Entries to look at" reads at most this many of the period's newest entries naming a
     /// citizen (the page says when it stopped there).
     pub audit_review_scan_limit: i64,
+    /// The auditor's start page says a spot check of the access log is due when none has been
+    /// recorded in this many days (HSLF-FS 2016:40 asks for regular, systematic follow-up).
+    pub audit_spot_check_days: i64,
     /// Where `/metrics` (Prometheus) is served, e.g. `127.0.0.1:9464`; empty: no metrics. Never
     /// the public listener: keep it on loopback or an internal network.
     pub metrics_bind: String,
@@ -159,6 +162,7 @@ impl Default for Config {
             audit_burst_citizens: 20,
             audit_burst_minutes: 10,
             audit_review_scan_limit: 20_000,
+            audit_spot_check_days: 30,
             node_name: String::new(),
             secret_key_file: "./data/secret.key".into(),
             metrics_bind: String::new(),
@@ -221,6 +225,7 @@ const KEYS: &[&str] = &[
     "audit_burst_citizens",
     "audit_burst_minutes",
     "audit_review_scan_limit",
+    "audit_spot_check_days",
     "node_name",
     "secret_key_file",
     "metrics_bind",
@@ -315,6 +320,9 @@ impl Config {
         }
         if !(100..=1_000_000).contains(&self.audit_review_scan_limit) {
             return bad("audit_review_scan_limit must be between 100 and 1000000");
+        }
+        if !(1..=366).contains(&self.audit_spot_check_days) {
+            return bad("audit_spot_check_days must be between 1 and 366");
         }
         if self.pool_size == Some(0) {
             return bad("pool_size must be at least 1");

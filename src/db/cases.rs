@@ -90,9 +90,15 @@ pub struct CaseFilter {
     pub from: Option<NaiveDateTime>,
     /// Last changed before.
     pub until: Option<NaiveDateTime>,
+    /// Signed by a decider in the system (`Some(true)`) or not yet (`Some(false)`).
+    pub signed: Option<bool>,
+    /// Decided on or after this day (the decision's date, `decided_on`).
+    pub decided_from: Option<chrono::NaiveDate>,
+    /// Decided on or before this day.
+    pub decided_until: Option<chrono::NaiveDate>,
 }
 
-type BoxedCases<'a> = cases::BoxedQuery<'a, <DbConnection as Connection>::Backend>;
+pub(crate) type BoxedCases<'a> = cases::BoxedQuery<'a, <DbConnection as Connection>::Backend>;
 
 fn scoped<'a>(scope: Scope<'a>, f: &'a CaseFilter) -> BoxedCases<'a> {
     let mut q = cases::table.into_boxed();
@@ -127,11 +133,36 @@ fn scoped<'a>(scope: Scope<'a>, f: &'a CaseFilter) -> BoxedCases<'a> {
     if let Some(t) = f.until {
         q = q.filter(cases::updated_at.lt(t));
     }
+    match f.signed {
+        Some(true) => q = q.filter(cases::decider_user_id.is_not_null()),
+        Some(false) => q = q.filter(cases::decider_user_id.is_null()),
+        None => {}
+    }
+    if let Some(d) = f.decided_from {
+        q = q.filter(cases::decided_on.ge(d));
+    }
+    if let Some(d) = f.decided_until {
+        q = q.filter(cases::decided_on.le(d));
+    }
     q
 }
 
+/// How many cases the case list with this scope and filter shows, up to `cap + 1`.
+pub fn count_for_units(
+    conn: &mut DbConnection,
+    scope: Scope<'_>,
+    filter: &CaseFilter,
+    cap: i64,
+) -> QueryResult<Count> {
+    capped_count(conn, scoped(scope, filter), cap)
+}
+
 /// Counts a query's rows up to `cap + 1` (`SELECT COUNT(*) FROM (… LIMIT cap+1)`).
-fn capped_count(conn: &mut DbConnection, q: BoxedCases<'_>, cap: i64) -> QueryResult<Count> {
+pub(crate) fn capped_count(
+    conn: &mut DbConnection,
+    q: BoxedCases<'_>,
+    cap: i64,
+) -> QueryResult<Count> {
     let n: i64 = CountOf(q.select(cases::id).limit(cap + 1)).get_result(conn)?;
     Ok(Count::of(n, cap))
 }
@@ -182,20 +213,44 @@ pub fn rows_for_units(
 /// `cases_queue_open` (the query must spell the same predicate for the index to serve it).
 pub const QUEUE_STATUSES: &str = "status IN ('submitted', 'received', 'verified', 'form_pending')";
 
+/// A selection of the handler's queue: one of its statuses, and submitted at or before a time
+/// (waited at least so long).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueFilter {
+    pub status: Option<crate::domain::case::Status>,
+    pub submitted_by: Option<NaiveDateTime>,
+}
+
+/// The open cases of the queue (the partial index `cases_queue_open`) with the filter.
+fn open_cases(f: &QueueFilter) -> BoxedCases<'static> {
+    let mut q = cases::table
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(QUEUE_STATUSES))
+        .into_boxed();
+    if let Some(s) = f.status {
+        q = q.filter(cases::status.eq(s.code()));
+    }
+    if let Some(t) = f.submitted_by {
+        q = q.filter(cases::submitted_at.le(t));
+    }
+    q
+}
+
+/// How many cases of the queue the filter selects, up to `cap + 1`.
+pub fn queue_count(conn: &mut DbConnection, filter: &QueueFilter, cap: i64) -> QueryResult<Count> {
+    capped_count(conn, open_cases(filter), cap)
+}
+
 /// The handler's queue: new, received and verified cases and emergency locks waiting for their
 /// form, oldest submission first, by key (`submitted_at`, `id`; every case in these statuses has
 /// been submitted).
 pub fn queue(
     conn: &mut DbConnection,
+    filter: &QueueFilter,
     cursor: &Cursor<NaiveDateTime>,
     limit: i64,
     cap: i64,
 ) -> QueryResult<Page<CaseRow, NaiveDateTime>> {
-    let open = || {
-        cases::table
-            .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(QUEUE_STATUSES))
-            .into_boxed()
-    };
+    let open = || open_cases(filter);
     let count = capped_count(conn, open(), cap)?;
     let submitted = cases::submitted_at.assume_not_null();
     page::fetch(
@@ -456,43 +511,6 @@ pub fn waiting_for_form(
         .limit(limit)
         .select(CaseRow::as_select())
         .load(conn)
-}
-
-/// A page of locks with a review date, for some units, by due date (and id), by key; the count
-/// capped at `cap`.
-pub fn reviews_page(
-    conn: &mut DbConnection,
-    unit_ids: &[i64],
-    ascending: bool,
-    cursor: &Cursor<chrono::NaiveDate>,
-    limit: i64,
-    cap: i64,
-) -> QueryResult<Page<CaseRow, chrono::NaiveDate>> {
-    // Only executed locks have a review date (an executed unlock clears its lock's), so the
-    // date alone selects them and the (unit_id, review_due, id) index serves the query.
-    let base = || {
-        cases::table
-            .filter(cases::review_due.is_not_null())
-            .filter(cases::unit_id.eq_any(unit_ids))
-            .into_boxed()
-    };
-    let count = capped_count(conn, base(), cap)?;
-    let due = cases::review_due.assume_not_null();
-    page::fetch(
-        cursor,
-        limit,
-        |c, n| {
-            let q = base();
-            let q = if ascending {
-                crate::keyset!(q, c, due, cases::id, asc)
-            } else {
-                crate::keyset!(q, c, due, cases::id, desc)
-            };
-            q.limit(n).select(CaseRow::as_select()).load(conn)
-        },
-        |r| (r.review_due.unwrap_or_default(), r.id),
-        count,
-    )
 }
 
 pub fn set_review_due(

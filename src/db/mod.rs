@@ -13,6 +13,7 @@ pub mod org;
 pub mod outbox;
 pub mod page;
 pub mod reminders;
+pub mod review_list;
 pub mod schema;
 pub mod sessions;
 pub mod settings;

@@ -35,26 +35,77 @@ fn load_units(conn: &mut DbConnection) -> QueryResult<Vec<Unit>> {
         .load(conn)
 }
 
+/// Which units a list shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum UnitSelection {
+    #[default]
+    All,
+    /// Active units whose feedback has no one to go to: no verksamhetschef, or one who left or
+    /// has no e-mail address.
+    NoManagerEmail,
+    /// Active units without a mail certificate (feedback goes as a notice without personal data).
+    NoCertificate,
+    /// Active units whose certificate is no longer valid at this time (expired, or expiring
+    /// before it).
+    CertificateBy(NaiveDateTime),
+}
+
+type BoxedUnits<'a> = units::BoxedQuery<'a, <DbConnection as Connection>::Backend>;
+
+fn selected(s: UnitSelection) -> BoxedUnits<'static> {
+    use super::schema::{unit_certificates, users};
+    let q = units::table.into_boxed();
+    match s {
+        UnitSelection::All => q,
+        UnitSelection::NoManagerEmail => q.filter(units::active.eq(true)).filter(
+            units::manager_user_id
+                .is_null()
+                .or(units::manager_user_id.assume_not_null().eq_any(
+                    users::table
+                        .filter(users::active.eq(false).or(users::email.eq("")))
+                        .select(users::id),
+                )),
+        ),
+        UnitSelection::NoCertificate => q.filter(units::active.eq(true)).filter(diesel::dsl::not(
+            units::id.eq_any(unit_certificates::table.select(unit_certificates::unit_id)),
+        )),
+        UnitSelection::CertificateBy(t) => q.filter(units::active.eq(true)).filter(
+            units::id.eq_any(
+                unit_certificates::table
+                    .filter(unit_certificates::not_after.lt(t))
+                    .select(unit_certificates::unit_id),
+            ),
+        ),
+    }
+}
+
+/// How many units the selection holds, up to `cap + 1`.
+pub fn units_count(conn: &mut DbConnection, s: UnitSelection, cap: i64) -> QueryResult<Count> {
+    let n: i64 = CountOf(selected(s).select(units::id).limit(cap + 1)).get_result(conn)?;
+    Ok(Count::of(n, cap))
+}
+
 /// A page of units by name (and id), by key; the count capped at `cap`.
 pub fn units_page(
     conn: &mut DbConnection,
+    selection: UnitSelection,
     cursor: &Cursor<String>,
     limit: i64,
     cap: i64,
 ) -> QueryResult<Page<Unit, String>> {
-    let n: i64 = CountOf(units::table.select(units::id).limit(cap + 1)).get_result(conn)?;
+    let count = units_count(conn, selection, cap)?;
     page::fetch(
         cursor,
         limit,
         |c, n| {
-            let q = units::table.into_boxed();
+            let q = selected(selection);
             crate::keyset!(q, c, units::name, units::id, asc)
                 .limit(n)
                 .select(Unit::as_select())
                 .load(conn)
         },
         |u| (u.name.clone(), u.id),
-        Count::of(n, cap),
+        count,
     )
 }
 

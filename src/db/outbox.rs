@@ -227,7 +227,7 @@ pub fn failed_page(
             .filter(outbox::status.eq("failed"))
             .into_boxed()
     };
-    let n: i64 = CountOf(failed().select(outbox::id).limit(cap + 1)).get_result(conn)?;
+    let count = failed_count(conn, cap)?;
     page::fetch(
         cursor,
         limit,
@@ -241,8 +241,20 @@ pub fn failed_page(
             q.limit(n).select(Delivery::as_select()).load(conn)
         },
         |d| ((), d.id),
-        Count::of(n, cap),
+        count,
     )
+}
+
+/// How many messages failed (the admin's failed-mail list), up to `cap + 1`.
+pub fn failed_count(conn: &mut DbConnection, cap: i64) -> QueryResult<Count> {
+    let n: i64 = CountOf(
+        outbox::table
+            .filter(outbox::status.eq("failed"))
+            .select(outbox::id)
+            .limit(cap + 1),
+    )
+    .get_result(conn)?;
+    Ok(Count::of(n, cap))
 }
 
 /// Messages waiting to go (pending or being sent) and when the oldest of them was written.

@@ -108,39 +108,63 @@ pub fn set_lang(
         .map(|n| n == 1)
 }
 
-/// A page of users, optionally filtered by name or HSA-ID, ordered by name.
-/// A page of staff whose name or HSA-ID contains `query`, by name (and id), by key; the count
-/// capped at `cap`.
+/// Staff whose name or HSA-ID contains `query`; with `unfinished`, only active accounts that never
+/// finished enrolment (no second factor set up yet).
+fn matching(
+    query: &str,
+    unfinished: bool,
+) -> users::BoxedQuery<'static, <DbConnection as Connection>::Backend> {
+    let pattern = format!("%{}%", query.replace(['%', '_'], ""));
+    let mut q = users::table
+        .filter(
+            users::name
+                .like(pattern.clone())
+                .or(users::hsa_id.like(pattern.to_uppercase())),
+        )
+        .into_boxed();
+    if unfinished {
+        q = q
+            .filter(users::active.eq(true))
+            .filter(users::totp_secret.is_null());
+    }
+    q
+}
+
+/// How many staff `matching` selects, up to `cap + 1`.
+pub fn count_matching(
+    conn: &mut DbConnection,
+    query: &str,
+    unfinished: bool,
+    cap: i64,
+) -> QueryResult<Count> {
+    let n: i64 =
+        CountOf(matching(query, unfinished).select(users::id).limit(cap + 1)).get_result(conn)?;
+    Ok(Count::of(n, cap))
+}
+
+/// A page of staff whose name or HSA-ID contains `query` (with `unfinished`: only those who never
+/// finished enrolment), by name (and id), by key; the count capped at `cap`.
 pub fn page(
     conn: &mut DbConnection,
     query: &str,
+    unfinished: bool,
     cursor: &Cursor<String>,
     limit: i64,
     cap: i64,
 ) -> QueryResult<Page<User, String>> {
-    let pattern = format!("%{}%", query.replace(['%', '_'], ""));
-    let base = || {
-        users::table
-            .filter(
-                users::name
-                    .like(pattern.clone())
-                    .or(users::hsa_id.like(pattern.to_uppercase())),
-            )
-            .into_boxed()
-    };
-    let n: i64 = CountOf(base().select(users::id).limit(cap + 1)).get_result(conn)?;
+    let count = count_matching(conn, query, unfinished, cap)?;
     page::fetch(
         cursor,
         limit,
         |c, n| {
-            let q = base();
+            let q = matching(query, unfinished);
             crate::keyset!(q, c, users::name, users::id, asc)
                 .limit(n)
                 .select(User::as_select())
                 .load(conn)
         },
         |u| (u.name.clone(), u.id),
-        Count::of(n, cap),
+        count,
     )
 }
 
@@ -374,4 +398,32 @@ pub fn is_member(conn: &mut DbConnection, user_id: i64, unit_id: i64) -> QueryRe
         .count()
         .get_result(conn)?;
     Ok(n > 0)
+}
+
+/// Active members of a unit who hold a role (the chefläkare of a unit's area), by id.
+pub fn with_role_in_unit(
+    conn: &mut DbConnection,
+    role: Role,
+    unit_id: i64,
+) -> QueryResult<Vec<User>> {
+    users::table
+        .filter(users::active.eq(true))
+        .filter(
+            users::id.eq_any(
+                user_roles::table
+                    .filter(user_roles::role.eq(role.code()))
+                    .select(user_roles::user_id),
+            ),
+        )
+        .filter(
+            users::id.eq_any(
+                user_units::table
+                    .filter(user_units::unit_id.eq(unit_id))
+                    .select(user_units::user_id),
+            ),
+        )
+        .order(users::id.asc())
+        .limit(1000)
+        .select(User::as_select())
+        .load(conn)
 }

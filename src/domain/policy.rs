@@ -137,6 +137,10 @@ pub enum Access {
     StaffPages,
     /// Administration: users, units, providers, certificates, failed mail, API clients.
     Administer,
+    /// Read the failed mail and the units' mail certificates (not change them): admins, and
+    /// handlers, whose feedback to the units (instruction 002 §8) goes out by that mail. No
+    /// citizen data is on those lists.
+    MailStatus,
     /// Open one case of this unit (its page, print, attachments).
     ViewCase { unit_id: i64 },
     /// Create or edit a case's content for this unit (a draft, a returned case).
@@ -193,6 +197,7 @@ impl fmt::Display for Access {
         match self {
             Access::StaffPages => f.write_str("staff_pages"),
             Access::Administer => f.write_str("administer"),
+            Access::MailStatus => f.write_str("mail_status"),
             Access::ViewCase { unit_id } => write!(f, "view_case unit:{unit_id}"),
             Access::FileCase { unit_id } => write!(f, "file_case unit:{unit_id}"),
             Access::HandleCases => f.write_str("handle_cases"),
@@ -263,6 +268,9 @@ pub fn decide(p: &Principal, access: Access) -> Result<Option<Role>, Refusal> {
     match access {
         StaffPages => Ok(None),
         Administer => role(Role::Admin),
+        MailStatus => first_of(a, &[Role::Admin, Role::Handler])
+            .map(Some)
+            .ok_or(Refusal::Role),
         HandleCases => role(Role::Handler),
         Diary => first_of(a, &[Role::Handler, Role::Auditor])
             .map(Some)
@@ -491,6 +499,10 @@ mod tests {
             prop_assert_eq!(decide(&p, Access::Administer).is_ok(), roles.contains(&Role::Admin));
             prop_assert_eq!(decide(&p, Access::HandleCases).is_ok(), handler);
             prop_assert!(decide(&p, Access::DeliverMail).is_err());
+            prop_assert_eq!(
+                decide(&p, Access::MailStatus).is_ok(),
+                handler || roles.contains(&Role::Admin)
+            );
             let auditor = roles.contains(&Role::Auditor);
             prop_assert_eq!(decide(&p, Access::ReadAuditLog).is_ok(), auditor);
             prop_assert_eq!(decide(&p, Access::SpotChecks).is_ok(), auditor);

@@ -510,6 +510,46 @@ pub fn seed(
         },
         wf,
     )?;
+    // A lock executed 83 days ago, its review due within the next two weeks: the demo manager's
+    // start page and "Omprövningar" show a review to do (a reminder goes out in office hours).
+    // Made last, so that the region's first five diary numbers stay as they are; early in a year
+    // its number is of the year before.
+    let then = now - chrono::Duration::days(83);
+    let at = |ctx: &Ctx| Ctx {
+        now: then,
+        ..ctx.clone()
+    };
+    let (doris_then, hugo_then) = (at(&doris), at(&hugo));
+    let l = cases::create_draft(
+        conn,
+        &doris_then,
+        &lock_input(psyk, sara_id, "19640823-3234", "Lena Lind", then),
+        wf,
+    )?;
+    let v = ver(conn, l)?;
+    cases::sign(conn, &doris_then, l, v, wf)?;
+    let v = ver(conn, l)?;
+    cases::submit(conn, &doris_then, l, v)?;
+    let v = ver(conn, l)?;
+    cases::receive(conn, &hugo_then, l, v)?;
+    for item in ["register_match", "earlier_cases", "category"] {
+        let v = ver(conn, l)?;
+        cases::check_item(conn, &hugo_then, l, v, item, "", &register)?;
+    }
+    let v = ver(conn, l)?;
+    cases::verify(conn, &hugo_then, l, v)?;
+    let v = ver(conn, l)?;
+    cases::execute(
+        conn,
+        &hugo_then,
+        l,
+        &ExecuteInput {
+            helpdesk_ref: "RÄLS-10006".into(),
+            confirmed: true,
+            version: v,
+        },
+        wf,
+    )?;
     // Another unit's draft (not visible to PSYK-SU).
     let vera_id = vera.user_id().unwrap_or_default();
     cases::create_draft(

@@ -16,6 +16,7 @@ pub mod outbox;
 pub mod reminders;
 pub mod session;
 pub mod settings;
+pub mod start;
 pub mod stats;
 
 use crate::db::audit::NewEntry;

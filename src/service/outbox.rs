@@ -232,7 +232,7 @@ pub fn failed_page(
     cursor: &crate::db::page::Cursor<()>,
     limit: i64,
 ) -> Result<crate::db::page::Page<Delivery, ()>, ServiceError> {
-    ctx.require(super::Access::Administer)?;
+    ctx.require(super::Access::MailStatus)?;
     Ok(outbox::failed_page(
         conn,
         cursor,
@@ -241,9 +241,19 @@ pub fn failed_page(
     )?)
 }
 
+/// How many messages failed (a number), up to `cap`.
+pub fn failed_count(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    cap: i64,
+) -> Result<crate::db::page::Count, ServiceError> {
+    ctx.require(super::Access::MailStatus)?;
+    Ok(outbox::failed_count(conn, cap)?)
+}
+
 /// How many messages wait in the outbox.
 pub fn pending_count(conn: &mut DbConnection, ctx: &Ctx) -> Result<i64, ServiceError> {
-    ctx.require(super::Access::Administer)?;
+    ctx.require(super::Access::MailStatus)?;
     Ok(outbox::count_by_status(conn, "pending")?)
 }
 

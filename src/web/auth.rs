@@ -1,5 +1,5 @@
-//! Enrolment (password, TOTP), the user's account and the start page; logging in and out is
-//! `web::login` (password) and `web::oidc` (a provider).
+//! Enrolment (password, TOTP) and the user's account; logging in and out is `web::login`
+//! (password) and `web::oidc` (a provider); the start page, where login lands, is `web::start`.
 
 use super::pages::{self, Layout};
 use super::{AppState, Staff, Visitor};
@@ -12,7 +12,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/", web::get().to(home))
+    cfg.route("/aktivera/{token}", web::get().to(link_form))
         .route("/aktivera/{token}", web::get().to(link_form))
         .route("/aktivera/{token}", web::post().to(link_submit))
         .route("/konto/nytt-losenord", web::get().to(change_form))
@@ -21,27 +21,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/konto/tvafaktor", web::post().to(totp_submit))
         .route("/konto", web::get().to(account))
         .route("/konto/sprak", web::post().to(set_language));
-}
-
-#[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage {
-    l: Layout,
-    is_admin: bool,
-    units: Vec<String>,
-}
-
-async fn home(staff: Staff) -> HttpResponse {
-    pages::ok(&HomePage {
-        l: staff.page("home-title"),
-        is_admin: staff.actor.has(crate::domain::Role::Admin),
-        units: staff
-            .actor
-            .units
-            .iter()
-            .map(|u| format!("{} ({})", u.name, u.code))
-            .collect(),
-    })
 }
 
 pub(super) fn redirect(to: &str) -> HttpResponse {

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod multipart;
 pub mod oidc;
 pub mod pages;
+pub mod start;
 pub mod stats;
 pub mod view;
 
@@ -431,6 +432,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     auth::routes(cfg);
     login::routes(cfg);
     oidc::routes(cfg);
+    start::routes(cfg);
     api::routes(cfg);
     cases::routes(cfg);
     admin::routes(cfg);

@@ -765,6 +765,24 @@ const scenarios = [
     const body = await mats.locator('body').innerText();
     if (body.includes(TOLVAN) || /\d{8}-\d{4}/.test(body)) throw new Error('a personnummer on the statistics page');
   }],
+  // --- startpages ---
+  ['p: the handler\'s and the manager\'s start pages show what waits, each count a link to its list', async (browser) => {
+    const MATS = 'SE2321000131-E000000000103';
+    const hugo = (await session(browser, HUGO)).page;
+    await visit(hugo, '/', 'start page with counts (handler)');
+    await expectText(hugo, 'Nya och återinskickade ärenden', 'the handler sees the new cases');
+    await clickAndLoad(hugo, hugo.locator('a[href="/handlaggning?status=submitted"]'), 'queue: new and resubmitted (from the start page)');
+    await expectText(hugo, 'Urval:', 'the queue says its selection');
+    await visit(hugo, '/', 'start page (handler, again)');
+    await clickAndLoad(hugo, hugo.locator('a[href="/handlaggning?status=form_pending"]'), 'queue: emergency locks waiting for their form');
+    const mats = (await session(browser, MATS)).page;
+    await visit(mats, '/', 'start page with counts (manager)');
+    const soon = mats.locator('a[href="/omprovningar?lage=snart"]');
+    const n = Number((await soon.locator('strong').innerText()).trim());
+    if (!(n >= 1)) throw new Error(`the demo manager's start page shows no review due: ${await pageSummary(mats)}`);
+    await clickAndLoad(mats, soon, 'reviews due soon (from the start page)');
+    await expectText(mats, '19640823-3234', 'the review due is listed');
+  }],
 ];
 
 // ---------------------------------------------------------------- main

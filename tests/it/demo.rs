@@ -84,6 +84,23 @@ async fn walk_demo(base: &str) {
         )
         .await;
     assert_eq!(r.status, 303, "{}", r.body);
+    // The start page: today's work as counts, each linking to its list.
+    let home = b.get("/").await;
+    assert_eq!(home.status, 200);
+    for href in [
+        "/handlaggning?status=submitted",
+        "/handlaggning?status=form_pending",
+    ] {
+        assert!(
+            home.body.contains(&format!("<a href=\"{href}\">")),
+            "{href}"
+        );
+        assert_eq!(b.get(href).await.status, 200, "{href}");
+    }
+    assert!(
+        home.body
+            .contains("Nödtelefonärenden som väntar på blankett: <strong>1</strong>")
+    );
     let queue = b.get("/handlaggning").await;
     assert_eq!(queue.status, 200);
     for status in [
@@ -115,16 +132,22 @@ async fn walk_demo(base: &str) {
     }
     // The demo region registers five cases, in this order, in the Swedish year it is made:
     // Tolvan's closed lock, the lock up for review, Ivar's lock and the unlock that lifted it,
-    // and the emergency call.
+    // and the emergency call; then the lock executed 83 days before (its review due within two
+    // weeks), numbered in the year of its execution.
     use chrono::Datelike;
-    let year = chrono::Utc::now()
-        .with_timezone(&chrono_tz::Europe::Stockholm)
-        .year();
+    let now = chrono::Utc::now().with_timezone(&chrono_tz::Europe::Stockholm);
+    let year = now.year();
+    let mut want: Vec<String> = (1..=5).map(|n| format!("KSD {year}-{n:05}")).collect();
+    let then = (now - chrono::Duration::days(83)).year();
+    want.push(if then == year {
+        format!("KSD {year}-00006")
+    } else {
+        format!("KSD {then}-00001")
+    });
+    want.sort();
     assert_eq!(
         diary_numbers(&all.body),
-        (1..=5)
-            .map(|n| format!("KSD {year}-{n:05}"))
-            .collect::<Vec<_>>(),
+        want,
         "the diary numbers in the case list"
     );
     // Ivar's lock (the third number) shows the unlock that lifted it, and no review.
@@ -141,6 +164,32 @@ async fn walk_demo(base: &str) {
         "the lifted lock names its unlock"
     );
     assert!(!page.body.contains("Ompröva senast"));
+    // The demo manager's start page shows a review due, linking to it.
+    let mut m = Browser::new(base);
+    let login = m.get("/login").await;
+    let mats = "SE2321000131-E000000000103";
+    let r = m
+        .post(
+            "/login",
+            &[
+                ("csrf_token", &login.csrf()),
+                ("hsa_id", mats),
+                ("password", "Demo-lösenord 2026"),
+                ("code", &code_on_page(&login.body, mats)),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let home = m.get("/").await;
+    assert!(
+        home.body.contains(
+            "<a href=\"/omprovningar?lage=snart\">Omprövningar som ska göras inom 14 dagar: <strong>1</strong>"
+        ),
+        "{}",
+        home.body
+    );
+    let due = m.get("/omprovningar?lage=snart").await;
+    assert!(due.body.contains("19640823-3234"), "{}", due.body);
 }
 
 /// The distinct diary numbers (`KSD ÅÅÅÅ-NNNNN`) on a page, sorted.

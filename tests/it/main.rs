@@ -25,4 +25,5 @@ mod records;
 mod reminders;
 mod rules;
 mod stats;
+mod startpages;
 mod workflow;

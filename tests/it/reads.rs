@@ -67,6 +67,14 @@ const ROUTES: &[(&str, Walk)] = &[
                     .map(|st| format!("/arenden?status={st}")),
             );
             v.extend((1..=3).map(|u| format!("/arenden?enhet={u}")));
+            // The start page's selections: unsigned drafts, decisions of a period, feedback.
+            v.extend([
+                "/arenden?status=draft&signerad=nej".into(),
+                "/arenden?signerad=ja".into(),
+                "/arenden?typ=lock&beslut_fran=2020-01-01&beslut_till=2030-12-31".into(),
+                "/arenden?status=returned".into(),
+                "/arenden?status=closed&fran=2020-01-01".into(),
+            ]);
             v
         }),
     ),
@@ -123,6 +131,9 @@ const ROUTES: &[(&str, Walk)] = &[
                 "/omprovningar?ordning=fallande".into(),
                 "/omprovningar?efter=2000-01-01~0".into(),
                 "/omprovningar?ordning=fallande&efter=2999-01-01~0".into(),
+                "/omprovningar?lage=forsenad".into(),
+                "/omprovningar?lage=snart".into(),
+                "/omprovningar?lage=snart&ordning=fallande".into(),
             ]
         }),
     ),
@@ -132,7 +143,15 @@ const ROUTES: &[(&str, Walk)] = &[
     ),
     (
         "/handlaggning",
-        Walk::Paths(|_| vec!["/handlaggning".into(), "/handlaggning?efter=0~0".into()]),
+        Walk::Paths(|_| {
+            vec![
+                "/handlaggning".into(),
+                "/handlaggning?efter=0~0".into(),
+                "/handlaggning?status=submitted".into(),
+                "/handlaggning?status=form_pending".into(),
+                "/handlaggning?status=form_pending&dagar=0".into(),
+            ]
+        }),
     ),
     ("/sok", Walk::Paths(|_| vec!["/sok".into()])),
     // The form only; the personnummer comes by POST (`citizen_now`, logged).
@@ -165,7 +184,12 @@ const ROUTES: &[(&str, Walk)] = &[
     ("/admin", Walk::Paths(|_| vec!["/admin".into()])),
     (
         "/admin/anvandare",
-        Walk::Paths(|_| vec!["/admin/anvandare".into()]),
+        Walk::Paths(|_| {
+            vec![
+                "/admin/anvandare".into(),
+                "/admin/anvandare?urval=ofullstandig".into(),
+            ]
+        }),
     ),
     (
         "/admin/anvandare/ny",
@@ -182,7 +206,14 @@ const ROUTES: &[(&str, Walk)] = &[
     ),
     (
         "/admin/enheter",
-        Walk::Paths(|_| vec!["/admin/enheter".into()]),
+        Walk::Paths(|_| {
+            vec![
+                "/admin/enheter".into(),
+                "/admin/enheter?urval=utan-chef".into(),
+                "/admin/enheter?urval=utan-certifikat".into(),
+                "/admin/enheter?urval=certifikat".into(),
+            ]
+        }),
     ),
     (
         "/admin/enheter/ny",

@@ -352,6 +352,7 @@ pub fn users_page(
     conn: &mut DbConnection,
     ctx: &Ctx,
     query: &str,
+    unfinished: bool,
     cursor: &crate::db::page::Cursor<String>,
     limit: i64,
 ) -> Result<crate::db::page::Page<UserSummary, String>, ServiceError> {
@@ -359,11 +360,22 @@ pub fn users_page(
     let page = users::page(
         conn,
         query.trim(),
+        unfinished,
         cursor,
         limit,
         crate::db::page::COUNT_CAP,
     )?;
     Ok(page.map(UserSummary::from))
+}
+
+/// How many active accounts never finished enrolment (no second factor yet), up to `cap`.
+pub fn unfinished_count(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    cap: i64,
+) -> Result<crate::db::page::Count, ServiceError> {
+    admin_of(ctx)?;
+    Ok(users::count_matching(conn, "", true, cap)?)
 }
 
 /// Number of staff accounts (a first start has none).

@@ -171,16 +171,40 @@ pub fn all_units(conn: &mut DbConnection, ctx: &Ctx) -> Result<Vec<Unit>, Servic
 pub fn units_page(
     conn: &mut DbConnection,
     ctx: &Ctx,
+    selection: org::UnitSelection,
     cursor: &crate::db::page::Cursor<String>,
     limit: i64,
 ) -> Result<crate::db::page::Page<Unit, String>, ServiceError> {
-    admin_of(ctx)?;
+    unit_readers(ctx, selection)?;
     Ok(org::units_page(
         conn,
+        selection,
         cursor,
         limit,
         crate::db::page::COUNT_CAP,
     )?)
+}
+
+/// Who reads a list of units: admins every list; handlers (`Access::MailStatus`) the units
+/// whose mail certificate runs out, since the feedback they send depends on it.
+fn unit_readers(ctx: &Ctx, selection: org::UnitSelection) -> Result<(), ServiceError> {
+    match selection {
+        org::UnitSelection::CertificateBy(_) => ctx
+            .authorize(crate::service::Access::MailStatus)
+            .map(|_| ()),
+        _ => admin_of(ctx),
+    }
+}
+
+/// How many units a selection holds (a number), up to `cap`.
+pub fn units_count(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    selection: org::UnitSelection,
+    cap: i64,
+) -> Result<crate::db::page::Count, ServiceError> {
+    unit_readers(ctx, selection)?;
+    Ok(org::units_count(conn, selection, cap)?)
 }
 
 pub fn managers(conn: &mut DbConnection, ctx: &Ctx) -> Result<Vec<User>, ServiceError> {

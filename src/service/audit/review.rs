@@ -126,39 +126,13 @@ pub fn review(
         return Err(ServiceError::Invalid(FieldErrors::default()));
     };
     db::write_tx(conn, |c| {
-        let rows = q::citizen_entries_in(c, start, end, settings.scan_limit)?;
-        let scan_capped = rows.len() as i64 >= settings.scan_limit;
-        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let named = q::subjects_for(c, &ids)?;
-        let seen: Vec<Seen> = rows
-            .iter()
-            .map(|r| Seen {
-                id: r.id,
-                at: r.at,
-                user: r.user_hsa_id.clone().unwrap_or_default(),
-                citizens: named.get(&r.id).cloned().unwrap_or_default(),
-            })
-            .collect();
-        let users: BTreeSet<String> = seen.iter().map(|s| s.user.clone()).collect();
-        let pnrs: BTreeSet<String> = seen.iter().flat_map(|s| s.citizens.clone()).collect();
-        let staff = q::staff(c, &users)?;
-        let citizens = q::citizens(c, &pnrs)?;
-        let facts = Facts {
-            staff: staff
-                .iter()
-                .map(|(h, f)| (h.clone(), (f.roles.contains("handler"), f.units.clone())))
-                .collect(),
-            protected: citizens
-                .iter()
-                .filter(|(_, f)| f.protected)
-                .map(|(p, _)| p.clone())
-                .collect(),
-            citizen_units: citizens
-                .iter()
-                .map(|(p, f)| (p.clone(), f.units.clone()))
-                .collect(),
-        };
-        let all = rules::review(&seen, &facts, &settings.thresholds);
+        let Scan {
+            scanned,
+            all,
+            users,
+            citizens,
+        } = scan(c, settings, start, end)?;
+        let scan_capped = scanned as i64 >= settings.scan_limit;
         let findings_capped = all.len() > FINDINGS_MAX;
         let names = q::user_names(c, &users)?;
         let shown = |p: &str| CitizenShown {
@@ -226,7 +200,7 @@ pub fn review(
         let mut e = ctx.entry(Some(role), "audit_review", Some("logg/granska".into()));
         e.detail = Some(format!(
             "period {from} – {to}; {} poster lästa; {} att granska",
-            rows.len(),
+            scanned,
             findings.len()
         ));
         e.subjects = findings
@@ -240,9 +214,86 @@ pub fn review(
             from: from.clone(),
             to: to.clone(),
             findings,
-            scanned: rows.len(),
+            scanned,
             scan_capped,
             findings_capped,
         })
     })
+}
+
+/// What the rules found in a period, and the facts the page words them with.
+struct Scan {
+    scanned: usize,
+    all: Vec<Finding>,
+    users: BTreeSet<String>,
+    citizens: HashMap<String, q::CitizenFacts>,
+}
+
+/// Reads the period's entries (at most the scan limit) and the facts, and runs the rules.
+fn scan(
+    c: &mut DbConnection,
+    settings: &Settings,
+    start: NaiveDateTime,
+    end: NaiveDateTime,
+) -> Result<Scan, ServiceError> {
+    let rows = q::citizen_entries_in(c, start, end, settings.scan_limit)?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let named = q::subjects_for(c, &ids)?;
+    let seen: Vec<Seen> = rows
+        .iter()
+        .map(|r| Seen {
+            id: r.id,
+            at: r.at,
+            user: r.user_hsa_id.clone().unwrap_or_default(),
+            citizens: named.get(&r.id).cloned().unwrap_or_default(),
+        })
+        .collect();
+    let users: BTreeSet<String> = seen.iter().map(|s| s.user.clone()).collect();
+    let pnrs: BTreeSet<String> = seen.iter().flat_map(|s| s.citizens.clone()).collect();
+    let staff = q::staff(c, &users)?;
+    let citizens = q::citizens(c, &pnrs)?;
+    let facts = Facts {
+        staff: staff
+            .iter()
+            .map(|(h, f)| (h.clone(), (f.roles.contains("handler"), f.units.clone())))
+            .collect(),
+        protected: citizens
+            .iter()
+            .filter(|(_, f)| f.protected)
+            .map(|(p, _)| p.clone())
+            .collect(),
+        citizen_units: citizens
+            .iter()
+            .map(|(p, f)| (p.clone(), f.units.clone()))
+            .collect(),
+    };
+    let all = rules::review(&seen, &facts, &settings.thresholds);
+    Ok(Scan {
+        scanned: rows.len(),
+        all,
+        users,
+        citizens,
+    })
+}
+
+/// How many findings "entries to look at" shows for its default period (the last
+/// [`DEFAULT_DAYS`] days), for the auditor's start page: the number only, no citizen, so nothing
+/// is shown that the access log would have to name. More than [`FINDINGS_MAX`] is `MoreThan`.
+pub fn count_default_period(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    settings: &Settings,
+) -> Result<crate::db::page::Count, ServiceError> {
+    ctx.require(Access::ReadAuditLog)?;
+    let today = today(ctx);
+    let from = (today - chrono::Days::new(DEFAULT_DAYS - 1)).to_string();
+    let to = today.to_string();
+    let (Some(start), Some(end)) = (parse_moment(&from, false), parse_moment(&to, true)) else {
+        return Ok(crate::db::page::Count::Exact(0));
+    };
+    let found = scan(conn, settings, start, end)?;
+    Ok(crate::db::page::Count::of(
+        found.all.len() as i64,
+        FINDINGS_MAX as i64,
+    ))
 }

@@ -170,7 +170,14 @@ pub fn sign(
                 Ok(())
             },
         )
-        .map(|_| ())
+        .and_then(|row| {
+            // Instruction 002 §3.3: the chefläkare function is informed of every lock decision.
+            if row.kind == Kind::Lock {
+                crate::service::notices::lock_signed(c, ctx, &row, wf)
+            } else {
+                Ok(())
+            }
+        })
     })
 }
 

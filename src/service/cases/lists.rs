@@ -19,6 +19,12 @@ pub struct ListFilter {
     pub from: Option<NaiveDate>,
     /// Last changed on or before this day (Swedish time).
     pub until: Option<NaiveDate>,
+    /// Signed by a decider (`Some(true)`) or still waiting for the signature (`Some(false)`).
+    pub signed: Option<bool>,
+    /// Decided on or after this day (the decision's date).
+    pub decided_from: Option<NaiveDate>,
+    /// Decided on or before this day.
+    pub decided_until: Option<NaiveDate>,
 }
 
 impl ListFilter {
@@ -49,6 +55,13 @@ impl ListFilter {
         push("enhet", self.unit_id.map(|u| u.to_string()));
         push("fran", self.from.map(|d| d.to_string()));
         push("till", self.until.map(|d| d.to_string()));
+        push(
+            "signerad",
+            self.signed
+                .map(|s| if s { "ja" } else { "nej" }.to_string()),
+        );
+        push("beslut_fran", self.decided_from.map(|d| d.to_string()));
+        push("beslut_till", self.decided_until.map(|d| d.to_string()));
         serde_urlencoded::to_string(&pairs).unwrap_or_default()
     }
 
@@ -60,6 +73,9 @@ impl ListFilter {
             unit_id: self.unit_id,
             from: self.from.map(start_of_day),
             until: self.until.and_then(|d| d.succ_opt()).map(start_of_day),
+            signed: self.signed,
+            decided_from: self.decided_from,
+            decided_until: self.decided_until,
         }
     }
 }
@@ -80,6 +96,13 @@ pub(super) fn scope_units(actor: &Actor) -> Vec<i64> {
     actor.unit_ids()
 }
 
+/// Whose cases the case list shows this actor, and the role they read them in.
+fn actor_scope(ctx: &Ctx) -> Result<(Role, Vec<i64>), ServiceError> {
+    let actor = ctx.actor()?;
+    let role = ctx.require(Access::ListCases)?;
+    Ok((role, scope_units(actor)))
+}
+
 /// The cases the case list shows the role acted in: a handler every unit's but other units'
 /// drafts, a chefläkare the units' lock decisions once sent, the others their units' cases.
 pub(super) fn list_scope(role: Role, units: &[i64]) -> Scope<'_> {
@@ -91,6 +114,23 @@ pub(super) fn list_scope(role: Role, units: &[i64]) -> Scope<'_> {
     }
 }
 
+/// How many cases the case list with this filter shows the actor (no citizen data: a number),
+/// counted up to `cap`.
+pub fn list_count(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    filter: &ListFilter,
+    cap: i64,
+) -> Result<crate::db::page::Count, ServiceError> {
+    let (role, units) = actor_scope(ctx)?;
+    Ok(cases::count_for_units(
+        conn,
+        list_scope(role, &units),
+        &filter.known().db(),
+        cap,
+    )?)
+}
+
 /// The case list, newest change first, a page at a time. The page's citizens are written to the
 /// access log in the same transaction (`case_list_view`, the filter and page key as object).
 pub fn list(
@@ -100,9 +140,7 @@ pub fn list(
     cursor: &Cursor<NaiveDateTime>,
     limit: i64,
 ) -> Result<Page<CaseRow, NaiveDateTime>, ServiceError> {
-    let actor = ctx.actor()?;
-    let role = ctx.require(Access::ListCases)?;
-    let units = scope_units(actor);
+    let (role, units) = actor_scope(ctx)?;
     let scope = list_scope(role, &units);
     let filter = filter.known();
     db::write_tx(conn, |c| {
@@ -132,6 +170,68 @@ pub(super) fn log_list(
     ctx.log(c, &e)
 }
 
+/// A selection of the handler's queue as the user chose it: one of its statuses, and how many
+/// days the cases have waited at least (since they were sent, or since the emergency call).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueSelection {
+    pub status: Option<Status>,
+    pub waited_days: Option<u32>,
+}
+
+impl QueueSelection {
+    /// The selection as a query string (without the page key), for links and the access log.
+    pub fn query(&self) -> String {
+        let mut pairs: Vec<(&str, String)> = vec![];
+        if let Some(s) = self.status {
+            pairs.push(("status", s.code().to_string()));
+        }
+        if let Some(d) = self.waited_days {
+            pairs.push(("dagar", d.to_string()));
+        }
+        serde_urlencoded::to_string(&pairs).unwrap_or_default()
+    }
+
+    fn db(&self, ctx: &Ctx) -> cases::QueueFilter {
+        cases::QueueFilter {
+            // Only the queue's own statuses select anything; another is no selection.
+            status: self.status.filter(|s| {
+                matches!(
+                    s,
+                    Status::Submitted | Status::Received | Status::Verified | Status::FormPending
+                )
+            }),
+            submitted_by: self
+                .waited_days
+                .map(|d| db::ts(ctx.now - chrono::Duration::days(i64::from(d)))),
+        }
+    }
+}
+
+/// How many cases of the handler's queue the selection holds (a number, no citizen data),
+/// counted up to `cap`.
+pub fn queue_count(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    selection: &QueueSelection,
+    cap: i64,
+) -> Result<crate::db::page::Count, ServiceError> {
+    ctx.require(Access::HandleCases)?;
+    Ok(cases::queue_count(conn, &selection.db(ctx), cap)?)
+}
+
+/// The oldest `n` cases of a queue selection, for the start page, which shows only their numbers,
+/// units and ages — no citizen data, so nothing to log. Crate-only: a page that shows their
+/// citizens reads them through [`queue_selected`], which logs them.
+pub(crate) fn queue_oldest(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    selection: &QueueSelection,
+    n: i64,
+) -> Result<Vec<CaseRow>, ServiceError> {
+    ctx.require(Access::HandleCases)?;
+    Ok(cases::queue(conn, &selection.db(ctx), &Cursor::First, n, 0)?.rows)
+}
+
 /// The handler's intake queue: new and resubmitted cases, received ones being worked on, and
 /// emergency locks waiting for their form; oldest submission first. Logged as `queue_view`,
 /// naming the page's citizens, in the same transaction.
@@ -141,10 +241,25 @@ pub fn queue(
     cursor: &Cursor<NaiveDateTime>,
     limit: i64,
 ) -> Result<Page<CaseRow, NaiveDateTime>, ServiceError> {
+    queue_selected(conn, ctx, &QueueSelection::default(), cursor, limit)
+}
+
+/// The queue with a selection (a status, a least wait), oldest submission first.
+pub fn queue_selected(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    selection: &QueueSelection,
+    cursor: &Cursor<NaiveDateTime>,
+    limit: i64,
+) -> Result<Page<CaseRow, NaiveDateTime>, ServiceError> {
     let role = ctx.require(Access::HandleCases)?;
+    let filter = selection.db(ctx);
     db::write_tx(conn, |c| {
-        let page = cases::queue(c, cursor, limit, COUNT_CAP)?;
-        let object = format!("handlaggning?{}", cursor.describe());
+        let page = cases::queue(c, &filter, cursor, limit, COUNT_CAP)?;
+        let object = match selection.query() {
+            q if q.is_empty() => format!("handlaggning?{}", cursor.describe()),
+            q => format!("handlaggning?{q}&{}", cursor.describe()),
+        };
         log_list(c, ctx, role, "queue_view", object, &page.rows)?;
         Ok(page)
     })

@@ -232,14 +232,50 @@ pub fn review(
     })
 }
 
-/// The "Omprövningar" list: locks of the user's units by review date.
-pub fn reviews(
-    conn: &mut DbConnection,
-    ctx: &Ctx,
-    ascending: bool,
-    cursor: &crate::db::page::Cursor<chrono::NaiveDate>,
-    limit: i64,
-) -> Result<crate::db::page::Page<CaseRow, chrono::NaiveDate>, ServiceError> {
+/// Which reviews the "Omprövningar" list shows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ReviewSelection {
+    #[default]
+    All,
+    /// Due before today.
+    Overdue,
+    /// Due today or within the next `review_remind_before_days` days (when the first reminder
+    /// goes out): "Snart" and "Ska göras i dag".
+    Soon,
+}
+
+impl ReviewSelection {
+    pub fn code(self) -> Option<&'static str> {
+        match self {
+            ReviewSelection::All => None,
+            ReviewSelection::Overdue => Some("forsenad"),
+            ReviewSelection::Soon => Some("snart"),
+        }
+    }
+
+    pub fn from_code(s: &str) -> ReviewSelection {
+        match s {
+            "forsenad" => ReviewSelection::Overdue,
+            "snart" => ReviewSelection::Soon,
+            _ => ReviewSelection::All,
+        }
+    }
+
+    fn due(self, today: chrono::NaiveDate, soon_days: i64) -> crate::db::review_list::DueFilter {
+        use crate::db::review_list::DueFilter;
+        match self {
+            ReviewSelection::All => DueFilter::All,
+            ReviewSelection::Overdue => DueFilter::Before(today),
+            ReviewSelection::Soon => {
+                DueFilter::Between(today, today + chrono::Duration::days(soon_days.max(0)))
+            }
+        }
+    }
+}
+
+/// The role and units whose reviews the user sees (clinicians, managers and chief physicians:
+/// their units'), or the logged refusal.
+fn review_units(ctx: &Ctx) -> Result<(Role, Vec<i64>), ServiceError> {
     let a = ctx.actor()?;
     let Some(role) = [Role::Clinician, Role::Manager, Role::ChiefPhysician]
         .into_iter()
@@ -253,19 +289,65 @@ pub fn reviews(
             None,
         ));
     };
-    let units: Vec<i64> = a.units.iter().map(|u| u.id).collect();
-    // The page's citizens are logged in the same transaction (`review_list_view`).
+    Ok((role, a.units.iter().map(|u| u.id).collect()))
+}
+
+/// How many reviews of the user's units the selection holds (a number, no citizen data), up to
+/// `cap`. `soon_days`: the setting `review_remind_before_days`.
+pub fn reviews_count(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    selection: ReviewSelection,
+    soon_days: i64,
+    cap: i64,
+) -> Result<crate::db::page::Count, ServiceError> {
+    let (_, units) = review_units(ctx)?;
+    let due = selection.due(swedish_today(ctx), soon_days);
+    Ok(crate::db::review_list::reviews_count(
+        conn, &units, due, cap,
+    )?)
+}
+
+/// The "Omprövningar" list: locks of the user's units by review date.
+pub fn reviews(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    ascending: bool,
+    cursor: &crate::db::page::Cursor<chrono::NaiveDate>,
+    limit: i64,
+) -> Result<crate::db::page::Page<CaseRow, chrono::NaiveDate>, ServiceError> {
+    reviews_selected(conn, ctx, ReviewSelection::All, 0, ascending, cursor, limit)
+}
+
+/// The "Omprövningar" list with a selection (overdue, due soon). The page's citizens are logged
+/// in the same transaction (`review_list_view`).
+pub fn reviews_selected(
+    conn: &mut DbConnection,
+    ctx: &Ctx,
+    selection: ReviewSelection,
+    soon_days: i64,
+    ascending: bool,
+    cursor: &crate::db::page::Cursor<chrono::NaiveDate>,
+    limit: i64,
+) -> Result<crate::db::page::Page<CaseRow, chrono::NaiveDate>, ServiceError> {
+    let (role, units) = review_units(ctx)?;
+    let due = selection.due(swedish_today(ctx), soon_days);
     db::write_tx(conn, |c| {
-        let page = cases::reviews_page(
+        let page = crate::db::review_list::reviews_page(
             c,
             &units,
+            due,
             ascending,
             cursor,
             limit,
             crate::db::page::COUNT_CAP,
         )?;
+        let lage = selection
+            .code()
+            .map(|l| format!("lage={l}&"))
+            .unwrap_or_default();
         let object = format!(
-            "omprovningar?ordning={}&{}",
+            "omprovningar?{lage}ordning={}&{}",
             if ascending { "stigande" } else { "fallande" },
             cursor.describe()
         );

@@ -21,6 +21,8 @@ pub(super) struct MailPage {
     pager: Pager,
     pending: i64,
     notice: Option<Msg>,
+    /// Resending is the admin's; a handler reads the list (`Access::MailStatus`).
+    can_resend: bool,
 }
 
 pub(super) async fn mail_page(
@@ -57,12 +59,15 @@ pub(super) async fn mail_page(
         pager,
         pending,
         notice,
+        can_resend: staff.actor.has(Role::Admin),
     }))
 }
 
+/// The failed mail: admins (who resend) and handlers (whose feedback it is) read it; the service
+/// asks the policy (`Access::MailStatus`) and logs a refusal.
 pub(super) async fn mail(
     state: web::Data<AppState>,
-    staff: AdminStaff,
+    staff: Staff,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
     let notice = query

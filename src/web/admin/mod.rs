@@ -66,4 +66,7 @@ struct ListQuery {
     efter: Option<String>,
     fore: Option<String>,
     sparad: Option<String>,
+    /// A selection the start page links to (`ofullstandig` users; `utan-chef`,
+    /// `utan-certifikat`, `certifikat` units).
+    urval: Option<String>,
 }

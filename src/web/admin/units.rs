@@ -8,22 +8,44 @@ pub(super) struct UnitsPage {
     l: Layout,
     rows: Vec<Unit>,
     pager: Pager,
+    /// The selection in words, when the list shows one.
+    selection: Option<String>,
+    /// Editing units is the admin's; a handler reads the units whose certificate runs out.
+    can_edit: bool,
 }
 
+/// The units, or a selection of them (from the start page). Admins read every list; handlers
+/// the units whose mail certificate runs out (`Access::MailStatus`) — the service asks the
+/// policy and logs a refusal.
 pub(super) async fn units(
     state: web::Data<AppState>,
-    staff: AdminStaff,
+    staff: Staff,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
+    use crate::service::start::UnitChoice;
     let ctx = staff.ctx(&state);
     let cursor = Cursor::parse(query.efter.as_deref(), query.fore.as_deref());
+    let choice = query.urval.as_deref().and_then(UnitChoice::from_code);
+    let selection = choice.map(|c| c.selection(ctx.now)).unwrap_or_default();
     let page = state
-        .run(move |conn| admin::units_page(conn, &ctx, &cursor, pages::PER_PAGE))
+        .run(move |conn| admin::units_page(conn, &ctx, selection, &cursor, pages::PER_PAGE))
         .await?;
+    let base = choice
+        .map(|c| format!("urval={}", c.code()))
+        .unwrap_or_default();
+    let lang = staff.actor.lang;
     Ok(pages::ok(&UnitsPage {
         l: staff.page("admin-units-title"),
-        pager: Pager::keyed(&page, "/admin/enheter", ""),
+        pager: Pager::keyed(&page, "/admin/enheter", &base),
         rows: page.rows,
+        selection: choice.map(|c| {
+            lang.t(match c {
+                UnitChoice::NoManagerEmail => "admin-units-selection-no-manager",
+                UnitChoice::NoCertificate => "admin-units-selection-no-certificate",
+                UnitChoice::CertificateExpiring => "admin-units-selection-certificate",
+            })
+        }),
+        can_edit: staff.actor.has(Role::Admin),
     }))
 }
 

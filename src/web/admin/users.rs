@@ -10,6 +10,8 @@ pub(super) struct UsersPage {
     q_error: Option<Msg>,
     rows: Vec<admin::UserSummary>,
     pager: Pager,
+    /// Only those who never finished enrolment (from the start page).
+    unfinished: bool,
 }
 
 pub(super) async fn users(
@@ -22,6 +24,7 @@ pub(super) async fn users(
     let q_error = has_control(&q, false).then(|| Msg::from(crate::messages::CONTROL_CHARS));
     let q2 = q.clone();
     let cursor = Cursor::parse(query.efter.as_deref(), query.fore.as_deref());
+    let unfinished = query.urval.as_deref() == Some("ofullstandig");
     let page = match &q_error {
         // No search with a refused term.
         Some(_) => crate::db::page::Page {
@@ -32,26 +35,25 @@ pub(super) async fn users(
         },
         None => {
             state
-                .run(move |c| admin::users_page(c, &ctx, &q2, &cursor, pages::PER_PAGE))
+                .run(move |c| admin::users_page(c, &ctx, &q2, unfinished, &cursor, pages::PER_PAGE))
                 .await?
         }
     };
-    let base = if q.is_empty() {
-        String::new()
-    } else {
-        format!(
-            "q={}",
-            serde_urlencoded::to_string([("q", &q)])
-                .unwrap_or_default()
-                .trim_start_matches("q=")
-        )
-    };
+    let mut pairs: Vec<(&str, &str)> = vec![];
+    if !q.is_empty() {
+        pairs.push(("q", &q));
+    }
+    if unfinished {
+        pairs.push(("urval", "ofullstandig"));
+    }
+    let base = serde_urlencoded::to_string(&pairs).unwrap_or_default();
     Ok(pages::ok(&UsersPage {
         l: staff.page("admin-users-title"),
         q,
         q_error,
         pager: Pager::keyed(&page, "/admin/anvandare", &base),
         rows: page.rows,
+        unfinished,
     }))
 }
 

@@ -4,6 +4,7 @@
 use super::*;
 use crate::db::page::Cursor;
 use crate::domain::case::Channel;
+use crate::i18n::Msg;
 use crate::service::cases::ListFilter;
 use chrono::NaiveDate;
 
@@ -25,6 +26,10 @@ pub(super) struct ListPage {
     /// The CSV download of the list under the same filter.
     csv_href: String,
     csv_hint: String,
+    /// Selections the start page links to that the form has no field for (kept as hidden
+    /// fields, and said in words above the list).
+    extra: Vec<(&'static str, String)>,
+    extra_text: Vec<String>,
 }
 
 /// The case list's query: the filters and the page key.
@@ -36,6 +41,9 @@ pub(super) struct CaseListQuery {
     enhet: Option<String>,
     fran: Option<String>,
     till: Option<String>,
+    signerad: Option<String>,
+    beslut_fran: Option<String>,
+    beslut_till: Option<String>,
     efter: Option<String>,
     fore: Option<String>,
 }
@@ -56,6 +64,10 @@ fn list_filter(q: &CaseListQuery) -> (ListFilter, FieldErrors) {
     };
     let from = date("fran", &q.fran);
     let until = date("till", &q.till);
+    // Links from the start page: not in the form, so an unreadable value is simply no filter.
+    let day = |v: &Option<String>| {
+        text(v).and_then(|v| NaiveDate::parse_from_str(v.trim(), "%Y-%m-%d").ok())
+    };
     let filter = ListFilter {
         status: text(&q.status),
         kind: text(&q.typ),
@@ -63,6 +75,13 @@ fn list_filter(q: &CaseListQuery) -> (ListFilter, FieldErrors) {
         unit_id: text(&q.enhet).and_then(|u| u.parse().ok()),
         from,
         until,
+        signed: match text(&q.signerad).as_deref() {
+            Some("ja") => Some(true),
+            Some("nej") => Some(false),
+            _ => None,
+        },
+        decided_from: day(&q.beslut_fran),
+        decided_until: day(&q.beslut_till),
     }
     .known();
     (filter, errors)
@@ -122,6 +141,32 @@ pub(super) async fn list(
         "n",
         pages::grouped(cases::LIST_EXPORT_CAP),
     );
+    let mut extra = vec![];
+    let mut extra_text = vec![];
+    if let Some(signed) = filter.signed {
+        extra.push(("signerad", if signed { "ja" } else { "nej" }.to_string()));
+        extra_text.push(lang.t(if signed {
+            "lists-filter-signed"
+        } else {
+            "lists-filter-unsigned"
+        }));
+    }
+    if let Some(d) = filter.decided_from {
+        extra.push(("beslut_fran", d.to_string()));
+        extra_text.push(
+            Msg::key("lists-filter-decided-from")
+                .arg("date", d.to_string())
+                .in_lang(lang),
+        );
+    }
+    if let Some(d) = filter.decided_until {
+        extra.push(("beslut_till", d.to_string()));
+        extra_text.push(
+            Msg::key("lists-filter-decided-until")
+                .arg("date", d.to_string())
+                .in_lang(lang),
+        );
+    }
     Ok(pages::ok(&ListPage {
         csv_href: match filter.query() {
             q if q.is_empty() => "/arenden/csv".to_string(),
@@ -155,6 +200,8 @@ pub(super) async fn list(
         filtered: filter != ListFilter::default(),
         errors,
         can_create: staff.actor.has(Role::Clinician) || staff.actor.has(Role::Manager),
+        extra,
+        extra_text,
     }))
 }
 
@@ -212,10 +259,14 @@ pub(super) struct QueuePage {
     l: Layout,
     rows: Vec<CaseItem>,
     pager: Pager,
+    /// The selection in words (a status, a least wait), when there is one.
+    selection: Vec<String>,
 }
 
 #[derive(serde::Deserialize)]
-pub(super) struct KeyQuery {
+pub(super) struct QueueQuery {
+    status: Option<String>,
+    dagar: Option<String>,
     efter: Option<String>,
     fore: Option<String>,
 }
@@ -223,13 +274,39 @@ pub(super) struct KeyQuery {
 pub(super) async fn queue(
     state: web::Data<AppState>,
     staff: Staff,
-    q: web::Query<KeyQuery>,
+    q: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, AppError> {
     let ctx = staff.ctx(&state);
     let cursor = Cursor::parse(q.efter.as_deref(), q.fore.as_deref());
+    // Unknown values select nothing special: the whole queue.
+    let selection = cases::QueueSelection {
+        status: q.status.as_deref().and_then(|s| s.parse::<Status>().ok()),
+        waited_days: q
+            .dagar
+            .as_deref()
+            .and_then(|d| d.trim().parse::<u32>().ok())
+            .filter(|d| *d <= 3650),
+    };
+    let sel = selection.clone();
     let page = state
-        .run(move |c| cases::queue(c, &ctx, &cursor, pages::PER_PAGE))
+        .run(move |c| cases::queue_selected(c, &ctx, &sel, &cursor, pages::PER_PAGE))
         .await?;
+    let lang = staff.actor.lang;
+    let mut words = vec![];
+    if let Some(s) = selection.status {
+        words.push(
+            Msg::key("lists-queue-status")
+                .arg("status", words::status(lang, s))
+                .in_lang(lang),
+        );
+    }
+    if let Some(d) = selection.waited_days {
+        words.push(
+            Msg::key("lists-queue-waited")
+                .arg("n", i64::from(d))
+                .in_lang(lang),
+        );
+    }
     Ok(pages::ok(&QueuePage {
         l: staff.page("case-queue-title"),
         rows: page
@@ -237,7 +314,8 @@ pub(super) async fn queue(
             .iter()
             .map(|r| item(staff.actor.lang, r))
             .collect(),
-        pager: Pager::keyed(&page, "/handlaggning", ""),
+        pager: Pager::keyed(&page, "/handlaggning", &selection.query()),
+        selection: words,
     }))
 }
 

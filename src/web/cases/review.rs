@@ -20,11 +20,15 @@ pub(super) struct ReviewsPage {
     rows: Vec<ReviewItem>,
     pager: Pager,
     ascending: bool,
+    /// The selection (`lage=forsenad|snart`) in words, and its query for the sort links.
+    selection: Option<String>,
+    lage: String,
 }
 
 #[derive(serde::Deserialize)]
 pub(super) struct ReviewsQuery {
     ordning: Option<String>,
+    lage: Option<String>,
     efter: Option<String>,
     fore: Option<String>,
 }
@@ -40,8 +44,20 @@ pub(super) async fn reviews(
     let ascending = q.ordning.as_deref() != Some("fallande");
     let cursor = crate::db::page::Cursor::parse(q.efter.as_deref(), q.fore.as_deref());
     let soon = state.config.review_remind_before_days;
+    let selection =
+        crate::service::cases::ReviewSelection::from_code(q.lage.as_deref().unwrap_or(""));
     let page = state
-        .run(move |c| crate::service::cases::reviews(c, &ctx, ascending, &cursor, pages::PER_PAGE))
+        .run(move |c| {
+            crate::service::cases::reviews_selected(
+                c,
+                &ctx,
+                selection,
+                soon,
+                ascending,
+                &cursor,
+                pages::PER_PAGE,
+            )
+        })
         .await?;
     let rows = page
         .rows
@@ -65,16 +81,34 @@ pub(super) async fn reviews(
             })
         })
         .collect();
-    let base = if ascending {
-        String::new()
-    } else {
-        "ordning=fallande".into()
+    let lage = selection
+        .code()
+        .map(|c| format!("lage={c}"))
+        .unwrap_or_default();
+    let base = match (lage.is_empty(), ascending) {
+        (true, true) => String::new(),
+        (true, false) => "ordning=fallande".into(),
+        (false, true) => lage.clone(),
+        (false, false) => format!("{lage}&ordning=fallande"),
+    };
+    let words = match selection {
+        crate::service::cases::ReviewSelection::All => None,
+        crate::service::cases::ReviewSelection::Overdue => {
+            Some(staff.actor.lang.t("lists-reviews-overdue"))
+        }
+        crate::service::cases::ReviewSelection::Soon => Some(
+            crate::i18n::Msg::key("lists-reviews-soon")
+                .arg("n", soon)
+                .in_lang(staff.actor.lang),
+        ),
     };
     Ok(pages::ok(&ReviewsPage {
         l: staff.page("case-reviews-title"),
         rows,
         pager: Pager::keyed(&page, "/omprovningar", &base),
         ascending,
+        selection: words,
+        lage,
     }))
 }
 

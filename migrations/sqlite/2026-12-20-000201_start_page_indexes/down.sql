@@ -1,0 +1,1 @@
+DROP INDEX cases_unit_decided_id;
