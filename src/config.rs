@@ -103,6 +103,32 @@ pub struct Config {
     pub secret_key_file: String,
     /// This node's name in heartbeats and metrics; empty: host name and bind address.
     pub node_name: String,
+    /// TLS of our own: the server's certificate chain (PEM, the server's certificate first). With
+    /// `tls_key_file`, `serve` speaks https itself on `bind`; empty: plain http (behind a proxy,
+    /// or on loopback for development).
+    pub tls_cert_file: String,
+    /// The private key of `tls_cert_file` (PEM: PKCS#8, PKCS#1 or SEC1).
+    pub tls_key_file: String,
+    /// The CAs whose client certificates (SITHS cards) log staff in (PEM bundle, roots and
+    /// intermediates). Set: the listener asks every client for a certificate but requires none
+    /// (the password login keeps working on the same listener); a presented certificate must
+    /// chain to these CAs, be in date and not be revoked, or the TLS handshake fails.
+    pub tls_client_ca_file: String,
+    /// The revocation lists (CRL, PEM or DER) of every CA in the client chains; required with
+    /// `tls_client_ca_file`. A list in the file, or comma-separated in the environment. An
+    /// expired list (past its nextUpdate) refuses every certificate it covers: keep them fresh.
+    pub tls_client_crl_files: Vec<String>,
+    /// How often the CA bundle and the CRLs are read again, seconds (a changed file takes effect
+    /// without a restart; an unreadable one keeps the lists in force and is logged).
+    pub tls_client_crl_reload_seconds: u64,
+    /// Behind a TLS proxy that checks client certificates itself: the proxies' addresses (IP, a
+    /// list or comma-separated). Only a request whose TCP peer is one of them may carry the
+    /// certificate in `client_cert_header`; from anywhere else the header is ignored (and the
+    /// attempt logged).
+    pub client_cert_proxies: Vec<String>,
+    /// The header a trusted proxy forwards the verified client certificate in: URL-encoded PEM
+    /// (nginx `$ssl_client_escaped_cert`), PEM, or base64 DER (HAProxy `ssl_c_der,base64`).
+    pub client_cert_header: String,
     /// Demo mode (`serve --demo`); never read from a file or the environment.
     #[serde(skip)]
     pub demo: bool,
@@ -153,6 +179,13 @@ impl Default for Config {
             node_name: String::new(),
             secret_key_file: "./data/secret.key".into(),
             metrics_bind: String::new(),
+            tls_cert_file: String::new(),
+            tls_key_file: String::new(),
+            tls_client_ca_file: String::new(),
+            tls_client_crl_files: Vec::new(),
+            tls_client_crl_reload_seconds: 300,
+            client_cert_proxies: Vec::new(),
+            client_cert_header: "X-SSL-Client-Cert".into(),
             demo: false,
         }
     }
@@ -213,7 +246,17 @@ const KEYS: &[&str] = &[
     "node_name",
     "secret_key_file",
     "metrics_bind",
+    "tls_cert_file",
+    "tls_key_file",
+    "tls_client_ca_file",
+    "tls_client_crl_files",
+    "tls_client_crl_reload_seconds",
+    "client_cert_proxies",
+    "client_cert_header",
 ];
+
+/// Settings that hold a list: comma-separated in the environment.
+const LIST_KEYS: &[&str] = &["tls_client_crl_files", "client_cert_proxies"];
 
 impl Config {
     /// Reads the file (when given) and then the environment, which wins.
@@ -254,7 +297,15 @@ impl Config {
                     .join(", ");
                 return Err(ConfigError::UnknownEnv(k, known));
             }
-            let value = if let Ok(i) = v.parse::<i64>() {
+            let value = if LIST_KEYS.contains(&key.as_str()) {
+                toml::Value::Array(
+                    v.split(',')
+                        .map(str::trim)
+                        .filter(|x| !x.is_empty())
+                        .map(|x| toml::Value::String(x.to_string()))
+                        .collect(),
+                )
+            } else if let Ok(i) = v.parse::<i64>() {
                 toml::Value::Integer(i)
             } else if let Ok(b) = v.parse::<bool>() {
                 toml::Value::Boolean(b)
@@ -318,7 +369,77 @@ impl Config {
         {
             return bad("public_url must start with https:// or http://");
         }
+        self.check_client_certs()
+    }
+
+    fn check_client_certs(&self) -> Result<(), ConfigError> {
+        let bad = |m: &str| Err(ConfigError::Invalid(m.to_string()));
+        let (cert, key) = (self.tls_cert_file.trim(), self.tls_key_file.trim());
+        if cert.is_empty() != key.is_empty() {
+            return bad("tls_cert_file and tls_key_file go together: set both or neither");
+        }
+        if !self.tls_client_ca_file.trim().is_empty() {
+            if cert.is_empty() {
+                return bad(
+                    "tls_client_ca_file needs tls_cert_file and tls_key_file: client \
+                     certificates are asked for in our own TLS",
+                );
+            }
+            if self
+                .tls_client_crl_files
+                .iter()
+                .all(|f| f.trim().is_empty())
+            {
+                return bad(
+                    "tls_client_ca_file needs tls_client_crl_files: the revocation lists of \
+                     the client CAs (a revoked card must not log in)",
+                );
+            }
+        }
+        if !(1..=86_400).contains(&self.tls_client_crl_reload_seconds) {
+            return bad("tls_client_crl_reload_seconds must be between 1 and 86400");
+        }
+        if let Some(p) = self
+            .client_cert_proxies
+            .iter()
+            .find(|p| p.trim().parse::<std::net::IpAddr>().is_err())
+        {
+            return Err(ConfigError::Invalid(format!(
+                "client_cert_proxies: {p:?} is not an IP address"
+            )));
+        }
+        if actix_web::http::header::HeaderName::from_bytes(
+            self.client_cert_header.trim().as_bytes(),
+        )
+        .is_err()
+        {
+            return bad("client_cert_header must be a header name");
+        }
         Ok(())
+    }
+
+    /// `serve` speaks TLS itself (`tls_cert_file`, `tls_key_file`).
+    pub fn serves_tls(&self) -> bool {
+        !self.tls_cert_file.trim().is_empty()
+    }
+
+    /// Our own listener asks clients for a certificate (`tls_client_ca_file`).
+    pub fn asks_client_certs(&self) -> bool {
+        self.serves_tls() && !self.tls_client_ca_file.trim().is_empty()
+    }
+
+    /// The trusted proxies that may forward a client certificate (`client_cert_proxies`).
+    pub fn client_cert_proxies(&self) -> Vec<std::net::IpAddr> {
+        self.client_cert_proxies
+            .iter()
+            .filter_map(|p| p.trim().parse().ok())
+            .collect()
+    }
+
+    /// Staff can log in with a card (the login page shows the button): our own TLS asks for
+    /// client certificates, or a trusted proxy forwards them.
+    pub fn client_cert_login(&self) -> bool {
+        self.asks_client_certs() || !self.client_cert_proxies.is_empty()
     }
 
     /// The pool size to use: `pool_size` when set, otherwise the backend's default.
@@ -361,9 +482,10 @@ impl Config {
     }
 
     pub fn public_url(&self) -> String {
+        let scheme = if self.serves_tls() { "https" } else { "http" };
         self.public_url
             .clone()
-            .unwrap_or_else(|| format!("http://{}", self.bind))
+            .unwrap_or_else(|| format!("{scheme}://{}", self.bind))
             .trim_end_matches('/')
             .to_string()
     }
@@ -375,6 +497,11 @@ impl Config {
 
     /// Plain http is allowed only when the service listens on loopback alone.
     pub fn check_transport(&self) -> Result<(), ConfigError> {
+        if self.serves_tls() && !self.is_https() {
+            return Err(ConfigError::Invalid(
+                "tls_cert_file is set, so public_url must be https://…".into(),
+            ));
+        }
         if self.is_https() {
             return Ok(());
         }
@@ -492,6 +619,61 @@ mod tests {
         assert_eq!(c.pool_size(), 7);
         let e = Config::load_from(None, env(&[("KONTOSPARR_POOL_SIZE", "0")]));
         assert!(matches!(e, Err(ConfigError::Invalid(_))), "{e:?}");
+    }
+
+    #[test]
+    fn client_certificate_settings() {
+        let c = Config::load_from(
+            None,
+            env(&[
+                ("KONTOSPARR_TLS_CERT_FILE", "/etc/k/server.pem"),
+                ("KONTOSPARR_TLS_KEY_FILE", "/etc/k/server.key"),
+                ("KONTOSPARR_TLS_CLIENT_CA_FILE", "/etc/k/siths.pem"),
+                (
+                    "KONTOSPARR_TLS_CLIENT_CRL_FILES",
+                    "/etc/k/root.crl, /etc/k/person.crl",
+                ),
+                ("KONTOSPARR_CLIENT_CERT_PROXIES", "10.0.0.5,::1"),
+                ("KONTOSPARR_CLIENT_CERT_HEADER", "X-Client-Cert"),
+            ]),
+        );
+        let c = match c {
+            Ok(c) => c,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(
+            c.tls_client_crl_files,
+            vec![
+                "/etc/k/root.crl".to_string(),
+                "/etc/k/person.crl".to_string()
+            ]
+        );
+        assert_eq!(c.client_cert_proxies().len(), 2);
+        assert!(c.serves_tls() && c.asks_client_certs() && c.client_cert_login());
+        assert_eq!(c.public_url(), "https://127.0.0.1:8080");
+        assert!(c.check_transport().is_ok());
+        assert!(!Config::default().client_cert_login());
+        for bad in [
+            vec![("KONTOSPARR_TLS_CERT_FILE", "/x.pem")],
+            vec![
+                ("KONTOSPARR_TLS_CERT_FILE", "/x.pem"),
+                ("KONTOSPARR_TLS_KEY_FILE", "/x.key"),
+                ("KONTOSPARR_TLS_CLIENT_CA_FILE", "/ca.pem"),
+            ],
+            vec![("KONTOSPARR_TLS_CLIENT_CA_FILE", "/ca.pem")],
+            vec![("KONTOSPARR_CLIENT_CERT_PROXIES", "proxy.example.se")],
+            vec![("KONTOSPARR_CLIENT_CERT_HEADER", "bad header")],
+        ] {
+            let e = Config::load_from(None, env(&bad));
+            assert!(matches!(e, Err(ConfigError::Invalid(_))), "{bad:?}: {e:?}");
+        }
+        let mut c = Config {
+            tls_cert_file: "/x.pem".into(),
+            tls_key_file: "/x.key".into(),
+            ..Config::default()
+        };
+        c.public_url = Some("http://kontosparr.example.se".into());
+        assert!(c.check_transport().is_err());
     }
 
     #[test]

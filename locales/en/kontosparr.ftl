@@ -635,3 +635,10 @@ paper-csv-unit = Unit
 paper-csv-submitted = Submitted
 paper-csv-updated = Changed
 paper-csv-capped = # The export stopped at { $n } cases; more cases match the filter. Choose a narrower filter.
+
+## --- clientcert ---
+siths-login-title = With a SITHS card
+siths-login-hint = Put the card in the card reader before you open the page. The browser asks which certificate to use and for the card's PIN.
+siths-login-button = Log in with SITHS card
+siths-password-title = With password and one-time code
+siths-error-no-card = No valid SITHS card was presented. Check that the card is in the reader, close every browser window and open the page again. An expired or revoked card is not accepted.

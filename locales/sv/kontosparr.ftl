@@ -612,3 +612,10 @@ paper-csv-unit = Enhet
 paper-csv-submitted = Inskickat
 paper-csv-updated = Ändrat
 paper-csv-capped = # Exporten stoppades vid { $n } ärenden; fler ärenden matchar filtret. Välj ett snävare filter.
+
+## --- clientcert ---
+siths-login-title = Med SITHS-kort
+siths-login-hint = Sätt i kortet i kortläsaren innan du öppnar sidan. Webbläsaren frågar vilket certifikat du vill använda och efter kortets PIN-kod.
+siths-login-button = Logga in med SITHS-kort
+siths-password-title = Med lösenord och engångskod
+siths-error-no-card = Inget giltigt SITHS-kort visades upp. Kontrollera att kortet sitter i läsaren, stäng alla webbläsarfönster och öppna sidan igen. Ett utgånget eller spärrat kort godtas inte.

@@ -10,6 +10,7 @@ pub mod grounds;
 pub mod hsa;
 pub mod journal;
 pub mod locks;
+pub mod login;
 pub mod names;
 pub mod personnummer;
 pub mod policy;

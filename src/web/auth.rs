@@ -54,6 +54,34 @@ struct LoginPage {
     error: Option<String>,
     demo_accounts: Vec<crate::service::demo::DemoAccount>,
     demo_password: &'static str,
+    /// The button "Logga in med SITHS-kort" (`web::clientcert`).
+    card_login: bool,
+}
+
+/// The login page with an error (a catalog key) and the form's CSRF token: a failed login of
+/// any kind.
+pub(super) fn login_failed_page(
+    state: &AppState,
+    lang: crate::i18n::Lang,
+    csrf: &str,
+    status: StatusCode,
+    error_key: &str,
+    hsa: &str,
+) -> HttpResponse {
+    let mut l = Layout::public_in(lang, "login-title");
+    let error = l.t(error_key);
+    l.csrf = csrf.to_string();
+    pages::render(
+        status,
+        &LoginPage {
+            l,
+            hsa_id: hsa.chars().take(64).collect(),
+            error: Some(error),
+            demo_accounts: demo_accounts(state),
+            demo_password: crate::service::demo::DEMO_PASSWORD,
+            card_login: state.config.client_cert_login(),
+        },
+    )
 }
 
 fn demo_accounts(state: &AppState) -> Vec<crate::service::demo::DemoAccount> {
@@ -64,7 +92,7 @@ fn demo_accounts(state: &AppState) -> Vec<crate::service::demo::DemoAccount> {
     }
 }
 
-fn redirect(to: &str) -> HttpResponse {
+pub(super) fn redirect(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((LOCATION, to))
         .finish()
@@ -85,7 +113,11 @@ async fn session_for_form(
     Ok((s, Some(token)))
 }
 
-fn with_cookie(state: &AppState, mut res: HttpResponse, token: Option<String>) -> HttpResponse {
+pub(super) fn with_cookie(
+    state: &AppState,
+    mut res: HttpResponse,
+    token: Option<String>,
+) -> HttpResponse {
     if let Some(t) = token
         && let Err(e) = res.add_cookie(&state.session_cookie(&t))
     {
@@ -95,7 +127,7 @@ fn with_cookie(state: &AppState, mut res: HttpResponse, token: Option<String>) -
 }
 
 /// The language a visitor's browser asks for (`Accept-Language`); Swedish otherwise.
-fn visitor_lang(req: &HttpRequest) -> crate::i18n::Lang {
+pub(super) fn visitor_lang(req: &HttpRequest) -> crate::i18n::Lang {
     super::guard::accept_language(req.headers())
 }
 
@@ -121,6 +153,7 @@ async fn login_form(
         error: None,
         demo_accounts: demo_accounts(&state),
         demo_password: crate::service::demo::DEMO_PASSWORD,
+        card_login: state.config.client_cert_login(),
     };
     Ok(with_cookie(&state, pages::ok(&page), new))
 }
@@ -154,19 +187,7 @@ async fn login(
         .parse()
         .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
     let failed_page = |status: StatusCode, error_key: &'static str, hsa: &str| {
-        let mut l = Layout::public_in(lang, "login-title");
-        let error = l.t(error_key);
-        l.csrf = s.csrf_token.clone();
-        pages::render(
-            status,
-            &LoginPage {
-                l,
-                hsa_id: hsa.chars().take(64).collect(),
-                error: Some(error),
-                demo_accounts: demo_accounts(&state),
-                demo_password: crate::service::demo::DEMO_PASSWORD,
-            },
-        )
+        login_failed_page(&state, lang, &s.csrf_token, status, error_key, hsa)
     };
     if !state.login_limiter.allow(ip) {
         return Ok(failed_page(

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod cases;
+pub mod clientcert;
 pub mod download;
 pub mod error;
 pub mod guard;
@@ -399,6 +400,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     auth::routes(cfg);
     api::routes(cfg);
     cases::routes(cfg);
+    clientcert::routes(cfg);
     admin::routes(cfg);
     audit::routes(cfg);
 }
