@@ -9,6 +9,7 @@ mod audit_log;
 mod auditor;
 mod auth_flow;
 mod browser;
+mod clientcert;
 mod demo;
 mod fuzz;
 mod hardening;
