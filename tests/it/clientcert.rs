@@ -210,9 +210,16 @@ impl Pki {
 
     /// Writes the CA's CRL to `crl.pem` (whole: written aside, then renamed over the old one).
     fn crl(&self) {
-        self.openssl(&[
+        self.crl_with(&[]);
+    }
+
+    /// [`Pki::crl`] with more `openssl ca -gencrl` options.
+    fn crl_with(&self, more: &[&str]) {
+        let mut args = vec![
             "ca", "-batch", "-config", "ca.cnf", "-gencrl", "-out", "crl.new",
-        ]);
+        ];
+        args.extend_from_slice(more);
+        self.openssl(&args);
         std::fs::rename(self.path("crl.new"), self.path("crl.pem")).unwrap();
     }
 
@@ -654,23 +661,64 @@ async fn direct_tls(app: TestApp) {
     let r = Client::tls(port, &pki, Some(&spare)).card_login().unwrap();
     assert_eq!(r.status, 303, "{}", r.text());
     pki.revoke(&spare);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut refused = None;
-    for _ in 0..100 {
-        match Client::tls(port, &pki, Some(&spare)).get("/login") {
-            Err(e) => {
-                refused = Some(e.to_string());
-                break;
-            }
-            Ok(_) if Instant::now() > deadline => break,
-            Ok(_) => std::thread::sleep(Duration::from_millis(200)),
-        }
-    }
-    let refused = refused.expect("the revoked card was still let in after 20 s");
-    assert!(refused.contains("certificate revoked"), "{refused}");
+    let refused = wait_for(Duration::from_secs(20), || {
+        Client::tls(port, &pki, Some(&spare))
+            .get("/login")
+            .is_err_and(|e| e.to_string().contains("certificate revoked"))
+    });
+    assert!(refused, "the revoked card was still let in after 20 s");
     // The other card of the same person still works.
     let r = Client::tls(port, &pki, Some(&valid)).card_login().unwrap();
     assert_eq!(r.status, 303, "{}", r.text());
+
+    // A list that cannot be read is not put in force: the lists read before stay, and the
+    // failure is logged.
+    std::fs::write(pki.path("crl.pem"), "-----BEGIN X509 CRL-----\ntrasig\n").unwrap();
+    let logged = wait_for(Duration::from_secs(20), || {
+        server.log().contains("could not be read again")
+    });
+    assert!(logged, "{}", server.log());
+    let r = Client::tls(port, &pki, Some(&valid)).card_login().unwrap();
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert!(Client::tls(port, &pki, Some(&spare)).get("/login").is_err());
+
+    // A list past its nextUpdate cannot say whether a card was revoked since: every card of its
+    // CA is refused (and the log says why).
+    pki.crl_with(&[
+        "-crl_lastupdate",
+        "20250101000000Z",
+        "-crl_nextupdate",
+        "20250102000000Z",
+    ]);
+    let refused = wait_for(Duration::from_secs(20), || {
+        Client::tls(port, &pki, Some(&valid))
+            .get("/login")
+            .is_err_and(|e| e.to_string().contains("unknown ca"))
+    });
+    assert!(refused, "a valid card was let in on an expired CRL");
+    assert!(
+        server.log().contains("revocation list expired"),
+        "{}",
+        server.log()
+    );
+    // The password login does not depend on the lists.
+    let mut pw = Client::tls(port, &pki, None);
+    assert_eq!(pw.get("/login").unwrap().status, 200);
+}
+
+/// Polls `done` every 200 ms until it holds or `limit` has passed.
+fn wait_for(limit: Duration, done: impl Fn() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    for _ in 0..(limit.as_millis() / 200 + 1) {
+        if done() {
+            return true;
+        }
+        if Instant::now() > deadline {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    done()
 }
 
 // ---------------------------------------------------------------------------------------------
