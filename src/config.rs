@@ -1,6 +1,8 @@
 //! Typed configuration from an optional TOML file and `KONTOSPARR_*` environment variables
 //! (`DATABASE_URL` too). Unknown keys are refused with a message naming them.
 
+mod client_certs;
+
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -115,6 +117,32 @@ pub struct Config {
     /// Password login (with a one-time code) for administrators only, as break-glass; everyone
     /// else logs in through a provider. Needs at least one of `oidc_providers`.
     pub password_login_admins_only: bool,
+    /// TLS of our own: the server's certificate chain (PEM, the server's certificate first). With
+    /// `tls_key_file`, `serve` speaks https itself on `bind`; empty: plain http (behind a proxy,
+    /// or on loopback for development).
+    pub tls_cert_file: String,
+    /// The private key of `tls_cert_file` (PEM: PKCS#8, PKCS#1 or SEC1).
+    pub tls_key_file: String,
+    /// The CAs whose client certificates (SITHS cards) log staff in (PEM bundle, roots and
+    /// intermediates). Set: the listener asks every client for a certificate but requires none
+    /// (the password login keeps working on the same listener); a presented certificate must
+    /// chain to these CAs, be in date and not be revoked, or the TLS handshake fails.
+    pub tls_client_ca_file: String,
+    /// The revocation lists (CRL, PEM or DER) of every CA in the client chains; required with
+    /// `tls_client_ca_file`. A list in the file, or comma-separated in the environment. An
+    /// expired list (past its nextUpdate) refuses every certificate it covers: keep them fresh.
+    pub tls_client_crl_files: Vec<String>,
+    /// How often the CA bundle and the CRLs are read again, seconds (a changed file takes effect
+    /// without a restart; an unreadable one keeps the lists in force and is logged).
+    pub tls_client_crl_reload_seconds: u64,
+    /// Behind a TLS proxy that checks client certificates itself: the proxies' addresses (IP, a
+    /// list or comma-separated). Only a request whose TCP peer is one of them may carry the
+    /// certificate in `client_cert_header`; from anywhere else the header is ignored (and the
+    /// attempt logged).
+    pub client_cert_proxies: Vec<String>,
+    /// The header a trusted proxy forwards the verified client certificate in: URL-encoded PEM
+    /// (nginx `$ssl_client_escaped_cert`), PEM, or base64 DER (HAProxy `ssl_c_der,base64`).
+    pub client_cert_header: String,
     /// Demo mode (`serve --demo`); never read from a file or the environment.
     #[serde(skip)]
     pub demo: bool,
@@ -168,6 +196,13 @@ impl Default for Config {
             metrics_bind: String::new(),
             oidc_providers: Vec::new(),
             password_login_admins_only: false,
+            tls_cert_file: String::new(),
+            tls_key_file: String::new(),
+            tls_client_ca_file: String::new(),
+            tls_client_crl_files: Vec::new(),
+            tls_client_crl_reload_seconds: 300,
+            client_cert_proxies: Vec::new(),
+            client_cert_header: "X-SSL-Client-Cert".into(),
             demo: false,
         }
     }
@@ -230,7 +265,17 @@ const KEYS: &[&str] = &[
     "secret_key_file",
     "metrics_bind",
     "password_login_admins_only",
+    "tls_cert_file",
+    "tls_key_file",
+    "tls_client_ca_file",
+    "tls_client_crl_files",
+    "tls_client_crl_reload_seconds",
+    "client_cert_proxies",
+    "client_cert_header",
 ];
+
+/// Settings that hold a list: comma-separated in the environment.
+const LIST_KEYS: &[&str] = &["tls_client_crl_files", "client_cert_proxies"];
 
 impl Config {
     /// Reads the file (when given) and then the environment, which wins.
@@ -271,7 +316,15 @@ impl Config {
                     .join(", ");
                 return Err(ConfigError::UnknownEnv(k, known));
             }
-            let value = if let Ok(i) = v.parse::<i64>() {
+            let value = if LIST_KEYS.contains(&key.as_str()) {
+                toml::Value::Array(
+                    v.split(',')
+                        .map(str::trim)
+                        .filter(|x| !x.is_empty())
+                        .map(|x| toml::Value::String(x.to_string()))
+                        .collect(),
+                )
+            } else if let Ok(i) = v.parse::<i64>() {
                 toml::Value::Integer(i)
             } else if let Ok(b) = v.parse::<bool>() {
                 toml::Value::Boolean(b)
@@ -338,7 +391,8 @@ impl Config {
         {
             return bad("public_url must start with https:// or http://");
         }
-        oidc::check(&self.oidc_providers, self.password_login_admins_only)
+        oidc::check(&self.oidc_providers, self.password_login_admins_only)?;
+        self.check_client_certs()
     }
 
     /// The pool size to use: `pool_size` when set, otherwise the backend's default.
@@ -381,9 +435,10 @@ impl Config {
     }
 
     pub fn public_url(&self) -> String {
+        let scheme = if self.serves_tls() { "https" } else { "http" };
         self.public_url
             .clone()
-            .unwrap_or_else(|| format!("http://{}", self.bind))
+            .unwrap_or_else(|| format!("{scheme}://{}", self.bind))
             .trim_end_matches('/')
             .to_string()
     }
@@ -395,6 +450,11 @@ impl Config {
 
     /// Plain http is allowed only when the service listens on loopback alone.
     pub fn check_transport(&self) -> Result<(), ConfigError> {
+        if self.serves_tls() && !self.is_https() {
+            return Err(ConfigError::Invalid(
+                "tls_cert_file is set, so public_url must be https://…".into(),
+            ));
+        }
         if self.is_https() {
             return Ok(());
         }

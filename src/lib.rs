@@ -16,4 +16,5 @@ pub mod mail;
 pub mod messages;
 pub mod register;
 pub mod service;
+pub mod tls;
 pub mod web;

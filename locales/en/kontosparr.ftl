@@ -1240,3 +1240,9 @@ lists-reviews-all = Show all
 notice-lock-signed-subject = Kontospärr: a lock decision has been signed
 notice-lock-signed-line-1 = A decision to lock a citizen's login on 1177.se has been signed at a unit in your area. The chief physician is informed of every lock decision (instruction 002, section 3.3).
 notice-lock-signed-line-2 = Log in to Kontospärr to read the case. It shows once the unit has sent it to Spärr- och loggservice.
+
+## --- clientcert ---
+siths-login-title = With a SITHS card
+siths-login-hint = Put the card in the card reader before you open the page. The browser asks which certificate to use and for the card's PIN.
+siths-login-button = Log in with SITHS card
+siths-error-no-card = No valid SITHS card was presented. Check that the card is in the reader, close every browser window and open the page again. An expired or revoked card is not accepted.

@@ -1217,3 +1217,9 @@ lists-reviews-all = Visa alla
 notice-lock-signed-subject = Kontospärr: ett beslut om låsning har signerats
 notice-lock-signed-line-1 = Ett beslut om att låsa en invånares inloggning på 1177.se har signerats på en enhet i ert område. Chefläkaren informeras om varje beslut om låsning (instruktion 002, avsnitt 3.3).
 notice-lock-signed-line-2 = Logga in i Kontospärr för att läsa ärendet. Det visas när enheten har skickat det till Spärr- och loggservice.
+
+## --- clientcert ---
+siths-login-title = Med SITHS-kort
+siths-login-hint = Sätt i kortet i kortläsaren innan du öppnar sidan. Webbläsaren frågar vilket certifikat du vill använda och efter kortets PIN-kod.
+siths-login-button = Logga in med SITHS-kort
+siths-error-no-card = Inget giltigt SITHS-kort visades upp. Kontrollera att kortet sitter i läsaren, stäng alla webbläsarfönster och öppna sidan igen. Ett utgånget eller spärrat kort godtas inte.

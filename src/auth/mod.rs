@@ -2,6 +2,7 @@
 //! Connect relying party.
 
 pub mod oidc;
+pub mod clientcert;
 pub mod password;
 pub mod ratelimit;
 pub mod secrets;

@@ -559,6 +559,16 @@ fn serve(cfg: Config) -> Result<(), CliError> {
             )
         };
     let sealer = Arc::new(crate::audit::Sealer::from_config(&cfg)?);
+    // Our own TLS (read before anything listens: a bad file stops the start).
+    let tls = if cfg.serves_tls() {
+        Some(
+            crate::tls::server_config(&cfg, SystemClock.now())
+                .map_err(|e| CliError::Service(e.to_string()))?,
+        )
+    } else {
+        None
+    };
+    let crl_reload = std::time::Duration::from_secs(cfg.tls_client_crl_reload_seconds);
     let state = AppState::new(pool, cfg, Arc::new(SystemClock), register)?;
     {
         let mut conn = db::checkout(&state.pool)?;
@@ -583,7 +593,17 @@ fn serve(cfg: Config) -> Result<(), CliError> {
         }
         let server = actix_web::HttpServer::new(move || web::build_app(state.clone()))
             .shutdown_timeout(10)
-            .bind(&bind)?;
+            .on_connect(crate::tls::on_connect);
+        let server = match tls {
+            Some((config, trust)) => {
+                if let Some(trust) = trust {
+                    actix_web::rt::spawn(trust.reload_every(crl_reload));
+                    tracing::info!("client certificates (SITHS) asked for in TLS");
+                }
+                server.bind_rustls_0_23(&bind, config)?
+            }
+            None => server.bind(&bind)?,
+        };
         tracing::info!(bind = %bind, public_url = %public, "Kontospärr listening");
         server.run().await
     })?;

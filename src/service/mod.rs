@@ -6,6 +6,7 @@ pub mod attachments;
 pub mod audit;
 pub mod auth;
 pub mod cases;
+pub mod clientcert;
 pub mod demo;
 pub mod feedback;
 pub mod identified;

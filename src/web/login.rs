@@ -35,6 +35,8 @@ pub(super) struct LoginPage {
     demo_password: &'static str,
     providers: Vec<ProviderButton>,
     password_admins_only: bool,
+    /// The button "Logga in med SITHS-kort" (`web::clientcert`).
+    card_login: bool,
 }
 
 impl LoginPage {
@@ -58,8 +60,25 @@ impl LoginPage {
                 .map(|(id, name)| ProviderButton { id, name })
                 .collect(),
             password_admins_only: state.config.password_login_admins_only,
+            card_login: state.config.client_cert_login(),
         }
     }
+}
+
+/// The login page with an error (a catalog key) and the form's CSRF token: a failed login of
+/// any kind.
+pub(super) fn login_failed_page(
+    state: &AppState,
+    lang: crate::i18n::Lang,
+    csrf: &str,
+    status: actix_web::http::StatusCode,
+    error_key: &str,
+    hsa: &str,
+) -> HttpResponse {
+    let mut l = Layout::public_in(lang, "login-title");
+    let error = l.t(error_key);
+    l.csrf = csrf.to_string();
+    pages::render(status, &LoginPage::new(state, l, hsa, Some(error)))
 }
 
 async fn login_form(

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod cases;
+pub mod clientcert;
 pub mod download;
 pub mod error;
 pub mod guard;
@@ -435,6 +436,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     start::routes(cfg);
     api::routes(cfg);
     cases::routes(cfg);
+    clientcert::routes(cfg);
     admin::routes(cfg);
     audit::routes(cfg);
     stats::routes(cfg);

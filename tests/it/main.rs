@@ -10,6 +10,7 @@ mod auditor;
 mod auth_flow;
 mod browser;
 mod catalog_cases;
+mod clientcert;
 mod demo;
 mod fuzz;
 mod hardening;

@@ -188,14 +188,23 @@ impl Server {
     /// Waits until `/healthz` answers 200 (at most 400 tries in `limit`); Err with the log when
     /// the process ended or the time ran out.
     pub fn ready(&mut self, limit: Duration) -> Result<Duration, String> {
+        self.ready_by(limit, |port| {
+            http(port, "GET", "/healthz", &[], b"").is_ok_and(|r| r.status == 200)
+        })
+    }
+
+    /// [`Server::ready`] with another probe (e.g. over TLS): true when the server answers.
+    pub fn ready_by(
+        &mut self,
+        limit: Duration,
+        probe: impl Fn(u16) -> bool,
+    ) -> Result<Duration, String> {
         let start = Instant::now();
         for _ in 0..400 {
             if let Some(status) = self.child.try_wait().unwrap() {
                 return Err(format!("{} exited ({status}):\n{}", self.name, self.log()));
             }
-            if let Ok(r) = http(self.port, "GET", "/healthz", &[], b"")
-                && r.status == 200
-            {
+            if probe(self.port) {
                 return Ok(start.elapsed());
             }
             if start.elapsed() > limit {
@@ -269,6 +278,11 @@ pub fn http(
     s.write_all(body)?;
     let mut raw = Vec::new();
     s.read_to_end(&mut raw)?;
+    parse_reply(&raw)
+}
+
+/// A whole HTTP/1.1 response as read from a connection the server closed.
+pub fn parse_reply(raw: &[u8]) -> std::io::Result<Reply> {
     let bad = |m: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, m.to_string());
     let split = raw
         .windows(4)

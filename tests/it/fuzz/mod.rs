@@ -160,7 +160,7 @@ const AUDIT_SEARCH_FIELDS: &[&str] = &[
 ];
 /// Routes that end the session they are sent with when they succeed: sent with a fresh session
 /// (or none), never with one the run goes on with.
-const ENDS_SESSION: &[&str] = &["/login", "/logout", "/aktivera/{token}"];
+const ENDS_SESSION: &[&str] = &["/login", "/login/siths", "/logout", "/aktivera/{token}"];
 const STAFF: &[Who] = &[Who::Clinician, Who::Handler, Who::Manager];
 
 /// EVERY POST route and every `/api/` route of the router. A route added to `src/web` and missing
@@ -171,6 +171,13 @@ const ROUTES: &[Route] = &[
         pattern: "/login",
         who: &[Who::Visitor],
         body: Body::Form(&["hsa_id", "password", "code"]),
+        weight: 1,
+    },
+    Route {
+        method: "post",
+        pattern: "/login/siths",
+        who: &[Who::Visitor],
+        body: Body::Form(&[]),
         weight: 1,
     },
     Route {

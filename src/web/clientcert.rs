@@ -1,0 +1,180 @@
+//! Logging in with a SITHS card: `POST /login/siths`, the login page's button (with the form's
+//! CSRF token), takes the client certificate of the request — verified in our own TLS handshake
+//! (`crate::tls`, put on the connection by `tls::on_connect`), or forwarded by a trusted proxy
+//! in `client_cert_header` — checks its dates against the clock and logs its holder in
+//! (`service::clientcert`).
+
+use super::AppState;
+use super::Visitor;
+use super::auth::{redirect, visitor_lang, with_cookie};
+use super::login::login_failed_page;
+use crate::auth::clientcert;
+use crate::service::{self, ServiceError};
+use crate::tls::PeerCert;
+use crate::web::error::AppError;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use std::net::IpAddr;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/login/siths", web::post().to(login));
+}
+
+/// The certificate a request brings, and how.
+#[derive(Debug, PartialEq, Eq)]
+enum Presented {
+    /// Verified in our TLS handshake.
+    Tls(Vec<u8>),
+    /// Forwarded by a trusted proxy.
+    Proxy(Vec<u8>),
+    /// None at all.
+    Nothing,
+    /// The header, from an address that is not a trusted proxy: ignored.
+    Untrusted(Option<IpAddr>),
+    /// The header from a trusted proxy, but not a certificate.
+    Unreadable,
+}
+
+fn presented(state: &AppState, req: &HttpRequest) -> Presented {
+    if let Some(PeerCert(der)) = req.conn_data::<PeerCert>() {
+        return Presented::Tls(der.clone());
+    }
+    let Some(value) = req
+        .headers()
+        .get(state.config.client_cert_header.trim())
+        .filter(|v| !v.is_empty())
+    else {
+        return Presented::Nothing;
+    };
+    // The TCP peer, never X-Forwarded-For: only the proxy itself may vouch for a certificate.
+    let peer = req.peer_addr().map(|a| a.ip().to_canonical());
+    let trusted = peer.is_some_and(|p| {
+        state
+            .config
+            .client_cert_proxies()
+            .iter()
+            .any(|t| t.to_canonical() == p)
+    });
+    if !trusted {
+        return Presented::Untrusted(peer);
+    }
+    match clientcert::from_header(value.as_bytes()) {
+        Some(der) => Presented::Proxy(der),
+        None => Presented::Unreadable,
+    }
+}
+
+async fn login(
+    state: web::Data<AppState>,
+    visitor: Visitor,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    if !state.config.client_cert_login() {
+        return Err(AppError::Service(ServiceError::NotFound));
+    }
+    let lang = visitor_lang(&req);
+    let Some(s) = visitor.session().cloned() else {
+        return Err(AppError::Csrf);
+    };
+    let page = |status: StatusCode, key: &str| {
+        login_failed_page(&state, lang, &s.csrf_token, status, key, "")
+    };
+    let ip = visitor
+        .0
+        .client_addr
+        .parse()
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    if !state.login_limiter.allow(ip) {
+        return Ok(page(StatusCode::TOO_MANY_REQUESTS, "login-error-rate"));
+    }
+    let ctx = visitor.ctx(&state);
+    // Why no valid card was presented: written to the access log, then the page says so.
+    let refuse = |hsa: Option<String>, reason: String| {
+        let ctx = ctx.clone();
+        let state = state.clone();
+        async move {
+            state
+                .run(move |conn| service::clientcert::refused(conn, &ctx, hsa.as_deref(), &reason))
+                .await
+        }
+    };
+    let no_card = || page(StatusCode::UNAUTHORIZED, "siths-error-no-card");
+    let (der, how) = match presented(&state, &req) {
+        Presented::Tls(der) => (der, "egen TLS"),
+        Presented::Proxy(der) => (der, "betrodd proxy"),
+        Presented::Nothing => {
+            refuse(None, "inget klientcertifikat visades upp".into()).await?;
+            return Ok(no_card());
+        }
+        Presented::Untrusted(peer) => {
+            let peer = peer.map_or_else(|| "okänd adress".to_string(), |p| p.to_string());
+            tracing::warn!(
+                peer = %peer,
+                header = %state.config.client_cert_header,
+                "a client certificate header from an address that is not a trusted proxy: ignored"
+            );
+            refuse(
+                None,
+                format!(
+                    "certifikathuvudet {} kom från {peer}, som inte är en betrodd proxy, och \
+                     togs inte emot",
+                    state.config.client_cert_header
+                ),
+            )
+            .await?;
+            return Ok(no_card());
+        }
+        Presented::Unreadable => {
+            refuse(None, "proxyns certifikathuvud är inget certifikat".into()).await?;
+            return Ok(no_card());
+        }
+    };
+    let card = match clientcert::read(&der) {
+        Ok(c) => c,
+        Err(e) => {
+            refuse(None, format!("certifikatet kunde inte läsas ({e})")).await?;
+            return Ok(no_card());
+        }
+    };
+    if let Err(e) = card.check_dates(ctx.now) {
+        let reason = match e {
+            clientcert::CardError::Expired(t) => {
+                format!("certifikatet gick ut {}", t.format("%Y-%m-%d %H:%M UTC"))
+            }
+            clientcert::CardError::NotYetValid(t) => {
+                format!(
+                    "certifikatet gäller inte förrän {}",
+                    t.format("%Y-%m-%d %H:%M UTC")
+                )
+            }
+            clientcert::CardError::Unreadable => "certifikatet kunde inte läsas".into(),
+        };
+        refuse(card.serial_number.clone(), format!("{reason}; via {how}")).await?;
+        return Ok(no_card());
+    }
+    let detail = format!(
+        "via {how}; certifikat {} utfärdat av {}",
+        card.cert_serial, card.issuer
+    );
+    let old = s.id_hash.clone();
+    let result = state
+        .run(move |conn| {
+            service::clientcert::login(
+                conn,
+                &ctx,
+                &service::clientcert::Card {
+                    hsa_id: card.serial_number.as_deref(),
+                    detail,
+                },
+                Some(&old),
+            )
+        })
+        .await;
+    match result {
+        Ok(logged_in) => Ok(with_cookie(&state, redirect("/"), Some(logged_in.token))),
+        Err(AppError::Service(ServiceError::LoginFailed)) => {
+            Ok(page(StatusCode::UNAUTHORIZED, "login-error-failed"))
+        }
+        Err(e) => Err(e),
+    }
+}
