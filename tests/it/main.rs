@@ -25,6 +25,6 @@ mod reads;
 mod records;
 mod reminders;
 mod rules;
-mod stats;
 mod startpages;
+mod stats;
 mod workflow;
