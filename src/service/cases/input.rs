@@ -1,5 +1,5 @@
-//! The case form as typed, and how it becomes a case: formats, references (units, providers,
-//! the lock an unlock undoes) and the mandatory fields.
+//! The case form as typed, and how it becomes a case: formats, references (units, providers;
+//! the lock an unlock undoes is `references`) and the mandatory fields.
 
 use super::*;
 use crate::domain::provider::{Provider, ProviderKind};
@@ -450,58 +450,6 @@ pub(crate) fn check_journal_note(
     {
         e.add("journal_note_date", crate::messages::note_date(p));
     }
-}
-
-/// The units whose cases `role` lets the actor see: `None` is every unit (a handler, or the
-/// intake API and jobs, which act for the region).
-pub(super) fn visible_units(ctx: &Ctx, role: Role) -> Option<Vec<i64>> {
-    match ctx.principal.staff() {
-        Some(a) if role != Role::Handler => Some(a.unit_ids()),
-        _ => None,
-    }
-}
-
-/// The locks an unlock may undo, as the actor may see them: the citizen's executed locks still
-/// in force (`domain::locks::locks_in_force`: not lifted by an executed unlock), newest first —
-/// of the actor's own units, unless the actor acts as a handler. Another unit's lock is never
-/// proposed nor accepted: that a citizen is locked is itself sensitive.
-pub fn proposed_locks(
-    conn: &mut DbConnection,
-    ctx: &Ctx,
-    role: Role,
-    pnr: &str,
-) -> Result<Vec<CaseRow>, ServiceError> {
-    let units = visible_units(ctx, role);
-    let all = citizen_cases(conn, pnr)?;
-    let facts: Vec<locks::CaseFact> = all.iter().map(case_fact).collect();
-    let in_force = locks::locks_in_force(&facts);
-    Ok(in_force
-        .into_iter()
-        .filter_map(|id| all.iter().find(|c| c.id == id))
-        .filter(|c| units.as_ref().is_none_or(|u| u.contains(&c.unit_id)))
-        .cloned()
-        .collect())
-}
-
-/// Whether an unlock of `pnr` may undo case `id` (`domain::locks::check_unlock_reference`); a
-/// case of a unit the actor may not see is as unknown as one that does not exist.
-fn unlock_reference(
-    conn: &mut DbConnection,
-    ctx: &Ctx,
-    role: Role,
-    pnr: &str,
-    id: i64,
-) -> Result<Result<i64, locks::UnlockRefError>, ServiceError> {
-    let units = visible_units(ctx, role);
-    let all = citizen_cases(conn, pnr)?;
-    if !all
-        .iter()
-        .any(|c| c.id == id && units.as_ref().is_none_or(|u| u.contains(&c.unit_id)))
-    {
-        return Ok(Err(locks::UnlockRefError::Unknown));
-    }
-    let facts: Vec<locks::CaseFact> = all.iter().map(case_fact).collect();
-    Ok(locks::check_unlock_reference(id, &facts).map(|()| id))
 }
 
 /// The review-responsible person named by name, e-mail and HSA-ID (no user chosen): allowed on

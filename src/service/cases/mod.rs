@@ -7,22 +7,26 @@
 mod citizen;
 mod emergency;
 mod export;
+mod handling;
 mod input;
 mod lifecycle;
 mod lists;
 mod paper;
 mod queries;
+mod references;
 mod review;
 
 pub use super::settings::Workflow;
 pub use citizen::*;
 pub use emergency::*;
 pub use export::*;
+pub use handling::*;
 pub use input::*;
 pub use lifecycle::*;
 pub use lists::*;
 pub use paper::*;
 pub use queries::*;
+pub use references::*;
 pub use review::*;
 
 use super::{Access, Actor, Ctx, FieldErrors, Msg, Principal, Refusal, ServiceError, text_field};
