@@ -747,6 +747,14 @@ const scenarios = [
       throw new Error('the printed statistics show the menu, the filter or the table of contents');
     }
     if (!(await shown('table.stats-table')) || !(await shown('svg.chart'))) throw new Error('the printed statistics lack a table or a chart');
+    // On paper (Chromium's PDF, read back with pdftotext): the heading, the tables' month
+    // column and the hidden small counts, on A4.
+    const heading = (await page.locator('h1').innerText()).trim();
+    const stats = await printed(page, 'statistics');
+    for (const want of [heading, 'Månad', '< 5']) {
+      if (!stats.text.includes(want)) throw new Error(`the printed statistics lack "${want}"`);
+    }
+    if (/\d{8}-\d{4}/.test(stats.text)) throw new Error('a personnummer in the printed statistics');
     await page.emulateMedia({ media: 'screen' });
     const csv = await page.evaluate(async () => {
       const r = await fetch('/statistik/csv?tabell=verkstallda');
