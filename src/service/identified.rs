@@ -1,6 +1,6 @@
 //! Logging in with an identity proven elsewhere: an OpenID Connect provider (SITHS eID, Freja
-//! eID) or, later, a client certificate. The proof is the caller's (`auth::oidc` checks the ID
-//! token); here the HSA-ID it names decides: only an existing, active user gets in, with the
+//! eID) or a client certificate (a SITHS card). The proof is the caller's (`auth::oidc` checks
+//! the ID token, the TLS layer or a trusted proxy the card); here the HSA-ID it names decides: only an existing, active user gets in, with the
 //! same answer as a failed password login otherwise, and every attempt is in the access log with
 //! its method.
 

@@ -157,14 +157,21 @@ async fn login(
         card.cert_serial, card.issuer
     );
     let old = s.id_hash.clone();
+    let keys = state.secrets.clone();
     let result = state
         .run(move |conn| {
-            service::clientcert::login(
+            // A certificate without a serialNumber names nobody: the same refusal as an
+            // unknown HSA-ID.
+            let hsa = card.serial_number.unwrap_or_default();
+            service::identified::login(
                 conn,
                 &ctx,
-                &service::clientcert::Card {
-                    hsa_id: card.serial_number.as_deref(),
+                &keys,
+                &service::identified::Proven {
+                    method: crate::domain::login::LoginMethod::ClientCert,
+                    hsa_id: &hsa,
                     detail,
+                    id_token: None,
                 },
                 Some(&old),
             )
