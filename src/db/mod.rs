@@ -425,13 +425,52 @@ pub fn lock_citizen(conn: &mut DbConnection, pnr: &str) -> diesel::QueryResult<(
     Ok(())
 }
 
-/// Runs `f` in one write transaction. On SQLite it begins `IMMEDIATE`, so that two writers queue on
-/// the busy timeout instead of failing when a read turns into a write.
+/// The writers of this process to its SQLite database queue here, in the order they came,
+/// before `BEGIN IMMEDIATE`. Without it they queue in SQLite's busy handler, which sleeps in steps
+/// of up to 100 ms between tries: with 64 requests waiting, a write transaction of a millisecond
+/// left others asleep long after the lock was free (bench/http: most of SQLite's p99). Other
+/// processes (the command line) still meet the busy timeout. One SQLite database per process.
+static SQLITE_WRITERS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+thread_local! {
+    /// This thread holds [`SQLITE_WRITERS`] (a nested `write_tx` does not take it again).
+    static HOLDS_SQLITE_WRITERS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Holds [`SQLITE_WRITERS`] for the current thread until dropped.
+struct SqliteWriter(Option<std::sync::MutexGuard<'static, ()>>);
+
+impl SqliteWriter {
+    fn take() -> SqliteWriter {
+        if HOLDS_SQLITE_WRITERS.with(|h| h.get()) {
+            return SqliteWriter(None);
+        }
+        // A panic inside another writer's transaction left nothing behind that the lock guards.
+        let guard = SQLITE_WRITERS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        HOLDS_SQLITE_WRITERS.with(|h| h.set(true));
+        SqliteWriter(Some(guard))
+    }
+}
+
+impl Drop for SqliteWriter {
+    fn drop(&mut self) {
+        if self.0.take().is_some() {
+            HOLDS_SQLITE_WRITERS.with(|h| h.set(false));
+        }
+    }
+}
+
+/// Runs `f` in one write transaction. On SQLite it begins `IMMEDIATE`, so that two writers queue
+/// instead of failing when a read turns into a write (this process's writers on
+/// [`SQLITE_WRITERS`], others on the busy timeout).
 pub fn write_tx<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
+    let _writer = matches!(conn, DbConnection::Sqlite(_)).then(SqliteWriter::take);
     match conn {
         DbConnection::Sqlite(c) => {
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
