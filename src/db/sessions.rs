@@ -1,8 +1,8 @@
 //! Server-side login sessions. Only a SHA-256 of the cookie value is stored.
 
 use super::DbConnection;
-use super::models::SessionRow;
-use super::schema::sessions;
+use super::models::{SessionRow, User};
+use super::schema::{sessions, users};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -40,6 +40,20 @@ pub fn find(conn: &mut DbConnection, id_hash: &str) -> QueryResult<Option<Sessio
     sessions::table
         .find(id_hash)
         .select(SessionRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// The session and its user in one statement (the user is None for an anonymous session, or
+/// when the user is gone).
+pub fn find_with_user(
+    conn: &mut DbConnection,
+    id_hash: &str,
+) -> QueryResult<Option<(SessionRow, Option<User>)>> {
+    sessions::table
+        .left_join(users::table)
+        .filter(sessions::id_hash.eq(id_hash))
+        .select((SessionRow::as_select(), Option::<User>::as_select()))
         .first(conn)
         .optional()
 }

@@ -75,20 +75,24 @@ pub struct Session {
 const TOUCH_EVERY: i64 = 60;
 
 pub fn load_actor(conn: &mut DbConnection, user_id: i64) -> Result<Option<Actor>, ServiceError> {
-    let Some(u) = users::by_id(conn, user_id)? else {
-        return Ok(None);
-    };
+    match users::by_id(conn, user_id)? {
+        Some(u) => actor_of(conn, u),
+        None => Ok(None),
+    }
+}
+
+/// The principal of an active user: the user's roles and units read in one statement.
+fn actor_of(
+    conn: &mut DbConnection,
+    u: crate::db::models::User,
+) -> Result<Option<Actor>, ServiceError> {
     if !u.active {
         return Ok(None);
     }
-    let roles = users::roles(conn, u.id)?;
-    let units = users::units_of(conn, u.id)?
+    let (roles, units) = users::roles_and_units(conn, u.id)?;
+    let units = units
         .into_iter()
-        .map(|x| UnitRef {
-            id: x.id,
-            code: x.code,
-            name: x.name,
-        })
+        .map(|(id, code, name)| UnitRef { id, code, name })
         .collect();
     Ok(Some(Actor {
         user_id: u.id,
@@ -110,14 +114,16 @@ pub fn load(
     t: Timeouts,
 ) -> Result<Option<Session>, ServiceError> {
     let id_hash = tokens::digest(cookie_value);
-    let Some(row) = sessions::find(conn, &id_hash)? else {
+    // The session and its user in one statement, the user's roles and units in a second: what
+    // every request costs before its own work.
+    let Some((row, user)) = sessions::find_with_user(conn, &id_hash)? else {
         return Ok(None);
     };
     let now_ts = db::ts(now);
     let expired = row.last_seen_at + t.idle < now_ts || row.created_at + t.absolute < now_ts;
-    let actor = match row.user_id {
-        Some(uid) => load_actor(conn, uid)?,
-        None => None,
+    let actor = match user {
+        Some(u) if row.user_id.is_some() => actor_of(conn, u)?,
+        _ => None,
     };
     // Password login turned off for all but administrators: whatever path a password session
     // took (a login, an enrolment link), it does not outlive the setting.
@@ -129,7 +135,8 @@ pub fn load(
         return Ok(None);
     }
     if (now_ts - row.last_seen_at).num_seconds() >= TOUCH_EVERY {
-        sessions::touch(conn, &id_hash, now_ts)?;
+        // A write: it queues with the other writers (`write_tx`), not in SQLite's busy handler.
+        db::write_tx(conn, |c| sessions::touch(c, &id_hash, now_ts))?;
     }
     Ok(Some(to_session(row, actor)))
 }
