@@ -229,6 +229,14 @@ fn seed(conn: &mut DbConnection, n_cases: i64, n_log: i64) -> (i64, i64, i64) {
         series(n_cases)
     ))
     .expect("cases");
+    // Each year's diary counter, as `next_diary_seq` keeps it: the next number given continues
+    // after the seeded ones (and the diary page reads its total from it).
+    conn.batch_execute(
+        "INSERT INTO diary_counters (year, last_seq)
+         SELECT diary_year, MAX(diary_seq) FROM cases WHERE diary_year IS NOT NULL GROUP BY diary_year
+         ON CONFLICT (year) DO UPDATE SET last_seq = excluded.last_seq",
+    )
+    .expect("diary counters");
     println!("seeded {n_cases} cases in {:.1?}", started.elapsed());
     let started = Instant::now();
     stats_history(conn, pg, n_cases, handler);

@@ -550,10 +550,7 @@ pub fn diary_after(
     after_seq: Option<i64>,
     limit: i64,
 ) -> QueryResult<(Vec<CaseRow>, i64)> {
-    let total = cases::table
-        .filter(cases::diary_year.eq(year))
-        .count()
-        .get_result(conn)?;
+    let total = diary_total(conn, year)?;
     let mut q = cases::table.filter(cases::diary_year.eq(year)).into_boxed();
     if let Some(a) = after_seq {
         q = q.filter(cases::diary_seq.gt(a));
@@ -564,6 +561,24 @@ pub fn diary_after(
         .select(CaseRow::as_select())
         .load(conn)?;
     Ok((rows, total))
+}
+
+/// How many cases a year's diary holds. The year's counter is the answer (numbers are gapless
+/// and a case is never deleted), read in one row instead of counting the year's cases; a year
+/// without a counter (numbers written by other means) is counted.
+pub fn diary_total(conn: &mut DbConnection, year: i32) -> QueryResult<i64> {
+    let last: Option<i64> = diary_counters::table
+        .find(year)
+        .select(diary_counters::last_seq)
+        .first(conn)
+        .optional()?;
+    match last {
+        Some(n) => Ok(n),
+        None => cases::table
+            .filter(cases::diary_year.eq(year))
+            .count()
+            .get_result(conn),
+    }
 }
 
 /// Diary numbers of these cases (an unlock's reference to its lock), by case id.
