@@ -89,7 +89,7 @@ impl Layout {
             .t_args(key, &[("n", crate::i18n::Arg::Num(*n.borrow()))])
     }
 
-    /// A list's count (`key` takes `{ $n }`), or "more than 10 000" when the count was capped.
+    /// A list's count (`key` takes `{ $n }`), or "more than 1 000" when the count was capped.
     pub fn count(&self, key: &str, pager: &Pager) -> String {
         if pager.capped {
             self.t1("list-count-more-than", "n", grouped(pager.total))
@@ -99,7 +99,7 @@ impl Layout {
     }
 
     /// A count worded by `key`, or by `capped_key` when the count was capped (both take the
-    /// grouped number as `{ $n }`: "1 234 ärenden.", "fler än 10 000 ärenden.").
+    /// grouped number as `{ $n }`: "1 234 ärenden.", "fler än 1 000 ärenden.").
     pub fn count_or_more(&self, key: &str, capped_key: &str, pager: &Pager) -> String {
         let n = grouped(pager.total);
         self.t1(if pager.capped { capped_key } else { key }, "n", n)
@@ -242,7 +242,7 @@ pub async fn not_found() -> HttpResponse {
 pub struct Pager {
     /// The rows counted: exact, or the cap when `capped`.
     pub total: i64,
-    /// More rows than the cap matched ("fler än 10 000").
+    /// More rows than the cap matched ("fler än 1 000").
     pub capped: bool,
     pub first: Option<String>,
     pub prev: Option<String>,
@@ -328,7 +328,7 @@ impl Pager {
         (page.unwrap_or(1).max(1) - 1).saturating_mul(PER_PAGE)
     }
 
-    /// The count as shown: `1 234`, or `fler än 10 000` above the cap.
+    /// The count as shown: `1 234`, or `fler än 1 000` above the cap.
     pub fn count_text(&self) -> String {
         if self.capped {
             format!("fler än {}", grouped(self.total))
