@@ -62,7 +62,9 @@ pub fn append(conn: &mut DbConnection, at: NaiveDateTime, e: &NewEntry) -> Query
         access_log::detail.eq(&detail),
     ));
     let id = match conn {
-        DbConnection::Pg(c) => insert.returning(access_log::id).get_result(c)?,
+        // PostgreSQL: the entry and its subjects in one statement (one round trip, on every
+        // logged page).
+        DbConnection::Pg(c) => return append_pg(c, at, e, detail.as_deref(), &subjects),
         DbConnection::Sqlite(c) => {
             insert.execute(c)?;
             // The id is the rowid (INTEGER PRIMARY KEY); no table is read.
@@ -86,6 +88,43 @@ pub fn append(conn: &mut DbConnection, at: NaiveDateTime, e: &NewEntry) -> Query
         };
     }
     Ok(id)
+}
+
+/// [`append`] on PostgreSQL: a data-modifying WITH inserts the entry and its subject rows (from
+/// one array parameter) as a single statement.
+fn append_pg(
+    c: &mut diesel::PgConnection,
+    at: NaiveDateTime,
+    e: &NewEntry,
+    detail: Option<&str>,
+    subjects: &[&str],
+) -> QueryResult<i64> {
+    use diesel::sql_types::{Array, Nullable, Text, Timestamp};
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = BigInt)]
+        id: i64,
+    }
+    let row: Id = diesel::sql_query(
+        "WITH e AS (INSERT INTO access_log (at, user_hsa_id, role, unit_code, action, object, \
+         personnummer, client_addr, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         RETURNING id), \
+         s AS (INSERT INTO access_log_subjects (entry_id, personnummer) \
+         SELECT e.id, p FROM e, unnest($10::text[]) AS p) \
+         SELECT id FROM e",
+    )
+    .bind::<Timestamp, _>(at)
+    .bind::<Nullable<Text>, _>(e.user_hsa_id.as_deref())
+    .bind::<Nullable<Text>, _>(e.role.as_deref())
+    .bind::<Nullable<Text>, _>(e.unit_code.as_deref())
+    .bind::<Text, _>(e.action.as_str())
+    .bind::<Nullable<Text>, _>(e.object.as_deref())
+    .bind::<Nullable<Text>, _>(e.personnummer.as_deref())
+    .bind::<Nullable<Text>, _>(e.client_addr.as_deref())
+    .bind::<Nullable<Text>, _>(detail)
+    .bind::<Array<Text>, _>(subjects)
+    .get_result(c)?;
+    Ok(row.id)
 }
 
 /// The citizens an entry names, sorted.

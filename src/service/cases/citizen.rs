@@ -14,6 +14,16 @@ pub fn duplicates_of(
     this_case: Option<i64>,
 ) -> Result<(locks::Duplicates, Vec<CaseRow>), ServiceError> {
     let all = citizen_cases(conn, pnr)?;
+    Ok(duplicates_among(ctx, role, this_case, all))
+}
+
+/// [`duplicates_of`] over the citizen's cases already read (`citizen_cases`).
+pub fn duplicates_among(
+    ctx: &Ctx,
+    role: Role,
+    this_case: Option<i64>,
+    all: Vec<CaseRow>,
+) -> (locks::Duplicates, Vec<CaseRow>) {
     let facts: Vec<locks::CaseFact> = all.iter().map(case_fact).collect();
     let units = visible_units(ctx, role);
     let seen = |id: &i64| {
@@ -28,7 +38,7 @@ pub fn duplicates_of(
         .into_iter()
         .filter(|c| d.in_force.contains(&c.id) || d.open.contains(&c.id))
         .collect();
-    Ok((d, rows))
+    (d, rows)
 }
 
 /// A case's number as people say it, as an argument of a message: its diary number, or

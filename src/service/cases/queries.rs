@@ -171,7 +171,8 @@ pub fn view(
                 && row.channel != Channel::Emergency
                 && row.status.is_open()
             {
-                let (d, rows) = duplicates_of(c, ctx, role, &row.citizen_pnr, Some(id))?;
+                // The handler's view read the citizen's cases above: no second read.
+                let (d, rows) = super::citizen::duplicates_among(ctx, role, Some(id), all.clone());
                 rows.into_iter()
                     .filter(|r| d.awaiting_form.contains(&r.id))
                     .collect()
