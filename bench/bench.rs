@@ -245,38 +245,147 @@ fn seed(conn: &mut DbConnection, n_cases: i64, n_log: i64) -> (i64, i64, i64) {
         started.elapsed()
     );
     let started = Instant::now();
-    let batch = 1_000_000i64;
-    let mut done = 0;
-    while done < n_log {
-        let n = batch.min(n_log - done);
-        // Unsealed, ids from the sequence (PostgreSQL) or AUTOINCREMENT (SQLite), as
-        // `db::audit::append` writes them: the sealer chains them afterwards.
-        conn.batch_execute(&format!(
-            "INSERT INTO access_log (at, user_hsa_id, role, unit_code, action, object, personnummer, client_addr, detail)
-             SELECT {ts}, 'SE2321000131-B1', 'handler', 'BENCH', 'case_view', 'case:' || (i % {n_cases} + 1), {pnr}, '127.0.0.1', NULL
-             FROM ({}) AS t",
-            series(n)
-        ))
-        .expect("log");
-        done += n;
-    }
-    // Each single-citizen entry names its citizen in the subjects table too, as `append` does
-    // (the auditor's citizen search and extract read that table).
-    conn.batch_execute(if pg {
-        "INSERT INTO access_log_subjects (entry_id, personnummer)
-         SELECT id, personnummer FROM access_log WHERE personnummer IS NOT NULL
-         ON CONFLICT DO NOTHING"
-    } else {
-        "INSERT OR IGNORE INTO access_log_subjects (entry_id, personnummer)
-         SELECT id, personnummer FROM access_log WHERE personnummer IS NOT NULL"
-    })
-    .expect("log subjects");
+    seed_log(conn, n_cases, n_log);
     conn.batch_execute("ANALYZE;").ok();
     println!(
-        "seeded {n_log} access-log rows (unsealed) in {:.1?}",
+        "seeded {n_log} access-log rows (sealed) in {:.1?}",
         started.elapsed()
     );
     (handler, clinician, unit)
+}
+
+/// `n_log` access-log entries spread over ten years, written sealed: each row gets its place in
+/// the chain (`seal_seq`, `prev_hash`, `hash`, as the sealer would give it) and its subject row
+/// as it is inserted, and the head moves to the last. Sealing them afterwards instead rewrote
+/// every row once more and took most of an hour at ten million rows.
+fn seed_log(conn: &mut DbConnection, n_cases: i64, n_log: i64) {
+    use diesel::prelude::*;
+    use kontosparr::db::audit::{Round, seal_round};
+    use kontosparr::db::schema::{access_log, access_log_head, access_log_subjects};
+    use kontosparr::domain::audit::{EntryFields, sealed_hash};
+    // What the set-up wrote (the users' creation) is sealed first, so that the bulk continues
+    // the chain from the head.
+    let head = loop {
+        match seal_round(conn, 10_000).expect("seal") {
+            Round::Sealed { sealed: 0, head } => break head,
+            _ => continue,
+        }
+    };
+    let first: i64 = access_log::table
+        .select(diesel::dsl::max(access_log::id))
+        .first::<Option<i64>>(conn)
+        .expect("max id")
+        .unwrap_or(0)
+        + 1;
+    let pg = matches!(*conn, DbConnection::Pg(_));
+    // A bench database: losing it in a crash costs a re-seed, so commits need not wait for disk.
+    // The guard that refuses a sealed INSERT (only the sealer may seal) steps aside for the bulk,
+    // which does the sealer's work itself, and is back before anything else runs.
+    conn.batch_execute(if pg {
+        "SET synchronous_commit = off; ALTER TABLE access_log DISABLE TRIGGER access_log_no_change"
+    } else {
+        "PRAGMA synchronous = OFF; DROP TRIGGER access_log_insert_unsealed"
+    })
+    .expect("pragma");
+    let step = (315_360_000 / n_log.max(1)).max(1);
+    let start = (Utc::now() - chrono::Duration::seconds(step * n_log)).naive_utc();
+    let start = start.date().and_hms_opt(0, 0, 0).expect("midnight");
+    let (mut seq, mut prev) = (head.last_seq, head.last_hash);
+    const ROWS: i64 = 1_000; // per INSERT (13 values each; SQLite allows 32 766)
+    const PER_TX: i64 = 100; // INSERTs per transaction
+    let mut i = 0i64;
+    while i < n_log {
+        db::write_tx(conn, |c| {
+            for _ in 0..PER_TX {
+                if i >= n_log {
+                    break;
+                }
+                let n = ROWS.min(n_log - i);
+                let mut rows = Vec::with_capacity(n as usize);
+                let mut subjects = Vec::with_capacity(n as usize);
+                for k in i + 1..=i + n {
+                    let id = first + k - 1;
+                    let at = start + chrono::Duration::seconds(k * step);
+                    let pnr = format!("19{:02}0101{:04}", k % 90 + 10, k % 10_000);
+                    let object = format!("case:{}", k % n_cases.max(1) + 1);
+                    seq += 1;
+                    let hash = sealed_hash(
+                        &prev,
+                        seq,
+                        &EntryFields {
+                            id,
+                            at,
+                            user_hsa_id: Some("SE2321000131-B1"),
+                            role: Some("handler"),
+                            unit_code: Some("BENCH"),
+                            action: "case_view",
+                            object: Some(&object),
+                            personnummer: Some(&pnr),
+                            client_addr: Some("127.0.0.1"),
+                            detail: None,
+                        },
+                    );
+                    subjects.push((
+                        access_log_subjects::entry_id.eq(id),
+                        access_log_subjects::personnummer.eq(pnr.clone()),
+                    ));
+                    rows.push((
+                        access_log::id.eq(id),
+                        access_log::at.eq(at),
+                        access_log::user_hsa_id.eq("SE2321000131-B1"),
+                        access_log::role.eq("handler"),
+                        access_log::unit_code.eq("BENCH"),
+                        access_log::action.eq("case_view"),
+                        access_log::object.eq(object),
+                        access_log::personnummer.eq(pnr),
+                        access_log::client_addr.eq("127.0.0.1"),
+                        access_log::prev_hash.eq(std::mem::replace(&mut prev, hash.clone())),
+                        access_log::hash.eq(hash),
+                        access_log::seal_seq.eq(seq),
+                    ));
+                }
+                let insert = diesel::insert_into(access_log::table).values(&rows);
+                let subject_insert = diesel::insert_into(access_log_subjects::table).values(&subjects);
+                match c {
+                    DbConnection::Pg(c) => {
+                        insert.execute(c)?;
+                        subject_insert.execute(c)?;
+                    }
+                    DbConnection::Sqlite(c) => {
+                        insert.execute(c)?;
+                        subject_insert.execute(c)?;
+                    }
+                }
+                i += n;
+            }
+            diesel::update(access_log_head::table.find(1))
+                .set((
+                    access_log_head::last_seq.eq(seq),
+                    access_log_head::last_hash.eq(&prev),
+                ))
+                .execute(c)?;
+            Ok::<_, diesel::result::Error>(())
+        })
+        .expect("log rows");
+        if (i / ROWS) % 1_000 == 0 {
+            println!("  {i} log rows");
+        }
+    }
+    if pg {
+        conn.batch_execute(
+            "SELECT setval(pg_get_serial_sequence('access_log', 'id'), (SELECT MAX(id) FROM access_log))",
+        )
+        .expect("sequence");
+    }
+    conn.batch_execute(if pg {
+        "SET synchronous_commit = on; ALTER TABLE access_log ENABLE TRIGGER access_log_no_change"
+    } else {
+        "PRAGMA synchronous = NORMAL;
+         CREATE TRIGGER access_log_insert_unsealed BEFORE INSERT ON access_log
+         WHEN NEW.seal_seq IS NOT NULL OR NEW.hash IS NOT NULL OR NEW.prev_hash IS NOT NULL
+         BEGIN SELECT RAISE(ABORT, 'access_log: rows are inserted unsealed'); END;"
+    })
+    .expect("pragma");
 }
 
 /// Ten years of history for the statistics page: the closed cases executed evenly from 2016 on
