@@ -92,10 +92,78 @@ impl Lang {
         self.stored_msg(&v)
     }
 
+    /// An access-log entry's `detail` as stored, for a reader in this language (the auditor's
+    /// pages and CSV files). A detail written as a message (`Msg::to_log_detail`: `msg:` and the
+    /// stored message) is worded from the catalog, and so is the tail about the citizens a list
+    /// entry names (`N invånare; subjects-sha256=…`, `domain::audit::detail_with_subjects`);
+    /// anything else — rows written as Swedish text before, a code — is shown as stored.
+    pub fn log_detail(self, stored: &str) -> String {
+        self.worded_log_detail(stored, true)
+    }
+
+    /// As [`Lang::log_detail`], without the subject digest (a page; the CSV keeps it).
+    pub fn log_detail_brief(self, stored: &str) -> String {
+        self.worded_log_detail(stored, false)
+    }
+
+    fn worded_log_detail(self, stored: &str, digest: bool) -> String {
+        use crate::domain::audit::{SUBJECTS_MARK, split_subjects};
+        let (head, tail) = split_subjects(stored);
+        let said = if head.is_empty() {
+            Some(String::new())
+        } else {
+            head.strip_prefix(LOG_MSG_PREFIX)
+                .and_then(|json| self.stored_known(json))
+        };
+        match (said, tail) {
+            (Some(said), None) => said,
+            (Some(said), Some((n, d))) => {
+                let mut parts = Vec::with_capacity(3);
+                if !said.is_empty() {
+                    parts.push(said);
+                }
+                parts.push(self.t_args("log-subjects", &[("n", Arg::Num(n))]));
+                if digest {
+                    parts.push(format!("{SUBJECTS_MARK}{d}"));
+                }
+                parts.join("; ")
+            }
+            (None, Some((_, d))) if !digest => stored
+                .strip_suffix(&format!("; {SUBJECTS_MARK}{d}"))
+                .unwrap_or(stored)
+                .to_string(),
+            (None, _) => stored.to_string(),
+        }
+    }
+
+    /// A stored message worded only if the catalog has its key and every argument its text
+    /// names (`Lang::stored` words whatever it can); None otherwise.
+    fn stored_known(self, json: &str) -> Option<String> {
+        let v: serde_json::Value = serde_json::from_str(json).ok()?;
+        if let Some(t) = v.get("t").and_then(|t| t.as_str()) {
+            return Some(t.to_string());
+        }
+        let (key, map) = self.stored_key_args(&v)?;
+        let args = (!map.is_empty()).then_some(&map);
+        LOCALES.try_lookup_complete(self.id(), key, args)
+    }
+
     fn stored_msg(self, v: &serde_json::Value) -> Option<String> {
         if let Some(t) = v.get("t").and_then(|t| t.as_str()) {
             return Some(t.to_string());
         }
+        let (key, map) = self.stored_key_args(v)?;
+        if map.is_empty() {
+            return Some(self.t(key));
+        }
+        Some(LOCALES.lookup_with_args(self.id(), key, &map))
+    }
+
+    /// A stored message's key and its arguments, worded in this language.
+    fn stored_key_args(
+        self,
+        v: &serde_json::Value,
+    ) -> Option<(&str, HashMap<Cow<'static, str>, FluentValue<'static>>)> {
         let key = v.get("k")?.as_str()?;
         let mut map: HashMap<Cow<'static, str>, FluentValue> = HashMap::new();
         for pair in v.get("a")?.as_array()? {
@@ -107,10 +175,7 @@ impl Lang {
             };
             map.insert(Cow::Owned(name.to_string()), value);
         }
-        if map.is_empty() {
-            return Some(self.t(key));
-        }
-        Some(LOCALES.lookup_with_args(self.id(), key, &map))
+        Some((key, map))
     }
 
     fn stored_arg(self, v: &serde_json::Value) -> Option<Arg> {
@@ -230,6 +295,10 @@ impl From<usize> for Arg {
     }
 }
 
+/// What an access-log detail written as a message starts with (`Msg::to_log_detail`); the stored
+/// message (`Msg::to_stored`) follows.
+pub const LOG_MSG_PREFIX: &str = "msg:";
+
 /// A catalog key without arguments, as a constant (`messages::REQUIRED`). Copy, so one can be
 /// given to several fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -299,6 +368,17 @@ impl Msg {
                     .collect::<Vec<_>>(),
             }),
             Msg::Text(t) => json!({ "t": t }),
+        }
+    }
+
+    /// The message as an access-log entry's `detail` stores it, to be worded when an auditor
+    /// reads it (`Lang::log_detail`): a catalog message as [`LOG_MSG_PREFIX`] and its stored form
+    /// (`msg:{"k":"log-list-cases","a":[["n",{"n":3}]]}`); a text (a code, an id) as it is.
+    /// Language-neutral, and still one hashed text field.
+    pub fn to_log_detail(&self) -> String {
+        match self {
+            Msg::Key(..) => format!("{LOG_MSG_PREFIX}{}", self.to_stored()),
+            Msg::Text(t) => t.clone(),
         }
     }
 

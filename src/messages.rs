@@ -7,6 +7,8 @@ use crate::domain::personnummer::PnrError;
 use crate::domain::validate::PasswordProblem;
 pub use crate::i18n::{Key, Msg};
 
+pub mod log;
+
 pub const RATE_LIMITED: Key = Key("msg-rate-limited");
 pub const REQUIRED: Key = Key("msg-required");
 pub const PASSWORD_MISMATCH: Key = Key("msg-password-mismatch");

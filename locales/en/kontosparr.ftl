@@ -1246,3 +1246,122 @@ siths-login-title = With a SITHS card
 siths-login-hint = Put the card in the card reader before you open the page. The browser asks which certificate to use and for the card's PIN.
 siths-login-button = Log in with SITHS card
 siths-error-no-card = No valid SITHS card was presented. Check that the card is in the reader, close every browser window and open the page again. An expired or revoked card is not accepted.
+
+## --- logdetail ---
+# The access log's details (`messages::log`): stored as a key and its values, worded here when an
+# auditor reads them (search, extract, spot checks, the CSV files).
+log-both = { $a }; { $b }
+log-yes = yes
+log-no = no
+log-subjects = { $n ->
+    [one] 1 citizen
+   *[other] { $n } citizens
+}
+log-list-cases = { $n ->
+    [one] 1 case
+   *[other] { $n } cases
+}
+log-case-export = { $n ->
+    [one] 1 case
+   *[other] { $n } cases
+}
+log-case-export-capped = { $n } cases (stopped at the cap)
+log-protected-name-shown = protected name shown (after "Show the name")
+log-locks-proposed = { $n ->
+    [one] 1 lock proposed
+   *[other] { $n } locks proposed
+}
+log-citizen-locks = { $n ->
+    [one] 1 lock in force
+   *[other] { $n } locks in force
+} ({ $scope })
+log-scope-own-units = cases of the user's own units
+log-scope-all-units = cases of all units
+log-access-denied = { $access }; { $code } ({ $reason })
+log-refusal-not-logged-in = not logged in
+log-refusal-role = the role does not allow it
+log-refusal-other-unit = concerns another unit
+log-refusal-principal = not allowed for this kind of actor
+log-login-unknown-user = unknown user
+log-login-inactive = the account is deactivated
+log-login-wrong-code = wrong code
+log-login-wrong-password = wrong password
+log-login-no-hsa-id = no valid HSA-ID in the proof
+log-account-locked = { $failures } failed attempts from { $addr }; blocked from there for { $minutes } minutes
+log-login-password-off = password login is turned off for anyone but administrators (password_login_admins_only)
+log-login-recovery = password and recovery code
+log-login-must-enrol = password; must change the password or register two-factor login
+log-method-password = password and one-time code
+log-method-oidc = OpenID Connect via { $provider }
+log-method-client-cert = client certificate (SITHS)
+log-oidc-provider = { $name } ({ $id }); acr { $acr }
+log-oidc-unreachable = the provider did not answer as expected: { $error }
+log-oidc-token-refused = the provider did not accept the code: { $error }
+log-oidc-no-id-token = the provider sent no ID token
+log-oidc-provider-error = the provider answered with an error: { $error }
+log-oidc-unknown-code = (unknown error code)
+log-oidc-unknown-state = no login under way, or its state was used already (a replayed answer?)
+log-oidc-state-mismatch = the state does not match the login under way
+log-oidc-too-old = the login at the provider took too long
+log-oidc-issuer = ID token from the wrong issuer (iss)
+log-oidc-audience = ID token not issued to Kontospärr (aud)
+log-oidc-expired = ID token expired (exp) or issued in the future
+log-oidc-signature = the ID token's signature does not match: { $error }
+log-oidc-nonce = the ID token's nonce does not match the login
+log-oidc-invalid = the ID token could not be accepted: { $error }
+log-oidc-acr-too-low = assurance level too low: { $got } (requires { $required })
+log-oidc-no-acr = no acr
+log-oidc-no-hsa-id = the ID token has no HSA-ID in { $claim }
+log-oidc-config = the provider's settings: { $error }
+log-card-none = no client certificate was presented
+log-card-untrusted-header = the certificate header { $header } came from { $peer }, which is not a trusted proxy, and was not accepted
+log-card-unknown-address = unknown address
+log-card-header-unreadable = the proxy's certificate header is not a certificate
+log-card-unreadable-why = the certificate could not be read ({ $error })
+log-card-unreadable = the certificate could not be read
+log-card-expired = the certificate expired { $at }
+log-card-not-yet-valid = the certificate is not valid until { $at }
+log-card-via = via { $how }
+log-card-via-own-tls = our own TLS
+log-card-via-proxy = a trusted proxy
+log-card = via { $how }; certificate { $serial } issued by { $issuer }
+log-secrets-rotated = { $users } TOTP secrets encrypted with the new key ({ $clear } were unencrypted)
+log-unit-certificate = valid until { $until }; SHA-256 { $fingerprint }
+log-unit-certificate-cleared = the certificate does not cover the manager's address ({ $mailbox }); SHA-256 { $fingerprint }
+log-no-manager = no manager
+log-provider = name={ $name }; type={ $kind }; regional id={ $regional_id }
+log-unit = name={ $name }; manager={ $manager }; medical lead (MAL)={ $medical_lead }; chief physician function={ $function }; active={ $active }
+log-user = roles={ $roles }; units={ $units }; decider={ $decider }; active={ $active }
+log-audit-search = { $criteria }; { $n ->
+    [one] 1 entry
+   *[other] { $n } entries
+}
+log-audit-export = { $criteria }; { $n ->
+    [one] 1 row
+   *[other] { $n } rows
+}
+log-audit-export-capped = { $criteria }; { $n } rows (stopped)
+log-audit-extract = { $n ->
+    [one] 1 entry
+   *[other] { $n } entries
+}
+log-audit-extract-export = { $n ->
+    [one] 1 row
+   *[other] { $n } rows
+}
+log-audit-sample = period { $from } – { $to }; { $drawn } of { $n } entries
+log-audit-sample-again = the sample shown again; { $n } entries
+log-audit-sample-view = { $n } entries in the sample
+log-audit-spot-check = period { $from } – { $to }; { $n } entries in the sample; { $outcome }
+log-audit-review = period { $from } – { $to }; { $scanned } entries read; { $found } to look at
+log-crit-none = no criteria
+log-crit-citizen = citizen
+log-crit-user = user
+log-crit-unit = unit
+log-crit-role = role
+log-crit-action = action
+log-crit-case = case
+log-crit-from = from
+log-crit-to = to
+log-crit-before = before
+aud-col-detail = Detail

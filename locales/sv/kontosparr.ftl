@@ -1223,3 +1223,102 @@ siths-login-title = Med SITHS-kort
 siths-login-hint = Sätt i kortet i kortläsaren innan du öppnar sidan. Webbläsaren frågar vilket certifikat du vill använda och efter kortets PIN-kod.
 siths-login-button = Logga in med SITHS-kort
 siths-error-no-card = Inget giltigt SITHS-kort visades upp. Kontrollera att kortet sitter i läsaren, stäng alla webbläsarfönster och öppna sidan igen. Ett utgånget eller spärrat kort godtas inte.
+
+## --- logdetail ---
+# The access log's details (`messages::log`): stored as a key and its values, worded here when an
+# auditor reads them (search, extract, spot checks, the CSV files). The Swedish is what the log
+# wrote as text before.
+log-both = { $a }; { $b }
+log-yes = ja
+log-no = nej
+log-subjects = { $n } invånare
+log-list-cases = { $n ->
+    [one] 1 ärende
+   *[other] { $n } ärenden
+}
+log-case-export = { $n ->
+    [one] 1 ärende
+   *[other] { $n } ärenden
+}
+log-case-export-capped = { $n } ärenden (avbruten vid taket)
+log-protected-name-shown = skyddat namn visas (efter Visa namnet)
+log-locks-proposed = { $n } låsningar föreslogs
+log-citizen-locks = { $n } låsningar gäller ({ $scope })
+log-scope-own-units = egna enheters ärenden
+log-scope-all-units = alla enheters ärenden
+log-access-denied = { $access }; { $code } ({ $reason })
+log-refusal-not-logged-in = inte inloggad
+log-refusal-role = rollen tillåter det inte
+log-refusal-other-unit = gäller en annan enhet
+log-refusal-principal = inte tillåtet för det slaget av aktör
+log-login-unknown-user = okänd användare
+log-login-inactive = kontot är inaktiverat
+log-login-wrong-code = fel kod
+log-login-wrong-password = fel lösenord
+log-login-no-hsa-id = inget giltigt HSA-id i beviset
+log-account-locked = { $failures } misslyckade försök från { $addr }; spärrat därifrån i { $minutes } minuter
+log-login-password-off = lösenordsinloggning är avstängd för den som inte är administratör (password_login_admins_only)
+log-login-recovery = lösenord och reservkod
+log-login-must-enrol = lösenord; måste byta lösenord eller registrera tvåfaktorsinloggning
+log-method-password = lösenord och engångskod
+log-method-oidc = OpenID Connect via { $provider }
+log-method-client-cert = klientcertifikat (SITHS)
+log-oidc-provider = { $name } ({ $id }); acr { $acr }
+log-oidc-unreachable = leverantören svarar inte som väntat: { $error }
+log-oidc-token-refused = leverantören tog inte emot koden: { $error }
+log-oidc-no-id-token = leverantören skickade inget ID-token
+log-oidc-provider-error = leverantören svarade med fel: { $error }
+log-oidc-unknown-code = (okänd felkod)
+log-oidc-unknown-state = ingen inloggning pågår, eller dess state är redan använt (omspelat svar?)
+log-oidc-state-mismatch = state stämmer inte med inloggningen som pågår
+log-oidc-too-old = inloggningen hos leverantören tog för lång tid
+log-oidc-issuer = ID-token från fel utfärdare (iss)
+log-oidc-audience = ID-token är inte utfärdat till Kontospärr (aud)
+log-oidc-expired = ID-token har gått ut (exp) eller är utfärdat i framtiden
+log-oidc-signature = ID-tokens signatur stämmer inte: { $error }
+log-oidc-nonce = ID-tokens nonce stämmer inte med inloggningen
+log-oidc-invalid = ID-token kunde inte godtas: { $error }
+log-oidc-acr-too-low = för låg tillitsnivå: { $got } (kräver { $required })
+log-oidc-no-acr = ingen acr
+log-oidc-no-hsa-id = ID-token saknar HSA-id i { $claim }
+log-oidc-config = inställningarna för leverantören: { $error }
+log-card-none = inget klientcertifikat visades upp
+log-card-untrusted-header = certifikathuvudet { $header } kom från { $peer }, som inte är en betrodd proxy, och togs inte emot
+log-card-unknown-address = okänd adress
+log-card-header-unreadable = proxyns certifikathuvud är inget certifikat
+log-card-unreadable-why = certifikatet kunde inte läsas ({ $error })
+log-card-unreadable = certifikatet kunde inte läsas
+log-card-expired = certifikatet gick ut { $at }
+log-card-not-yet-valid = certifikatet gäller inte förrän { $at }
+log-card-via = via { $how }
+log-card-via-own-tls = egen TLS
+log-card-via-proxy = betrodd proxy
+log-card = via { $how }; certifikat { $serial } utfärdat av { $issuer }
+log-secrets-rotated = { $users } TOTP-hemligheter krypterade med ny nyckel ({ $clear } var okrypterade)
+log-unit-certificate = giltigt till { $until }; SHA-256 { $fingerprint }
+log-unit-certificate-cleared = certifikatet gäller inte verksamhetschefens adress ({ $mailbox }); SHA-256 { $fingerprint }
+log-no-manager = ingen verksamhetschef
+log-provider = namn={ $name }; typ={ $kind }; regionalt id={ $regional_id }
+log-unit = namn={ $name }; verksamhetschef={ $manager }; MAL={ $medical_lead }; chefläkarfunktion={ $function }; aktiv={ $active }
+log-user = roller={ $roles }; enheter={ $units }; beslutsfattare={ $decider }; aktiv={ $active }
+log-audit-search = { $criteria }; { $n } poster
+log-audit-export = { $criteria }; { $n } rader
+log-audit-export-capped = { $criteria }; { $n } rader (avbruten)
+log-audit-extract = { $n } poster
+log-audit-extract-export = { $n } rader
+log-audit-sample = period { $from } – { $to }; { $drawn } av { $n } poster
+log-audit-sample-again = urvalet visat igen; { $n } poster
+log-audit-sample-view = { $n } poster i urvalet
+log-audit-spot-check = period { $from } – { $to }; { $n } poster i urvalet; { $outcome }
+log-audit-review = period { $from } – { $to }; { $scanned } poster lästa; { $found } att granska
+log-crit-none = inga villkor
+log-crit-citizen = invånare
+log-crit-user = användare
+log-crit-unit = enhet
+log-crit-role = roll
+log-crit-action = händelse
+log-crit-case = ärende
+log-crit-from = från
+log-crit-to = till
+log-crit-before = före
+aud-col-detail = Detalj

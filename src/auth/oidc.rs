@@ -10,6 +10,7 @@
 //! bounded body.
 
 use crate::config::OidcProvider;
+use crate::i18n::{Arg, Msg};
 use chrono::{DateTime, Utc};
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreIdToken, CoreIdTokenVerifier, CoreJsonWebKeySet,
@@ -35,7 +36,7 @@ const IAT_SKEW_SECONDS: i64 = 300;
 pub const PENDING_MAX_SECONDS: i64 = 600;
 
 /// Why a login through a provider did not go through. Each is written to the access log
-/// ([`OidcError::log_words`], Swedish like the log's other details); the user sees the same
+/// ([`OidcError::log_msg`], worded in the auditor's language); the user sees the same
 /// answer as for a failed password login, or the assurance page for [`OidcError::AcrTooLow`].
 #[derive(Debug, thiserror::Error)]
 pub enum OidcError {
@@ -77,33 +78,40 @@ pub enum OidcError {
 }
 
 impl OidcError {
-    /// The access log's words for the refusal (no token contents, no personal data).
-    pub fn log_words(&self) -> String {
+    /// The access log's words for the refusal (no token contents, no personal data): a catalog
+    /// message, worded when an auditor reads it (`Lang::log_detail`).
+    pub fn log_msg(&self) -> Msg {
         let cut = |s: &str| s.chars().take(200).collect::<String>();
+        let with = |key: &'static str, e: &str| Msg::key(key).arg("error", cut(e));
         match self {
-            OidcError::Unreachable(e) => format!("leverantören svarar inte som väntat: {}", cut(e)),
-            OidcError::TokenRefused(e) => format!("leverantören tog inte emot koden: {}", cut(e)),
-            OidcError::NoIdToken => "leverantören skickade inget ID-token".into(),
-            OidcError::ProviderError(e) => format!("leverantören svarade med fel: {}", cut(e)),
-            OidcError::UnknownState => {
-                "ingen inloggning pågår, eller dess state är redan använt (omspelat svar?)".into()
+            OidcError::Unreachable(e) => with("log-oidc-unreachable", e),
+            OidcError::TokenRefused(e) => with("log-oidc-token-refused", e),
+            OidcError::NoIdToken => Msg::key("log-oidc-no-id-token"),
+            OidcError::ProviderError(e) if e.is_empty() => Msg::key("log-oidc-provider-error")
+                .arg("error", Arg::Key("log-oidc-unknown-code".into())),
+            OidcError::ProviderError(e) => with("log-oidc-provider-error", e),
+            OidcError::UnknownState => Msg::key("log-oidc-unknown-state"),
+            OidcError::StateMismatch => Msg::key("log-oidc-state-mismatch"),
+            OidcError::TooOld => Msg::key("log-oidc-too-old"),
+            OidcError::Issuer(_) => Msg::key("log-oidc-issuer"),
+            OidcError::Audience(_) => Msg::key("log-oidc-audience"),
+            OidcError::Expired(_) => Msg::key("log-oidc-expired"),
+            OidcError::Signature(e) => with("log-oidc-signature", e),
+            OidcError::Nonce(_) => Msg::key("log-oidc-nonce"),
+            OidcError::Invalid(e) => with("log-oidc-invalid", e),
+            OidcError::AcrTooLow { required, got } => Msg::key("log-oidc-acr-too-low")
+                .arg(
+                    "got",
+                    match got {
+                        Some(g) => Arg::Str(g.clone()),
+                        None => Arg::Key("log-oidc-no-acr".into()),
+                    },
+                )
+                .arg("required", required.as_str()),
+            OidcError::NoHsaId(claim) => {
+                Msg::key("log-oidc-no-hsa-id").arg("claim", claim.as_str())
             }
-            OidcError::StateMismatch => "state stämmer inte med inloggningen som pågår".into(),
-            OidcError::TooOld => "inloggningen hos leverantören tog för lång tid".into(),
-            OidcError::Issuer(_) => "ID-token från fel utfärdare (iss)".into(),
-            OidcError::Audience(_) => "ID-token är inte utfärdat till Kontospärr (aud)".into(),
-            OidcError::Expired(_) => {
-                "ID-token har gått ut (exp) eller är utfärdat i framtiden".into()
-            }
-            OidcError::Signature(e) => format!("ID-tokens signatur stämmer inte: {}", cut(e)),
-            OidcError::Nonce(_) => "ID-tokens nonce stämmer inte med inloggningen".into(),
-            OidcError::Invalid(e) => format!("ID-token kunde inte godtas: {}", cut(e)),
-            OidcError::AcrTooLow { required, got } => format!(
-                "för låg tillitsnivå: {} (kräver {required})",
-                got.as_deref().unwrap_or("ingen acr")
-            ),
-            OidcError::NoHsaId(claim) => format!("ID-token saknar HSA-id i {claim}"),
-            OidcError::Config(e) => format!("inställningarna för leverantören: {}", cut(e)),
+            OidcError::Config(e) => with("log-oidc-config", e),
         }
     }
 }
@@ -505,7 +513,13 @@ mod tests {
             required: "http://id.elegnamnden.se/loa/1.0/loa3".into(),
             got: Some("http://id.elegnamnden.se/loa/1.0/loa2".into()),
         };
-        assert!(e.log_words().contains("loa2"));
-        assert!(OidcError::Signature("x".repeat(1000)).log_words().len() < 300);
+        assert!(e.log_msg().to_string().contains("loa2"));
+        assert!(
+            OidcError::Signature("x".repeat(1000))
+                .log_msg()
+                .to_string()
+                .len()
+                < 300
+        );
     }
 }

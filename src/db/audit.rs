@@ -8,6 +8,7 @@ use crate::domain::audit::{
     EntryFields, GENESIS, detail_with_subjects, digest_in, row_hash, sealed_hash, subject_set,
     subjects_digest,
 };
+use crate::i18n::Msg;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool};
@@ -22,7 +23,10 @@ pub struct NewEntry {
     pub object: Option<String>,
     pub personnummer: Option<String>,
     pub client_addr: Option<String>,
-    pub detail: Option<String>,
+    /// What the entry says beyond its columns, as a catalog message: stored language-neutral
+    /// (`Msg::to_log_detail`) and worded in the auditor's language when read
+    /// (`Lang::log_detail`). A `Msg::Text` (a code) is stored as it is.
+    pub detail: Option<Msg>,
     /// The citizens (personnummer, digits) a list shows: each gets a row in
     /// `access_log_subjects`, and the stored `detail` ends with their number and digest
     /// ([`crate::domain::audit::detail_with_subjects`]). Empty for a single-citizen entry, whose
@@ -45,10 +49,11 @@ pub fn append(conn: &mut DbConnection, at: NaiveDateTime, e: &NewEntry) -> Query
             .map(String::as_str)
             .chain(e.personnummer.as_deref()),
     );
+    let said = e.detail.as_ref().map(Msg::to_log_detail);
     let detail = if e.subjects.is_empty() {
-        e.detail.clone()
+        said
     } else {
-        Some(detail_with_subjects(e.detail.as_deref(), &subjects))
+        Some(detail_with_subjects(said.as_deref(), &subjects))
     };
     let insert = diesel::insert_into(access_log::table).values((
         access_log::at.eq(at),

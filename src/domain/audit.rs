@@ -102,11 +102,16 @@ pub fn subjects_digest(sorted: &[&str]) -> String {
     hex::encode(h.finalize())
 }
 
+/// The word after the number of citizens in a list entry's stored `detail`. Stored in Swedish on
+/// every row, old and new (the tail's form is fixed); a reader sees it in their language
+/// (`Lang::log_detail`, which finds it with [`split_subjects`]).
+const SUBJECTS_WORD: &str = " invånare; ";
+
 /// The detail a list entry is stored with: what the caller wrote, how many citizens it names and
 /// the digest of their personnummer, so that the hash chain covers the subject rows.
 pub fn detail_with_subjects(detail: Option<&str>, sorted: &[&str]) -> String {
     let tail = format!(
-        "{} invånare; {SUBJECTS_MARK}{}",
+        "{}{SUBJECTS_WORD}{SUBJECTS_MARK}{}",
         sorted.len(),
         subjects_digest(sorted)
     );
@@ -120,6 +125,31 @@ pub fn detail_with_subjects(detail: Option<&str>, sorted: &[&str]) -> String {
 pub fn digest_in(detail: &str) -> Option<&str> {
     let at = detail.rfind(SUBJECTS_MARK)? + SUBJECTS_MARK.len();
     detail.get(at..at + 64)
+}
+
+/// A stored detail taken apart at the tail [`detail_with_subjects`] wrote: what the caller wrote
+/// (empty when nothing), and the number of citizens and their digest. A detail without that exact
+/// tail at its end comes back whole, with `None`.
+pub fn split_subjects(detail: &str) -> (&str, Option<(i64, &str)>) {
+    let whole = (detail, None);
+    let Some(at) = detail.rfind(SUBJECTS_MARK) else {
+        return whole;
+    };
+    let digest = &detail[at + SUBJECTS_MARK.len()..];
+    if digest.len() != 64 || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return whole;
+    }
+    let Some(before) = detail[..at].strip_suffix(SUBJECTS_WORD) else {
+        return whole;
+    };
+    let (head, count) = before.rsplit_once("; ").unwrap_or(("", before));
+    if count.is_empty() || !count.bytes().all(|b| b.is_ascii_digit()) {
+        return whole;
+    }
+    match count.parse::<i64>() {
+        Ok(n) => (head, Some((n, digest))),
+        Err(_) => whole,
+    }
 }
 
 /// What a checkpoint signs: the chain's length and head hash at a time.
@@ -220,6 +250,30 @@ mod tests {
         assert_eq!(digest_in(&d), Some(subjects_digest(&a).as_str()));
         assert_eq!(digest_in("3 ärenden"), None);
         assert!(detail_with_subjects(None, &[]).starts_with("0 invånare; "));
+    }
+
+    #[test]
+    fn a_stored_detail_splits_at_its_subjects_tail() {
+        let a = subject_set(["191212121212", "190101010101"]);
+        let digest = subjects_digest(&a);
+        let d = detail_with_subjects(Some("sida 1; filter"), &a);
+        assert_eq!(
+            split_subjects(&d),
+            ("sida 1; filter", Some((2, digest.as_str())))
+        );
+        let d = detail_with_subjects(None, &a);
+        assert_eq!(split_subjects(&d), ("", Some((2, digest.as_str()))));
+        for whole in [
+            "3 ärenden",
+            "",
+            "x; subjects-sha256=abc",
+            "3 ärenden; 3 invånare",
+            &format!("x; tre invånare; {SUBJECTS_MARK}{digest}"),
+            &format!("x; 3 personer; {SUBJECTS_MARK}{digest}"),
+            &format!("x; 3 invånare; {SUBJECTS_MARK}{digest}; mer"),
+        ] {
+            assert_eq!(split_subjects(whole), (whole, None), "{whole}");
+        }
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! How someone proved who they are, and the assurance levels an identity provider asserts.
 
 /// The way a member of staff logged in: kept on the session (`sessions.login_method`) and named
-/// in the access log's `login` entry. A new way (a SITHS client certificate presented in TLS) is
-/// a variant here and a caller of `service::identified::login`.
+/// in the access log's `login` entry (`messages::log::login_method`). A new way (a SITHS client
+/// certificate presented in TLS) is a variant here and a caller of `service::identified::login`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoginMethod {
     /// HSA-ID, password and a one-time code (or a recovery code).
@@ -35,15 +35,6 @@ impl LoginMethod {
                         provider: p.to_string(),
                     })
             }
-        }
-    }
-
-    /// Words for the access log (stored as written, in Swedish like the rest of its details).
-    pub fn log_words(&self) -> String {
-        match self {
-            LoginMethod::Password => "lösenord och engångskod".into(),
-            LoginMethod::Oidc { provider } => format!("OpenID Connect via {provider}"),
-            LoginMethod::ClientCert => "klientcertifikat (SITHS)".into(),
         }
     }
 }

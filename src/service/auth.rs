@@ -8,7 +8,7 @@ use crate::db::{self, DbConnection, login_throttle, sessions, users};
 use crate::domain::HsaId;
 use crate::domain::login::LoginMethod;
 use crate::domain::validate;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Msg};
 use crate::messages;
 use chrono::Duration;
 
@@ -123,12 +123,12 @@ pub fn login_finish(
             None => None,
         };
         let Some(u) = fresh else {
-            entry.detail = Some("okänd användare".into());
+            entry.detail = Some(Msg::key("log-login-unknown-user"));
             ctx.log(conn, &entry)?;
             return Ok(Attempt::Failed);
         };
         if !u.active {
-            entry.detail = Some("kontot är inaktiverat".into());
+            entry.detail = Some(Msg::key("log-login-inactive"));
             ctx.log(conn, &entry)?;
             return Ok(Attempt::Failed);
         }
@@ -178,23 +178,22 @@ pub fn login_finish(
         };
         if !(password_ok && second_ok) {
             let failures = login_throttle::add_failure(conn, u.id, addr, now)?;
-            entry.detail = Some(
-                if password_ok {
-                    "fel kod"
-                } else {
-                    "fel lösenord"
-                }
-                .into(),
-            );
+            entry.detail = Some(Msg::key(if password_ok {
+                "log-login-wrong-code"
+            } else {
+                "log-login-wrong-password"
+            }));
             ctx.log(conn, &entry)?;
             if failures >= policy.failures {
                 login_throttle::lock(conn, u.id, addr, now + policy.duration, now)?;
                 let mut locked = entry.clone();
                 locked.action = "account_locked".into();
-                locked.detail = Some(format!(
-                    "{failures} misslyckade försök från {addr}; spärrat därifrån i {} minuter",
-                    policy.duration.num_minutes()
-                ));
+                locked.detail = Some(
+                    Msg::key("log-account-locked")
+                        .arg("failures", i64::from(failures))
+                        .arg("addr", addr)
+                        .arg("minutes", policy.duration.num_minutes()),
+                );
                 ctx.log(conn, &locked)?;
             }
             return Ok(Attempt::Failed);
@@ -202,11 +201,7 @@ pub fn login_finish(
         let roles = users::roles(conn, u.id)?;
         if admins_only && !roles.contains(&crate::domain::Role::Admin) {
             login_throttle::clear(conn, u.id, addr)?;
-            entry.detail = Some(
-                "lösenordsinloggning är avstängd för den som inte är administratör \
-                 (password_login_admins_only)"
-                    .into(),
-            );
+            entry.detail = Some(Msg::key("log-login-password-off"));
             ctx.log(conn, &entry)?;
             return Ok(Attempt::Failed);
         }
@@ -225,11 +220,11 @@ pub fn login_finish(
         let token = session::create(conn, Some(u.id), stage, ctx.now, &ctx.client_addr)?;
         entry.action = "login".into();
         entry.role = Some(roles.iter().map(|r| r.code()).collect::<Vec<_>>().join(","));
-        // The method, as for every login (`LoginMethod::log_words`).
+        // The method, as for every login (`messages::log::login_method`).
         entry.detail = Some(match (stage, used_recovery) {
-            (Stage::Full, true) => "lösenord och reservkod".into(),
-            (Stage::Full, false) => LoginMethod::Password.log_words(),
-            _ => "lösenord; måste byta lösenord eller registrera tvåfaktorsinloggning".into(),
+            (Stage::Full, true) => Msg::key("log-login-recovery"),
+            (Stage::Full, false) => messages::log::login_method(&LoginMethod::Password),
+            _ => Msg::key("log-login-must-enrol"),
         });
         ctx.log(conn, &entry)?;
         Ok(Attempt::Ok(LoggedIn { token, stage }))
@@ -477,10 +472,11 @@ pub fn rotate_secrets(
             done.pending += 1;
         }
         let mut e = ctx.entry(None, "secrets_rotated", None);
-        e.detail = Some(format!(
-            "{} TOTP-hemligheter krypterade med ny nyckel ({} var okrypterade)",
-            done.users, done.were_clear
-        ));
+        e.detail = Some(
+            Msg::key("log-secrets-rotated")
+                .arg("users", done.users)
+                .arg("clear", done.were_clear),
+        );
         ctx.log(c, &e)?;
         Ok(done)
     })
@@ -500,7 +496,8 @@ pub fn set_language(conn: &mut DbConnection, ctx: &Ctx, code: &str) -> Result<La
             return Err(ServiceError::NotFound);
         }
         let mut e = ctx.entry(None, "language_set", None);
-        e.detail = Some(lang.code().to_string());
+        // The code itself (`sv`, `en`): the same in every language.
+        e.detail = Some(Msg::from(lang.code()));
         ctx.log(c, &e)?;
         Ok(lang)
     })

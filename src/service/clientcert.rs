@@ -9,6 +9,8 @@ use super::{Ctx, ServiceError};
 use crate::db::{self, DbConnection};
 use crate::domain::HsaId;
 use crate::domain::login::LoginMethod;
+use crate::i18n::Msg;
+use crate::messages::log;
 
 /// A card login refused before anyone was named — no certificate, one from an address that is
 /// not a trusted proxy, one out of date: `login_failed` with the reason, in a transaction of its
@@ -17,23 +19,17 @@ pub fn refused(
     conn: &mut DbConnection,
     ctx: &Ctx,
     hsa_id: Option<&str>,
-    reason: &str,
+    reason: Msg,
 ) -> Result<(), ServiceError> {
     db::write_tx(conn, |conn| {
         let mut entry = ctx.entry(None, "login_failed", None);
         entry.user_hsa_id = hsa_id
             .and_then(|h| HsaId::parse(h).ok())
             .map(|h| h.to_string());
-        entry.detail = Some(format!("{reason}; {}", words("")));
+        entry.detail = Some(log::both(
+            reason.clone(),
+            log::login_method(&LoginMethod::ClientCert),
+        ));
         ctx.log(conn, &entry)
     })
-}
-
-fn words(detail: &str) -> String {
-    let method = LoginMethod::ClientCert.log_words();
-    if detail.is_empty() {
-        method
-    } else {
-        format!("{method}; {detail}")
-    }
 }

@@ -11,13 +11,15 @@ use crate::auth::secrets::{self, SecretBox};
 use crate::db::{self, DbConnection, sessions, users};
 use crate::domain::HsaId;
 use crate::domain::login::LoginMethod;
+use crate::i18n::Msg;
+use crate::messages::log;
 
 /// A login proven by `method` for the HSA-ID `hsa_id` (as the proof carried it).
 pub struct Proven<'a> {
     pub method: LoginMethod,
     pub hsa_id: &'a str,
-    /// Words for the access log after the method's own (provider name, assurance level).
-    pub detail: String,
+    /// What the access log says after the method (provider name, assurance level; the card).
+    pub detail: Option<Msg>,
     /// The provider's ID token, kept sealed on the session for logging out there.
     pub id_token: Option<&'a str>,
 }
@@ -39,10 +41,9 @@ pub fn login(
     old_session_hash: Option<&str>,
 ) -> Result<LoggedIn, ServiceError> {
     let hsa = HsaId::parse(proven.hsa_id).ok();
-    let words = if proven.detail.is_empty() {
-        proven.method.log_words()
-    } else {
-        format!("{}; {}", proven.method.log_words(), proven.detail)
+    let words = match &proven.detail {
+        None => log::login_method(&proven.method),
+        Some(d) => log::both(log::login_method(&proven.method), d.clone()),
     };
     let attempt = db::write_tx(conn, |conn| -> Result<Attempt, ServiceError> {
         let mut entry = ctx.entry(None, "login_failed", None);
@@ -54,16 +55,17 @@ pub fn login(
             None => None,
         };
         let Some(u) = user else {
-            entry.detail = Some(if hsa.is_some() {
-                format!("okänd användare; {words}")
+            let why = if hsa.is_some() {
+                "log-login-unknown-user"
             } else {
-                format!("inget giltigt HSA-id i beviset; {words}")
-            });
+                "log-login-no-hsa-id"
+            };
+            entry.detail = Some(log::both(Msg::key(why), words.clone()));
             ctx.log(conn, &entry)?;
             return Ok(Attempt::Failed);
         };
         if !u.active {
-            entry.detail = Some(format!("kontot är inaktiverat; {words}"));
+            entry.detail = Some(log::both(Msg::key("log-login-inactive"), words.clone()));
             ctx.log(conn, &entry)?;
             return Ok(Attempt::Failed);
         }
@@ -113,14 +115,14 @@ pub fn refused(
     ctx: &Ctx,
     method: &LoginMethod,
     hsa_id: Option<&str>,
-    reason: &str,
+    reason: Msg,
 ) -> Result<(), ServiceError> {
     db::write_tx(conn, |conn| {
         let mut entry = ctx.entry(None, "login_failed", None);
         entry.user_hsa_id = hsa_id
             .and_then(|h| HsaId::parse(h).ok())
             .map(|h| h.to_string());
-        entry.detail = Some(format!("{}; {}", reason, method.log_words()));
+        entry.detail = Some(log::both(reason.clone(), log::login_method(method)));
         ctx.log(conn, &entry)
     })
 }

@@ -125,7 +125,7 @@ impl Ctx {
         let mut entry = self.entry(None, "access_denied", object);
         entry.personnummer = personnummer;
         entry.unit_code = unit_code;
-        entry.detail = Some(format!("{access}; {}", refusal.code()));
+        entry.detail = Some(crate::messages::log::denied(access, refusal));
         ServiceError::Denied(Box::new(Denial {
             refusal,
             at: self.now,

@@ -202,7 +202,7 @@ fn delivered(
         Some(format!("case:{case_id}")),
     );
     e.personnummer = Some(row.citizen_pnr.clone());
-    e.detail = Some(how.to_string());
+    e.detail = Some(how);
     ctx.log(c, &e)
 }
 
@@ -268,7 +268,7 @@ pub fn resend(conn: &mut DbConnection, ctx: &Ctx, id: i64) -> Result<(), Service
             return Err(ServiceError::Declined(super::Reason::MailNotFailed));
         }
         let mut e = ctx.entry(Some(Role::Admin), "mail_resend", Some(format!("mail:{id}")));
-        e.detail = m.case_id.map(|c| format!("case:{c}"));
+        e.detail = m.case_id.map(|c| Msg::from(format!("case:{c}")));
         ctx.log(c, &e)
     })
 }

@@ -210,7 +210,8 @@ pub fn run_due(
                     .arg("n", to.len().to_string()),
                 )?;
                 let mut e = ctx.entry(None, "review_reminder", Some(format!("case:{}", row.id)));
-                e.detail = Some(key.clone());
+                // The reminder's key (`review-…`): a code, the same in every language.
+                e.detail = Some(Msg::from(key.as_str()));
                 ctx.log(c, &e)?;
                 Ok(true)
             })?;
@@ -268,7 +269,8 @@ pub fn run_due(
                     &Msg::key("case-detail-recipients").arg("n", to.len().to_string()),
                 )?;
                 let mut e = ctx.entry(None, "form_reminder", Some(format!("case:{}", row.id)));
-                e.detail = Some(key.clone());
+                // The reminder's key (`review-…`): a code, the same in every language.
+                e.detail = Some(Msg::from(key.as_str()));
                 ctx.log(c, &e)?;
                 Ok(true)
             })?;

@@ -9,6 +9,8 @@ use super::Visitor;
 use super::auth::{redirect, visitor_lang, with_cookie};
 use super::login::login_failed_page;
 use crate::auth::clientcert;
+use crate::i18n::{Arg, Msg};
+use crate::messages::log;
 use crate::service::{self, ServiceError};
 use crate::tls::PeerCert;
 use crate::web::error::AppError;
@@ -89,73 +91,75 @@ async fn login(
     }
     let ctx = visitor.ctx(&state);
     // Why no valid card was presented: written to the access log, then the page says so.
-    let refuse = |hsa: Option<String>, reason: String| {
+    let refuse = |hsa: Option<String>, reason: Msg| {
         let ctx = ctx.clone();
         let state = state.clone();
         async move {
             state
-                .run(move |conn| service::clientcert::refused(conn, &ctx, hsa.as_deref(), &reason))
+                .run(move |conn| service::clientcert::refused(conn, &ctx, hsa.as_deref(), reason))
                 .await
         }
     };
     let no_card = || page(StatusCode::UNAUTHORIZED, "siths-error-no-card");
     let (der, how) = match presented(&state, &req) {
-        Presented::Tls(der) => (der, "egen TLS"),
-        Presented::Proxy(der) => (der, "betrodd proxy"),
+        Presented::Tls(der) => (der, "log-card-via-own-tls"),
+        Presented::Proxy(der) => (der, "log-card-via-proxy"),
         Presented::Nothing => {
-            refuse(None, "inget klientcertifikat visades upp".into()).await?;
+            refuse(None, Msg::key("log-card-none")).await?;
             return Ok(no_card());
         }
         Presented::Untrusted(peer) => {
-            let peer = peer.map_or_else(|| "okänd adress".to_string(), |p| p.to_string());
+            let peer = peer.map(|p| p.to_string());
             tracing::warn!(
-                peer = %peer,
+                peer = %peer.as_deref().unwrap_or("unknown"),
                 header = %state.config.client_cert_header,
                 "a client certificate header from an address that is not a trusted proxy: ignored"
             );
             refuse(
                 None,
-                format!(
-                    "certifikathuvudet {} kom från {peer}, som inte är en betrodd proxy, och \
-                     togs inte emot",
-                    state.config.client_cert_header
-                ),
+                Msg::key("log-card-untrusted-header")
+                    .arg("header", state.config.client_cert_header.as_str())
+                    .arg(
+                        "peer",
+                        peer.map_or_else(|| Arg::Key("log-card-unknown-address".into()), Arg::Str),
+                    ),
             )
             .await?;
             return Ok(no_card());
         }
         Presented::Unreadable => {
-            refuse(None, "proxyns certifikathuvud är inget certifikat".into()).await?;
+            refuse(None, Msg::key("log-card-header-unreadable")).await?;
             return Ok(no_card());
         }
     };
     let card = match clientcert::read(&der) {
         Ok(c) => c,
         Err(e) => {
-            refuse(None, format!("certifikatet kunde inte läsas ({e})")).await?;
+            refuse(
+                None,
+                Msg::key("log-card-unreadable-why").arg("error", e.to_string()),
+            )
+            .await?;
             return Ok(no_card());
         }
     };
     if let Err(e) = card.check_dates(ctx.now) {
         let reason = match e {
             clientcert::CardError::Expired(t) => {
-                format!("certifikatet gick ut {}", t.format("%Y-%m-%d %H:%M UTC"))
+                Msg::key("log-card-expired").arg("at", t.format("%Y-%m-%d %H:%M UTC").to_string())
             }
-            clientcert::CardError::NotYetValid(t) => {
-                format!(
-                    "certifikatet gäller inte förrän {}",
-                    t.format("%Y-%m-%d %H:%M UTC")
-                )
-            }
-            clientcert::CardError::Unreadable => "certifikatet kunde inte läsas".into(),
+            clientcert::CardError::NotYetValid(t) => Msg::key("log-card-not-yet-valid")
+                .arg("at", t.format("%Y-%m-%d %H:%M UTC").to_string()),
+            clientcert::CardError::Unreadable => Msg::key("log-card-unreadable"),
         };
-        refuse(card.serial_number.clone(), format!("{reason}; via {how}")).await?;
+        let via = Msg::key("log-card-via").arg("how", Arg::Key(how.into()));
+        refuse(card.serial_number.clone(), log::both(reason, via)).await?;
         return Ok(no_card());
     }
-    let detail = format!(
-        "via {how}; certifikat {} utfärdat av {}",
-        card.cert_serial, card.issuer
-    );
+    let detail = Msg::key("log-card")
+        .arg("how", Arg::Key(how.into()))
+        .arg("serial", card.cert_serial.as_str())
+        .arg("issuer", card.issuer.as_str());
     let old = s.id_hash.clone();
     let keys = state.secrets.clone();
     let result = state
@@ -170,7 +174,7 @@ async fn login(
                 &service::identified::Proven {
                     method: crate::domain::login::LoginMethod::ClientCert,
                     hsa_id: &hsa,
-                    detail,
+                    detail: Some(detail),
                     id_token: None,
                 },
                 Some(&old),

@@ -12,7 +12,7 @@ use super::{AppState, Visitor};
 use crate::auth::oidc::{OidcError, Provider};
 use crate::auth::tokens;
 use crate::domain::login::{LoginMethod, acr_satisfies};
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Msg};
 use crate::service::identified::{self, Proven};
 use crate::service::session::Stage;
 use crate::service::{self, Ctx, ServiceError};
@@ -205,11 +205,8 @@ async fn callback(
         let plain = !error.is_empty()
             && error.len() <= 64
             && error.bytes().all(|b| b.is_ascii_lowercase() || b == b'_');
-        let code = if plain {
-            error
-        } else {
-            "(okänd felkod)".into()
-        };
+        // Empty: an unknown code (`OidcError::log_msg` says so in the reader's language).
+        let code = if plain { error } else { String::new() };
         return refusal.failed(OidcError::ProviderError(code), None).await;
     }
     let code = q.code.unwrap_or_default();
@@ -235,12 +232,10 @@ async fn callback(
         remove_oidc_cookie(&state, &mut res);
         return Ok(res);
     }
-    let detail = format!(
-        "{} ({}); acr {}",
-        p.config.name,
-        p.config.id,
-        verified.acr.as_deref().unwrap_or("–")
-    );
+    let detail = Msg::key("log-oidc-provider")
+        .arg("name", p.config.name.as_str())
+        .arg("id", p.config.id.as_str())
+        .arg("acr", verified.acr.as_deref().unwrap_or("–"));
     let (keys, ctx2, old) = (state.secrets.clone(), ctx.clone(), taken.session.id_hash);
     let method = method.clone();
     let logged_in = state
@@ -248,7 +243,7 @@ async fn callback(
             let proven = Proven {
                 method,
                 hsa_id: &verified.hsa_id,
-                detail,
+                detail: Some(detail),
                 id_token: Some(&verified.id_token),
             };
             identified::login(conn, &ctx2, &keys, &proven, Some(&old))
@@ -290,11 +285,12 @@ struct Refusal<'a> {
 impl Refusal<'_> {
     async fn log(&self, e: &OidcError, hsa_id: Option<&str>) -> Result<(), AppError> {
         // The log's words: no values taken from the request or the token.
-        tracing::warn!(provider = %self.method.code(), reason = %e.log_words(), "OpenID Connect login refused");
-        let (ctx, method, words) = (self.ctx.clone(), self.method.clone(), e.log_words());
+        let words = e.log_msg();
+        tracing::warn!(provider = %self.method.code(), reason = %words, "OpenID Connect login refused");
+        let (ctx, method) = (self.ctx.clone(), self.method.clone());
         let hsa = hsa_id.map(str::to_string);
         self.state
-            .run(move |conn| identified::refused(conn, &ctx, &method, hsa.as_deref(), &words))
+            .run(move |conn| identified::refused(conn, &ctx, &method, hsa.as_deref(), words))
             .await
     }
 

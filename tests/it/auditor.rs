@@ -14,6 +14,7 @@ use kontosparr::service::audit::{self as svc, SearchInput, checks};
 dual!(
     done_when_the_handlers_list_view_is_found_exported_and_checked,
     extract_page_and_csv,
+    details_are_read_in_the_auditors_language,
     a_sample_draws_n_entries_of_the_period,
     each_review_rule_finds_its_entry_and_not_a_harmless_one,
     only_auditors_reach_the_log_and_refusals_are_logged,
@@ -332,6 +333,154 @@ async fn extract_page_and_csv(app: TestApp) {
     // Another unit's citizen is not in this citizen's extract.
     assert!(!page.body.contains(&r.citizens[2]));
     let _ = r.b;
+}
+
+/// The row of a page's result table that holds `needle`.
+fn row_with<'a>(html: &'a str, needle: &str) -> &'a str {
+    let at = html
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle} not on the page"));
+    let start = html[..at].rfind("<tr>").unwrap();
+    &html[start..at + html[at..].find("</tr>").unwrap()]
+}
+
+/// The line of a CSV file for entry `id`.
+fn csv_line(csv: &str, id: i64) -> &str {
+    csv.split("\r\n")
+        .find(|l| l.starts_with(&format!("\"{id}\";")))
+        .unwrap_or_else(|| panic!("entry {id} not in the file: {csv}"))
+}
+
+/// An entry's detail is stored without words of any language and read in the auditor's: an
+/// English auditor's search and CSV export say "3 cases; 3 citizens", a Swedish one's "3 ärenden;
+/// 3 invånare". A row written as Swedish text before is shown as it was to both. The chain, digest
+/// tail included, still verifies.
+async fn details_are_read_in_the_auditors_language(app: TestApp) {
+    let r = region(&app);
+    let citizen = digits(&r.citizens[0]);
+    // The handler's case list: one entry naming every citizen on the page.
+    let mut hb = app.browser();
+    app.login(&mut hb, &r.handler).await;
+    assert_eq!(hb.get("/arenden").await.status, 200);
+    let (view_id, stored): (i64, Option<String>) = {
+        use schema::access_log as l;
+        l::table
+            .filter(l::action.eq("case_list_view"))
+            .filter(l::user_hsa_id.eq(&r.handler.hsa_id))
+            .select((l::id, l::detail))
+            .first(&mut app.conn() as &mut DbConnection)
+            .unwrap()
+    };
+    let stored = stored.unwrap();
+    assert!(stored.starts_with("msg:"), "{stored}");
+    assert!(
+        !stored.contains("ärenden"),
+        "no Swedish words stored: {stored}"
+    );
+    assert!(
+        stored.contains("; 3 invånare; subjects-sha256="),
+        "{stored}"
+    );
+    // A row from before, its detail Swedish text (with the subjects tail the log always wrote).
+    let old_id = {
+        let mut conn = app.conn();
+        let e = audit::NewEntry {
+            user_hsa_id: Some(r.handler.hsa_id.clone()),
+            role: Some("handler".into()),
+            action: "case_list_view".into(),
+            object: Some("arenden".into()),
+            detail: Some(kontosparr::i18n::Msg::from("2 ärenden")),
+            subjects: vec![citizen.clone()],
+            ..Default::default()
+        };
+        audit::append(&mut conn, db::ts(app.clock.now()), &e).unwrap()
+    };
+    let old_shown = "2 ärenden; 1 invånare";
+
+    // An auditor who chose English.
+    let english = app.user(&[Role::Auditor], &[]);
+    let mut eb = app.browser();
+    app.login(&mut eb, &english).await;
+    let chosen = eb.submit("/konto", "/konto/sprak", &[("lang", "en")]).await;
+    assert_eq!(chosen.status, 303, "{}", chosen.body);
+    let mut sb = app.browser();
+    app.login(&mut sb, &r.auditor).await;
+    for (b, new_shown, header) in [
+        (&mut eb, "3 cases; 3 citizens", ">Detail</th>"),
+        (&mut sb, "3 ärenden; 3 invånare", ">Detalj</th>"),
+    ] {
+        let res = post_search(b, &[("pnr", &r.citizens[0])]).await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        assert!(res.body.contains(header), "{}", res.body);
+        let new_row = row_with(
+            &res.body,
+            &format!("<td class=\"audit-detail\">{new_shown}</td>"),
+        );
+        assert!(new_row.contains("case_list_view"), "{new_row}");
+        assert!(
+            !new_row.contains("subjects-sha256"),
+            "no digest on the page: {new_row}"
+        );
+        let old_row = row_with(
+            &res.body,
+            &format!("<td class=\"audit-detail\">{old_shown}</td>"),
+        );
+        assert!(old_row.contains("case_list_view"), "{old_row}");
+        // The CSV file keeps the digest; the words are the reader's.
+        let token = res.csrf();
+        let csv = b
+            .post(
+                "/logg/export",
+                &[("csrf_token", token.as_str()), ("pnr", &r.citizens[0])],
+            )
+            .await;
+        assert_eq!(csv.status, 200, "{}", csv.body);
+        let line = csv_line(&csv.body, view_id);
+        assert!(
+            line.ends_with(&format!(
+                "\"{new_shown}; subjects-sha256={}\"",
+                &stored[stored.len() - 64..]
+            )),
+            "{line}"
+        );
+        let line = csv_line(&csv.body, old_id);
+        assert!(
+            line.contains(&format!("\"{old_shown}; subjects-sha256=")),
+            "{line}"
+        );
+    }
+    // The English auditor's own entries are stored without words too, and read in Swedish by a
+    // Swedish auditor.
+    let searches: Vec<(String, Option<String>)> = {
+        use schema::access_log as l;
+        l::table
+            .filter(l::action.eq_any(["audit_search", "audit_export"]))
+            .filter(l::user_hsa_id.eq(&english.hsa_id))
+            .select((l::action, l::detail))
+            .load(&mut app.conn() as &mut DbConnection)
+            .unwrap()
+    };
+    assert_eq!(searches.len(), 2, "{searches:?}");
+    for (_, d) in &searches {
+        let d = d.as_deref().unwrap();
+        assert!(d.starts_with("msg:"), "{d}");
+        let sv = kontosparr::i18n::Lang::Sv.log_detail(d);
+        let en = kontosparr::i18n::Lang::En.log_detail(d);
+        assert!(
+            sv.starts_with("invånare; ") && en.starts_with("citizen; "),
+            "{sv} / {en}"
+        );
+    }
+    // The chain, with the messages and the digests in it, verifies.
+    let mut conn = app.conn();
+    while let audit::Round::Sealed { sealed, .. } = audit::seal_round(&mut conn, 1000).unwrap() {
+        if sealed == 0 {
+            break;
+        }
+    }
+    let report = audit::verify(&mut conn).unwrap();
+    assert_eq!(report.broken, None, "{report:?}");
+    assert!(report.rows >= 4, "{report:?}");
 }
 
 async fn a_sample_draws_n_entries_of_the_period(app: TestApp) {

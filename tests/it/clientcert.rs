@@ -451,7 +451,8 @@ fn entries_after(app: &TestApp, after: i64) -> Vec<Entry> {
         .map(|(a, u, d, c)| Entry {
             action: a,
             user: u,
-            detail: d.unwrap_or_default(),
+            // As an auditor reading Swedish sees it (the stored detail is a message).
+            detail: kontosparr::i18n::Lang::Sv.log_detail(&d.unwrap_or_default()),
             client_addr: c,
         })
         .collect()

@@ -397,13 +397,17 @@ fn rand_suffix() -> String {
         .to_uppercase()
 }
 
+/// The log's rows, each detail as an auditor reading Swedish sees it (stored, it is a message).
 fn log_rows(app: &TestApp) -> Vec<(String, Option<String>, Option<String>)> {
     use kontosparr::db::schema::access_log::dsl::*;
     access_log
         .order(id.asc())
         .select((action, user_hsa_id, detail))
-        .load(&mut app.conn() as &mut DbConnection)
+        .load::<(String, Option<String>, Option<String>)>(&mut app.conn() as &mut DbConnection)
         .unwrap()
+        .into_iter()
+        .map(|(a, u, d)| (a, u, d.map(|d| kontosparr::i18n::Lang::Sv.log_detail(&d))))
+        .collect()
 }
 
 /// The newest `login_failed` entry's detail.

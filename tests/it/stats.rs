@@ -671,12 +671,16 @@ async fn small_counts_are_hidden_in_a_units_view(app: TestApp) {
 
 async fn who_sees_the_statistics(app: TestApp) {
     let r = region(&app).await;
+    // Each detail as an auditor reading Swedish sees it (stored, it is a message).
     let denied = |app: &TestApp| -> Vec<(Option<String>, Option<String>)> {
         access_log::table
             .filter(access_log::action.eq("access_denied"))
             .select((access_log::user_hsa_id, access_log::detail))
-            .load(&mut app.conn() as &mut DbConnection)
+            .load::<(Option<String>, Option<String>)>(&mut app.conn() as &mut DbConnection)
             .unwrap()
+            .into_iter()
+            .map(|(u, d)| (u, d.map(|d| kontosparr::i18n::Lang::Sv.log_detail(&d))))
+            .collect()
     };
     // A clinician: refused, and the attempt logged.
     let mut c = app.browser();
@@ -693,7 +697,7 @@ async fn who_sees_the_statistics(app: TestApp) {
     assert_eq!(d.len(), 3, "{d:?}");
     assert!(d.iter().all(
         |(u, det)| u.as_deref() == Some(r.clinician_a.hsa_id.as_str())
-            && det.as_deref() == Some("statistics; role")
+            && det.as_deref() == Some("statistics; role (rollen tillåter det inte)")
     ));
     // The manager of A asking for B: refused (other unit), logged; their own: fine.
     let mut m = app.browser();
@@ -708,7 +712,10 @@ async fn who_sees_the_statistics(app: TestApp) {
         .await;
     assert_eq!(resp.status, 403);
     let d = denied(&app);
-    let other = format!("statistics unit:{}; other_unit", r.b);
+    let other = format!(
+        "statistics unit:{}; other_unit (gäller en annan enhet)",
+        r.b
+    );
     assert_eq!(
         d.iter()
             .filter(|(_, det)| det.as_deref() == Some(&*other))

@@ -64,11 +64,11 @@ pub fn set_certificate(
             Some(format!("unit:{}", unit.code)),
         );
         entry.unit_code = Some(unit.code.clone());
-        entry.detail = Some(format!(
-            "giltigt till {}; SHA-256 {}",
-            info.not_after.format("%Y-%m-%d"),
-            info.fingerprint
-        ));
+        entry.detail = Some(
+            Msg::key("log-unit-certificate")
+                .arg("until", info.not_after.format("%Y-%m-%d").to_string())
+                .arg("fingerprint", info.fingerprint.as_str()),
+        );
         ctx.log(c, &entry)
     })
 }
@@ -138,11 +138,14 @@ pub(crate) fn clear_stale_certificates(
             Some(format!("unit:{}", unit.code)),
         );
         entry.unit_code = Some(unit.code.clone());
-        entry.detail = Some(format!(
-            "certifikatet gäller inte verksamhetschefens adress ({}); SHA-256 {}",
-            mailbox.as_deref().unwrap_or("ingen verksamhetschef"),
-            cert.fingerprint
-        ));
+        entry.detail = Some(
+            Msg::key("log-unit-certificate-cleared")
+                .arg(
+                    "mailbox",
+                    mailbox.map_or_else(|| Arg::Key("log-no-manager".into()), Arg::Str),
+                )
+                .arg("fingerprint", cert.fingerprint.as_str()),
+        );
         ctx.log(conn, &entry)?;
     }
     Ok(())

@@ -16,7 +16,9 @@ use crate::db::models::{CareProvider, NewUser, Unit, User};
 use crate::db::org::UnitData;
 use crate::db::{self, DbConnection, org, sessions, users};
 use crate::domain::{HsaId, Role, validate};
+use crate::i18n::{Arg, Msg};
 use crate::messages;
+use crate::messages::log;
 use chrono::Duration;
 
 /// Administration: an admin, the operator at the command line or demo seeding (the policy).

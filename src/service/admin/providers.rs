@@ -58,11 +58,12 @@ pub fn add_provider(
             "provider_approved",
             Some(format!("provider:{org_nr}")),
         );
-        entry.detail = Some(format!(
-            "namn={name}; typ={}; regionalt id={}",
-            kind.code(),
-            input.regional_id
-        ));
+        entry.detail = Some(
+            Msg::key("log-provider")
+                .arg("name", name.as_str())
+                .arg("kind", kind.code())
+                .arg("regional_id", log::yes_no(input.regional_id)),
+        );
         ctx.log(conn, &entry)?;
         Ok(id)
     })

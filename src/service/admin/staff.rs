@@ -114,18 +114,19 @@ pub(super) fn new_enrolment_token(
     Ok(token)
 }
 
-pub(super) fn describe(v: &ValidUser, is_decider: bool, active: bool) -> String {
-    format!(
-        "roller={}; enheter={:?}; beslutsfattare={}; aktiv={}",
-        v.roles
-            .iter()
-            .map(|r| r.code())
-            .collect::<Vec<_>>()
-            .join(","),
-        v.unit_ids,
-        if is_decider { "ja" } else { "nej" },
-        if active { "ja" } else { "nej" }
-    )
+pub(super) fn describe(v: &ValidUser, is_decider: bool, active: bool) -> Msg {
+    Msg::key("log-user")
+        .arg(
+            "roles",
+            v.roles
+                .iter()
+                .map(|r| r.code())
+                .collect::<Vec<_>>()
+                .join(","),
+        )
+        .arg("units", format!("{:?}", v.unit_ids))
+        .arg("decider", log::yes_no(is_decider))
+        .arg("active", log::yes_no(active))
 }
 
 /// How a new account gets its first password.

@@ -129,10 +129,14 @@ pub(super) fn save_unit(
     super::certificates::clear_stale_certificates(conn, ctx, &[id])?;
     let mut entry = ctx.entry(Some(Role::Admin), action, Some(format!("unit:{code}")));
     entry.unit_code = Some(code.clone());
-    entry.detail = Some(format!(
-        "namn={name}; verksamhetschef={manager:?}; MAL={medical_lead:?}; chefläkarfunktion={function}; aktiv={}",
-        data.active
-    ));
+    entry.detail = Some(
+        Msg::key("log-unit")
+            .arg("name", name.as_str())
+            .arg("manager", format!("{manager:?}"))
+            .arg("medical_lead", format!("{medical_lead:?}"))
+            .arg("function", function.as_str())
+            .arg("active", log::yes_no(data.active)),
+    );
     ctx.log(conn, &entry)?;
     Ok(id)
 }

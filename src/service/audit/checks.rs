@@ -110,12 +110,13 @@ pub fn draw_sample(
         let rows = q::sample(c, p.start, p.end, n)?;
         let rows = views(c, &rows)?;
         let mut e = ctx.entry(Some(role), "audit_sample", Some("logguppfoljning".into()));
-        e.detail = Some(format!(
-            "period {} – {}; {} av {n} poster",
-            p.from,
-            p.to,
-            rows.len()
-        ));
+        e.detail = Some(
+            Msg::key("log-audit-sample")
+                .arg("from", p.from.to_string())
+                .arg("to", p.to.to_string())
+                .arg("drawn", rows.len())
+                .arg("n", n),
+        );
         e.subjects = shown_citizens(&rows);
         ctx.log(c, &e)?;
         Ok(rows)
@@ -183,13 +184,13 @@ pub fn record_check(
             "audit_spot_check",
             Some(format!("logguppfoljning:{id}")),
         );
-        e.detail = Some(format!(
-            "period {} – {}; {} poster i urvalet; {}",
-            p.from,
-            p.to,
-            distinct.len(),
-            input.outcome.trim()
-        ));
+        e.detail = Some(
+            Msg::key("log-audit-spot-check")
+                .arg("from", p.from.to_string())
+                .arg("to", p.to.to_string())
+                .arg("n", distinct.len())
+                .arg("outcome", input.outcome.trim()),
+        );
         ctx.log(c, &e)?;
         Ok(id)
     })
@@ -229,7 +230,7 @@ pub fn open(
             "audit_spot_check_view",
             Some(format!("logguppfoljning:{id}")),
         );
-        e.detail = Some(format!("{} poster i urvalet", rows.len()));
+        e.detail = Some(Msg::key("log-audit-sample-view").arg("n", rows.len()));
         e.subjects = shown_citizens(&rows);
         ctx.log(c, &e)?;
         Ok((check, rows))
@@ -253,7 +254,7 @@ pub fn show_sample(
         let entries = q::entries(c, &ids)?;
         let rows = views(c, &entries)?;
         let mut e = ctx.entry(Some(role), "audit_sample", Some("logguppfoljning".into()));
-        e.detail = Some(format!("urvalet visat igen; {} poster", rows.len()));
+        e.detail = Some(Msg::key("log-audit-sample-again").arg("n", rows.len()));
         e.subjects = shown_citizens(&rows);
         ctx.log(c, &e)?;
         Ok(rows)

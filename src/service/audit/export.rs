@@ -62,11 +62,13 @@ fn case_text(v: &EntryView) -> String {
 }
 
 /// Exports a search as CSV into `out`, in one transaction with its log entry (`audit_export`,
-/// naming the searched citizen and every citizen in the file).
+/// naming the searched citizen and every citizen in the file). Each entry's detail is worded in
+/// `lang`, the reader's (`Lang::log_detail`).
 pub fn export(
     conn: &mut DbConnection,
     ctx: &Ctx,
     input: &SearchInput,
+    lang: Lang,
     out: &mut dyn Write,
 ) -> Result<Exported, ServiceError> {
     let role = ctx.require(Access::ReadAuditLog)?;
@@ -107,19 +109,22 @@ pub fn export(
                         .collect::<Vec<_>>()
                         .join(" "),
                     v.client_addr.clone(),
-                    v.detail.clone(),
+                    lang.log_detail(&v.detail),
                 ]
             },
             out,
         )?;
         let mut e = ctx.entry(Some(role), "audit_export", Some("logg.csv".into()));
         e.personnummer = filter.citizen.clone();
-        e.detail = Some(format!(
-            "{}; {} rader{}",
-            describe(input, None),
-            done.rows,
-            if done.capped { " (avbruten)" } else { "" }
-        ));
+        e.detail = Some(
+            Msg::key(if done.capped {
+                "log-audit-export-capped"
+            } else {
+                "log-audit-export"
+            })
+            .arg("criteria", describe(input, None))
+            .arg("n", done.rows),
+        );
         e.subjects = named;
         ctx.log(c, &e)?;
         Ok(done)
@@ -164,7 +169,7 @@ pub fn extract(conn: &mut DbConnection, ctx: &Ctx, pnr: &str) -> Result<Extract,
         let facts = q::citizens(c, &BTreeSet::from([digits.clone()]))?;
         let mut e = ctx.entry(Some(role), "audit_extract", Some("loggutdrag".into()));
         e.personnummer = Some(digits.clone());
-        e.detail = Some(format!("{} poster", rows.len()));
+        e.detail = Some(Msg::key("log-audit-extract").arg("n", rows.len()));
         e.subjects = shown_citizens(&rows);
         ctx.log(c, &e)?;
         Ok(Extract {
@@ -224,7 +229,7 @@ pub fn extract_csv(
             Some("loggutdrag.csv".into()),
         );
         e.personnummer = filter.citizen.clone();
-        e.detail = Some(format!("{} rader", done.rows));
+        e.detail = Some(Msg::key("log-audit-extract-export").arg("n", done.rows));
         ctx.log(c, &e)?;
         Ok(done)
     })

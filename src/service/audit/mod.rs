@@ -16,6 +16,7 @@ use crate::db::models::AccessLogRow;
 use crate::db::{self, DbConnection};
 use crate::domain::csv;
 use crate::domain::{Personnummer, Role};
+use crate::i18n::{Arg, Lang, Msg};
 use chrono::{NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Europe::Stockholm;
 use std::collections::{BTreeSet, HashMap};
@@ -84,6 +85,8 @@ pub struct EntryView {
     pub diary_number: Option<String>,
     pub citizens: Vec<CitizenShown>,
     pub client_addr: String,
+    /// As stored (a message or, in rows from before, Swedish text): worded for the reader by
+    /// `Lang::log_detail` (the CSV) or `Lang::log_detail_brief` (the pages).
     pub detail: String,
 }
 
@@ -218,29 +221,38 @@ pub fn criteria(
 }
 
 /// What a search, extract or export was asked, for its log entry (no personnummer: that is the
-/// entry's own column).
-fn describe(input: &SearchInput, before: Option<i64>) -> String {
-    let mut parts = vec![];
+/// entry's own column): `användare=…, enhet=…`, the names worded in the auditor's language.
+fn describe(input: &SearchInput, before: Option<i64>) -> Arg {
+    let mut parts: Vec<Vec<Arg>> = vec![];
     if !input.pnr.trim().is_empty() {
-        parts.push("invånare".to_string());
+        parts.push(vec![Arg::Key("log-crit-citizen".into())]);
     }
+    let before = before.map(|b| b.to_string()).unwrap_or_default();
     for (k, v) in [
-        ("användare", &input.user),
-        ("enhet", &input.unit),
-        ("roll", &input.role),
-        ("händelse", &input.action),
-        ("ärende", &input.case_id),
-        ("från", &input.from),
-        ("till", &input.to),
+        ("log-crit-user", &input.user),
+        ("log-crit-unit", &input.unit),
+        ("log-crit-role", &input.role),
+        ("log-crit-action", &input.action),
+        ("log-crit-case", &input.case_id),
+        ("log-crit-from", &input.from),
+        ("log-crit-to", &input.to),
+        ("log-crit-before", &before),
     ] {
         if !v.trim().is_empty() {
-            parts.push(format!("{k}={}", v.trim()));
+            parts.push(vec![Arg::Key(k.into()), Arg::Str(format!("={}", v.trim()))]);
         }
     }
-    if let Some(b) = before {
-        parts.push(format!("före={b}"));
+    if parts.is_empty() {
+        return Arg::Key("log-crit-none".into());
     }
-    parts.join(", ")
+    let mut joined = vec![];
+    for (i, p) in parts.into_iter().enumerate() {
+        if i > 0 {
+            joined.push(Arg::Str(", ".into()));
+        }
+        joined.extend(p);
+    }
+    Arg::Parts(joined)
 }
 
 /// The entries as auditors read them: names of users, units and citizens, case numbers.
@@ -385,11 +397,11 @@ pub fn search(
         let rows = views(c, &rows)?;
         let mut e = ctx.entry(Some(role), "audit_search", Some("logg".into()));
         e.personnummer = filter.citizen.clone();
-        e.detail = Some(format!(
-            "{}; {} poster",
-            describe(input, before),
-            rows.len()
-        ));
+        e.detail = Some(
+            Msg::key("log-audit-search")
+                .arg("criteria", describe(input, before))
+                .arg("n", rows.len()),
+        );
         e.subjects = shown_citizens(&rows);
         ctx.log(c, &e)?;
         Ok(SearchPage {

@@ -198,11 +198,13 @@ pub fn review(
             })
             .collect();
         let mut e = ctx.entry(Some(role), "audit_review", Some("logg/granska".into()));
-        e.detail = Some(format!(
-            "period {from} – {to}; {} poster lästa; {} att granska",
-            scanned,
-            findings.len()
-        ));
+        e.detail = Some(
+            Msg::key("log-audit-review")
+                .arg("from", from.to_string())
+                .arg("to", to.to_string())
+                .arg("scanned", scanned)
+                .arg("found", findings.len()),
+        );
         e.subjects = findings
             .iter()
             .filter_map(|f| f.citizen.as_ref().map(|c| c.pnr.clone()))

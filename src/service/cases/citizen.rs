@@ -184,15 +184,19 @@ pub fn citizen_now(
             .collect();
         let mut e = ctx.entry(Some(role), "citizen_now", None);
         e.personnummer = Some(pnr.digits());
-        e.detail = Some(format!(
-            "{} låsningar gäller ({})",
-            locked.len(),
-            if units.is_some() {
-                "egna enheters ärenden"
-            } else {
-                "alla enheters ärenden"
-            }
-        ));
+        e.detail = Some(
+            Msg::key("log-citizen-locks").arg("n", locked.len()).arg(
+                "scope",
+                crate::i18n::Arg::Key(
+                    if units.is_some() {
+                        "log-scope-own-units"
+                    } else {
+                        "log-scope-all-units"
+                    }
+                    .into(),
+                ),
+            ),
+        );
         ctx.log(c, &e)?;
         Ok(CitizenNow {
             pnr: pnr.canonical(),

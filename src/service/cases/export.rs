@@ -106,10 +106,14 @@ pub fn list_csv(
             q => format!("arenden.csv?{q}"),
         };
         let mut e = ctx.entry(Some(role), "case_list_export", Some(object));
-        e.detail = Some(format!(
-            "{n} ärenden{}",
-            if capped { " (avbruten vid taket)" } else { "" }
-        ));
+        e.detail = Some(
+            Msg::key(if capped {
+                "log-case-export-capped"
+            } else {
+                "log-case-export"
+            })
+            .arg("n", n),
+        );
         e.subjects = named.into_iter().collect();
         ctx.log(c, &e)?;
         Ok(Exported { rows: n, capped })

@@ -165,7 +165,7 @@ pub(super) fn log_list(
     rows: &[CaseRow],
 ) -> Result<(), ServiceError> {
     let mut e = ctx.entry(Some(role), action, Some(object));
-    e.detail = Some(format!("{} ärenden", rows.len()));
+    e.detail = Some(Msg::key("log-list-cases").arg("n", rows.len()));
     e.subjects = rows.iter().map(|r| r.citizen_pnr.clone()).collect();
     ctx.log(c, &e)
 }
@@ -374,7 +374,7 @@ pub fn search(
                 (format!("nr {id}"), single(row), e)
             }
         };
-        e.detail = Some(format!("{} ärenden", page.rows.len()));
+        e.detail = Some(Msg::key("log-list-cases").arg("n", page.rows.len()));
         if !matches!(term, SearchTerm::Personnummer(_)) {
             // A number finds at most one case: its citizen is the entry's personnummer.
             e.personnummer = page.rows.first().map(|r| r.citizen_pnr.clone());

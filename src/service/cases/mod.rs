@@ -277,7 +277,7 @@ pub(crate) fn with_case<T>(
                 Some(unit_code(conn, unit_id)?),
             );
             if let ServiceError::Denied(d) = &mut denial {
-                d.entry.detail = Some(format!("{attempted}; {}", refusal.code()));
+                d.entry.detail = Some(crate::messages::log::access_denied(attempted, refusal));
             }
             Err(denial)
         }

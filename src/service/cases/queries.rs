@@ -143,7 +143,7 @@ pub fn view(
             entry.unit_code = Some(unit_code(c, row.unit_id)?);
             entry.personnummer = Some(row.citizen_pnr.clone());
             if name_revealed {
-                entry.detail = Some("skyddat namn visas (efter Visa namnet)".into());
+                entry.detail = Some(Msg::key("log-protected-name-shown"));
             }
             ctx.log(c, &entry)?;
             let name_match = register_person
@@ -284,7 +284,7 @@ pub fn form_choices(
                 let (locks, existing, mut e) = if kind == "unlock" {
                     let locks = proposed_locks(c, ctx, role, &digits)?;
                     let mut e = ctx.entry(Some(role), "unlock_form_locks", None);
-                    e.detail = Some(format!("{} låsningar föreslogs", locks.len()));
+                    e.detail = Some(Msg::key("log-locks-proposed").arg("n", locks.len()));
                     (locks, vec![], e)
                 } else {
                     let (_, existing) = duplicates_of(c, ctx, role, &digits, this_case)?;

@@ -126,7 +126,7 @@ pub(super) async fn post_check(
             Ok(rows) => {
                 form.sample = rows.iter().map(|r| r.id.to_string()).collect();
                 let mut p = form_page(&staff, form);
-                p.sample = rows.iter().map(row).collect();
+                p.sample = rows.iter().map(|v| row(v, staff.actor.lang)).collect();
                 p.drawn = true;
                 Ok(pages::ok(&p))
             }
@@ -153,7 +153,7 @@ pub(super) async fn post_check(
                     state.run(move |c| sc::show_sample(c, &ctx, &ids)).await?
                 };
                 let mut p = form_page(&staff, form);
-                p.sample = rows.iter().map(row).collect();
+                p.sample = rows.iter().map(|v| row(v, staff.actor.lang)).collect();
                 p.drawn = !rows.is_empty();
                 p.errors = errors;
                 Ok(pages::render(StatusCode::UNPROCESSABLE_ENTITY, &p))
@@ -190,7 +190,7 @@ pub(super) async fn check(
         sample_size: c.sample_size,
         findings: c.findings.clone(),
         follow_up: c.follow_up.clone(),
-        sample: rows.iter().map(row).collect(),
+        sample: rows.iter().map(|v| row(v, staff.actor.lang)).collect(),
         saved: q.sparad.is_some(),
     }))
 }

@@ -11,6 +11,7 @@ use review::*;
 use search::*;
 
 use crate::domain::Role;
+use crate::i18n::Lang;
 use crate::service::audit::{self as svc, EntryView, SearchInput};
 use crate::service::{FieldErrors, ServiceError};
 use crate::web::download::download;
@@ -55,9 +56,11 @@ pub struct Row {
     pub case_id: Option<i64>,
     pub case_label: String,
     pub citizens: Vec<CitizenItem>,
+    /// What the entry says, in the reader's language (`Lang::log_detail_brief`).
+    pub detail: String,
 }
 
-pub fn row(v: &EntryView) -> Row {
+pub fn row(v: &EntryView, lang: Lang) -> Row {
     Row {
         id: v.id,
         at: svc::local(&v.at),
@@ -81,6 +84,7 @@ pub fn row(v: &EntryView) -> Row {
                 name: c.name.clone(),
             })
             .collect(),
+        detail: lang.log_detail_brief(&v.detail),
     }
 }
 

@@ -80,7 +80,11 @@ pub(super) async fn search(
     match result {
         Ok(found) => {
             p.result = Some(Found {
-                rows: found.rows.iter().map(row).collect(),
+                rows: found
+                    .rows
+                    .iter()
+                    .map(|v| row(v, staff.actor.lang))
+                    .collect(),
                 next: found.next,
                 paged: before.is_some(),
                 matched: found.matched.min(svc::EXPORT_CAP),
@@ -103,12 +107,16 @@ pub(super) async fn export(
     form: HtmlForm<SearchForm>,
 ) -> Result<HttpResponse, AppError> {
     let ctx = staff.ctx(&state);
+    let lang = staff.actor.lang;
     let q = form.0.q;
     let name = format!(
         "logg-{}.csv",
         svc::local(&crate::db::ts(ctx.now)).replace([' ', ':'], "-")
     );
-    download(&state, &name, move |c, out| svc::export(c, &ctx, &q, out)).await
+    download(&state, &name, move |c, out| {
+        svc::export(c, &ctx, &q, lang, out)
+    })
+    .await
 }
 
 #[derive(Template)]
@@ -167,7 +175,7 @@ pub(super) async fn extract(
                 pnr: pnr_display(&x.pnr),
                 name: x.name,
             });
-            p.rows = x.rows.iter().map(row).collect();
+            p.rows = x.rows.iter().map(|v| row(v, staff.actor.lang)).collect();
             p.capped = x.capped;
             p.made = svc::local(&now);
             // Printed, the extract carries the citizen in its header and the auditor and the
