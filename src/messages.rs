@@ -354,6 +354,46 @@ mod tests {
         assert!(en.contains("000") && en.contains("serial"), "{en}");
     }
 
+    /// Every refusal of the lifecycle has its text in both languages, and so do the status
+    /// and the step it names (the domain's property test makes the refusals).
+    #[test]
+    fn every_refused_step_is_worded() {
+        use crate::domain::case::ActorKind;
+        let mut refusals = vec![
+            TransitionError::NotYours {
+                action: Action::Sign,
+                actor: ActorKind::Other,
+            },
+            TransitionError::NotDecider,
+            TransitionError::Unsigned,
+            TransitionError::Incomplete,
+            TransitionError::ChecklistOpen,
+            TransitionError::Lifted,
+            TransitionError::ReviewNotDecider,
+        ];
+        for from in Status::ALL.map(Some).into_iter().chain([None]) {
+            for action in Action::ALL {
+                refusals.push(TransitionError::NotNow { from, action });
+            }
+        }
+        for e in &refusals {
+            let m = transition(e);
+            let Msg::Key(key, args) = &m else {
+                panic!("{e:?} is not worded by the catalog");
+            };
+            let named = args.iter().filter_map(|(_, a)| match a {
+                Arg::Key(k) | Arg::LowerKey(k) => Some(k.as_str()),
+                _ => None,
+            });
+            for k in std::iter::once(*key).chain(named) {
+                for l in Lang::ALL {
+                    assert!(l.has(k), "{e:?}: {k} has no text in {}", l.code());
+                }
+            }
+            assert!(!m.in_lang(Lang::En).is_empty(), "{e:?}");
+        }
+    }
+
     #[test]
     fn arguments_reach_the_text() {
         assert_eq!(

@@ -352,6 +352,18 @@ pub fn err<'a>(errors: &'a FieldErrors, field: &str) -> Option<&'a Msg> {
 mod tests {
     use super::*;
 
+    /// `role_label`'s keys (`role-<code>`) are made, not written: every role has its text.
+    #[test]
+    fn every_role_has_a_label() {
+        for r in Role::ALL {
+            for l in Lang::ALL {
+                let key = format!("role-{}", r.code());
+                assert!(l.has(&key), "{key} has no text in {}", l.code());
+                assert_ne!(role_label(l, r), key);
+            }
+        }
+    }
+
     #[test]
     fn offsets_never_wrap() {
         assert_eq!(Pager::offset(None), 0);
