@@ -127,12 +127,14 @@ impl Graph {
                     continue;
                 };
                 if r != *m && !within(m, &r) && !within(&r, m) {
-                    let line = text[..at].matches('\n').count() + 1;
                     edges
                         .entry(m.clone())
                         .or_default()
                         .entry(r)
-                        .or_insert_with(|| format!("{file}:{line} {path}"));
+                        .or_insert_with(|| {
+                            let line = text[..at].bytes().filter(|&b| b == b'\n').count() + 1;
+                            format!("{file}:{line} {path}")
+                        });
                 }
             }
         }
