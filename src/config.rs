@@ -8,7 +8,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 pub mod oidc;
+pub mod smtp;
 pub use oidc::OidcProvider;
+pub use smtp::SmtpSettings;
 
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -418,11 +420,11 @@ impl Config {
     }
 
     /// The SMTP settings, or None when mail is not configured.
-    pub fn smtp(&self) -> Result<Option<crate::mail::transport::SmtpSettings>, ConfigError> {
+    pub fn smtp(&self) -> Result<Option<SmtpSettings>, ConfigError> {
         if self.smtp_url.is_empty() {
             return Ok(None);
         }
-        crate::mail::transport::SmtpSettings::parse(
+        SmtpSettings::parse(
             &self.smtp_url,
             &self.smtp_from,
             self.smtp_allow_plain,

@@ -356,6 +356,50 @@ mod tests {
         assert!(en.contains("000") && en.contains("serial"), "{en}");
     }
 
+    /// Every refusal of the lifecycle has its text in both languages, and so do the status
+    /// and the step it names (the domain's property test makes the refusals).
+    #[test]
+    fn every_refused_step_is_worded() {
+        use crate::domain::case::ActorKind;
+        let mut refusals = vec![
+            TransitionError::NotYours {
+                action: Action::Sign,
+                actor: ActorKind::Other,
+            },
+            TransitionError::NotDecider,
+            TransitionError::Unsigned,
+            TransitionError::Incomplete,
+            TransitionError::ChecklistOpen,
+            TransitionError::Lifted,
+            TransitionError::ReviewNotDecider,
+        ];
+        for from in Status::ALL.map(Some).into_iter().chain([None]) {
+            for action in Action::ALL {
+                refusals.push(TransitionError::NotNow { from, action });
+            }
+        }
+        for e in &refusals {
+            let m = transition(e);
+            let Msg::Key(key, args) = &m else {
+                panic!("{e:?} is not worded by the catalog");
+            };
+            for l in Lang::ALL {
+                // A key the catalog lacks is shown as itself.
+                let text = m.in_lang(l);
+                assert!(
+                    !text.is_empty() && text != *key,
+                    "{e:?}: no text in {}",
+                    l.code()
+                );
+                for (_, a) in args {
+                    if let Arg::Key(k) | Arg::LowerKey(k) = a {
+                        assert!(l.has(k), "{e:?}: {k} has no text in {}", l.code());
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn arguments_reach_the_text() {
         assert_eq!(

@@ -2,8 +2,8 @@
 //! (OID 2.5.4.5) and its validity; and a certificate as a TLS proxy forwards it in a header.
 //!
 //! The chain, the signatures and revocation are checked before a certificate gets here: by our
-//! own TLS (`crate::tls`, rustls against the client CAs and their CRLs), or by the trusted proxy.
-//! The dates are checked here again against the service's clock, for both ways in.
+//! own TLS listener (the `tls` module: rustls against the client CAs and their CRLs), or by the
+//! trusted proxy. The dates are checked here again against the service's clock, for both ways in.
 
 use chrono::{DateTime, Utc};
 use x509_parser::oid_registry::OID_X509_SERIALNUMBER;

@@ -198,7 +198,7 @@ pub fn spawn_audit_sealer(state: JobContext, sealer: std::sync::Arc<crate::audit
 
 /// Delivers the outbox every `mail_interval_seconds`. Each pass claims its messages, so any
 /// number of instances may run this against one PostgreSQL.
-pub fn spawn_mail_worker(state: JobContext, smtp: crate::mail::transport::SmtpSettings) {
+pub fn spawn_mail_worker(state: JobContext, smtp: crate::config::SmtpSettings) {
     let worker = format!(
         "{}-{}",
         std::process::id(),

@@ -5,13 +5,14 @@
 
 use super::{Ctx, ServiceError};
 use crate::clock::Clock;
+use crate::config::SmtpSettings;
 use crate::db::outbox::{self, Delivery, OutboxRow};
 use crate::db::{self, DbConnection, Pool, cases};
 use crate::domain::Role;
 use crate::domain::case::{self as lifecycle, Action, ActorKind, Facts, Status};
 use crate::i18n::{Lang, Msg};
 use crate::mail::message;
-use crate::mail::transport::{self, SmtpSettings};
+use crate::mail::transport;
 use chrono::Duration;
 
 /// Messages a worker claims at a time.

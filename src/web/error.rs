@@ -1,9 +1,11 @@
-//! Errors as the user sees them: a helpful page in the request's language with the right status.
+//! Errors as the user sees them: a helpful page in the request's language with the right status;
+//! for a form, what its service call came to (`Outcome`: the form again, a notice, or the error
+//! page).
 
 use super::pages;
 use crate::i18n::Msg;
 use crate::messages;
-use crate::service::ServiceError;
+use crate::service::{FieldErrors, ServiceError};
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpResponse, ResponseError};
@@ -129,5 +131,29 @@ impl ResponseError for AppError {
                 .insert(header::RETRY_AFTER, header::HeaderValue::from_static("10"));
         }
         res
+    }
+}
+
+/// What a form's service call came to: done, or the form again with the errors beside the
+/// fields, or the page again with a notice (refused by a rule, or changed by someone else),
+/// worded in the request's language.
+pub enum Outcome<T> {
+    Done(T),
+    Invalid(FieldErrors),
+    Notice(String),
+}
+
+/// Sorts a service call's result into an `Outcome`; any other error is the error page.
+pub fn outcome<T>(result: Result<T, AppError>) -> Result<Outcome<T>, AppError> {
+    match result {
+        Ok(v) => Ok(Outcome::Done(v)),
+        Err(AppError::Service(ServiceError::Invalid(errors))) => Ok(Outcome::Invalid(errors)),
+        Err(AppError::Service(ServiceError::Refused(m) | ServiceError::Conflict(m))) => {
+            Ok(Outcome::Notice(m.in_lang(super::request::request_lang())))
+        }
+        Err(AppError::Service(ServiceError::Declined(reason))) => Ok(Outcome::Notice(
+            reason.msg().in_lang(super::request::request_lang()),
+        )),
+        Err(e) => Err(e),
     }
 }

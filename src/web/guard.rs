@@ -1,6 +1,7 @@
 //! The request guard every request passes: finds the session, checks CSRF and Origin on every
 //! POST, and puts the security headers on every response.
 
+use super::request::{REQUEST_ID, REQUEST_LANG};
 use super::{AppState, ReqInfo};
 use crate::auth::tokens;
 use crate::i18n::Lang;
@@ -15,20 +16,6 @@ use actix_web::{HttpMessage, ResponseError, web};
 use futures_util::StreamExt;
 use tracing::Instrument;
 
-tokio::task_local! {
-    /// The id of the request being served (see [`request_id`]).
-    static REQUEST_ID: String;
-    /// The language of the request being served (see [`request_lang`]).
-    static REQUEST_LANG: std::cell::Cell<Lang>;
-}
-
-/// The language of the request being served, for pages made without a handler's knowledge of
-/// the user (error pages): the logged-in user's setting, else the browser's `Accept-Language`,
-/// else Swedish. Pages of a handler take it from their `Layout` instead.
-pub fn request_lang() -> Lang {
-    REQUEST_LANG.try_with(|l| l.get()).unwrap_or_default()
-}
-
 /// The language a visitor's browser asks for (`Accept-Language`); Swedish otherwise.
 pub fn accept_language(headers: &actix_web::http::header::HeaderMap) -> Lang {
     headers
@@ -36,12 +23,6 @@ pub fn accept_language(headers: &actix_web::http::header::HeaderMap) -> Lang {
         .and_then(|v| v.to_str().ok())
         .map(Lang::from_accept_language)
         .unwrap_or_default()
-}
-
-/// The id of the request being served, for the error page ("ange referens …"); None outside a
-/// request.
-pub fn request_id() -> Option<String> {
-    REQUEST_ID.try_with(|id| id.clone()).ok()
 }
 
 /// The response header that carries the request id.

@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod multipart;
 pub mod oidc;
 pub mod pages;
+pub mod request;
 pub mod start;
 pub mod stats;
 pub mod view;

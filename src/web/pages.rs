@@ -193,7 +193,7 @@ pub fn render(status: StatusCode, t: &impl Template) -> HttpResponse {
             tracing::error!(error = %e, "template failed");
             HttpResponse::InternalServerError()
                 .content_type("text/plain; charset=utf-8")
-                .body(super::guard::request_lang().t("error-render"))
+                .body(super::request::request_lang().t("error-render"))
         }
     }
 }
@@ -212,17 +212,17 @@ pub struct ErrorPage {
     pub reference: String,
 }
 
-/// An error page in the request's language (`guard::request_lang`): the user's setting, or the
+/// An error page in the request's language (`request::request_lang`): the user's setting, or the
 /// browser's before login.
 pub fn error_page(status: StatusCode, title_key: &str, message: &Msg) -> HttpResponse {
-    let lang = super::guard::request_lang();
+    let lang = super::request::request_lang();
     render(
         status,
         &ErrorPage {
             l: Layout::public_in(lang, title_key),
             status: status.as_u16(),
             message: message.in_lang(lang),
-            reference: super::guard::request_id().unwrap_or_default(),
+            reference: super::request::request_id().unwrap_or_default(),
         },
     )
 }
@@ -351,6 +351,18 @@ pub fn err<'a>(errors: &'a FieldErrors, field: &str) -> Option<&'a Msg> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `role_label`'s keys (`role-<code>`) are made, not written: every role has its text.
+    #[test]
+    fn every_role_has_a_label() {
+        for r in Role::ALL {
+            for l in Lang::ALL {
+                let key = format!("role-{}", r.code());
+                assert!(l.has(&key), "{key} has no text in {}", l.code());
+                assert_ne!(role_label(l, r), key);
+            }
+        }
+    }
 
     #[test]
     fn offsets_never_wrap() {

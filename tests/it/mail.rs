@@ -6,8 +6,8 @@ use crate::common;
 
 use common::{Backend, TestApp};
 use kontosparr::clock::Clock;
+use kontosparr::config::SmtpSettings;
 use kontosparr::domain::Role;
-use kontosparr::mail::transport::SmtpSettings;
 use kontosparr::service::Ctx;
 use kontosparr::service::cases::{self, CaseInput, ExecuteInput, Workflow};
 use kontosparr::service::outbox::{Report, deliver_due};

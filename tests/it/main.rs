@@ -14,6 +14,7 @@ mod clientcert;
 mod demo;
 mod fuzz;
 mod hardening;
+mod layout;
 mod lifecycle;
 mod lists;
 mod mail;

@@ -24,14 +24,14 @@ use page::*;
 use paper::*;
 use review::*;
 
-use super::view::{Choice, Outcome, local_time, outcome, pnr_display, see_other};
+use super::view::{Choice, local_time, pnr_display, see_other};
 use crate::db::models::CaseRow;
 use crate::domain::Role;
 use crate::domain::case::{Kind, Status};
 use crate::domain::grounds::{self, BASIS, NOT_INFORMED, REQUESTED_BY, RISKS, SITUATIONS};
 use crate::service::cases::{self, CallInput, CaseInput, CaseView, ExecuteInput};
 use crate::service::{Access, FieldErrors, ServiceError};
-use crate::web::error::AppError;
+use crate::web::error::{AppError, Outcome, outcome};
 use crate::web::pages::{self, Layout, Pager};
 use crate::web::{AppState, HandlerStaff, HtmlForm, Staff};
 use actix_web::http::StatusCode;
