@@ -92,53 +92,9 @@ impl Lang {
         self.stored_msg(&v)
     }
 
-    /// An access-log entry's `detail` as stored, for a reader in this language (the auditor's
-    /// pages and CSV files). A detail written as a message (`Msg::to_log_detail`: `msg:` and the
-    /// stored message) is worded from the catalog, and so is the tail about the citizens a list
-    /// entry names (`N invånare; subjects-sha256=…`, `domain::audit::detail_with_subjects`);
-    /// anything else — rows written as Swedish text before, a code — is shown as stored.
-    pub fn log_detail(self, stored: &str) -> String {
-        self.worded_log_detail(stored, true)
-    }
-
-    /// As [`Lang::log_detail`], without the subject digest (a page; the CSV keeps it).
-    pub fn log_detail_brief(self, stored: &str) -> String {
-        self.worded_log_detail(stored, false)
-    }
-
-    fn worded_log_detail(self, stored: &str, digest: bool) -> String {
-        use crate::domain::audit::{SUBJECTS_MARK, split_subjects};
-        let (head, tail) = split_subjects(stored);
-        let said = if head.is_empty() {
-            Some(String::new())
-        } else {
-            head.strip_prefix(LOG_MSG_PREFIX)
-                .and_then(|json| self.stored_known(json))
-        };
-        match (said, tail) {
-            (Some(said), None) => said,
-            (Some(said), Some((n, d))) => {
-                let mut parts = Vec::with_capacity(3);
-                if !said.is_empty() {
-                    parts.push(said);
-                }
-                parts.push(self.t_args("log-subjects", &[("n", Arg::Num(n))]));
-                if digest {
-                    parts.push(format!("{SUBJECTS_MARK}{d}"));
-                }
-                parts.join("; ")
-            }
-            (None, Some((_, d))) if !digest => stored
-                .strip_suffix(&format!("; {SUBJECTS_MARK}{d}"))
-                .unwrap_or(stored)
-                .to_string(),
-            (None, _) => stored.to_string(),
-        }
-    }
-
     /// A stored message worded only if the catalog has its key and every argument its text
     /// names (`Lang::stored` words whatever it can); None otherwise.
-    fn stored_known(self, json: &str) -> Option<String> {
+    pub fn stored_known(self, json: &str) -> Option<String> {
         let v: serde_json::Value = serde_json::from_str(json).ok()?;
         if let Some(t) = v.get("t").and_then(|t| t.as_str()) {
             return Some(t.to_string());
@@ -372,7 +328,7 @@ impl Msg {
     }
 
     /// The message as an access-log entry's `detail` stores it, to be worded when an auditor
-    /// reads it (`Lang::log_detail`): a catalog message as [`LOG_MSG_PREFIX`] and its stored form
+    /// reads it (`messages::log::log_detail`): a catalog message as [`LOG_MSG_PREFIX`] and its stored form
     /// (`msg:{"k":"log-list-cases","a":[["n",{"n":3}]]}`); a text (a code, an id) as it is.
     /// Language-neutral, and still one hashed text field.
     pub fn to_log_detail(&self) -> String {

@@ -79,7 +79,7 @@ pub enum OidcError {
 
 impl OidcError {
     /// The access log's words for the refusal (no token contents, no personal data): a catalog
-    /// message, worded when an auditor reads it (`Lang::log_detail`).
+    /// message, worded when an auditor reads it (`messages::log::log_detail`).
     pub fn log_msg(&self) -> Msg {
         let cut = |s: &str| s.chars().take(200).collect::<String>();
         let with = |key: &'static str, e: &str| Msg::key(key).arg("error", cut(e));

@@ -464,8 +464,8 @@ async fn details_are_read_in_the_auditors_language(app: TestApp) {
     for (_, d) in &searches {
         let d = d.as_deref().unwrap();
         assert!(d.starts_with("msg:"), "{d}");
-        let sv = kontosparr::i18n::Lang::Sv.log_detail(d);
-        let en = kontosparr::i18n::Lang::En.log_detail(d);
+        let sv = kontosparr::messages::log::log_detail(kontosparr::i18n::Lang::Sv, d);
+        let en = kontosparr::messages::log::log_detail(kontosparr::i18n::Lang::En, d);
         assert!(
             sv.starts_with("invånare; ") && en.starts_with("citizen; "),
             "{sv} / {en}"

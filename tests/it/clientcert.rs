@@ -452,7 +452,10 @@ fn entries_after(app: &TestApp, after: i64) -> Vec<Entry> {
             action: a,
             user: u,
             // As an auditor reading Swedish sees it (the stored detail is a message).
-            detail: kontosparr::i18n::Lang::Sv.log_detail(&d.unwrap_or_default()),
+            detail: kontosparr::messages::log::log_detail(
+                kontosparr::i18n::Lang::Sv,
+                &d.unwrap_or_default(),
+            ),
             client_addr: c,
         })
         .collect()

@@ -406,7 +406,13 @@ fn log_rows(app: &TestApp) -> Vec<(String, Option<String>, Option<String>)> {
         .load::<(String, Option<String>, Option<String>)>(&mut app.conn() as &mut DbConnection)
         .unwrap()
         .into_iter()
-        .map(|(a, u, d)| (a, u, d.map(|d| kontosparr::i18n::Lang::Sv.log_detail(&d))))
+        .map(|(a, u, d)| {
+            (
+                a,
+                u,
+                d.map(|d| kontosparr::messages::log::log_detail(kontosparr::i18n::Lang::Sv, &d)),
+            )
+        })
         .collect()
 }
 

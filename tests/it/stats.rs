@@ -679,7 +679,14 @@ async fn who_sees_the_statistics(app: TestApp) {
             .load::<(Option<String>, Option<String>)>(&mut app.conn() as &mut DbConnection)
             .unwrap()
             .into_iter()
-            .map(|(u, d)| (u, d.map(|d| kontosparr::i18n::Lang::Sv.log_detail(&d))))
+            .map(|(u, d)| {
+                (
+                    u,
+                    d.map(|d| {
+                        kontosparr::messages::log::log_detail(kontosparr::i18n::Lang::Sv, &d)
+                    }),
+                )
+            })
             .collect()
     };
     // A clinician: refused, and the attempt logged.

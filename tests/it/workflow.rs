@@ -988,7 +988,7 @@ fn denied_reasons(app: &TestApp) -> Vec<(Option<String>, String)> {
 /// A refusal's code, from its detail as an auditor reads it: `view_case unit:3; other_unit
 /// (gäller en annan enhet)`.
 fn refusal_code(stored: &str) -> String {
-    let shown = kontosparr::i18n::Lang::Sv.log_detail(stored);
+    let shown = kontosparr::messages::log::log_detail(kontosparr::i18n::Lang::Sv, stored);
     let last = shown.rsplit("; ").next().unwrap_or("");
     last.split(" (").next().unwrap_or("").to_string()
 }

@@ -63,7 +63,7 @@ fn case_text(v: &EntryView) -> String {
 
 /// Exports a search as CSV into `out`, in one transaction with its log entry (`audit_export`,
 /// naming the searched citizen and every citizen in the file). Each entry's detail is worded in
-/// `lang`, the reader's (`Lang::log_detail`).
+/// `lang`, the reader's (`messages::log::log_detail`).
 pub fn export(
     conn: &mut DbConnection,
     ctx: &Ctx,
@@ -109,7 +109,7 @@ pub fn export(
                         .collect::<Vec<_>>()
                         .join(" "),
                     v.client_addr.clone(),
-                    lang.log_detail(&v.detail),
+                    crate::messages::log::log_detail(lang, &v.detail),
                 ]
             },
             out,

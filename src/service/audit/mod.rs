@@ -86,7 +86,7 @@ pub struct EntryView {
     pub citizens: Vec<CitizenShown>,
     pub client_addr: String,
     /// As stored (a message or, in rows from before, Swedish text): worded for the reader by
-    /// `Lang::log_detail` (the CSV) or `Lang::log_detail_brief` (the pages).
+    /// `messages::log::log_detail` (the CSV) or `messages::log::log_detail_brief` (the pages).
     pub detail: String,
 }
 

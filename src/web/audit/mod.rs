@@ -56,7 +56,7 @@ pub struct Row {
     pub case_id: Option<i64>,
     pub case_label: String,
     pub citizens: Vec<CitizenItem>,
-    /// What the entry says, in the reader's language (`Lang::log_detail_brief`).
+    /// What the entry says, in the reader's language (`messages::log::log_detail_brief`).
     pub detail: String,
 }
 
@@ -84,7 +84,7 @@ pub fn row(v: &EntryView, lang: Lang) -> Row {
                 name: c.name.clone(),
             })
             .collect(),
-        detail: lang.log_detail_brief(&v.detail),
+        detail: crate::messages::log::log_detail_brief(lang, &v.detail),
     }
 }
 
