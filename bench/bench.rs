@@ -345,7 +345,8 @@ fn seed_log(conn: &mut DbConnection, n_cases: i64, n_log: i64) {
                     ));
                 }
                 let insert = diesel::insert_into(access_log::table).values(&rows);
-                let subject_insert = diesel::insert_into(access_log_subjects::table).values(&subjects);
+                let subject_insert =
+                    diesel::insert_into(access_log_subjects::table).values(&subjects);
                 match c {
                     DbConnection::Pg(c) => {
                         insert.execute(c)?;
@@ -494,7 +495,7 @@ fn timings(conn: &mut DbConnection, handler: i64, clinician: i64, n_cases: i64) 
         cases::view(conn, &h, mid, &register, false).expect("view")
     });
     time("diary, one year, first page", 20, || {
-        cases::diary(conn, &h, 2020, 50, 0).expect("diary")
+        cases::diary_page(conn, &h, 2020, None, 50).expect("diary")
     });
     time("review list (clinician)", 20, || {
         kontosparr::service::cases::reviews(conn, &c, true, &Cursor::First, 50).expect("reviews")

@@ -445,27 +445,6 @@ pub fn next_diary_seq(conn: &mut DbConnection, year: i32) -> QueryResult<i64> {
         .first(conn)
 }
 
-/// The diary: registered cases by number (no citizen data), one year, a page at a time.
-pub fn diary_page(
-    conn: &mut DbConnection,
-    year: i32,
-    limit: i64,
-    offset: i64,
-) -> QueryResult<(Vec<CaseRow>, i64)> {
-    let total = cases::table
-        .filter(cases::diary_year.eq(year))
-        .count()
-        .get_result(conn)?;
-    let rows = cases::table
-        .filter(cases::diary_year.eq(year))
-        .order(cases::diary_seq.asc())
-        .limit(limit)
-        .offset(offset)
-        .select(CaseRow::as_select())
-        .load(conn)?;
-    Ok((rows, total))
-}
-
 pub fn by_diary_number(conn: &mut DbConnection, number: &str) -> QueryResult<Option<CaseRow>> {
     cases::table
         .filter(cases::diary_number.eq(number))

@@ -310,18 +310,6 @@ pub fn form_choices(
     })
 }
 
-/// The diary (no citizen data): registered cases of one year by number.
-pub fn diary(
-    conn: &mut DbConnection,
-    ctx: &Ctx,
-    year: i32,
-    limit: i64,
-    offset: i64,
-) -> Result<(Vec<CaseRow>, i64), ServiceError> {
-    ctx.require(Access::Diary)?;
-    Ok(cases::diary_page(conn, year, limit, offset)?)
-}
-
 /// One line of the diary (SPEC §4: number, date and type; no citizen data).
 pub struct DiaryLine {
     pub case_id: i64,
