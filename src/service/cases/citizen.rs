@@ -14,7 +14,7 @@ pub fn duplicates_of(
     this_case: Option<i64>,
 ) -> Result<(locks::Duplicates, Vec<CaseRow>), ServiceError> {
     let all = citizen_cases(conn, pnr)?;
-    Ok(duplicates_among(ctx, role, this_case, all))
+    Ok(duplicates_among(ctx, role, this_case, &all))
 }
 
 /// [`duplicates_of`] over the citizen's cases already read (`citizen_cases`).
@@ -22,7 +22,7 @@ pub fn duplicates_among(
     ctx: &Ctx,
     role: Role,
     this_case: Option<i64>,
-    all: Vec<CaseRow>,
+    all: &[CaseRow],
 ) -> (locks::Duplicates, Vec<CaseRow>) {
     let facts: Vec<locks::CaseFact> = all.iter().map(case_fact).collect();
     let units = visible_units(ctx, role);
@@ -35,8 +35,9 @@ pub fn duplicates_among(
     d.awaiting_form.retain(seen);
     d.open.retain(seen);
     let rows = all
-        .into_iter()
+        .iter()
         .filter(|c| d.in_force.contains(&c.id) || d.open.contains(&c.id))
+        .cloned()
         .collect();
     (d, rows)
 }

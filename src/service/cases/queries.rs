@@ -172,7 +172,7 @@ pub fn view(
                 && row.status.is_open()
             {
                 // The handler's view read the citizen's cases above: no second read.
-                let (d, rows) = super::citizen::duplicates_among(ctx, role, Some(id), all.clone());
+                let (d, rows) = super::citizen::duplicates_among(ctx, role, Some(id), &all);
                 rows.into_iter()
                     .filter(|r| d.awaiting_form.contains(&r.id))
                     .collect()
