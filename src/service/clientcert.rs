@@ -6,30 +6,19 @@
 //! method). Here: a card refused before anyone was named.
 
 use super::{Ctx, ServiceError};
-use crate::db::{self, DbConnection};
-use crate::domain::HsaId;
+use crate::db::DbConnection;
 use crate::domain::login::LoginMethod;
 use crate::i18n::Msg;
-use crate::messages::log;
 
 /// A card login refused before anyone was named — no certificate, one from an address that is
-/// not a trusted proxy, one out of date: `login_failed` with the reason, in a transaction of its
-/// own. `hsa_id` is written only when it is an HSA-ID.
+/// not a trusted proxy, one out of date: `identified::refused` with `LoginMethod::ClientCert`
+/// (`login_failed` with the reason, in a transaction of its own; `hsa_id` is written only when
+/// it is an HSA-ID).
 pub fn refused(
     conn: &mut DbConnection,
     ctx: &Ctx,
     hsa_id: Option<&str>,
     reason: Msg,
 ) -> Result<(), ServiceError> {
-    db::write_tx(conn, |conn| {
-        let mut entry = ctx.entry(None, "login_failed", None);
-        entry.user_hsa_id = hsa_id
-            .and_then(|h| HsaId::parse(h).ok())
-            .map(|h| h.to_string());
-        entry.detail = Some(log::both(
-            reason.clone(),
-            log::login_method(&LoginMethod::ClientCert),
-        ));
-        ctx.log(conn, &entry)
-    })
+    super::identified::refused(conn, ctx, &LoginMethod::ClientCert, hsa_id, reason)
 }
