@@ -7,6 +7,11 @@
 // scenario waits for a fresh one-time code); every page loaded is checked with axe-core
 // (WCAG 2.0/2.1 A and AA) and a violation of impact "serious" or "critical" fails the run.
 // Exits 0 when every scenario passed and no such violation was found, 1 otherwise.
+//
+// SCENARIOS=a,b,login runs only those scenarios (by letter; `login` is the anonymous login page),
+// in the order of the list below: tests/it/browser.rs runs the scenarios in three parts at once,
+// each against its own demo server, so that a part only depends on the scenarios before it in
+// the same part.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -301,6 +306,8 @@ async function inQueue(page, id) {
 // ---------------------------------------------------------------- scenarios
 
 const state = {};
+const ONLY = (process.env.SCENARIOS || '').split(',').map((x) => x.trim()).filter(Boolean);
+const chosen = (key) => ONLY.length === 0 || ONLY.includes(key);
 
 const scenarios = [
   ['a: clinician files, signs and submits a lock', async (browser) => {
@@ -795,6 +802,12 @@ const scenarios = [
 
 // ---------------------------------------------------------------- main
 
+let ran = 0;
+const unknown = ONLY.filter((k) => k !== 'login' && !scenarios.some(([n]) => n.split(':')[0] === k));
+if (unknown.length) {
+  console.log(`unknown scenario(s) in SCENARIOS: ${unknown.join(', ')}`);
+  process.exit(2);
+}
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
   headless: true,
@@ -803,7 +816,7 @@ const browser = await chromium.launch({
 });
 try {
   // The login page as an anonymous visitor.
-  {
+  if (chosen('login')) {
     const context = await browser.newContext({ bypassCSP: true, locale: 'sv-SE' });
     const page = await context.newPage();
     log('-- login page');
@@ -820,6 +833,8 @@ try {
     } finally { await context.close(); }
   }
   for (const [name, run] of scenarios) {
+    if (!chosen(name.split(':')[0])) continue;
+    ran += 1;
     log(`-- ${name}`);
     const started = Date.now();
     try {
@@ -847,5 +862,5 @@ if (failures.length) {
   console.log(`\n${failures.length} scenario(s) failed:`);
   for (const f of failures) console.log(`- ${f}`);
 }
-console.log(`\n${pagesChecked} pages checked with axe-core, ${axeFindings.length} serious or critical violation(s); ${failures.length} failure(s) in ${scenarios.length} scenarios and the login page.`);
+console.log(`\n${pagesChecked} pages checked with axe-core, ${axeFindings.length} serious or critical violation(s); ${failures.length} failure(s) in ${ran} scenario(s)${chosen('login') ? ' and the login page' : ''}.`);
 process.exit(failures.length || axeFindings.length ? 1 : 0);

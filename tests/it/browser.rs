@@ -1,5 +1,8 @@
 //! Real browser tests: the demo server binary driven by headless Chromium (Playwright), with
-//! axe-core on every page visited. The scenarios live in `tests/browser/flows.mjs`.
+//! axe-core on every page visited. The scenarios live in `tests/browser/flows.mjs`; they run in
+//! three parts at once (three tests), each part against a demo server and a browser of its own,
+//! so that the browser is not the suite's critical path. A part's scenarios run in order, and a
+//! scenario may depend only on those before it in its part (b executes the lock a filed).
 //!
 //! They need `/usr/bin/chromium` (Debian package `chromium`), `node_modules/playwright-core`
 //! (`npm ci` at the repository root) and `pdftotext`/`pdfinfo` (Debian package `poppler-utils`,
@@ -13,8 +16,49 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
-/// The whole run (each account logs in once, so nothing waits for a fresh one-time code).
+/// One part's run (each account logs in once, so nothing waits for a fresh one-time code).
 const NODE_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The scenarios of `tests/browser/flows.mjs` by letter (`login`: the anonymous login page), in
+/// three parts of about the same length. Together they are every scenario: `every_scenario_is_in_a_part`.
+const PARTS: [&[&str]; 3] = [
+    &["login", "a", "b", "c", "d", "e"],
+    &["f", "g", "h", "i", "j", "k", "p"],
+    &["l", "m", "n", "o"],
+];
+
+#[test]
+fn browser_part_1_cases_from_filing_to_execution() {
+    run_part(PARTS[0]);
+}
+
+#[test]
+fn browser_part_2_admin_reviews_auditor_start_pages() {
+    run_part(PARTS[1]);
+}
+
+#[test]
+fn browser_part_3_paper_eid_english_statistics() {
+    run_part(PARTS[2]);
+}
+
+/// The parts name each scenario of flows.mjs exactly once.
+#[test]
+fn every_scenario_is_in_a_part() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let flows = std::fs::read_to_string(root.join("tests/browser/flows.mjs")).unwrap();
+    let mut defined: Vec<String> = flows
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("['"))
+        .filter_map(|l| l.split_once(':').map(|(k, _)| k.to_string()))
+        .filter(|k| k.len() == 1)
+        .collect();
+    defined.push("login".into());
+    defined.sort();
+    let mut parted: Vec<String> = PARTS.iter().flat_map(|p| p.iter().map(|k| k.to_string())).collect();
+    parted.sort();
+    assert_eq!(parted, defined, "tests/it/browser.rs PARTS and the scenarios of flows.mjs");
+}
 
 struct Server {
     child: Child,
@@ -87,8 +131,9 @@ fn start_demo() -> Server {
     panic!("the demo server does not answer:\n{}", server.log());
 }
 
-#[test]
-fn browser_flows_pass_with_no_serious_accessibility_violations() {
+/// Runs the scenarios `part` (letters) against a demo server of their own and fails on a failed
+/// scenario or a serious or critical accessibility violation.
+fn run_part(part: &[&str]) {
     // Escape hatch: TEST_BROWSER_TESTS=skip skips the browser tests (and says so).
     if std::env::var("TEST_BROWSER_TESTS").as_deref() == Ok("skip") {
         eprintln!("TEST_BROWSER_TESTS=skip: the browser tests were NOT run");
@@ -130,6 +175,7 @@ fn browser_flows_pass_with_no_serious_accessibility_violations() {
         // The printed PDFs of the paper scenario (removed with the server's directory).
         .env("PDF_DIR", server.dir.path())
         .env("OIDC_ISSUER", &server.op.issuer)
+        .env("SCENARIOS", part.join(","))
         .current_dir(root)
         .stdout(out.try_clone().unwrap())
         .stderr(out)
@@ -149,15 +195,25 @@ fn browser_flows_pass_with_no_serious_accessibility_violations() {
     };
     let output = std::fs::read_to_string(&out_path).unwrap_or_default();
     match status {
-        Some(s) if s.success() => println!("{output}"),
+        Some(s) if s.success() => {
+            println!("{output}");
+            // Each scenario of the part ran (an unknown letter exits 2, but check the count too).
+            let scenarios = part.iter().filter(|k| **k != "login").count();
+            assert!(
+                output.contains(&format!("0 failure(s) in {scenarios} scenario(s)")),
+                "the part {part:?} did not run its {scenarios} scenarios:\n{output}"
+            );
+        }
         Some(s) => panic!(
-            "node tests/browser/flows.mjs failed ({s}):\n{output}\n--- server log (tail)\n{}\n\
+            "node tests/browser/flows.mjs (SCENARIOS={}) failed ({s}):\n{output}\n--- server log (tail)\n{}\n\
              --- OpenID provider log (tail)\n{}",
+            part.join(","),
             tail(&server.log(), 60),
             tail(&server.op.log(), 30)
         ),
         None => panic!(
-            "node tests/browser/flows.mjs did not finish in {} s:\n{output}\n--- server log (tail)\n{}",
+            "node tests/browser/flows.mjs (SCENARIOS={}) did not finish in {} s:\n{output}\n--- server log (tail)\n{}",
+            part.join(","),
             NODE_TIMEOUT.as_secs(),
             tail(&server.log(), 60)
         ),
