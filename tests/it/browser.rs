@@ -55,9 +55,15 @@ fn every_scenario_is_in_a_part() {
         .collect();
     defined.push("login".into());
     defined.sort();
-    let mut parted: Vec<String> = PARTS.iter().flat_map(|p| p.iter().map(|k| k.to_string())).collect();
+    let mut parted: Vec<String> = PARTS
+        .iter()
+        .flat_map(|p| p.iter().map(|k| k.to_string()))
+        .collect();
     parted.sort();
-    assert_eq!(parted, defined, "tests/it/browser.rs PARTS and the scenarios of flows.mjs");
+    assert_eq!(
+        parted, defined,
+        "tests/it/browser.rs PARTS and the scenarios of flows.mjs"
+    );
 }
 
 struct Server {
