@@ -10,7 +10,7 @@ pub(super) fn serve(cfg: Config) -> Result<(), CliError> {
             "E-post är inte konfigurerad (KONTOSPARR_SMTP_URL): återkoppling och påminnelser väntar i utkorgen tills den är det."
         );
     }
-    let pool = db::pool_with_timeout(
+    let (pool, _checkpoints) = db::server_pool(
         &cfg.database_url,
         cfg.pool_size(),
         std::time::Duration::from_millis(cfg.pool_timeout_ms),
@@ -93,7 +93,13 @@ pub(super) fn serve(cfg: Config) -> Result<(), CliError> {
                 .map_err(|e| CliError::Service(e.to_string()))?,
             )
         };
-    let sealer = Arc::new(crate::audit::Sealer::from_config(&cfg)?);
+    let sealer = crate::audit::Sealer::from_config(&cfg)?;
+    // On SQLite a sealing round holds the single writer's lock: rounds of a few hundred rows let
+    // the requests in between, instead of one round of a second's rows keeping them all waiting.
+    let sealer = Arc::new(match db::Target::parse(&cfg.database_url)?.backend() {
+        db::Backend::Sqlite => sealer.with_batch(db::audit::SQLITE_SERVER_ROUND),
+        db::Backend::Postgres => sealer,
+    });
     // Our own TLS (read before anything listens: a bad file stops the start).
     let tls = if cfg.serves_tls() {
         Some(

@@ -374,6 +374,9 @@ pub struct VerifyReport {
 }
 
 pub const BATCH: i64 = 5_000;
+/// The server's sealing round on SQLite, where a round holds the single writer's lock: short
+/// enough that the requests queued behind it hardly notice (`cli::serve`).
+pub const SQLITE_SERVER_ROUND: i64 = 250;
 
 /// Sealed rows from `after_seq` on (exclusive), in seal order, at most `limit`.
 pub fn sealed_after(

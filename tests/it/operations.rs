@@ -821,3 +821,56 @@ fn hex_of(key_file: &str) -> String {
 }
 
 dual!(rotating_the_secret_key_keeps_logins_working);
+
+/// The server's SQLite pool does not checkpoint the WAL inside a request's commit (SQLite's
+/// default, every 1 000 pages, made one request in a hundred wait for two fsyncs under the
+/// writer's lock): its connections have `wal_autocheckpoint` off and a thread of its own copies
+/// the WAL back. Other pools (command line, tests) keep SQLite's own checkpoints.
+#[test]
+fn the_server_checkpoints_the_sqlite_wal_on_a_thread_of_its_own() {
+    use diesel::connection::SimpleConnection;
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Pages {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        wal_autocheckpoint: i64,
+    }
+    let autocheckpoint = |conn: &mut db::DbConnection| -> i64 {
+        diesel::sql_query("PRAGMA wal_autocheckpoint")
+            .get_result::<Pages>(conn)
+            .unwrap()
+            .wal_autocheckpoint
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("k.db").display());
+    let (pool, stats) = db::server_pool(&url, 2, std::time::Duration::from_secs(5)).unwrap();
+    let stats = stats.expect("SQLite: a checkpoint thread");
+    let mut conn = pool.get().unwrap();
+    assert_eq!(autocheckpoint(&mut conn), 0, "the server's connections");
+    let mut other = db::pool(&url, 1).unwrap().get().unwrap();
+    assert_eq!(autocheckpoint(&mut other), 1000, "a command-line pool");
+    drop(other);
+
+    // 2 000 commits of a page or more each: SQLite alone would have checkpointed twice.
+    conn.batch_execute("CREATE TABLE filler (b BLOB)").unwrap();
+    for _ in 0..2000 {
+        db::write_tx(&mut conn, |c| {
+            c.batch_execute("INSERT INTO filler VALUES (randomblob(3000))")
+        })
+        .unwrap();
+    }
+    let started = std::time::Instant::now();
+    while stats
+        .checkpointed
+        .load(std::sync::atomic::Ordering::Relaxed)
+        < 2000
+    {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "the checkpoint thread did not copy the WAL back ({} runs)",
+            stats.runs.load(std::sync::atomic::Ordering::Relaxed)
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(stats.runs.load(std::sync::atomic::Ordering::Relaxed) >= 1);
+}

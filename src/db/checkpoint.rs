@@ -1,0 +1,116 @@
+//! SQLite's write-ahead log copied back into the database file by a thread of its own, so that
+//! no request pays for it.
+//!
+//! By default SQLite checkpoints inside the commit that takes the WAL past 1 000 pages: that
+//! request (holding the single writer's lock, so every other writer with it) writes the pages into
+//! the database file and waits for two `fsync`s. Under load that is every hundred commits or so,
+//! and it is where the case page's slowest one per cent waited (bench/http). The server's pool
+//! (`db::server_pool`) turns that off on its connections, and [`spawn`] runs a passive checkpoint
+//! every [`EVERY`] instead: it copies what no reader still needs without taking the writer's lock,
+//! so writers go on meanwhile. Should the WAL still grow past [`RESTART_ABOVE`] pages (readers kept
+//! it busy), one `RESTART` checkpoint waits for them and lets the next writer start the WAL
+//! from its beginning. Command-line tools and tests keep SQLite's own checkpoints.
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+use diesel::sqlite::SqliteConnection;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+/// How often the WAL is copied back.
+pub const EVERY: Duration = Duration::from_millis(250);
+/// WAL pages left behind by a passive checkpoint above which a `RESTART` one runs (about 200 MB
+/// at 4 KiB pages).
+pub const RESTART_ABOVE: i64 = 50_000;
+
+/// What a checkpoint reported (`PRAGMA wal_checkpoint`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, QueryableByName)]
+pub struct Outcome {
+    /// 1 when a `RESTART` could not finish (readers or a writer kept it busy).
+    #[diesel(sql_type = BigInt)]
+    pub busy: i64,
+    /// Pages in the WAL.
+    #[diesel(sql_type = BigInt)]
+    pub log: i64,
+    /// Pages of it now in the database file.
+    #[diesel(sql_type = BigInt)]
+    pub checkpointed: i64,
+}
+
+/// Runs one checkpoint: `mode` is `PASSIVE` or `RESTART`.
+pub fn run(conn: &mut SqliteConnection, mode: Mode) -> QueryResult<Outcome> {
+    diesel::sql_query(match mode {
+        Mode::Passive => "PRAGMA wal_checkpoint(PASSIVE)",
+        Mode::Restart => "PRAGMA wal_checkpoint(RESTART)",
+    })
+    .get_result(conn)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Passive,
+    Restart,
+}
+
+/// What the checkpoint thread has done (for tests and the operator's questions).
+#[derive(Debug, Default)]
+pub struct Stats {
+    /// Checkpoints run.
+    pub runs: AtomicI64,
+    /// WAL pages in the database file after the newest run.
+    pub checkpointed: AtomicI64,
+    /// `RESTART` checkpoints run.
+    pub restarts: AtomicI64,
+}
+
+/// Starts the checkpoint thread on the database at `path`; it runs as long as the process.
+pub fn spawn(path: &Path) -> std::io::Result<Arc<Stats>> {
+    let stats = Arc::new(Stats::default());
+    let path: PathBuf = path.to_path_buf();
+    let s = stats.clone();
+    std::thread::Builder::new()
+        .name("sqlite-checkpoint".into())
+        .spawn(move || {
+            let mut conn = None;
+            loop {
+                std::thread::sleep(EVERY);
+                if let Err(e) = once(&path, &mut conn, &s) {
+                    // Opened again next time; SQLite keeps the WAL meanwhile (nothing is lost).
+                    tracing::warn!(error = %e, "WAL checkpoint failed");
+                    conn = None;
+                }
+            }
+        })?;
+    Ok(stats)
+}
+
+fn once(
+    path: &Path,
+    conn: &mut Option<SqliteConnection>,
+    stats: &Stats,
+) -> Result<(), super::DbError> {
+    let c = match conn {
+        Some(c) => c,
+        None => {
+            let mut c = SqliteConnection::establish(&path.to_string_lossy())?;
+            c.batch_execute("PRAGMA busy_timeout = 10000; PRAGMA wal_autocheckpoint = 0;")?;
+            conn.insert(c)
+        }
+    };
+    let mut done = run(c, Mode::Passive)?;
+    if done.log - done.checkpointed > RESTART_ABOVE {
+        // Waits for the readers (and holds the writers back) until the WAL can start over: this
+        // process's writers queue on their mutex, not in SQLite's busy handler.
+        let _writer = super::SqliteWriter::take();
+        done = run(c, Mode::Restart)?;
+        stats.restarts.fetch_add(1, Ordering::Relaxed);
+    }
+    stats.runs.fetch_add(1, Ordering::Relaxed);
+    stats
+        .checkpointed
+        .store(done.checkpointed, Ordering::Relaxed);
+    Ok(())
+}
