@@ -481,10 +481,10 @@ thread_local! {
 }
 
 /// Holds [`SQLITE_WRITERS`] for the current thread until dropped.
-pub(crate) struct SqliteWriter(Option<std::sync::MutexGuard<'static, ()>>);
+struct SqliteWriter(Option<std::sync::MutexGuard<'static, ()>>);
 
 impl SqliteWriter {
-    pub(crate) fn take() -> SqliteWriter {
+    fn take() -> SqliteWriter {
         if HOLDS_SQLITE_WRITERS.with(|h| h.get()) {
             return SqliteWriter(None);
         }
