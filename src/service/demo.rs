@@ -295,9 +295,9 @@ pub fn seed(
         Ok(Ctx {
             now,
             client_addr: "demo".into(),
-            principal: match session::load_actor(conn, ids[PEOPLE[i].hsa])? {
-                Some(a) => super::Principal::Staff(a),
-                None => return Err(ServiceError::NotFound),
+            principal: match session::load_holder(conn, ids[PEOPLE[i].hsa])? {
+                session::Holder::Staff(a) => super::Principal::Staff(a),
+                session::Holder::Nobody => return Err(ServiceError::NotFound),
             },
         })
     };

@@ -52,7 +52,7 @@ pub fn take(
     let Some(s) = session::load(conn, cookie_value, ctx.now, t)? else {
         return Ok(None);
     };
-    if s.stage != Stage::Anonymous || s.actor.is_some() {
+    if s.stage != Stage::Anonymous || s.holder.staff().is_some() {
         return Ok(None);
     }
     let hash = tokens::digest(cookie_value);
@@ -82,7 +82,7 @@ pub fn take(
 /// The provider's ID token of a session (`Session::id_token`), opened; None when there is none
 /// or it cannot be opened (the key was rotated): the provider's logout then goes without a hint.
 pub fn id_token(keys: &SecretBox, s: &Session) -> Option<String> {
-    let user_id = s.actor.as_ref()?.user_id;
+    let user_id = s.holder.staff()?.user_id;
     let sealed = s.id_token.as_deref()?;
     keys.open(sealed, &secrets::id_token_place(user_id))
         .map(|o| o.secret)

@@ -62,7 +62,7 @@ pub struct Session {
     pub stage: Stage,
     pub csrf_token: String,
     pub pending_totp_secret: Option<String>,
-    pub actor: Option<Actor>,
+    pub holder: Holder,
     /// How the user logged in (None for an anonymous session).
     pub login_method: Option<LoginMethod>,
     /// The provider's ID token, sealed (`secrets::id_token_place`), after an OpenID Connect
@@ -70,31 +70,49 @@ pub struct Session {
     pub id_token: Option<String>,
 }
 
+/// Whom a session belongs to. A visitor's session (before the password step, or while an e-ID
+/// login is on its way) belongs to nobody yet; from the password step on it is a member of staff's,
+/// whatever its stage. It is not a principal: what the holder may do depends on the stage too
+/// (`web::Visitor::ctx` makes the principal).
+#[derive(Debug, Clone)]
+pub enum Holder {
+    Nobody,
+    Staff(Actor),
+}
+
+impl Holder {
+    pub fn staff(&self) -> Option<&Actor> {
+        match self {
+            Holder::Staff(a) => Some(a),
+            Holder::Nobody => None,
+        }
+    }
+}
+
 /// Touching `last_seen_at` on every request would make every read a write; once a minute is
 /// precise enough for a 15-minute idle timeout.
 const TOUCH_EVERY: i64 = 60;
 
-pub fn load_actor(conn: &mut DbConnection, user_id: i64) -> Result<Option<Actor>, ServiceError> {
+/// The user with the id as a member of staff, with roles and units; nobody when there is no such
+/// user or the account is disabled.
+pub fn load_holder(conn: &mut DbConnection, user_id: i64) -> Result<Holder, ServiceError> {
     match users::by_id(conn, user_id)? {
-        Some(u) => actor_of(conn, u),
-        None => Ok(None),
+        Some(u) => holder_of(conn, u),
+        None => Ok(Holder::Nobody),
     }
 }
 
-/// The principal of an active user: the user's roles and units read in one statement.
-fn actor_of(
-    conn: &mut DbConnection,
-    u: crate::db::models::User,
-) -> Result<Option<Actor>, ServiceError> {
+/// An active user as a member of staff: the user's roles and units read in one statement.
+fn holder_of(conn: &mut DbConnection, u: crate::db::models::User) -> Result<Holder, ServiceError> {
     if !u.active {
-        return Ok(None);
+        return Ok(Holder::Nobody);
     }
     let (roles, units) = users::roles_and_units(conn, u.id)?;
     let units = units
         .into_iter()
         .map(|(id, code, name)| UnitRef { id, code, name })
         .collect();
-    Ok(Some(Actor {
+    Ok(Holder::Staff(Actor {
         user_id: u.id,
         hsa_id: u.hsa_id,
         name: u.name,
@@ -121,16 +139,16 @@ pub fn load(
     };
     let now_ts = db::ts(now);
     let expired = row.last_seen_at + t.idle < now_ts || row.created_at + t.absolute < now_ts;
-    let actor = match user {
-        Some(u) if row.user_id.is_some() => actor_of(conn, u)?,
-        _ => None,
+    let holder = match user {
+        Some(u) if row.user_id.is_some() => holder_of(conn, u)?,
+        _ => Holder::Nobody,
     };
     // Password login turned off for all but administrators: whatever path a password session
     // took (a login, an enrolment link), it does not outlive the setting.
     let password_refused = t.password_admins_only
-        && actor.as_ref().is_some_and(|a| !a.has(Role::Admin))
+        && holder.staff().is_some_and(|a| !a.has(Role::Admin))
         && LoginMethod::parse(row.login_method.as_deref()) == Some(LoginMethod::Password);
-    if expired || (row.user_id.is_some() && actor.is_none()) || password_refused {
+    if expired || (row.user_id.is_some() && holder.staff().is_none()) || password_refused {
         sessions::delete(conn, &id_hash)?;
         return Ok(None);
     }
@@ -138,10 +156,10 @@ pub fn load(
         // A write: it queues with the other writers (`write_tx`), not in SQLite's busy handler.
         db::write_tx(conn, |c| sessions::touch(c, &id_hash, now_ts))?;
     }
-    Ok(Some(to_session(row, actor)))
+    Ok(Some(to_session(row, holder)))
 }
 
-fn to_session(row: SessionRow, actor: Option<Actor>) -> Session {
+fn to_session(row: SessionRow, holder: Holder) -> Session {
     Session {
         login_method: row
             .user_id
@@ -151,7 +169,7 @@ fn to_session(row: SessionRow, actor: Option<Actor>) -> Session {
         id_hash: row.id_hash,
         csrf_token: row.csrf_token,
         pending_totp_secret: row.pending_totp_secret,
-        actor,
+        holder,
     }
 }
 
@@ -213,7 +231,7 @@ pub fn create_anonymous(
 ) -> Result<(String, Session), ServiceError> {
     let token = create(conn, None, Stage::Anonymous, now, client_addr)?;
     let row = sessions::find(conn, &tokens::digest(&token))?.ok_or(ServiceError::NotFound)?;
-    Ok((token, to_session(row, None)))
+    Ok((token, to_session(row, Holder::Nobody)))
 }
 
 /// Removes expired sessions (run by a job).

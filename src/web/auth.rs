@@ -155,17 +155,17 @@ async fn link_submit(
 
 /// The language of the user behind a session (half-way through logging in, or logged in).
 fn session_lang(s: &Session) -> crate::i18n::Lang {
-    s.actor.as_ref().map(|a| a.lang).unwrap_or_default()
+    s.holder.staff().map(|a| a.lang).unwrap_or_default()
 }
 
 pub(super) fn person_lang(visitor: &Visitor) -> Option<crate::i18n::Lang> {
-    visitor.session()?.actor.as_ref().map(|a| a.lang)
+    visitor.session()?.holder.staff().map(|a| a.lang)
 }
 
 /// The session of a user who is half-way through logging in at `stage`.
 fn enrolling(visitor: &Visitor, stage: Stage) -> Result<Session, AppError> {
     match visitor.session() {
-        Some(s) if s.stage == stage && s.actor.is_some() => Ok(s.clone()),
+        Some(s) if s.stage == stage && s.holder.staff().is_some() => Ok(s.clone()),
         Some(s) if s.stage == Stage::Full => Err(AppError::Redirect("/".into())),
         _ => Err(AppError::LoginRequired),
     }
@@ -175,7 +175,11 @@ async fn change_form(visitor: Visitor) -> Result<HttpResponse, AppError> {
     let s = enrolling(&visitor, Stage::ChangePassword)?;
     let mut l = Layout::public_in(session_lang(&s), "password-title-change");
     l.csrf = s.csrf_token.clone();
-    let hsa_id = s.actor.map(|a| a.hsa_id).unwrap_or_default();
+    let hsa_id = s
+        .holder
+        .staff()
+        .map(|a| a.hsa_id.clone())
+        .unwrap_or_default();
     Ok(pages::ok(&SetPasswordPage {
         l,
         hsa_id,
@@ -203,7 +207,11 @@ async fn change_submit(
         Err(AppError::Service(ServiceError::Invalid(errors))) => {
             let mut l = Layout::public_in(session_lang(&s), "password-title-change");
             l.csrf = s.csrf_token.clone();
-            let hsa_id = s.actor.map(|a| a.hsa_id).unwrap_or_default();
+            let hsa_id = s
+                .holder
+                .staff()
+                .map(|a| a.hsa_id.clone())
+                .unwrap_or_default();
             Ok(pages::render(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &SetPasswordPage {
@@ -239,8 +247,8 @@ async fn totp_page(
         .run(move |conn| service::auth::pending_totp_secret(conn, &keys, &s2))
         .await?;
     let account = s
-        .actor
-        .as_ref()
+        .holder
+        .staff()
         .map(|a| a.hsa_id.clone())
         .unwrap_or_default();
     let uri = crate::auth::totp::otpauth_uri(&account, &secret);
@@ -292,7 +300,7 @@ async fn totp_submit(
         .await
     {
         Ok(enrolled) => {
-            let actor = s.actor.clone().ok_or(AppError::LoginRequired)?;
+            let actor = s.holder.staff().cloned().ok_or(AppError::LoginRequired)?;
             // The new session's CSRF token is not known here; the page only links onward.
             let mut l = Layout::public_in(actor.lang, "recovery-title");
             l.user_name = Some(actor.name);

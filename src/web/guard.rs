@@ -175,7 +175,7 @@ async fn checked(
         _ => None,
     };
     // Logged in (or half-way): the user's own language from here on.
-    if let Some(a) = session.as_ref().and_then(|s| s.actor.as_ref()) {
+    if let Some(a) = session.as_ref().and_then(|s| s.holder.staff()) {
         let _ = REQUEST_LANG.try_with(|l| l.set(a.lang));
     }
 

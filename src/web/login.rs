@@ -273,7 +273,7 @@ async fn logout(
 async fn logged_out(visitor: Visitor, req: HttpRequest) -> HttpResponse {
     if visitor
         .session()
-        .is_some_and(|s| s.stage == Stage::Full && s.actor.is_some())
+        .is_some_and(|s| s.stage == Stage::Full && s.holder.staff().is_some())
     {
         return redirect("/");
     }

@@ -273,7 +273,7 @@ impl Visitor {
             now: state.clock.now(),
             client_addr: self.0.client_addr.clone(),
             principal: match &self.0.session {
-                Some(s) => match (&s.actor, s.stage) {
+                Some(s) => match (s.holder.staff(), s.stage) {
                     (Some(a), Stage::Full) => Principal::Staff(a.clone()),
                     (Some(a), _) => Principal::Enrolling(a.clone()),
                     (None, _) => Principal::Visitor,
@@ -333,7 +333,7 @@ impl FromRequest for Staff {
         let info = req.extensions().get::<ReqInfo>().cloned();
         ready(
             match info.and_then(|i| i.session.map(|s| (s, i.client_addr))) {
-                Some((s, addr)) => match (s.stage, s.actor.clone()) {
+                Some((s, addr)) => match (s.stage, s.holder.staff().cloned()) {
                     (Stage::Full, Some(actor)) => Ok(Staff {
                         actor,
                         session: s,

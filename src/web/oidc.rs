@@ -54,7 +54,7 @@ async fn start(
     let lang = visitor_lang(&req);
     if let Some(s) = visitor.session()
         && s.stage == Stage::Full
-        && s.actor.is_some()
+        && s.holder.staff().is_some()
     {
         return Ok(redirect("/"));
     }
@@ -65,7 +65,7 @@ async fn start(
         .map(|c| c.value().to_string());
     let anonymous = visitor
         .session()
-        .filter(|s| s.stage == Stage::Anonymous && s.actor.is_none());
+        .filter(|s| s.stage == Stage::Anonymous && s.holder.staff().is_none());
     let (session, token, new) = match (anonymous, cookie) {
         (Some(s), Some(token)) => (s.clone(), token, false),
         _ => {

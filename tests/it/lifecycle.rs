@@ -719,8 +719,10 @@ async fn ask(b: &mut common::Browser, pnr: &str) -> common::Resp {
 /// citizen; without that, several found "not locked yet" on PostgreSQL).
 async fn two_calls_at_once_for_one_citizen_file_one_lock(app: TestApp) {
     let w = world(&app);
-    let actor = kontosparr::service::session::load_actor(&mut app.conn(), w.handler.id)
+    let actor = kontosparr::service::session::load_holder(&mut app.conn(), w.handler.id)
         .unwrap()
+        .staff()
+        .cloned()
         .unwrap();
     let barrier = std::sync::Arc::new(std::sync::Barrier::new(8));
     let threads: Vec<_> = (0..8)

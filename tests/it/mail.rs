@@ -286,8 +286,10 @@ fn setup(app: &TestApp, with_cert: Option<&Keys>) -> Setup {
         now: app.clock.now(),
         client_addr: "t".into(),
         principal: kontosparr::service::Principal::Staff(
-            kontosparr::service::session::load_actor(&mut app.conn(), id)
+            kontosparr::service::session::load_holder(&mut app.conn(), id)
                 .unwrap()
+                .staff()
+                .cloned()
                 .unwrap(),
         ),
     };
@@ -727,8 +729,10 @@ async fn admin_manages_certificates_and_failed_mail(app: TestApp) {
         now: app.clock.now(),
         client_addr: "t".into(),
         principal: kontosparr::service::Principal::Staff(
-            kontosparr::service::session::load_actor(&mut app.conn(), id)
+            kontosparr::service::session::load_holder(&mut app.conn(), id)
                 .unwrap()
+                .staff()
+                .cloned()
                 .unwrap(),
         ),
     };

@@ -421,8 +421,10 @@ async fn two_people_acting_at_once_get_a_clear_conflict(app: TestApp) {
 async fn diary_numbers_are_gapless_under_concurrency(app: TestApp) {
     use kontosparr::service::cases::{CallInput, register_call};
     let r = region(&app);
-    let actor = kontosparr::service::session::load_actor(&mut app.conn(), r.handler.id)
+    let actor = kontosparr::service::session::load_holder(&mut app.conn(), r.handler.id)
         .unwrap()
+        .staff()
+        .cloned()
         .unwrap();
     let threads: Vec<_> = (0..50)
         .map(|i| {

@@ -788,8 +788,10 @@ pub mod flow {
             now: app.clock.now(),
             client_addr: "test".into(),
             principal: kontosparr::service::Principal::Staff(
-                kontosparr::service::session::load_actor(&mut app.conn(), user_id)
+                kontosparr::service::session::load_holder(&mut app.conn(), user_id)
                     .expect("actor")
+                    .staff()
+                    .cloned()
                     .expect("active"),
             ),
         }
