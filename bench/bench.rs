@@ -444,8 +444,10 @@ fn timings(conn: &mut DbConnection, handler: i64, clinician: i64, n_cases: i64) 
         now: Utc::now(),
         client_addr: "bench".into(),
         principal: kontosparr::service::Principal::Staff(
-            session::load_actor(conn, handler)
+            session::load_holder(conn, handler)
                 .expect("actor")
+                .staff()
+                .cloned()
                 .expect("active"),
         ),
     };
@@ -453,8 +455,10 @@ fn timings(conn: &mut DbConnection, handler: i64, clinician: i64, n_cases: i64) 
         now: Utc::now(),
         client_addr: "bench".into(),
         principal: kontosparr::service::Principal::Staff(
-            session::load_actor(conn, clinician)
+            session::load_holder(conn, clinician)
                 .expect("actor")
+                .staff()
+                .cloned()
                 .expect("active"),
         ),
     };
@@ -519,8 +523,10 @@ fn staff_ctx(conn: &mut DbConnection, user: i64) -> Ctx {
         now: Utc::now(),
         client_addr: "bench".into(),
         principal: kontosparr::service::Principal::Staff(
-            session::load_actor(conn, user)
+            session::load_holder(conn, user)
                 .expect("actor")
+                .staff()
+                .cloned()
                 .expect("active"),
         ),
     }
