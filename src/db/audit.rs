@@ -11,7 +11,7 @@ use crate::domain::audit::{
 use crate::i18n::Msg;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool};
+use diesel::sql_types::Bool;
 
 /// One entry to append. Never holds passwords, codes or tokens.
 #[derive(Debug, Clone, Default)]
@@ -37,6 +37,8 @@ pub struct NewEntry {
 /// Subject rows per INSERT statement (two values each; SQLite allows 32766 per statement). A page
 /// of a list is far below it, so a list entry is one statement.
 const SUBJECT_CHUNK: usize = 10_000;
+
+diesel::define_sql_function!(fn last_insert_rowid() -> BigInt);
 
 /// Appends one entry, unsealed: one INSERT in the caller's transaction, so that the row commits or
 /// rolls back with the work it records, plus one multi-row INSERT of the citizens it names
@@ -72,8 +74,9 @@ pub fn append(conn: &mut DbConnection, at: NaiveDateTime, e: &NewEntry) -> Query
         DbConnection::Pg(c) => return append_pg(c, at, e, detail.as_deref(), &subjects),
         DbConnection::Sqlite(c) => {
             insert.execute(c)?;
-            // The id is the rowid (INTEGER PRIMARY KEY); no table is read.
-            diesel::select(diesel::dsl::sql::<BigInt>("last_insert_rowid()")).get_result(c)?
+            // The id is the rowid (INTEGER PRIMARY KEY); no table is read, and the statement is
+            // prepared once per connection (a `sql` literal would be prepared every time).
+            diesel::select(last_insert_rowid()).get_result(c)?
         }
     };
     for chunk in subjects.chunks(SUBJECT_CHUNK) {
@@ -96,7 +99,8 @@ pub fn append(conn: &mut DbConnection, at: NaiveDateTime, e: &NewEntry) -> Query
 }
 
 /// [`append`] on PostgreSQL: a data-modifying WITH inserts the entry and its subject rows (from
-/// one array parameter) as a single statement.
+/// one array parameter) as a single statement, prepared once per connection
+/// ([`super::prepared::AppendEntryPg`]).
 fn append_pg(
     c: &mut diesel::PgConnection,
     at: NaiveDateTime,
@@ -104,32 +108,13 @@ fn append_pg(
     detail: Option<&str>,
     subjects: &[&str],
 ) -> QueryResult<i64> {
-    use diesel::sql_types::{Array, Nullable, Text, Timestamp};
-    #[derive(QueryableByName)]
-    struct Id {
-        #[diesel(sql_type = BigInt)]
-        id: i64,
+    super::prepared::AppendEntryPg {
+        at,
+        entry: e,
+        detail,
+        subjects,
     }
-    let row: Id = diesel::sql_query(
-        "WITH e AS (INSERT INTO access_log (at, user_hsa_id, role, unit_code, action, object, \
-         personnummer, client_addr, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-         RETURNING id), \
-         s AS (INSERT INTO access_log_subjects (entry_id, personnummer) \
-         SELECT e.id, p FROM e, unnest($10::text[]) AS p) \
-         SELECT id FROM e",
-    )
-    .bind::<Timestamp, _>(at)
-    .bind::<Nullable<Text>, _>(e.user_hsa_id.as_deref())
-    .bind::<Nullable<Text>, _>(e.role.as_deref())
-    .bind::<Nullable<Text>, _>(e.unit_code.as_deref())
-    .bind::<Text, _>(e.action.as_str())
-    .bind::<Nullable<Text>, _>(e.object.as_deref())
-    .bind::<Nullable<Text>, _>(e.personnummer.as_deref())
-    .bind::<Nullable<Text>, _>(e.client_addr.as_deref())
-    .bind::<Nullable<Text>, _>(detail)
-    .bind::<Array<Text>, _>(subjects)
-    .get_result(c)?;
-    Ok(row.id)
+    .get_result(c)
 }
 
 /// The citizens an entry names, sorted.

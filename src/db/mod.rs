@@ -13,6 +13,7 @@ pub mod models;
 pub mod org;
 pub mod outbox;
 pub mod page;
+pub mod prepared;
 pub mod reminders;
 pub mod review_list;
 pub mod schema;

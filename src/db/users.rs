@@ -50,44 +50,25 @@ pub fn roles(conn: &mut DbConnection, user_id: i64) -> QueryResult<Vec<Role>> {
 pub type UnitOf = (i64, String, String);
 
 /// A user's roles and units (id, code, name; by name) in one statement: what a request's
-/// principal is made of. (diesel's UNION is not offered over the two-backend connection, so
-/// the statement is written out, with each backend's placeholder.)
+/// principal is made of (prepared once per connection: [`super::prepared::RolesAndUnits`]).
 pub fn roles_and_units(
     conn: &mut DbConnection,
     user_id: i64,
 ) -> QueryResult<(Vec<Role>, Vec<UnitOf>)> {
-    use diesel::sql_types::{BigInt, Text};
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = Text)]
-        kind: String,
-        #[diesel(sql_type = BigInt)]
-        id: i64,
-        #[diesel(sql_type = Text)]
-        code: String,
-        #[diesel(sql_type = Text)]
-        name: String,
-    }
-    const SQL: &str = "SELECT 'r' AS kind, CAST(0 AS BIGINT) AS id, role AS code, '' AS name \
-                       FROM user_roles WHERE user_id = $1 \
-                       UNION ALL \
-                       SELECT 'u', u.id, u.code, u.name FROM user_units uu \
-                       JOIN units u ON u.id = uu.unit_id WHERE uu.user_id = $1";
-    let rows: Vec<Row> = match conn {
-        DbConnection::Sqlite(c) => diesel::sql_query(SQL.replace("$1", "?1"))
-            .bind::<BigInt, _>(user_id)
-            .load(c)?,
-        DbConnection::Pg(c) => diesel::sql_query(SQL).bind::<BigInt, _>(user_id).load(c)?,
+    let q = super::prepared::RolesAndUnits { user_id };
+    let rows: Vec<(String, i64, String, String)> = match conn {
+        DbConnection::Sqlite(c) => q.load(c)?,
+        DbConnection::Pg(c) => q.load(c)?,
     };
     let mut roles = Vec::new();
     let mut unit_rows = Vec::new();
-    for r in rows {
-        if r.kind == "r" {
-            if let Ok(role) = r.code.parse() {
+    for (kind, id, code, name) in rows {
+        if kind == "r" {
+            if let Ok(role) = code.parse() {
                 roles.push(role);
             }
         } else {
-            unit_rows.push((r.id, r.code, r.name));
+            unit_rows.push((id, code, name));
         }
     }
     roles.sort();
