@@ -482,10 +482,10 @@ thread_local! {
 }
 
 /// Holds [`SQLITE_WRITERS`] for the current thread until dropped.
-struct SqliteWriter(Option<std::sync::MutexGuard<'static, ()>>);
+pub(crate) struct SqliteWriter(Option<std::sync::MutexGuard<'static, ()>>);
 
 impl SqliteWriter {
-    fn take() -> SqliteWriter {
+    pub(crate) fn take() -> SqliteWriter {
         if HOLDS_SQLITE_WRITERS.with(|h| h.get()) {
             return SqliteWriter(None);
         }
