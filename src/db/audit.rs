@@ -110,7 +110,9 @@ fn append_pg(
 ) -> QueryResult<i64> {
     super::prepared::AppendEntryPg {
         at,
-        entry: e,
+        who: [&e.user_hsa_id, &e.role, &e.unit_code],
+        action: &e.action,
+        what: [&e.object, &e.personnummer, &e.client_addr],
         detail,
         subjects,
     }

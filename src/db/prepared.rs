@@ -6,7 +6,6 @@
 //! principal's roles and units, and on PostgreSQL the access-log entry with its subjects — are
 //! therefore types of their own here, with a fixed SQL text and a static query id.
 
-use super::audit::NewEntry;
 use chrono::NaiveDateTime;
 use diesel::backend::Backend;
 use diesel::pg::Pg;
@@ -56,7 +55,11 @@ impl<C> RunQueryDsl<C> for RolesAndUnits {}
 /// a data-modifying `WITH`; returns the entry's id.
 pub struct AppendEntryPg<'a> {
     pub at: NaiveDateTime,
-    pub entry: &'a NewEntry,
+    /// user_hsa_id, role, unit_code (in that order).
+    pub who: [&'a Option<String>; 3],
+    pub action: &'a str,
+    /// object, personnummer, client_addr (in that order).
+    pub what: [&'a Option<String>; 3],
     pub detail: Option<&'a str>,
     pub subjects: &'a [&'a str],
 }
@@ -71,19 +74,18 @@ impl QueryId for AppendEntryPg<'_> {
 
 impl QueryFragment<Pg> for AppendEntryPg<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        let e = self.entry;
         out.push_sql(
             "WITH e AS (INSERT INTO access_log (at, user_hsa_id, role, unit_code, action, object, \
              personnummer, client_addr, detail) VALUES (",
         );
         out.push_bind_param::<Timestamp, _>(&self.at)?;
-        for v in [&e.user_hsa_id, &e.role, &e.unit_code] {
+        for v in self.who {
             out.push_sql(", ");
             out.push_bind_param::<Nullable<Text>, _>(v)?;
         }
         out.push_sql(", ");
-        out.push_bind_param::<Text, _>(&e.action)?;
-        for v in [&e.object, &e.personnummer, &e.client_addr] {
+        out.push_bind_param::<Text, _>(self.action)?;
+        for v in self.what {
             out.push_sql(", ");
             out.push_bind_param::<Nullable<Text>, _>(v)?;
         }
