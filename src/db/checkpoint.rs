@@ -36,7 +36,7 @@ pub const WARN_ABOVE: i64 = 100_000;
 /// What a checkpoint reported (`PRAGMA wal_checkpoint`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, QueryableByName)]
 pub struct Outcome {
-    /// 1 when a `RESTART` could not finish (readers or a writer kept it busy).
+    /// 1 when the checkpoint could not run (another checkpoint held its lock).
     #[diesel(sql_type = BigInt)]
     pub busy: i64,
     /// Pages in the WAL.

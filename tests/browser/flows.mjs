@@ -60,9 +60,15 @@ function daysAgo(n) {
 
 // ---------------------------------------------------------------- axe
 
+// A personnummer or samordningsnummer (12 or 10 digits, with or without its separator): never in
+// a URL — path or query — of any page the scenarios reach (forms with one POST).
+const PNR_IN_URL = /(?<!\d)(?:(?:19|20)\d{6}|\d{6})[-+]?\d{4}(?!\d)/;
+
 async function axeCheck(page, what) {
   const t0 = Date.now();
   const url = page.url();
+  const m = decodeURIComponent(url).match(PNR_IN_URL);
+  if (m) throw new Error(`${what}: a personnummer (${m[0]}) in the URL ${new URL(url).pathname}…`);
   await page.addScriptTag({ url: AXE_URL });
   if (process.env.TIMING) log(`   inject ${Date.now() - t0} ms`);
   const result = await page.evaluate(
