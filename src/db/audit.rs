@@ -34,15 +34,11 @@ pub struct NewEntry {
     pub subjects: Vec<String>,
 }
 
-/// Subject rows per INSERT statement (two values each; SQLite allows 32766 per statement). A page
-/// of a list is far below it, so a list entry is one statement.
-const SUBJECT_CHUNK: usize = 10_000;
-
 diesel::define_sql_function!(fn last_insert_rowid() -> BigInt);
 
 /// Appends one entry, unsealed: one INSERT in the caller's transaction, so that the row commits or
-/// rolls back with the work it records, plus one multi-row INSERT of the citizens it names
-/// (`subjects` and `personnummer`) into `access_log_subjects`. No shared row is touched; the
+/// rolls back with the work it records, plus a row in `access_log_subjects` for each citizen it
+/// names (`subjects` and `personnummer`). No shared row is touched; the
 /// sealer chains the row once it is committed ([`seal_round`]). Returns the row's id.
 pub fn append(conn: &mut DbConnection, at: NaiveDateTime, e: &NewEntry) -> QueryResult<i64> {
     let subjects = subject_set(
@@ -68,32 +64,26 @@ pub fn append(conn: &mut DbConnection, at: NaiveDateTime, e: &NewEntry) -> Query
         access_log::client_addr.eq(&e.client_addr),
         access_log::detail.eq(&detail),
     ));
-    let id = match conn {
+    let c = match conn {
         // PostgreSQL: the entry and its subjects in one statement (one round trip, on every
         // logged page).
         DbConnection::Pg(c) => return append_pg(c, at, e, detail.as_deref(), &subjects),
-        DbConnection::Sqlite(c) => {
-            insert.execute(c)?;
-            // The id is the rowid (INTEGER PRIMARY KEY); no table is read, and the statement is
-            // prepared once per connection (a `sql` literal would be prepared every time).
-            diesel::select(last_insert_rowid()).get_result(c)?
-        }
+        DbConnection::Sqlite(c) => c,
     };
-    for chunk in subjects.chunks(SUBJECT_CHUNK) {
-        let rows: Vec<_> = chunk
-            .iter()
-            .map(|p| {
-                (
-                    access_log_subjects::entry_id.eq(id),
-                    access_log_subjects::personnummer.eq(*p),
-                )
-            })
-            .collect();
-        let insert = diesel::insert_into(access_log_subjects::table).values(rows);
-        match conn {
-            DbConnection::Pg(c) => insert.execute(c)?,
-            DbConnection::Sqlite(c) => insert.execute(c)?,
-        };
+    insert.execute(c)?;
+    // The id is the rowid (INTEGER PRIMARY KEY); no table is read, and the statement is prepared
+    // once per connection (a `sql` literal would be prepared every time).
+    let id = diesel::select(last_insert_rowid()).get_result(c)?;
+    // One row per citizen, by one statement prepared once per connection: in-process, each run
+    // costs microseconds, where a multi-row INSERT was parsed again for every entry (its text
+    // depends on the number of rows) and needed a statement journal (bench/http, `perf`).
+    for p in &subjects {
+        diesel::insert_into(access_log_subjects::table)
+            .values((
+                access_log_subjects::entry_id.eq(id),
+                access_log_subjects::personnummer.eq(*p),
+            ))
+            .execute(c)?;
     }
     Ok(id)
 }
@@ -534,7 +524,8 @@ pub fn subjects_of(
         .map(|r| r.id)
         .collect();
     let mut map: std::collections::HashMap<i64, Vec<String>> = Default::default();
-    for chunk in ids.chunks(SUBJECT_CHUNK) {
+    // Ids per statement: SQLite allows 32 766 values in one.
+    for chunk in ids.chunks(10_000) {
         let found: Vec<(i64, String)> = access_log_subjects::table
             .filter(access_log_subjects::entry_id.eq_any(chunk))
             .select((

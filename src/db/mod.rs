@@ -124,10 +124,14 @@ impl Manager {
                 // A page cache of 16 MiB per connection (SQLite's default is 2 MiB): the upper
                 // levels of the access log's indexes stay in memory instead of being read again by
                 // a system call each time (bench/http).
+                // Temporary storage in memory: a statement that may fail half-way keeps the pages
+                // it changed in a statement journal, which otherwise goes to a temporary file once
+                // over 64 KiB — a list view's log entry changed that many, and every such entry
+                // wrote, and at commit closed, a file (bench/http, `perf`).
                 c.batch_execute(
                     "PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; \
                      PRAGMA synchronous = NORMAL; PRAGMA cache_size = -16384; \
-                     PRAGMA journal_size_limit = 67108864;",
+                     PRAGMA journal_size_limit = 67108864; PRAGMA temp_store = MEMORY;",
                 )?;
                 if !self.autocheckpoint {
                     c.batch_execute("PRAGMA wal_autocheckpoint = 0;")?;
