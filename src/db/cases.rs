@@ -167,17 +167,17 @@ pub(crate) fn capped_count(
     Ok(Count::of(n, cap))
 }
 
-/// A page of the case list, newest change first, by key (`updated_at`, `id`), with the count
-/// capped at `cap`.
+/// A page of the case list, newest change first, by key (`updated_at`, `id`). The count
+/// ([`count_for_units`]) is the caller's: read before the page's write transaction, it does not
+/// hold SQLite's writer while it counts; it names no citizen, so it needs no log entry.
 pub fn page_for_units(
     conn: &mut DbConnection,
     scope: Scope<'_>,
     filter: &CaseFilter,
     cursor: &Cursor<NaiveDateTime>,
     limit: i64,
-    cap: i64,
+    count: Count,
 ) -> QueryResult<Page<CaseRow, NaiveDateTime>> {
-    let count = capped_count(conn, scoped(scope, filter), cap)?;
     page::fetch(
         cursor,
         limit,
@@ -242,16 +242,15 @@ pub fn queue_count(conn: &mut DbConnection, filter: &QueueFilter, cap: i64) -> Q
 
 /// The handler's queue: new, received and verified cases and emergency locks waiting for their
 /// form, oldest submission first, by key (`submitted_at`, `id`; every case in these statuses has
-/// been submitted).
+/// been submitted). The count is the caller's ([`queue_count`], as for [`page_for_units`]).
 pub fn queue(
     conn: &mut DbConnection,
     filter: &QueueFilter,
     cursor: &Cursor<NaiveDateTime>,
     limit: i64,
-    cap: i64,
+    count: Count,
 ) -> QueryResult<Page<CaseRow, NaiveDateTime>> {
     let open = || open_cases(filter);
-    let count = capped_count(conn, open(), cap)?;
     let submitted = cases::submitted_at.assume_not_null();
     page::fetch(
         cursor,
@@ -268,18 +267,33 @@ pub fn queue(
     )
 }
 
-/// A page of one citizen's cases, newest first, by id.
+/// How many of one citizen's cases the scope shows, up to `cap + 1`.
+pub fn count_for_citizen(
+    conn: &mut DbConnection,
+    pnr: &str,
+    scope: Scope<'_>,
+    cap: i64,
+) -> QueryResult<Count> {
+    let none = CaseFilter::default();
+    capped_count(
+        conn,
+        scoped(scope, &none).filter(cases::citizen_pnr.eq(pnr)),
+        cap,
+    )
+}
+
+/// A page of one citizen's cases, newest first, by id. The count is the caller's
+/// ([`count_for_citizen`]).
 pub fn page_for_citizen(
     conn: &mut DbConnection,
     pnr: &str,
     scope: Scope<'_>,
     cursor: &Cursor<()>,
     limit: i64,
-    cap: i64,
+    count: Count,
 ) -> QueryResult<Page<CaseRow, ()>> {
     let none = CaseFilter::default();
     let base = || scoped(scope, &none).filter(cases::citizen_pnr.eq(pnr));
-    let count = capped_count(conn, base(), cap)?;
     page::fetch(
         cursor,
         limit,

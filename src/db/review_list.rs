@@ -46,8 +46,8 @@ pub fn reviews_count(
     capped_count(conn, reviews_of(unit_ids, due), cap)
 }
 
-/// A page of locks with a review date, for some units, by due date (and id), by key; the count
-/// capped at `cap`.
+/// A page of locks with a review date, for some units, by due date (and id), by key. The count
+/// is the caller's ([`reviews_count`], as for [`super::cases::page_for_units`]).
 pub fn reviews_page(
     conn: &mut DbConnection,
     unit_ids: &[i64],
@@ -55,10 +55,9 @@ pub fn reviews_page(
     ascending: bool,
     cursor: &Cursor<chrono::NaiveDate>,
     limit: i64,
-    cap: i64,
+    count: Count,
 ) -> QueryResult<Page<CaseRow, chrono::NaiveDate>> {
     let base = || reviews_of(unit_ids, due);
-    let count = capped_count(conn, base(), cap)?;
     let due = cases::review_due.assume_not_null();
     page::fetch(
         cursor,

@@ -143,8 +143,10 @@ pub fn list(
     let (role, units) = actor_scope(ctx)?;
     let scope = list_scope(role, &units);
     let filter = filter.known();
+    // The count first, outside the write transaction: a number, no citizen.
+    let count = cases::count_for_units(conn, scope, &filter.db(), COUNT_CAP)?;
     db::write_tx(conn, |c| {
-        let page = cases::page_for_units(c, scope, &filter.db(), cursor, limit, COUNT_CAP)?;
+        let page = cases::page_for_units(c, scope, &filter.db(), cursor, limit, count)?;
         let object = match filter.query() {
             q if q.is_empty() => format!("arenden?{}", cursor.describe()),
             q => format!("arenden?{q}&{}", cursor.describe()),
@@ -229,7 +231,8 @@ pub(crate) fn queue_oldest(
     n: i64,
 ) -> Result<Vec<CaseRow>, ServiceError> {
     ctx.require(Access::HandleCases)?;
-    Ok(cases::queue(conn, &selection.db(ctx), &Cursor::First, n, 0)?.rows)
+    let uncounted = crate::db::page::Count::Exact(0);
+    Ok(cases::queue(conn, &selection.db(ctx), &Cursor::First, n, uncounted)?.rows)
 }
 
 /// The handler's intake queue: new and resubmitted cases, received ones being worked on, and
@@ -254,8 +257,9 @@ pub fn queue_selected(
 ) -> Result<Page<CaseRow, NaiveDateTime>, ServiceError> {
     let role = ctx.require(Access::HandleCases)?;
     let filter = selection.db(ctx);
+    let count = cases::queue_count(conn, &filter, COUNT_CAP)?;
     db::write_tx(conn, |c| {
-        let page = cases::queue(c, &filter, cursor, limit, COUNT_CAP)?;
+        let page = cases::queue(c, &filter, cursor, limit, count)?;
         let object = match selection.query() {
             q if q.is_empty() => format!("handlaggning?{}", cursor.describe()),
             q => format!("handlaggning?{q}&{}", cursor.describe()),
@@ -350,8 +354,9 @@ pub fn search(
     db::write_tx(conn, |c| {
         let (shown, page, mut e) = match &term {
             SearchTerm::Personnummer(p) => {
-                let page =
-                    cases::page_for_citizen(c, &p.digits(), scope, cursor, limit, COUNT_CAP)?;
+                // Counted inside the transaction: how many cases a citizen has is about them.
+                let count = cases::count_for_citizen(c, &p.digits(), scope, COUNT_CAP)?;
+                let page = cases::page_for_citizen(c, &p.digits(), scope, cursor, limit, count)?;
                 let mut e = ctx.entry(Some(Role::Handler), "citizen_search", None);
                 // One citizen: the entry's own personnummer names them.
                 e.personnummer = Some(p.digits());

@@ -332,16 +332,12 @@ pub fn reviews_selected(
 ) -> Result<crate::db::page::Page<CaseRow, chrono::NaiveDate>, ServiceError> {
     let (role, units) = review_units(ctx)?;
     let due = selection.due(swedish_today(ctx), soon_days);
+    // The count first, outside the write transaction: a number, no citizen.
+    let count =
+        crate::db::review_list::reviews_count(conn, &units, due, crate::db::page::COUNT_CAP)?;
     db::write_tx(conn, |c| {
-        let page = crate::db::review_list::reviews_page(
-            c,
-            &units,
-            due,
-            ascending,
-            cursor,
-            limit,
-            crate::db::page::COUNT_CAP,
-        )?;
+        let page =
+            crate::db::review_list::reviews_page(c, &units, due, ascending, cursor, limit, count)?;
         let lage = selection
             .code()
             .map(|l| format!("lage={l}&"))
