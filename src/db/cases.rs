@@ -1,7 +1,7 @@
 //! Cases, their timeline, checklist and diary numbers.
 
 use super::DbConnection;
-use super::models::{CaseCheck, CaseEvent, CaseRow};
+use super::models::{CaseCheck, CaseEvent, CaseRow, CaseSummary};
 use super::page::{self, Count, CountOf, Cursor, Page};
 use super::schema::{case_checks, case_events, cases, diary_counters};
 use chrono::NaiveDateTime;
@@ -177,7 +177,7 @@ pub fn page_for_units(
     cursor: &Cursor<NaiveDateTime>,
     limit: i64,
     count: Count,
-) -> QueryResult<Page<CaseRow, NaiveDateTime>> {
+) -> QueryResult<Page<CaseSummary, NaiveDateTime>> {
     page::fetch(
         cursor,
         limit,
@@ -185,7 +185,7 @@ pub fn page_for_units(
             let q = scoped(scope, filter);
             crate::keyset!(q, c, cases::updated_at, cases::id, desc)
                 .limit(n)
-                .select(CaseRow::as_select())
+                .select(CaseSummary::as_select())
                 .load(conn)
         },
         |r| (r.updated_at, r.id),
@@ -249,7 +249,7 @@ pub fn queue(
     cursor: &Cursor<NaiveDateTime>,
     limit: i64,
     count: Count,
-) -> QueryResult<Page<CaseRow, NaiveDateTime>> {
+) -> QueryResult<Page<CaseSummary, NaiveDateTime>> {
     let open = || open_cases(filter);
     let submitted = cases::submitted_at.assume_not_null();
     page::fetch(
@@ -259,7 +259,7 @@ pub fn queue(
             let q = open();
             crate::keyset!(q, c, submitted, cases::id, asc)
                 .limit(n)
-                .select(CaseRow::as_select())
+                .select(CaseSummary::as_select())
                 .load(conn)
         },
         |r| (r.submitted_at.unwrap_or(r.created_at), r.id),
@@ -291,7 +291,7 @@ pub fn page_for_citizen(
     cursor: &Cursor<()>,
     limit: i64,
     count: Count,
-) -> QueryResult<Page<CaseRow, ()>> {
+) -> QueryResult<Page<CaseSummary, ()>> {
     let none = CaseFilter::default();
     let base = || scoped(scope, &none).filter(cases::citizen_pnr.eq(pnr));
     page::fetch(
@@ -304,7 +304,7 @@ pub fn page_for_citizen(
                 Cursor::After(_, i) => q.filter(cases::id.lt(*i)).order(cases::id.desc()),
                 Cursor::Before(_, i) => q.filter(cases::id.gt(*i)).order(cases::id.asc()),
             };
-            q.limit(n).select(CaseRow::as_select()).load(conn)
+            q.limit(n).select(CaseSummary::as_select()).load(conn)
         },
         |r| ((), r.id),
         count,

@@ -3,7 +3,7 @@
 
 use super::DbConnection;
 use super::cases::{BoxedCases, capped_count};
-use super::models::CaseRow;
+use super::models::CaseSummary;
 use super::page::{self, Count, Cursor, Page};
 use super::schema::cases;
 use diesel::prelude::*;
@@ -56,7 +56,7 @@ pub fn reviews_page(
     cursor: &Cursor<chrono::NaiveDate>,
     limit: i64,
     count: Count,
-) -> QueryResult<Page<CaseRow, chrono::NaiveDate>> {
+) -> QueryResult<Page<CaseSummary, chrono::NaiveDate>> {
     let base = || reviews_of(unit_ids, due);
     let due = cases::review_due.assume_not_null();
     page::fetch(
@@ -69,7 +69,7 @@ pub fn reviews_page(
             } else {
                 crate::keyset!(q, c, due, cases::id, desc)
             };
-            q.limit(n).select(CaseRow::as_select()).load(conn)
+            q.limit(n).select(CaseSummary::as_select()).load(conn)
         },
         |r| (r.review_due.unwrap_or_default(), r.id),
         count,

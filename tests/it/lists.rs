@@ -149,7 +149,7 @@ async fn case_list_pages_give_every_row_once_in_order(app: TestApp) {
 
 /// Every page of a list read through `next`, then back through `prev`.
 fn walk<K: Clone>(
-    mut read: impl FnMut(&Cursor<K>) -> Page<kontosparr::db::models::CaseRow, K>,
+    mut read: impl FnMut(&Cursor<K>) -> Page<kontosparr::db::models::CaseSummary, K>,
 ) -> Vec<i64> {
     let mut out = vec![];
     let mut forward = vec![];

@@ -139,7 +139,7 @@ pub fn list(
     filter: &ListFilter,
     cursor: &Cursor<NaiveDateTime>,
     limit: i64,
-) -> Result<Page<CaseRow, NaiveDateTime>, ServiceError> {
+) -> Result<Page<CaseSummary, NaiveDateTime>, ServiceError> {
     let (role, units) = actor_scope(ctx)?;
     let scope = list_scope(role, &units);
     let filter = filter.known();
@@ -164,7 +164,7 @@ pub(super) fn log_list(
     role: Role,
     action: &str,
     object: String,
-    rows: &[CaseRow],
+    rows: &[CaseSummary],
 ) -> Result<(), ServiceError> {
     let mut e = ctx.entry(Some(role), action, Some(object));
     e.detail = Some(Msg::key("log-list-cases").arg("n", rows.len()));
@@ -229,7 +229,7 @@ pub(crate) fn queue_oldest(
     ctx: &Ctx,
     selection: &QueueSelection,
     n: i64,
-) -> Result<Vec<CaseRow>, ServiceError> {
+) -> Result<Vec<CaseSummary>, ServiceError> {
     ctx.require(Access::HandleCases)?;
     let uncounted = crate::db::page::Count::Exact(0);
     Ok(cases::queue(conn, &selection.db(ctx), &Cursor::First, n, uncounted)?.rows)
@@ -243,7 +243,7 @@ pub fn queue(
     ctx: &Ctx,
     cursor: &Cursor<NaiveDateTime>,
     limit: i64,
-) -> Result<Page<CaseRow, NaiveDateTime>, ServiceError> {
+) -> Result<Page<CaseSummary, NaiveDateTime>, ServiceError> {
     queue_selected(conn, ctx, &QueueSelection::default(), cursor, limit)
 }
 
@@ -254,7 +254,7 @@ pub fn queue_selected(
     selection: &QueueSelection,
     cursor: &Cursor<NaiveDateTime>,
     limit: i64,
-) -> Result<Page<CaseRow, NaiveDateTime>, ServiceError> {
+) -> Result<Page<CaseSummary, NaiveDateTime>, ServiceError> {
     let role = ctx.require(Access::HandleCases)?;
     let filter = selection.db(ctx);
     let count = cases::queue_count(conn, &filter, COUNT_CAP)?;
@@ -334,7 +334,7 @@ impl SearchTerm {
 #[derive(Debug, Clone)]
 pub struct SearchResult {
     pub shown: String,
-    pub page: Page<CaseRow, ()>,
+    pub page: Page<CaseSummary, ()>,
 }
 
 /// Searches by personnummer, diary number or case number (handlers only; other units' drafts are
@@ -390,8 +390,8 @@ pub fn search(
 }
 
 /// A page of at most one row.
-fn single(row: Option<CaseRow>) -> Page<CaseRow, ()> {
-    let rows: Vec<CaseRow> = row.into_iter().collect();
+fn single(row: Option<CaseRow>) -> Page<CaseSummary, ()> {
+    let rows: Vec<CaseSummary> = row.into_iter().map(CaseSummary::from).collect();
     Page {
         count: crate::db::page::Count::Exact(rows.len() as i64),
         rows,

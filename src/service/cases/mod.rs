@@ -30,7 +30,7 @@ pub use references::*;
 pub use review::*;
 
 use super::{Access, Actor, Ctx, FieldErrors, Msg, Principal, Refusal, ServiceError, text_field};
-use crate::db::models::{CareProvider, CaseCheck, CaseEvent, CaseRow, Unit, User};
+use crate::db::models::{CareProvider, CaseCheck, CaseEvent, CaseRow, CaseSummary, Unit, User};
 use crate::db::{self, DbConnection, cases, org, users};
 use crate::domain::case::{self, Action, ActorKind, Channel, Facts, Kind, RequestedBy, Status};
 use crate::domain::diary::DiaryNumber;

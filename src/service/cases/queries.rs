@@ -12,7 +12,7 @@ pub struct CaseView {
     pub events: Vec<CaseEvent>,
     pub checks: Vec<CaseCheck>,
     /// The citizen's other cases (for handlers: checklist item 4 shown by itself).
-    pub earlier: Vec<CaseRow>,
+    pub earlier: Vec<CaseSummary>,
     pub register: Option<RegisterPerson>,
     pub related_diary_number: Option<String>,
     /// The name of the person responsible for the review (never the account row).
@@ -97,6 +97,7 @@ pub fn view(
                     .filter(|x| x.id != id)
                     .take(50)
                     .cloned()
+                    .map(CaseSummary::from)
                     .collect()
             } else {
                 vec![]

@@ -315,7 +315,7 @@ pub fn reviews(
     ascending: bool,
     cursor: &crate::db::page::Cursor<chrono::NaiveDate>,
     limit: i64,
-) -> Result<crate::db::page::Page<CaseRow, chrono::NaiveDate>, ServiceError> {
+) -> Result<crate::db::page::Page<CaseSummary, chrono::NaiveDate>, ServiceError> {
     reviews_selected(conn, ctx, ReviewSelection::All, 0, ascending, cursor, limit)
 }
 
@@ -329,7 +329,7 @@ pub fn reviews_selected(
     ascending: bool,
     cursor: &crate::db::page::Cursor<chrono::NaiveDate>,
     limit: i64,
-) -> Result<crate::db::page::Page<CaseRow, chrono::NaiveDate>, ServiceError> {
+) -> Result<crate::db::page::Page<CaseSummary, chrono::NaiveDate>, ServiceError> {
     let (role, units) = review_units(ctx)?;
     let due = selection.due(swedish_today(ctx), soon_days);
     // The count first, outside the write transaction: a number, no citizen.

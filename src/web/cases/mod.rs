@@ -25,7 +25,7 @@ use paper::*;
 use review::*;
 
 use super::view::{Choice, local_time, pnr_display, see_other};
-use crate::db::models::CaseRow;
+use crate::db::models::CaseSummary;
 use crate::domain::Role;
 use crate::domain::case::{Kind, Status};
 use crate::domain::grounds::{self, BASIS, NOT_INFORMED, REQUESTED_BY, RISKS, SITUATIONS};
@@ -85,7 +85,7 @@ pub struct CaseItem {
     pub channel: String,
 }
 
-fn item(lang: crate::i18n::Lang, r: &CaseRow) -> CaseItem {
+fn item(lang: crate::i18n::Lang, r: &CaseSummary) -> CaseItem {
     CaseItem {
         id: r.id,
         kind: words::kind(lang, r.kind),

@@ -70,7 +70,9 @@ pub(super) async fn now(
     match state.run(move |c| cases::citizen_now(c, &ctx, &p2)).await {
         Ok(n) => {
             let lang = staff.actor.lang;
-            let label = |r: &CaseRow| words::case_label(lang, r.diary_number.as_deref(), r.id);
+            let label = |r: &crate::db::models::CaseRow| {
+                words::case_label(lang, r.diary_number.as_deref(), r.id)
+            };
             let view = NowView {
                 pnr: n.pnr.clone(),
                 own_units_only: n.own_units_only,
