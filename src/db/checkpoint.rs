@@ -65,10 +65,27 @@ pub struct Stats {
     pub restarts: AtomicI64,
 }
 
+/// The databases this process runs a checkpoint thread for ([`spawn`]).
+static SPAWNED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+/// Whether this process checkpoints the database at `path` by a thread of its own (then its
+/// connections leave checkpoints to that thread).
+pub fn spawned_for(path: &Path) -> bool {
+    SPAWNED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .iter()
+        .any(|p| p == path)
+}
+
 /// Starts the checkpoint thread on the database at `path`; it runs as long as the process.
 pub fn spawn(path: &Path) -> std::io::Result<Arc<Stats>> {
     let stats = Arc::new(Stats::default());
     let path: PathBuf = path.to_path_buf();
+    SPAWNED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push(path.clone());
     let s = stats.clone();
     std::thread::Builder::new()
         .name("sqlite-checkpoint".into())

@@ -23,6 +23,7 @@ pub mod stats;
 pub mod types;
 pub mod unit_cache;
 pub mod users;
+pub mod writer;
 
 use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -518,7 +519,26 @@ where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    let _writer = matches!(conn, DbConnection::Sqlite(_)).then(SqliteWriter::take);
+    let lock = matches!(conn, DbConnection::Sqlite(_)).then(SqliteWriter::take);
+    // Work that has the writing connection installed runs its write transactions on it
+    // (`writer`); a transaction cannot begin inside another, so `conn` has none open.
+    let outermost = lock.as_ref().is_some_and(|l| l.0.is_some());
+    let f = match writer::installed() {
+        Some(w) if outermost => match w.run(f, tx_on) {
+            Ok(result) => return result,
+            Err(f) => f,
+        },
+        _ => f,
+    };
+    tx_on(conn, f)
+}
+
+/// [`write_tx`]'s transaction on `conn` (the caller holds the writers' lock on SQLite).
+fn tx_on<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
     match conn {
         DbConnection::Sqlite(c) => {
             AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?

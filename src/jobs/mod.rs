@@ -15,6 +15,8 @@ pub struct JobContext {
     pub config: Arc<Config>,
     pub clock: Arc<dyn Clock>,
     pub reminders_ran: Option<Arc<dyn Fn(i64) + Send + Sync>>,
+    /// SQLite: the connection write transactions run on (`db::writer`).
+    pub writer: Option<Arc<crate::db::writer::Writer>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -35,9 +37,12 @@ impl JobContext {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
+        let writer = self.writer.clone();
         tokio::task::spawn_blocking(move || -> Result<T, JobError> {
             let mut conn = pool.get().map_err(crate::db::DbError::from)?;
-            Ok(f(&mut conn)?)
+            Ok(crate::db::writer::with_writer(writer.as_ref(), || {
+                f(&mut conn)
+            })?)
         })
         .await
         .map_err(|e| JobError::Join(e.to_string()))?
@@ -167,15 +172,18 @@ pub fn spawn_audit_sealer(state: JobContext, sealer: std::sync::Arc<crate::audit
             if !backoff.ready() {
                 continue;
             }
-            let (pool, now, sealer) = (
+            let (pool, now, sealer, writer) = (
                 state.pool.clone(),
                 crate::db::ts(state.clock.now()),
                 sealer.clone(),
+                state.writer.clone(),
             );
             let result =
                 tokio::task::spawn_blocking(move || -> Result<_, crate::audit::AuditError> {
                     let mut conn = pool.get()?;
-                    sealer.run(&mut conn, now, false)
+                    crate::db::writer::with_writer(writer.as_ref(), || {
+                        sealer.run(&mut conn, now, false)
+                    })
                 })
                 .await;
             match result {
@@ -213,14 +221,17 @@ pub fn spawn_mail_worker(state: JobContext, smtp: crate::config::SmtpSettings) {
             if !backoff.ready() {
                 continue;
             }
-            let (pool, clock, smtp, worker) = (
+            let (pool, clock, smtp, worker, writer) = (
                 state.pool.clone(),
                 state.clock.clone(),
                 smtp.clone(),
                 worker.clone(),
+                state.writer.clone(),
             );
             let result = tokio::task::spawn_blocking(move || {
-                crate::service::outbox::deliver_due(&pool, &smtp, clock.as_ref(), &worker)
+                crate::db::writer::with_writer(writer.as_ref(), || {
+                    crate::service::outbox::deliver_due(&pool, &smtp, clock.as_ref(), &worker)
+                })
             })
             .await;
             match result {

@@ -54,6 +54,8 @@ pub struct AppState {
     pub units: Arc<crate::db::unit_cache::UnitCache>,
     /// The OpenID Connect providers (`oidc_providers`) and what was read from them.
     pub oidc: Arc<crate::auth::oidc::Registry>,
+    /// SQLite: the connection every write transaction runs on (`db::writer`); None on PostgreSQL.
+    pub writer: Option<Arc<crate::db::writer::Writer>>,
 }
 
 impl AppState {
@@ -82,6 +84,7 @@ impl AppState {
             }
         };
         Ok(AppState {
+            writer: crate::db::writer::Writer::for_url(&config.database_url),
             oidc: Arc::new(crate::auth::oidc::Registry::new(&config.oidc_providers)),
             secrets,
             node,
@@ -114,6 +117,7 @@ impl AppState {
             config: self.config.clone(),
             clock: self.clock.clone(),
             reminders_ran,
+            writer: self.writer.clone(),
         }
     }
 
@@ -179,6 +183,7 @@ impl AppState {
     {
         let pool = self.pool.clone();
         let units = self.units.clone();
+        let writer = self.writer.clone();
         let held = REQUEST_CONN
             .try_with(|c| c.borrow_mut().take())
             .ok()
@@ -194,15 +199,17 @@ impl AppState {
                     Err(e) => return (Err(ServiceError::from(e)), None),
                 },
             };
-            let result = crate::db::unit_cache::with_cache(&units, || {
-                // Every refusal is written to the access log, after the work's rollback.
-                f(&mut conn).map_err(|e| {
-                    if e.is_unavailable() {
-                        // Checkouts test their connection for a while: the server may have
-                        // dropped the others in the pool too.
-                        crate::db::suspect_outage();
-                    }
-                    crate::service::record_refusal(&mut conn, e)
+            let result = crate::db::writer::with_writer(writer.as_ref(), || {
+                crate::db::unit_cache::with_cache(&units, || {
+                    // Every refusal is written to the access log, after the work's rollback.
+                    f(&mut conn).map_err(|e| {
+                        if e.is_unavailable() {
+                            // Checkouts test their connection for a while: the server may have
+                            // dropped the others in the pool too.
+                            crate::db::suspect_outage();
+                        }
+                        crate::service::record_refusal(&mut conn, e)
+                    })
                 })
             });
             (result, Some(conn))
