@@ -75,10 +75,17 @@ impl Writer {
         on: impl FnOnce(&mut DbConnection, F) -> T,
     ) -> Result<T, F> {
         use diesel::r2d2::R2D2Connection;
-        let mut slot = self
-            .conn
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut slot = match self.conn.lock() {
+            Ok(slot) => slot,
+            Err(poisoned) => {
+                // Work panicked on the connection, perhaps inside its transaction: close it
+                // (SQLite rolls back what it left) and open a new one.
+                let mut slot = poisoned.into_inner();
+                *slot = None;
+                self.conn.clear_poison();
+                slot
+            }
+        };
         if slot.is_none() {
             match self.open() {
                 Ok(c) => *slot = Some(c),
@@ -186,6 +193,31 @@ mod tests {
         assert!(!write_tx(&mut a, |c| Ok::<_, diesel::result::Error>(
             has_mark(c)
         ))?);
+        Ok(())
+    }
+
+    #[test]
+    fn work_that_panics_inside_its_transaction_leaves_a_usable_writer()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let (_dir, url) = setup().ok_or("no temporary directory")?;
+        let pool = db::pool(&url, 1)?;
+        let mut a = pool.get()?;
+        let writer = Writer::for_url(&url);
+        with_writer(writer.as_ref(), || -> Result<(), diesel::result::Error> {
+            write_tx(&mut a, |c| c.batch_execute("CREATE TABLE t (x)"))?;
+            let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let _ = write_tx(&mut a, |c| -> Result<(), diesel::result::Error> {
+                    c.batch_execute("INSERT INTO t VALUES (1)")?;
+                    panic!("work failed half-way")
+                });
+            }));
+            assert!(panicked.is_err());
+            // The next write begins (no transaction left open) and the half-done one is gone.
+            write_tx(&mut a, |c| c.batch_execute("INSERT INTO t VALUES (2)"))?;
+            Ok(())
+        })?;
+        let n = diesel::sql_query("SELECT count(*) AS n FROM t").get_result::<N>(&mut a)?;
+        assert_eq!(n.n, 1);
         Ok(())
     }
 
