@@ -104,7 +104,8 @@ impl Target {
 #[derive(Debug, Clone)]
 pub struct Manager {
     target: Target,
-    /// SQLite checkpoints in the commit that fills the WAL (false: `checkpoint::spawn` does it).
+    /// SQLite checkpoints in the commit that fills the WAL. False on the server's pool
+    /// (`server_pool`): `checkpoint::spawn` does it, and the connections get a small page cache.
     autocheckpoint: bool,
 }
 
@@ -124,7 +125,9 @@ impl Manager {
                 // busy_timeout first, so that the other pragmas wait for a busy file too.
                 // A page cache of 16 MiB per connection (SQLite's default is 2 MiB): the upper
                 // levels of the access log's indexes stay in memory instead of being read again by
-                // a system call each time (bench/http).
+                // a system call each time (bench/http). Not on the server's pool, whose
+                // connections only read outside the writes (`writer`): SQLite empties their cache
+                // after every commit of the writer, so a larger one would only hold memory.
                 // Temporary storage in memory: a statement that may fail half-way keeps the pages
                 // it changed in a statement journal, which otherwise goes to a temporary file once
                 // over 64 KiB — a list view's log entry changed that many, and every such entry
@@ -135,7 +138,8 @@ impl Manager {
                      PRAGMA journal_size_limit = 67108864; PRAGMA temp_store = MEMORY;",
                 )?;
                 if !self.autocheckpoint {
-                    c.batch_execute("PRAGMA wal_autocheckpoint = 0;")?;
+                    // The server's pool (`server_pool`).
+                    c.batch_execute("PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -2048;")?;
                 }
                 Ok(DbConnection::Sqlite(c))
             }
