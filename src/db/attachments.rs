@@ -48,12 +48,12 @@ pub fn insert(
 }
 
 pub fn for_case(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<Attachment>> {
-    attachments::table
+    on_backend!(conn, |c| attachments::table
         .filter(attachments::case_id.eq(case_id))
         .order(attachments::id.asc())
         .limit(100)
         .select(Attachment::as_select())
-        .load(conn)
+        .load(c))
 }
 
 /// How many attachments the case has. On PostgreSQL the case row is locked first, so that two

@@ -22,11 +22,11 @@ pub fn insert(conn: &mut DbConnection, row: &CaseRow) -> QueryResult<i64> {
 }
 
 pub fn get(conn: &mut DbConnection, id: i64) -> QueryResult<Option<CaseRow>> {
-    cases::table
+    on_backend!(conn, |c| cases::table
         .find(id)
         .select(CaseRow::as_select())
-        .first(conn)
-        .optional()
+        .first(c)
+        .optional())
 }
 
 /// Saves the row if nobody changed it since `expected_version` was read; bumps the version.
@@ -399,19 +399,19 @@ pub fn add_event_msg(
 }
 
 pub fn events(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<CaseEvent>> {
-    case_events::table
+    on_backend!(conn, |c| case_events::table
         .filter(case_events::case_id.eq(case_id))
         .order(case_events::id.asc())
         .limit(1000)
         .select(CaseEvent::as_select())
-        .load(conn)
+        .load(c))
 }
 
 pub fn checks(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<CaseCheck>> {
-    case_checks::table
+    on_backend!(conn, |c| case_checks::table
         .filter(case_checks::case_id.eq(case_id))
         .select(CaseCheck::as_select())
-        .load(conn)
+        .load(c))
 }
 
 pub fn set_check(

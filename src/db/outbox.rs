@@ -208,12 +208,12 @@ pub fn get(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Delivery>> {
 }
 
 pub fn for_case(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<Delivery>> {
-    outbox::table
+    on_backend!(conn, |c| outbox::table
         .filter(outbox::case_id.eq(case_id))
         .order(outbox::id.asc())
         .limit(50)
         .select(Delivery::as_select())
-        .load(conn)
+        .load(c))
 }
 
 pub fn failed_page(

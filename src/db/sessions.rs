@@ -50,12 +50,12 @@ pub fn find_with_user(
     conn: &mut DbConnection,
     id_hash: &str,
 ) -> QueryResult<Option<(SessionRow, Option<User>)>> {
-    sessions::table
+    on_backend!(conn, |c| sessions::table
         .left_join(users::table)
         .filter(sessions::id_hash.eq(id_hash))
         .select((SessionRow::as_select(), Option::<User>::as_select()))
-        .first(conn)
-        .optional()
+        .first(c)
+        .optional())
 }
 
 pub fn touch(conn: &mut DbConnection, id_hash: &str, at: NaiveDateTime) -> QueryResult<()> {
