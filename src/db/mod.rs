@@ -519,7 +519,8 @@ impl SqliteWriter {
             return SqliteWriter(None);
         }
         // Not poisoned by a panic: a writer's transaction that panicked is rolled back with the
-        // connection it was on (`Manager::has_broken`), and the lock guards nothing else.
+        // connection it was on (a pool connection by `Manager::has_broken`, the writer's by
+        // `writer::Writer::run`), and the lock guards nothing else.
         let guard = SQLITE_WRITERS.lock();
         HOLDS_SQLITE_WRITERS.with(|h| h.set(true));
         SqliteWriter(Some(guard))

@@ -11,16 +11,15 @@
 //!
 //! The connection is installed for a piece of work with [`with_writer`] (the web layer's and the
 //! jobs' `run`); [`super::write_tx`] then begins its transaction on it rather than on the
-//! connection it was given. Without one
-//! installed (the command line, tests calling the services directly), or while it cannot be
-//! opened, writes run on the given connection as before.
+//! connection it was given. Without one installed (the command line, tests calling the services
+//! directly), or while it cannot be opened, writes run on the given connection as before.
 
 use super::{DbConnection, Manager, Target};
 use std::cell::RefCell;
 use std::sync::{Arc, Mutex};
 
-/// The writer's page cache, KiB (a pool connection's is 16 MiB): the hot part of every index the
-/// writes touch.
+/// The writer's page cache, KiB (the server's pool connections keep SQLite's 2 MiB): the hot part
+/// of every index the writes touch.
 pub const CACHE_KIB: i64 = 65_536;
 
 /// The writing connection of one SQLite database, opened when first needed.
@@ -66,9 +65,10 @@ impl Writer {
         Ok(c)
     }
 
-    /// Runs `on(connection, f)` on the writing connection, opening it when needed; `Err(f)` when it cannot be
-    /// opened (logged), for the caller to run `f` elsewhere. A connection that broke is dropped
-    /// after `f` and opened again next time. The caller holds the writers' lock.
+    /// Runs `on(connection, f)` on the writing connection, opening it when needed; `Err(f)` when
+    /// it cannot be opened (logged), for the caller to run `f` elsewhere. A connection that broke,
+    /// or that work panicked on, is dropped and opened again next time. The caller holds the
+    /// writers' lock.
     pub(super) fn run<T, F>(
         &self,
         f: F,
