@@ -76,6 +76,9 @@ pub enum DbError {
     Connect(#[from] ConnectionError),
     #[error("database pool: {0}")]
     Pool(#[from] r2d2::PoolError),
+    /// Every connection stayed busy for the checkout timeout (the web layer's queue for them).
+    #[error("every database connection stayed busy for {0:?}")]
+    Busy(Duration),
     #[error("migrations: {0}")]
     Migration(String),
     #[error("cannot create the database directory {0}: {1}")]
@@ -245,12 +248,24 @@ fn known_down() -> bool {
 /// seconds — the pool keeps retrying in the background, at least every `pool_timeout_ms`), so
 /// that during an outage every page after the first answers 503 at once, not after the timeout.
 pub fn checkout(pool: &Pool) -> Result<PooledConn, DbError> {
-    let timeout = if known_down() {
+    Ok(pool.get_timeout(checkout_timeout(pool))?)
+}
+
+/// As [`checkout`], for a request that has already waited its turn since `asked`: the two waits
+/// together stay within the checkout timeout.
+pub fn checkout_since(pool: &Pool, asked: std::time::Instant) -> Result<PooledConn, DbError> {
+    let left = checkout_timeout(pool).saturating_sub(asked.elapsed());
+    Ok(pool.get_timeout(left.max(Duration::from_millis(1)))?)
+}
+
+/// How long a request waits for a connection of `pool` now: the pool's timeout, or
+/// [`KNOWN_DOWN_TIMEOUT`] while the database is known down (see [`checkout`]).
+pub fn checkout_timeout(pool: &Pool) -> Duration {
+    if known_down() {
         KNOWN_DOWN_TIMEOUT.min(pool.connection_timeout())
     } else {
         pool.connection_timeout()
-    };
-    Ok(pool.get_timeout(timeout)?)
+    }
 }
 
 /// Counts the connections handed out by the pools of one database URL (a request takes one:
@@ -297,7 +312,7 @@ impl DbError {
     /// The database is unreachable (down, or every connection is busy): answer 503, retry later.
     pub fn is_unavailable(&self) -> bool {
         match self {
-            DbError::Pool(_) | DbError::Connect(_) => true,
+            DbError::Pool(_) | DbError::Connect(_) | DbError::Busy(_) => true,
             DbError::Query(q) => is_connection_lost(q),
             _ => false,
         }

@@ -56,6 +56,9 @@ pub struct AppState {
     pub oidc: Arc<crate::auth::oidc::Registry>,
     /// SQLite: the connection every write transaction runs on (`db::writer`); None on PostgreSQL.
     pub writer: Option<Arc<crate::db::writer::Writer>>,
+    /// The queue for the pool's connections: one permit per connection, handed out in the order
+    /// requests asked (r2d2 lets a newcomer take a connection before a thread that has waited).
+    pub turns: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
@@ -85,6 +88,7 @@ impl AppState {
         };
         Ok(AppState {
             writer: crate::db::writer::Writer::for_url(&config.database_url),
+            turns: Arc::new(tokio::sync::Semaphore::new(pool.max_size() as usize)),
             oidc: Arc::new(crate::auth::oidc::Registry::new(&config.oidc_providers)),
             secrets,
             node,
@@ -176,6 +180,10 @@ impl AppState {
     /// Within a request (inside the guard) every `run` uses the request's one connection: the
     /// first checks it out, it is kept between runs, and it goes back to the pool when the
     /// response is done (see [`REQUEST_CONN`]). The unit cache is installed for the work.
+    ///
+    /// Before its first checkout a request takes its turn at [`AppState::turns`]: requests get
+    /// connections in the order they asked for them, and only as many requests as the pool has
+    /// connections occupy a blocking thread.
     pub async fn run<T, F>(&self, f: F) -> Result<T, AppError>
     where
         F: FnOnce(&mut DbConnection) -> Result<T, ServiceError> + Send + 'static,
@@ -188,13 +196,18 @@ impl AppState {
             .try_with(|c| c.borrow_mut().take())
             .ok()
             .flatten();
+        let asked = std::time::Instant::now();
+        let (held, turn) = match held {
+            Some(h) => (Some(h.conn), h.turn),
+            None => (None, self.turn().await?),
+        };
         // The request's span (its id) follows the work onto the blocking thread.
         let span = tracing::Span::current();
         let (result, conn) = web::block(move || {
             let _entered = span.enter();
             let mut conn = match held {
                 Some(c) => c,
-                None => match crate::db::checkout(&pool) {
+                None => match crate::db::checkout_since(&pool, asked) {
                     Ok(c) => c,
                     Err(e) => return (Err(ServiceError::from(e)), None),
                 },
@@ -218,25 +231,44 @@ impl AppState {
         .map_err(|e| AppError::Internal(e.to_string()))?;
         if let Some(mut conn) = conn {
             use diesel::r2d2::R2D2Connection;
-            // A broken connection goes back now (the pool drops it); a good one waits for the
-            // request's next run.
+            // A broken connection goes back now (the pool drops it), with the request's turn; a
+            // good one waits for the request's next run.
             if !conn.is_broken() {
                 let _ = REQUEST_CONN.try_with(|c| {
                     let mut slot = c.borrow_mut();
                     if slot.is_none() {
-                        *slot = Some(conn);
+                        *slot = Some(HeldConn { conn, turn });
                     }
                 });
             }
         }
         result.map_err(AppError::from)
     }
+
+    /// Waits, in order of arrival, until fewer requests than the pool has connections hold one;
+    /// as long as a checkout would wait ([`crate::db::checkout_timeout`]), then 503.
+    async fn turn(&self) -> Result<tokio::sync::OwnedSemaphorePermit, AppError> {
+        let wait = crate::db::checkout_timeout(&self.pool);
+        match tokio::time::timeout(wait, self.turns.clone().acquire_owned()).await {
+            Ok(Ok(turn)) => Ok(turn),
+            // Never closed; a timeout is the pool's "every connection is busy".
+            _ => Err(AppError::from(ServiceError::Pool(
+                crate::db::DbError::Busy(wait),
+            ))),
+        }
+    }
+}
+
+/// A request's connection between its `run`s, with the turn it took to get it.
+pub struct HeldConn {
+    conn: PooledConn,
+    turn: tokio::sync::OwnedSemaphorePermit,
 }
 
 tokio::task_local! {
     /// The database connection of the request being served (set up by the guard): one checkout
     /// per request, however many `run`s it makes; back to the pool when the request ends.
-    pub static REQUEST_CONN: std::cell::RefCell<Option<PooledConn>>;
+    pub static REQUEST_CONN: std::cell::RefCell<Option<HeldConn>>;
 }
 
 /// Gives the request's connection back to the pool before long work that needs none (password

@@ -902,3 +902,52 @@ fn the_server_checkpoints_the_sqlite_wal_on_a_thread_of_its_own() {
     );
     assert!(stats.runs.load(std::sync::atomic::Ordering::Relaxed) >= 1);
 }
+
+/// Requests wait for a database connection in the order they came, and no more of them hold one
+/// than the pool has connections (`AppState::turns`). With every turn taken — the pool itself
+/// idle — a page waits the checkout timeout and answers 503; when one turn comes free, the
+/// earlier of two waiting pages is answered first.
+async fn requests_take_connections_in_turn(app: TestApp) {
+    use kontosparr::domain::Role;
+    let unit = app.unit("OPS2");
+    let u = app.user(&[Role::Clinician], &[unit]);
+    let mut b = app.browser();
+    app.login(&mut b, &u).await;
+    let n = app.pool.max_size();
+    let mut turns = app.state.turns.clone().acquire_many_owned(n).await.unwrap();
+    let started = std::time::Instant::now();
+    let r = b.get("/").await;
+    let took = started.elapsed();
+    assert_eq!(r.status, 503, "{}", r.body);
+    assert!(r.body.contains("Försök igen om en stund"), "{}", r.body);
+    assert!(
+        took >= std::time::Duration::from_millis(1900)
+            && took < std::time::Duration::from_millis(2600),
+        "503 after {took:?}"
+    );
+
+    let answered = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let page = |name: &'static str| {
+        let mut b2 = app.browser();
+        b2.cookie = b.cookie.clone();
+        let answered = answered.clone();
+        actix_web::rt::spawn(async move {
+            let status = b2.get("/").await.status;
+            answered.borrow_mut().push(name);
+            status
+        })
+    };
+    let first = page("first");
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
+    let second = page("second");
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(answered.borrow().is_empty(), "answered without a turn");
+    drop(turns.split(1).unwrap());
+    assert_eq!(first.await.unwrap(), 200);
+    assert_eq!(second.await.unwrap(), 200);
+    assert_eq!(*answered.borrow(), vec!["first", "second"]);
+    drop(turns);
+    assert_eq!(b.get("/").await.status, 200);
+}
+
+dual!(requests_take_connections_in_turn);
