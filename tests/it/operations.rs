@@ -901,6 +901,11 @@ fn the_server_checkpoints_the_sqlite_wal_on_a_thread_of_its_own() {
         "the WAL never started over under steady writes: {samples:?}"
     );
     assert!(stats.runs.load(std::sync::atomic::Ordering::Relaxed) >= 1);
+    // What the writers waited for (bench/http measures what that means for a page's p99).
+    println!(
+        "most pages copied under the writer's lock: {}",
+        load(&stats.locked_pages_max)
+    );
 }
 
 /// Requests wait for a database connection in the order they came, and no more of them hold one
