@@ -248,7 +248,7 @@ fn known_down() -> bool {
 /// seconds — the pool keeps retrying in the background, at least every `pool_timeout_ms`), so
 /// that during an outage every page after the first answers 503 at once, not after the timeout.
 pub fn checkout(pool: &Pool) -> Result<PooledConn, DbError> {
-    Ok(pool.get_timeout(checkout_timeout(pool))?)
+    checkout_since(pool, std::time::Instant::now())
 }
 
 /// As [`checkout`], for a request that has already waited its turn since `asked`: the two waits
