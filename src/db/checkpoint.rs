@@ -75,6 +75,9 @@ pub struct Stats {
     /// The most pages one checkpoint under the writer's lock found appended since the pass
     /// before it (what the writers waited for).
     pub locked_pages_max: AtomicI64,
+    /// Runs that found the WAL shorter than the run before left it: a writer had started it over
+    /// from its beginning.
+    pub started_over: AtomicI64,
 }
 
 /// The databases this process runs a checkpoint thread for ([`spawn`]).
@@ -129,6 +132,9 @@ fn once(
         }
     };
     let mut done = run(c)?;
+    if done.log < stats.log.load(Ordering::Relaxed) {
+        stats.started_over.fetch_add(1, Ordering::Relaxed);
+    }
     if done.log > RESTART_ABOVE {
         // Writers appended while that pass copied. Catch up without the lock until a pass finds
         // little new (it was short, so little came in meanwhile either): the pass under the lock,
