@@ -528,35 +528,15 @@ thread_local! {
 /// Holds [`SQLITE_WRITERS`] for the current thread until dropped.
 pub(crate) struct SqliteWriter(Option<parking_lot::FairMutexGuard<'static, ()>>);
 
-/// Threads waiting for [`SQLITE_WRITERS`]: a group commit stays open for them
-/// ([`writer::Writer::run_member`]).
-static SQLITE_WRITERS_WAITING: std::sync::atomic::AtomicUsize =
-    std::sync::atomic::AtomicUsize::new(0);
-
 impl SqliteWriter {
-    /// The writers' lock, for work that does not join the group transaction of the writing
-    /// connection: that group commits first, so the work begins with no transaction open.
     pub(crate) fn take() -> SqliteWriter {
-        let lock = SqliteWriter::take_joining();
-        if lock.0.is_some() {
-            writer::commit_open_group_except(None);
-        }
-        lock
-    }
-
-    /// The writers' lock, leaving any group transaction open (for [`write_tx`] on the writing
-    /// connection, which joins it).
-    fn take_joining() -> SqliteWriter {
-        use std::sync::atomic::Ordering;
         if HOLDS_SQLITE_WRITERS.with(|h| h.get()) {
             return SqliteWriter(None);
         }
         // Not poisoned by a panic: a writer's transaction that panicked is rolled back with the
         // connection it was on (a pool connection by `Manager::has_broken`, the writer's by
-        // `writer::Writer::lock_slot`), and the lock guards nothing else.
-        SQLITE_WRITERS_WAITING.fetch_add(1, Ordering::SeqCst);
+        // `writer::Writer::run`), and the lock guards nothing else.
         let guard = SQLITE_WRITERS.lock();
-        SQLITE_WRITERS_WAITING.fetch_sub(1, Ordering::SeqCst);
         HOLDS_SQLITE_WRITERS.with(|h| h.set(true));
         SqliteWriter(Some(guard))
     }
@@ -578,35 +558,15 @@ where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    let sqlite = matches!(conn, DbConnection::Sqlite(_));
-    let installed = writer::installed().filter(|_| sqlite);
+    let lock = matches!(conn, DbConnection::Sqlite(_)).then(SqliteWriter::take);
     // Work that has the writing connection installed runs its write transactions on it
-    // (`writer`), in the group transaction open there; a transaction cannot begin inside
-    // another, so `conn` has none open.
-    let lock = match &installed {
-        Some(_) => Some(SqliteWriter::take_joining()),
-        None => sqlite.then(SqliteWriter::take),
-    };
+    // (`writer`); a transaction cannot begin inside another, so `conn` has none open.
     let outermost = lock.as_ref().is_some_and(|l| l.0.is_some());
-    let f = match installed {
-        Some(w) if outermost => {
-            let waiting = SQLITE_WRITERS_WAITING.load(std::sync::atomic::Ordering::SeqCst) > 0;
-            match w.run_member(f, waiting) {
-                Ok(writer::Member::Done(result)) => return result,
-                Ok(writer::Member::Pending(group, result)) => {
-                    // The next writer commits the group (or joins it): its result holds once
-                    // that is done.
-                    drop(lock);
-                    w.wait_for(group)?;
-                    return result;
-                }
-                Err(f) => {
-                    // No writing connection: this one, after what is open there commits.
-                    writer::commit_open_group_except(None);
-                    f
-                }
-            }
-        }
+    let f = match writer::installed() {
+        Some(w) if outermost => match w.run(f, tx_on) {
+            Ok(result) => return result,
+            Err(f) => f,
+        },
         _ => f,
     };
     tx_on(conn, f)
