@@ -16,6 +16,7 @@ dual!(
     a_huge_page_number_is_an_empty_page,
     a_nul_byte_is_refused_with_400,
     names_and_search_terms_refuse_control_characters,
+    the_staff_search_keeps_its_term_out_of_addresses,
     intake_checks_the_token_first_and_wants_json,
     login_throttle_is_per_account_and_address,
     scanned_forms_are_stored_and_sent_under_the_cases_own_name,
@@ -237,13 +238,76 @@ async fn names_and_search_terms_refuse_control_characters(app: TestApp) {
     let a_user = app.user(&[Role::Admin], &[]);
     let mut a = app.browser();
     app.login(&mut a, &a_user).await;
-    let r = a.get("/admin/anvandare?q=Testa%0ATestsson").await;
+    let r = a
+        .submit(
+            "/admin/anvandare",
+            "/admin/anvandare",
+            &[("q", "Testa\nTestsson")],
+        )
+        .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert!(r.body.contains("id=\"q-error\""), "{}", r.body);
     assert!(r.body.contains("otillåtet tecken"));
     assert!(r.body.contains("aria-invalid=\"true\""));
-    let ok = a.get("/admin/anvandare?q=Testa").await;
+    let ok = a
+        .submit("/admin/anvandare", "/admin/anvandare", &[("q", "Testa")])
+        .await;
     assert!(!ok.body.contains("id=\"q-error\""));
+}
+
+/// The administrator's staff search is a POST (the term, and the page key of its pages, in the
+/// body): what is typed there — a name, an HSA-id, by mistake a personnummer — never reaches an
+/// address, a browser's history or a proxy's log. A term in an address is not used.
+async fn the_staff_search_keeps_its_term_out_of_addresses(app: TestApp) {
+    let admin = app.user(&[Role::Admin], &[]);
+    for _ in 0..55 {
+        app.user(&[Role::Handler], &[]);
+    }
+    let mut a = app.browser();
+    app.login(&mut a, &admin).await;
+    let rows = |body: &str| body.matches("<td><a href=\"/admin/anvandare/").count();
+    let list = a.get("/admin/anvandare").await;
+    assert!(
+        list.body
+            .contains("<form method=\"post\" action=\"/admin/anvandare\""),
+        "{}",
+        list.body
+    );
+    // 56 users are called Testa Testsson: two pages, the second reached by a POST with the key.
+    let first = a
+        .submit("/admin/anvandare", "/admin/anvandare", &[("q", "Testsson")])
+        .await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert_eq!(rows(&first.body), 50);
+    assert!(!first.body.contains("q=Testsson"), "{}", first.body);
+    assert!(!first.body.contains("?efter="), "no page link for a search");
+    let key = first
+        .body
+        .split("name=\"efter\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a POST button for the next page")
+        .to_string();
+    let second = a
+        .submit(
+            "/admin/anvandare",
+            "/admin/anvandare",
+            &[("q", "Testsson"), ("efter", &key)],
+        )
+        .await;
+    assert_eq!(second.status, 200, "{}", second.body);
+    assert_eq!(rows(&second.body), 6);
+    assert!(second.body.contains("name=\"fore\""));
+    // One user by HSA-id.
+    let one = a
+        .submit("/admin/anvandare", "/admin/anvandare", &[("q", "T00003")])
+        .await;
+    assert_eq!(rows(&one.body), 1, "{}", one.body);
+    // In an address the term is not used: the list, unsearched.
+    let bookmarked = a.get("/admin/anvandare?q=T00003").await;
+    assert_eq!(bookmarked.status, 200);
+    assert_eq!(rows(&bookmarked.body), 50);
+    assert!(!bookmarked.body.contains("value=\"T00003\""));
 }
 
 // ---------------------------------------------------------------------------------------------

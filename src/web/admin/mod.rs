@@ -28,6 +28,7 @@ use askama::Template;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin", web::get().to(index))
         .route("/admin/anvandare", web::get().to(users))
+        .route("/admin/anvandare", web::post().to(search_users))
         .route("/admin/anvandare/ny", web::get().to(new_user_form))
         .route("/admin/anvandare/ny", web::post().to(create_user))
         .route("/admin/anvandare/{id}", web::get().to(edit_user_form))
@@ -59,10 +60,10 @@ async fn index(_staff: AdminStaff) -> Result<HttpResponse, AppError> {
     Ok(see_other("/admin/anvandare"))
 }
 
+/// A list's address: its page key and selection. Unknown parameters are ignored (a search term
+/// in an old bookmark: searches are POSTs).
 #[derive(serde::Deserialize)]
 struct ListQuery {
-    #[serde(default)]
-    q: String,
     efter: Option<String>,
     fore: Option<String>,
     sparad: Option<String>,

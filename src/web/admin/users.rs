@@ -9,22 +9,67 @@ pub(super) struct UsersPage {
     q: String,
     q_error: Option<Msg>,
     rows: Vec<admin::UserSummary>,
+    /// Links for the list without a search term; none for a search (its pages are POSTs).
     pager: Pager,
+    /// A search's page keys, for the POST buttons that page through it.
+    prev_key: Option<String>,
+    next_key: Option<String>,
     /// Only those who never finished enrolment (from the start page).
     unfinished: bool,
 }
 
+/// The staff list, paged by links. A search term travels only in a POST body
+/// ([`search_users`]): what an administrator types in the search field (a name, an HSA-id, or by
+/// mistake a personnummer) never reaches an address, a browser's history or a proxy's log. A
+/// term in the address (an old bookmark) is not used.
 pub(super) async fn users(
     state: web::Data<AppState>,
     staff: AdminStaff,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let ctx = staff.ctx(&state);
-    let q: String = query.q.chars().take(100).collect();
-    let q_error = has_control(&q, false).then(|| Msg::from(crate::messages::CONTROL_CHARS));
-    let q2 = q.clone();
+    let query = query.into_inner();
     let cursor = Cursor::parse(query.efter.as_deref(), query.fore.as_deref());
     let unfinished = query.urval.as_deref() == Some("ofullstandig");
+    users_list(state, staff, String::new(), cursor, unfinished).await
+}
+
+#[derive(serde::Deserialize)]
+pub(super) struct UserSearch {
+    #[serde(default)]
+    q: String,
+    efter: Option<String>,
+    fore: Option<String>,
+    urval: Option<String>,
+}
+
+/// A search of the staff list: the term and the page key in the POST body.
+pub(super) async fn search_users(
+    state: web::Data<AppState>,
+    staff: AdminStaff,
+    form: HtmlForm<UserSearch>,
+) -> Result<HttpResponse, AppError> {
+    let UserSearch {
+        q,
+        efter,
+        fore,
+        urval,
+    } = form.0;
+    let cursor = Cursor::parse(efter.as_deref(), fore.as_deref());
+    let unfinished = urval.as_deref() == Some("ofullstandig");
+    users_list(state, staff, q, cursor, unfinished).await
+}
+
+async fn users_list(
+    state: web::Data<AppState>,
+    staff: AdminStaff,
+    q: String,
+    cursor: Cursor<String>,
+    unfinished: bool,
+) -> Result<HttpResponse, AppError> {
+    let ctx = staff.ctx(&state);
+    let q: String = q.chars().take(100).collect();
+    let q_error = has_control(&q, false).then(|| Msg::from(crate::messages::CONTROL_CHARS));
+    let q2 = q.clone();
     let page = match &q_error {
         // No search with a refused term.
         Some(_) => crate::db::page::Page {
@@ -39,19 +84,32 @@ pub(super) async fn users(
                 .await?
         }
     };
-    let mut pairs: Vec<(&str, &str)> = vec![];
-    if !q.is_empty() {
-        pairs.push(("q", &q));
-    }
-    if unfinished {
-        pairs.push(("urval", "ofullstandig"));
-    }
-    let base = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+    let base = if unfinished { "urval=ofullstandig" } else { "" };
+    let links = Pager::keyed(&page, "/admin/anvandare", base);
+    let key =
+        |k: &Option<(String, i64)>| k.as_ref().map(|(k, id)| crate::db::page::key_text(k, *id));
+    let searched = !q.is_empty();
+    let (pager, prev_key, next_key) = if searched {
+        (
+            Pager {
+                first: None,
+                prev: None,
+                next: None,
+                ..links
+            },
+            key(&page.prev),
+            key(&page.next),
+        )
+    } else {
+        (links, None, None)
+    };
     Ok(pages::ok(&UsersPage {
         l: staff.page("admin-users-title"),
         q,
         q_error,
-        pager: Pager::keyed(&page, "/admin/anvandare", &base),
+        pager,
+        prev_key,
+        next_key,
         rows: page.rows,
         unfinished,
     }))

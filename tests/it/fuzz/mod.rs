@@ -366,6 +366,13 @@ const ROUTES: &[Route] = &[
     },
     Route {
         method: "post",
+        pattern: "/admin/anvandare",
+        who: &[Who::Admin],
+        body: Body::Form(&["q", "efter", "fore", "urval"]),
+        weight: 1,
+    },
+    Route {
+        method: "post",
         pattern: "/admin/anvandare/ny",
         who: &[Who::Admin],
         body: Body::Form(USER_FIELDS),
