@@ -89,13 +89,20 @@ pub fn units_count(conn: &mut DbConnection, s: UnitSelection, cap: i64) -> Query
 pub fn units_page(
     conn: &mut DbConnection,
     selection: UnitSelection,
-    cursor: &Cursor<String>,
+    cursor: &Cursor<()>,
     limit: i64,
     cap: i64,
-) -> QueryResult<Page<Unit, String>> {
+) -> QueryResult<Page<Unit, ()>> {
     let count = units_count(conn, selection, cap)?;
+    let cursor = page::named_cursor(cursor, |id| {
+        units::table
+            .find(id)
+            .select(units::name)
+            .first(conn)
+            .optional()
+    })?;
     page::fetch(
-        cursor,
+        &cursor,
         limit,
         |c, n| {
             let q = selected(selection);
@@ -107,6 +114,7 @@ pub fn units_page(
         |u| (u.name.clone(), u.id),
         count,
     )
+    .map(Page::ids_only)
 }
 
 /// One unit (from the request's unit cache when one is installed).
@@ -163,18 +171,25 @@ pub fn member_count(conn: &mut DbConnection, unit_id: i64) -> QueryResult<i64> {
 /// A page of care providers by name (and id), by key; the count capped at `cap`.
 pub fn providers_page(
     conn: &mut DbConnection,
-    cursor: &Cursor<String>,
+    cursor: &Cursor<()>,
     limit: i64,
     cap: i64,
-) -> QueryResult<Page<CareProvider, String>> {
+) -> QueryResult<Page<CareProvider, ()>> {
     let n: i64 = CountOf(
         care_providers::table
             .select(care_providers::id)
             .limit(cap + 1),
     )
     .get_result(conn)?;
+    let cursor = page::named_cursor(cursor, |id| {
+        care_providers::table
+            .find(id)
+            .select(care_providers::name)
+            .first(conn)
+            .optional()
+    })?;
     page::fetch(
-        cursor,
+        &cursor,
         limit,
         |c, n| {
             let q = care_providers::table.into_boxed();
@@ -186,6 +201,7 @@ pub fn providers_page(
         |p| (p.name.clone(), p.id),
         Count::of(n, cap),
     )
+    .map(Page::ids_only)
 }
 
 pub fn provider(conn: &mut DbConnection, id: i64) -> QueryResult<Option<CareProvider>> {

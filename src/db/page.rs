@@ -73,7 +73,8 @@ impl KeyText for NaiveDate {
     }
 }
 
-/// Names (of units, staff, providers): the text itself, at most 200 characters.
+/// Names (of units, staff, providers): the text itself, at most 200 characters. Used inside the
+/// server only: links to name-sorted lists carry the id alone ([`named_cursor`]).
 impl KeyText for String {
     fn to_text(&self) -> String {
         self.clone()
@@ -122,6 +123,20 @@ impl<K: KeyText> Cursor<K> {
     }
 }
 
+/// The cursor of a list sorted by name, from a link that carries only the row's id (`efter=~ID`):
+/// a name (a member of staff's, a sole trader's) never goes in a link, a browser's history or a
+/// proxy's log. `name_of` reads the name back by id; an id that is gone is the first page.
+pub fn named_cursor(
+    cursor: &Cursor<()>,
+    name_of: impl FnOnce(i64) -> QueryResult<Option<String>>,
+) -> QueryResult<Cursor<String>> {
+    Ok(match cursor {
+        Cursor::First => Cursor::First,
+        Cursor::After((), id) => name_of(*id)?.map_or(Cursor::First, |n| Cursor::After(n, *id)),
+        Cursor::Before((), id) => name_of(*id)?.map_or(Cursor::First, |n| Cursor::Before(n, *id)),
+    })
+}
+
 /// `KEY~ID`, as the link carries it.
 pub fn key_text<K: KeyText>(k: &K, id: i64) -> String {
     format!("{}~{id}", k.to_text())
@@ -136,6 +151,18 @@ pub struct Page<T, K> {
     /// The last row's key when there are rows after this page.
     pub next: Option<(K, i64)>,
     pub count: Count,
+}
+
+impl<T> Page<T, String> {
+    /// The page with its keys reduced to ids, for links ([`named_cursor`] reads the names back).
+    pub fn ids_only(self) -> Page<T, ()> {
+        Page {
+            rows: self.rows,
+            prev: self.prev.map(|(_, id)| ((), id)),
+            next: self.next.map(|(_, id)| ((), id)),
+            count: self.count,
+        }
+    }
 }
 
 impl<T, K> Page<T, K> {

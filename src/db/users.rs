@@ -178,13 +178,20 @@ pub fn page(
     conn: &mut DbConnection,
     query: &str,
     unfinished: bool,
-    cursor: &Cursor<String>,
+    cursor: &Cursor<()>,
     limit: i64,
     cap: i64,
-) -> QueryResult<Page<User, String>> {
+) -> QueryResult<Page<User, ()>> {
     let count = count_matching(conn, query, unfinished, cap)?;
+    let cursor = page::named_cursor(cursor, |id| {
+        users::table
+            .find(id)
+            .select(users::name)
+            .first(conn)
+            .optional()
+    })?;
     page::fetch(
-        cursor,
+        &cursor,
         limit,
         |c, n| {
             let q = matching(query, unfinished);
@@ -196,6 +203,7 @@ pub fn page(
         |u| (u.name.clone(), u.id),
         count,
     )
+    .map(Page::ids_only)
 }
 
 /// Users holding a role (for choosing a unit's verksamhetschef).

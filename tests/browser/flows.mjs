@@ -436,6 +436,12 @@ const scenarios = [
     const { page } = await session(browser, ADA);
     await visit(page, '/', 'start page (admin)');
     await visit(page, '/admin/anvandare', 'users (admin)');
+    // The staff search posts: the term stays out of the address.
+    await page.fill('#q', 'SE2321000131');
+    await clickAndLoad(page, page.locator('form.search button[type=submit]'), 'staff search results (admin)');
+    if (page.url().includes('SE2321000131') || page.url().includes('q=')) {
+      throw new Error(`the staff search term is in the address: ${page.url()}`);
+    }
     await visit(page, '/admin/enheter', 'units (admin)');
     await clickAndLoad(page, page.getByRole('link', { name: /Psykiatri Affektiva/ }).first(), 'unit page with certificate form');
     await clickAndLoad(page, button(page, 'Spara certifikat'), 'certificate form with an error', { expectOk: false });

@@ -273,6 +273,28 @@ async fn the_staff_search_keeps_its_term_out_of_addresses(app: TestApp) {
         "{}",
         list.body
     );
+    // The unsearched list pages by links that carry the row's id, never a name.
+    assert!(
+        list.body.contains("href=\"/admin/anvandare?efter=%7E"),
+        "{}",
+        list.body
+    );
+    assert!(
+        !list
+            .body
+            .split("href=\"")
+            .any(|h| h.split('"').next().is_some_and(|h| h.contains("Testsson"))),
+        "a name in a link"
+    );
+    let next = list
+        .body
+        .split("href=\"/admin/anvandare?efter=")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a link to the next page")
+        .to_string();
+    let page2 = a.get(&format!("/admin/anvandare?efter={next}")).await;
+    assert_eq!(rows(&page2.body), 6, "56 users, 50 a page");
     // 56 users are called Testa Testsson: two pages, the second reached by a POST with the key.
     let first = a
         .submit("/admin/anvandare", "/admin/anvandare", &[("q", "Testsson")])

@@ -99,9 +99,9 @@ pub fn set_provider_approved(
 pub fn providers_page(
     conn: &mut DbConnection,
     ctx: &Ctx,
-    cursor: &crate::db::page::Cursor<String>,
+    cursor: &crate::db::page::Cursor<()>,
     limit: i64,
-) -> Result<crate::db::page::Page<CareProvider, String>, ServiceError> {
+) -> Result<crate::db::page::Page<CareProvider, ()>, ServiceError> {
     admin_of(ctx)?;
     Ok(org::providers_page(
         conn,

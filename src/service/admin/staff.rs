@@ -354,9 +354,9 @@ pub fn users_page(
     ctx: &Ctx,
     query: &str,
     unfinished: bool,
-    cursor: &crate::db::page::Cursor<String>,
+    cursor: &crate::db::page::Cursor<()>,
     limit: i64,
-) -> Result<crate::db::page::Page<UserSummary, String>, ServiceError> {
+) -> Result<crate::db::page::Page<UserSummary, ()>, ServiceError> {
     admin_of(ctx)?;
     let page = users::page(
         conn,

@@ -176,9 +176,9 @@ pub fn units_page(
     conn: &mut DbConnection,
     ctx: &Ctx,
     selection: org::UnitSelection,
-    cursor: &crate::db::page::Cursor<String>,
+    cursor: &crate::db::page::Cursor<()>,
     limit: i64,
-) -> Result<crate::db::page::Page<Unit, String>, ServiceError> {
+) -> Result<crate::db::page::Page<Unit, ()>, ServiceError> {
     unit_readers(ctx, selection)?;
     Ok(org::units_page(
         conn,

@@ -26,7 +26,7 @@ impl ProvidersPage {
 pub(super) async fn providers_page(
     state: &AppState,
     staff: &Staff,
-    cursor: Cursor<String>,
+    cursor: Cursor<()>,
     form: ProviderInput,
     errors: FieldErrors,
     saved: bool,

@@ -63,7 +63,7 @@ async fn users_list(
     state: web::Data<AppState>,
     staff: AdminStaff,
     q: String,
-    cursor: Cursor<String>,
+    cursor: Cursor<()>,
     unfinished: bool,
 ) -> Result<HttpResponse, AppError> {
     let ctx = staff.ctx(&state);
@@ -86,8 +86,7 @@ async fn users_list(
     };
     let base = if unfinished { "urval=ofullstandig" } else { "" };
     let links = Pager::keyed(&page, "/admin/anvandare", base);
-    let key =
-        |k: &Option<(String, i64)>| k.as_ref().map(|(k, id)| crate::db::page::key_text(k, *id));
+    let key = |k: &Option<((), i64)>| k.as_ref().map(|(k, id)| crate::db::page::key_text(k, *id));
     let searched = !q.is_empty();
     let (pager, prev_key, next_key) = if searched {
         (
