@@ -36,11 +36,57 @@ pub struct NewEntry {
 
 diesel::define_sql_function!(fn last_insert_rowid() -> BigInt);
 
-/// Appends one entry, unsealed: one INSERT in the caller's transaction, so that the row commits or
-/// rolls back with the work it records, plus a row in `access_log_subjects` for each citizen it
-/// names (`subjects` and `personnummer`). No shared row is touched; the
-/// sealer chains the row once it is committed ([`seal_round`]). Returns the row's id.
+/// Appends one entry inside the caller's transaction, so that the row commits or rolls back with
+/// the work it records, plus a row in `access_log_subjects` for each citizen it names (`subjects`
+/// and `personnummer`). Returns the row's id.
+///
+/// - **PostgreSQL**: the row is inserted unsealed and no shared row is touched (many writers run
+///   side by side); the sealer chains it once it is committed ([`seal_round`]).
+/// - **SQLite**, inside a transaction: the row is sealed as it is inserted, as the next link after
+///   the head, and the head moves in the same transaction. SQLite has one writer at a time, so the
+///   head costs no concurrency, and the row is written once at its final size: sealed later, each
+///   row grew in place and the sealer's rounds held the single writer for a tenth of a second
+///   every second under load (bench/http). Outside a transaction (nothing in the application
+///   appends so) the row is inserted unsealed, for the sealer.
 pub fn append(conn: &mut DbConnection, at: NaiveDateTime, e: &NewEntry) -> QueryResult<i64> {
+    let (at, detail, subjects) = prepare(at, e);
+    match conn {
+        DbConnection::Pg(c) => append_pg(c, at, e, detail.as_deref(), &subjects),
+        DbConnection::Sqlite(c) => {
+            use diesel::connection::{AnsiTransactionManager, TransactionManager};
+            let in_tx = AnsiTransactionManager::transaction_manager_status_mut(c)
+                .transaction_depth()?
+                .is_some();
+            if in_tx {
+                append_sealed_sqlite(c, at, e, detail.as_deref(), &subjects)
+            } else {
+                append_unsealed_sqlite(c, at, e, detail.as_deref(), &subjects)
+            }
+        }
+    }
+}
+
+/// Appends one entry unsealed on either backend, for the sealer to chain: what PostgreSQL always
+/// does, and what an earlier version (or a write outside a transaction) left on SQLite.
+pub fn append_unsealed(
+    conn: &mut DbConnection,
+    at: NaiveDateTime,
+    e: &NewEntry,
+) -> QueryResult<i64> {
+    let (at, detail, subjects) = prepare(at, e);
+    match conn {
+        DbConnection::Pg(c) => append_pg(c, at, e, detail.as_deref(), &subjects),
+        DbConnection::Sqlite(c) => append_unsealed_sqlite(c, at, e, detail.as_deref(), &subjects),
+    }
+}
+
+/// The time as both backends store it (microseconds, so that the hash made before the insert is
+/// the hash of the row read back), the stored detail and the citizens the entry names.
+fn prepare(at: NaiveDateTime, e: &NewEntry) -> (NaiveDateTime, Option<String>, Vec<&str>) {
+    use chrono::Timelike;
+    let at = at
+        .with_nanosecond(at.nanosecond() / 1000 * 1000)
+        .unwrap_or(at);
     let subjects = subject_set(
         e.subjects
             .iter()
@@ -53,37 +99,121 @@ pub fn append(conn: &mut DbConnection, at: NaiveDateTime, e: &NewEntry) -> Query
     } else {
         Some(detail_with_subjects(said.as_deref(), &subjects))
     };
-    let insert = diesel::insert_into(access_log::table).values((
-        access_log::at.eq(at),
-        access_log::user_hsa_id.eq(&e.user_hsa_id),
-        access_log::role.eq(&e.role),
-        access_log::unit_code.eq(&e.unit_code),
-        access_log::action.eq(&e.action),
-        access_log::object.eq(&e.object),
-        access_log::personnummer.eq(&e.personnummer),
-        access_log::client_addr.eq(&e.client_addr),
-        access_log::detail.eq(&detail),
-    ));
-    let c = match conn {
-        // PostgreSQL: the entry and its subjects in one statement (one round trip, on every
-        // logged page).
-        DbConnection::Pg(c) => return append_pg(c, at, e, detail.as_deref(), &subjects),
-        DbConnection::Sqlite(c) => c,
-    };
-    insert.execute(c)?;
-    // The id is the rowid (INTEGER PRIMARY KEY); no table is read, and the statement is prepared
-    // once per connection (a `sql` literal would be prepared every time).
-    let id = diesel::select(last_insert_rowid()).get_result(c)?;
-    // One row per citizen, by one statement prepared once per connection: in-process, each run
-    // costs microseconds, where a multi-row INSERT was parsed again for every entry (its text
-    // depends on the number of rows) and needed a statement journal (bench/http, `perf`).
-    for p in &subjects {
+    (at, detail, subjects)
+}
+
+/// One row per citizen, by one statement prepared once per connection: in-process, each run costs
+/// microseconds, where a multi-row INSERT was parsed again for every entry (its text depends on the
+/// number of rows) and needed a statement journal (bench/http, `perf`).
+fn insert_subjects_sqlite(
+    c: &mut diesel::SqliteConnection,
+    id: i64,
+    subjects: &[&str],
+) -> QueryResult<()> {
+    for p in subjects {
         diesel::insert_into(access_log_subjects::table)
             .values((
                 access_log_subjects::entry_id.eq(id),
                 access_log_subjects::personnummer.eq(*p),
             ))
             .execute(c)?;
+    }
+    Ok(())
+}
+
+fn append_unsealed_sqlite(
+    c: &mut diesel::SqliteConnection,
+    at: NaiveDateTime,
+    e: &NewEntry,
+    detail: Option<&str>,
+    subjects: &[&str],
+) -> QueryResult<i64> {
+    diesel::insert_into(access_log::table)
+        .values((
+            access_log::at.eq(at),
+            access_log::user_hsa_id.eq(&e.user_hsa_id),
+            access_log::role.eq(&e.role),
+            access_log::unit_code.eq(&e.unit_code),
+            access_log::action.eq(&e.action),
+            access_log::object.eq(&e.object),
+            access_log::personnummer.eq(&e.personnummer),
+            access_log::client_addr.eq(&e.client_addr),
+            access_log::detail.eq(detail),
+        ))
+        .execute(c)?;
+    // The id is the rowid (INTEGER PRIMARY KEY); no table is read, and the statement is prepared
+    // once per connection (a `sql` literal would be prepared every time).
+    let id = diesel::select(last_insert_rowid()).get_result(c)?;
+    insert_subjects_sqlite(c, id, subjects)?;
+    Ok(id)
+}
+
+/// [`append`] on SQLite inside a transaction: the head read, the row inserted sealed as the next
+/// link (its id chosen here, after the highest, as `AUTOINCREMENT` would: rows are never deleted),
+/// its subjects, and the head moved. Every statement is prepared once per connection.
+fn append_sealed_sqlite(
+    c: &mut diesel::SqliteConnection,
+    at: NaiveDateTime,
+    e: &NewEntry,
+    detail: Option<&str>,
+    subjects: &[&str],
+) -> QueryResult<i64> {
+    let (last_seq, last_hash): (i64, String) = access_log_head::table
+        .find(1)
+        .select((access_log_head::last_seq, access_log_head::last_hash))
+        .first(c)?;
+    let highest: Option<i64> = access_log::table
+        .select(diesel::dsl::max(access_log::id))
+        .first(c)?;
+    let id = highest.unwrap_or(0) + 1;
+    let seq = last_seq + 1;
+    let hash = sealed_hash(
+        &last_hash,
+        seq,
+        &EntryFields {
+            id,
+            at,
+            user_hsa_id: e.user_hsa_id.as_deref(),
+            role: e.role.as_deref(),
+            unit_code: e.unit_code.as_deref(),
+            action: &e.action,
+            object: e.object.as_deref(),
+            personnummer: e.personnummer.as_deref(),
+            client_addr: e.client_addr.as_deref(),
+            detail,
+        },
+    );
+    diesel::insert_into(access_log::table)
+        .values((
+            access_log::id.eq(id),
+            access_log::at.eq(at),
+            access_log::user_hsa_id.eq(&e.user_hsa_id),
+            access_log::role.eq(&e.role),
+            access_log::unit_code.eq(&e.unit_code),
+            access_log::action.eq(&e.action),
+            access_log::object.eq(&e.object),
+            access_log::personnummer.eq(&e.personnummer),
+            access_log::client_addr.eq(&e.client_addr),
+            access_log::detail.eq(detail),
+            access_log::prev_hash.eq(&last_hash),
+            access_log::hash.eq(&hash),
+            access_log::seal_seq.eq(seq),
+        ))
+        .execute(c)?;
+    insert_subjects_sqlite(c, id, subjects)?;
+    let moved = diesel::update(
+        access_log_head::table
+            .find(1)
+            .filter(access_log_head::last_seq.eq(last_seq)),
+    )
+    .set((
+        access_log_head::last_seq.eq(seq),
+        access_log_head::last_hash.eq(&hash),
+    ))
+    .execute(c)?;
+    if moved != 1 {
+        // Not possible while this transaction holds SQLite's write lock; refuse rather than fork.
+        return Err(diesel::result::Error::RollbackTransaction);
     }
     Ok(id)
 }

@@ -39,6 +39,7 @@ both!(
     two_sealer_threads_make_one_chain,
     export_and_the_offline_archive_check,
     rows_chained_before_sealing_count_as_sealed,
+    an_append_in_a_transaction_is_sealed_at_once_on_sqlite_only,
 );
 
 /// A migrated database and a working directory for the command line (key, checkpoints).
@@ -118,7 +119,7 @@ fn append_n(conn: &mut DbConnection, from: i64, n: i64, tag: &str) -> Vec<i64> {
                     client_addr: Some("127.0.0.1".into()),
                     ..Default::default()
                 };
-                audit::append(c, at(i), &e)
+                audit::append_unsealed(c, at(i), &e)
             })
             .collect::<QueryResult<Vec<i64>>>()
     })
@@ -877,5 +878,114 @@ fn two_serve_processes_seal_one_postgres_log() {
         let (r, cp) = sealing::verify_with_checkpoints(&mut conn, Some((f, &key))).unwrap();
         assert_eq!(r.broken, None, "{f:?}");
         assert!(cp.is_some(), "{f:?} has a checkpoint");
+    }
+}
+
+/// SQLite's single writer seals a row as it appends it (the next link after the head, in the
+/// work's transaction); PostgreSQL leaves it for the sealer. Rows an earlier version left unsealed
+/// are chained by the sealer after them, a rolled back append leaves neither row nor head behind,
+/// and the guard lets a sealed row in only as the next link.
+fn an_append_in_a_transaction_is_sealed_at_once_on_sqlite_only(d: Db) {
+    let mut conn = d.conn();
+    let sqlite = matches!(*conn, DbConnection::Sqlite(_));
+    // Two rows as an earlier version (or PostgreSQL) writes them.
+    let old = append_n(&mut conn, 0, 2, "old");
+    let view = |i: i64| audit::NewEntry {
+        user_hsa_id: Some("SE2321000131-H1".into()),
+        action: "case_view".into(),
+        object: Some(format!("case:{i}")),
+        personnummer: Some("191212121212".into()),
+        subjects: if i == 1 {
+            vec!["191212121212".into(), "200001012384".into()]
+        } else {
+            vec![]
+        },
+        ..Default::default()
+    };
+    let ids: Vec<i64> = db::write_tx(&mut conn, |c| {
+        (0..3)
+            .map(|i| audit::append(c, at(10 + i), &view(i)))
+            .collect::<QueryResult<Vec<i64>>>()
+    })
+    .unwrap();
+    assert!(
+        old[1] < ids[0] && ids.windows(2).all(|w| w[0] < w[1]),
+        "{old:?} {ids:?}"
+    );
+    let h = audit::head(&mut conn).unwrap();
+    let r = audit::verify(&mut conn).unwrap();
+    if sqlite {
+        assert_eq!(h.last_seq, 3);
+        assert_eq!(count_unsealed(&mut conn), 2, "only the old rows wait");
+        assert_eq!(
+            (r.rows, r.unsealed, r.broken.clone()),
+            (3, 2, None),
+            "{r:?}"
+        );
+        assert_eq!(r.head_hash, h.last_hash);
+        for (i, id) in ids.iter().enumerate() {
+            assert_eq!(id_at(&mut conn, i as i64 + 1), *id);
+        }
+    } else {
+        assert_eq!(h.last_seq, 0);
+        assert_eq!(
+            (r.rows, r.unsealed, r.broken.clone()),
+            (0, 5, None),
+            "{r:?}"
+        );
+    }
+
+    // A rolled back append leaves no row and does not move the head.
+    let before = audit::latest(&mut conn, 1, 0).unwrap()[0].id;
+    let undone: Result<(), diesel::result::Error> = db::write_tx(&mut conn, |c| {
+        audit::append(c, at(20), &view(9))?;
+        Err(diesel::result::Error::RollbackTransaction)
+    });
+    assert!(undone.is_err());
+    assert_eq!(audit::latest(&mut conn, 1, 0).unwrap()[0].id, before);
+    assert_eq!(audit::head(&mut conn).unwrap(), h);
+
+    // The sealer chains the rest after them, and the chain is whole.
+    assert_eq!(seal_all(&mut conn), if sqlite { 2 } else { 5 });
+    let r = audit::verify(&mut conn).unwrap();
+    assert_eq!(
+        (r.rows, r.unsealed, r.broken.clone()),
+        (5, 0, None),
+        "{r:?}"
+    );
+    if sqlite {
+        assert_eq!(id_at(&mut conn, 4), old[0]);
+        assert_eq!(id_at(&mut conn, 5), old[1]);
+    }
+
+    // A sealed row goes in only as the next link after the head …
+    let h = audit::head(&mut conn).unwrap();
+    let forged = |seq: i64, prev: &str| {
+        format!(
+            "INSERT INTO access_log (at, action, seal_seq, hash, prev_hash) \
+             VALUES ('2026-11-23 10:00:00', 'forged', {seq}, '{}', '{prev}')",
+            "0".repeat(64)
+        )
+    };
+    for sql in [
+        forged(h.last_seq + 2, &h.last_hash),
+        forged(h.last_seq + 1, &"1".repeat(64)),
+        forged(h.last_seq, &h.last_hash),
+    ] {
+        assert!(conn.batch_execute(&sql).is_err(), "allowed: {sql}");
+    }
+    // … and even then, with a hash that is not its own, verify names it.
+    if sqlite {
+        conn.batch_execute(&forged(h.last_seq + 1, &h.last_hash))
+            .unwrap();
+        conn.batch_execute(&format!(
+            "UPDATE access_log_head SET last_seq = {}, last_hash = '{}'",
+            h.last_seq + 1,
+            "0".repeat(64)
+        ))
+        .unwrap();
+        let b = audit::verify(&mut conn).unwrap().broken.unwrap();
+        assert_eq!(b.seal_seq, h.last_seq + 1, "{b:?}");
+        assert!(b.reason.contains("changed"), "{b:?}");
     }
 }
