@@ -121,6 +121,23 @@ fn insert_subjects_sqlite(
     Ok(())
 }
 
+/// The columns an entry fills in whether sealed or not, as one value tuple.
+macro_rules! entry_columns {
+    ($at:expr, $e:expr, $detail:expr) => {
+        (
+            access_log::at.eq($at),
+            access_log::user_hsa_id.eq(&$e.user_hsa_id),
+            access_log::role.eq(&$e.role),
+            access_log::unit_code.eq(&$e.unit_code),
+            access_log::action.eq(&$e.action),
+            access_log::object.eq(&$e.object),
+            access_log::personnummer.eq(&$e.personnummer),
+            access_log::client_addr.eq(&$e.client_addr),
+            access_log::detail.eq($detail),
+        )
+    };
+}
+
 fn append_unsealed_sqlite(
     c: &mut diesel::SqliteConnection,
     at: NaiveDateTime,
@@ -129,17 +146,7 @@ fn append_unsealed_sqlite(
     subjects: &[&str],
 ) -> QueryResult<i64> {
     diesel::insert_into(access_log::table)
-        .values((
-            access_log::at.eq(at),
-            access_log::user_hsa_id.eq(&e.user_hsa_id),
-            access_log::role.eq(&e.role),
-            access_log::unit_code.eq(&e.unit_code),
-            access_log::action.eq(&e.action),
-            access_log::object.eq(&e.object),
-            access_log::personnummer.eq(&e.personnummer),
-            access_log::client_addr.eq(&e.client_addr),
-            access_log::detail.eq(detail),
-        ))
+        .values(entry_columns!(at, e, detail))
         .execute(c)?;
     // The id is the rowid (INTEGER PRIMARY KEY); no table is read, and the statement is prepared
     // once per connection (a `sql` literal would be prepared every time).
@@ -186,15 +193,7 @@ fn append_sealed_sqlite(
     diesel::insert_into(access_log::table)
         .values((
             access_log::id.eq(id),
-            access_log::at.eq(at),
-            access_log::user_hsa_id.eq(&e.user_hsa_id),
-            access_log::role.eq(&e.role),
-            access_log::unit_code.eq(&e.unit_code),
-            access_log::action.eq(&e.action),
-            access_log::object.eq(&e.object),
-            access_log::personnummer.eq(&e.personnummer),
-            access_log::client_addr.eq(&e.client_addr),
-            access_log::detail.eq(detail),
+            entry_columns!(at, e, detail),
             access_log::prev_hash.eq(&last_hash),
             access_log::hash.eq(&hash),
             access_log::seal_seq.eq(seq),
