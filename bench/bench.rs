@@ -59,6 +59,21 @@ fn main() {
         stats_timings(conn, &h);
         return;
     }
+    // `bench users URL`: only the users bench/http logs in as, on a database seeded before
+    // (idempotent: the users there already are kept).
+    if std::env::args().nth(1).as_deref() == Some("users") {
+        let pool = db::pool(&arg(2, "sqlite://./data/bench.db"), 4).expect("pool");
+        let mut conn = pool.get().expect("conn");
+        db::migrate(&mut conn).expect("migrate");
+        let conn: &mut DbConnection = &mut conn;
+        let unit = db::org::unit_by_code(conn, "BENCH")
+            .expect("unit")
+            .expect("the bench unit (seed first)")
+            .id;
+        let n = bench_users(conn, unit);
+        println!("created {n} bench users");
+        return;
+    }
     let seed_only = std::env::args().nth(1).as_deref() == Some("seed");
     let at = usize::from(seed_only);
     let url = arg(1 + at, "sqlite://./data/bench.db");
@@ -281,6 +296,25 @@ fn seed_log(conn: &mut DbConnection, n_cases: i64, n_log: i64) {
     // A bench database: losing it in a crash costs a re-seed, so commits need not wait for disk.
     // The guard that refuses a sealed INSERT (only the sealer may seal) steps aside for the bulk,
     // which does the sealer's work itself, and is back before anything else runs.
+    // SQLite: the guard is put back exactly as the migrations left it (its text read here), not as
+    // a copy that would lag behind the next migration that changes it.
+    let sqlite_guard: Option<String> = if pg {
+        None
+    } else {
+        #[derive(QueryableByName)]
+        struct Sql {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            sql: String,
+        }
+        Some(
+            diesel::sql_query(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'access_log_insert_unsealed'",
+            )
+            .get_result::<Sql>(conn)
+            .expect("the guard trigger")
+            .sql,
+        )
+    };
     conn.batch_execute(if pg {
         "SET synchronous_commit = off; ALTER TABLE access_log DISABLE TRIGGER access_log_no_change"
     } else {
@@ -378,14 +412,12 @@ fn seed_log(conn: &mut DbConnection, n_cases: i64, n_log: i64) {
         )
         .expect("sequence");
     }
-    conn.batch_execute(if pg {
-        "SET synchronous_commit = on; ALTER TABLE access_log ENABLE TRIGGER access_log_no_change"
-    } else {
-        "PRAGMA synchronous = NORMAL;
-         CREATE TRIGGER access_log_insert_unsealed BEFORE INSERT ON access_log
-         WHEN NEW.seal_seq IS NOT NULL OR NEW.hash IS NOT NULL OR NEW.prev_hash IS NOT NULL
-         BEGIN SELECT RAISE(ABORT, 'access_log: rows are inserted unsealed'); END;"
-    })
+    match sqlite_guard {
+        None => conn.batch_execute(
+            "SET synchronous_commit = on; ALTER TABLE access_log ENABLE TRIGGER access_log_no_change",
+        ),
+        Some(guard) => conn.batch_execute(&format!("PRAGMA synchronous = NORMAL; {guard};")),
+    }
     .expect("pragma");
 }
 
