@@ -19,6 +19,7 @@ dual!(
     each_review_rule_finds_its_entry_and_not_a_harmless_one,
     only_auditors_reach_the_log_and_refusals_are_logged,
     keyset_pages_have_no_duplicates_or_gaps,
+    a_search_counts_up_to_the_cap_and_says_more_than,
     bad_input_comes_back_with_the_fields,
 );
 
@@ -281,6 +282,19 @@ async fn extract_page_and_csv(app: TestApp) {
         ..Default::default()
     };
     audit::append(&mut conn, db::ts(app.clock.now()), &e).unwrap();
+    // A list view that showed this citizen beside another: the extract answers for this one.
+    let list = audit::NewEntry {
+        user_hsa_id: Some(r.handler.hsa_id.clone()),
+        role: Some("handler".into()),
+        action: "case_list_view".into(),
+        object: Some("arenden?".into()),
+        subjects: vec![digits(citizen), digits(&r.citizens[1])],
+        ..Default::default()
+    };
+    db::write_tx(&mut conn, |c| {
+        audit::append(c, db::ts(app.clock.now()), &list)
+    })
+    .unwrap();
     drop(conn);
     let mut ab = app.browser();
     app.login(&mut ab, &r.auditor).await;
@@ -308,6 +322,15 @@ async fn extract_page_and_csv(app: TestApp) {
     }
     let x = logged(&app, "audit_extract");
     assert_eq!(x[0].1.as_deref(), Some(digits(citizen).as_str()));
+    // The list entry is in the extract, naming this citizen only: the other one on that list is
+    // neither shown nor logged as shown.
+    assert!(page.body.contains("case_list_view"), "{}", page.body);
+    assert!(
+        !page.body.contains(&r.citizens[1]) && !page.body.contains(&digits(&r.citizens[1])),
+        "another citizen of a list entry is in the extract: {}",
+        page.body
+    );
+    assert_eq!(x[0].2, vec![digits(citizen)]);
     let csv = ab
         .post(
             "/logg/utdrag/csv",
@@ -881,4 +904,54 @@ async fn the_citizen_search_uses_the_subjects_index_on_postgres() {
         text.iter().any(|l| l.contains("access_log_subjects_pnr")),
         "{text:?}"
     );
+}
+
+/// The search counts its matches up to `COUNT_CAP` (by the subjects index alone for a citizen, or
+/// with the other criteria), says "Fler än 1 000" beyond it, and counts exactly below it.
+async fn a_search_counts_up_to_the_cap_and_says_more_than(app: TestApp) {
+    let r = region(&app);
+    let citizen = pnr("19900101", 66);
+    let over = svc::COUNT_CAP + 5;
+    {
+        let mut conn = app.conn();
+        db::write_tx(&mut conn, |c| {
+            for i in 0..over {
+                let e = audit::NewEntry {
+                    user_hsa_id: Some("SE2321000131-P000000000999".into()),
+                    action: if i < 7 { "rare" } else { "planted" }.into(),
+                    personnummer: Some(digits(&citizen)),
+                    ..Default::default()
+                };
+                audit::append(c, db::ts(app.clock.now()), &e)?;
+            }
+            Ok::<_, diesel::result::Error>(())
+        })
+        .unwrap();
+    }
+    let ctx = auditor_ctx(&app, &r);
+    let by = |action: &str| SearchInput {
+        pnr: citizen.clone(),
+        action: action.into(),
+        ..Default::default()
+    };
+    let all = svc::search(&mut app.conn(), &ctx, &by(""), None).unwrap();
+    assert_eq!(
+        all.matched,
+        svc::COUNT_CAP + 1,
+        "counted to the cap and one more"
+    );
+    assert_eq!(all.rows.len() as i64, svc::PAGE);
+    let rare = svc::search(&mut app.conn(), &ctx, &by("rare"), None).unwrap();
+    assert_eq!(rare.matched, 7, "an exact count below the cap");
+    let mut ab = app.browser();
+    app.login(&mut ab, &r.auditor).await;
+    let page = post_search(&mut ab, &[("pnr", citizen.as_str())]).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("Fler än 1 000 poster matchar"),
+        "{}",
+        page.body
+    );
+    let page = post_search(&mut ab, &[("pnr", citizen.as_str()), ("action", "rare")]).await;
+    assert!(page.body.contains("7 poster matchar"), "{}", page.body);
 }

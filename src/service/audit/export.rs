@@ -11,6 +11,7 @@ pub use crate::service::Exported;
 fn write_csv(
     c: &mut DbConnection,
     filter: &Filter,
+    only: Option<&str>,
     header: &[&str],
     record: impl Fn(&EntryView) -> Vec<String>,
     out: &mut dyn Write,
@@ -31,7 +32,7 @@ fn write_csv(
         let Some(last) = rows.last() else { break };
         before = Some(last.id);
         let got = rows.len() as i64;
-        for v in views(c, &rows)? {
+        for v in views_for(c, &rows, only)? {
             named.extend(v.citizens.iter().map(|x| x.pnr.clone()));
             out.write_all(csv::record(&record(&v)).as_bytes())?;
         }
@@ -91,6 +92,7 @@ pub fn export(
         let (done, named) = write_csv(
             c,
             &filter,
+            None,
             &header,
             |v| {
                 vec![
@@ -165,7 +167,7 @@ pub fn extract(conn: &mut DbConnection, ctx: &Ctx, pnr: &str) -> Result<Extract,
         let mut rows = q::search(c, &filter, None, EXTRACT_PAGE_CAP + 1)?;
         let capped = rows.len() as i64 > EXTRACT_PAGE_CAP;
         rows.truncate(EXTRACT_PAGE_CAP as usize);
-        let rows = views(c, &rows)?;
+        let rows = views_for(c, &rows, Some(&digits))?;
         let facts = q::citizens(c, &BTreeSet::from([digits.clone()]))?;
         let mut e = ctx.entry(Some(role), "audit_extract", Some("loggutdrag".into()));
         e.personnummer = Some(digits.clone());
@@ -208,6 +210,7 @@ pub fn extract_csv(
         let (done, _) = write_csv(
             c,
             &filter,
+            filter.citizen.as_deref(),
             &header,
             |v| {
                 vec![

@@ -12,7 +12,8 @@ pub(super) struct SearchPage {
     errors: FieldErrors,
     /// None before a search.
     result: Option<Found>,
-    cap: i64,
+    /// The count's cap as shown ("fler än 1 000").
+    cap: String,
 }
 
 pub(super) struct Found {
@@ -40,7 +41,7 @@ fn page(staff: &AuditorStaff, q: SearchInput, units: Vec<(String, String)>) -> S
         q,
         errors: FieldErrors::default(),
         result: None,
-        cap: svc::EXPORT_CAP,
+        cap: pages::grouped(svc::COUNT_CAP),
     }
 }
 
@@ -87,8 +88,8 @@ pub(super) async fn search(
                     .collect(),
                 next: found.next,
                 paged: before.is_some(),
-                matched: found.matched.min(svc::EXPORT_CAP),
-                capped: found.matched > svc::EXPORT_CAP,
+                matched: found.matched.min(svc::COUNT_CAP),
+                capped: found.matched > svc::COUNT_CAP,
             });
             Ok(pages::ok(&p))
         }
