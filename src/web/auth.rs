@@ -13,7 +13,6 @@ use askama::Template;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/aktivera/{token}", web::get().to(link_form))
-        .route("/aktivera/{token}", web::get().to(link_form))
         .route("/aktivera/{token}", web::post().to(link_submit))
         .route("/konto/nytt-losenord", web::get().to(change_form))
         .route("/konto/nytt-losenord", web::post().to(change_submit))
