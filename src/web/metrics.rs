@@ -11,7 +11,8 @@ use super::AppState;
 use crate::db;
 use actix_web::{App, HttpResponse, web};
 use prometheus::{
-    Encoder, Gauge, HistogramOpts, HistogramVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
+    Counter, Encoder, Gauge, HistogramOpts, HistogramVec, IntCounter, IntGauge, IntGaugeVec, Opts,
+    Registry, TextEncoder,
 };
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -35,12 +36,58 @@ pub struct Metrics {
     unsealed: IntGauge,
     unsealed_oldest_age: Gauge,
     database_up: IntGauge,
+    /// SQLite's single writer (`db::writer_use`); None on PostgreSQL, whose writers run side by
+    /// side.
+    writer: Option<WriterSeries>,
     /// When the reminder job last finished a run (unix seconds), or when the node started.
     reminders_ran_at: AtomicI64,
 }
 
+/// The counters of SQLite's writer lock, brought up to `db::writer_use` when scraped.
+struct WriterSeries {
+    taken: IntCounter,
+    waited: Counter,
+    held: Counter,
+}
+
+impl WriterSeries {
+    fn new(registry: &Registry) -> Result<WriterSeries, MetricsError> {
+        let taken = IntCounter::new(
+            "sqlite_writer_taken_total",
+            "Times a write transaction (or a checkpoint pass) of this node took SQLite's one writer",
+        )?;
+        let waited = Counter::new(
+            "sqlite_writer_wait_seconds_total",
+            "Seconds writers waited for SQLite's one writer, summed over the writers",
+        )?;
+        let held = Counter::new(
+            "sqlite_writer_held_seconds_total",
+            "Seconds SQLite's one writer was held; its rate near 1 means writes queue for it",
+        )?;
+        registry.register(Box::new(taken.clone()))?;
+        registry.register(Box::new(waited.clone()))?;
+        registry.register(Box::new(held.clone()))?;
+        Ok(WriterSeries {
+            taken,
+            waited,
+            held,
+        })
+    }
+
+    /// Counters only go up: each gets what was added since the last scrape.
+    fn update(&self, now: db::WriterUse) {
+        self.taken
+            .inc_by(now.taken.saturating_sub(self.taken.get()));
+        self.waited
+            .inc_by((now.waited_seconds - self.waited.get()).max(0.0));
+        self.held
+            .inc_by((now.held_seconds - self.held.get()).max(0.0));
+    }
+}
+
 impl Metrics {
-    pub fn new(node: &str, started_at: i64) -> Result<Metrics, MetricsError> {
+    /// `sqlite`: the node writes to SQLite, and its writer's counters are served too.
+    pub fn new(node: &str, started_at: i64, sqlite: bool) -> Result<Metrics, MetricsError> {
         let mut labels = HashMap::new();
         labels.insert("node".to_string(), node.to_string());
         let registry = Registry::new_custom(Some("kontosparr".into()), Some(labels))?;
@@ -100,6 +147,11 @@ impl Metrics {
         registry.register(Box::new(unsealed.clone()))?;
         registry.register(Box::new(unsealed_oldest_age.clone()))?;
         registry.register(Box::new(database_up.clone()))?;
+        let writer = if sqlite {
+            Some(WriterSeries::new(&registry)?)
+        } else {
+            None
+        };
         Ok(Metrics {
             registry,
             requests,
@@ -112,6 +164,7 @@ impl Metrics {
             unsealed,
             unsealed_oldest_age,
             database_up,
+            writer,
             reminders_ran_at: AtomicI64::new(started_at),
         })
     }
@@ -143,6 +196,9 @@ impl Metrics {
             .with_label_values(&["in_use"])
             .set(i64::from(pool_state.connections) - idle);
         self.pool_max.set(i64::from(state.pool.max_size()));
+        if let Some(w) = &self.writer {
+            w.update(db::writer_use());
+        }
         self.reminder_lag
             .set((now.timestamp() - self.reminders_ran_at.load(Ordering::Relaxed)).max(0) as f64);
         let read = db::checkout(&state.pool).and_then(|mut c| {

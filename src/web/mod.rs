@@ -79,7 +79,9 @@ impl AppState {
         );
         let node = config.node();
         // Registering fixed, distinct series cannot fail; should it, the node runs unmeasured.
-        let metrics = match metrics::Metrics::new(&node, clock.now().timestamp()) {
+        let writer = crate::db::writer::Writer::for_url(&config.database_url);
+        let metrics = match metrics::Metrics::new(&node, clock.now().timestamp(), writer.is_some())
+        {
             Ok(m) => Some(Arc::new(m)),
             Err(e) => {
                 tracing::error!(error = %e, "metrics unavailable");
@@ -87,7 +89,7 @@ impl AppState {
             }
         };
         Ok(AppState {
-            writer: crate::db::writer::Writer::for_url(&config.database_url),
+            writer,
             turns: Arc::new(tokio::sync::Semaphore::new(pool.max_size() as usize)),
             oidc: Arc::new(crate::auth::oidc::Registry::new(&config.oidc_providers)),
             secrets,

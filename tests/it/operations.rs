@@ -541,6 +541,30 @@ async fn metrics_are_served_apart_with_sane_values(app: TestApp) {
         Backend::Postgres => assert!(unsealed >= 1.0 && age >= 0.0, "{unsealed} {age}"),
         Backend::Sqlite => assert_eq!((unsealed, age), (0.0, 0.0)),
     }
+    // SQLite's one writer: the login's writes took it, and held it for some time; PostgreSQL's
+    // writers run side by side and have no such series.
+    let w = "kontosparr_sqlite_writer";
+    match app.backend() {
+        Backend::Sqlite => {
+            let taken = get(&format!("{w}_taken_total"), &[]);
+            let (waited, held) = (
+                get(&format!("{w}_wait_seconds_total"), &[]),
+                get(&format!("{w}_held_seconds_total"), &[]),
+            );
+            assert!(taken >= 2.0, "{taken}");
+            assert!(
+                held > 0.0 && held < 60.0 && waited >= 0.0,
+                "{held} {waited}"
+            );
+            // A second scrape counts on from the first, after one more write.
+            kontosparr::db::write_tx(&mut app.conn(), |_| Ok::<_, diesel::result::Error>(()))
+                .unwrap();
+            let again = scraper.get("/metrics").await.body;
+            let taken_again = series(&again, &format!("{w}_taken_total"), &[&node]).unwrap();
+            assert_eq!(taken_again, taken + 1.0, "{again}");
+        }
+        Backend::Postgres => assert!(!t.contains(w), "{t}"),
+    }
     // The reminder job has not run: the lag is the time since start (the login moved the clock).
     let lag = get("kontosparr_reminder_lag_seconds", &[]);
     assert!((30.0..3600.0).contains(&lag), "{lag}");
