@@ -528,8 +528,9 @@ thread_local! {
 
 /// How the writers of this process used [`SQLITE_WRITERS`] since it started: the operator's view
 /// of SQLite's single writer (`/metrics`). Held time over wall time near 1 means every write
-/// waits for the one before it: the writer, not the CPU, limits what the node serves (bench/http
-/// found it held 93–97 % of the time under load, each case view for about half a millisecond).
+/// waits for the one before it: the writer, not the CPU, limits what the node serves (bench/http:
+/// held 78–87 % of each page's run at 64 connections, a case view for about half a millisecond
+/// and a list view for about one and a half).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct WriterUse {
     /// Times the lock was taken (write transactions and checkpoint passes under it).
