@@ -200,15 +200,11 @@ fn append_sealed_sqlite(
         ))
         .execute(c)?;
     insert_subjects_sqlite(c, id, subjects)?;
-    let moved = diesel::update(
-        access_log_head::table
-            .find(1)
-            .filter(access_log_head::last_seq.eq(last_seq)),
-    )
-    .set((
-        access_log_head::last_seq.eq(seq),
-        access_log_head::last_hash.eq(&hash),
-    ))
+    let moved = super::prepared::MoveHeadSqlite {
+        seq,
+        hash: &hash,
+        last_seq,
+    }
     .execute(c)?;
     if moved != 1 {
         // Not possible while this transaction holds SQLite's write lock; refuse rather than fork.

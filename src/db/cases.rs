@@ -3,6 +3,7 @@
 use super::DbConnection;
 use super::models::{CaseCheck, CaseEvent, CaseRow, CaseSummary};
 use super::page::{self, Count, CountOf, Cursor, Page};
+use super::prepared::in_list;
 use super::schema::{case_checks, case_events, cases, diary_counters};
 use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
@@ -103,13 +104,13 @@ pub(crate) type BoxedCases<'a> = cases::BoxedQuery<'a, <DbConnection as Connecti
 fn scoped<'a>(scope: Scope<'a>, f: &'a CaseFilter) -> BoxedCases<'a> {
     let mut q = cases::table.into_boxed();
     match scope {
-        Scope::Units(u) => q = q.filter(cases::unit_id.eq_any(u)),
+        Scope::Units(u) => q = q.filter(in_list(cases::unit_id, u)),
         Scope::Handler(own) => {
-            q = q.filter(cases::status.ne("draft").or(cases::unit_id.eq_any(own)));
+            q = q.filter(cases::status.ne("draft").or(in_list(cases::unit_id, own)));
         }
         Scope::ChiefPhysician(u) => {
             q = q
-                .filter(cases::unit_id.eq_any(u))
+                .filter(in_list(cases::unit_id, u))
                 .filter(cases::kind.eq("lock"))
                 .filter(cases::status.ne("draft"))
                 .filter(cases::submitted_at.is_not_null());
@@ -224,7 +225,7 @@ pub struct QueueFilter {
 /// The open cases of the queue (the partial index `cases_queue_open`) with the filter.
 fn open_cases(f: &QueueFilter) -> BoxedCases<'static> {
     let mut q = cases::table
-        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(QUEUE_STATUSES))
+        .filter(super::prepared::FixedCondition(QUEUE_STATUSES))
         .into_boxed();
     if let Some(s) = f.status {
         q = q.filter(cases::status.eq(s.code()));
