@@ -140,7 +140,7 @@ impl QueryFragment<diesel::sqlite::Sqlite> for MoveHeadSqlite<'_> {
 impl RunQueryDsl<diesel::SqliteConnection> for MoveHeadSqlite<'_> {}
 
 /// `column IN (?, ?, …)`, which diesel may keep prepared: its SQL text depends only on the
-/// list's length (a user's units: a few lengths; a page's chunk: at most a page's). diesel's
+/// list's length (a user's units: a few lengths). diesel's
 /// `eq_any` spells the same SQL on SQLite but marks it never to be kept, so the case list's page
 /// query was prepared again on every view, inside SQLite's one write transaction (bench/http,
 /// `perf`). An empty list matches nothing.
