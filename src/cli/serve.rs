@@ -121,6 +121,12 @@ pub(super) fn serve(cfg: Config) -> Result<(), CliError> {
     rt.block_on(async move {
         crate::jobs::spawn_session_purge(state.job_context());
         crate::jobs::spawn_audit_sealer(state.job_context(), sealer);
+        if matches!(
+            db::Target::parse(&state.config.database_url).map(|t| t.backend()),
+            Ok(db::Backend::Sqlite)
+        ) {
+            crate::jobs::spawn_citizen_indexer(state.job_context());
+        }
         if let Some(smtp) = smtp {
             crate::jobs::spawn_mail_worker(state.job_context(), smtp);
         }

@@ -3,7 +3,9 @@
 
 use super::DbConnection;
 use super::models::AccessLogRow;
-use super::schema::{access_log, access_log_head, access_log_subjects};
+use super::schema::{
+    access_log, access_log_citizens, access_log_citizens_head, access_log_head, access_log_subjects,
+};
 use crate::domain::audit::{
     EntryFields, GENESIS, detail_with_subjects, digest_in, row_hash, sealed_hash, subject_set,
     subjects_digest,
@@ -243,13 +245,101 @@ pub fn subjects(conn: &mut DbConnection, entry_id: i64) -> QueryResult<Vec<Strin
         .load(conn)
 }
 
-/// The ids of the entries naming a citizen, oldest first (the child table answers alone).
+/// The ids of the entries naming a citizen, oldest first: the citizen index up to its head, then
+/// the subject rows after it ([`citizens_through`]).
 pub fn entries_naming(conn: &mut DbConnection, personnummer: &str) -> QueryResult<Vec<i64>> {
-    access_log_subjects::table
-        .filter(access_log_subjects::personnummer.eq(personnummer))
-        .order(access_log_subjects::entry_id.asc())
-        .select(access_log_subjects::entry_id)
-        .load(conn)
+    let through = citizens_through(conn)?;
+    let mut ids: Vec<i64> = access_log_citizens::table
+        .filter(access_log_citizens::personnummer.eq(personnummer))
+        .filter(access_log_citizens::entry_id.le(through))
+        .order(access_log_citizens::entry_id.asc())
+        .select(access_log_citizens::entry_id)
+        .load(conn)?;
+    ids.extend(
+        access_log_subjects::table
+            .filter(access_log_subjects::entry_id.gt(through))
+            .filter(access_log_subjects::personnummer.eq(personnummer))
+            .order(access_log_subjects::entry_id.asc())
+            .select(access_log_subjects::entry_id)
+            .load::<i64>(conn)?,
+    );
+    Ok(ids)
+}
+
+/// The entry id up to which `access_log_citizens` indexes the subject rows: a citizen's entries
+/// are those the index names up to here and the subject rows after it. Always 0 on PostgreSQL,
+/// whose subjects have their own citizen index. (Read before either part, the two never overlap
+/// and miss nothing even while a round commits: the head moves only after the index has the rows,
+/// and subject rows are never removed.)
+pub fn citizens_through(conn: &mut DbConnection) -> QueryResult<i64> {
+    Ok(access_log_citizens_head::table
+        .find(1)
+        .select(access_log_citizens_head::through_entry_id)
+        .first(conn)
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// Subject rows one round of [`index_citizens`] takes at most (whole entries: more when one entry
+/// alone names more citizens): a round holds SQLite's writer for a few milliseconds.
+pub const CITIZEN_ROUND_ROWS: i64 = 20_000;
+
+/// One round of SQLite's citizen index, inside the caller's write transaction: the subject rows
+/// after the head (at most about `max_rows`, whole entries; all of them when None) are added to
+/// `access_log_citizens` in index order and the head moves past them. Returns the rows added.
+pub fn index_citizens(conn: &mut DbConnection, max_rows: Option<i64>) -> QueryResult<i64> {
+    let through = citizens_through(conn)?;
+    let after = || {
+        access_log_subjects::table
+            .filter(access_log_subjects::entry_id.gt(through))
+            .order((
+                access_log_subjects::entry_id.asc(),
+                access_log_subjects::personnummer.asc(),
+            ))
+            .select(access_log_subjects::entry_id)
+    };
+    // The entry of the first row beyond the round, if there is one: the round stops before it
+    // (or takes it whole when it is the first entry after the head).
+    let beyond: Option<i64> = match max_rows {
+        Some(n) => after().offset(n.max(0)).first(conn).optional()?,
+        None => None,
+    };
+    let upto = match beyond {
+        Some(b) => {
+            let first: i64 = after().first(conn)?;
+            if b > first { b - 1 } else { b }
+        }
+        None => match access_log_subjects::table
+            .select(diesel::dsl::max(access_log_subjects::entry_id))
+            .first::<Option<i64>>(conn)?
+        {
+            Some(m) if m > through => m,
+            _ => return Ok(0),
+        },
+    };
+    let added = diesel::insert_into(access_log_citizens::table)
+        .values(
+            access_log_subjects::table
+                .filter(access_log_subjects::entry_id.gt(through))
+                .filter(access_log_subjects::entry_id.le(upto))
+                .order((
+                    access_log_subjects::personnummer.asc(),
+                    access_log_subjects::entry_id.asc(),
+                ))
+                .select((
+                    access_log_subjects::personnummer,
+                    access_log_subjects::entry_id,
+                )),
+        )
+        .into_columns((
+            access_log_citizens::personnummer,
+            access_log_citizens::entry_id,
+        ))
+        .execute(conn)?;
+    diesel::update(access_log_citizens_head::table.find(1))
+        .set(access_log_citizens_head::through_entry_id.eq(upto))
+        .execute(conn)?;
+    Ok(added as i64)
 }
 
 /// The sealer's head: the last sealed `seal_seq` and its hash.
@@ -634,7 +724,79 @@ fn walk(conn: &mut DbConnection, anchor: Option<&Anchor>) -> QueryResult<VerifyR
         };
         return Ok(report(seq, prev_hash, Some(b)));
     }
+    if let Some(b) = citizen_index_differs(conn)? {
+        return Ok(report(seq, prev_hash, Some(b)));
+    }
     Ok(report(seq, prev_hash, None))
+}
+
+/// Whether SQLite's citizen index (`access_log_citizens`, up to its head) names exactly the
+/// subject rows up to the head: an index row without its subject row, or a subject row the index
+/// lacks, would make a citizen search show entries that do not name the citizen or miss entries
+/// that do. The index is not part of the chain; this holds it to the subjects, which are (an
+/// entry's digest covers a list's citizens). Nothing to compare on PostgreSQL (empty, head 0).
+fn citizen_index_differs(conn: &mut DbConnection) -> QueryResult<Option<Broken>> {
+    use diesel::dsl::{exists, not};
+    let through = citizens_through(conn)?;
+    let broken = |conn: &mut DbConnection, id: i64, reason: &str| -> QueryResult<Broken> {
+        let seal_seq: Option<i64> = access_log::table
+            .find(id)
+            .select(access_log::seal_seq)
+            .first::<Option<i64>>(conn)
+            .optional()?
+            .flatten();
+        Ok(Broken {
+            seal_seq: seal_seq.unwrap_or_default(),
+            id: Some(id),
+            reason: reason.to_string(),
+        })
+    };
+    // Every index row has its subject row, and none is past the head.
+    let stray: Option<i64> = access_log_citizens::table
+        .filter(
+            access_log_citizens::entry_id.gt(through).or(not(exists(
+                access_log_subjects::table
+                    .filter(access_log_subjects::entry_id.eq(access_log_citizens::entry_id))
+                    .filter(
+                        access_log_subjects::personnummer.eq(access_log_citizens::personnummer),
+                    ),
+            ))),
+        )
+        .select(access_log_citizens::entry_id)
+        .first(conn)
+        .optional()?;
+    if let Some(id) = stray {
+        let reason = "the citizen index (access_log_citizens) names a citizen the entry does not name: it was changed";
+        return Ok(Some(broken(conn, id, reason)?));
+    }
+    // As many index rows as subject rows up to the head: with the above, the same rows.
+    let indexed: i64 = access_log_citizens::table.count().get_result(conn)?;
+    let subjects: i64 = access_log_subjects::table
+        .filter(access_log_subjects::entry_id.le(through))
+        .count()
+        .get_result(conn)?;
+    if indexed == subjects {
+        return Ok(None);
+    }
+    let missing: Option<i64> = access_log_subjects::table
+        .filter(access_log_subjects::entry_id.le(through))
+        .filter(not(exists(
+            access_log_citizens::table
+                .filter(access_log_citizens::personnummer.eq(access_log_subjects::personnummer))
+                .filter(access_log_citizens::entry_id.eq(access_log_subjects::entry_id)),
+        )))
+        .select(access_log_subjects::entry_id)
+        .first(conn)
+        .optional()?;
+    let reason = "the citizen index (access_log_citizens) lacks a citizen the entry names: a search for that citizen would miss it; it was changed";
+    Ok(Some(match missing {
+        Some(id) => broken(conn, id, reason)?,
+        None => Broken {
+            seal_seq: 0,
+            id: None,
+            reason: reason.to_string(),
+        },
+    }))
 }
 
 /// The subject rows of the entries in `rows` that carry a subject digest (list entries), by entry

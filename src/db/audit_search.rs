@@ -6,8 +6,8 @@
 use super::DbConnection;
 use super::models::AccessLogRow;
 use super::schema::{
-    access_log, access_log_subjects, audit_spot_check_entries, audit_spot_checks, cases,
-    user_roles, user_units, users,
+    access_log, access_log_citizens, access_log_subjects, audit_spot_check_entries,
+    audit_spot_checks, cases, user_roles, user_units, users,
 };
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -19,7 +19,8 @@ diesel::define_sql_function!(fn lower(x: Text) -> Text);
 /// What a search asks for. Every part is optional; all given parts must hold.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
-    /// A citizen (12 digits): entries naming them (`access_log_subjects`).
+    /// A citizen (12 digits): entries naming them (`access_log_subjects`, found by
+    /// `access_log_citizens` and the rows after its head).
     pub citizen: Option<String>,
     /// Entries by these users (HSA-IDs). `Some(empty)` matches nothing (a name no user has).
     pub users: Option<Vec<String>>,
@@ -64,6 +65,26 @@ macro_rules! filtered {
     }};
 }
 
+/// The entries naming the citizen `p` that match `f` (and are below `before`), newest first, from
+/// one of the two places a citizen's entries are found: `access_log_citizens` up to its head, and
+/// `access_log_subjects` after it (`db::audit::citizens_through`). `range` keeps to that part.
+macro_rules! naming {
+    ($t:ident, $p:expr, $f:expr, $range:expr, $before:expr) => {{
+        let mut q = filtered!(
+            access_log::table
+                .inner_join($t::table)
+                .filter($t::personnummer.eq($p.clone()))
+                .filter($range)
+                .into_boxed(),
+            $f
+        );
+        if let Some(b) = $before {
+            q = q.filter($t::entry_id.lt(b));
+        }
+        q.order($t::entry_id.desc())
+    }};
+}
+
 /// One page of entries matching `f`, newest first (by id), below the cursor `before` when given:
 /// keyset pagination, no OFFSET. A citizen search walks the subjects index
 /// `(personnummer, entry_id)` backwards; the other filters have an index each ending in the id.
@@ -78,20 +99,34 @@ pub fn search(
     }
     match &f.citizen {
         Some(p) => {
-            let mut q = filtered!(
-                access_log::table
-                    .inner_join(access_log_subjects::table)
-                    .filter(access_log_subjects::personnummer.eq(p.clone()))
-                    .into_boxed(),
-                f
-            );
-            if let Some(b) = before {
-                q = q.filter(access_log_subjects::entry_id.lt(b));
+            // The subject rows after the citizen index's head are the newest: they come first.
+            let through = super::audit::citizens_through(conn)?;
+            let mut rows: Vec<AccessLogRow> = naming!(
+                access_log_subjects,
+                p,
+                f,
+                access_log_subjects::entry_id.gt(through),
+                before
+            )
+            .limit(limit)
+            .select(AccessLogRow::as_select())
+            .load(conn)?;
+            let rest = limit - rows.len() as i64;
+            if rest > 0 {
+                rows.extend(
+                    naming!(
+                        access_log_citizens,
+                        p,
+                        f,
+                        access_log_citizens::entry_id.le(through),
+                        before
+                    )
+                    .limit(rest)
+                    .select(AccessLogRow::as_select())
+                    .load(conn)?,
+                );
             }
-            q.order(access_log_subjects::entry_id.desc())
-                .limit(limit)
-                .select(AccessLogRow::as_select())
-                .load(conn)
+            Ok(rows)
         }
         None => {
             let mut q = filtered!(access_log::table.into_boxed(), f);
@@ -116,25 +151,62 @@ pub fn count_capped(conn: &mut DbConnection, f: &Filter, cap: i64) -> QueryResul
         citizen: None,
         ..f.clone()
     } == Filter::default();
+    let through = match &f.citizen {
+        Some(_) => super::audit::citizens_through(conn)?,
+        None => 0,
+    };
     let ids: Vec<i64> = match &f.citizen {
-        // The citizen alone: the subjects index answers without reading a log row.
-        Some(p) if citizen_only => access_log_subjects::table
-            .filter(access_log_subjects::personnummer.eq(p.clone()))
-            .order(access_log_subjects::entry_id.desc())
+        // The citizen alone: the indexes answer without reading a log row.
+        Some(p) if citizen_only => {
+            let mut ids: Vec<i64> = access_log_subjects::table
+                .filter(access_log_subjects::entry_id.gt(through))
+                .filter(access_log_subjects::personnummer.eq(p.clone()))
+                .order(access_log_subjects::entry_id.desc())
+                .limit(cap + 1)
+                .select(access_log_subjects::entry_id)
+                .load(conn)?;
+            let rest = cap + 1 - ids.len() as i64;
+            if rest > 0 {
+                ids.extend(
+                    access_log_citizens::table
+                        .filter(access_log_citizens::personnummer.eq(p.clone()))
+                        .filter(access_log_citizens::entry_id.le(through))
+                        .order(access_log_citizens::entry_id.desc())
+                        .limit(rest)
+                        .select(access_log_citizens::entry_id)
+                        .load::<i64>(conn)?,
+                );
+            }
+            ids
+        }
+        Some(p) => {
+            let mut ids: Vec<i64> = naming!(
+                access_log_subjects,
+                p,
+                f,
+                access_log_subjects::entry_id.gt(through),
+                None::<i64>
+            )
             .limit(cap + 1)
             .select(access_log_subjects::entry_id)
-            .load(conn)?,
-        Some(p) => filtered!(
-            access_log::table
-                .inner_join(access_log_subjects::table)
-                .filter(access_log_subjects::personnummer.eq(p.clone()))
-                .into_boxed(),
-            f
-        )
-        .order(access_log_subjects::entry_id.desc())
-        .limit(cap + 1)
-        .select(access_log_subjects::entry_id)
-        .load(conn)?,
+            .load(conn)?;
+            let rest = cap + 1 - ids.len() as i64;
+            if rest > 0 {
+                ids.extend(
+                    naming!(
+                        access_log_citizens,
+                        p,
+                        f,
+                        access_log_citizens::entry_id.le(through),
+                        None::<i64>
+                    )
+                    .limit(rest)
+                    .select(access_log_citizens::entry_id)
+                    .load::<i64>(conn)?,
+                );
+            }
+            ids
+        }
         None => filtered!(access_log::table.into_boxed(), f)
             .order(access_log::id.desc())
             .limit(cap + 1)

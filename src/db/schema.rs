@@ -124,6 +124,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// SQLite's citizen index of `access_log_subjects`, built in rounds up to
+    /// `access_log_citizens_head` (empty on PostgreSQL, which indexes the subjects directly).
+    access_log_citizens (personnummer, entry_id) {
+        personnummer -> Text,
+        entry_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    access_log_citizens_head (id) {
+        id -> Integer,
+        through_entry_id -> BigInt,
+    }
+}
+
+diesel::table! {
     access_log_head (id) {
         id -> Integer,
         last_seq -> BigInt,
@@ -365,6 +381,7 @@ diesel::table! {
 }
 
 diesel::joinable!(access_log_subjects -> access_log (entry_id));
+diesel::joinable!(access_log_citizens -> access_log (entry_id));
 diesel::joinable!(audit_spot_check_entries -> audit_spot_checks (check_id));
 diesel::joinable!(audit_spot_check_entries -> access_log (entry_id));
 diesel::joinable!(cases -> units (unit_id));
@@ -388,6 +405,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     access_log,
     access_log_subjects,
+    access_log_citizens,
+    access_log_citizens_head,
     access_log_head,
     cases,
     case_events,

@@ -699,11 +699,14 @@ fn retention_below_five_years_is_refused() {
     assert!(err.contains("at least 5 years"), "{err}");
 }
 
-/// `serve` seals every second and writes signed checkpoints; it creates the key 0600.
+/// `serve` seals every second and writes signed checkpoints; it creates the key 0600. On SQLite it
+/// also takes the new subject rows into the citizen index in rounds.
 #[test]
 fn serve_seals_and_checkpoints() {
     let d = Db::new(Backend::Sqlite);
-    append_n(&mut d.conn(), 0, 4, "before");
+    let ids = append_n(&mut d.conn(), 0, 4, "before");
+    let newest_naming = ids[2];
+    assert!(audit::citizens_through(&mut d.conn()).unwrap() < newest_naming);
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -722,12 +725,14 @@ fn serve_seals_and_checkpoints() {
     let started = std::time::Instant::now();
     let mut sealed = false;
     let mut logged = false;
+    let mut indexed = false;
     while started.elapsed() < Duration::from_secs(15) {
         sealed = sealed || (count_unsealed(&mut d.conn()) == 0 && d.checkpoint_file().exists());
         logged = std::fs::read_to_string(&log_path)
             .unwrap_or_default()
             .contains("access log checkpoint");
-        if sealed && logged {
+        indexed = audit::citizens_through(&mut d.conn()).unwrap() >= newest_naming;
+        if sealed && logged && indexed {
             break;
         }
         std::thread::sleep(Duration::from_millis(200));
@@ -737,6 +742,7 @@ fn serve_seals_and_checkpoints() {
     let err = std::fs::read_to_string(&log_path).unwrap_or_default();
     assert!(sealed, "not sealed within 15 s: {err}");
     assert!(logged, "the checkpoint is in the tracing log too: {err}");
+    assert!(indexed, "the citizen index took in the entries: {err}");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

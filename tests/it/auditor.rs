@@ -20,6 +20,7 @@ dual!(
     only_auditors_reach_the_log_and_refusals_are_logged,
     keyset_pages_have_no_duplicates_or_gaps,
     a_search_counts_up_to_the_cap_and_says_more_than,
+    a_citizens_entries_are_found_on_both_sides_of_the_index_head,
     bad_input_comes_back_with_the_fields,
 );
 
@@ -906,6 +907,53 @@ async fn the_citizen_search_uses_the_subjects_index_on_postgres() {
     );
 }
 
+/// On SQLite the citizen search reads the index by citizen and the tail after its head by entry
+/// id: neither scans a table (ten years are about fifteen million subject rows).
+#[actix_web::test]
+async fn the_citizen_search_reads_the_index_and_the_tail_by_key_on_sqlite() {
+    let app = TestApp::start(Backend::Sqlite).await;
+    let mut conn = app.conn();
+    #[derive(QueryableByName)]
+    struct Line {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        detail: String,
+    }
+    let plan = |conn: &mut DbConnection, sql: &str| -> String {
+        diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
+            .load::<Line>(conn)
+            .unwrap()
+            .into_iter()
+            .map(|l| l.detail)
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let tail = plan(
+        &mut conn,
+        "SELECT access_log.id FROM access_log \
+         INNER JOIN access_log_subjects ON access_log_subjects.entry_id = access_log.id \
+         WHERE access_log_subjects.personnummer = '190000000042' \
+         AND access_log_subjects.entry_id > 1000 \
+         ORDER BY access_log_subjects.entry_id DESC LIMIT 51",
+    );
+    assert!(
+        tail.contains("SEARCH access_log_subjects") && tail.contains("entry_id>?"),
+        "{tail}"
+    );
+    let indexed = plan(
+        &mut conn,
+        "SELECT access_log.id FROM access_log \
+         INNER JOIN access_log_citizens ON access_log_citizens.entry_id = access_log.id \
+         WHERE access_log_citizens.personnummer = '190000000042' \
+         AND access_log_citizens.entry_id <= 1000 \
+         ORDER BY access_log_citizens.entry_id DESC LIMIT 51",
+    );
+    assert!(
+        indexed.contains("SEARCH access_log_citizens USING PRIMARY KEY (personnummer=?"),
+        "{indexed}"
+    );
+    assert!(!indexed.contains("TEMP B-TREE"), "{indexed}");
+}
+
 /// The search counts its matches up to `COUNT_CAP` (by the subjects index alone for a citizen, or
 /// with the other criteria), says "Fler än 1 000" beyond it, and counts exactly below it.
 async fn a_search_counts_up_to_the_cap_and_says_more_than(app: TestApp) {
@@ -954,4 +1002,178 @@ async fn a_search_counts_up_to_the_cap_and_says_more_than(app: TestApp) {
     );
     let page = post_search(&mut ab, &[("pnr", citizen.as_str()), ("action", "rare")]).await;
     assert!(page.body.contains("7 poster matchar"), "{}", page.body);
+}
+
+/// SQLite's citizen index is built in rounds (`db::audit::index_citizens`): a citizen's entries
+/// are those the index names up to its head and the subject rows after it. Searched, counted and
+/// extracted across that line, each entry is found once, in order; a round takes whole entries and
+/// moves the head forward; and a round that has run changes no answer. (On PostgreSQL no round
+/// runs in the server, but the same queries and rounds must hold there too.)
+async fn a_citizens_entries_are_found_on_both_sides_of_the_index_head(app: TestApp) {
+    region(&app);
+    let citizen = pnr("19900101", 77);
+    let other = pnr("19900101", 78);
+    let plant_some = |from: usize| -> Vec<i64> {
+        let mut conn = app.conn();
+        let mut named = vec![];
+        for i in from..from + 60 {
+            let e = audit::NewEntry {
+                user_hsa_id: Some("SE2321000131-P000000000999".into()),
+                action: if i % 3 == 0 { "listed" } else { "viewed" }.into(),
+                // Every other entry names the citizen: alone, or on a list beside another.
+                personnummer: (i % 4 == 0).then(|| digits(&citizen)),
+                subjects: match i % 4 {
+                    2 => vec![digits(&other), digits(&citizen)],
+                    _ => vec![],
+                },
+                ..Default::default()
+            };
+            let id =
+                db::write_tx(&mut conn, |c| audit::append(c, db::ts(app.clock.now()), &e)).unwrap();
+            if i % 2 == 0 {
+                named.push(id);
+            }
+        }
+        named
+    };
+    let through = |app: &TestApp| audit::citizens_through(&mut app.conn()).unwrap();
+    // What the set-up logged is indexed first, so that the round below takes planted rows.
+    db::write_tx(&mut app.conn(), |c| audit::index_citizens(c, None)).unwrap();
+    let start = through(&app);
+    let mut want = plant_some(0);
+    // A round of at most 25 rows indexes whole entries only, and the head moves past them.
+    let added = db::write_tx(&mut app.conn(), |c| audit::index_citizens(c, Some(25))).unwrap();
+    assert!(added > 0 && added <= 25, "{added} rows");
+    let head = through(&app);
+    assert!(head > start, "the head moved: {start} -> {head}");
+    want.extend(plant_some(60));
+    assert!(
+        want.iter().any(|i| *i <= head) && want.iter().any(|i| *i > head),
+        "the citizen has entries on both sides of the head"
+    );
+    let check = |app: &TestApp, label: &str| {
+        let mut conn = app.conn();
+        assert_eq!(
+            audit::entries_naming(&mut conn, &digits(&citizen)).unwrap(),
+            want,
+            "{label}: entries_naming, oldest first"
+        );
+        for (action, expect) in [("", want.clone()), ("listed", vec![])] {
+            let expect: Vec<i64> = if action.is_empty() {
+                expect
+            } else {
+                let listed: Vec<i64> = {
+                    use schema::access_log as l;
+                    l::table
+                        .filter(l::action.eq(action))
+                        .select(l::id)
+                        .load(&mut conn as &mut DbConnection)
+                        .unwrap()
+                };
+                want.iter()
+                    .copied()
+                    .filter(|i| listed.contains(i))
+                    .collect()
+            };
+            // The database's search (the service's would log itself as one more entry naming
+            // the citizen), in pages of 7.
+            let filter = db::audit_search::Filter {
+                citizen: Some(digits(&citizen)),
+                action: (!action.is_empty()).then(|| action.to_string()),
+                ..Default::default()
+            };
+            assert_eq!(
+                db::audit_search::count_capped(&mut conn, &filter, 1_000).unwrap(),
+                expect.len() as i64,
+                "{label}: count {action:?}"
+            );
+            assert_eq!(
+                db::audit_search::count_capped(&mut conn, &filter, 3).unwrap(),
+                4.min(expect.len() as i64),
+                "{label}: count to a cap {action:?}"
+            );
+            let mut seen = vec![];
+            let mut before = None;
+            loop {
+                let page = db::audit_search::search(&mut conn, &filter, before, 7).unwrap();
+                seen.extend(page.iter().map(|r| r.id));
+                match page.last() {
+                    Some(last) if page.len() == 7 => before = Some(last.id),
+                    _ => break,
+                }
+            }
+            let newest_first: Vec<i64> = expect.iter().rev().copied().collect();
+            assert_eq!(seen, newest_first, "{label}: search pages {action:?}");
+        }
+    };
+    check(&app, "half indexed");
+    // The rest in one round: the same answers, and the head at the newest subject row.
+    db::write_tx(&mut app.conn(), |c| audit::index_citizens(c, None)).unwrap();
+    check(&app, "all indexed");
+    let newest = *want.last().unwrap();
+    assert!(through(&app) >= newest);
+    assert_eq!(
+        db::write_tx(&mut app.conn(), |c| audit::index_citizens(c, None)).unwrap(),
+        0,
+        "nothing left"
+    );
+    // One new entry naming two citizens: a round of one row takes it whole.
+    let list = {
+        let e = audit::NewEntry {
+            action: "listed".into(),
+            subjects: vec![digits(&other), digits(&citizen)],
+            ..Default::default()
+        };
+        db::write_tx(&mut app.conn(), |c| {
+            audit::append(c, db::ts(app.clock.now()), &e)
+        })
+        .unwrap()
+    };
+    assert_eq!(
+        db::write_tx(&mut app.conn(), |c| audit::index_citizens(c, Some(1))).unwrap(),
+        2
+    );
+    assert_eq!(through(&app), list);
+    if app.db.backend == Backend::Sqlite {
+        // The index is append-only and its head moves only forward.
+        for sql in [
+            "DELETE FROM access_log_citizens".to_string(),
+            format!(
+                "UPDATE access_log_citizens_head SET through_entry_id = {}",
+                list - 1
+            ),
+        ] {
+            let e = diesel::sql_query(&sql).execute(&mut app.conn() as &mut DbConnection);
+            assert!(e.is_err(), "{sql} was allowed");
+        }
+    }
+    // `verify` holds the index to the subjects: a row taken from it or added to it is found.
+    let run = |sql: &str| {
+        diesel::sql_query(sql)
+            .execute(&mut app.conn() as &mut DbConnection)
+            .unwrap();
+    };
+    let broken = || audit::verify(&mut app.conn()).unwrap().broken;
+    assert_eq!(broken(), None);
+    if app.db.backend == Backend::Sqlite {
+        // As someone with the database file could.
+        run("DROP TRIGGER access_log_citizens_no_delete");
+    }
+    let other = digits(&other);
+    run(&format!(
+        "DELETE FROM access_log_citizens WHERE entry_id = {list} AND personnummer = '{other}'"
+    ));
+    let b = broken().expect("a missing index row is found");
+    assert_eq!(b.id, Some(list));
+    assert!(b.reason.contains("lacks"), "{b:?}");
+    run(&format!(
+        "INSERT INTO access_log_citizens (personnummer, entry_id) VALUES ('{other}', {list})"
+    ));
+    assert_eq!(broken(), None);
+    run(&format!(
+        "INSERT INTO access_log_citizens (personnummer, entry_id) VALUES ('191212121212', {list})"
+    ));
+    let b = broken().expect("a stray index row is found");
+    assert_eq!(b.id, Some(list));
+    assert!(b.reason.contains("does not name"), "{b:?}");
 }

@@ -1151,6 +1151,12 @@ async fn backup_while_serving_and_restore(app: TestApp) {
             // Written by every /healthz of the running server, also after the backup was taken.
             continue;
         }
+        if table.starts_with("access_log_citizens") {
+            // SQLite's citizen index, which the running server's indexer goes on building after
+            // the backup from subject rows the copy has too; `audit verify` below holds the
+            // copy's index to its subjects.
+            continue;
+        }
         assert_eq!(
             want, &restored[table],
             "table {table} differs after restore"

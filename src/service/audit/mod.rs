@@ -434,6 +434,18 @@ pub fn search(
     })
 }
 
+/// One round of SQLite's citizen index (`db::audit::index_citizens`, at most
+/// [`crate::db::audit::CITIZEN_ROUND_ROWS`] subject rows) in its own write transaction: no
+/// citizen data is shown, so nothing is logged. Returns the rows indexed.
+pub fn index_citizens(conn: &mut DbConnection) -> Result<i64, ServiceError> {
+    db::write_tx(conn, |c| {
+        Ok(crate::db::audit::index_citizens(
+            c,
+            Some(crate::db::audit::CITIZEN_ROUND_ROWS),
+        )?)
+    })
+}
+
 /// The units to choose from in a search (code, name).
 pub fn units(conn: &mut DbConnection, ctx: &Ctx) -> Result<Vec<(String, String)>, ServiceError> {
     ctx.require(Access::ReadAuditLog)?;

@@ -1,0 +1,2 @@
+DROP TABLE access_log_citizens_head;
+DROP TABLE access_log_citizens;
