@@ -155,7 +155,12 @@ pub fn count_for_units(
     filter: &CaseFilter,
     cap: i64,
 ) -> QueryResult<Count> {
-    capped_count(conn, scoped(scope, filter), cap)
+    remembered_count(
+        conn,
+        || format!("cases {scope:?} {filter:?} {cap}"),
+        scoped(scope, filter),
+        cap,
+    )
 }
 
 /// Counts a query's rows up to `cap + 1` (`SELECT COUNT(*) FROM (… LIMIT cap+1)`).
@@ -166,6 +171,20 @@ pub(crate) fn capped_count(
 ) -> QueryResult<Count> {
     let n: i64 = CountOf(q.select(cases::id).limit(cap + 1)).get_result(conn)?;
     Ok(Count::of(n, cap))
+}
+
+/// [`capped_count`] for a list page: "more than `cap`" from this node's count cache when the
+/// same query (`key`: its whole scope and filter, no citizen) counted above it a moment ago
+/// ([`super::count_cache`]).
+pub(crate) fn remembered_count(
+    conn: &mut DbConnection,
+    key: impl FnOnce() -> String,
+    q: BoxedCases<'_>,
+    cap: i64,
+) -> QueryResult<Count> {
+    super::count_cache::count(key, cap, || {
+        CountOf(q.select(cases::id).limit(cap + 1)).get_result(conn)
+    })
 }
 
 /// A page of the case list, newest change first, by key (`updated_at`, `id`). The count
@@ -238,7 +257,12 @@ fn open_cases(f: &QueueFilter) -> BoxedCases<'static> {
 
 /// How many cases of the queue the filter selects, up to `cap + 1`.
 pub fn queue_count(conn: &mut DbConnection, filter: &QueueFilter, cap: i64) -> QueryResult<Count> {
-    capped_count(conn, open_cases(filter), cap)
+    remembered_count(
+        conn,
+        || format!("queue {filter:?} {cap}"),
+        open_cases(filter),
+        cap,
+    )
 }
 
 /// The handler's queue: new, received and verified cases and emergency locks waiting for their

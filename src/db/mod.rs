@@ -23,6 +23,7 @@ pub mod audit;
 pub mod audit_search;
 pub mod cases;
 pub mod checkpoint;
+pub mod count_cache;
 pub mod health;
 pub mod login_throttle;
 pub mod models;

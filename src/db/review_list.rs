@@ -2,7 +2,7 @@
 //! at a time by key, optionally only the overdue ones or those due soon.
 
 use super::DbConnection;
-use super::cases::{BoxedCases, capped_count};
+use super::cases::{BoxedCases, remembered_count};
 use super::models::CaseSummary;
 use super::page::{self, Count, Cursor, Page};
 use super::schema::cases;
@@ -43,7 +43,12 @@ pub fn reviews_count(
     due: DueFilter,
     cap: i64,
 ) -> QueryResult<Count> {
-    capped_count(conn, reviews_of(unit_ids, due), cap)
+    remembered_count(
+        conn,
+        || format!("reviews {unit_ids:?} {due:?} {cap}"),
+        reviews_of(unit_ids, due),
+        cap,
+    )
 }
 
 /// A page of locks with a review date, for some units, by due date (and id), by key. The count

@@ -52,6 +52,8 @@ pub struct AppState {
     pub secrets: Arc<crate::auth::secrets::SecretBox>,
     /// The units, read at most every few seconds (`db::unit_cache`).
     pub units: Arc<crate::db::unit_cache::UnitCache>,
+    /// Which list counts were above their cap a moment ago (`db::count_cache`).
+    pub counts: Arc<crate::db::count_cache::CountCache>,
     /// The OpenID Connect providers (`oidc_providers`) and what was read from them.
     pub oidc: Arc<crate::auth::oidc::Registry>,
     /// SQLite: the connection every write transaction runs on (`db::writer`); None on PostgreSQL.
@@ -102,6 +104,9 @@ impl AppState {
             register,
             units: Arc::new(crate::db::unit_cache::UnitCache::new(
                 crate::db::unit_cache::UNIT_CACHE_TTL,
+            )),
+            counts: Arc::new(crate::db::count_cache::CountCache::new(
+                crate::db::count_cache::MORE_THAN_TTL,
             )),
         })
     }
@@ -193,6 +198,7 @@ impl AppState {
     {
         let pool = self.pool.clone();
         let units = self.units.clone();
+        let counts = self.counts.clone();
         let writer = self.writer.clone();
         let held = REQUEST_CONN
             .try_with(|c| c.borrow_mut().take())
@@ -216,14 +222,16 @@ impl AppState {
             };
             let result = crate::db::writer::with_writer(writer.as_ref(), || {
                 crate::db::unit_cache::with_cache(&units, || {
-                    // Every refusal is written to the access log, after the work's rollback.
-                    f(&mut conn).map_err(|e| {
-                        if e.is_unavailable() {
-                            // Checkouts test their connection for a while: the server may have
-                            // dropped the others in the pool too.
-                            crate::db::suspect_outage();
-                        }
-                        crate::service::record_refusal(&mut conn, e)
+                    crate::db::count_cache::with_counts(&counts, || {
+                        // Every refusal is written to the access log, after the work's rollback.
+                        f(&mut conn).map_err(|e| {
+                            if e.is_unavailable() {
+                                // Checkouts test their connection for a while: the server may have
+                                // dropped the others in the pool too.
+                                crate::db::suspect_outage();
+                            }
+                            crate::service::record_refusal(&mut conn, e)
+                        })
                     })
                 })
             });
