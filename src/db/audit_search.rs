@@ -5,6 +5,7 @@
 
 use super::DbConnection;
 use super::models::AccessLogRow;
+use super::prepared::in_list;
 use super::schema::{
     access_log, access_log_citizens, access_log_subjects, audit_spot_check_entries,
     audit_spot_checks, cases, user_roles, user_units, users,
@@ -224,7 +225,7 @@ pub fn subjects_for(
     let mut map: HashMap<i64, Vec<String>> = HashMap::new();
     for chunk in ids.chunks(5_000) {
         let found: Vec<(i64, String)> = access_log_subjects::table
-            .filter(access_log_subjects::entry_id.eq_any(chunk))
+            .filter(in_list(access_log_subjects::entry_id, chunk))
             .order((
                 access_log_subjects::entry_id.asc(),
                 access_log_subjects::personnummer.asc(),
@@ -265,7 +266,7 @@ pub fn user_names(
     let mut out = HashMap::new();
     for chunk in ids.chunks(5_000) {
         let rows: Vec<(String, String)> = users::table
-            .filter(users::hsa_id.eq_any(chunk))
+            .filter(in_list(users::hsa_id, chunk))
             .select((users::hsa_id, users::name))
             .load(conn)?;
         out.extend(rows);
@@ -291,7 +292,7 @@ pub fn citizens(
     let mut out: HashMap<String, CitizenFacts> = HashMap::new();
     for chunk in all.chunks(5_000) {
         let rows: Vec<(String, String, bool, i64)> = cases::table
-            .filter(cases::citizen_pnr.eq_any(chunk))
+            .filter(in_list(cases::citizen_pnr, chunk))
             .order(cases::id.desc())
             .select((
                 cases::citizen_pnr,
@@ -322,7 +323,7 @@ pub fn diary_numbers(
     let mut out = HashMap::new();
     for chunk in all.chunks(5_000) {
         let rows: Vec<(i64, Option<String>)> = cases::table
-            .filter(cases::id.eq_any(chunk))
+            .filter(in_list(cases::id, chunk))
             .select((cases::id, cases::diary_number))
             .load(conn)?;
         out.extend(rows.into_iter().filter_map(|(i, d)| d.map(|d| (i, d))));
@@ -345,7 +346,7 @@ pub fn staff(
     let mut out: HashMap<String, StaffFacts> = HashMap::new();
     for chunk in all.chunks(5_000) {
         let people: Vec<(i64, String)> = users::table
-            .filter(users::hsa_id.eq_any(chunk))
+            .filter(in_list(users::hsa_id, chunk))
             .select((users::id, users::hsa_id))
             .load(conn)?;
         let by_id: BTreeMap<i64, String> = people.into_iter().collect();
@@ -354,7 +355,7 @@ pub fn staff(
             out.entry(h.clone()).or_default();
         }
         let roles: Vec<(i64, String)> = user_roles::table
-            .filter(user_roles::user_id.eq_any(&ids))
+            .filter(in_list(user_roles::user_id, &ids))
             .select((user_roles::user_id, user_roles::role))
             .load(conn)?;
         for (u, r) in roles {
@@ -363,7 +364,7 @@ pub fn staff(
             }
         }
         let units: Vec<(i64, i64)> = user_units::table
-            .filter(user_units::user_id.eq_any(&ids))
+            .filter(in_list(user_units::user_id, &ids))
             .select((user_units::user_id, user_units::unit_id))
             .load(conn)?;
         for (u, unit) in units {

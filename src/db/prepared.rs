@@ -140,7 +140,8 @@ impl QueryFragment<diesel::sqlite::Sqlite> for MoveHeadSqlite<'_> {
 impl RunQueryDsl<diesel::SqliteConnection> for MoveHeadSqlite<'_> {}
 
 /// `column IN (?, ?, …)`, which diesel may keep prepared: its SQL text depends only on the
-/// list's length (a user's units: a few lengths). diesel's
+/// list's length, padded to a power of two (a user's units, the users, citizens and cases of an
+/// auditor's page of entries: a few lengths each). diesel's
 /// `eq_any` spells the same SQL on SQLite but marks it never to be kept, so the case list's page
 /// query was prepared again on every view, inside SQLite's one write transaction (bench/http,
 /// `perf`). An empty list matches nothing.
@@ -188,11 +189,15 @@ where
         }
         self.column.walk_ast(out.reborrow())?;
         out.push_sql(" IN (");
-        for (i, v) in self.values.iter().enumerate() {
+        // The list is padded to a power of two by repeating its last value (the same set), so
+        // that lists of any length share a few statements: up to 2^k values, k + 1 of them.
+        let n = self.values.len();
+        let last = &self.values[n - 1];
+        for i in 0..n.next_power_of_two() {
             if i > 0 {
                 out.push_sql(", ");
             }
-            out.push_bind_param::<C::SqlType, T>(v)?;
+            out.push_bind_param::<C::SqlType, T>(self.values.get(i).unwrap_or(last))?;
         }
         out.push_sql(")");
         Ok(())
@@ -254,6 +259,16 @@ mod tests {
             "{sql}"
         );
         assert!(kept(&q));
+        // Three values are padded to four with the last, and spell what four values spell.
+        let spelt = |ids: &[i64]| {
+            diesel::debug_query::<Sqlite, _>(&cases::table.filter(in_list(cases::id, ids)))
+                .to_string()
+        };
+        let three = spelt(&[1, 2, 3]);
+        assert!(three.contains("IN (?, ?, ?, ?)"), "{three}");
+        assert!(three.ends_with("[1, 2, 3, 3]"), "{three}");
+        let four = spelt(&[1, 2, 3, 4]);
+        assert_eq!(three.split(" -- ").next(), four.split(" -- ").next());
         let diesels = cases::table
             .filter(cases::unit_id.eq_any(&ids))
             .select(cases::id);
