@@ -411,6 +411,8 @@ async fn handlers_do_not_see_other_units_drafts(app: TestApp) {
     app.login(&mut h, &handler).await;
     assert_eq!(ids(&h.get("/arenden").await.body).len(), 4);
     assert_eq!(ids(&h.get("/arenden?status=draft").await.body).len(), 0);
+    // Another status: every unit's cases in it (the draft condition is implied, not applied).
+    assert_eq!(ids(&h.get("/arenden?status=submitted").await.body).len(), 4);
     let r = h
         .submit("/sok", "/sok", &[("pnr", &format!("nr {draft_of_b}"))])
         .await;
@@ -419,6 +421,10 @@ async fn handlers_do_not_see_other_units_drafts(app: TestApp) {
     app.login(&mut ha, &handler_of_a).await;
     assert_eq!(ids(&ha.get("/arenden").await.body).len(), 7);
     assert_eq!(ids(&ha.get("/arenden?status=draft").await.body).len(), 3);
+    assert_eq!(
+        ids(&ha.get("/arenden?status=submitted").await.body).len(),
+        4
+    );
     // The service says the same.
     let ctx = flow::ctx(&app, handler.id);
     let page = cases::list(
