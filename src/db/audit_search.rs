@@ -86,6 +86,23 @@ macro_rules! naming {
     }};
 }
 
+/// A citizen's entries newest first, at most `limit`: those after the citizen index's head
+/// (`tail`, the newest) and then, for what is left, those the index names (`indexed`). Each part
+/// is given the number of rows it may return.
+fn newest_first<T>(
+    conn: &mut DbConnection,
+    limit: i64,
+    tail: impl FnOnce(&mut DbConnection, i64) -> QueryResult<Vec<T>>,
+    indexed: impl FnOnce(&mut DbConnection, i64) -> QueryResult<Vec<T>>,
+) -> QueryResult<Vec<T>> {
+    let mut rows = tail(conn, limit)?;
+    let rest = limit - rows.len() as i64;
+    if rest > 0 {
+        rows.extend(indexed(conn, rest)?);
+    }
+    Ok(rows)
+}
+
 /// One page of entries matching `f`, newest first (by id), below the cursor `before` when given:
 /// keyset pagination, no OFFSET. A citizen search walks the subjects index
 /// `(personnummer, entry_id)` backwards; the other filters have an index each ending in the id.
@@ -102,19 +119,22 @@ pub fn search(
         Some(p) => {
             // The subject rows after the citizen index's head are the newest: they come first.
             let through = super::audit::citizens_through(conn)?;
-            let mut rows: Vec<AccessLogRow> = naming!(
-                access_log_subjects,
-                p,
-                f,
-                access_log_subjects::entry_id.gt(through),
-                before
-            )
-            .limit(limit)
-            .select(AccessLogRow::as_select())
-            .load(conn)?;
-            let rest = limit - rows.len() as i64;
-            if rest > 0 {
-                rows.extend(
+            newest_first(
+                conn,
+                limit,
+                |c, n| {
+                    naming!(
+                        access_log_subjects,
+                        p,
+                        f,
+                        access_log_subjects::entry_id.gt(through),
+                        before
+                    )
+                    .limit(n)
+                    .select(AccessLogRow::as_select())
+                    .load(c)
+                },
+                |c, n| {
                     naming!(
                         access_log_citizens,
                         p,
@@ -122,12 +142,11 @@ pub fn search(
                         access_log_citizens::entry_id.le(through),
                         before
                     )
-                    .limit(rest)
+                    .limit(n)
                     .select(AccessLogRow::as_select())
-                    .load(conn)?,
-                );
-            }
-            Ok(rows)
+                    .load(c)
+                },
+            )
         }
         None => {
             let mut q = filtered!(access_log::table.into_boxed(), f);
@@ -158,56 +177,56 @@ pub fn count_capped(conn: &mut DbConnection, f: &Filter, cap: i64) -> QueryResul
     };
     let ids: Vec<i64> = match &f.citizen {
         // The citizen alone: the indexes answer without reading a log row.
-        Some(p) if citizen_only => {
-            let mut ids: Vec<i64> = access_log_subjects::table
-                .filter(access_log_subjects::entry_id.gt(through))
-                .filter(access_log_subjects::personnummer.eq(p.clone()))
-                .order(access_log_subjects::entry_id.desc())
-                .limit(cap + 1)
-                .select(access_log_subjects::entry_id)
-                .load(conn)?;
-            let rest = cap + 1 - ids.len() as i64;
-            if rest > 0 {
-                ids.extend(
-                    access_log_citizens::table
-                        .filter(access_log_citizens::personnummer.eq(p.clone()))
-                        .filter(access_log_citizens::entry_id.le(through))
-                        .order(access_log_citizens::entry_id.desc())
-                        .limit(rest)
-                        .select(access_log_citizens::entry_id)
-                        .load::<i64>(conn)?,
-                );
-            }
-            ids
-        }
-        Some(p) => {
-            let mut ids: Vec<i64> = naming!(
-                access_log_subjects,
-                p,
-                f,
-                access_log_subjects::entry_id.gt(through),
-                None::<i64>
-            )
-            .limit(cap + 1)
-            .select(access_log_subjects::entry_id)
-            .load(conn)?;
-            let rest = cap + 1 - ids.len() as i64;
-            if rest > 0 {
-                ids.extend(
-                    naming!(
-                        access_log_citizens,
-                        p,
-                        f,
-                        access_log_citizens::entry_id.le(through),
-                        None::<i64>
-                    )
-                    .limit(rest)
+        Some(p) if citizen_only => newest_first(
+            conn,
+            cap + 1,
+            |c, n| {
+                access_log_subjects::table
+                    .filter(access_log_subjects::entry_id.gt(through))
+                    .filter(access_log_subjects::personnummer.eq(p.clone()))
+                    .order(access_log_subjects::entry_id.desc())
+                    .limit(n)
+                    .select(access_log_subjects::entry_id)
+                    .load(c)
+            },
+            |c, n| {
+                access_log_citizens::table
+                    .filter(access_log_citizens::personnummer.eq(p.clone()))
+                    .filter(access_log_citizens::entry_id.le(through))
+                    .order(access_log_citizens::entry_id.desc())
+                    .limit(n)
                     .select(access_log_citizens::entry_id)
-                    .load::<i64>(conn)?,
-                );
-            }
-            ids
-        }
+                    .load(c)
+            },
+        )?,
+        Some(p) => newest_first(
+            conn,
+            cap + 1,
+            |c, n| {
+                naming!(
+                    access_log_subjects,
+                    p,
+                    f,
+                    access_log_subjects::entry_id.gt(through),
+                    None::<i64>
+                )
+                .limit(n)
+                .select(access_log_subjects::entry_id)
+                .load(c)
+            },
+            |c, n| {
+                naming!(
+                    access_log_citizens,
+                    p,
+                    f,
+                    access_log_citizens::entry_id.le(through),
+                    None::<i64>
+                )
+                .limit(n)
+                .select(access_log_citizens::entry_id)
+                .load(c)
+            },
+        )?,
         None => filtered!(access_log::table.into_boxed(), f)
             .order(access_log::id.desc())
             .limit(cap + 1)
