@@ -267,8 +267,11 @@ async fn a_database_outage_is_answered_fast_and_recovered_from() {
         assert!(p.body.contains("Försök igen om en stund"), "{}", p.body);
         assert!(!p.body.contains("panicked") && !p.body.contains("postgres"));
         println!("down, round {i}: /healthz 503 in {healthz:?}, / 503 in {page:?}");
+        // The first page of an outage may wait out the pool's timeout (2 s) before a connect has
+        // failed and the database is known down; the bound allows the scheduling around that
+        // timeout, as the load's bound below does (a bound of exactly 2 s failed at 2.0017 s).
         assert!(healthz < Duration::from_secs(2), "healthz took {healthz:?}");
-        assert!(page < Duration::from_secs(2), "page took {page:?}");
+        assert!(page < Duration::from_millis(2500), "page took {page:?}");
     }
 
     let up_at = Instant::now();
