@@ -96,7 +96,8 @@ pub(super) fn serve(cfg: Config) -> Result<(), CliError> {
     let sealer = crate::audit::Sealer::from_config(&cfg)?;
     // On SQLite a sealing round holds the single writer's lock: rounds of a few hundred rows let
     // the requests in between, instead of one round of a second's rows keeping them all waiting.
-    let sealer = Arc::new(match db::Target::parse(&cfg.database_url)?.backend() {
+    let backend = db::Target::parse(&cfg.database_url)?.backend();
+    let sealer = Arc::new(match backend {
         db::Backend::Sqlite => sealer.with_batch(db::audit::SQLITE_SERVER_ROUND),
         db::Backend::Postgres => sealer,
     });
@@ -121,10 +122,7 @@ pub(super) fn serve(cfg: Config) -> Result<(), CliError> {
     rt.block_on(async move {
         crate::jobs::spawn_session_purge(state.job_context());
         crate::jobs::spawn_audit_sealer(state.job_context(), sealer);
-        if matches!(
-            db::Target::parse(&state.config.database_url).map(|t| t.backend()),
-            Ok(db::Backend::Sqlite)
-        ) {
+        if backend == db::Backend::Sqlite {
             crate::jobs::spawn_citizen_indexer(state.job_context());
         }
         if let Some(smtp) = smtp {

@@ -169,8 +169,12 @@ pub(crate) fn capped_count(
     q: BoxedCases<'_>,
     cap: i64,
 ) -> QueryResult<Count> {
-    let n: i64 = CountOf(q.select(cases::id).limit(cap + 1)).get_result(conn)?;
-    Ok(Count::of(n, cap))
+    Ok(Count::of(rows_up_to(conn, q, cap)?, cap))
+}
+
+/// The query's rows counted with a limit of `cap + 1`.
+fn rows_up_to(conn: &mut DbConnection, q: BoxedCases<'_>, cap: i64) -> QueryResult<i64> {
+    CountOf(q.select(cases::id).limit(cap + 1)).get_result(conn)
 }
 
 /// [`capped_count`] for a list page: "more than `cap`" from this node's count cache when the
@@ -182,9 +186,7 @@ pub(crate) fn remembered_count(
     q: BoxedCases<'_>,
     cap: i64,
 ) -> QueryResult<Count> {
-    super::count_cache::count(key, cap, || {
-        CountOf(q.select(cases::id).limit(cap + 1)).get_result(conn)
-    })
+    super::count_cache::count(key, cap, || rows_up_to(conn, q, cap))
 }
 
 /// A page of the case list, newest change first, by key (`updated_at`, `id`). The count
