@@ -48,7 +48,7 @@ use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
@@ -565,21 +565,41 @@ pub(crate) struct SqliteWriter(
     Option<(parking_lot::FairMutexGuard<'static, ()>, std::time::Instant)>,
 );
 
+/// Writers of this process queued for [`SQLITE_WRITERS`] now: while any is, a shared write
+/// transaction is left open for the next one (`writer`'s group commit).
+static WRITERS_WAITING: AtomicUsize = AtomicUsize::new(0);
+
+pub(crate) fn writers_waiting() -> usize {
+    WRITERS_WAITING.load(Ordering::SeqCst)
+}
+
 impl SqliteWriter {
+    /// The writers' lock for work that does not join a shared transaction: one left open on the
+    /// writing connection is committed first.
     pub(crate) fn take() -> SqliteWriter {
+        Self::take_joining(None)
+    }
+
+    /// The writers' lock for work that will join `joining`'s shared transaction, if it has one
+    /// open (any other writer's is committed first).
+    fn take_joining(joining: Option<&std::sync::Arc<writer::Writer>>) -> SqliteWriter {
         if HOLDS_SQLITE_WRITERS.with(|h| h.get()) {
             return SqliteWriter(None);
         }
         // Not poisoned by a panic: a writer's transaction that panicked is rolled back with the
         // connection it was on (a pool connection by `Manager::has_broken`, the writer's by
-        // `writer::Writer::run`), and the lock guards nothing else.
+        // `writer::Writer::transaction`), and the lock guards nothing else.
         let asked = std::time::Instant::now();
+        WRITERS_WAITING.fetch_add(1, Ordering::SeqCst);
         let guard = SQLITE_WRITERS.lock();
+        WRITERS_WAITING.fetch_sub(1, Ordering::SeqCst);
         let got = std::time::Instant::now();
         WRITERS_TAKEN.fetch_add(1, Ordering::Relaxed);
         WRITERS_WAITED_NS.fetch_add(nanos(got - asked), Ordering::Relaxed);
         HOLDS_SQLITE_WRITERS.with(|h| h.set(true));
-        SqliteWriter(Some((guard, got)))
+        let held = SqliteWriter(Some((guard, got)));
+        writer::settle_open(joining);
+        held
     }
 }
 
@@ -595,19 +615,33 @@ impl Drop for SqliteWriter {
 
 /// Runs `f` in one write transaction. On SQLite it begins `IMMEDIATE`, so that two writers queue
 /// instead of failing when a read turns into a write (this process's writers on
-/// [`SQLITE_WRITERS`], others on the busy timeout).
+/// [`SQLITE_WRITERS`], others on the busy timeout). A web request's work may share its SQLite
+/// transaction with the requests queued behind it, in a savepoint of its own (`writer`, group
+/// commit); either way this returns Ok only once `f`'s work is committed.
 pub fn write_tx<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    let lock = matches!(conn, DbConnection::Sqlite(_)).then(SqliteWriter::take);
+    let sqlite = matches!(conn, DbConnection::Sqlite(_));
+    let installed = if sqlite { writer::installed() } else { None };
+    let joining = installed
+        .as_ref()
+        .filter(|(_, shared)| *shared)
+        .map(|(w, _)| w);
+    let lock = sqlite.then(|| SqliteWriter::take_joining(joining));
     // Work that has the writing connection installed runs its write transactions on it
     // (`writer`); a transaction cannot begin inside another, so `conn` has none open.
     let outermost = lock.as_ref().is_some_and(|l| l.0.is_some());
-    let f = match writer::installed() {
-        Some(w) if outermost => match w.run(f, tx_on) {
-            Ok(result) => return result,
+    let f = match installed {
+        Some((w, shared)) if outermost => match w.transaction(shared, f) {
+            Ok(writer::Step::Done(result)) => return result,
+            Ok(writer::Step::Pending(seq, value)) => {
+                // Another member commits the shared transaction: not while this one holds the
+                // writers' lock.
+                drop(lock);
+                return w.wait_settled(seq).map(|()| value).map_err(E::from);
+            }
             Err(f) => f,
         },
         _ => f,

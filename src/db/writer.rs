@@ -15,17 +15,78 @@
 //! directly), or while it cannot be opened, writes run on the given connection as before.
 
 use super::{DbConnection, Manager, Target};
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use std::cell::RefCell;
-use std::sync::{Arc, Mutex};
+use std::collections::VecDeque;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
 
 /// The writer's page cache, KiB (the server's pool connections keep SQLite's 2 MiB): the hot part
 /// of every index the writes touch.
 pub const CACHE_KIB: i64 = 65_536;
 
+/// A shared transaction takes at most this many requests' work before it commits.
+const BATCH_MAX: u32 = 32;
+
+/// ... and is committed by the first member to finish after it has been open this long, so that
+/// a steady queue of writers cannot keep its first members waiting.
+const BATCH_MAX_AGE: Duration = Duration::from_millis(2);
+
+/// How long a member waits for its shared transaction to be committed before it gives up with an
+/// error (its work may then still be committed: the page is not shown, which is the safe side).
+const SETTLE_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// The writing connection of one SQLite database, opened when first needed.
+///
+/// **Group commit.** The web requests' write transactions on it (each request's work and its
+/// access-log entry) may share one SQLite transaction: each runs inside its own savepoint, which
+/// is released when its work succeeds and rolled back when it fails, and the shared transaction
+/// is committed once, by the member that finds no other writer waiting (or the batch full or
+/// old). A member's `write_tx` returns only after that commit: nothing it read is shown, and
+/// nothing it did is reported done, unless its log entry is committed with it; when the commit
+/// fails, every member fails. A commit on SQLite writes every page the transaction changed to the
+/// WAL; a case view changes the same few pages (the log's last leaves) as the one before it, so
+/// one commit for several of them writes those pages once (bench/http, `perf`: committing was
+/// about a third of the time the one writer was held).
+///
+/// The transaction stays open only while another writer of this process is queued for
+/// [`super::SqliteWriter`]: that writer either joins it, or, when it does not share (the jobs,
+/// the checkpoint's locked pass, a write on another connection), commits it first
+/// ([`settle_open`]). So a batch is never left open with no one to close it.
 pub struct Writer {
     target: Target,
-    conn: Mutex<Option<DbConnection>>,
+    slot: Mutex<Slot>,
+    settled: Mutex<Settled>,
+    settled_cv: Condvar,
+}
+
+/// The connection and the shared transaction open on it, if any.
+#[derive(Default)]
+struct Slot {
+    conn: Option<DbConnection>,
+    open: Option<Batch>,
+    next_seq: u64,
+}
+
+struct Batch {
+    seq: u64,
+    members: u32,
+    since: Instant,
+}
+
+/// The shared transactions settled so far: all up to `through`, and the recent failures.
+#[derive(Default)]
+struct Settled {
+    through: u64,
+    failed: VecDeque<(u64, String)>,
+}
+
+/// What a write transaction on the writer came to.
+pub(super) enum Step<T, E> {
+    /// Committed, or failed: the answer.
+    Done(Result<T, E>),
+    /// Done, in a shared transaction that another member will commit: wait for `seq`.
+    Pending(u64, T),
 }
 
 impl std::fmt::Debug for Writer {
@@ -36,13 +97,41 @@ impl std::fmt::Debug for Writer {
     }
 }
 
+/// The writer with a shared transaction open, for a writer that does not share to commit first.
+static OPEN: parking_lot::Mutex<Option<Arc<Writer>>> = parking_lot::const_mutex(None);
+
+/// Commits the shared transaction left open for the next writer, unless that writer is `joining`
+/// it. Called by [`super::SqliteWriter::take`] as soon as the writers' lock is held.
+pub(super) fn settle_open(joining: Option<&Arc<Writer>>) {
+    let open = OPEN.lock().take();
+    if let Some(w) = open {
+        if joining.is_some_and(|j| Arc::ptr_eq(j, &w)) {
+            *OPEN.lock() = Some(w);
+        } else {
+            let mut slot = w.lock_slot();
+            if let Err(why) = w.settle(&mut slot) {
+                tracing::warn!(error = %why, "a shared write transaction could not be committed");
+            }
+        }
+    }
+}
+
+fn db_error(message: String) -> diesel::result::Error {
+    diesel::result::Error::DatabaseError(
+        diesel::result::DatabaseErrorKind::Unknown,
+        Box::new(message),
+    )
+}
+
 impl Writer {
     /// The writer for a database URL: None for PostgreSQL (its writers share no cache to lose).
     pub fn for_url(url: &str) -> Option<Arc<Writer>> {
         match Target::parse(url) {
             Ok(target @ Target::Sqlite(_)) => Some(Arc::new(Writer {
                 target,
-                conn: Mutex::new(None),
+                slot: Mutex::new(Slot::default()),
+                settled: Mutex::new(Settled::default()),
+                settled_cv: Condvar::new(),
             })),
             _ => None,
         }
@@ -65,67 +154,249 @@ impl Writer {
         Ok(c)
     }
 
-    /// Runs `on(connection, f)` on the writing connection, opening it when needed; `Err(f)` when
-    /// it cannot be opened (logged), for the caller to run `f` elsewhere. A connection that broke,
-    /// or that work panicked on, is dropped and opened again next time. The caller holds the
-    /// writers' lock.
-    pub(super) fn run<T, F>(
-        &self,
-        f: F,
-        on: impl FnOnce(&mut DbConnection, F) -> T,
-    ) -> Result<T, F> {
-        use diesel::r2d2::R2D2Connection;
-        let mut slot = match self.conn.lock() {
+    /// The slot, after work that panicked on it: that work's connection is closed (SQLite rolls
+    /// back what it left) and its shared transaction, if any, failed.
+    fn lock_slot(&self) -> std::sync::MutexGuard<'_, Slot> {
+        match self.slot.lock() {
             Ok(slot) => slot,
             Err(poisoned) => {
-                // Work panicked on the connection, perhaps inside its transaction: close it
-                // (SQLite rolls back what it left) and open a new one.
                 let mut slot = poisoned.into_inner();
-                *slot = None;
-                self.conn.clear_poison();
+                self.fail(&mut slot, "the work before panicked".into());
+                self.slot.clear_poison();
                 slot
             }
+        }
+    }
+
+    /// Ends the shared transaction by closing its connection (SQLite rolls it back), and tells
+    /// its members.
+    fn fail(&self, slot: &mut Slot, why: String) {
+        slot.conn = None;
+        if let Some(b) = slot.open.take() {
+            self.publish(b.seq, Err(why));
+        }
+    }
+
+    /// Commits the shared transaction, if one is open, and tells its members.
+    fn settle(&self, slot: &mut Slot) -> Result<(), String> {
+        let Some(b) = slot.open.take() else {
+            return Ok(());
         };
-        if slot.is_none() {
+        {
+            let mut open = OPEN.lock();
+            if open
+                .as_ref()
+                .is_some_and(|w| std::ptr::eq(Arc::as_ptr(w), self))
+            {
+                *open = None;
+            }
+        }
+        let outcome = match slot.conn.as_mut() {
+            Some(DbConnection::Sqlite(c)) => {
+                AnsiTransactionManager::commit_transaction(c).map_err(|e| e.to_string())
+            }
+            _ => Err("the writing connection is gone".to_string()),
+        };
+        if outcome.is_err() {
+            slot.conn = None;
+        }
+        self.publish(b.seq, outcome.clone());
+        outcome
+    }
+
+    fn publish(&self, seq: u64, outcome: Result<(), String>) {
+        let mut s = match self.settled.lock() {
+            Ok(s) => s,
+            Err(p) => p.into_inner(),
+        };
+        s.through = s.through.max(seq);
+        if let Err(why) = outcome {
+            s.failed.push_back((seq, why));
+            if s.failed.len() > 64 {
+                s.failed.pop_front();
+            }
+        }
+        self.settled_cv.notify_all();
+    }
+
+    /// Waits until the shared transaction `seq` is settled: Ok when it was committed.
+    pub(super) fn wait_settled(&self, seq: u64) -> Result<(), diesel::result::Error> {
+        let s = match self.settled.lock() {
+            Ok(s) => s,
+            Err(p) => p.into_inner(),
+        };
+        let (s, timeout) = match self
+            .settled_cv
+            .wait_timeout_while(s, SETTLE_TIMEOUT, |s| s.through < seq)
+        {
+            Ok(r) => r,
+            Err(p) => p.into_inner(),
+        };
+        if timeout.timed_out() && s.through < seq {
+            return Err(db_error(
+                "the shared write transaction was not committed in time".into(),
+            ));
+        }
+        match s.failed.iter().find(|(q, _)| *q == seq) {
+            Some((_, why)) => Err(db_error(why.clone())),
+            None => Ok(()),
+        }
+    }
+
+    /// Runs `f` in a write transaction on the writing connection, opening it when needed; `Err(f)`
+    /// when it cannot be opened (logged), for the caller to run `f` elsewhere. `shared`: `f` may
+    /// join the shared transaction (see [`Writer`]); otherwise it has one of its own. The caller
+    /// holds the writers' lock. A connection that broke, or that work panicked on, is dropped and
+    /// opened again next time.
+    pub(super) fn transaction<T, E, F>(
+        self: &Arc<Self>,
+        shared: bool,
+        f: F,
+    ) -> Result<Step<T, E>, F>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E>,
+        E: From<diesel::result::Error>,
+    {
+        use diesel::r2d2::R2D2Connection;
+        let mut slot = self.lock_slot();
+        if !shared {
+            // Whatever was left open is committed before this work begins its own (its members
+            // are told how that went).
+            if let Err(why) = self.settle(&mut slot) {
+                tracing::warn!(error = %why, "a shared write transaction could not be committed");
+            }
+        }
+        if slot.conn.is_none() {
             match self.open() {
-                Ok(c) => *slot = Some(c),
+                Ok(c) => slot.conn = Some(c),
                 Err(e) => {
                     tracing::warn!(error = %e, "cannot open the SQLite writer connection");
                     return Err(f);
                 }
             }
         }
-        let Some(conn) = slot.as_mut() else {
+        if slot.open.is_none() {
+            let begun = match slot.conn.as_mut() {
+                Some(DbConnection::Sqlite(c)) => {
+                    AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
+                }
+                _ => Err(db_error("the writing connection is not SQLite".into())),
+            };
+            if let Err(e) = begun {
+                if slot.conn.as_mut().is_some_and(|c| c.is_broken()) {
+                    slot.conn = None;
+                }
+                return Ok(Step::Done(Err(e.into())));
+            }
+            slot.next_seq += 1;
+            slot.open = Some(Batch {
+                seq: slot.next_seq,
+                members: 0,
+                since: Instant::now(),
+            });
+        }
+        // This work's own savepoint inside the shared transaction.
+        let saved = match slot.conn.as_mut() {
+            Some(DbConnection::Sqlite(c)) => AnsiTransactionManager::begin_transaction(c),
+            _ => Err(db_error("the writing connection is not SQLite".into())),
+        };
+        if let Err(e) = saved {
+            self.fail(&mut slot, e.to_string());
+            return Ok(Step::Done(Err(e.into())));
+        }
+        let Some(conn) = slot.conn.as_mut() else {
             return Err(f);
         };
-        let out = on(conn, f);
-        if conn.is_broken() {
-            *slot = None;
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(conn)));
+        let result = match result {
+            Ok(r) => r,
+            Err(panic) => {
+                self.fail(&mut slot, "work in the shared transaction panicked".into());
+                drop(slot);
+                std::panic::resume_unwind(panic)
+            }
+        };
+        let end = match (slot.conn.as_mut(), result.is_ok()) {
+            (Some(DbConnection::Sqlite(c)), true) => AnsiTransactionManager::commit_transaction(c),
+            (Some(DbConnection::Sqlite(c)), false) => {
+                AnsiTransactionManager::rollback_transaction(c)
+            }
+            _ => Err(db_error("the writing connection is gone".into())),
+        };
+        if let Err(e) = end {
+            // The savepoint could not be released or rolled back (SQLite may have rolled the whole
+            // transaction back on an I/O error): nobody's work in it stands.
+            self.fail(&mut slot, e.to_string());
+            return Ok(Step::Done(match result {
+                Ok(_) => Err(e.into()),
+                Err(err) => Err(err),
+            }));
         }
-        Ok(out)
+        let Some(batch) = slot.open.as_mut() else {
+            return Ok(Step::Done(Err(
+                db_error("no transaction open".into()).into()
+            )));
+        };
+        let seq = batch.seq;
+        if result.is_ok() {
+            batch.members += 1;
+        }
+        let keep_open = shared
+            && super::writers_waiting() > 0
+            && batch.members < BATCH_MAX
+            && batch.since.elapsed() < BATCH_MAX_AGE;
+        if keep_open {
+            *OPEN.lock() = Some(self.clone());
+            return Ok(match result {
+                Ok(v) => Step::Pending(seq, v),
+                Err(e) => Step::Done(Err(e)),
+            });
+        }
+        let committed = self.settle(&mut slot);
+        if slot.conn.as_mut().is_some_and(|c| c.is_broken()) {
+            slot.conn = None;
+        }
+        Ok(Step::Done(match (result, committed) {
+            (Ok(v), Ok(())) => Ok(v),
+            (Ok(_), Err(why)) => Err(db_error(why).into()),
+            (Err(e), _) => Err(e),
+        }))
     }
 }
 
 thread_local! {
-    static INSTALLED: RefCell<Option<Arc<Writer>>> = const { RefCell::new(None) };
+    /// The writer installed on this thread, and whether its work may share transactions.
+    static INSTALLED: RefCell<Option<(Arc<Writer>, bool)>> = const { RefCell::new(None) };
 }
 
-/// Runs `work` with `writer` (if any) as this thread's writing connection.
+/// Runs `work` with `writer` (if any) as this thread's writing connection, each write transaction
+/// of its own (the jobs: a round of the indexer or the sealer is long, and requests that finished
+/// before it should not wait for it).
 pub fn with_writer<T>(writer: Option<&Arc<Writer>>, work: impl FnOnce() -> T) -> T {
+    install(writer.map(|w| (w.clone(), false)), work)
+}
+
+/// As [`with_writer`], with the write transactions shared (group commit, see [`Writer`]): the web
+/// requests, short and many.
+pub fn with_shared_writer<T>(writer: Option<&Arc<Writer>>, work: impl FnOnce() -> T) -> T {
+    install(writer.map(|w| (w.clone(), true)), work)
+}
+
+fn install<T>(writer: Option<(Arc<Writer>, bool)>, work: impl FnOnce() -> T) -> T {
     /// Puts back what was installed before, also when `work` panics (the thread is reused).
-    struct Restore(Option<Arc<Writer>>);
+    struct Restore(Option<(Arc<Writer>, bool)>);
     impl Drop for Restore {
         fn drop(&mut self) {
             let before = self.0.take();
             INSTALLED.with(|w| *w.borrow_mut() = before);
         }
     }
-    let _restore = Restore(INSTALLED.with(|w| w.replace(writer.cloned())));
+    let _restore = Restore(INSTALLED.with(|w| w.replace(writer)));
     work()
 }
 
-/// This thread's writing connection, if one is installed.
-pub(super) fn installed() -> Option<Arc<Writer>> {
+/// This thread's writing connection, if one is installed, and whether it shares transactions.
+pub(super) fn installed() -> Option<(Arc<Writer>, bool)> {
     INSTALLED.with(|w| w.borrow().clone())
 }
 
@@ -236,5 +507,227 @@ mod tests {
         assert!(panicked.is_err());
         assert!(installed().is_none());
         assert!(Writer::for_url("postgres://u@127.0.0.1/db").is_none());
+    }
+
+    /// Group commit, step by step: the first request's work is done while a second is queued for
+    /// the writers' lock, so its transaction is left open for the second to join.
+    mod shared {
+        use super::*;
+        use std::sync::mpsc;
+        use std::thread;
+        use std::time::{Duration, Instant};
+
+        fn count(c: &mut DbConnection, x: i64) -> i64 {
+            diesel::sql_query("SELECT count(*) AS n FROM t WHERE x = ?")
+                .bind::<BigInt, _>(x)
+                .get_result::<N>(c)
+                .map(|r| r.n)
+                .unwrap_or(-1)
+        }
+
+        fn insert(c: &mut DbConnection, x: i64) -> Result<(), diesel::result::Error> {
+            diesel::sql_query("INSERT INTO t (x) VALUES (?)")
+                .bind::<BigInt, _>(x)
+                .execute(c)
+                .map(|_| ())
+        }
+
+        /// Until another writer is queued for the writers' lock (at most 10 s).
+        fn until_queued() -> bool {
+            let t0 = Instant::now();
+            while db::writers_waiting() == 0 {
+                if t0.elapsed() > Duration::from_secs(10) {
+                    return false;
+                }
+                thread::sleep(Duration::from_millis(1));
+            }
+            true
+        }
+
+        struct Setup {
+            _dir: tempfile::TempDir,
+            pool: db::Pool,
+            writer: Arc<Writer>,
+        }
+
+        fn setup_t() -> Result<Setup, Box<dyn std::error::Error>> {
+            let (dir, url) = super::setup().ok_or("no temporary directory")?;
+            let pool = db::pool(&url, 4)?;
+            let writer = Writer::for_url(&url).ok_or("no writer")?;
+            pool.get()?
+                .batch_execute("CREATE TABLE t (x INTEGER NOT NULL)")?;
+            Ok(Setup {
+                _dir: dir,
+                pool,
+                writer,
+            })
+        }
+
+        /// Runs `second` (on its own thread, its own pool connection) once the first request's
+        /// work is done and the second is queued; returns both answers. The first inserts 1.
+        fn first_then<T: Send + 'static>(
+            s: &Setup,
+            second: impl FnOnce(db::Pool, Arc<Writer>) -> T + Send + 'static,
+        ) -> Result<(Result<(), diesel::result::Error>, T), Box<dyn std::error::Error>> {
+            let (queue_tx, queue_rx) = mpsc::channel::<()>();
+            let (pool, writer) = (s.pool.clone(), s.writer.clone());
+            let other = thread::spawn(move || {
+                let _ = queue_rx.recv();
+                second(pool, writer)
+            });
+            let mut a = s.pool.get()?;
+            let first = with_shared_writer(Some(&s.writer), || {
+                write_tx(&mut a, |c| {
+                    insert(c, 1)?;
+                    // The second asks for the writers' lock while this one holds it.
+                    let _ = queue_tx.send(());
+                    assert!(until_queued(), "the second writer queued");
+                    Ok::<_, diesel::result::Error>(())
+                })
+            });
+            let second = other.join().map_err(|_| "the second writer panicked")?;
+            Ok((first, second))
+        }
+
+        #[test]
+        fn a_queued_request_joins_the_transaction_and_both_are_committed_once()
+        -> Result<(), Box<dyn std::error::Error>> {
+            let s = setup_t()?;
+            let (first, second) = first_then(&s, |pool, writer| {
+                let mut b = pool.get().map_err(|e| e.to_string())?;
+                let mut other = pool.get().map_err(|e| e.to_string())?;
+                with_shared_writer(Some(&writer), || {
+                    write_tx(&mut b, |c| {
+                        // Joined: the first's row is there, in the same transaction, which is
+                        // still open (another connection does not see the row yet).
+                        let seen = (count(c, 1), count(&mut other, 1));
+                        insert(c, 2)?;
+                        Ok::<_, diesel::result::Error>(seen)
+                    })
+                })
+                .map_err(|e| e.to_string())
+            })?;
+            assert!(first.is_ok(), "{first:?}");
+            assert_eq!(
+                second,
+                Ok((1, 0)),
+                "the second ran inside the first's transaction, not yet committed"
+            );
+            let mut c = s.pool.get()?;
+            assert_eq!(
+                (count(&mut c, 1), count(&mut c, 2)),
+                (1, 1),
+                "both committed"
+            );
+            Ok(())
+        }
+
+        #[test]
+        fn a_member_that_fails_loses_only_its_own_work() -> Result<(), Box<dyn std::error::Error>> {
+            let s = setup_t()?;
+            let (first, second) = first_then(&s, |pool, writer| {
+                let mut b = pool.get().map_err(|e| e.to_string())?;
+                with_shared_writer(Some(&writer), || {
+                    write_tx(&mut b, |c| {
+                        insert(c, 2)?;
+                        Err::<(), _>(diesel::result::Error::RollbackTransaction)
+                    })
+                })
+                .map_err(|e| e.to_string())
+            })?;
+            assert!(first.is_ok(), "{first:?}");
+            assert!(second.is_err());
+            let mut c = s.pool.get()?;
+            assert_eq!((count(&mut c, 1), count(&mut c, 2)), (1, 0));
+            Ok(())
+        }
+
+        #[test]
+        fn when_the_shared_transaction_fails_every_member_fails()
+        -> Result<(), Box<dyn std::error::Error>> {
+            let s = setup_t()?;
+            let (first, second) = first_then(&s, |pool, writer| {
+                let mut b = pool.get().map_err(|e| e.to_string())?;
+                let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    with_shared_writer(Some(&writer), || {
+                        let _ = write_tx(&mut b, |c| -> Result<(), diesel::result::Error> {
+                            insert(c, 2)?;
+                            panic!("work failed inside the shared transaction")
+                        });
+                    })
+                }));
+                Ok::<bool, String>(panicked.is_err())
+            })?;
+            assert_eq!(second, Ok(true));
+            // The first's work was done, but its transaction was not committed: it must not be
+            // told otherwise (a page shown without its log entry).
+            assert!(
+                first.is_err(),
+                "the first member fails with the transaction"
+            );
+            let mut c = s.pool.get()?;
+            assert_eq!((count(&mut c, 1), count(&mut c, 2)), (0, 0));
+            // And the writer goes on.
+            let mut a = s.pool.get()?;
+            with_shared_writer(Some(&s.writer), || write_tx(&mut a, |c| insert(c, 3)))?;
+            assert_eq!(count(&mut c, 3), 1);
+            Ok(())
+        }
+
+        #[test]
+        fn a_writer_that_does_not_share_commits_the_open_transaction_first()
+        -> Result<(), Box<dyn std::error::Error>> {
+            let s = setup_t()?;
+            let (first, second) = first_then(&s, |pool, writer| {
+                let mut b = pool.get().map_err(|e| e.to_string())?;
+                // A job's write (its own transaction): the first's row is committed before it
+                // begins, so another connection sees it from inside the job's work.
+                with_writer(Some(&writer), || {
+                    write_tx(&mut b, |c| {
+                        insert(c, 2)?;
+                        Ok::<_, diesel::result::Error>(())
+                    })
+                })
+                .map_err(|e| e.to_string())?;
+                let mut other = pool.get().map_err(|e| e.to_string())?;
+                Ok::<i64, String>(count(&mut other, 1))
+            })?;
+            assert!(first.is_ok(), "{first:?}");
+            assert_eq!(second, Ok(1));
+            let mut c = s.pool.get()?;
+            assert_eq!(count(&mut c, 2), 1);
+            Ok(())
+        }
+
+        #[test]
+        fn a_write_on_another_connection_commits_the_open_transaction_first()
+        -> Result<(), Box<dyn std::error::Error>> {
+            let s = setup_t()?;
+            let (first, second) = first_then(&s, |pool, _writer| {
+                // No writer installed (the command line): its own connection, which would wait
+                // on SQLite's busy timeout if the shared transaction were still open.
+                let mut b = pool.get().map_err(|e| e.to_string())?;
+                let t0 = Instant::now();
+                write_tx(&mut b, |c| insert(c, 2)).map_err(|e| e.to_string())?;
+                Ok::<Duration, String>(t0.elapsed())
+            })?;
+            assert!(first.is_ok(), "{first:?}");
+            let took = second?;
+            assert!(took < Duration::from_secs(5), "no busy wait: {took:?}");
+            let mut c = s.pool.get()?;
+            assert_eq!((count(&mut c, 1), count(&mut c, 2)), (1, 1));
+            Ok(())
+        }
+
+        #[test]
+        fn alone_a_request_commits_its_own_transaction() -> Result<(), Box<dyn std::error::Error>> {
+            let s = setup_t()?;
+            let mut a = s.pool.get()?;
+            with_shared_writer(Some(&s.writer), || write_tx(&mut a, |c| insert(c, 1)))?;
+            // Committed on return: another connection sees it.
+            let mut c = s.pool.get()?;
+            assert_eq!(count(&mut c, 1), 1);
+            Ok(())
+        }
     }
 }

@@ -220,7 +220,7 @@ impl AppState {
                     Err(e) => return (Err(ServiceError::from(e)), None),
                 },
             };
-            let result = crate::db::writer::with_writer(writer.as_ref(), || {
+            let result = crate::db::writer::with_shared_writer(writer.as_ref(), || {
                 crate::db::unit_cache::with_cache(&units, || {
                     crate::db::count_cache::with_counts(&counts, || {
                         // Every refusal is written to the access log, after the work's rollback.
