@@ -28,8 +28,8 @@ pub const CACHE_KIB: i64 = 65_536;
 /// A shared transaction takes at most this many requests' work before it commits.
 const BATCH_MAX: u32 = 32;
 
-/// ... and is committed by the first member to finish after it has been open this long, so that
-/// a steady queue of writers cannot keep its first members waiting.
+/// ... and is committed by the first member to finish once its first member has waited this long
+/// for the commit, so that a steady queue of writers cannot keep its first members waiting.
 const BATCH_MAX_AGE: Duration = Duration::from_millis(2);
 
 /// How long a member waits for its shared transaction to be committed before it gives up with an
@@ -71,7 +71,8 @@ struct Slot {
 struct Batch {
     seq: u64,
     members: u32,
-    since: Instant,
+    /// When its first member's work was done (the longest a member has waited for the commit).
+    since: Option<Instant>,
 }
 
 /// The shared transactions settled so far: all up to `through`, and the recent failures.
@@ -275,7 +276,10 @@ impl Writer {
                 }
             }
         }
-        if slot.open.is_none() {
+        // The first work of a transaction has it to itself until it is done (no savepoint: when
+        // it fails, the transaction is rolled back); later ones join in a savepoint each.
+        let joining = slot.open.is_some();
+        if !joining {
             let begun = match slot.conn.as_mut() {
                 Some(DbConnection::Sqlite(c)) => {
                     AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
@@ -292,17 +296,19 @@ impl Writer {
             slot.open = Some(Batch {
                 seq: slot.next_seq,
                 members: 0,
-                since: Instant::now(),
+                since: None,
             });
         }
-        // This work's own savepoint inside the shared transaction.
-        let saved = match slot.conn.as_mut() {
-            Some(DbConnection::Sqlite(c)) => AnsiTransactionManager::begin_transaction(c),
-            _ => Err(db_error("the writing connection is not SQLite".into())),
-        };
-        if let Err(e) = saved {
-            self.fail(&mut slot, e.to_string());
-            return Ok(Step::Done(Err(e.into())));
+        if joining {
+            // This work's own savepoint inside the shared transaction.
+            let saved = match slot.conn.as_mut() {
+                Some(DbConnection::Sqlite(c)) => AnsiTransactionManager::begin_transaction(c),
+                _ => Err(db_error("the writing connection is not SQLite".into())),
+            };
+            if let Err(e) = saved {
+                self.fail(&mut slot, e.to_string());
+                return Ok(Step::Done(Err(e.into())));
+            }
         }
         let Some(conn) = slot.conn.as_mut() else {
             return Err(f);
@@ -316,13 +322,24 @@ impl Writer {
                 std::panic::resume_unwind(panic)
             }
         };
-        let end = match (slot.conn.as_mut(), result.is_ok()) {
-            (Some(DbConnection::Sqlite(c)), true) => AnsiTransactionManager::commit_transaction(c),
-            (Some(DbConnection::Sqlite(c)), false) => {
+        let end = match (slot.conn.as_mut(), joining, result.is_ok()) {
+            (Some(DbConnection::Sqlite(_)), false, true) => Ok(()),
+            (Some(DbConnection::Sqlite(c)), true, true) => {
+                AnsiTransactionManager::commit_transaction(c)
+            }
+            // A savepoint rolled back and released, or the whole transaction (the first work).
+            (Some(DbConnection::Sqlite(c)), _, false) => {
                 AnsiTransactionManager::rollback_transaction(c)
             }
             _ => Err(db_error("the writing connection is gone".into())),
         };
+        if !joining && result.is_err() && end.is_ok() {
+            // Rolled back, and no one else's work was in it.
+            if let Some(b) = slot.open.take() {
+                self.publish(b.seq, Ok(()));
+            }
+            return Ok(Step::Done(result));
+        }
         if let Err(e) = end {
             // The savepoint could not be released or rolled back (SQLite may have rolled the whole
             // transaction back on an I/O error): nobody's work in it stands.
@@ -341,10 +358,13 @@ impl Writer {
         if result.is_ok() {
             batch.members += 1;
         }
+        // The first to finish always waits for the next (someone is queued).
+        let first = batch.since.is_none();
+        let since = *batch.since.get_or_insert_with(Instant::now);
         let keep_open = shared
             && super::writers_waiting() > 0
             && batch.members < BATCH_MAX
-            && batch.since.elapsed() < BATCH_MAX_AGE;
+            && (first || since.elapsed() < BATCH_MAX_AGE);
         if keep_open {
             *OPEN.lock() = Some(self.clone());
             return Ok(match result {
@@ -716,6 +736,24 @@ mod tests {
             assert!(took < Duration::from_secs(5), "no busy wait: {took:?}");
             let mut c = s.pool.get()?;
             assert_eq!((count(&mut c, 1), count(&mut c, 2)), (1, 1));
+            Ok(())
+        }
+
+        #[test]
+        fn a_first_request_that_fails_leaves_nothing_and_the_next_begins_anew()
+        -> Result<(), Box<dyn std::error::Error>> {
+            let s = setup_t()?;
+            let mut a = s.pool.get()?;
+            let failed = with_shared_writer(Some(&s.writer), || {
+                write_tx(&mut a, |c| {
+                    insert(c, 1)?;
+                    Err::<(), _>(diesel::result::Error::RollbackTransaction)
+                })
+            });
+            assert!(failed.is_err());
+            with_shared_writer(Some(&s.writer), || write_tx(&mut a, |c| insert(c, 2)))?;
+            let mut c = s.pool.get()?;
+            assert_eq!((count(&mut c, 1), count(&mut c, 2)), (0, 1));
             Ok(())
         }
 
