@@ -616,8 +616,9 @@ impl Drop for SqliteWriter {
 /// Runs `f` in one write transaction. On SQLite it begins `IMMEDIATE`, so that two writers queue
 /// instead of failing when a read turns into a write (this process's writers on
 /// [`SQLITE_WRITERS`], others on the busy timeout). A web request's work may share its SQLite
-/// transaction with the requests queued behind it, in a savepoint of its own (`writer`, group
-/// commit); either way this returns Ok only once `f`'s work is committed.
+/// transaction with the requests queued behind it (`writer`, group commit: the first in the
+/// transaction itself, the others in a savepoint each); either way this returns Ok only once
+/// `f`'s work is committed.
 pub fn write_tx<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,

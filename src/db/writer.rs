@@ -39,8 +39,9 @@ const SETTLE_TIMEOUT: Duration = Duration::from_secs(30);
 /// The writing connection of one SQLite database, opened when first needed.
 ///
 /// **Group commit.** The web requests' write transactions on it (each request's work and its
-/// access-log entry) may share one SQLite transaction: each runs inside its own savepoint, which
-/// is released when its work succeeds and rolled back when it fails, and the shared transaction
+/// access-log entry) may share one SQLite transaction: the first runs in the transaction itself
+/// (when it fails, the transaction is rolled back), each one after it inside its own savepoint,
+/// released when its work succeeds and rolled back when it fails, and the shared transaction
 /// is committed once, by the member that finds no other writer waiting (or the batch full or
 /// old). A member's `write_tx` returns only after that commit: nothing it read is shown, and
 /// nothing it did is reported done, unless its log entry is committed with it; when the commit
@@ -279,7 +280,17 @@ impl Writer {
         // The first work of a transaction has it to itself until it is done (no savepoint: when
         // it fails, the transaction is rolled back); later ones join in a savepoint each.
         let joining = slot.open.is_some();
-        if !joining {
+        if joining {
+            // This work's own savepoint inside the shared transaction.
+            let saved = match slot.conn.as_mut() {
+                Some(DbConnection::Sqlite(c)) => AnsiTransactionManager::begin_transaction(c),
+                _ => Err(db_error("the writing connection is not SQLite".into())),
+            };
+            if let Err(e) = saved {
+                self.fail(&mut slot, e.to_string());
+                return Ok(Step::Done(Err(e.into())));
+            }
+        } else {
             let begun = match slot.conn.as_mut() {
                 Some(DbConnection::Sqlite(c)) => {
                     AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")
@@ -298,17 +309,6 @@ impl Writer {
                 members: 0,
                 since: None,
             });
-        }
-        if joining {
-            // This work's own savepoint inside the shared transaction.
-            let saved = match slot.conn.as_mut() {
-                Some(DbConnection::Sqlite(c)) => AnsiTransactionManager::begin_transaction(c),
-                _ => Err(db_error("the writing connection is not SQLite".into())),
-            };
-            if let Err(e) = saved {
-                self.fail(&mut slot, e.to_string());
-                return Ok(Step::Done(Err(e.into())));
-            }
         }
         let Some(conn) = slot.conn.as_mut() else {
             return Err(f);
