@@ -724,10 +724,36 @@ fn walk(conn: &mut DbConnection, anchor: Option<&Anchor>) -> QueryResult<VerifyR
         };
         return Ok(report(seq, prev_hash, Some(b)));
     }
+    if let Some(b) = subject_without_entry(conn)? {
+        return Ok(report(seq, prev_hash, Some(b)));
+    }
     if let Some(b) = citizen_index_differs(conn)? {
         return Ok(report(seq, prev_hash, Some(b)));
     }
     Ok(report(seq, prev_hash, None))
+}
+
+/// A subject row whose entry does not exist. Only the statement that appends an entry writes its
+/// subject rows, and entries are never deleted, so such a row was put there by hand. On
+/// PostgreSQL no foreign key refuses it (it cost a lookup per citizen of every list view; see the
+/// migration `subjects_fk_sqlite_only`), so this check stands in for it; on SQLite the key does,
+/// unless foreign keys were switched off.
+fn subject_without_entry(conn: &mut DbConnection) -> QueryResult<Option<Broken>> {
+    use diesel::dsl::{exists, not};
+    let stray: Option<i64> = access_log_subjects::table
+        .filter(not(exists(
+            access_log::table.filter(access_log::id.eq(access_log_subjects::entry_id)),
+        )))
+        .select(access_log_subjects::entry_id)
+        .first(conn)
+        .optional()?;
+    Ok(stray.map(|id| Broken {
+        seal_seq: 0,
+        id: None,
+        reason: format!(
+            "a citizen is named (access_log_subjects) by entry {id}, which does not exist: the row was added by hand"
+        ),
+    }))
 }
 
 /// Whether SQLite's citizen index (`access_log_citizens`, up to its head) names exactly the

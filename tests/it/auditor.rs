@@ -21,6 +21,7 @@ dual!(
     keyset_pages_have_no_duplicates_or_gaps,
     a_search_counts_up_to_the_cap_and_says_more_than,
     a_citizens_entries_are_found_on_both_sides_of_the_index_head,
+    verify_names_a_citizen_named_by_an_entry_that_does_not_exist,
     bad_input_comes_back_with_the_fields,
 );
 
@@ -1176,4 +1177,50 @@ async fn a_citizens_entries_are_found_on_both_sides_of_the_index_head(app: TestA
     let b = broken().expect("a stray index row is found");
     assert_eq!(b.id, Some(list));
     assert!(b.reason.contains("does not name"), "{b:?}");
+}
+
+/// A subject row whose entry does not exist was added by hand (only the append writes subject
+/// rows, with their entry, and entries are never deleted). PostgreSQL has no foreign key to refuse
+/// it (the migration `subjects_fk_sqlite_only`): `audit verify` names it, on both backends.
+async fn verify_names_a_citizen_named_by_an_entry_that_does_not_exist(app: TestApp) {
+    region(&app);
+    let mut conn = app.conn();
+    assert_eq!(audit::verify(&mut conn).unwrap().broken, None);
+    let missing: i64 = {
+        use schema::access_log as l;
+        l::table
+            .select(diesel::dsl::max(l::id))
+            .first::<Option<i64>>(&mut conn as &mut DbConnection)
+            .unwrap()
+            .unwrap()
+            + 1_000
+    };
+    let insert = format!(
+        "INSERT INTO access_log_subjects (entry_id, personnummer) VALUES ({missing}, '191212121212')"
+    );
+    if app.db.backend == Backend::Sqlite {
+        // SQLite's foreign key refuses it, unless someone with the file switches the keys off.
+        assert!(
+            diesel::sql_query(&insert)
+                .execute(&mut conn as &mut DbConnection)
+                .is_err()
+        );
+        diesel::sql_query("PRAGMA foreign_keys = OFF")
+            .execute(&mut conn as &mut DbConnection)
+            .unwrap();
+    }
+    diesel::sql_query(&insert)
+        .execute(&mut conn as &mut DbConnection)
+        .unwrap();
+    if app.db.backend == Backend::Sqlite {
+        diesel::sql_query("PRAGMA foreign_keys = ON")
+            .execute(&mut conn as &mut DbConnection)
+            .unwrap();
+    }
+    let b = audit::verify(&mut conn)
+        .unwrap()
+        .broken
+        .expect("the stray subject row is found");
+    assert!(b.reason.contains(&format!("entry {missing}")), "{b:?}");
+    assert!(b.reason.contains("does not exist"), "{b:?}");
 }
