@@ -733,8 +733,9 @@ fn walk(conn: &mut DbConnection, anchor: Option<&Anchor>) -> QueryResult<VerifyR
     Ok(report(seq, prev_hash, None))
 }
 
-/// A subject row whose entry does not exist. Only the statement that appends an entry writes its
-/// subject rows, and entries are never deleted, so such a row was put there by hand. On
+/// A subject row whose entry does not exist. Subject rows are written only by `append`, in its
+/// entry's transaction (on PostgreSQL in the entry's own statement), and entries are never
+/// deleted, so such a row was put there by hand. On
 /// PostgreSQL no foreign key refuses it (it cost a lookup per citizen of every list view; see the
 /// migration `subjects_fk_sqlite_only`), so this check stands in for it; on SQLite the key does,
 /// unless foreign keys were switched off.

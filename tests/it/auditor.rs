@@ -1179,8 +1179,8 @@ async fn a_citizens_entries_are_found_on_both_sides_of_the_index_head(app: TestA
     assert!(b.reason.contains("does not name"), "{b:?}");
 }
 
-/// A subject row whose entry does not exist was added by hand (only the append writes subject
-/// rows, with their entry, and entries are never deleted). PostgreSQL has no foreign key to refuse
+/// A subject row whose entry does not exist was added by hand (only `append` writes subject
+/// rows, in their entry's transaction, and entries are never deleted). PostgreSQL has no foreign key to refuse
 /// it (the migration `subjects_fk_sqlite_only`): `audit verify` names it, on both backends.
 async fn verify_names_a_citizen_named_by_an_entry_that_does_not_exist(app: TestApp) {
     region(&app);
