@@ -130,6 +130,30 @@ pub fn unit(conn: &mut DbConnection, id: i64) -> QueryResult<Option<Unit>> {
         .optional()
 }
 
+/// The units of these ids (in no particular order): from the cache when it has them all; a unit
+/// it lacks (made on another node since this one read them) is read from the database with the
+/// rest.
+pub fn units_by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Unit>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    if super::unit_cache::current().is_some() {
+        let all = super::unit_cache::all_or(conn, load_units)?;
+        let found: Vec<Unit> = all
+            .iter()
+            .filter(|u| ids.contains(&u.id))
+            .cloned()
+            .collect();
+        if found.len() == ids.len() {
+            return Ok(found);
+        }
+    }
+    units::table
+        .filter(units::id.eq_any(ids))
+        .select(Unit::as_select())
+        .load(conn)
+}
+
 pub fn unit_by_code(conn: &mut DbConnection, code: &str) -> QueryResult<Option<Unit>> {
     units::table
         .filter(units::code.eq(code))

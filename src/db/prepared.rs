@@ -1,10 +1,11 @@
 //! Hand-written statements that diesel prepares once per connection and keeps.
 //!
 //! diesel caches a prepared statement only when the query's type says its SQL never changes; a
-//! `sql_query` is prepared again on every call, which on PostgreSQL is a round trip of its own
-//! (parse, then execute) and a new plan. The two hand-written statements every request runs — the
-//! principal's roles and units, and on PostgreSQL the access-log entry with its subjects — are
-//! therefore types of their own here, with a fixed SQL text and a static query id.
+//! `sql_query` (or a query with a `dsl::sql` literal in it) is prepared again on every call, which
+//! on PostgreSQL is a round trip of its own (parse, then execute) and a new plan. The hand-written
+//! SQL every request runs — the principal's roles and units (with the session), and on PostgreSQL
+//! the access-log entry with its subjects — is therefore types of their own here, with a fixed
+//! SQL text and a static query id.
 
 use chrono::NaiveDateTime;
 use diesel::backend::Backend;
@@ -287,3 +288,56 @@ mod tests {
         const { assert!(<MoveHeadSqlite<'_> as QueryId>::HAS_STATIC_QUERY_ID) };
     }
 }
+
+/// The session's user's role codes, comma-separated (NULL when none): a column of the session's
+/// statement (`sessions::find_principal`), aggregated by `group_concat` on SQLite and
+/// `string_agg` on PostgreSQL.
+#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
+pub struct SessionRolesCsv;
+
+/// The session's user's unit ids, comma-separated (NULL when none); as [`SessionRolesCsv`].
+#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
+pub struct SessionUnitIdsCsv;
+
+macro_rules! session_list {
+    ($t:ty, $sqlite:literal, $pg:literal) => {
+        impl diesel::expression::Expression for $t {
+            type SqlType = Nullable<Text>;
+        }
+        impl<QS> diesel::expression::AppearsOnTable<QS> for $t {}
+        impl<QS> diesel::expression::SelectableExpression<QS> for $t {}
+        impl<GB> diesel::expression::ValidGrouping<GB> for $t {
+            type IsAggregate = diesel::expression::is_aggregate::Never;
+        }
+        impl QueryFragment<diesel::sqlite::Sqlite> for $t {
+            fn walk_ast<'b>(
+                &'b self,
+                mut out: AstPass<'_, 'b, diesel::sqlite::Sqlite>,
+            ) -> QueryResult<()> {
+                out.push_sql($sqlite);
+                Ok(())
+            }
+        }
+        impl QueryFragment<Pg> for $t {
+            fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+                out.push_sql($pg);
+                Ok(())
+            }
+        }
+    };
+}
+
+session_list!(
+    SessionRolesCsv,
+    "(SELECT group_concat(role, ',') FROM user_roles \
+     WHERE user_roles.user_id = \"sessions\".\"user_id\")",
+    "(SELECT string_agg(role, ',') FROM user_roles \
+     WHERE user_roles.user_id = \"sessions\".\"user_id\")"
+);
+session_list!(
+    SessionUnitIdsCsv,
+    "(SELECT group_concat(CAST(unit_id AS TEXT), ',') FROM user_units \
+     WHERE user_units.user_id = \"sessions\".\"user_id\")",
+    "(SELECT string_agg(CAST(unit_id AS TEXT), ',') FROM user_units \
+     WHERE user_units.user_id = \"sessions\".\"user_id\")"
+);

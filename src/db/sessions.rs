@@ -44,19 +44,34 @@ pub fn find(conn: &mut DbConnection, id_hash: &str) -> QueryResult<Option<Sessio
         .optional()
 }
 
-/// The session and its user in one statement (the user is None for an anonymous session, or
-/// when the user is gone).
-pub fn find_with_user(
-    conn: &mut DbConnection,
-    id_hash: &str,
-) -> QueryResult<Option<(SessionRow, Option<User>)>> {
-    on_backend!(conn, |c| sessions::table
-        .left_join(users::table)
-        .filter(sessions::id_hash.eq(id_hash))
-        .select((SessionRow::as_select(), Option::<User>::as_select()))
-        .first(c)
-        .optional())
+/// A session as every request reads it: the session row, its user, and the user's role codes and
+/// unit ids, each comma-separated (None when there are none).
+pub type Principal = (SessionRow, Option<User>, Option<String>, Option<String>);
+
+/// The session, its user and the user's roles and unit ids in **one** statement: what every
+/// request costs before its own work, one round trip to PostgreSQL instead of two (bench/http:
+/// a case page was twelve), prepared once per connection like every diesel query of a fixed
+/// shape. The two lists are aggregated in SQL ([`super::prepared::SessionRolesCsv`]); the units'
+/// codes and names come from [`super::org::units_by_ids`].
+pub fn find_principal(conn: &mut DbConnection, id_hash: &str) -> QueryResult<Option<Principal>> {
+    on_backend!(conn, |c| principal_query!(id_hash).first(c).optional())
 }
+
+/// [`find_principal`]'s statement (a macro: its type is long, and the test below needs it too).
+macro_rules! principal_query {
+    ($id_hash:expr) => {
+        sessions::table
+            .left_join(users::table)
+            .filter(sessions::id_hash.eq($id_hash))
+            .select((
+                SessionRow::as_select(),
+                Option::<User>::as_select(),
+                crate::db::prepared::SessionRolesCsv,
+                crate::db::prepared::SessionUnitIdsCsv,
+            ))
+    };
+}
+use principal_query;
 
 pub fn touch(conn: &mut DbConnection, id_hash: &str, at: NaiveDateTime) -> QueryResult<()> {
     diesel::update(sessions::table.find(id_hash))
@@ -152,4 +167,29 @@ pub fn delete_expired(
         ),
     )
     .execute(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prepared_once<DB, Q>(_: &Q) -> bool
+    where
+        DB: diesel::backend::Backend,
+        Q: diesel::query_builder::QueryId + diesel::query_builder::QueryFragment<DB>,
+    {
+        Q::HAS_STATIC_QUERY_ID
+    }
+
+    /// Every request runs it: diesel must prepare it once per connection and keep it (a query
+    /// without a static id is parsed and planned by PostgreSQL on every call).
+    #[test]
+    fn the_sessions_statement_is_prepared_once() {
+        assert!(prepared_once::<diesel::pg::Pg, _>(
+            &principal_query!("x").limit(1)
+        ));
+        assert!(prepared_once::<diesel::sqlite::Sqlite, _>(
+            &principal_query!("x").limit(1)
+        ));
+    }
 }

@@ -112,7 +112,45 @@ fn holder_of(conn: &mut DbConnection, u: crate::db::models::User) -> Result<Hold
         .into_iter()
         .map(|(id, code, name)| UnitRef { id, code, name })
         .collect();
-    Ok(Holder::Staff(Actor {
+    Ok(staff(u, roles, units))
+}
+
+/// An active user as a member of staff from [`sessions::find_principal`]'s lists: role codes and
+/// unit ids, comma-separated; roles in their order, units by name (as [`holder_of`] gives them).
+fn holder_of_lists(
+    conn: &mut DbConnection,
+    u: crate::db::models::User,
+    roles: Option<&str>,
+    unit_ids: Option<&str>,
+) -> Result<Holder, ServiceError> {
+    if !u.active {
+        return Ok(Holder::Nobody);
+    }
+    let mut roles: Vec<Role> = roles
+        .unwrap_or("")
+        .split(',')
+        .filter_map(|r| r.parse().ok())
+        .collect();
+    roles.sort();
+    let ids: Vec<i64> = unit_ids
+        .unwrap_or("")
+        .split(',')
+        .filter_map(|id| id.parse().ok())
+        .collect();
+    let mut units: Vec<UnitRef> = db::org::units_by_ids(conn, &ids)?
+        .into_iter()
+        .map(|x| UnitRef {
+            id: x.id,
+            code: x.code,
+            name: x.name,
+        })
+        .collect();
+    units.sort_by(|x, y| x.name.cmp(&y.name));
+    Ok(staff(u, roles, units))
+}
+
+fn staff(u: crate::db::models::User, roles: Vec<Role>, units: Vec<UnitRef>) -> Holder {
+    Holder::Staff(Actor {
         user_id: u.id,
         hsa_id: u.hsa_id,
         name: u.name,
@@ -120,7 +158,7 @@ fn holder_of(conn: &mut DbConnection, u: crate::db::models::User) -> Result<Hold
         units,
         is_decider: u.is_decider,
         lang: crate::i18n::Lang::from_code(&u.lang),
-    }))
+    })
 }
 
 /// The session for a cookie value, or None when unknown, expired or its user is disabled (an
@@ -132,15 +170,17 @@ pub fn load(
     t: Timeouts,
 ) -> Result<Option<Session>, ServiceError> {
     let id_hash = tokens::digest(cookie_value);
-    // The session and its user in one statement, the user's roles and units in a second: what
-    // every request costs before its own work.
-    let Some((row, user)) = sessions::find_with_user(conn, &id_hash)? else {
+    // The session, its user and the user's roles and units in one statement: what every request
+    // costs before its own work.
+    let Some((row, user, roles, unit_ids)) = sessions::find_principal(conn, &id_hash)? else {
         return Ok(None);
     };
     let now_ts = db::ts(now);
     let expired = row.last_seen_at + t.idle < now_ts || row.created_at + t.absolute < now_ts;
     let holder = match user {
-        Some(u) if row.user_id.is_some() => holder_of(conn, u)?,
+        Some(u) if row.user_id.is_some() => {
+            holder_of_lists(conn, u, roles.as_deref(), unit_ids.as_deref())?
+        }
         _ => Holder::Nobody,
     };
     // Password login turned off for all but administrators: whatever path a password session

@@ -17,6 +17,7 @@ dual!(
     post_without_csrf_token_is_refused,
     sessions_time_out_and_end_server_side,
     disabling_a_user_ends_their_sessions,
+    a_unit_made_on_another_node_is_the_users_at_once,
     enrolment_link_sets_password_and_totp,
     temporary_password_must_be_changed,
     recovery_code_works_once,
@@ -299,6 +300,62 @@ async fn disabling_a_user_ends_their_sessions(app: TestApp) {
     assert_eq!(
         nb.login(&nurse, PASSWORD, &app.code(&nurse)).await.status,
         401
+    );
+}
+
+/// The request's principal reads its unit ids with the session (one statement) and their names
+/// from this node's unit cache; a unit the cache has not seen — made on another node a moment
+/// ago, so nothing emptied this node's cache — is read from the database, not dropped: a user
+/// added to it has it on the next request.
+async fn a_unit_made_on_another_node_is_the_users_at_once(app: TestApp) {
+    use diesel::prelude::*;
+    use kontosparr::db::schema::{units, user_units};
+    let unit = app.unit("NODA");
+    let nurse = app.user(&[Role::Clinician], &[unit]);
+    let mut b = app.browser();
+    app.login(&mut b, &nurse).await;
+    // The account page lists the user's units; it also fills this node's unit cache.
+    let page = b.get("/konto").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Enhet NODA"), "{}", page.body);
+    assert!(!page.body.contains("Enhet på annan nod"));
+    // Another node: the rows written straight to the database, past this node's cache.
+    {
+        let mut c = app.conn();
+        let c: &mut kontosparr::db::DbConnection = &mut c;
+        let now = kontosparr::db::ts(app.clock.now());
+        diesel::insert_into(units::table)
+            .values((
+                units::code.eq("NODB"),
+                units::name.eq("Enhet på annan nod"),
+                units::chief_physician_function.eq("Chefläkare Område 1"),
+                units::chief_physician_email.eq("chefslakare@example.se"),
+                units::active.eq(true),
+                units::created_at.eq(now),
+                units::updated_at.eq(now),
+            ))
+            .execute(c)
+            .expect("unit");
+        let other: i64 = units::table
+            .filter(units::code.eq("NODB"))
+            .select(units::id)
+            .first(c)
+            .expect("id");
+        diesel::insert_into(user_units::table)
+            .values((
+                user_units::user_id.eq(nurse.id),
+                user_units::unit_id.eq(other),
+            ))
+            .execute(c)
+            .expect("membership");
+    }
+    let page = b.get("/konto").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Enhet NODA"), "{}", page.body);
+    assert!(
+        page.body.contains("Enhet på annan nod"),
+        "the unit made on another node is missing: {}",
+        page.body
     );
 }
 
