@@ -148,8 +148,9 @@ pub fn units_by_ids(conn: &mut DbConnection, ids: &[i64]) -> QueryResult<Vec<Uni
             return Ok(found);
         }
     }
+    // `in_list`, not `eq_any`: a statement diesel keeps (see `prepared::InList`).
     units::table
-        .filter(units::id.eq_any(ids))
+        .filter(super::prepared::in_list(units::id, ids))
         .select(Unit::as_select())
         .load(conn)
 }

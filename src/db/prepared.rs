@@ -234,6 +234,59 @@ impl<DB: Backend> QueryFragment<DB> for FixedCondition {
     }
 }
 
+/// The session's user's role codes, comma-separated (NULL when none): a column of the session's
+/// statement (`sessions::find_principal`), aggregated by `group_concat` on SQLite and
+/// `string_agg` on PostgreSQL.
+#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
+pub struct SessionRolesCsv;
+
+/// The session's user's unit ids, comma-separated (NULL when none); as [`SessionRolesCsv`].
+#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
+pub struct SessionUnitIdsCsv;
+
+macro_rules! session_list {
+    ($t:ty, $sqlite:literal, $pg:literal) => {
+        impl diesel::expression::Expression for $t {
+            type SqlType = Nullable<Text>;
+        }
+        impl<QS> diesel::expression::AppearsOnTable<QS> for $t {}
+        impl<QS> diesel::expression::SelectableExpression<QS> for $t {}
+        impl<GB> diesel::expression::ValidGrouping<GB> for $t {
+            type IsAggregate = diesel::expression::is_aggregate::Never;
+        }
+        impl QueryFragment<diesel::sqlite::Sqlite> for $t {
+            fn walk_ast<'b>(
+                &'b self,
+                mut out: AstPass<'_, 'b, diesel::sqlite::Sqlite>,
+            ) -> QueryResult<()> {
+                out.push_sql($sqlite);
+                Ok(())
+            }
+        }
+        impl QueryFragment<Pg> for $t {
+            fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+                out.push_sql($pg);
+                Ok(())
+            }
+        }
+    };
+}
+
+session_list!(
+    SessionRolesCsv,
+    "(SELECT group_concat(role, ',') FROM user_roles \
+     WHERE user_roles.user_id = \"sessions\".\"user_id\")",
+    "(SELECT string_agg(role, ',') FROM user_roles \
+     WHERE user_roles.user_id = \"sessions\".\"user_id\")"
+);
+session_list!(
+    SessionUnitIdsCsv,
+    "(SELECT group_concat(CAST(unit_id AS TEXT), ',') FROM user_units \
+     WHERE user_units.user_id = \"sessions\".\"user_id\")",
+    "(SELECT string_agg(CAST(unit_id AS TEXT), ',') FROM user_units \
+     WHERE user_units.user_id = \"sessions\".\"user_id\")"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -288,56 +341,3 @@ mod tests {
         const { assert!(<MoveHeadSqlite<'_> as QueryId>::HAS_STATIC_QUERY_ID) };
     }
 }
-
-/// The session's user's role codes, comma-separated (NULL when none): a column of the session's
-/// statement (`sessions::find_principal`), aggregated by `group_concat` on SQLite and
-/// `string_agg` on PostgreSQL.
-#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
-pub struct SessionRolesCsv;
-
-/// The session's user's unit ids, comma-separated (NULL when none); as [`SessionRolesCsv`].
-#[derive(Debug, Clone, Copy, diesel::query_builder::QueryId)]
-pub struct SessionUnitIdsCsv;
-
-macro_rules! session_list {
-    ($t:ty, $sqlite:literal, $pg:literal) => {
-        impl diesel::expression::Expression for $t {
-            type SqlType = Nullable<Text>;
-        }
-        impl<QS> diesel::expression::AppearsOnTable<QS> for $t {}
-        impl<QS> diesel::expression::SelectableExpression<QS> for $t {}
-        impl<GB> diesel::expression::ValidGrouping<GB> for $t {
-            type IsAggregate = diesel::expression::is_aggregate::Never;
-        }
-        impl QueryFragment<diesel::sqlite::Sqlite> for $t {
-            fn walk_ast<'b>(
-                &'b self,
-                mut out: AstPass<'_, 'b, diesel::sqlite::Sqlite>,
-            ) -> QueryResult<()> {
-                out.push_sql($sqlite);
-                Ok(())
-            }
-        }
-        impl QueryFragment<Pg> for $t {
-            fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-                out.push_sql($pg);
-                Ok(())
-            }
-        }
-    };
-}
-
-session_list!(
-    SessionRolesCsv,
-    "(SELECT group_concat(role, ',') FROM user_roles \
-     WHERE user_roles.user_id = \"sessions\".\"user_id\")",
-    "(SELECT string_agg(role, ',') FROM user_roles \
-     WHERE user_roles.user_id = \"sessions\".\"user_id\")"
-);
-session_list!(
-    SessionUnitIdsCsv,
-    "(SELECT group_concat(CAST(unit_id AS TEXT), ',') FROM user_units \
-     WHERE user_units.user_id = \"sessions\".\"user_id\")",
-    "(SELECT string_agg(CAST(unit_id AS TEXT), ',') FROM user_units \
-     WHERE user_units.user_id = \"sessions\".\"user_id\")"
-);
