@@ -370,12 +370,12 @@ pub fn by_id_in(
 
 /// Every case of one citizen (newest first, at most `limit`).
 pub fn for_citizen(conn: &mut DbConnection, pnr: &str, limit: i64) -> QueryResult<Vec<CaseRow>> {
-    cases::table
+    on_backend!(conn, |c| cases::table
         .filter(cases::citizen_pnr.eq(pnr))
         .order(cases::id.desc())
         .limit(limit)
         .select(CaseRow::as_select())
-        .load(conn)
+        .load(c))
 }
 
 pub fn add_event(

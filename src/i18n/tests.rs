@@ -301,6 +301,44 @@ fn stored_messages_are_worded_when_read() {
     assert_eq!(Lang::En.stored("not json"), None);
 }
 
+/// A text without arguments is worded once and lent from then on, as Fluent words it; a text
+/// that takes arguments is never kept (it would be kept with its placeholders) and is worded
+/// with the arguments of each call.
+#[test]
+fn plain_texts_are_worded_once_as_fluent_words_them() {
+    for l in Lang::ALL {
+        let kept = &PLAIN[l.index()];
+        let all = keys(l.code());
+        assert!(
+            kept.len() * 10 > all.len() * 8,
+            "{}: {} of {}",
+            l.code(),
+            kept.len(),
+            all.len()
+        );
+        for (key, text) in kept {
+            assert!(all.contains(*key), "{key}");
+            assert_eq!(*text, LOCALES.lookup(l.id(), key), "{key}");
+            assert!(!text.contains('{'), "{key}: {text}");
+        }
+        assert!(matches!(l.text("nav-cases"), Cow::Borrowed(_)));
+        assert!(!kept.contains_key("list-count-more-than"));
+        // A selector on a variable, over several lines.
+        assert!(!kept.contains_key("stats-summary-inexact"), "{}", l.code());
+    }
+    assert_eq!(Lang::Sv.text("nav-cases"), "Ärenden");
+    assert_eq!(Lang::En.text("nav-cases"), "Cases");
+    assert_eq!(
+        Lang::Sv.t_args("list-count-more-than", &[("n", Arg::Num(5))]),
+        "Fler än 5."
+    );
+    // A key the catalog lacks is worded by Fluent, as before.
+    assert_eq!(
+        Lang::Sv.text("no-such-key"),
+        LOCALES.lookup(Lang::Sv.id(), "no-such-key")
+    );
+}
+
 #[test]
 fn accept_language_picks_by_quality() {
     assert_eq!(Lang::from_accept_language("en"), Lang::En);
