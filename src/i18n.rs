@@ -28,60 +28,33 @@ const SOURCES: [&str; 2] = [
 /// Each language's texts that take no arguments, worded by Fluent once, at first use: a page
 /// looks up a text for every label it shows (a list, several for each row), and Fluent resolves
 /// a message anew on each lookup (bench/http, `perf`: about a twentieth of the server's CPU on a
-/// case view and on a case list). A message whose source names a variable (`$`) is not kept:
-/// it is worded per call, with its arguments. The text kept is exactly what Fluent gives, the
-/// fallback to Swedish included.
+/// case view and on a case list). Kept is exactly what Fluent gives without arguments, the
+/// fallback to Swedish included; a message that needs an argument gives nothing without one
+/// (Fluent reports the missing variable), so it is not kept and is worded per call.
 static PLAIN: std::sync::LazyLock<[HashMap<&'static str, String>; 2]> =
     std::sync::LazyLock::new(|| {
         let worded = |lang: Lang| {
-            let own = messages(SOURCES[lang.index()]);
-            let fallback = messages(SOURCES[Lang::Sv.index()]);
-            let mut texts = HashMap::new();
-            for (id, plain) in fallback.iter().chain(own.iter()) {
-                // The message Fluent will use: the language's own, else the Swedish one.
-                let used = own.get(id).unwrap_or(plain);
-                if *used && let Some(text) = LOCALES.try_lookup(lang.id(), id) {
-                    texts.insert(*id, text);
-                }
-            }
-            texts
+            SOURCES
+                .iter()
+                .flat_map(|source| message_ids(source))
+                .filter_map(|id| Some((id, LOCALES.try_lookup(lang.id(), id)?)))
+                .collect()
         };
         [worded(Lang::Sv), worded(Lang::En)]
     });
 
-/// A Fluent source's message ids (a message starts at the line's first column with `id =`; its
-/// value and attributes go on in indented lines), each with whether it names no variable.
-fn messages(source: &'static str) -> HashMap<&'static str, bool> {
-    let mut out = HashMap::new();
-    let mut current: Option<(&'static str, bool)> = None;
-    for line in source.lines() {
-        let starts_message = line
-            .split_once('=')
-            .map(|(id, _)| id.trim_end())
-            .filter(|id| {
-                id.starts_with(|c: char| c.is_ascii_alphabetic())
-                    && id
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-            });
-        if let Some(id) = starts_message {
-            if let Some((prev, plain)) = current.take() {
-                out.insert(prev, plain);
-            }
-            current = Some((id, !line.contains('$')));
-        } else if line.starts_with([' ', '}']) || line.is_empty() {
-            if let Some((_, plain)) = current.as_mut() {
-                *plain &= !line.contains('$');
-            }
-        } else if let Some((prev, plain)) = current.take() {
-            // A comment or a term ends the message.
-            out.insert(prev, plain);
-        }
-    }
-    if let Some((prev, plain)) = current {
-        out.insert(prev, plain);
-    }
-    out
+/// A Fluent source's message ids: a message starts at a line's first column with `id =` (its
+/// value and attributes go on in indented lines; comments start with `#`, terms with `-`).
+fn message_ids(source: &'static str) -> impl Iterator<Item = &'static str> {
+    source.lines().filter_map(|line| {
+        let (id, _) = line.split_once('=')?;
+        let id = id.trim_end();
+        (id.starts_with(|c: char| c.is_ascii_alphabetic())
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .then_some(id)
+    })
 }
 
 static SV: LanguageIdentifier = langid!("sv");
