@@ -81,3 +81,48 @@ pub fn get(conn: &mut DbConnection, case_id: i64, id: i64) -> QueryResult<Option
         .first(conn)
         .optional()
 }
+
+/// The case's attachments and its mail deliveries, each in id order, in one statement
+/// ([`super::prepared::CaseFiles`]): the case page shows both.
+pub fn with_deliveries(
+    conn: &mut DbConnection,
+    case_id: i64,
+) -> QueryResult<(Vec<Attachment>, Vec<super::outbox::Delivery>)> {
+    let q = super::prepared::CaseFiles { case_id };
+    let rows: Vec<super::prepared::CaseFilesRow> = match conn {
+        DbConnection::Sqlite(c) => q.load(c)?,
+        DbConnection::Pg(c) => q.load(c)?,
+    };
+    let mut files = Vec::new();
+    let mut deliveries = Vec::new();
+    for (src, id, t1, t2, t3, t4, n1, n2, b, ts1, ts2) in rows {
+        if src == "a" {
+            files.push(Attachment {
+                id,
+                case_id,
+                filename: t1,
+                size_bytes: n1,
+                sha256: t2,
+                storage_key: t3,
+                uploaded_by_user_id: n2,
+                uploaded_at: ts2,
+            });
+        } else {
+            deliveries.push(super::outbox::Delivery {
+                id,
+                kind: t1,
+                case_id: Some(case_id),
+                recipient: t2,
+                encrypted: b,
+                status: t3,
+                attempts: i32::try_from(n1).unwrap_or(i32::MAX),
+                last_error: t4,
+                sent_at: ts1,
+                created_at: ts2,
+            });
+        }
+    }
+    files.sort_by_key(|a| a.id);
+    deliveries.sort_by_key(|d| d.id);
+    Ok((files, deliveries))
+}

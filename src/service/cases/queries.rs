@@ -202,6 +202,7 @@ pub fn view(
                     case.diary_number.is_some(),
                     &case.plexus_ref,
                 );
+            let (attachments, deliveries) = crate::db::attachments::with_deliveries(c, id)?;
             Ok(CaseView {
                 missing: missing_fields(&case),
                 applicable_checks: grounds::applicable_checks(
@@ -219,8 +220,8 @@ pub fn view(
                 related_diary_number,
                 review_responsible,
                 name_revealed,
-                attachments: crate::db::attachments::for_case(c, id)?,
-                deliveries: crate::db::outbox::for_case(c, id)?,
+                attachments,
+                deliveries,
                 actions,
                 name_match,
                 signer_role,
