@@ -105,9 +105,18 @@ fn scoped<'a>(scope: Scope<'a>, f: &'a CaseFilter) -> BoxedCases<'a> {
     let mut q = cases::table.into_boxed();
     match scope {
         Scope::Units(u) => q = q.filter(in_list(cases::unit_id, u)),
-        Scope::Handler(own) => {
-            q = q.filter(cases::status.ne("draft").or(in_list(cases::unit_id, own)));
-        }
+        // Every case but a draft is the handler's, drafts only of the handler's own units. With a
+        // status chosen the condition is one side of the OR, so that PostgreSQL counts and pages
+        // a status from its (status, updated_at, id) index alone: with the OR it read each row
+        // of the status from the table to check a condition always true (bench/http: the
+        // filtered list's count read 200 table rows per view).
+        Scope::Handler(own) => match f.status.as_deref() {
+            Some("draft") => q = q.filter(in_list(cases::unit_id, own)),
+            Some(_) => {}
+            None => {
+                q = q.filter(cases::status.ne("draft").or(in_list(cases::unit_id, own)));
+            }
+        },
         Scope::ChiefPhysician(u) => {
             q = q
                 .filter(in_list(cases::unit_id, u))
