@@ -246,15 +246,20 @@ pub fn subjects(conn: &mut DbConnection, entry_id: i64) -> QueryResult<Vec<Strin
 }
 
 /// The ids of the entries naming a citizen, oldest first: the citizen index up to its head, then
-/// the subject rows after it ([`citizens_through`]).
+/// the subject rows after it ([`citizens_through`]). With the head at 0 (PostgreSQL, where no
+/// round runs) the index names nothing and is not asked.
 pub fn entries_naming(conn: &mut DbConnection, personnummer: &str) -> QueryResult<Vec<i64>> {
     let through = citizens_through(conn)?;
-    let mut ids: Vec<i64> = access_log_citizens::table
-        .filter(access_log_citizens::personnummer.eq(personnummer))
-        .filter(access_log_citizens::entry_id.le(through))
-        .order(access_log_citizens::entry_id.asc())
-        .select(access_log_citizens::entry_id)
-        .load(conn)?;
+    let mut ids: Vec<i64> = if through > 0 {
+        access_log_citizens::table
+            .filter(access_log_citizens::personnummer.eq(personnummer))
+            .filter(access_log_citizens::entry_id.le(through))
+            .order(access_log_citizens::entry_id.asc())
+            .select(access_log_citizens::entry_id)
+            .load(conn)?
+    } else {
+        Vec::new()
+    };
     ids.extend(
         access_log_subjects::table
             .filter(access_log_subjects::entry_id.gt(through))
