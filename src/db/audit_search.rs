@@ -356,9 +356,11 @@ pub fn diary_numbers(
     Ok(out)
 }
 
-/// A member of staff as the review rules see them: roles and units today.
+/// A member of staff as the review rules see them: roles and units today, and the name (what
+/// [`user_names`] gives, read here too so that a page needing both reads the users once).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StaffFacts {
+    pub name: String,
     pub roles: BTreeSet<String>,
     pub units: BTreeSet<i64>,
 }
@@ -370,15 +372,16 @@ pub fn staff(
     let all: Vec<&String> = hsa_ids.iter().collect();
     let mut out: HashMap<String, StaffFacts> = HashMap::new();
     for chunk in all.chunks(5_000) {
-        let people: Vec<(i64, String)> = users::table
+        let people: Vec<(i64, String, String)> = users::table
             .filter(in_list(users::hsa_id, chunk))
-            .select((users::id, users::hsa_id))
+            .select((users::id, users::hsa_id, users::name))
             .load(conn)?;
-        let by_id: BTreeMap<i64, String> = people.into_iter().collect();
-        let ids: Vec<i64> = by_id.keys().copied().collect();
-        for h in by_id.values() {
-            out.entry(h.clone()).or_default();
+        let mut by_id: BTreeMap<i64, String> = BTreeMap::new();
+        for (id, hsa, name) in people {
+            out.entry(hsa.clone()).or_default().name = name;
+            by_id.insert(id, hsa);
         }
+        let ids: Vec<i64> = by_id.keys().copied().collect();
         let roles: Vec<(i64, String)> = user_roles::table
             .filter(in_list(user_roles::user_id, &ids))
             .select((user_roles::user_id, user_roles::role))

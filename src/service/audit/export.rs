@@ -167,8 +167,7 @@ pub fn extract(conn: &mut DbConnection, ctx: &Ctx, pnr: &str) -> Result<Extract,
         let mut rows = q::search(c, &filter, None, EXTRACT_PAGE_CAP + 1)?;
         let capped = rows.len() as i64 > EXTRACT_PAGE_CAP;
         rows.truncate(EXTRACT_PAGE_CAP as usize);
-        let rows = views_for(c, &rows, Some(&digits))?;
-        let facts = q::citizens(c, &BTreeSet::from([digits.clone()]))?;
+        let (rows, facts) = views_with_citizens(c, &rows, Some(&digits))?;
         let mut e = ctx.entry(Some(role), "audit_extract", Some("loggutdrag".into()));
         e.personnummer = Some(digits.clone());
         e.detail = Some(Msg::key("log-audit-extract").arg("n", rows.len()));

@@ -273,6 +273,16 @@ pub fn views_for(
     rows: &[AccessLogRow],
     only: Option<&str>,
 ) -> Result<Vec<EntryView>, ServiceError> {
+    views_with_citizens(conn, rows, only).map(|(views, _)| views)
+}
+
+/// [`views_for`], and what the cases tell of the citizens shown (`only` among them even when no
+/// row is given), read once for both: the extract's heading names its citizen.
+pub fn views_with_citizens(
+    conn: &mut DbConnection,
+    rows: &[AccessLogRow],
+    only: Option<&str>,
+) -> Result<(Vec<EntryView>, HashMap<String, q::CitizenFacts>), ServiceError> {
     let named: HashMap<i64, Vec<String>> = match only {
         Some(p) => rows.iter().map(|r| (r.id, vec![p.to_string()])).collect(),
         None => {
@@ -291,7 +301,11 @@ pub fn views_for(
         }
     };
     let users: BTreeSet<String> = rows.iter().filter_map(|r| r.user_hsa_id.clone()).collect();
-    let user_names = q::user_names(conn, &users)?;
+    let staff = q::staff(conn, &users)?;
+    let user_names: HashMap<String, String> = staff
+        .iter()
+        .map(|(h, f)| (h.clone(), f.name.clone()))
+        .collect();
     let all_units = crate::db::org::all_units(conn)?;
     let units: HashMap<String, String> = all_units
         .iter()
@@ -299,7 +313,6 @@ pub fn views_for(
         .collect();
     let unit_by_id: HashMap<i64, &str> =
         all_units.iter().map(|u| (u.id, u.name.as_str())).collect();
-    let staff = q::staff(conn, &users)?;
     // An entry without a unit (a list, a search) was not made for one unit: show where the user
     // works today, said as such.
     let fallback = |hsa: &str, role: &str| -> String {
@@ -320,7 +333,8 @@ pub fn views_for(
             String::new()
         }
     };
-    let pnrs: BTreeSet<String> = named.values().flatten().cloned().collect();
+    let mut pnrs: BTreeSet<String> = named.values().flatten().cloned().collect();
+    pnrs.extend(only.map(str::to_string));
     let citizens = q::citizens(conn, &pnrs)?;
     let case_of = |r: &AccessLogRow| {
         r.object
@@ -330,7 +344,7 @@ pub fn views_for(
     };
     let case_ids: BTreeSet<i64> = rows.iter().filter_map(case_of).collect();
     let diary = q::diary_numbers(conn, &case_ids)?;
-    Ok(rows
+    let views = rows
         .iter()
         .map(|r| {
             let unit_code = r.unit_code.clone().unwrap_or_default();
@@ -372,7 +386,8 @@ pub fn views_for(
                 detail: r.detail.clone().unwrap_or_default(),
             }
         })
-        .collect())
+        .collect();
+    Ok((views, citizens))
 }
 
 /// The citizens a set of views shows.
