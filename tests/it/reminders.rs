@@ -16,6 +16,7 @@ dual!(
     two_instances_send_each_reminder_once,
     missing_form_is_chased_until_linked,
     review_keep_locked_or_open_an_unlock,
+    the_case_pages_files_and_deliveries_are_their_own_reads,
 );
 
 fn at(y: i32, m: u32, d: u32, h: u32) -> chrono::DateTime<Utc> {
@@ -327,4 +328,66 @@ async fn review_keep_locked_or_open_an_unlock(app: TestApp) {
         o.get(&format!("/arenden/{id}/omprovning")).await.status,
         403
     );
+}
+
+/// The case page reads a case's attachments and mail deliveries in one statement
+/// (`db::attachments::with_deliveries`, a `UNION ALL` sharing columns between the two): each row
+/// must come back as the table's own read gives it, field by field, in id order.
+async fn the_case_pages_files_and_deliveries_are_their_own_reads(app: TestApp) {
+    use kontosparr::db::{attachments, outbox};
+    let w = world(&app);
+    app.clock.set(at(2026, 11, 30, 9));
+    let id = flow::executed_lock(&app, w.unit, w.doctor, w.nurse, w.handler, "19121212-1212");
+    let now = kontosparr::db::ts(app.clock.now());
+    let mut conn = app.conn();
+    let c = &mut conn;
+    for (name, size, by) in [("b.pdf", 2_048, Some(w.doctor)), ("a.jpg", 17, None)] {
+        attachments::insert(
+            c,
+            id,
+            name,
+            size,
+            &format!("sha-{name}"),
+            &format!("key-{name}"),
+            by,
+            now,
+        )
+        .unwrap();
+    }
+    outbox::insert(
+        c,
+        &outbox::NewMessage {
+            kind: "notice",
+            case_id: Some(id),
+            unit_id: Some(w.unit),
+            recipient: "",
+            encrypted: true,
+            message: b"x",
+            status: "failed",
+            last_error: "ingen mottagare",
+        },
+        now,
+    )
+    .unwrap();
+    // Every column with a value of its own: attempts and the time sent too.
+    {
+        use diesel::prelude::*;
+        use kontosparr::db::schema::outbox as o;
+        diesel::update(o::table.filter(o::kind.eq("notice")))
+            .set((o::attempts.eq(3), o::sent_at.eq(Some(now))))
+            .execute(c)
+            .unwrap();
+    }
+    let (files, deliveries) = attachments::with_deliveries(c, id).unwrap();
+    let own_files = attachments::for_case(c, id).unwrap();
+    let own_deliveries = outbox::for_case(c, id).unwrap();
+    assert_eq!(files.len(), 2);
+    assert!(
+        own_deliveries
+            .iter()
+            .any(|d| d.encrypted && d.attempts == 3 && d.sent_at.is_some()),
+        "{own_deliveries:?}"
+    );
+    assert_eq!(format!("{files:?}"), format!("{own_files:?}"));
+    assert_eq!(format!("{deliveries:?}"), format!("{own_deliveries:?}"));
 }
