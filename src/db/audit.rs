@@ -272,11 +272,24 @@ pub fn entries_naming(conn: &mut DbConnection, personnummer: &str) -> QueryResul
 }
 
 /// The entry id up to which `access_log_citizens` indexes the subject rows: a citizen's entries
-/// are those the index names up to here and the subject rows after it. Always 0 on PostgreSQL,
-/// whose subjects have their own citizen index. (Read before either part, the two never overlap
-/// and miss nothing even while a round commits: the head moves only after the index has the rows,
-/// and subject rows are never removed.)
+/// are those the index names up to here and the subject rows after it. (Read before either part,
+/// the two never overlap and miss nothing even while a round commits: the head moves only after
+/// the index has the rows, and subject rows are never removed.)
+///
+/// PostgreSQL is answered without a query: 0. Its subjects have their own citizen index, no round
+/// runs there, and the subject rows name every entry's citizens whatever the head says, so reading
+/// them all is right at any head; the read was one round trip of every citizen search, count and
+/// extract for an answer that was always 0.
 pub fn citizens_through(conn: &mut DbConnection) -> QueryResult<i64> {
+    match conn {
+        DbConnection::Pg(_) => Ok(0),
+        DbConnection::Sqlite(_) => index_head(conn),
+    }
+}
+
+/// Where the citizen index's head is: the entry id its rounds have taken in, on either backend
+/// (the rounds start from here). Searches ask [`citizens_through`].
+pub fn index_head(conn: &mut DbConnection) -> QueryResult<i64> {
     Ok(access_log_citizens_head::table
         .find(1)
         .select(access_log_citizens_head::through_entry_id)
@@ -293,7 +306,7 @@ pub const CITIZEN_ROUND_ROWS: i64 = 20_000;
 /// after the head (at most about `max_rows`, whole entries; all of them when None) are added to
 /// `access_log_citizens` in index order and the head moves past them. Returns the rows added.
 pub fn index_citizens(conn: &mut DbConnection, max_rows: Option<i64>) -> QueryResult<i64> {
-    let through = citizens_through(conn)?;
+    let through = index_head(conn)?;
     let after = || {
         access_log_subjects::table
             .filter(access_log_subjects::entry_id.gt(through))
@@ -769,7 +782,7 @@ fn subject_without_entry(conn: &mut DbConnection) -> QueryResult<Option<Broken>>
 /// entry's digest covers a list's citizens). Nothing to compare on PostgreSQL (empty, head 0).
 fn citizen_index_differs(conn: &mut DbConnection) -> QueryResult<Option<Broken>> {
     use diesel::dsl::{exists, not};
-    let through = citizens_through(conn)?;
+    let through = index_head(conn)?;
     let broken = |conn: &mut DbConnection, id: i64, reason: &str| -> QueryResult<Broken> {
         let seal_seq: Option<i64> = access_log::table
             .find(id)

@@ -706,7 +706,7 @@ fn serve_seals_and_checkpoints() {
     let d = Db::new(Backend::Sqlite);
     let ids = append_n(&mut d.conn(), 0, 4, "before");
     let newest_naming = ids[2];
-    assert!(audit::citizens_through(&mut d.conn()).unwrap() < newest_naming);
+    assert!(audit::index_head(&mut d.conn()).unwrap() < newest_naming);
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -731,7 +731,7 @@ fn serve_seals_and_checkpoints() {
         logged = std::fs::read_to_string(&log_path)
             .unwrap_or_default()
             .contains("access log checkpoint");
-        indexed = audit::citizens_through(&mut d.conn()).unwrap() >= newest_naming;
+        indexed = audit::index_head(&mut d.conn()).unwrap() >= newest_naming;
         if sealed && logged && indexed {
             break;
         }
