@@ -707,11 +707,7 @@ fn serve_seals_and_checkpoints() {
     let ids = append_n(&mut d.conn(), 0, 4, "before");
     let newest_naming = ids[2];
     assert!(audit::index_head(&mut d.conn()).unwrap() < newest_naming);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::common::free_port();
     // The server's log goes to a file the test reads while it runs: the checkpoint line is
     // written to the tracing log just after the checkpoint file, so the test waits for both
     // (killing on the file alone raced with that line on a busy machine).
@@ -840,11 +836,7 @@ fn two_serve_processes_seal_one_postgres_log() {
     let nodes: Vec<(tempfile::TempDir, std::process::Child)> = (0..2)
         .map(|_| {
             let dir = tempfile::tempdir().unwrap();
-            let port = std::net::TcpListener::bind("127.0.0.1:0")
-                .unwrap()
-                .local_addr()
-                .unwrap()
-                .port();
+            let port = crate::common::free_port();
             let child = d
                 .cmd(&["serve", "--bind", &format!("127.0.0.1:{port}")])
                 .current_dir(dir.path())

@@ -91,11 +91,7 @@ impl Server {
 /// (`tests/oidc/provider.mjs`) configured as `Test-IdP` for the e-ID scenario.
 fn start_demo() -> Server {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::common::free_port();
     let op = super::oidc::Op::start(&format!("http://127.0.0.1:{port}"), "test");
     let p = op.config("test");
     let config = dir.path().join("kontosparr.toml");

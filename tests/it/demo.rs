@@ -21,11 +21,7 @@ impl Drop for Server {
 
 fn start(args: &[&str], db_url: Option<&str>) -> Result<Server, String> {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = crate::common::free_port();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kontosparr"));
     cmd.args(["serve", "--bind", &format!("127.0.0.1:{port}")])
         .args(args)

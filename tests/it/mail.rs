@@ -221,13 +221,7 @@ impl Drop for Sink {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use crate::common::free_port;
 
 /// The app with mail going to 127.0.0.1:port over STARTTLS, trusting the test server's cert.
 async fn app_with_mail(backend: Backend, keys: &Keys, port: u16) -> (TestApp, SmtpSettings) {

@@ -89,11 +89,7 @@ impl Cluster {
             .prefix("ks-outage-")
             .tempdir()
             .unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = crate::common::free_port();
         let c = Cluster { dir, bin, port };
         if c.is_root() {
             let ok = std::process::Command::new("chown")

@@ -137,13 +137,7 @@ fn rand_suffix() -> String {
         .collect()
 }
 
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+pub use crate::common::free_port;
 
 /// One `kontosparr serve` process.
 pub struct Server {

@@ -239,13 +239,7 @@ fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_kontosparr")
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use crate::common::free_port;
 
 fn http_get(port: u16, path: &str) -> Option<String> {
     use std::io::{Read, Write};

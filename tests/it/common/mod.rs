@@ -38,6 +38,34 @@ macro_rules! dual {
     )*};
 }
 
+/// A loopback port for a server another process (or thread) will bind: a random one below the
+/// kernel's ephemeral range, free when asked. A port from `bind(":0")` comes *from* that range,
+/// where every outgoing connection (each test's PostgreSQL connections, by the hundred) takes its
+/// local port too: between the probe's release and the server's bind one of them could take it,
+/// and the server failed with "Address already in use" under a loaded suite.
+pub fn free_port() -> u16 {
+    use rand::Rng;
+    let ephemeral_low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(32768);
+    let low = ephemeral_low.saturating_sub(20_000).max(1_024);
+    let mut rng = rand::thread_rng();
+    for _ in 0..1_000 {
+        if low >= ephemeral_low {
+            break;
+        }
+        let port = rng.gen_range(low..ephemeral_low);
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(0)
+}
+
 /// The PostgreSQL server the tests create their databases on.
 ///
 /// Without TLS unless the URL asks for it: libpq's default (`prefer`) speaks TLS to a server that
