@@ -23,6 +23,7 @@ dual!(
     a_citizens_entries_are_found_on_both_sides_of_the_index_head,
     verify_names_a_citizen_named_by_an_entry_that_does_not_exist,
     bad_input_comes_back_with_the_fields,
+    staff_facts_are_each_users_name_roles_and_units,
 );
 
 /// A valid personnummer (Luhn over the ten digits) as `YYYYMMDD-NNNC`.
@@ -1224,4 +1225,42 @@ async fn verify_names_a_citizen_named_by_an_entry_that_does_not_exist(app: TestA
         .expect("the stray subject row is found");
     assert!(b.reason.contains(&format!("entry {missing}")), "{b:?}");
     assert!(b.reason.contains("does not exist"), "{b:?}");
+}
+
+/// The review rules' view of staff (`db::audit_search::staff`, one statement joining users to
+/// their roles and units): each user's name, every role and every unit once, whatever the pairs
+/// the join gives; a user with roles but no unit has no units; an HSA-ID nobody has is absent.
+async fn staff_facts_are_each_users_name_roles_and_units(app: TestApp) {
+    use std::collections::BTreeSet;
+    let a = app.unit("SFA");
+    let b = app.unit("SFB");
+    let c = app.unit("SFC");
+    let many = app.user(&[Role::Clinician, Role::Manager, Role::Handler], &[a, b, c]);
+    let one = app.user(&[Role::Auditor], &[]);
+    let other = app.user(&[Role::Clinician], &[b]);
+    let asked: BTreeSet<String> = [
+        many.hsa_id.clone(),
+        one.hsa_id.clone(),
+        "SE2321000131-X99999".to_string(),
+    ]
+    .into();
+    let facts = db::audit_search::staff(&mut app.conn(), &asked).unwrap();
+    assert_eq!(facts.len(), 2, "{facts:?}");
+    let m = &facts[&many.hsa_id];
+    assert_eq!(m.name, many.name);
+    let codes =
+        |rs: &[Role]| -> BTreeSet<String> { rs.iter().map(|r| r.code().to_string()).collect() };
+    assert_eq!(
+        m.roles,
+        codes(&[Role::Clinician, Role::Manager, Role::Handler])
+    );
+    assert_eq!(m.units, [a, b, c].into());
+    let o = &facts[&one.hsa_id];
+    assert_eq!(o.name, one.name);
+    assert_eq!(o.roles, codes(&[Role::Auditor]));
+    assert!(o.units.is_empty(), "{o:?}");
+    assert!(
+        !facts.contains_key(&other.hsa_id),
+        "only the users asked for"
+    );
 }
