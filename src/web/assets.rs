@@ -10,7 +10,7 @@ pub async fn file(path: web::Path<String>) -> HttpResponse {
         "style.css" => HttpResponse::Ok()
             .content_type("text/css; charset=utf-8")
             .body(STYLE),
-        _ => super::pages::not_found().await,
+        _ => super::pages::no_page(),
     }
 }
 

@@ -160,8 +160,11 @@ async fn checked(
         None
     };
 
+    // A POST's session is read now, for its CSRF check; any other request's when a handler
+    // first needs it (`web::principal`), so that a page can read it in its own run.
+    let mut pending = None;
     let session = match (is_asset || is_api, cookie) {
-        (false, Some(value)) if !value.is_empty() => {
+        (false, Some(value)) if !value.is_empty() && sent_token.is_some() => {
             let now = state.clock.now();
             let t = state.timeouts();
             match state
@@ -171,6 +174,10 @@ async fn checked(
                 Ok(s) => s,
                 Err(e) => return Ok(finish(req.into_response(e.error_response()), &state, false)),
             }
+        }
+        (false, Some(value)) if !value.is_empty() => {
+            pending = Some(super::principal::PendingSession::new(value));
+            None
         }
         _ => None,
     };
@@ -195,6 +202,9 @@ async fn checked(
         client_addr,
         session,
     });
+    if let Some(p) = pending {
+        req.extensions_mut().insert(p);
+    }
     let cacheable = req.path().starts_with("/static/");
     let res = next.call(req).await?.map_into_boxed_body();
     Ok(finish(res, &state, cacheable))

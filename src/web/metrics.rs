@@ -36,6 +36,7 @@ pub struct Metrics {
     unsealed: IntGauge,
     unsealed_oldest_age: Gauge,
     database_up: IntGauge,
+    blocking_runs: IntCounter,
     /// SQLite's single writer (`db::writer_use`); None on PostgreSQL, whose writers run side by
     /// side.
     writer: Option<WriterSeries>,
@@ -146,7 +147,13 @@ impl Metrics {
         registry.register(Box::new(pool_max.clone()))?;
         registry.register(Box::new(unsealed.clone()))?;
         registry.register(Box::new(unsealed_oldest_age.clone()))?;
+        let blocking_runs = IntCounter::new(
+            "blocking_runs_total",
+            "Trips of web requests to the blocking pool (database work, password hashes); \
+             a page's own work, its session read included, is one",
+        )?;
         registry.register(Box::new(database_up.clone()))?;
+        registry.register(Box::new(blocking_runs.clone()))?;
         let writer = if sqlite {
             Some(WriterSeries::new(&registry)?)
         } else {
@@ -164,6 +171,7 @@ impl Metrics {
             unsealed,
             unsealed_oldest_age,
             database_up,
+            blocking_runs,
             writer,
             reminders_ran_at: AtomicI64::new(started_at),
         })
@@ -175,6 +183,16 @@ impl Metrics {
         self.requests
             .with_label_values(&[route, method, &status.to_string()])
             .observe(seconds);
+    }
+
+    /// A web request's trip to the blocking pool (`AppState::run`).
+    pub fn blocking_run(&self) {
+        self.blocking_runs.inc();
+    }
+
+    /// Trips to the blocking pool so far (see [`Metrics::blocking_run`]).
+    pub fn blocking_runs(&self) -> u64 {
+        self.blocking_runs.get()
     }
 
     /// The reminder job finished a run at `unix_seconds`.

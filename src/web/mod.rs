@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod multipart;
 pub mod oidc;
 pub mod pages;
+pub mod principal;
 pub mod request;
 pub mod start;
 pub mod stats;
@@ -32,8 +33,7 @@ use crate::web::error::AppError;
 use actix_web::body::MessageBody;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::dev::{Payload, ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::{App, FromRequest, HttpMessage, HttpRequest, web};
-use std::future::{Ready, ready};
+use actix_web::{App, FromRequest, HttpRequest, web};
 use std::sync::Arc;
 
 /// What every handler can reach.
@@ -196,6 +196,9 @@ impl AppState {
         F: FnOnce(&mut DbConnection) -> Result<T, ServiceError> + Send + 'static,
         T: Send + 'static,
     {
+        if let Some(m) = &self.metrics {
+            m.blocking_run();
+        }
         let pool = self.pool.clone();
         let units = self.units.clone();
         let counts = self.counts.clone();
@@ -338,15 +341,10 @@ impl Visitor {
 
 impl FromRequest for Visitor {
     type Error = AppError;
-    type Future = Ready<Result<Self, AppError>>;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, AppError>>>>;
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(
-            req.extensions()
-                .get::<ReqInfo>()
-                .cloned()
-                .map(Visitor)
-                .ok_or_else(|| AppError::Internal("request guard missing".into())),
-        )
+        let req = req.clone();
+        Box::pin(async move { principal::req_info(&req).await.map(Visitor) })
     }
 }
 
@@ -377,28 +375,13 @@ impl Staff {
 
 impl FromRequest for Staff {
     type Error = AppError;
-    type Future = Ready<Result<Self, AppError>>;
+    type Future = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Self, AppError>>>>;
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let info = req.extensions().get::<ReqInfo>().cloned();
-        ready(
-            match info.and_then(|i| i.session.map(|s| (s, i.client_addr))) {
-                Some((s, addr)) => match (s.stage, s.holder.staff().cloned()) {
-                    (Stage::Full, Some(actor)) => Ok(Staff {
-                        actor,
-                        session: s,
-                        client_addr: addr,
-                    }),
-                    (Stage::ChangePassword, Some(_)) => {
-                        Err(AppError::Redirect("/konto/nytt-losenord".into()))
-                    }
-                    (Stage::EnrolTotp, Some(_)) => {
-                        Err(AppError::Redirect("/konto/tvafaktor".into()))
-                    }
-                    _ => Err(AppError::LoginRequired),
-                },
-                None => Err(AppError::LoginRequired),
-            },
-        )
+        let req = req.clone();
+        Box::pin(async move {
+            let info = principal::req_info(&req).await?;
+            principal::staff_of(info.session, info.client_addr)
+        })
     }
 }
 
@@ -408,10 +391,10 @@ fn authorized_staff(
     payload: &mut Payload,
     access: Access,
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Staff, AppError>>>> {
-    let staff = Staff::from_request(req, payload).into_inner();
+    let staff = Staff::from_request(req, payload);
     let state = req.app_data::<web::Data<AppState>>().cloned();
     Box::pin(async move {
-        let staff = staff?;
+        let staff = staff.await?;
         let state = state.ok_or_else(|| AppError::Internal("application state missing".into()))?;
         state.authorize(&staff.ctx(&state), access).await?;
         Ok(staff)

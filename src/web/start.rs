@@ -1,8 +1,9 @@
 //! The start page (`/`), where login lands: per role, what waits, each count a link to the list
 //! of exactly those rows (`service::start`). No citizen data on it.
 
+use super::AppState;
 use super::pages::{self, Layout, grouped};
-use super::{AppState, Staff};
+use super::principal::{AsStaff, PageStaff};
 use crate::db::page::Count;
 use crate::i18n::{Lang, Msg};
 use crate::service::start::{self, Tally, Target, Waiting};
@@ -230,10 +231,16 @@ fn sections(lang: Lang, s: &start::Start) -> Vec<Section> {
     out
 }
 
-async fn home(state: web::Data<AppState>, staff: Staff) -> Result<HttpResponse, AppError> {
-    let ctx = staff.ctx(&state);
+/// The start page, where login lands: the session and the user's sections in one run.
+async fn home(state: web::Data<AppState>, who: PageStaff) -> Result<HttpResponse, AppError> {
     let settings = start::Settings::from_config(&state.config);
-    let found = state.run(move |c| start::start(c, &ctx, &settings)).await?;
+    let AsStaff {
+        staff,
+        value: found,
+        ..
+    } = state
+        .run_as(&who, None, move |c, ctx| start::start(c, ctx, &settings))
+        .await?;
     Ok(pages::ok(&StartPage {
         l: staff.page("home-title"),
         units: staff

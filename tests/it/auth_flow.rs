@@ -23,6 +23,7 @@ dual!(
     recovery_code_works_once,
     the_login_page_speaks_the_browsers_language,
     a_user_who_chooses_english_reads_english,
+    the_case_page_reads_its_session_in_its_own_run,
 );
 
 async fn health_redirect_and_headers(app: TestApp) {
@@ -825,4 +826,134 @@ async fn a_user_who_chooses_english_reads_english(app: TestApp) {
         account.body.contains("<html lang=\"sv\">") && account.body.contains("<h1>Mitt konto</h1>")
     );
     assert_eq!(stored_lang(&app, admin.id), "sv");
+}
+
+/// The case page reads the session inside its own trip to the blocking pool (`web::principal`):
+/// one `run` for the session, the access decision, the case and its logged view. The session's
+/// rules hold on that path as on every other: no session or an expired one is sent to log in, a
+/// half-way login to finish it, a refusal is logged, and pages (error pages too) are in the
+/// user's language.
+async fn the_case_page_reads_its_session_in_its_own_run(app: TestApp) {
+    use common::flow;
+    let unit = app.unit("PSYK");
+    let other_unit = app.unit("ORT");
+    let c = app.user_with(&[Role::Clinician], &[unit], true);
+    let o = app.user(&[Role::Clinician], &[other_unit]);
+    let wf = kontosparr::service::cases::Workflow::from_config(&app.state.config);
+    let id = kontosparr::service::cases::create_draft(
+        &mut app.conn(),
+        &flow::ctx(&app, c.id),
+        &flow::lock_input(unit, c.id, "191212121212"),
+        &wf,
+    )
+    .unwrap();
+    let path = format!("/arenden/{id}");
+    let metrics = app.state.metrics.clone().unwrap();
+    let logged = || app.audit_actions().len();
+
+    let mut b = app.browser();
+    app.login(&mut b, &c).await;
+    let (runs, entries) = (metrics.blocking_runs(), logged());
+    let page = b.get(&path).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Tolvan Tolvansson"));
+    assert_eq!(
+        metrics.blocking_runs() - runs,
+        1,
+        "one trip for the whole page"
+    );
+    assert_eq!(logged() - entries, 1, "the view is logged");
+
+    // The lists, one trip each too.
+    let h = app.user(&[Role::Handler], &[]);
+    let mut hb = app.browser();
+    app.login(&mut hb, &h).await;
+    for (handler, page) in [
+        (false, "/"),
+        (false, "/arenden"),
+        (false, "/omprovningar"),
+        (true, "/arenden?status=draft"),
+        (true, "/handlaggning"),
+        (true, "/diarium"),
+    ] {
+        let runs = metrics.blocking_runs();
+        let r = if handler {
+            hb.get(page).await
+        } else {
+            b.get(page).await
+        };
+        assert_eq!(r.status, 200, "{page}: {}", r.body);
+        assert_eq!(metrics.blocking_runs() - runs, 1, "{page}");
+    }
+
+    // Another unit's clinician: refused, logged, in one trip.
+    let mut ob = app.browser();
+    app.login(&mut ob, &o).await;
+    let (runs, entries) = (metrics.blocking_runs(), logged());
+    let refused = ob.get(&path).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(!refused.body.contains("Tolvan"));
+    assert_eq!(metrics.blocking_runs() - runs, 1);
+    assert_eq!(logged() - entries, 1, "the refusal is logged");
+
+    // No session: to the login page, without a trip to the database.
+    let runs = metrics.blocking_runs();
+    let anonymous = app.browser().get(&path).await;
+    assert_eq!(anonymous.location(), Some("/login"));
+    assert_eq!(metrics.blocking_runs(), runs);
+    // A cookie that is no session: to the login page.
+    let mut forged = app.browser();
+    forged.cookie = Some(format!("{}=not-a-session", app.state.cookie_name()));
+    assert_eq!(forged.get(&path).await.location(), Some("/login"));
+
+    // The user's language, on the page and on its error page, whatever the browser asks for.
+    let r = b.submit("/konto", "/konto/sprak", &[("lang", "en")]).await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let english = get_with_lang(&app, &b, &path, "sv-SE").await;
+    assert!(english.contains("<html lang=\"en\">"), "{english}");
+    let missing = get_with_lang(&app, &b, "/arenden/999999999", "sv-SE").await;
+    assert!(missing.contains("<html lang=\"en\">"), "{missing}");
+    let no_page = get_with_lang(&app, &b, "/ingen-sadan-sida", "sv-SE").await;
+    assert!(no_page.contains("<html lang=\"en\">"), "{no_page}");
+
+    // The view counts as activity: 14 minutes idle twice, with a view between, is still in.
+    app.clock.advance(Duration::minutes(14));
+    assert_eq!(b.get(&path).await.status, 200);
+    app.clock.advance(Duration::minutes(14));
+    assert_eq!(b.get(&path).await.status, 200);
+    // 16 minutes idle: out, and the session is gone on the server.
+    app.clock.advance(Duration::minutes(16));
+    assert_eq!(b.get(&path).await.location(), Some("/login"));
+    assert_eq!(b.get("/").await.location(), Some("/login"));
+
+    // Half-way through a login (a temporary password not yet changed): sent to finish it.
+    let input = kontosparr::service::admin::UserInput {
+        hsa_id: "SE2321000131-P8".into(),
+        name: "Tea Temp".into(),
+        email: "tea@example.se".into(),
+        roles: vec!["clinician".into()],
+        units: vec![unit.to_string()],
+        is_decider: false,
+        active: true,
+    };
+    let temp = "Tillfälligt lösenord 98";
+    kontosparr::service::admin::create_user(
+        &mut app.conn(),
+        &app.ctx(),
+        &input,
+        kontosparr::service::admin::FirstPassword::Temporary(temp),
+    )
+    .unwrap();
+    let t = common::TestUser {
+        id: 0,
+        hsa_id: "SE2321000131-P8".into(),
+        name: String::new(),
+        secret: String::new(),
+    };
+    let mut tb = app.browser();
+    let r = tb.login(&t, temp, "").await;
+    assert_eq!(r.location(), Some("/konto/nytt-losenord"));
+    let entries = logged();
+    assert_eq!(tb.get(&path).await.location(), Some("/konto/nytt-losenord"));
+    assert_eq!(logged(), entries, "nothing of the case was read");
 }

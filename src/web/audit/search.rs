@@ -72,11 +72,19 @@ pub(super) async fn search(
     let ctx = staff.ctx(&state);
     let SearchForm { q, before } = form.0;
     let before = before.trim().parse::<i64>().ok();
-    let (input, c2) = (q.clone(), ctx.clone());
-    let units = state.run(move |c| svc::units(c, &c2)).await?;
-    let result = state
-        .run(move |c| svc::search(c, &ctx, &input, before))
-        .await;
+    let input = q.clone();
+    // The unit choices and the search in one run. Criteria that do not hold come back with the
+    // form; any other error (a refusal, which `run` logs) is the error page.
+    let (units, result) = state
+        .run(move |c| {
+            let units = svc::units(c, &ctx)?;
+            match svc::search(c, &ctx, &input, before) {
+                Err(ServiceError::Invalid(errors)) => Ok((units, Err(errors))),
+                Err(e) => Err(e),
+                Ok(found) => Ok((units, Ok(found))),
+            }
+        })
+        .await?;
     let mut p = page(&staff, q, units);
     match result {
         Ok(found) => {
@@ -93,11 +101,10 @@ pub(super) async fn search(
             });
             Ok(pages::ok(&p))
         }
-        Err(AppError::Service(ServiceError::Invalid(errors))) => {
+        Err(errors) => {
             p.errors = errors;
             Ok(pages::render(StatusCode::UNPROCESSABLE_ENTITY, &p))
         }
-        Err(e) => Err(e),
     }
 }
 

@@ -61,19 +61,25 @@ fn year_of(ctx: &crate::service::Ctx, q: Option<i32>) -> i32 {
 
 pub(super) async fn diary(
     state: web::Data<AppState>,
-    staff: Staff,
+    who: PageStaff,
     q: web::Query<DiaryQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let ctx = staff.ctx(&state);
-    let year = year_of(&ctx, q.ar);
-    let after = q.efter;
+    let (asked, after) = (q.ar, q.efter);
+    let AsStaff {
+        staff,
+        value: (year, stretch),
+        ..
+    } = state
+        .run_as(&who, None, move |c, ctx| {
+            let year = year_of(ctx, asked);
+            cases::diary_page(c, ctx, year, after, pages::PER_PAGE).map(|s| (year, s))
+        })
+        .await?;
     let DiaryStretch {
         lines,
         total,
         next_after,
-    } = state
-        .run(move |c| cases::diary_page(c, &ctx, year, after, pages::PER_PAGE))
-        .await?;
+    } = stretch;
     let mut l = staff.layout("");
     l.title = format!("{} {year}", l.t("rules-diary-title"));
     Ok(pages::ok(&DiaryPage {

@@ -104,19 +104,22 @@ fn choices<T: Copy>(
 
 pub(super) async fn list(
     state: web::Data<AppState>,
-    staff: Staff,
+    who: PageStaff,
     q: web::Query<CaseListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let ctx = staff.ctx(&state);
     let (filter, errors) = list_filter(&q);
     let cursor = Cursor::parse(q.efter.as_deref(), q.fore.as_deref());
     let f2 = filter.clone();
-    let handler = staff.actor.has(Role::Handler);
-    let own: Vec<i64> = staff.actor.unit_ids();
-    let (page, units) = state
-        .run(move |c| {
-            let page = cases::list(c, &ctx, &f2, &cursor, pages::PER_PAGE)?;
+    let AsStaff {
+        staff,
+        value: (page, units),
+        ..
+    } = state
+        .run_as(&who, None, move |c, ctx| {
+            let page = cases::list(c, ctx, &f2, &cursor, pages::PER_PAGE)?;
             // Handlers filter by any unit, the others by their own.
+            let actor = ctx.actor()?;
+            let (handler, own) = (actor.has(Role::Handler), actor.unit_ids());
             let units: Vec<(i64, String)> = crate::db::org::all_units(c)?
                 .into_iter()
                 .filter(|u| handler || own.contains(&u.id))
@@ -273,10 +276,9 @@ pub(super) struct QueueQuery {
 
 pub(super) async fn queue(
     state: web::Data<AppState>,
-    staff: Staff,
+    who: PageStaff,
     q: web::Query<QueueQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let ctx = staff.ctx(&state);
     let cursor = Cursor::parse(q.efter.as_deref(), q.fore.as_deref());
     // Unknown values select nothing special: the whole queue.
     let selection = cases::QueueSelection {
@@ -288,8 +290,12 @@ pub(super) async fn queue(
             .filter(|d| *d <= 3650),
     };
     let sel = selection.clone();
-    let page = state
-        .run(move |c| cases::queue_selected(c, &ctx, &sel, &cursor, pages::PER_PAGE))
+    let AsStaff {
+        staff, value: page, ..
+    } = state
+        .run_as(&who, None, move |c, ctx| {
+            cases::queue_selected(c, ctx, &sel, &cursor, pages::PER_PAGE)
+        })
         .await?;
     let lang = staff.actor.lang;
     let mut words = vec![];

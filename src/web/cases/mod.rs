@@ -33,6 +33,7 @@ use crate::service::cases::{self, CallInput, CaseInput, CaseView, ExecuteInput};
 use crate::service::{Access, FieldErrors, ServiceError};
 use crate::web::error::{AppError, Outcome, outcome};
 use crate::web::pages::{self, Layout, Pager};
+use crate::web::principal::{AsStaff, PageStaff};
 use crate::web::{AppState, HandlerStaff, HtmlForm, Staff};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};

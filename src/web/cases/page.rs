@@ -328,21 +328,31 @@ async fn show_typed(
     Ok(pages::render(StatusCode::CONFLICT, &page))
 }
 
+/// The case page: the session, the access decision, the case and its logged view in one run.
 pub(super) async fn show(
     state: web::Data<AppState>,
-    staff: Staff,
+    who: PageStaff,
     id: web::Path<i64>,
     q: web::Query<ShowQuery>,
 ) -> Result<HttpResponse, AppError> {
-    show_case(
-        &state,
-        &staff,
-        id.into_inner(),
-        q.avslojat.as_deref() == Some("1"),
-        None,
-        FieldErrors::default(),
-    )
-    .await
+    let (id, reveal) = (id.into_inner(), q.avslojat.as_deref() == Some("1"));
+    let register = state.register.clone();
+    let page = state
+        .run_as(&who, None, move |c, ctx| {
+            cases::view(c, ctx, id, register.as_ref(), reveal)
+        })
+        .await?;
+    let viewed_at = crate::db::ts(page.ctx.now);
+    Ok(pages::render(
+        StatusCode::OK,
+        &view_page(
+            &page.staff,
+            page.value,
+            None,
+            FieldErrors::default(),
+            &viewed_at,
+        ),
+    ))
 }
 
 /// "Visa namnet (loggas)": the reveal is logged once by this POST, then the browser is sent to

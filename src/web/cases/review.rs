@@ -35,22 +35,24 @@ pub(super) struct ReviewsQuery {
 
 pub(super) async fn reviews(
     state: web::Data<AppState>,
-    staff: Staff,
+    who: PageStaff,
     q: web::Query<ReviewsQuery>,
 ) -> Result<HttpResponse, AppError> {
     use crate::domain::review::{ReviewState, review_state};
-    let ctx = staff.ctx(&state);
-    let today = cases::swedish_today(&ctx);
     let ascending = q.ordning.as_deref() != Some("fallande");
     let cursor = crate::db::page::Cursor::parse(q.efter.as_deref(), q.fore.as_deref());
     let soon = state.config.review_remind_before_days;
     let selection =
         crate::service::cases::ReviewSelection::from_code(q.lage.as_deref().unwrap_or(""));
-    let page = state
-        .run(move |c| {
+    let AsStaff {
+        staff,
+        ctx,
+        value: page,
+    } = state
+        .run_as(&who, None, move |c, ctx| {
             crate::service::cases::reviews_selected(
                 c,
-                &ctx,
+                ctx,
                 selection,
                 soon,
                 ascending,
@@ -59,6 +61,7 @@ pub(super) async fn reviews(
             )
         })
         .await?;
+    let today = cases::swedish_today(&ctx);
     let rows = page
         .rows
         .iter()
