@@ -490,18 +490,18 @@ async fn enrolment_link_sets_password_and_totp(app: TestApp) {
     }
 }
 
-async fn temporary_password_must_be_changed(app: TestApp) {
-    let unit = app.unit("VC");
+/// A clinician of `unit` made by an administrator with the temporary password `temp` (to be
+/// changed at the first login).
+fn temporary_user(app: &TestApp, hsa_id: &str, unit: i64, temp: &str) -> common::TestUser {
     let input = kontosparr::service::admin::UserInput {
-        hsa_id: "SE2321000131-P7".into(),
+        hsa_id: hsa_id.into(),
         name: "Tora Temp".into(),
-        email: "tora@example.se".into(),
+        email: format!("{}@example.se", hsa_id.to_lowercase()),
         roles: vec!["clinician".into()],
         units: vec![unit.to_string()],
         is_decider: false,
         active: true,
     };
-    let temp = "Tillfälligt lösenord 99";
     kontosparr::service::admin::create_user(
         &mut app.conn(),
         &app.ctx(),
@@ -509,12 +509,18 @@ async fn temporary_password_must_be_changed(app: TestApp) {
         kontosparr::service::admin::FirstPassword::Temporary(temp),
     )
     .unwrap();
-    let u = common::TestUser {
+    common::TestUser {
         id: 0,
-        hsa_id: "SE2321000131-P7".into(),
+        hsa_id: hsa_id.into(),
         name: String::new(),
         secret: String::new(),
-    };
+    }
+}
+
+async fn temporary_password_must_be_changed(app: TestApp) {
+    let unit = app.unit("VC");
+    let temp = "Tillfälligt lösenord 99";
+    let u = temporary_user(&app, "SE2321000131-P7", unit, temp);
     let mut b = app.browser();
     let r = b.login(&u, temp, "").await;
     assert_eq!(r.location(), Some("/konto/nytt-losenord"));
@@ -927,29 +933,8 @@ async fn the_case_page_reads_its_session_in_its_own_run(app: TestApp) {
     assert_eq!(b.get("/").await.location(), Some("/login"));
 
     // Half-way through a login (a temporary password not yet changed): sent to finish it.
-    let input = kontosparr::service::admin::UserInput {
-        hsa_id: "SE2321000131-P8".into(),
-        name: "Tea Temp".into(),
-        email: "tea@example.se".into(),
-        roles: vec!["clinician".into()],
-        units: vec![unit.to_string()],
-        is_decider: false,
-        active: true,
-    };
     let temp = "Tillfälligt lösenord 98";
-    kontosparr::service::admin::create_user(
-        &mut app.conn(),
-        &app.ctx(),
-        &input,
-        kontosparr::service::admin::FirstPassword::Temporary(temp),
-    )
-    .unwrap();
-    let t = common::TestUser {
-        id: 0,
-        hsa_id: "SE2321000131-P8".into(),
-        name: String::new(),
-        secret: String::new(),
-    };
+    let t = temporary_user(&app, "SE2321000131-P8", unit, temp);
     let mut tb = app.browser();
     let r = tb.login(&t, temp, "").await;
     assert_eq!(r.location(), Some("/konto/nytt-losenord"));
