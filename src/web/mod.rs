@@ -475,6 +475,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     stats::routes(cfg);
 }
 
+/// No such page: "Sidan finns inte" in the logged-in user's language (their session is read for
+/// it; an error reading it leaves the browser's).
+async fn not_found(req: HttpRequest) -> actix_web::HttpResponse {
+    let _ = principal::req_info(&req).await;
+    pages::no_page()
+}
+
 /// The whole application, as `serve` and the tests run it.
 pub fn build_app(
     state: web::Data<AppState>,
@@ -493,5 +500,5 @@ pub fn build_app(
         .app_data(web::FormConfig::default().limit(guard::BODY_LIMIT))
         .wrap(actix_web::middleware::from_fn(guard::guard))
         .configure(routes)
-        .default_service(web::to(pages::not_found))
+        .default_service(web::to(not_found))
 }

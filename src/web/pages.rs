@@ -227,13 +227,6 @@ pub fn error_page(status: StatusCode, title_key: &str, message: &Msg) -> HttpRes
     )
 }
 
-pub async fn not_found(req: actix_web::HttpRequest) -> HttpResponse {
-    // The logged-in user's language: their session is read for it (an error reading it leaves
-    // the browser's).
-    let _ = super::principal::req_info(&req).await;
-    no_page()
-}
-
 /// "Sidan finns inte" (404) in the request's language as known so far.
 pub fn no_page() -> HttpResponse {
     error_page(
