@@ -358,8 +358,12 @@ pub struct Staff {
 
 impl Staff {
     pub fn ctx(&self, state: &AppState) -> Ctx {
+        self.ctx_at(state.clock.now())
+    }
+    /// The member of staff acting at `now`.
+    pub fn ctx_at(&self, now: chrono::DateTime<chrono::Utc>) -> Ctx {
         Ctx {
-            now: state.clock.now(),
+            now,
             client_addr: self.client_addr.clone(),
             principal: Principal::Staff(self.actor.clone()),
         }

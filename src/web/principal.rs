@@ -17,7 +17,7 @@ use super::{AppState, ReqInfo, Staff};
 use crate::db::DbConnection;
 use crate::i18n::Lang;
 use crate::service::session::{self, Session, Stage};
-use crate::service::{Access, Ctx, Principal, ServiceError};
+use crate::service::{Ctx, ServiceError};
 use crate::web::error::AppError;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
@@ -135,15 +135,10 @@ pub struct AsStaff<T> {
 }
 
 impl AppState {
-    /// Reads `who`'s session (unless it has been read), checks they are fully logged-in staff and,
-    /// with `access`, that the policy allows them it (a refusal is logged, as every refusal is),
-    /// then runs `f` as them: all in one run on the request's connection.
-    pub async fn run_as<T, F>(
-        &self,
-        who: &PageStaff,
-        access: Option<Access>,
-        f: F,
-    ) -> Result<AsStaff<T>, AppError>
+    /// Reads `who`'s session (unless it has been read), checks they are fully logged-in staff,
+    /// then runs `f` as them (whose access decisions, and their refusals' log entries, are the
+    /// service's as on every path): all in one run on the request's connection.
+    pub async fn run_as<T, F>(&self, who: &PageStaff, f: F) -> Result<AsStaff<T>, AppError>
     where
         F: FnOnce(&mut DbConnection, &Ctx) -> Result<T, ServiceError> + Send + 'static,
         T: Send + 'static,
@@ -155,11 +150,10 @@ impl AppState {
         let now = self.clock.now();
         let t = self.timeouts();
         let client_addr = who.client_addr.clone();
-        let (known, pending) = match &who.session {
+        let (known, cookie) = match &who.session {
             Ok(s) => (Some(s.clone()), None),
-            Err(p) => (None, Some(p.clone())),
+            Err(p) => (None, Some(p.cookie.clone())),
         };
-        let cookie = pending.as_ref().map(|p| p.cookie.clone());
         // The language is learnt on the blocking thread; the error page is made here.
         let lang: Arc<OnceLock<Lang>> = Arc::new(OnceLock::new());
         let learnt = lang.clone();
@@ -173,30 +167,18 @@ impl AppState {
                 if let Some(a) = session.as_ref().and_then(|s| s.holder.staff()) {
                     let _ = learnt.set(a.lang);
                 }
-                let staff = match staff_of(session.clone(), client_addr) {
+                let staff = match staff_of(session, client_addr) {
                     Ok(s) => s,
-                    Err(e) => return Ok((session, Err(e))),
+                    Err(e) => return Ok(Err(e)),
                 };
-                let ctx = Ctx {
-                    now,
-                    client_addr: staff.client_addr.clone(),
-                    principal: Principal::Staff(staff.actor.clone()),
-                };
-                if let Some(a) = access {
-                    ctx.authorize(a)?;
-                }
+                let ctx = staff.ctx_at(now);
                 let value = f(conn, &ctx)?;
-                Ok((session, Ok(AsStaff { staff, ctx, value })))
+                Ok(Ok(AsStaff { staff, ctx, value }))
             })
             .await;
         if let Some(l) = lang.get() {
             let _ = REQUEST_LANG.try_with(|c| c.set(*l));
         }
-        let (session, page) = out?;
-        if let Some(p) = pending {
-            // For any later reader in this request (none reads it again today).
-            let _ = p.read.set(session);
-        }
-        page
+        out?
     }
 }

@@ -239,7 +239,7 @@ async fn home(state: web::Data<AppState>, who: PageStaff) -> Result<HttpResponse
         value: found,
         ..
     } = state
-        .run_as(&who, None, move |c, ctx| start::start(c, ctx, &settings))
+        .run_as(&who, move |c, ctx| start::start(c, ctx, &settings))
         .await?;
     Ok(pages::ok(&StartPage {
         l: staff.page("home-title"),

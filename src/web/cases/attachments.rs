@@ -41,10 +41,8 @@ pub(super) async fn upload(
         .await;
     match outcome(result)? {
         Outcome::Done(_) => Ok(see_other(format!("/arenden/{id}"))),
-        Outcome::Invalid(errors) => show_case(&state, &staff, id, false, None, errors).await,
-        Outcome::Notice(m) => {
-            show_case(&state, &staff, id, false, Some(m), FieldErrors::default()).await
-        }
+        Outcome::Invalid(errors) => show_case(&state, &staff, id, None, errors).await,
+        Outcome::Notice(m) => show_case(&state, &staff, id, Some(m), FieldErrors::default()).await,
     }
 }
 

@@ -70,7 +70,7 @@ pub(super) async fn diary(
         value: (year, stretch),
         ..
     } = state
-        .run_as(&who, None, move |c, ctx| {
+        .run_as(&who, move |c, ctx| {
             let year = year_of(ctx, asked);
             cases::diary_page(c, ctx, year, after, pages::PER_PAGE).map(|s| (year, s))
         })

@@ -115,7 +115,7 @@ pub(super) async fn list(
         value: (page, units),
         ..
     } = state
-        .run_as(&who, None, move |c, ctx| {
+        .run_as(&who, move |c, ctx| {
             let page = cases::list(c, ctx, &f2, &cursor, pages::PER_PAGE)?;
             // Handlers filter by any unit, the others by their own.
             let actor = ctx.actor()?;
@@ -293,7 +293,7 @@ pub(super) async fn queue(
     let AsStaff {
         staff, value: page, ..
     } = state
-        .run_as(&who, None, move |c, ctx| {
+        .run_as(&who, move |c, ctx| {
             cases::queue_selected(c, ctx, &sel, &cursor, pages::PER_PAGE)
         })
         .await?;

@@ -276,11 +276,11 @@ pub(super) fn view_page(
     }
 }
 
+/// The case page again after an upload to it, with its notice or its errors (409).
 pub(super) async fn show_case(
     state: &AppState,
     staff: &Staff,
     id: i64,
-    reveal: bool,
     notice: Option<String>,
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
@@ -288,7 +288,7 @@ pub(super) async fn show_case(
     let viewed_at = crate::db::ts(ctx.now);
     let register = state.register.clone();
     let v = state
-        .run(move |c| cases::view(c, &ctx, id, register.as_ref(), reveal))
+        .run(move |c| cases::view(c, &ctx, id, register.as_ref(), false))
         .await?;
     let status = if notice.is_some() || !errors.is_empty() {
         StatusCode::CONFLICT
@@ -338,7 +338,7 @@ pub(super) async fn show(
     let (id, reveal) = (id.into_inner(), q.avslojat.as_deref() == Some("1"));
     let register = state.register.clone();
     let page = state
-        .run_as(&who, None, move |c, ctx| {
+        .run_as(&who, move |c, ctx| {
             cases::view(c, ctx, id, register.as_ref(), reveal)
         })
         .await?;

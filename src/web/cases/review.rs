@@ -49,7 +49,7 @@ pub(super) async fn reviews(
         ctx,
         value: page,
     } = state
-        .run_as(&who, None, move |c, ctx| {
+        .run_as(&who, move |c, ctx| {
             crate::service::cases::reviews_selected(
                 c,
                 ctx,
