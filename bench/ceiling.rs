@@ -3,13 +3,21 @@
 //! blocking thread and render an HTML page of about the same size. No session, no guard, no
 //! access log, no authorisation. Each page's req/s is reported as a share of this.
 //!
+//! A second route, `/case-reads/{id}`, does the case page's own reads as well, as the handler's
+//! case page makes them (the case, its unit and care provider, its timeline, its checklist, the
+//! citizen's cases, its attachments and deliveries), in one read transaction on one connection,
+//! and lists the timeline in the page. Still no session, guard, authorisation, access-log entry,
+//! write transaction or the case page's own template: the case page's req/s as a share of this
+//! route's is what those cost, apart from the data the page shows.
+//!
 //!     bench-ceiling DATABASE_URL BIND POOL_SIZE|auto PAGE_BYTES
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use askama::Template;
-use kontosparr::db::models::CaseRow;
-use kontosparr::db::{self, Pool};
+use diesel::{Connection, QueryResult};
+use kontosparr::db::models::{CaseEvent, CaseRow};
+use kontosparr::db::{self, DbConnection, Pool};
 
 #[derive(Template)]
 #[template(
@@ -30,13 +38,83 @@ use kontosparr::db::{self, Pool};
 <dt>Beslutsfattare</dt><dd>{{ c.decider_name }} {{ c.decider_role }} {{ c.decider_hsa_id }}</dd>
 <dt>Version</dt><dd>{{ c.version }}</dd>
 </dl>
+{% for e in events %}<p>{{ e.at }} {{ e.actor_name }}: {{ e.action }} {{ e.detail }}</p>
+{% endfor %}<p>{{ more }}</p>
 <div class="filler">{{ filler }}</div>
 </main></body></html>
 "#
 )]
 struct CasePage<'a> {
     c: &'a CaseRow,
+    events: &'a [CaseEvent],
+    /// What else was read: the unit, provider, checks, the citizen's cases, files and deliveries.
+    more: String,
     filler: &'a str,
+}
+
+fn html(page: CasePage) -> HttpResponse {
+    match page.render() {
+        Ok(html) => HttpResponse::Ok()
+            .content_type("text/html; charset=utf-8")
+            .body(html),
+        Err(e) => HttpResponse::InternalServerError().body(e.to_string()),
+    }
+}
+
+/// The handler's case page's reads (`service::cases::view`), in one read transaction.
+fn reads(
+    conn: &mut DbConnection,
+    id: i64,
+) -> QueryResult<Option<(CaseRow, Vec<CaseEvent>, String)>> {
+    conn.transaction(|c| {
+        let Some(row) = db::cases::get(c, id)? else {
+            return Ok(None);
+        };
+        let unit = db::org::unit(c, row.unit_id)?;
+        let provider = match row.care_provider_id {
+            Some(p) => db::org::provider(c, p)?,
+            None => None,
+        };
+        let events = db::cases::events(c, id)?;
+        let checks = db::cases::checks(c, id)?;
+        let citizen = db::cases::for_citizen(c, &row.citizen_pnr, 1000)?;
+        let (files, deliveries) = db::attachments::with_deliveries(c, id)?;
+        let more = format!(
+            "{} {} {} checks, {} cases, {} files, {} deliveries",
+            unit.map(|u| u.name).unwrap_or_default(),
+            provider.map(|p| p.name).unwrap_or_default(),
+            checks.len(),
+            citizen.len(),
+            files.len(),
+            deliveries.len()
+        );
+        Ok(Some((row, events, more)))
+    })
+}
+
+async fn case_reads(
+    pool: web::Data<Pool>,
+    filler: web::Data<String>,
+    id: web::Path<i64>,
+) -> HttpResponse {
+    let id = id.into_inner();
+    let pool = pool.get_ref().clone();
+    let read = web::block(move || {
+        let mut conn = pool.get().map_err(|e| e.to_string())?;
+        reads(&mut conn, id).map_err(|e| e.to_string())
+    })
+    .await;
+    match read {
+        Ok(Ok(Some((c, events, more)))) => html(CasePage {
+            c: &c,
+            events: &events,
+            more,
+            filler: filler.as_str(),
+        }),
+        Ok(Ok(None)) => HttpResponse::NotFound().finish(),
+        Ok(Err(e)) => HttpResponse::InternalServerError().body(e),
+        Err(e) => HttpResponse::InternalServerError().body(e.to_string()),
+    }
 }
 
 async fn case(
@@ -52,17 +130,12 @@ async fn case(
     })
     .await;
     match row {
-        Ok(Ok(Some(c))) => match (CasePage {
+        Ok(Ok(Some(c))) => html(CasePage {
             c: &c,
+            events: &[],
+            more: String::new(),
             filler: filler.as_str(),
-        })
-        .render()
-        {
-            Ok(html) => HttpResponse::Ok()
-                .content_type("text/html; charset=utf-8")
-                .body(html),
-            Err(e) => HttpResponse::InternalServerError().body(e.to_string()),
-        },
+        }),
         Ok(Ok(None)) => HttpResponse::NotFound().finish(),
         Ok(Err(e)) => HttpResponse::InternalServerError().body(e),
         Err(e) => HttpResponse::InternalServerError().body(e.to_string()),
@@ -94,6 +167,7 @@ fn main() -> std::io::Result<()> {
                 .app_data(pool.clone())
                 .app_data(filler.clone())
                 .route("/case/{id}", web::get().to(case))
+                .route("/case-reads/{id}", web::get().to(case_reads))
         })
         .bind(&bind)?
         .run()

@@ -3,7 +3,8 @@
 --
 --   wrk ... -s bench/pages.lua URL -- SESSIONS KIND MAX_CASE_ID
 --
--- KIND: case | list | filtered | queue | search | diary | reviews | logsearch | extract | ceiling
+-- KIND: case | list | filtered | queue | search | diary | reviews | logsearch | extract | ceiling |
+--       reads (the ceiling with the case page's reads)
 -- done() prints one line: RESULT {json} with req/s, p50, p99 (ms), non-2xx and socket errors.
 
 local threads = {}
@@ -59,6 +60,8 @@ function request()
     return wrk.format("GET", "/arenden/" .. math.random(1, max_id), headers)
   elseif kind == "ceiling" then
     return wrk.format("GET", "/case/" .. math.random(1, max_id), headers)
+  elseif kind == "reads" then
+    return wrk.format("GET", "/case-reads/" .. math.random(1, max_id), headers)
   elseif kind == "list" then
     return wrk.format("GET", "/arenden", headers)
   elseif kind == "filtered" then
