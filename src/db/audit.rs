@@ -304,7 +304,9 @@ pub const CITIZEN_ROUND_ROWS: i64 = 20_000;
 
 /// One round of SQLite's citizen index, inside the caller's write transaction: the subject rows
 /// after the head (at most about `max_rows`, whole entries; all of them when None) are added to
-/// `access_log_citizens` in index order and the head moves past them. Returns the rows added.
+/// `access_log_citizens` in index order, on SQLite the entries about a case up to the same entry
+/// to `access_log_cases` (the log's index by case, [`cases_through`]), and the head moves past
+/// them. Returns the citizen rows added.
 pub fn index_citizens(conn: &mut DbConnection, max_rows: Option<i64>) -> QueryResult<i64> {
     let through = index_head(conn)?;
     let after = || {
@@ -354,10 +356,30 @@ pub fn index_citizens(conn: &mut DbConnection, max_rows: Option<i64>) -> QueryRe
             access_log_citizens::entry_id,
         ))
         .execute(conn)?;
+    if let DbConnection::Sqlite(c) = conn {
+        // The index by case, up to the same head: the entries about a case in this round.
+        diesel::sql_query(
+            "INSERT INTO access_log_cases (case_id, entry_id) \
+             SELECT CAST(substr(object, 6) AS INTEGER), id FROM access_log \
+             WHERE id > ? AND id <= ? \
+             AND object GLOB 'case:[0-9]*' AND NOT substr(object, 6) GLOB '*[^0-9]*' \
+             ORDER BY 1, 2",
+        )
+        .bind::<diesel::sql_types::BigInt, _>(through)
+        .bind::<diesel::sql_types::BigInt, _>(upto)
+        .execute(c)?;
+    }
     diesel::update(access_log_citizens_head::table.find(1))
         .set(access_log_citizens_head::through_entry_id.eq(upto))
         .execute(conn)?;
     Ok(added as i64)
+}
+
+/// The entry id up to which `access_log_cases` indexes the log by case: a case's entries are
+/// those the index names up to here and the log rows after it. PostgreSQL: 0, without a query
+/// (it keeps its index on `object`, and no round runs there).
+pub fn cases_through(conn: &mut DbConnection) -> QueryResult<i64> {
+    citizens_through(conn)
 }
 
 /// The sealer's head: the last sealed `seal_seq` and its hash.
@@ -748,6 +770,9 @@ fn walk(conn: &mut DbConnection, anchor: Option<&Anchor>) -> QueryResult<VerifyR
     if let Some(b) = citizen_index_differs(conn)? {
         return Ok(report(seq, prev_hash, Some(b)));
     }
+    if let Some(b) = case_index_differs(conn)? {
+        return Ok(report(seq, prev_hash, Some(b)));
+    }
     Ok(report(seq, prev_hash, None))
 }
 
@@ -836,6 +861,86 @@ fn citizen_index_differs(conn: &mut DbConnection) -> QueryResult<Option<Broken>>
     let reason = "the citizen index (access_log_citizens) lacks a citizen the entry names: a search for that citizen would miss it; it was changed";
     Ok(Some(match missing {
         Some(id) => broken(conn, id, reason)?,
+        None => Broken {
+            seal_seq: 0,
+            id: None,
+            reason: reason.to_string(),
+        },
+    }))
+}
+
+/// Whether SQLite's index by case (`access_log_cases`, up to the rounds' head) names exactly the
+/// entries up to the head whose `object` is a case: an index row that does not match its entry, or
+/// an entry it lacks, would make a search by case show entries about another case or miss some.
+/// As the citizen index, it is not part of the chain; this holds it to the entries, which are.
+/// Nothing to compare on PostgreSQL (it keeps its index on `object`; the table is empty).
+fn case_index_differs(conn: &mut DbConnection) -> QueryResult<Option<Broken>> {
+    #[derive(QueryableByName)]
+    struct Id {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        id: i64,
+    }
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    if !matches!(conn, DbConnection::Sqlite(_)) {
+        return Ok(None);
+    }
+    let through = index_head(conn)?;
+    let DbConnection::Sqlite(c) = conn else {
+        return Ok(None);
+    };
+    use diesel::sql_types::BigInt;
+    let is_case = "object GLOB 'case:[0-9]*' AND NOT substr(object, 6) GLOB '*[^0-9]*'";
+    let broken = |c: &mut diesel::SqliteConnection, id: i64, reason: &str| -> QueryResult<Broken> {
+        let seal_seq: Option<i64> = access_log::table
+            .find(id)
+            .select(access_log::seal_seq)
+            .first::<Option<i64>>(c)
+            .optional()?
+            .flatten();
+        Ok(Broken {
+            seal_seq: seal_seq.unwrap_or_default(),
+            id: Some(id),
+            reason: reason.to_string(),
+        })
+    };
+    // Every index row names its entry's case, and none is past the head.
+    let stray: Option<Id> = diesel::sql_query(
+        "SELECT x.entry_id AS id FROM access_log_cases x WHERE x.entry_id > ? OR NOT EXISTS \
+         (SELECT 1 FROM access_log l WHERE l.id = x.entry_id AND l.object = 'case:' || x.case_id) \
+         LIMIT 1",
+    )
+    .bind::<BigInt, _>(through)
+    .get_result(c)
+    .optional()?;
+    if let Some(Id { id }) = stray {
+        let reason = "the index by case (access_log_cases) names a case the entry is not about: it was changed";
+        return Ok(Some(broken(c, id, reason)?));
+    }
+    // As many index rows as entries about a case up to the head: with the above, the same rows.
+    let indexed: Count =
+        diesel::sql_query("SELECT count(*) AS n FROM access_log_cases").get_result(c)?;
+    let entries: Count = diesel::sql_query(format!(
+        "SELECT count(*) AS n FROM access_log WHERE id <= ? AND {is_case}"
+    ))
+    .bind::<BigInt, _>(through)
+    .get_result(c)?;
+    if indexed.n == entries.n {
+        return Ok(None);
+    }
+    let missing: Option<Id> = diesel::sql_query(format!(
+        "SELECT l.id AS id FROM access_log l WHERE l.id <= ? AND {is_case} AND NOT EXISTS \
+         (SELECT 1 FROM access_log_cases x WHERE x.entry_id = l.id) LIMIT 1"
+    ))
+    .bind::<BigInt, _>(through)
+    .get_result(c)
+    .optional()?;
+    let reason = "the index by case (access_log_cases) lacks an entry about a case: a search for that case would miss it; it was changed";
+    Ok(Some(match missing {
+        Some(Id { id }) => broken(c, id, reason)?,
         None => Broken {
             seal_seq: 0,
             id: None,

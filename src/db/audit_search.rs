@@ -7,8 +7,8 @@ use super::DbConnection;
 use super::models::AccessLogRow;
 use super::prepared::in_list;
 use super::schema::{
-    access_log, access_log_citizens, access_log_subjects, audit_spot_check_entries,
-    audit_spot_checks, cases, user_roles, user_units, users,
+    access_log, access_log_cases, access_log_citizens, access_log_subjects,
+    audit_spot_check_entries, audit_spot_checks, cases, user_roles, user_units, users,
 };
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -28,7 +28,8 @@ pub struct Filter {
     pub unit_code: Option<String>,
     pub role: Option<String>,
     pub action: Option<String>,
-    /// Entries about one case (`object = case:ID`).
+    /// Entries about one case (`object = case:ID`; on SQLite found by `access_log_cases` up to its
+    /// head and the log rows after it, [`about_case`]).
     pub case_id: Option<i64>,
     /// From this time (UTC, inclusive) …
     pub from: Option<NaiveDateTime>,
@@ -83,6 +84,25 @@ macro_rules! naming {
             q = q.filter($t::entry_id.lt(b));
         }
         q.order($t::entry_id.desc())
+    }};
+}
+
+/// The entries about case `case_id` that `access_log_cases` names up to its head `through`, match
+/// `f` and are below `before`, newest first (SQLite's index by case, [`about_case`]).
+macro_rules! case_indexed {
+    ($case_id:expr, $f:expr, $through:expr, $before:expr) => {{
+        let mut q = filtered!(
+            access_log::table
+                .inner_join(access_log_cases::table)
+                .filter(access_log_cases::case_id.eq($case_id))
+                .filter(access_log_cases::entry_id.le($through))
+                .into_boxed(),
+            $f
+        );
+        if let Some(b) = $before {
+            q = q.filter(access_log_cases::entry_id.lt(b));
+        }
+        q.order(access_log_cases::entry_id.desc())
     }};
 }
 
@@ -152,16 +172,54 @@ pub fn search(
                 },
             )
         }
-        None => {
-            let mut q = filtered!(access_log::table.into_boxed(), f);
-            if let Some(b) = before {
-                q = q.filter(access_log::id.lt(b));
+        None => match about_case(conn, f)? {
+            // SQLite, one case: the log rows after the case index's head, then those it names.
+            Some((case_id, through)) => newest_first(
+                conn,
+                limit,
+                through,
+                |c, n| {
+                    let mut q = filtered!(access_log::table.into_boxed(), f)
+                        .filter(access_log::id.gt(through));
+                    if let Some(b) = before {
+                        q = q.filter(access_log::id.lt(b));
+                    }
+                    q.order(access_log::id.desc())
+                        .limit(n)
+                        .select(AccessLogRow::as_select())
+                        .load(c)
+                },
+                |c, n| {
+                    case_indexed!(case_id, f, through, before)
+                        .limit(n)
+                        .select(AccessLogRow::as_select())
+                        .load(c)
+                },
+            ),
+            None => {
+                let mut q = filtered!(access_log::table.into_boxed(), f);
+                if let Some(b) = before {
+                    q = q.filter(access_log::id.lt(b));
+                }
+                q.order(access_log::id.desc())
+                    .limit(limit)
+                    .select(AccessLogRow::as_select())
+                    .load(conn)
             }
-            q.order(access_log::id.desc())
-                .limit(limit)
-                .select(AccessLogRow::as_select())
-                .load(conn)
+        },
+    }
+}
+
+/// On SQLite, for a search about one case (and no citizen): the case and the case index's head
+/// (`db::audit::cases_through`), above 0. SQLite has no index on `object`: its rounds build
+/// `access_log_cases` instead. None on PostgreSQL, which searches by its index on `object`.
+fn about_case(conn: &mut DbConnection, f: &Filter) -> QueryResult<Option<(i64, i64)>> {
+    match (f.case_id, &f.citizen) {
+        (Some(case_id), None) => {
+            let through = super::audit::cases_through(conn)?;
+            Ok((through > 0).then_some((case_id, through)))
         }
+        _ => Ok(None),
     }
 }
 
@@ -233,11 +291,32 @@ pub fn count_capped(conn: &mut DbConnection, f: &Filter, cap: i64) -> QueryResul
                 .load(c)
             },
         )?,
-        None => filtered!(access_log::table.into_boxed(), f)
-            .order(access_log::id.desc())
-            .limit(cap + 1)
-            .select(access_log::id)
-            .load(conn)?,
+        None => match about_case(conn, f)? {
+            Some((case_id, through)) => newest_first(
+                conn,
+                cap + 1,
+                through,
+                |c, n| {
+                    filtered!(access_log::table.into_boxed(), f)
+                        .filter(access_log::id.gt(through))
+                        .order(access_log::id.desc())
+                        .limit(n)
+                        .select(access_log::id)
+                        .load(c)
+                },
+                |c, n| {
+                    case_indexed!(case_id, f, through, None::<i64>)
+                        .limit(n)
+                        .select(access_log::id)
+                        .load(c)
+                },
+            )?,
+            None => filtered!(access_log::table.into_boxed(), f)
+                .order(access_log::id.desc())
+                .limit(cap + 1)
+                .select(access_log::id)
+                .load(conn)?,
+        },
     };
     Ok(ids.len() as i64)
 }

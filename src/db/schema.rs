@@ -133,6 +133,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// SQLite's index of the log by case (`object = case:ID`), built in rounds with the citizen
+    /// index, up to `access_log_citizens_head` (empty on PostgreSQL, which indexes `object`).
+    access_log_cases (case_id, entry_id) {
+        case_id -> BigInt,
+        entry_id -> BigInt,
+    }
+}
+
+diesel::table! {
     access_log_citizens_head (id) {
         id -> Integer,
         through_entry_id -> BigInt,
@@ -382,6 +391,7 @@ diesel::table! {
 
 diesel::joinable!(access_log_subjects -> access_log (entry_id));
 diesel::joinable!(access_log_citizens -> access_log (entry_id));
+diesel::joinable!(access_log_cases -> access_log (entry_id));
 diesel::joinable!(audit_spot_check_entries -> audit_spot_checks (check_id));
 diesel::joinable!(audit_spot_check_entries -> access_log (entry_id));
 diesel::joinable!(cases -> units (unit_id));
@@ -406,6 +416,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     access_log,
     access_log_subjects,
     access_log_citizens,
+    access_log_cases,
     access_log_citizens_head,
     access_log_head,
     cases,
