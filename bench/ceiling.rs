@@ -92,24 +92,23 @@ fn reads(
     })
 }
 
-async fn case_reads(
-    pool: web::Data<Pool>,
-    filler: web::Data<String>,
-    id: web::Path<i64>,
-) -> HttpResponse {
-    let id = id.into_inner();
-    let pool = pool.get_ref().clone();
-    let read = web::block(move || {
+/// What a route reads: the case, its timeline and what else it read, as a line.
+type Read = fn(&mut DbConnection, i64) -> QueryResult<Option<(CaseRow, Vec<CaseEvent>, String)>>;
+
+/// Reads on a blocking thread with one pool connection, then renders the page.
+async fn serve(pool: &Pool, filler: &str, id: i64, read: Read) -> HttpResponse {
+    let pool = pool.clone();
+    let found = web::block(move || {
         let mut conn = pool.get().map_err(|e| e.to_string())?;
-        reads(&mut conn, id).map_err(|e| e.to_string())
+        read(&mut conn, id).map_err(|e| e.to_string())
     })
     .await;
-    match read {
+    match found {
         Ok(Ok(Some((c, events, more)))) => html(CasePage {
             c: &c,
             events: &events,
             more,
-            filler: filler.as_str(),
+            filler,
         }),
         Ok(Ok(None)) => HttpResponse::NotFound().finish(),
         Ok(Err(e)) => HttpResponse::InternalServerError().body(e),
@@ -117,29 +116,24 @@ async fn case_reads(
     }
 }
 
+async fn case_reads(
+    pool: web::Data<Pool>,
+    filler: web::Data<String>,
+    id: web::Path<i64>,
+) -> HttpResponse {
+    serve(&pool, &filler, id.into_inner(), reads).await
+}
+
+/// One case row by id, nothing else.
 async fn case(
     pool: web::Data<Pool>,
     filler: web::Data<String>,
     id: web::Path<i64>,
 ) -> HttpResponse {
-    let id = id.into_inner();
-    let pool = pool.get_ref().clone();
-    let row = web::block(move || {
-        let mut conn = pool.get().map_err(|e| e.to_string())?;
-        db::cases::get(&mut conn, id).map_err(|e| e.to_string())
+    serve(&pool, &filler, id.into_inner(), |c, id| {
+        Ok(db::cases::get(c, id)?.map(|row| (row, Vec::new(), String::new())))
     })
-    .await;
-    match row {
-        Ok(Ok(Some(c))) => html(CasePage {
-            c: &c,
-            events: &[],
-            more: String::new(),
-            filler: filler.as_str(),
-        }),
-        Ok(Ok(None)) => HttpResponse::NotFound().finish(),
-        Ok(Err(e)) => HttpResponse::InternalServerError().body(e),
-        Err(e) => HttpResponse::InternalServerError().body(e.to_string()),
-    }
+    .await
 }
 
 fn main() -> std::io::Result<()> {

@@ -808,19 +808,6 @@ fn subject_without_entry(conn: &mut DbConnection) -> QueryResult<Option<Broken>>
 fn citizen_index_differs(conn: &mut DbConnection) -> QueryResult<Option<Broken>> {
     use diesel::dsl::{exists, not};
     let through = index_head(conn)?;
-    let broken = |conn: &mut DbConnection, id: i64, reason: &str| -> QueryResult<Broken> {
-        let seal_seq: Option<i64> = access_log::table
-            .find(id)
-            .select(access_log::seal_seq)
-            .first::<Option<i64>>(conn)
-            .optional()?
-            .flatten();
-        Ok(Broken {
-            seal_seq: seal_seq.unwrap_or_default(),
-            id: Some(id),
-            reason: reason.to_string(),
-        })
-    };
     // Every index row has its subject row, and none is past the head.
     let stray: Option<i64> = access_log_citizens::table
         .filter(
@@ -837,7 +824,7 @@ fn citizen_index_differs(conn: &mut DbConnection) -> QueryResult<Option<Broken>>
         .optional()?;
     if let Some(id) = stray {
         let reason = "the citizen index (access_log_citizens) names a citizen the entry does not name: it was changed";
-        return Ok(Some(broken(conn, id, reason)?));
+        return Ok(Some(broken_entry(conn, id, reason)?));
     }
     // As many index rows as subject rows up to the head: with the above, the same rows.
     let indexed: i64 = access_log_citizens::table.count().get_result(conn)?;
@@ -860,7 +847,7 @@ fn citizen_index_differs(conn: &mut DbConnection) -> QueryResult<Option<Broken>>
         .optional()?;
     let reason = "the citizen index (access_log_citizens) lacks a citizen the entry names: a search for that citizen would miss it; it was changed";
     Ok(Some(match missing {
-        Some(id) => broken(conn, id, reason)?,
+        Some(id) => broken_entry(conn, id, reason)?,
         None => Broken {
             seal_seq: 0,
             id: None,
@@ -885,28 +872,12 @@ fn case_index_differs(conn: &mut DbConnection) -> QueryResult<Option<Broken>> {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
         n: i64,
     }
+    use diesel::sql_types::BigInt;
     if !matches!(conn, DbConnection::Sqlite(_)) {
         return Ok(None);
     }
     let through = index_head(conn)?;
-    let DbConnection::Sqlite(c) = conn else {
-        return Ok(None);
-    };
-    use diesel::sql_types::BigInt;
     let is_case = "object GLOB 'case:[0-9]*' AND NOT substr(object, 6) GLOB '*[^0-9]*'";
-    let broken = |c: &mut diesel::SqliteConnection, id: i64, reason: &str| -> QueryResult<Broken> {
-        let seal_seq: Option<i64> = access_log::table
-            .find(id)
-            .select(access_log::seal_seq)
-            .first::<Option<i64>>(c)
-            .optional()?
-            .flatten();
-        Ok(Broken {
-            seal_seq: seal_seq.unwrap_or_default(),
-            id: Some(id),
-            reason: reason.to_string(),
-        })
-    };
     // Every index row names its entry's case, and none is past the head.
     let stray: Option<Id> = diesel::sql_query(
         "SELECT x.entry_id AS id FROM access_log_cases x WHERE x.entry_id > ? OR NOT EXISTS \
@@ -914,20 +885,20 @@ fn case_index_differs(conn: &mut DbConnection) -> QueryResult<Option<Broken>> {
          LIMIT 1",
     )
     .bind::<BigInt, _>(through)
-    .get_result(c)
+    .get_result(conn)
     .optional()?;
     if let Some(Id { id }) = stray {
         let reason = "the index by case (access_log_cases) names a case the entry is not about: it was changed";
-        return Ok(Some(broken(c, id, reason)?));
+        return Ok(Some(broken_entry(conn, id, reason)?));
     }
     // As many index rows as entries about a case up to the head: with the above, the same rows.
     let indexed: Count =
-        diesel::sql_query("SELECT count(*) AS n FROM access_log_cases").get_result(c)?;
+        diesel::sql_query("SELECT count(*) AS n FROM access_log_cases").get_result(conn)?;
     let entries: Count = diesel::sql_query(format!(
         "SELECT count(*) AS n FROM access_log WHERE id <= ? AND {is_case}"
     ))
     .bind::<BigInt, _>(through)
-    .get_result(c)?;
+    .get_result(conn)?;
     if indexed.n == entries.n {
         return Ok(None);
     }
@@ -936,17 +907,32 @@ fn case_index_differs(conn: &mut DbConnection) -> QueryResult<Option<Broken>> {
          (SELECT 1 FROM access_log_cases x WHERE x.entry_id = l.id) LIMIT 1"
     ))
     .bind::<BigInt, _>(through)
-    .get_result(c)
+    .get_result(conn)
     .optional()?;
     let reason = "the index by case (access_log_cases) lacks an entry about a case: a search for that case would miss it; it was changed";
     Ok(Some(match missing {
-        Some(Id { id }) => broken(c, id, reason)?,
+        Some(Id { id }) => broken_entry(conn, id, reason)?,
         None => Broken {
             seal_seq: 0,
             id: None,
             reason: reason.to_string(),
         },
     }))
+}
+
+/// A broken link at entry `id` (with its seal, if it has one), for `reason`.
+fn broken_entry(conn: &mut DbConnection, id: i64, reason: &str) -> QueryResult<Broken> {
+    let seal_seq: Option<i64> = access_log::table
+        .find(id)
+        .select(access_log::seal_seq)
+        .first::<Option<i64>>(conn)
+        .optional()?
+        .flatten();
+    Ok(Broken {
+        seal_seq: seal_seq.unwrap_or_default(),
+        id: Some(id),
+        reason: reason.to_string(),
+    })
 }
 
 /// The subject rows of the entries in `rows` that carry a subject digest (list entries), by entry

@@ -910,26 +910,28 @@ async fn the_citizen_search_uses_the_subjects_index_on_postgres() {
     );
 }
 
+/// SQLite's plan for `sql` (EXPLAIN QUERY PLAN), its steps joined by "; ".
+fn plan(conn: &mut DbConnection, sql: &str) -> String {
+    #[derive(QueryableByName)]
+    struct Line {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        detail: String,
+    }
+    diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
+        .load::<Line>(conn)
+        .unwrap()
+        .into_iter()
+        .map(|l| l.detail)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// On SQLite the citizen search reads the index by citizen and the tail after its head by entry
 /// id: neither scans a table (ten years are about fifteen million subject rows).
 #[actix_web::test]
 async fn the_citizen_search_reads_the_index_and_the_tail_by_key_on_sqlite() {
     let app = TestApp::start(Backend::Sqlite).await;
     let mut conn = app.conn();
-    #[derive(QueryableByName)]
-    struct Line {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        detail: String,
-    }
-    let plan = |conn: &mut DbConnection, sql: &str| -> String {
-        diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
-            .load::<Line>(conn)
-            .unwrap()
-            .into_iter()
-            .map(|l| l.detail)
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
     let tail = plan(
         &mut conn,
         "SELECT access_log.id FROM access_log \
@@ -1087,20 +1089,6 @@ async fn a_cases_entries_are_found_on_both_sides_of_the_index_head(app: TestApp)
 async fn the_case_search_reads_the_index_and_the_tail_by_key_on_sqlite() {
     let app = TestApp::start(Backend::Sqlite).await;
     let mut conn = app.conn();
-    #[derive(QueryableByName)]
-    struct Line {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        detail: String,
-    }
-    let plan = |conn: &mut DbConnection, sql: &str| -> String {
-        diesel::sql_query(format!("EXPLAIN QUERY PLAN {sql}"))
-            .load::<Line>(conn)
-            .unwrap()
-            .into_iter()
-            .map(|l| l.detail)
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
     let tail = plan(
         &mut conn,
         "SELECT access_log.id FROM access_log \
