@@ -1092,12 +1092,24 @@ async fn the_case_search_reads_the_index_and_the_tail_by_key_on_sqlite() {
     let tail = plan(
         &mut conn,
         "SELECT access_log.id FROM access_log \
-         WHERE access_log.object = 'case:42' AND access_log.id > 1000 \
-         ORDER BY access_log.id DESC LIMIT 51",
+         WHERE access_log.id > 1000 AND access_log.object = 'case:42' \
+         ORDER BY access_log.id DESC",
     );
     assert!(
         tail.contains("SEARCH access_log USING INTEGER PRIMARY KEY (rowid>?)"),
         "{tail}"
+    );
+    // The other criteria on the tail's ids: by the key, not by a whole period of `access_log_at`.
+    let criteria = plan(
+        &mut conn,
+        "SELECT access_log.id FROM access_log \
+         WHERE access_log.id IN (1001, 1002, 1003) AND access_log.object = 'case:42' \
+         AND access_log.at >= '2020-01-01' AND access_log.at < '2026-01-01' \
+         ORDER BY access_log.id DESC LIMIT 51",
+    );
+    assert!(
+        criteria.contains("SEARCH access_log USING INTEGER PRIMARY KEY (rowid=?)"),
+        "{criteria}"
     );
     let indexed = plan(
         &mut conn,
