@@ -179,14 +179,10 @@ pub fn search(
                 limit,
                 through,
                 |c, n| {
-                    let ids = case_tail(c, case_id, through, before)?;
-                    if ids.is_empty() {
-                        return Ok(vec![]);
-                    }
-                    filtered!(access_log::table.into_boxed(), f)
+                    let ids = case_tail(c, f, case_id, through, before, n)?;
+                    access_log::table
                         .filter(in_list(access_log::id, &ids))
                         .order(access_log::id.desc())
-                        .limit(n)
                         .select(AccessLogRow::as_select())
                         .load(c)
                 },
@@ -212,14 +208,17 @@ pub fn search(
 }
 
 /// The ids of the log rows about case `case_id` after the case index's head `through` (and below
-/// `before`), by the primary key alone: the rounds keep that tail to a round or two of entries.
-/// The other criteria are applied to these ids in a second statement: asked together with a
-/// period, SQLite would walk `access_log_at` over the whole period instead.
+/// `before`) that match `f`, newest first, at most `limit`. The tail is read by the primary key
+/// alone (the rounds keep it to a round or two of entries), and `f` applied to its ids in a second
+/// statement: asked together with a period, SQLite would walk `access_log_at` over the whole
+/// period instead.
 fn case_tail(
     conn: &mut DbConnection,
+    f: &Filter,
     case_id: i64,
     through: i64,
     before: Option<i64>,
+    limit: i64,
 ) -> QueryResult<Vec<i64>> {
     let mut q = access_log::table
         .filter(access_log::id.gt(through))
@@ -228,7 +227,17 @@ fn case_tail(
     if let Some(b) = before {
         q = q.filter(access_log::id.lt(b));
     }
-    q.order(access_log::id.desc())
+    let tail: Vec<i64> = q
+        .order(access_log::id.desc())
+        .select(access_log::id)
+        .load(conn)?;
+    if tail.is_empty() {
+        return Ok(tail);
+    }
+    filtered!(access_log::table.into_boxed(), f)
+        .filter(in_list(access_log::id, &tail))
+        .order(access_log::id.desc())
+        .limit(limit)
         .select(access_log::id)
         .load(conn)
 }
@@ -319,18 +328,7 @@ pub fn count_capped(conn: &mut DbConnection, f: &Filter, cap: i64) -> QueryResul
                 conn,
                 cap + 1,
                 through,
-                |c, n| {
-                    let ids = case_tail(c, case_id, through, None)?;
-                    if ids.is_empty() {
-                        return Ok(vec![]);
-                    }
-                    filtered!(access_log::table.into_boxed(), f)
-                        .filter(in_list(access_log::id, &ids))
-                        .order(access_log::id.desc())
-                        .limit(n)
-                        .select(access_log::id)
-                        .load(c)
-                },
+                |c, n| case_tail(c, f, case_id, through, None, n),
                 |c, n| {
                     case_indexed!(case_id, f, through, None::<i64>)
                         .limit(n)
