@@ -302,11 +302,15 @@ pub fn index_head(conn: &mut DbConnection) -> QueryResult<i64> {
 /// alone names more citizens): a round holds SQLite's writer for a few milliseconds.
 pub const CITIZEN_ROUND_ROWS: i64 = 20_000;
 
+/// An entry about a case, as SQLite's index by case takes it: `object` is `case:` and digits (as
+/// the migration that made the index took them).
+const IS_CASE_OBJECT: &str = "object GLOB 'case:[0-9]*' AND NOT substr(object, 6) GLOB '*[^0-9]*'";
+
 /// One round of SQLite's citizen index, inside the caller's write transaction: the subject rows
 /// after the head (at most about `max_rows`, whole entries; all of them when None) are added to
 /// `access_log_citizens` in index order, on SQLite the entries about a case up to the same entry
-/// to `access_log_cases` (the log's index by case, [`cases_through`]), and the head moves past
-/// them. Returns the citizen rows added.
+/// to `access_log_cases` (the log's index by case, searched up to the same head, which
+/// [`citizens_through`] gives), and the head moves past them. Returns the citizen rows added.
 pub fn index_citizens(conn: &mut DbConnection, max_rows: Option<i64>) -> QueryResult<i64> {
     let through = index_head(conn)?;
     let after = || {
@@ -358,13 +362,11 @@ pub fn index_citizens(conn: &mut DbConnection, max_rows: Option<i64>) -> QueryRe
         .execute(conn)?;
     if let DbConnection::Sqlite(c) = conn {
         // The index by case, up to the same head: the entries about a case in this round.
-        diesel::sql_query(
+        diesel::sql_query(format!(
             "INSERT INTO access_log_cases (case_id, entry_id) \
              SELECT CAST(substr(object, 6) AS INTEGER), id FROM access_log \
-             WHERE id > ? AND id <= ? \
-             AND object GLOB 'case:[0-9]*' AND NOT substr(object, 6) GLOB '*[^0-9]*' \
-             ORDER BY 1, 2",
-        )
+             WHERE id > ? AND id <= ? AND {IS_CASE_OBJECT} ORDER BY 1, 2"
+        ))
         .bind::<diesel::sql_types::BigInt, _>(through)
         .bind::<diesel::sql_types::BigInt, _>(upto)
         .execute(c)?;
@@ -373,13 +375,6 @@ pub fn index_citizens(conn: &mut DbConnection, max_rows: Option<i64>) -> QueryRe
         .set(access_log_citizens_head::through_entry_id.eq(upto))
         .execute(conn)?;
     Ok(added as i64)
-}
-
-/// The entry id up to which `access_log_cases` indexes the log by case: a case's entries are
-/// those the index names up to here and the log rows after it. PostgreSQL: 0, without a query
-/// (it keeps its index on `object`, and no round runs there).
-pub fn cases_through(conn: &mut DbConnection) -> QueryResult<i64> {
-    citizens_through(conn)
 }
 
 /// The sealer's head: the last sealed `seal_seq` and its hash.
@@ -877,7 +872,6 @@ fn case_index_differs(conn: &mut DbConnection) -> QueryResult<Option<Broken>> {
         return Ok(None);
     }
     let through = index_head(conn)?;
-    let is_case = "object GLOB 'case:[0-9]*' AND NOT substr(object, 6) GLOB '*[^0-9]*'";
     // Every index row names its entry's case, and none is past the head.
     let stray: Option<Id> = diesel::sql_query(
         "SELECT x.entry_id AS id FROM access_log_cases x WHERE x.entry_id > ? OR NOT EXISTS \
@@ -895,7 +889,7 @@ fn case_index_differs(conn: &mut DbConnection) -> QueryResult<Option<Broken>> {
     let indexed: Count =
         diesel::sql_query("SELECT count(*) AS n FROM access_log_cases").get_result(conn)?;
     let entries: Count = diesel::sql_query(format!(
-        "SELECT count(*) AS n FROM access_log WHERE id <= ? AND {is_case}"
+        "SELECT count(*) AS n FROM access_log WHERE id <= ? AND {IS_CASE_OBJECT}"
     ))
     .bind::<BigInt, _>(through)
     .get_result(conn)?;
@@ -903,7 +897,7 @@ fn case_index_differs(conn: &mut DbConnection) -> QueryResult<Option<Broken>> {
         return Ok(None);
     }
     let missing: Option<Id> = diesel::sql_query(format!(
-        "SELECT l.id AS id FROM access_log l WHERE l.id <= ? AND {is_case} AND NOT EXISTS \
+        "SELECT l.id AS id FROM access_log l WHERE l.id <= ? AND {IS_CASE_OBJECT} AND NOT EXISTS \
          (SELECT 1 FROM access_log_cases x WHERE x.entry_id = l.id) LIMIT 1"
     ))
     .bind::<BigInt, _>(through)

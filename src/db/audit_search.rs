@@ -243,12 +243,12 @@ fn case_tail(
 }
 
 /// On SQLite, for a search about one case (and no citizen): the case and the case index's head
-/// (`db::audit::cases_through`), above 0. SQLite has no index on `object`: its rounds build
+/// (the rounds' head it shares with the citizen index, `db::audit::citizens_through`), above 0. SQLite has no index on `object`: its rounds build
 /// `access_log_cases` instead. None on PostgreSQL, which searches by its index on `object`.
 fn about_case(conn: &mut DbConnection, f: &Filter) -> QueryResult<Option<(i64, i64)>> {
     match (f.case_id, &f.citizen) {
         (Some(case_id), None) => {
-            let through = super::audit::cases_through(conn)?;
+            let through = super::audit::citizens_through(conn)?;
             Ok((through > 0).then_some((case_id, through)))
         }
         _ => Ok(None),
