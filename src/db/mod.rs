@@ -609,8 +609,15 @@ impl Drop for SqliteWriter {
             WRITERS_HELD_NS.fetch_add(nanos(got.elapsed()), Ordering::Relaxed);
             drop(guard);
             HOLDS_SQLITE_WRITERS.with(|h| h.set(false));
+            // The members of a commit this thread made are woken now, not while it held the lock.
+            writer::wake_deferred();
         }
     }
+}
+
+/// This thread holds the writers' lock ([`SqliteWriter`]).
+pub(crate) fn holds_writers() -> bool {
+    HOLDS_SQLITE_WRITERS.with(|h| h.get())
 }
 
 /// Runs `f` in one write transaction. On SQLite it begins `IMMEDIATE`, so that two writers queue

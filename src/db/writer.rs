@@ -57,8 +57,45 @@ const SETTLE_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct Writer {
     target: Target,
     slot: Mutex<Slot>,
+    settled: Arc<Outcomes>,
+}
+
+/// The shared transactions' outcomes and the condition their members wait on. Behind an `Arc` of
+/// its own so that the member that commits can wake the others after it has let go of the
+/// writers' lock ([`wake_deferred`]).
+#[derive(Default)]
+struct Outcomes {
     settled: Mutex<Settled>,
-    settled_cv: Condvar,
+    cv: Condvar,
+}
+
+/// When a commit's members are woken.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Wake {
+    /// At once: the thread goes on to other work while it holds the writers' lock (a job's own
+    /// transaction, the checkpoint's locked pass), which must not keep the members waiting.
+    Now,
+    /// When this thread lets go of the writers' lock, which it does as soon as it returns: the
+    /// member that commits. Woken while it still held the lock, the members ran on the two cores
+    /// beside it and its successor and preempted them (`sched:sched_switch`, bench/http's case
+    /// page: about 600 preemptions a second of the lock's holder, 486 of them by other blocking
+    /// threads), and queued on `settled` while the committer still held it (1 196 switches a
+    /// second).
+    AfterUnlock,
+}
+
+thread_local! {
+    /// Outcomes whose members wait to be woken when this thread lets go of the writers' lock.
+    static DEFERRED: RefCell<Vec<Arc<Outcomes>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Wakes the members of commits published by this thread while it held the writers' lock
+/// ([`Wake::AfterUnlock`]); called by [`super::SqliteWriter`] once the lock is released.
+pub(super) fn wake_deferred() {
+    let waiting = DEFERRED.with(|d| std::mem::take(&mut *d.borrow_mut()));
+    for o in waiting {
+        o.cv.notify_all();
+    }
 }
 
 /// The connection and the shared transaction open on it, if any.
@@ -111,7 +148,7 @@ pub(super) fn settle_open(joining: Option<&Arc<Writer>>) {
             *OPEN.lock() = Some(w);
         } else {
             let mut slot = w.lock_slot();
-            if let Err(why) = w.settle(&mut slot) {
+            if let Err(why) = w.settle(&mut slot, Wake::Now) {
                 tracing::warn!(error = %why, "a shared write transaction could not be committed");
             }
         }
@@ -132,8 +169,7 @@ impl Writer {
             Ok(target @ Target::Sqlite(_)) => Some(Arc::new(Writer {
                 target,
                 slot: Mutex::new(Slot::default()),
-                settled: Mutex::new(Settled::default()),
-                settled_cv: Condvar::new(),
+                settled: Arc::new(Outcomes::default()),
             })),
             _ => None,
         }
@@ -175,12 +211,12 @@ impl Writer {
     fn fail(&self, slot: &mut Slot, why: String) {
         slot.conn = None;
         if let Some(b) = slot.open.take() {
-            self.publish(b.seq, Err(why));
+            self.publish(b.seq, Err(why), Wake::Now);
         }
     }
 
     /// Commits the shared transaction, if one is open, and tells its members.
-    fn settle(&self, slot: &mut Slot) -> Result<(), String> {
+    fn settle(&self, slot: &mut Slot, wake: Wake) -> Result<(), String> {
         let Some(b) = slot.open.take() else {
             return Ok(());
         };
@@ -202,12 +238,12 @@ impl Writer {
         if outcome.is_err() {
             slot.conn = None;
         }
-        self.publish(b.seq, outcome.clone());
+        self.publish(b.seq, outcome.clone(), wake);
         outcome
     }
 
-    fn publish(&self, seq: u64, outcome: Result<(), String>) {
-        let mut s = match self.settled.lock() {
+    fn publish(&self, seq: u64, outcome: Result<(), String>, wake: Wake) {
+        let mut s = match self.settled.settled.lock() {
             Ok(s) => s,
             Err(p) => p.into_inner(),
         };
@@ -218,17 +254,24 @@ impl Writer {
                 s.failed.pop_front();
             }
         }
-        self.settled_cv.notify_all();
+        // Let go first: a member woken finds `settled` free instead of sleeping on it again.
+        drop(s);
+        if wake == Wake::AfterUnlock && super::holds_writers() {
+            DEFERRED.with(|d| d.borrow_mut().push(self.settled.clone()));
+        } else {
+            self.settled.cv.notify_all();
+        }
     }
 
     /// Waits until the shared transaction `seq` is settled: Ok when it was committed.
     pub(super) fn wait_settled(&self, seq: u64) -> Result<(), diesel::result::Error> {
-        let s = match self.settled.lock() {
+        let s = match self.settled.settled.lock() {
             Ok(s) => s,
             Err(p) => p.into_inner(),
         };
         let (s, timeout) = match self
-            .settled_cv
+            .settled
+            .cv
             .wait_timeout_while(s, SETTLE_TIMEOUT, |s| s.through < seq)
         {
             Ok(r) => r,
@@ -264,7 +307,7 @@ impl Writer {
         if !shared {
             // Whatever was left open is committed before this work begins its own (its members
             // are told how that went).
-            if let Err(why) = self.settle(&mut slot) {
+            if let Err(why) = self.settle(&mut slot, Wake::Now) {
                 tracing::warn!(error = %why, "a shared write transaction could not be committed");
             }
         }
@@ -336,7 +379,7 @@ impl Writer {
         if !joining && result.is_err() && end.is_ok() {
             // Rolled back, and no one else's work was in it.
             if let Some(b) = slot.open.take() {
-                self.publish(b.seq, Ok(()));
+                self.publish(b.seq, Ok(()), Wake::AfterUnlock);
             }
             return Ok(Step::Done(result));
         }
@@ -372,7 +415,9 @@ impl Writer {
                 Err(e) => Step::Done(Err(e)),
             });
         }
-        let committed = self.settle(&mut slot);
+        // The caller lets go of the writers' lock as soon as this returns: its members are woken
+        // then.
+        let committed = self.settle(&mut slot, Wake::AfterUnlock);
         if slot.conn.as_mut().is_some_and(|c| c.is_broken()) {
             slot.conn = None;
         }
@@ -638,6 +683,69 @@ mod tests {
                 (count(&mut c, 1), count(&mut c, 2)),
                 (1, 1),
                 "both committed"
+            );
+            Ok(())
+        }
+
+        /// A member waiting for the shared commit is woken by it (once the committer has let go
+        /// of the writers' lock), not by its wait's timeout.
+        #[test]
+        fn a_waiting_member_is_woken_by_the_commit() -> Result<(), Box<dyn std::error::Error>> {
+            let s = setup_t()?;
+            let t0 = Instant::now();
+            let (first, second) = first_then(&s, |pool, writer| {
+                let mut b = pool.get().map_err(|e| e.to_string())?;
+                with_shared_writer(Some(&writer), || write_tx(&mut b, |c| insert(c, 2)))
+                    .map_err(|e| e.to_string())
+            })?;
+            assert!(first.is_ok() && second.is_ok(), "{first:?} {second:?}");
+            assert!(
+                t0.elapsed() < SETTLE_TIMEOUT / 3,
+                "the first member returned after {:?}: its wait timed out, nobody woke it",
+                t0.elapsed()
+            );
+            Ok(())
+        }
+
+        /// A job that commits the open transaction before its own wakes that transaction's
+        /// members at once, not when it lets go of the writers' lock after its own work.
+        #[test]
+        fn members_are_woken_before_a_job_that_committed_for_them_is_done()
+        -> Result<(), Box<dyn std::error::Error>> {
+            use std::sync::atomic::{AtomicBool, Ordering};
+            let s = setup_t()?;
+            let job_done = Arc::new(AtomicBool::new(false));
+            let (queue_tx, queue_rx) = mpsc::channel::<()>();
+            let (pool, writer, done) = (s.pool.clone(), s.writer.clone(), job_done.clone());
+            let job = thread::spawn(move || -> Result<(), String> {
+                let _ = queue_rx.recv();
+                let mut b = pool.get().map_err(|e| e.to_string())?;
+                with_writer(Some(&writer), || {
+                    write_tx(&mut b, |c| {
+                        insert(c, 2)?;
+                        // A long round, holding the writers' lock.
+                        thread::sleep(Duration::from_secs(3));
+                        done.store(true, Ordering::SeqCst);
+                        Ok::<_, diesel::result::Error>(())
+                    })
+                })
+                .map_err(|e| e.to_string())
+            });
+            let mut a = s.pool.get()?;
+            let first = with_shared_writer(Some(&s.writer), || {
+                write_tx(&mut a, |c| {
+                    insert(c, 1)?;
+                    let _ = queue_tx.send(());
+                    assert!(until_queued(), "the job queued");
+                    Ok::<_, diesel::result::Error>(())
+                })
+            });
+            let job_was_done = job_done.load(Ordering::SeqCst);
+            let job = job.join().map_err(|_| "the job panicked")?;
+            assert!(first.is_ok() && job.is_ok(), "{first:?} {job:?}");
+            assert!(
+                !job_was_done,
+                "the first member was woken only when the job let go of the writers' lock"
             );
             Ok(())
         }
