@@ -634,6 +634,19 @@ mod tests {
             s: &Setup,
             second: impl FnOnce(db::Pool, Arc<Writer>) -> T + Send + 'static,
         ) -> Result<(Result<(), diesel::result::Error>, T), Box<dyn std::error::Error>> {
+            let (first, (), second) = first_then_seeing(s, second, || ())?;
+            Ok((first, second))
+        }
+
+        /// The first's answer, what was seen the moment it returned, and the second's answer.
+        type Seen<R, T> = (Result<(), diesel::result::Error>, R, T);
+
+        /// [`first_then`], with what `seen` reads the moment the first's `write_tx` returns.
+        fn first_then_seeing<T: Send + 'static, R>(
+            s: &Setup,
+            second: impl FnOnce(db::Pool, Arc<Writer>) -> T + Send + 'static,
+            seen: impl FnOnce() -> R,
+        ) -> Result<Seen<R, T>, Box<dyn std::error::Error>> {
             let (queue_tx, queue_rx) = mpsc::channel::<()>();
             let (pool, writer) = (s.pool.clone(), s.writer.clone());
             let other = thread::spawn(move || {
@@ -650,8 +663,9 @@ mod tests {
                     Ok::<_, diesel::result::Error>(())
                 })
             });
+            let seen = seen();
             let second = other.join().map_err(|_| "the second writer panicked")?;
-            Ok((first, second))
+            Ok((first, seen, second))
         }
 
         #[test]
@@ -715,33 +729,24 @@ mod tests {
             use std::sync::atomic::{AtomicBool, Ordering};
             let s = setup_t()?;
             let job_done = Arc::new(AtomicBool::new(false));
-            let (queue_tx, queue_rx) = mpsc::channel::<()>();
-            let (pool, writer, done) = (s.pool.clone(), s.writer.clone(), job_done.clone());
-            let job = thread::spawn(move || -> Result<(), String> {
-                let _ = queue_rx.recv();
-                let mut b = pool.get().map_err(|e| e.to_string())?;
-                with_writer(Some(&writer), || {
-                    write_tx(&mut b, |c| {
-                        insert(c, 2)?;
-                        // A long round, holding the writers' lock.
-                        thread::sleep(Duration::from_secs(3));
-                        done.store(true, Ordering::SeqCst);
-                        Ok::<_, diesel::result::Error>(())
+            let done = job_done.clone();
+            let (first, job_was_done, job) = first_then_seeing(
+                &s,
+                move |pool, writer| -> Result<(), String> {
+                    let mut b = pool.get().map_err(|e| e.to_string())?;
+                    with_writer(Some(&writer), || {
+                        write_tx(&mut b, |c| {
+                            insert(c, 2)?;
+                            // A long round, holding the writers' lock.
+                            thread::sleep(Duration::from_secs(3));
+                            done.store(true, Ordering::SeqCst);
+                            Ok::<_, diesel::result::Error>(())
+                        })
                     })
-                })
-                .map_err(|e| e.to_string())
-            });
-            let mut a = s.pool.get()?;
-            let first = with_shared_writer(Some(&s.writer), || {
-                write_tx(&mut a, |c| {
-                    insert(c, 1)?;
-                    let _ = queue_tx.send(());
-                    assert!(until_queued(), "the job queued");
-                    Ok::<_, diesel::result::Error>(())
-                })
-            });
-            let job_was_done = job_done.load(Ordering::SeqCst);
-            let job = job.join().map_err(|_| "the job panicked")?;
+                    .map_err(|e| e.to_string())
+                },
+                || job_done.load(Ordering::SeqCst),
+            )?;
             assert!(first.is_ok() && job.is_ok(), "{first:?} {job:?}");
             assert!(
                 !job_was_done,
