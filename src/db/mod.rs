@@ -583,7 +583,7 @@ impl SqliteWriter {
     /// The writers' lock for work that will join `joining`'s shared transaction, if it has one
     /// open (any other writer's is committed first).
     fn take_joining(joining: Option<&std::sync::Arc<writer::Writer>>) -> SqliteWriter {
-        if HOLDS_SQLITE_WRITERS.with(|h| h.get()) {
+        if holds_writers() {
             return SqliteWriter(None);
         }
         // Not poisoned by a panic: a writer's transaction that panicked is rolled back with the
