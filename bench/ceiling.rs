@@ -75,10 +75,13 @@ fn reads(
             Some(p) => db::org::provider(c, p)?,
             None => None,
         };
-        let events = db::cases::events(c, id)?;
-        let checks = db::cases::checks(c, id)?;
+        let db::cases::CaseParts {
+            events,
+            checks,
+            attachments: files,
+            deliveries,
+        } = db::cases::parts(c, id)?;
         let citizen = db::cases::for_citizen(c, &row.citizen_pnr, 1000)?;
-        let (files, deliveries) = db::attachments::with_deliveries(c, id)?;
         let more = format!(
             "{} {} {} checks, {} cases, {} files, {} deliveries",
             unit.map(|u| u.name).unwrap_or_default(),

@@ -16,7 +16,7 @@ dual!(
     two_instances_send_each_reminder_once,
     missing_form_is_chased_until_linked,
     review_keep_locked_or_open_an_unlock,
-    the_case_pages_files_and_deliveries_are_their_own_reads,
+    the_case_pages_parts_are_their_own_reads,
 );
 
 fn at(y: i32, m: u32, d: u32, h: u32) -> chrono::DateTime<Utc> {
@@ -330,11 +330,11 @@ async fn review_keep_locked_or_open_an_unlock(app: TestApp) {
     );
 }
 
-/// The case page reads a case's attachments and mail deliveries in one statement
-/// (`db::attachments::with_deliveries`, a `UNION ALL` sharing columns between the two): each row
-/// must come back as the table's own read gives it, field by field, in id order.
-async fn the_case_pages_files_and_deliveries_are_their_own_reads(app: TestApp) {
-    use kontosparr::db::{attachments, outbox};
+/// The case page reads a case's timeline, checklist, attachments and mail deliveries in one
+/// statement (`db::cases::parts`, a `UNION ALL` sharing columns between the four): each row must
+/// come back as the table's own read gives it, field by field, in the same order.
+async fn the_case_pages_parts_are_their_own_reads(app: TestApp) {
+    use kontosparr::db::{attachments, cases, outbox};
     let w = world(&app);
     app.clock.set(at(2026, 11, 30, 9));
     let id = flow::executed_lock(&app, w.unit, w.doctor, w.nurse, w.handler, "19121212-1212");
@@ -378,7 +378,33 @@ async fn the_case_pages_files_and_deliveries_are_their_own_reads(app: TestApp) {
             .execute(c)
             .unwrap();
     }
-    let (files, deliveries) = attachments::with_deliveries(c, id).unwrap();
+    // A timeline entry by nobody, with a plain detail (no message), beside the workflow's own.
+    cases::add_event(c, id, now, None, "Folkbokföringen", "Anteckning", "fritext").unwrap();
+    // A check with a note of its own, sorted before the workflow's (the checklist is by item).
+    cases::set_check(c, id, "0-extra", w.nurse, "Sköterska", now, "en notering").unwrap();
+    let cases::CaseParts {
+        events,
+        checks,
+        attachments: files,
+        deliveries,
+    } = cases::parts(c, id).unwrap();
+    let own_events = cases::events(c, id).unwrap();
+    let own_checks = cases::checks(c, id).unwrap();
+    assert!(
+        own_events
+            .iter()
+            .any(|e| e.user_id.is_none() && e.detail_msg.is_none())
+            && own_events
+                .iter()
+                .any(|e| e.user_id.is_some() && e.detail_msg.is_some()),
+        "{own_events:?}"
+    );
+    assert!(
+        own_checks.len() >= 2 && own_checks.iter().any(|k| k.note == "en notering"),
+        "{own_checks:?}"
+    );
+    assert_eq!(format!("{events:?}"), format!("{own_events:?}"));
+    assert_eq!(format!("{checks:?}"), format!("{own_checks:?}"));
     let own_files = attachments::for_case(c, id).unwrap();
     let own_deliveries = outbox::for_case(c, id).unwrap();
     assert_eq!(files.len(), 2);

@@ -82,8 +82,13 @@ pub fn view(
                 Some(p) => org::provider(c, p)?,
                 None => None,
             };
-            let events = cases::events(c, id)?;
-            let checks = cases::checks(c, id)?;
+            // The timeline, checklist, files and deliveries: one statement.
+            let cases::CaseParts {
+                events,
+                checks,
+                attachments,
+                deliveries,
+            } = cases::parts(c, id)?;
             let handler = role == Role::Handler;
             // The citizen's cases, read once: the handler's "earlier cases" and whether an
             // executed unlock has lifted this lock.
@@ -202,7 +207,6 @@ pub fn view(
                     case.diary_number.is_some(),
                     &case.plexus_ref,
                 );
-            let (attachments, deliveries) = crate::db::attachments::with_deliveries(c, id)?;
             Ok(CaseView {
                 missing: missing_fields(&case),
                 applicable_checks: grounds::applicable_checks(
