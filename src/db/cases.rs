@@ -443,12 +443,15 @@ pub fn events(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<CaseEven
         .load(c))
 }
 
+/// The case's checklist by item (byte order, as [`parts`] gives it, whatever the database's
+/// collation).
 pub fn checks(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<CaseCheck>> {
-    on_backend!(conn, |c| case_checks::table
+    let mut checks: Vec<CaseCheck> = on_backend!(conn, |c| case_checks::table
         .filter(case_checks::case_id.eq(case_id))
-        .order(case_checks::item.asc())
         .select(CaseCheck::as_select())
-        .load(c))
+        .load(c))?;
+    checks.sort_by(|x, y| x.item.cmp(&y.item));
+    Ok(checks)
 }
 
 /// What the case page shows besides the case row ([`parts`]).
@@ -456,7 +459,7 @@ pub fn checks(conn: &mut DbConnection, case_id: i64) -> QueryResult<Vec<CaseChec
 pub struct CaseParts {
     /// The timeline in id order, at most 1 000 entries, as [`events`] reads it.
     pub events: Vec<CaseEvent>,
-    /// The checklist by item, as [`checks`] reads it.
+    /// The checklist by item (byte order), as [`checks`] reads it.
     pub checks: Vec<CaseCheck>,
     /// Attachments in id order, at most 100.
     pub attachments: Vec<super::attachments::Attachment>,
