@@ -4,7 +4,7 @@
 //! does, in the same transaction (docs/architecture.md, "The auditor's screens").
 
 use super::DbConnection;
-use super::audit::by_era;
+use super::audit::{by_era, era_of};
 use super::models::AccessLogRow;
 use super::prepared::in_list;
 use super::schema::{
@@ -81,13 +81,14 @@ macro_rules! naming {
                 .into_boxed(),
             $f
         );
-        if let Some(era) = $era {
-            q = q.filter(era);
-        }
         if let Some(b) = $before {
             q = q.filter($t::entry_id.lt(b));
         }
-        q.order($t::entry_id.desc())
+        match $era {
+            // PostgreSQL: the subjects' index by era, read in its own order.
+            Some((era, of)) => q.filter(era).order((of.desc(), $t::entry_id.desc())),
+            None => q.order($t::entry_id.desc()),
+        }
     }};
 }
 
@@ -152,7 +153,7 @@ pub fn search(
                 limit,
                 through,
                 |c, n| {
-                    let era = by_era(c, SUBJECT_ERA);
+                    let era = subject_era(c);
                     naming!(
                         access_log_subjects,
                         p,
@@ -172,7 +173,7 @@ pub fn search(
                         f,
                         access_log_citizens::entry_id.le(through),
                         before,
-                        None::<diesel::expression::SqlLiteral<diesel::sql_types::Bool>>
+                        None::<(Era, EraOf)>
                     )
                     .limit(n)
                     .select(AccessLogRow::as_select())
@@ -203,16 +204,16 @@ pub fn search(
             ),
             None => {
                 let mut q = filtered!(access_log::table.into_boxed(), f);
-                if let Some(era) = case_era(conn, f) {
-                    q = q.filter(era);
-                }
                 if let Some(b) = before {
                     q = q.filter(access_log::id.lt(b));
                 }
-                q.order(access_log::id.desc())
-                    .limit(limit)
-                    .select(AccessLogRow::as_select())
-                    .load(conn)
+                match case_era(conn, f) {
+                    Some((era, of)) => q.filter(era).order((of.desc(), access_log::id.desc())),
+                    None => q.order(access_log::id.desc()),
+                }
+                .limit(limit)
+                .select(AccessLogRow::as_select())
+                .load(conn)
             }
         },
     }
@@ -266,17 +267,21 @@ fn about_case(conn: &mut DbConnection, f: &Filter) -> QueryResult<Option<(i64, i
     }
 }
 
-/// The subject rows' entry id, as the era condition names it ([`by_era`]).
-const SUBJECT_ERA: &str = "access_log_subjects.entry_id";
+/// The condition on an entry's era ([`by_era`]) and the era to order by first ([`era_of`]).
+type Era = diesel::expression::SqlLiteral<diesel::sql_types::Bool>;
+type EraOf = diesel::expression::SqlLiteral<diesel::sql_types::BigInt>;
 
-/// On PostgreSQL, for a search about one case without a citizen: the era condition that lets it
-/// use the log's index by case, `(id >> 20, object, id)` ([`by_era`]).
-fn case_era(
-    conn: &DbConnection,
-    f: &Filter,
-) -> Option<diesel::expression::SqlLiteral<diesel::sql_types::Bool>> {
+/// On PostgreSQL, for a search by citizen: the era condition and order that read the subjects'
+/// index by era `((entry_id >> 20), personnummer, entry_id)` in its own order.
+fn subject_era(conn: &DbConnection) -> Option<(Era, EraOf)> {
+    by_era(conn, "access_log_subjects.entry_id").zip(era_of(conn, "access_log_subjects.entry_id"))
+}
+
+/// On PostgreSQL, for a search about one case without a citizen: the era condition and order that
+/// read the log's index by case `((id >> 20), object, id)` in its own order.
+fn case_era(conn: &DbConnection, f: &Filter) -> Option<(Era, EraOf)> {
     match (f.case_id, &f.citizen) {
-        (Some(_), None) => by_era(conn, "access_log.id"),
+        (Some(_), None) => by_era(conn, "access_log.id").zip(era_of(conn, "access_log.id")),
         _ => None,
     }
 }
@@ -302,17 +307,19 @@ pub fn count_capped(conn: &mut DbConnection, f: &Filter, cap: i64) -> QueryResul
             cap + 1,
             through,
             |c, n| {
-                let mut q = access_log_subjects::table
+                let q = access_log_subjects::table
                     .filter(access_log_subjects::entry_id.gt(through))
                     .filter(access_log_subjects::personnummer.eq(p.clone()))
                     .into_boxed();
-                if let Some(era) = by_era(c, SUBJECT_ERA) {
-                    q = q.filter(era);
+                match subject_era(c) {
+                    Some((era, of)) => q
+                        .filter(era)
+                        .order((of.desc(), access_log_subjects::entry_id.desc())),
+                    None => q.order(access_log_subjects::entry_id.desc()),
                 }
-                q.order(access_log_subjects::entry_id.desc())
-                    .limit(n)
-                    .select(access_log_subjects::entry_id)
-                    .load(c)
+                .limit(n)
+                .select(access_log_subjects::entry_id)
+                .load(c)
             },
             |c, n| {
                 access_log_citizens::table
@@ -329,7 +336,7 @@ pub fn count_capped(conn: &mut DbConnection, f: &Filter, cap: i64) -> QueryResul
             cap + 1,
             through,
             |c, n| {
-                let era = by_era(c, SUBJECT_ERA);
+                let era = subject_era(c);
                 naming!(
                     access_log_subjects,
                     p,
@@ -349,7 +356,7 @@ pub fn count_capped(conn: &mut DbConnection, f: &Filter, cap: i64) -> QueryResul
                     f,
                     access_log_citizens::entry_id.le(through),
                     None::<i64>,
-                    None::<diesel::expression::SqlLiteral<diesel::sql_types::Bool>>
+                    None::<(Era, EraOf)>
                 )
                 .limit(n)
                 .select(access_log_citizens::entry_id)
@@ -370,14 +377,14 @@ pub fn count_capped(conn: &mut DbConnection, f: &Filter, cap: i64) -> QueryResul
                 },
             )?,
             None => {
-                let mut q = filtered!(access_log::table.into_boxed(), f);
-                if let Some(era) = case_era(conn, f) {
-                    q = q.filter(era);
+                let q = filtered!(access_log::table.into_boxed(), f);
+                match case_era(conn, f) {
+                    Some((era, of)) => q.filter(era).order((of.desc(), access_log::id.desc())),
+                    None => q.order(access_log::id.desc()),
                 }
-                q.order(access_log::id.desc())
-                    .limit(cap + 1)
-                    .select(access_log::id)
-                    .load(conn)?
+                .limit(cap + 1)
+                .select(access_log::id)
+                .load(conn)?
             }
         },
     };
