@@ -245,31 +245,6 @@ pub fn subjects(conn: &mut DbConnection, entry_id: i64) -> QueryResult<Vec<Strin
         .load(conn)
 }
 
-/// The bits of an entry id below its era: PostgreSQL's citizen and case indexes of the log lead
-/// with `id >> ERA_BITS` (migration `2026-12-28-000001_log_indexes_by_era`, which must use the
-/// same number), so that appends write to the newest era's part of each index only.
-pub const ERA_BITS: u32 = 20;
-
-/// On PostgreSQL, the condition that lets a search by citizen or by case use the log's index by
-/// era: `column` (an entry id) is in one of the eras from the first to the newest entry's, one
-/// index descent each. Without it the planner has no way into those indexes and reads the log.
-/// None on SQLite, whose rounds build its indexes without eras.
-pub(crate) fn by_era(
-    conn: &DbConnection,
-    column: &'static str,
-) -> Option<diesel::expression::SqlLiteral<Bool>> {
-    matches!(conn, DbConnection::Pg(_)).then(|| diesel::dsl::sql::<Bool>(&era_condition(column)))
-}
-
-/// The SQL of [`by_era`]'s condition on `column` (PostgreSQL): the eras are read in the same
-/// statement, so they are those of its own snapshot.
-pub fn era_condition(column: &str) -> String {
-    format!(
-        "({column} >> {ERA_BITS}) = ANY(ARRAY(SELECT generate_series(0::bigint, \
-         (SELECT COALESCE(max(id), 0) FROM access_log) >> {ERA_BITS})))"
-    )
-}
-
 /// The ids of the entries naming a citizen, oldest first: the citizen index up to its head, then
 /// the subject rows after it ([`citizens_through`]). With the head at 0 (PostgreSQL, where no
 /// round runs) the index names nothing and is not asked.
@@ -285,15 +260,11 @@ pub fn entries_naming(conn: &mut DbConnection, personnummer: &str) -> QueryResul
     } else {
         Vec::new()
     };
-    let mut tail = access_log_subjects::table
-        .filter(access_log_subjects::entry_id.gt(through))
-        .filter(access_log_subjects::personnummer.eq(personnummer))
-        .into_boxed();
-    if let Some(era) = by_era(conn, "access_log_subjects.entry_id") {
-        tail = tail.filter(era);
-    }
     ids.extend(
-        tail.order(access_log_subjects::entry_id.asc())
+        access_log_subjects::table
+            .filter(access_log_subjects::entry_id.gt(through))
+            .filter(access_log_subjects::personnummer.eq(personnummer))
+            .order(access_log_subjects::entry_id.asc())
             .select(access_log_subjects::entry_id)
             .load::<i64>(conn)?,
     );

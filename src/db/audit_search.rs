@@ -4,7 +4,6 @@
 //! does, in the same transaction (docs/architecture.md, "The auditor's screens").
 
 use super::DbConnection;
-use super::audit::by_era;
 use super::models::AccessLogRow;
 use super::prepared::in_list;
 use super::schema::{
@@ -72,7 +71,7 @@ macro_rules! filtered {
 /// one of the two places a citizen's entries are found: `access_log_citizens` up to its head, and
 /// `access_log_subjects` after it (`db::audit::citizens_through`). `range` keeps to that part.
 macro_rules! naming {
-    ($t:ident, $p:expr, $f:expr, $range:expr, $before:expr, $era:expr) => {{
+    ($t:ident, $p:expr, $f:expr, $range:expr, $before:expr) => {{
         let mut q = filtered!(
             access_log::table
                 .inner_join($t::table)
@@ -81,9 +80,6 @@ macro_rules! naming {
                 .into_boxed(),
             $f
         );
-        if let Some(era) = $era {
-            q = q.filter(era);
-        }
         if let Some(b) = $before {
             q = q.filter($t::entry_id.lt(b));
         }
@@ -131,9 +127,8 @@ fn newest_first<T>(
 }
 
 /// One page of entries matching `f`, newest first (by id), below the cursor `before` when given:
-/// keyset pagination, no OFFSET. A citizen search reads the citizen index (SQLite: the rounds'
-/// `access_log_citizens` and the subject rows after its head; PostgreSQL: the subjects' index by
-/// era, [`by_era`]); the other filters have an index each ending in the id.
+/// keyset pagination, no OFFSET. A citizen search walks the subjects index
+/// `(personnummer, entry_id)` backwards; the other filters have an index each ending in the id.
 pub fn search(
     conn: &mut DbConnection,
     f: &Filter,
@@ -152,14 +147,12 @@ pub fn search(
                 limit,
                 through,
                 |c, n| {
-                    let era = by_era(c, SUBJECT_ERA);
                     naming!(
                         access_log_subjects,
                         p,
                         f,
                         access_log_subjects::entry_id.gt(through),
-                        before,
-                        era
+                        before
                     )
                     .limit(n)
                     .select(AccessLogRow::as_select())
@@ -171,8 +164,7 @@ pub fn search(
                         p,
                         f,
                         access_log_citizens::entry_id.le(through),
-                        before,
-                        None::<diesel::expression::SqlLiteral<diesel::sql_types::Bool>>
+                        before
                     )
                     .limit(n)
                     .select(AccessLogRow::as_select())
@@ -203,9 +195,6 @@ pub fn search(
             ),
             None => {
                 let mut q = filtered!(access_log::table.into_boxed(), f);
-                if let Some(era) = case_era(conn, f) {
-                    q = q.filter(era);
-                }
                 if let Some(b) = before {
                     q = q.filter(access_log::id.lt(b));
                 }
@@ -266,21 +255,6 @@ fn about_case(conn: &mut DbConnection, f: &Filter) -> QueryResult<Option<(i64, i
     }
 }
 
-/// The subject rows' entry id, as the era condition names it ([`by_era`]).
-const SUBJECT_ERA: &str = "access_log_subjects.entry_id";
-
-/// On PostgreSQL, for a search about one case without a citizen: the era condition that lets it
-/// use the log's index by case, `(id >> 20, object, id)` ([`by_era`]).
-fn case_era(
-    conn: &DbConnection,
-    f: &Filter,
-) -> Option<diesel::expression::SqlLiteral<diesel::sql_types::Bool>> {
-    match (f.case_id, &f.citizen) {
-        (Some(_), None) => by_era(conn, "access_log.id"),
-        _ => None,
-    }
-}
-
 /// How many entries match, counted up to `cap + 1` (so "more than cap" can be said without
 /// counting a whole table).
 pub fn count_capped(conn: &mut DbConnection, f: &Filter, cap: i64) -> QueryResult<i64> {
@@ -302,14 +276,10 @@ pub fn count_capped(conn: &mut DbConnection, f: &Filter, cap: i64) -> QueryResul
             cap + 1,
             through,
             |c, n| {
-                let mut q = access_log_subjects::table
+                access_log_subjects::table
                     .filter(access_log_subjects::entry_id.gt(through))
                     .filter(access_log_subjects::personnummer.eq(p.clone()))
-                    .into_boxed();
-                if let Some(era) = by_era(c, SUBJECT_ERA) {
-                    q = q.filter(era);
-                }
-                q.order(access_log_subjects::entry_id.desc())
+                    .order(access_log_subjects::entry_id.desc())
                     .limit(n)
                     .select(access_log_subjects::entry_id)
                     .load(c)
@@ -329,14 +299,12 @@ pub fn count_capped(conn: &mut DbConnection, f: &Filter, cap: i64) -> QueryResul
             cap + 1,
             through,
             |c, n| {
-                let era = by_era(c, SUBJECT_ERA);
                 naming!(
                     access_log_subjects,
                     p,
                     f,
                     access_log_subjects::entry_id.gt(through),
-                    None::<i64>,
-                    era
+                    None::<i64>
                 )
                 .limit(n)
                 .select(access_log_subjects::entry_id)
@@ -348,8 +316,7 @@ pub fn count_capped(conn: &mut DbConnection, f: &Filter, cap: i64) -> QueryResul
                     p,
                     f,
                     access_log_citizens::entry_id.le(through),
-                    None::<i64>,
-                    None::<diesel::expression::SqlLiteral<diesel::sql_types::Bool>>
+                    None::<i64>
                 )
                 .limit(n)
                 .select(access_log_citizens::entry_id)
@@ -369,16 +336,11 @@ pub fn count_capped(conn: &mut DbConnection, f: &Filter, cap: i64) -> QueryResul
                         .load(c)
                 },
             )?,
-            None => {
-                let mut q = filtered!(access_log::table.into_boxed(), f);
-                if let Some(era) = case_era(conn, f) {
-                    q = q.filter(era);
-                }
-                q.order(access_log::id.desc())
-                    .limit(cap + 1)
-                    .select(access_log::id)
-                    .load(conn)?
-            }
+            None => filtered!(access_log::table.into_boxed(), f)
+                .order(access_log::id.desc())
+                .limit(cap + 1)
+                .select(access_log::id)
+                .load(conn)?,
         },
     };
     Ok(ids.len() as i64)
