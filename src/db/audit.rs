@@ -3,7 +3,6 @@
 
 use super::DbConnection;
 use super::models::AccessLogRow;
-use super::prepared::{FixedSql, fixed};
 use super::schema::{
     access_log, access_log_citizens, access_log_citizens_head, access_log_head, access_log_subjects,
 };
@@ -14,7 +13,7 @@ use crate::domain::audit::{
 use crate::i18n::Msg;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Bool};
+use diesel::sql_types::Bool;
 
 /// One entry to append. Never holds passwords, codes or tokens.
 #[derive(Debug, Clone, Default)]
@@ -246,87 +245,6 @@ pub fn subjects(conn: &mut DbConnection, entry_id: i64) -> QueryResult<Vec<Strin
         .load(conn)
 }
 
-/// The bits of an entry id below its era: PostgreSQL's citizen and case indexes of the log lead
-/// with `id >> ERA_BITS` (migration `2026-12-28-000001_log_indexes_by_era`, which must use the
-/// same number), so that appends write to the newest era's part of each index only.
-pub const ERA_BITS: u32 = 20;
-
-/// An entry-id column a search by citizen or by case reads by era ([`by_era`], [`era_of`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EraColumn {
-    /// `access_log_subjects.entry_id`: the citizen index `((entry_id >> 20), personnummer,
-    /// entry_id)`.
-    Subject,
-    /// `access_log.id`: the case index `((id >> 20), object, id)`.
-    Log,
-}
-
-/// The era condition's SQL on a column, spelt once (`ERA_BITS` is 20; a test holds them equal).
-macro_rules! era_condition_sql {
-    ($column:literal) => {
-        concat!(
-            "(",
-            $column,
-            " >> 20) = ANY(ARRAY(SELECT generate_series(0::bigint, \
-             (SELECT COALESCE(max(id), 0) FROM access_log) >> 20)))"
-        )
-    };
-}
-
-impl EraColumn {
-    /// The column's SQL.
-    pub const fn column(self) -> &'static str {
-        match self {
-            EraColumn::Subject => "access_log_subjects.entry_id",
-            EraColumn::Log => "access_log.id",
-        }
-    }
-
-    /// [`by_era`]'s condition on the column (PostgreSQL): the eras from 0 to the newest entry's,
-    /// read in the same statement, so they are those of its own snapshot.
-    pub const fn condition(self) -> &'static str {
-        match self {
-            EraColumn::Subject => era_condition_sql!("access_log_subjects.entry_id"),
-            EraColumn::Log => era_condition_sql!("access_log.id"),
-        }
-    }
-
-    /// The column's era, `(column >> 20)` ([`era_of`]).
-    pub const fn era(self) -> &'static str {
-        match self {
-            EraColumn::Subject => "(access_log_subjects.entry_id >> 20)",
-            EraColumn::Log => "(access_log.id >> 20)",
-        }
-    }
-}
-
-/// On PostgreSQL, the condition that lets a search by citizen or by case use the log's index by
-/// era: the column (an entry id) is in one of the eras from the first to the newest entry's, one
-/// index descent each. Without it the planner has no way into those indexes and reads the log.
-/// None on SQLite, whose rounds build its indexes without eras.
-///
-/// Fixed SQL ([`FixedSql`]), not diesel's `sql` literal: a statement with a literal is never
-/// kept prepared, so each search and count was parsed and planned again, about 0.4 ms of
-/// PostgreSQL's CPU each (bench/http's log search: 1 650–1 720 µs of PostgreSQL a search against
-/// 830–940 without the eras; `log_min_duration_statement`: parse and bind 0.58 ms of the search
-/// statement's 0.85, where the kept statement binds in 0.03).
-pub(crate) fn by_era(conn: &DbConnection, column: EraColumn) -> Option<FixedSql<Bool>> {
-    matches!(conn, DbConnection::Pg(_)).then(|| fixed(column.condition()))
-}
-
-/// On PostgreSQL, the column's era, to order by before the id: a search ordered by era and then by
-/// id (the same order, since the era is the id's high bits) reads the index by era in its own
-/// order and stops at the page's end; ordered by the id alone, PostgreSQL reads every entry of the
-/// citizen or case, and their log rows, to sort them.
-pub(crate) fn era_of(conn: &DbConnection, column: EraColumn) -> Option<FixedSql<BigInt>> {
-    matches!(conn, DbConnection::Pg(_)).then(|| fixed(column.era()))
-}
-
-/// The SQL of [`by_era`]'s condition on `column` (PostgreSQL).
-pub fn era_condition(column: EraColumn) -> &'static str {
-    column.condition()
-}
-
 /// The ids of the entries naming a citizen, oldest first: the citizen index up to its head, then
 /// the subject rows after it ([`citizens_through`]). With the head at 0 (PostgreSQL, where no
 /// round runs) the index names nothing and is not asked.
@@ -342,21 +260,12 @@ pub fn entries_naming(conn: &mut DbConnection, personnummer: &str) -> QueryResul
     } else {
         Vec::new()
     };
-    let mut tail = access_log_subjects::table
-        .filter(access_log_subjects::entry_id.gt(through))
-        .filter(access_log_subjects::personnummer.eq(personnummer))
-        .into_boxed();
-    tail = match (
-        by_era(conn, EraColumn::Subject),
-        era_of(conn, EraColumn::Subject),
-    ) {
-        (Some(era), Some(of)) => tail
-            .filter(era)
-            .order((of.asc(), access_log_subjects::entry_id.asc())),
-        _ => tail.order(access_log_subjects::entry_id.asc()),
-    };
     ids.extend(
-        tail.select(access_log_subjects::entry_id)
+        access_log_subjects::table
+            .filter(access_log_subjects::entry_id.gt(through))
+            .filter(access_log_subjects::personnummer.eq(personnummer))
+            .order(access_log_subjects::entry_id.asc())
+            .select(access_log_subjects::entry_id)
             .load::<i64>(conn)?,
     );
     Ok(ids)
@@ -1075,21 +984,4 @@ pub fn latest(conn: &mut DbConnection, limit: i64, offset: i64) -> QueryResult<V
         .offset(offset)
         .select(AccessLogRow::as_select())
         .load(conn)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{ERA_BITS, EraColumn};
-
-    /// The era's SQL, spelt as constants, shifts by [`ERA_BITS`] (which the migration's indexes
-    /// use) on the column it names.
-    #[test]
-    fn the_era_sql_shifts_by_era_bits_on_its_column() {
-        for c in [EraColumn::Subject, EraColumn::Log] {
-            let shift = format!("{} >> {ERA_BITS})", c.column());
-            assert!(c.condition().starts_with(&format!("({shift}")), "{c:?}");
-            assert_eq!(c.condition().matches(&format!(">> {ERA_BITS}")).count(), 2);
-            assert_eq!(c.era(), format!("({shift}"));
-        }
-    }
 }

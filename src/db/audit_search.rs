@@ -4,9 +4,8 @@
 //! does, in the same transaction (docs/architecture.md, "The auditor's screens").
 
 use super::DbConnection;
-use super::audit::{EraColumn, by_era, era_of};
 use super::models::AccessLogRow;
-use super::prepared::{FixedSql, in_list};
+use super::prepared::in_list;
 use super::schema::{
     access_log, access_log_cases, access_log_citizens, access_log_subjects,
     audit_spot_check_entries, audit_spot_checks, cases, user_roles, user_units, users,
@@ -72,7 +71,7 @@ macro_rules! filtered {
 /// one of the two places a citizen's entries are found: `access_log_citizens` up to its head, and
 /// `access_log_subjects` after it (`db::audit::citizens_through`). `range` keeps to that part.
 macro_rules! naming {
-    ($t:ident, $p:expr, $f:expr, $range:expr, $before:expr, $era:expr) => {{
+    ($t:ident, $p:expr, $f:expr, $range:expr, $before:expr) => {{
         let mut q = filtered!(
             access_log::table
                 .inner_join($t::table)
@@ -84,11 +83,7 @@ macro_rules! naming {
         if let Some(b) = $before {
             q = q.filter($t::entry_id.lt(b));
         }
-        match $era {
-            // PostgreSQL: the subjects' index by era, read in its own order.
-            Some((era, of)) => q.filter(era).order((of.desc(), $t::entry_id.desc())),
-            None => q.order($t::entry_id.desc()),
-        }
+        q.order($t::entry_id.desc())
     }};
 }
 
@@ -132,9 +127,8 @@ fn newest_first<T>(
 }
 
 /// One page of entries matching `f`, newest first (by id), below the cursor `before` when given:
-/// keyset pagination, no OFFSET. A citizen search reads the citizen index (SQLite: the rounds'
-/// `access_log_citizens` and the subject rows after its head; PostgreSQL: the subjects' index by
-/// era, [`by_era`]); the other filters have an index each ending in the id.
+/// keyset pagination, no OFFSET. A citizen search walks the subjects index
+/// `(personnummer, entry_id)` backwards; the other filters have an index each ending in the id.
 pub fn search(
     conn: &mut DbConnection,
     f: &Filter,
@@ -153,14 +147,12 @@ pub fn search(
                 limit,
                 through,
                 |c, n| {
-                    let era = subject_era(c);
                     naming!(
                         access_log_subjects,
                         p,
                         f,
                         access_log_subjects::entry_id.gt(through),
-                        before,
-                        era
+                        before
                     )
                     .limit(n)
                     .select(AccessLogRow::as_select())
@@ -172,8 +164,7 @@ pub fn search(
                         p,
                         f,
                         access_log_citizens::entry_id.le(through),
-                        before,
-                        None::<(Era, EraOf)>
+                        before
                     )
                     .limit(n)
                     .select(AccessLogRow::as_select())
@@ -207,13 +198,10 @@ pub fn search(
                 if let Some(b) = before {
                     q = q.filter(access_log::id.lt(b));
                 }
-                match case_era(conn, f) {
-                    Some((era, of)) => q.filter(era).order((of.desc(), access_log::id.desc())),
-                    None => q.order(access_log::id.desc()),
-                }
-                .limit(limit)
-                .select(AccessLogRow::as_select())
-                .load(conn)
+                q.order(access_log::id.desc())
+                    .limit(limit)
+                    .select(AccessLogRow::as_select())
+                    .load(conn)
             }
         },
     }
@@ -267,25 +255,6 @@ fn about_case(conn: &mut DbConnection, f: &Filter) -> QueryResult<Option<(i64, i
     }
 }
 
-/// The condition on an entry's era ([`by_era`]) and the era to order by first ([`era_of`]).
-type Era = FixedSql<diesel::sql_types::Bool>;
-type EraOf = FixedSql<diesel::sql_types::BigInt>;
-
-/// On PostgreSQL, for a search by citizen: the era condition and order that read the subjects'
-/// index by era `((entry_id >> 20), personnummer, entry_id)` in its own order.
-fn subject_era(conn: &DbConnection) -> Option<(Era, EraOf)> {
-    by_era(conn, EraColumn::Subject).zip(era_of(conn, EraColumn::Subject))
-}
-
-/// On PostgreSQL, for a search about one case without a citizen: the era condition and order that
-/// read the log's index by case `((id >> 20), object, id)` in its own order.
-fn case_era(conn: &DbConnection, f: &Filter) -> Option<(Era, EraOf)> {
-    match (f.case_id, &f.citizen) {
-        (Some(_), None) => by_era(conn, EraColumn::Log).zip(era_of(conn, EraColumn::Log)),
-        _ => None,
-    }
-}
-
 /// How many entries match, counted up to `cap + 1` (so "more than cap" can be said without
 /// counting a whole table).
 pub fn count_capped(conn: &mut DbConnection, f: &Filter, cap: i64) -> QueryResult<i64> {
@@ -307,19 +276,13 @@ pub fn count_capped(conn: &mut DbConnection, f: &Filter, cap: i64) -> QueryResul
             cap + 1,
             through,
             |c, n| {
-                let q = access_log_subjects::table
+                access_log_subjects::table
                     .filter(access_log_subjects::entry_id.gt(through))
                     .filter(access_log_subjects::personnummer.eq(p.clone()))
-                    .into_boxed();
-                match subject_era(c) {
-                    Some((era, of)) => q
-                        .filter(era)
-                        .order((of.desc(), access_log_subjects::entry_id.desc())),
-                    None => q.order(access_log_subjects::entry_id.desc()),
-                }
-                .limit(n)
-                .select(access_log_subjects::entry_id)
-                .load(c)
+                    .order(access_log_subjects::entry_id.desc())
+                    .limit(n)
+                    .select(access_log_subjects::entry_id)
+                    .load(c)
             },
             |c, n| {
                 access_log_citizens::table
@@ -336,14 +299,12 @@ pub fn count_capped(conn: &mut DbConnection, f: &Filter, cap: i64) -> QueryResul
             cap + 1,
             through,
             |c, n| {
-                let era = subject_era(c);
                 naming!(
                     access_log_subjects,
                     p,
                     f,
                     access_log_subjects::entry_id.gt(through),
-                    None::<i64>,
-                    era
+                    None::<i64>
                 )
                 .limit(n)
                 .select(access_log_subjects::entry_id)
@@ -355,8 +316,7 @@ pub fn count_capped(conn: &mut DbConnection, f: &Filter, cap: i64) -> QueryResul
                     p,
                     f,
                     access_log_citizens::entry_id.le(through),
-                    None::<i64>,
-                    None::<(Era, EraOf)>
+                    None::<i64>
                 )
                 .limit(n)
                 .select(access_log_citizens::entry_id)
@@ -376,16 +336,11 @@ pub fn count_capped(conn: &mut DbConnection, f: &Filter, cap: i64) -> QueryResul
                         .load(c)
                 },
             )?,
-            None => {
-                let q = filtered!(access_log::table.into_boxed(), f);
-                match case_era(conn, f) {
-                    Some((era, of)) => q.filter(era).order((of.desc(), access_log::id.desc())),
-                    None => q.order(access_log::id.desc()),
-                }
+            None => filtered!(access_log::table.into_boxed(), f)
+                .order(access_log::id.desc())
                 .limit(cap + 1)
                 .select(access_log::id)
-                .load(conn)?
-            }
+                .load(conn)?,
         },
     };
     Ok(ids.len() as i64)

@@ -255,9 +255,7 @@ pub struct QueueFilter {
 /// The open cases of the queue (the partial index `cases_queue_open`) with the filter.
 fn open_cases(f: &QueueFilter) -> BoxedCases<'static> {
     let mut q = cases::table
-        .filter(super::prepared::fixed::<diesel::sql_types::Bool>(
-            QUEUE_STATUSES,
-        ))
+        .filter(super::prepared::FixedCondition(QUEUE_STATUSES))
         .into_boxed();
     if let Some(s) = f.status {
         q = q.filter(cases::status.eq(s.code()));

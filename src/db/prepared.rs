@@ -205,42 +205,29 @@ where
     }
 }
 
-/// A fixed piece of SQL as an expression of type `ST`, which diesel may keep prepared (its `sql`
-/// literal is never kept, so a statement with one is parsed and planned again on every call): for
-/// predicates that must be spelt as a partial index spells them, and for the access log's era
-/// (`db::audit::by_era`).
+/// A fixed piece of SQL as a condition, which diesel may keep prepared (its `sql` literal is
+/// never kept): for predicates that must be spelt as a partial index spells them.
 #[derive(Debug, Clone, Copy)]
-pub struct FixedSql<ST>(pub &'static str, pub std::marker::PhantomData<ST>);
+pub struct FixedCondition(pub &'static str);
 
-/// A [`FixedSql`] condition.
-pub type FixedCondition = FixedSql<diesel::sql_types::Bool>;
-
-/// `sql` as a [`FixedSql`] of type `ST`.
-pub const fn fixed<ST>(sql: &'static str) -> FixedSql<ST> {
-    FixedSql(sql, std::marker::PhantomData)
+impl diesel::Expression for FixedCondition {
+    type SqlType = diesel::sql_types::Bool;
 }
 
-impl<ST: diesel::sql_types::SqlType + diesel::expression::TypedExpressionType> diesel::Expression
-    for FixedSql<ST>
-{
-    type SqlType = ST;
-}
+impl<QS> diesel::AppearsOnTable<QS> for FixedCondition {}
 
-impl<QS, ST> diesel::AppearsOnTable<QS> for FixedSql<ST> where FixedSql<ST>: diesel::Expression {}
+impl<QS> diesel::SelectableExpression<QS> for FixedCondition {}
 
-impl<QS, ST> diesel::SelectableExpression<QS> for FixedSql<ST> where FixedSql<ST>: diesel::Expression
-{}
-
-impl<ST> diesel::expression::ValidGrouping<()> for FixedSql<ST> {
+impl diesel::expression::ValidGrouping<()> for FixedCondition {
     type IsAggregate = diesel::expression::is_aggregate::Never;
 }
 
-impl<ST> QueryId for FixedSql<ST> {
+impl QueryId for FixedCondition {
     type QueryId = ();
     const HAS_STATIC_QUERY_ID: bool = false;
 }
 
-impl<DB: Backend, ST> QueryFragment<DB> for FixedSql<ST> {
+impl<DB: Backend> QueryFragment<DB> for FixedCondition {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, DB>) -> QueryResult<()> {
         out.push_sql(self.0);
         Ok(())
@@ -318,7 +305,7 @@ mod tests {
         let ids = [3_i64, 5];
         let q = cases::table
             .filter(in_list(cases::unit_id, &ids))
-            .filter(fixed::<diesel::sql_types::Bool>("status <> 'draft'"))
+            .filter(FixedCondition("status <> 'draft'"))
             .select(cases::id);
         let sql = diesel::debug_query::<Sqlite, _>(&q).to_string();
         assert!(
@@ -326,15 +313,6 @@ mod tests {
             "{sql}"
         );
         assert!(kept(&q));
-        // A fixed expression to order by, as a search orders by the log's era.
-        let by_era = cases::table
-            .order(fixed::<diesel::sql_types::BigInt>("(cases.id >> 20)").desc())
-            .select(cases::id);
-        assert!(kept(&by_era));
-        let literal = cases::table
-            .order(diesel::dsl::sql::<diesel::sql_types::BigInt>("(cases.id >> 20)").desc())
-            .select(cases::id);
-        assert!(!kept(&literal), "diesel's sql literal is never kept");
         // Three values are padded to four with the last, and spell what four values spell.
         let spelt = |ids: &[i64]| {
             diesel::debug_query::<Sqlite, _>(&cases::table.filter(in_list(cases::id, ids)))

@@ -1,2 +1,0 @@
--- Nothing was changed on SQLite.
-SELECT 1;
