@@ -1,4 +1,4 @@
-//! Our own TLS listener (rustls, the `ring` provider): the server's certificate and key and, for
+//! Our own TLS listener (rustls, the `aws-lc-rs` provider): the server's certificate and key and, for
 //! logging in with a SITHS card, client certificates — asked for in every handshake, required
 //! by none (the password login works on the same listener). A certificate a client presents
 //! must chain to the client CAs (`tls_client_ca_file`), be in date and not be on their
@@ -30,8 +30,13 @@ pub enum TlsError {
     Config(String),
 }
 
+/// rustls' aws-lc-rs provider: its key exchanges are X25519MLKEM768 first (hybrid: ML-KEM-768,
+/// FIPS 203, beside X25519, so that neither alone has to hold), then X25519, P-256 and P-384 for
+/// clients that do not offer it. A session recorded today cannot be decrypted later by whoever
+/// gets a quantum computer, and what passes here (who is locked out of 1177, and why) stays
+/// sensitive for a lifetime.
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
+    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, TlsError> {

@@ -544,6 +544,21 @@ async fn direct_tls(app: TestApp) {
         .unwrap();
     let port = server.port;
 
+    // The key exchange: the hybrid post-quantum X25519MLKEM768 for a client that offers it
+    // (today's browsers do), alone or beside X25519; classic X25519 for a client that does not.
+    use rustls::NamedGroup::{X25519, X25519MLKEM768};
+    for (offered, agreed) in [
+        (vec![X25519MLKEM768], X25519MLKEM768),
+        (vec![X25519MLKEM768, X25519], X25519MLKEM768),
+        (vec![X25519], X25519),
+    ] {
+        assert_eq!(
+            key_exchange(port, &pki, &offered),
+            Ok(agreed),
+            "offered {offered:?}"
+        );
+    }
+
     // Without a card: the login page offers the card, and the password login works on the same
     // listener (a certificate is asked for, never required).
     let mut pw = Client::tls(port, &pki, None);
@@ -708,6 +723,43 @@ async fn direct_tls(app: TestApp) {
     // The password login does not depend on the lists.
     let mut pw = Client::tls(port, &pki, None);
     assert_eq!(pw.get("/login").unwrap().status, 200);
+}
+
+/// The key exchange group a rustls client offering only `groups` agrees with the server on, or
+/// the handshake's error.
+fn key_exchange(
+    port: u16,
+    pki: &Pki,
+    groups: &[rustls::NamedGroup],
+) -> Result<rustls::NamedGroup, String> {
+    use rustls::pki_types::{CertificateDer, ServerName, pem::PemObject};
+    let mut provider = rustls::crypto::aws_lc_rs::default_provider();
+    provider.kx_groups.retain(|g| groups.contains(&g.name()));
+    provider
+        .kx_groups
+        .sort_by_key(|g| groups.iter().position(|n| *n == g.name()));
+    assert_eq!(provider.kx_groups.len(), groups.len(), "{groups:?}");
+    let mut roots = rustls::RootCertStore::empty();
+    for c in CertificateDer::pem_file_iter(pki.path("ca.pem")).unwrap() {
+        roots.add(c.unwrap()).unwrap();
+    }
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(provider))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = ServerName::try_from("localhost").unwrap();
+    let mut conn = rustls::ClientConnection::new(std::sync::Arc::new(config), name)
+        .map_err(|e| e.to_string())?;
+    let mut sock = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    sock.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    while conn.is_handshaking() {
+        conn.complete_io(&mut sock).map_err(|e| e.to_string())?;
+    }
+    conn.negotiated_key_exchange_group()
+        .map(|g| g.name())
+        .ok_or_else(|| "no key exchange group".into())
 }
 
 /// Polls `done` every 200 ms until it holds or `limit` has passed.
